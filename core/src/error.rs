@@ -1,0 +1,214 @@
+//! The one error type of the crate.
+//!
+//! Authentication failure is a single opaque variant, [`Error::DecryptionFailed`]: it never
+//! says which byte, which key or which check failed. Every other variant describes a public,
+//! checkable property of the input (a field out of range, a length, an I/O failure) and may be
+//! shown to a user or logged. No variant carries key material or plaintext.
+
+use std::io;
+
+/// Everything that can go wrong in Keepsake.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// Authentication failed: wrong key, wrong media id or kind, swapped or altered header,
+    /// altered, reordered or forged ciphertext. Deliberately opaque.
+    #[error("decryption failed: wrong key, wrong context, or the data was altered")]
+    DecryptionFailed,
+
+    /// The input does not start with the media-stream magic bytes (`KSMS`).
+    #[error("not a Keepsake media stream (bad magic bytes)")]
+    BadMagic,
+
+    /// The format version byte names a version this build does not implement.
+    #[error("unsupported format version {0}")]
+    UnsupportedVersion(u8),
+
+    /// The cipher-suite byte names a suite this build does not implement.
+    #[error("unsupported cipher suite {0}")]
+    UnsupportedSuite(u8),
+
+    /// The chunk size exponent is outside
+    /// [`MIN_CHUNK_LOG2`](crate::stream::MIN_CHUNK_LOG2)..=[`MAX_CHUNK_LOG2`](crate::stream::MAX_CHUNK_LOG2).
+    #[error("chunk size 2^{0} is out of the supported range")]
+    ChunkSizeOutOfRange(u8),
+
+    /// The media kind byte is not one of the defined [`MediaKind`](crate::MediaKind)s.
+    #[error("unknown media kind {0}")]
+    UnknownKind(u8),
+
+    /// The input ended inside a fixed-size header (stream header or envelope header).
+    #[error("truncated header: {needed} bytes needed, {got} available")]
+    TruncatedHeader {
+        /// Bytes the header needs.
+        needed: usize,
+        /// Bytes that were available.
+        got: usize,
+    },
+
+    /// The stream ended before its final chunk: it was cut at a chunk boundary, cut
+    /// inside a chunk's tag, or has no chunk at all. The chunks before the cut were authentic.
+    #[error("truncated stream: the final chunk is missing")]
+    TruncatedStream,
+
+    /// Authentic data continues after the chunk marked final.
+    #[error("trailing data after the final chunk")]
+    TrailingData,
+
+    /// A final chunk with no plaintext follows a full chunk. The format forbids it: only an
+    /// empty plaintext has an empty final chunk.
+    #[error("empty final chunk after a full chunk")]
+    EmptyFinalChunk,
+
+    /// An input or output exceeds a fixed size cap.
+    #[error("{what} is {len} bytes, more than the cap of {max}")]
+    TooLarge {
+        /// What was too large.
+        what: &'static str,
+        /// Its length in bytes.
+        len: u64,
+        /// The cap in bytes.
+        max: u64,
+    },
+
+    /// A byte string has the wrong length (a key, an id, a salt).
+    #[error("{what} must be {expected} bytes, got {got}")]
+    InvalidLength {
+        /// What was malformed.
+        what: &'static str,
+        /// The required length.
+        expected: usize,
+        /// The length given.
+        got: usize,
+    },
+
+    /// A requested byte range starts past the end of the plaintext.
+    #[error("range offset {offset} is past the end of the {plaintext_len}-byte plaintext")]
+    RangeOutOfBounds {
+        /// The requested offset.
+        offset: u64,
+        /// The plaintext length implied by the sealed object's size.
+        plaintext_len: u64,
+    },
+
+    /// The chunk counter would overflow (more than 2^64 - 1 chunks).
+    #[error("stream too long: chunk counter exhausted")]
+    StreamTooLong,
+
+    /// The destination file already exists and overwriting was not allowed.
+    #[error("destination already exists")]
+    DestinationExists,
+
+    /// The operation was cancelled through its progress callback; nothing was written
+    /// under the destination name.
+    #[error("cancelled")]
+    Cancelled,
+
+    /// The operating system's random number generator failed.
+    #[error("the OS random number generator failed")]
+    RandomnessUnavailable,
+
+    /// An I/O error from the underlying reader, writer or file system.
+    #[error("I/O error: {0}")]
+    Io(#[from] io::Error),
+}
+
+/// Shorthand for results of this crate.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    /// Recovers a Keepsake error carried inside an [`io::Error`] (as returned by the
+    /// [`std::io::Read`] and [`std::io::Write`] implementations); any other I/O error becomes
+    /// [`Error::Io`].
+    pub fn from_io(err: io::Error) -> Self {
+        if err.get_ref().is_some_and(|inner| inner.is::<Error>()) {
+            match err.into_inner().map(|inner| inner.downcast::<Error>()) {
+                Some(Ok(inner)) => return *inner,
+                Some(Err(other)) => return Error::Io(io::Error::other(other)),
+                None => return Error::DecryptionFailed, // unreachable: checked above
+            }
+        }
+        Error::Io(err)
+    }
+
+    /// Wraps this error in an [`io::Error`] for the `Read` / `Write` traits;
+    /// [`Error::from_io`] undoes it.
+    pub(crate) fn into_io(self) -> io::Error {
+        match self {
+            Error::Io(err) => err,
+            Error::Cancelled => io::Error::new(io::ErrorKind::Interrupted, self),
+            other => io::Error::new(io::ErrorKind::InvalidData, other),
+        }
+    }
+
+    /// A copy of this error for a poisoned stream to return on every later call.
+    pub(crate) fn replay(&self) -> Self {
+        match self {
+            Error::DecryptionFailed => Error::DecryptionFailed,
+            Error::BadMagic => Error::BadMagic,
+            Error::UnsupportedVersion(v) => Error::UnsupportedVersion(*v),
+            Error::UnsupportedSuite(s) => Error::UnsupportedSuite(*s),
+            Error::ChunkSizeOutOfRange(c) => Error::ChunkSizeOutOfRange(*c),
+            Error::UnknownKind(k) => Error::UnknownKind(*k),
+            Error::TruncatedHeader { needed, got } => Error::TruncatedHeader {
+                needed: *needed,
+                got: *got,
+            },
+            Error::TruncatedStream => Error::TruncatedStream,
+            Error::TrailingData => Error::TrailingData,
+            Error::EmptyFinalChunk => Error::EmptyFinalChunk,
+            Error::TooLarge { what, len, max } => Error::TooLarge {
+                what,
+                len: *len,
+                max: *max,
+            },
+            Error::InvalidLength {
+                what,
+                expected,
+                got,
+            } => Error::InvalidLength {
+                what,
+                expected: *expected,
+                got: *got,
+            },
+            Error::RangeOutOfBounds {
+                offset,
+                plaintext_len,
+            } => Error::RangeOutOfBounds {
+                offset: *offset,
+                plaintext_len: *plaintext_len,
+            },
+            Error::StreamTooLong => Error::StreamTooLong,
+            Error::DestinationExists => Error::DestinationExists,
+            Error::Cancelled => Error::Cancelled,
+            Error::RandomnessUnavailable => Error::RandomnessUnavailable,
+            Error::Io(err) => Error::Io(io::Error::new(err.kind(), err.to_string())),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn io_round_trip_keeps_the_variant() {
+        let back = Error::from_io(Error::TrailingData.into_io());
+        assert!(matches!(back, Error::TrailingData));
+        let back = Error::from_io(Error::Cancelled.into_io());
+        assert!(matches!(back, Error::Cancelled));
+        let plain = Error::from_io(io::Error::new(io::ErrorKind::NotFound, "x"));
+        assert!(matches!(plain, Error::Io(e) if e.kind() == io::ErrorKind::NotFound));
+    }
+
+    #[test]
+    fn replay_keeps_fields() {
+        let e = Error::TruncatedHeader { needed: 88, got: 3 };
+        assert!(matches!(
+            e.replay(),
+            Error::TruncatedHeader { needed: 88, got: 3 }
+        ));
+        let io = Error::Io(io::Error::new(io::ErrorKind::BrokenPipe, "pipe"));
+        assert!(matches!(io.replay(), Error::Io(e) if e.kind() == io::ErrorKind::BrokenPipe));
+    }
+}

@@ -1,0 +1,367 @@
+//! Sealing and opening files: all or nothing under the destination name.
+//!
+//! Output goes to a temporary file in the destination's folder, which is synced and then
+//! renamed into place (and the folder synced). On any error or cancellation the temporary
+//! file is removed, so the destination name holds either nothing or the complete result.
+//! An opened file is renamed into place only after its final chunk has authenticated.
+
+use std::fs::File;
+use std::io::{self, Read, Write};
+use std::ops::ControlFlow;
+use std::path::Path;
+
+use tempfile::NamedTempFile;
+
+use crate::keys::{MediaId, MediaKey, MediaKind};
+use crate::stream::{OpenOptions, Opener, SealOptions, Sealer};
+use crate::{Error, Result};
+
+/// How much is read between two progress reports.
+pub const PROGRESS_STEP: usize = 1 << 20;
+
+/// A progress callback: `(bytes done, bytes in all)`. Returning `ControlFlow::Break(())`
+/// cancels the operation with [`Error::Cancelled`].
+pub type Progress<'a> = &'a mut dyn FnMut(u64, u64) -> ControlFlow<()>;
+
+/// Options for [`seal_file`] and [`open_file`].
+#[derive(Default)]
+pub struct FileOptions<'a> {
+    overwrite: bool,
+    seal: SealOptions,
+    open: OpenOptions,
+    progress: Option<Progress<'a>>,
+}
+
+impl<'a> FileOptions<'a> {
+    /// Defaults: refuse an existing destination, default seal and open options, no progress.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Replace an existing destination (atomically) instead of refusing it.
+    pub fn overwrite(mut self, overwrite: bool) -> Self {
+        self.overwrite = overwrite;
+        self
+    }
+
+    /// Seal options (chunk size, parallelism).
+    pub fn seal_options(mut self, options: SealOptions) -> Self {
+        self.seal = options;
+        self
+    }
+
+    /// Open options (parallelism).
+    pub fn open_options(mut self, options: OpenOptions) -> Self {
+        self.open = options;
+        self
+    }
+
+    /// A callback told of progress after every [`PROGRESS_STEP`] bytes, which may cancel.
+    pub fn progress(mut self, progress: Progress<'a>) -> Self {
+        self.progress = Some(progress);
+        self
+    }
+
+    fn report(&mut self, done: u64, total: u64) -> Result<()> {
+        match self.progress.as_mut().map(|p| p(done, total)) {
+            Some(ControlFlow::Break(())) => Err(Error::Cancelled),
+            _ => Ok(()),
+        }
+    }
+}
+
+impl std::fmt::Debug for FileOptions<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FileOptions")
+            .field("overwrite", &self.overwrite)
+            .field("seal", &self.seal)
+            .field("open", &self.open)
+            .field("progress", &self.progress.is_some())
+            .finish()
+    }
+}
+
+/// Seals the file `src` into `dst` as media item `media_id`'s rendition `kind`; returns
+/// the sealed size. Progress counts plaintext bytes read.
+///
+/// # Errors
+/// [`Error::DestinationExists`] unless overwriting; [`Error::Cancelled`]; [`Error::Io`].
+/// On any error nothing is left under `dst`.
+pub fn seal_file(
+    key: &MediaKey,
+    media_id: &MediaId,
+    kind: MediaKind,
+    src: &Path,
+    dst: &Path,
+    mut options: FileOptions<'_>,
+) -> Result<u64> {
+    let mut input = File::open(src)?;
+    let total = input.metadata()?.len();
+    let temp = temp_beside(dst, options.overwrite)?;
+    let mut sealer = Sealer::with_options(key, media_id, kind, temp, &options.seal)?;
+    let mut buf = vec![0u8; PROGRESS_STEP];
+    let mut done = 0u64;
+    options.report(0, total)?;
+    loop {
+        let n = match input.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e.into()),
+        };
+        sealer.write_all(&buf[..n]).map_err(Error::from_io)?;
+        done += n as u64;
+        options.report(done, total)?;
+    }
+    let temp = sealer.finish()?;
+    persist(temp, dst, options.overwrite)
+}
+
+/// Opens the sealed file `src` into `dst`, checking that it is media item `media_id`'s
+/// rendition `kind`; returns the plaintext size. `dst` appears only once the whole stream
+/// has authenticated. Progress counts sealed bytes read.
+///
+/// # Errors
+/// As [`crate::stream::open`]; [`Error::DestinationExists`] unless overwriting;
+/// [`Error::Cancelled`]; [`Error::Io`]. On any error nothing is left under `dst`.
+pub fn open_file(
+    key: &MediaKey,
+    media_id: &MediaId,
+    kind: MediaKind,
+    src: &Path,
+    dst: &Path,
+    mut options: FileOptions<'_>,
+) -> Result<u64> {
+    let input = File::open(src)?;
+    let total = input.metadata()?.len();
+    let mut temp = temp_beside(dst, options.overwrite)?;
+    let counted = Counting {
+        inner: input,
+        count: 0,
+    };
+    let mut opener = Opener::with_options(key, media_id, kind, counted, &options.open)?;
+    let mut buf = vec![0u8; PROGRESS_STEP];
+    options.report(opener.get_ref().count, total)?;
+    loop {
+        let n = match opener.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) => return Err(Error::from_io(e)),
+        };
+        temp.write_all(&buf[..n])?;
+        options.report(opener.get_ref().count, total)?;
+    }
+    zeroize::Zeroize::zeroize(&mut buf);
+    persist(temp, dst, options.overwrite)
+}
+
+/// A temporary file in `dst`'s folder; refuses early when `dst` exists and must not be
+/// replaced (the rename re-checks, so a race cannot clobber it either).
+fn temp_beside(dst: &Path, overwrite: bool) -> Result<NamedTempFile> {
+    if !overwrite && dst.try_exists()? {
+        return Err(Error::DestinationExists);
+    }
+    let dir = match dst.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    Ok(tempfile::Builder::new()
+        .prefix(".keepsake-")
+        .suffix(".partial")
+        .tempfile_in(dir)?)
+}
+
+/// Syncs `temp`, renames it to `dst`, syncs the folder; returns the file's size.
+fn persist(temp: NamedTempFile, dst: &Path, overwrite: bool) -> Result<u64> {
+    temp.as_file().sync_all()?;
+    let size = temp.as_file().metadata()?.len();
+    let persisted = if overwrite {
+        temp.persist(dst).map_err(|e| e.error)
+    } else {
+        temp.persist_noclobber(dst).map_err(|e| {
+            if e.error.kind() == io::ErrorKind::AlreadyExists {
+                io::Error::new(io::ErrorKind::AlreadyExists, Error::DestinationExists)
+            } else {
+                e.error
+            }
+        })
+    };
+    persisted.map_err(Error::from_io)?;
+    if let Some(dir) = dst.parent().filter(|p| !p.as_os_str().is_empty()) {
+        // Make the rename itself durable. Not every platform can open a folder.
+        if let Ok(dir) = File::open(dir) {
+            dir.sync_all().ok();
+        }
+    }
+    Ok(size)
+}
+
+/// Counts the bytes read through it.
+struct Counting<R> {
+    inner: R,
+    count: u64,
+}
+
+impl<R: Read> Read for Counting<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.count += n as u64;
+        Ok(n)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::stream;
+
+    const ID: MediaId = MediaId::from_bytes([8; 16]);
+
+    fn key() -> MediaKey {
+        MediaKey::from_bytes([6; 32])
+    }
+
+    fn listing(dir: &Path) -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    }
+
+    #[test]
+    fn seal_then_open_file_round_trips_with_progress() {
+        let dir = tempfile::tempdir().unwrap();
+        let src = dir.path().join("photo.jpg");
+        let data: Vec<u8> = (0..3 * PROGRESS_STEP + 5)
+            .map(|i| (i % 251) as u8)
+            .collect();
+        std::fs::write(&src, &data).unwrap();
+        let sealed = dir.path().join("photo.ks");
+        let mut reports = Vec::new();
+        let mut cb = |done: u64, total: u64| {
+            reports.push((done, total));
+            ControlFlow::Continue(())
+        };
+        let size = seal_file(
+            &key(),
+            &ID,
+            MediaKind::Original,
+            &src,
+            &sealed,
+            FileOptions::new().progress(&mut cb),
+        )
+        .unwrap();
+        assert_eq!(
+            size,
+            stream::sealed_len(data.len() as u64, stream::DEFAULT_CHUNK_LOG2)
+        );
+        assert_eq!(reports.first(), Some(&(0, data.len() as u64)));
+        assert_eq!(
+            reports.last(),
+            Some(&(data.len() as u64, data.len() as u64))
+        );
+        assert!(reports.windows(2).all(|w| w[0].0 <= w[1].0));
+        let back = dir.path().join("back.jpg");
+        open_file(
+            &key(),
+            &ID,
+            MediaKind::Original,
+            &sealed,
+            &back,
+            FileOptions::new(),
+        )
+        .unwrap();
+        assert!(std::fs::read(&back).unwrap() == data);
+        assert_eq!(listing(dir.path()), ["back.jpg", "photo.jpg", "photo.ks"]);
+    }
+
+    #[test]
+    fn cancel_and_failure_leave_nothing_behind() {
+        let dir = tempfile::tempdir().unwrap();
+        let src = dir.path().join("in");
+        std::fs::write(&src, vec![1u8; 2 * PROGRESS_STEP]).unwrap();
+        let dst = dir.path().join("out");
+        let mut cancel_later = |done: u64, _| {
+            if done > 0 {
+                ControlFlow::Break(())
+            } else {
+                ControlFlow::Continue(())
+            }
+        };
+        let err = seal_file(
+            &key(),
+            &ID,
+            MediaKind::Original,
+            &src,
+            &dst,
+            FileOptions::new().progress(&mut cancel_later),
+        )
+        .unwrap_err();
+        assert!(matches!(err, Error::Cancelled), "{err:?}");
+        assert_eq!(listing(dir.path()), ["in"]);
+
+        // A tampered sealed file: opening fails and leaves no output, not even a prefix.
+        seal_file(
+            &key(),
+            &ID,
+            MediaKind::Original,
+            &src,
+            &dst,
+            FileOptions::new(),
+        )
+        .unwrap();
+        let mut bytes = std::fs::read(&dst).unwrap();
+        let last = bytes.len() - 1;
+        bytes[last] ^= 1;
+        std::fs::write(&dst, &bytes).unwrap();
+        let opened = dir.path().join("opened");
+        let err = open_file(
+            &key(),
+            &ID,
+            MediaKind::Original,
+            &dst,
+            &opened,
+            FileOptions::new(),
+        )
+        .unwrap_err();
+        assert!(matches!(err, Error::DecryptionFailed), "{err:?}");
+        assert_eq!(listing(dir.path()), ["in", "out"]);
+    }
+
+    #[test]
+    fn existing_destination_is_refused_unless_overwrite() {
+        let dir = tempfile::tempdir().unwrap();
+        let src = dir.path().join("in");
+        std::fs::write(&src, b"new").unwrap();
+        let dst = dir.path().join("out");
+        std::fs::write(&dst, b"precious").unwrap();
+        let err = seal_file(
+            &key(),
+            &ID,
+            MediaKind::Original,
+            &src,
+            &dst,
+            FileOptions::new(),
+        )
+        .unwrap_err();
+        assert!(matches!(err, Error::DestinationExists), "{err:?}");
+        assert_eq!(std::fs::read(&dst).unwrap(), b"precious");
+        assert_eq!(listing(dir.path()), ["in", "out"]);
+        seal_file(
+            &key(),
+            &ID,
+            MediaKind::Original,
+            &src,
+            &dst,
+            FileOptions::new().overwrite(true),
+        )
+        .unwrap();
+        let sealed = std::fs::read(&dst).unwrap();
+        assert_eq!(
+            stream::open(&key(), &ID, MediaKind::Original, &sealed).unwrap(),
+            b"new"
+        );
+    }
+}

@@ -1,0 +1,737 @@
+//! Sealed media streams (SPEC.md, section 3 "Media stream").
+//!
+//! A sealed object is an 88-byte [`Header`] followed by chunks. Chunk *i* is
+//! `ChaCha20-Poly1305(payload key, nonce = i as 11-byte big-endian || last flag, aad = "")`
+//! over at most `2^chunk_log2` plaintext bytes, and the keys come from
+//!
+//! ```text
+//! payload_key || commitment = HKDF-SHA256[salt = header.salt,
+//!                                         info = LABEL_PAYLOAD || header[0..24]](media key, 64)
+//! ```
+//!
+//! Opening recomputes the commitment with the caller's expected media id and kind and
+//! compares it in constant time before touching a chunk.
+//!
+//! This module holds the format and the chunk batches shared by every API; the APIs are
+//! the one-shot [`seal`] / [`open`], the streaming [`Sealer`] / [`Opener`], and
+//! [`open_range`].
+
+mod range;
+mod read;
+mod write;
+
+pub use range::{RangePlan, open_range};
+pub use read::Opener;
+pub use write::Sealer;
+
+use rayon::prelude::*;
+use subtle::ConstantTimeEq;
+use zeroize::Zeroizing;
+
+use crate::keys::{ID_LEN, MediaId, MediaKey, MediaKind};
+use crate::primitives::{ChunkAead, KEY_LEN, NONCE_LEN, TAG_LEN, fill_random, hkdf_sha256};
+use crate::{Error, Result};
+
+/// The first four bytes of every sealed media stream.
+pub const MAGIC: [u8; 4] = *b"KSMS";
+/// The format version this build writes and reads.
+pub const VERSION: u8 = 1;
+/// Suite 1: HKDF-SHA256 key schedule, ChaCha20-Poly1305 chunks.
+pub const SUITE_CHACHA20POLY1305: u8 = 1;
+/// Smallest chunk: 2^8 = 256 bytes.
+pub const MIN_CHUNK_LOG2: u8 = 8;
+/// Largest chunk: 2^22 = 4 MiB (bounds the memory an opener allocates per chunk).
+pub const MAX_CHUNK_LOG2: u8 = 22;
+/// Default chunk: 2^16 = 64 KiB.
+pub const DEFAULT_CHUNK_LOG2: u8 = 16;
+/// Length of the random per-object salt.
+pub const SALT_LEN: usize = 32;
+/// Length of the key commitment.
+pub const COMMITMENT_LEN: usize = 32;
+/// Length of the header bytes bound into the key schedule (magic through media id).
+pub const CONTEXT_LEN: usize = 4 + 1 + 1 + 1 + 1 + ID_LEN;
+/// Length of the whole header.
+pub const HEADER_LEN: usize = CONTEXT_LEN + SALT_LEN + COMMITMENT_LEN;
+/// HKDF info label of the payload key and commitment.
+pub const LABEL_PAYLOAD: &[u8] = b"keepsake/v1/media-stream";
+/// One-shot inputs at least this large are sealed and opened on all cores.
+pub const PARALLEL_MIN_BYTES: usize = 256 * 1024;
+/// Streaming objects buffer about this much plaintext (at least one chunk) per batch.
+pub const BATCH_BYTES: usize = 1 << 20;
+
+/// The public header of a sealed media stream. Nothing in it is secret.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Header {
+    chunk_log2: u8,
+    kind: MediaKind,
+    media_id: MediaId,
+    salt: [u8; SALT_LEN],
+    commitment: [u8; COMMITMENT_LEN],
+}
+
+impl Header {
+    /// Parses the first [`HEADER_LEN`] bytes of `bytes` (more may follow). Fields are
+    /// checked in order and the first failure is reported. Checks no key.
+    ///
+    /// # Errors
+    /// [`Error::BadMagic`], [`Error::UnsupportedVersion`], [`Error::UnsupportedSuite`],
+    /// [`Error::ChunkSizeOutOfRange`], [`Error::UnknownKind`], and
+    /// [`Error::TruncatedHeader`] when the input ends before a field.
+    pub fn parse(bytes: &[u8]) -> Result<Self> {
+        let truncated = || Error::TruncatedHeader {
+            needed: HEADER_LEN,
+            got: bytes.len(),
+        };
+        let field = |at: usize| bytes.get(at).copied().ok_or_else(truncated);
+        if bytes.get(..4).ok_or_else(truncated)? != MAGIC {
+            return Err(Error::BadMagic);
+        }
+        let version = field(4)?;
+        if version != VERSION {
+            return Err(Error::UnsupportedVersion(version));
+        }
+        let suite = field(5)?;
+        if suite != SUITE_CHACHA20POLY1305 {
+            return Err(Error::UnsupportedSuite(suite));
+        }
+        let chunk_log2 = check_chunk_log2(field(6)?)?;
+        let kind = MediaKind::from_byte(field(7)?)?;
+        let header = bytes.get(..HEADER_LEN).ok_or_else(truncated)?;
+        let media_id = MediaId::from_slice(&header[8..CONTEXT_LEN])?;
+        let mut salt = [0u8; SALT_LEN];
+        salt.copy_from_slice(&header[CONTEXT_LEN..CONTEXT_LEN + SALT_LEN]);
+        let mut commitment = [0u8; COMMITMENT_LEN];
+        commitment.copy_from_slice(&header[CONTEXT_LEN + SALT_LEN..]);
+        Ok(Self {
+            chunk_log2,
+            kind,
+            media_id,
+            salt,
+            commitment,
+        })
+    }
+
+    /// The serialized header.
+    pub fn to_bytes(&self) -> [u8; HEADER_LEN] {
+        let mut out = [0u8; HEADER_LEN];
+        out[..CONTEXT_LEN].copy_from_slice(&context(self.chunk_log2, self.kind, &self.media_id));
+        out[CONTEXT_LEN..CONTEXT_LEN + SALT_LEN].copy_from_slice(&self.salt);
+        out[CONTEXT_LEN + SALT_LEN..].copy_from_slice(&self.commitment);
+        out
+    }
+
+    /// log2 of the chunk size.
+    pub fn chunk_size_log2(&self) -> u8 {
+        self.chunk_log2
+    }
+
+    /// The chunk size in bytes.
+    pub fn chunk_size(&self) -> usize {
+        1 << self.chunk_log2
+    }
+
+    /// The kind the header claims (authenticated only once a key has checked it).
+    pub fn kind(&self) -> MediaKind {
+        self.kind
+    }
+
+    /// The media id the header claims (authenticated only once a key has checked it).
+    pub fn media_id(&self) -> MediaId {
+        self.media_id
+    }
+
+    /// The random salt.
+    pub fn salt(&self) -> &[u8; SALT_LEN] {
+        &self.salt
+    }
+
+    /// The key commitment.
+    pub fn commitment(&self) -> &[u8; COMMITMENT_LEN] {
+        &self.commitment
+    }
+}
+
+fn check_chunk_log2(log2: u8) -> Result<u8> {
+    if (MIN_CHUNK_LOG2..=MAX_CHUNK_LOG2).contains(&log2) {
+        Ok(log2)
+    } else {
+        Err(Error::ChunkSizeOutOfRange(log2))
+    }
+}
+
+/// `header[0..24]`: magic, version, suite, chunk_log2, kind, media id.
+fn context(chunk_log2: u8, kind: MediaKind, media_id: &MediaId) -> [u8; CONTEXT_LEN] {
+    let mut out = [0u8; CONTEXT_LEN];
+    out[..4].copy_from_slice(&MAGIC);
+    out[4] = VERSION;
+    out[5] = SUITE_CHACHA20POLY1305;
+    out[6] = chunk_log2;
+    out[7] = kind.to_byte();
+    out[8..].copy_from_slice(media_id.as_bytes());
+    out
+}
+
+/// `payload_key || commitment = HKDF-SHA256[salt, LABEL_PAYLOAD || context](media key, 64)`.
+pub(crate) fn key_schedule_bytes(
+    key: &MediaKey,
+    context: &[u8; CONTEXT_LEN],
+    salt: &[u8; SALT_LEN],
+) -> (Zeroizing<[u8; KEY_LEN]>, [u8; COMMITMENT_LEN]) {
+    let okm =
+        hkdf_sha256::<{ KEY_LEN + COMMITMENT_LEN }>(salt, key.secret(), &[LABEL_PAYLOAD, context]);
+    let mut payload_key = Zeroizing::new([0u8; KEY_LEN]);
+    payload_key.copy_from_slice(&okm[..KEY_LEN]);
+    let mut commitment = [0u8; COMMITMENT_LEN];
+    commitment.copy_from_slice(&okm[KEY_LEN..]);
+    (payload_key, commitment)
+}
+
+fn key_schedule(
+    key: &MediaKey,
+    context: &[u8; CONTEXT_LEN],
+    salt: &[u8; SALT_LEN],
+) -> (ChunkAead, [u8; COMMITMENT_LEN]) {
+    let (payload_key, commitment) = key_schedule_bytes(key, context, salt);
+    (ChunkAead::new(&payload_key), commitment)
+}
+
+/// How to seal: chunk size and whether to use all cores.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SealOptions {
+    chunk_log2: u8,
+    parallel: bool,
+}
+
+impl Default for SealOptions {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl SealOptions {
+    /// 64 KiB chunks, parallel.
+    pub const fn new() -> Self {
+        Self {
+            chunk_log2: DEFAULT_CHUNK_LOG2,
+            parallel: true,
+        }
+    }
+
+    /// Sets the chunk size to `2^log2` bytes.
+    ///
+    /// # Errors
+    /// [`Error::ChunkSizeOutOfRange`] outside `MIN_CHUNK_LOG2..=MAX_CHUNK_LOG2`.
+    pub fn with_chunk_size_log2(mut self, log2: u8) -> Result<Self> {
+        self.chunk_log2 = check_chunk_log2(log2)?;
+        Ok(self)
+    }
+
+    /// Turns parallel sealing on or off. The output bytes are the same either way.
+    pub const fn with_parallel(mut self, parallel: bool) -> Self {
+        self.parallel = parallel;
+        self
+    }
+
+    /// log2 of the chunk size.
+    pub const fn chunk_size_log2(&self) -> u8 {
+        self.chunk_log2
+    }
+
+    /// Whether batches of chunks are spread over rayon's thread pool.
+    pub const fn parallel(&self) -> bool {
+        self.parallel
+    }
+}
+
+/// How to open: whether to use all cores.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct OpenOptions {
+    parallel: bool,
+}
+
+impl Default for OpenOptions {
+    fn default() -> Self {
+        Self { parallel: true }
+    }
+}
+
+impl OpenOptions {
+    /// Turns parallel opening on or off. The output is the same either way.
+    pub const fn with_parallel(mut self, parallel: bool) -> Self {
+        self.parallel = parallel;
+        self
+    }
+}
+
+/// The exact size of a sealed object holding `plaintext_len` bytes in chunks of
+/// `2^chunk_log2` bytes: header, plus a 16-byte tag per chunk, at least one chunk.
+pub fn sealed_len(plaintext_len: u64, chunk_log2: u8) -> u64 {
+    let chunks = plaintext_len.div_ceil(1u64 << chunk_log2).max(1);
+    HEADER_LEN as u64 + plaintext_len + chunks * TAG_LEN as u64
+}
+
+/// The nonce of chunk `index`: the index as 11 big-endian bytes, then the last flag.
+/// Private: only [`ChunkRun`] makes nonces, so no caller can build a wrong one.
+fn chunk_nonce(index: u64, last: bool) -> [u8; NONCE_LEN] {
+    let mut nonce = [0u8; NONCE_LEN];
+    nonce[3..11].copy_from_slice(&index.to_be_bytes());
+    nonce[11] = u8::from(last);
+    nonce
+}
+
+/// A run of consecutive chunks: indices `first..first + count`, the final one being the
+/// stream's last chunk when `ends_stream`.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct ChunkRun {
+    first: u64,
+    count: u64,
+    ends_stream: bool,
+}
+
+impl ChunkRun {
+    /// A run at a chosen position (range reads).
+    pub(crate) fn at(first: u64, count: u64, ends_stream: bool) -> Result<Self> {
+        first.checked_add(count).ok_or(Error::StreamTooLong)?;
+        Ok(Self {
+            first,
+            count,
+            ends_stream,
+        })
+    }
+
+    fn is_last(&self, k: usize) -> bool {
+        self.ends_stream && k as u64 + 1 == self.count
+    }
+
+    fn index(&self, k: usize) -> u64 {
+        self.first + k as u64
+    }
+}
+
+/// Hands out chunk indices in order for a sequential stream. Refuses any chunk after the
+/// last one and counter overflow, so a nonce is never reused.
+#[derive(Debug, Default)]
+pub(crate) struct ChunkCounter {
+    next: u64,
+    finished: bool,
+}
+
+impl ChunkCounter {
+    /// Reserves the next `count` chunks; `ends_stream` makes the final one the last chunk.
+    pub(crate) fn reserve(&mut self, count: u64, ends_stream: bool) -> Result<ChunkRun> {
+        if self.finished {
+            return Err(Error::TrailingData);
+        }
+        let run = ChunkRun::at(self.next, count, ends_stream)?;
+        self.next += count;
+        self.finished = ends_stream;
+        Ok(run)
+    }
+
+    /// How many chunks have been handed out.
+    pub(crate) fn position(&self) -> u64 {
+        self.next
+    }
+}
+
+/// Seals `input` (whole chunks of `chunk` bytes, the last possibly short; empty only for a
+/// lone empty final chunk) as the chunks of `run` into `output`, which holds exactly
+/// `input.len() + TAG_LEN * run.count` bytes.
+pub(crate) fn seal_run(
+    aead: &ChunkAead,
+    run: &ChunkRun,
+    chunk: usize,
+    input: &[u8],
+    output: &mut [u8],
+    parallel: bool,
+) {
+    debug_assert_eq!(output.len(), input.len() + TAG_LEN * run.count as usize);
+    let job = |(k, (pt, ct)): (usize, (&[u8], &mut [u8]))| {
+        let (body, tag) = ct.split_at_mut(pt.len());
+        tag.copy_from_slice(&aead.seal(&chunk_nonce(run.index(k), run.is_last(k)), b"", pt, body));
+    };
+    if input.is_empty() {
+        job((0, (input, output)));
+    } else if parallel && run.count > 1 {
+        input
+            .par_chunks(chunk)
+            .zip(output.par_chunks_mut(chunk + TAG_LEN))
+            .enumerate()
+            .for_each(job);
+    } else {
+        input
+            .chunks(chunk)
+            .zip(output.chunks_mut(chunk + TAG_LEN))
+            .enumerate()
+            .for_each(job);
+    }
+}
+
+/// The plaintext length of `ct_len` bytes of whole chunks (the last possibly short).
+pub(crate) fn opened_len(ct_len: usize, chunk: usize) -> usize {
+    let stride = chunk + TAG_LEN;
+    let count = ct_len.div_ceil(stride);
+    let last = ct_len - count.saturating_sub(1) * stride;
+    count.saturating_sub(1) * chunk + last.saturating_sub(TAG_LEN)
+}
+
+/// Opens the ciphertext chunks `input` of `run` into `output` (`opened_len` bytes).
+///
+/// On failure returns the number of chunks before the first failing one (their plaintext in
+/// `output` is authentic) and that chunk's error, classified as SPEC.md, section 3.6 says.
+pub(crate) fn open_run(
+    aead: &ChunkAead,
+    run: &ChunkRun,
+    chunk: usize,
+    input: &[u8],
+    output: &mut [u8],
+    parallel: bool,
+) -> Result<(), (usize, Error)> {
+    let stride = chunk + TAG_LEN;
+    let job = |k: usize, ct: &[u8], pt: &mut [u8]| -> Result<()> {
+        let last = run.is_last(k);
+        if ct.len() < TAG_LEN {
+            return Err(Error::TruncatedStream);
+        }
+        if last && ct.len() == TAG_LEN && run.index(k) > 0 {
+            return Err(Error::EmptyFinalChunk);
+        }
+        let (body, tag) = ct.split_at(ct.len() - TAG_LEN);
+        let index = run.index(k);
+        if aead
+            .open(&chunk_nonce(index, last), b"", body, pt, tag)
+            .is_ok()
+        {
+            return Ok(());
+        }
+        // Authentication failed. A full chunk that opens under the other flag tells us
+        // which authentic structure was cut or extended; anything else stays opaque.
+        if ct.len() == stride
+            && aead
+                .open(&chunk_nonce(index, !last), b"", body, pt, tag)
+                .is_ok()
+        {
+            return Err(if last {
+                Error::TruncatedStream
+            } else {
+                Error::TrailingData
+            });
+        }
+        Err(Error::DecryptionFailed)
+    };
+    let failure = if parallel && run.count > 1 {
+        input
+            .par_chunks(stride)
+            .zip(output.par_chunks_mut(chunk))
+            .enumerate()
+            .find_map_first(|(k, (ct, pt))| job(k, ct, pt).err().map(|e| (k, e)))
+    } else if input.len() <= TAG_LEN {
+        // A lone chunk with no plaintext: `output` is empty, so chunks_mut would yield nothing.
+        job(0, input, output).err().map(|e| (0, e))
+    } else {
+        input
+            .chunks(stride)
+            .zip(output.chunks_mut(chunk))
+            .enumerate()
+            .find_map(|(k, (ct, pt))| job(k, ct, pt).err().map(|e| (k, e)))
+    };
+    // A final piece shorter than a tag has no plaintext slot, so the zips above never
+    // visit it; check it here, after every chunk before it.
+    match failure {
+        Some(failure) => Err(failure),
+        None => {
+            let visited = opened_len(input.len(), chunk).div_ceil(chunk).max(1);
+            if visited < run.count as usize {
+                let tail = &input[visited * stride..];
+                job(visited, tail, &mut []).map_err(|e| (visited, e))
+            } else {
+                Ok(())
+            }
+        }
+    }
+}
+
+/// Reads the header, checks the commitment against the caller's expected media id and
+/// kind in constant time, and returns the chunk cipher.
+pub(crate) fn verify_header(
+    key: &MediaKey,
+    media_id: &MediaId,
+    kind: MediaKind,
+    header: &Header,
+) -> Result<ChunkAead> {
+    let expected = context(header.chunk_log2, kind, media_id);
+    let (aead, commitment) = key_schedule(key, &expected, &header.salt);
+    if bool::from(commitment.ct_eq(&header.commitment)) {
+        Ok(aead)
+    } else {
+        Err(Error::DecryptionFailed)
+    }
+}
+
+/// Builds the header for a new object and its chunk cipher.
+pub(crate) fn new_header(
+    key: &MediaKey,
+    media_id: &MediaId,
+    kind: MediaKind,
+    chunk_log2: u8,
+    salt: [u8; SALT_LEN],
+) -> (Header, ChunkAead) {
+    let (aead, commitment) = key_schedule(key, &context(chunk_log2, kind, media_id), &salt);
+    let header = Header {
+        chunk_log2,
+        kind,
+        media_id: *media_id,
+        salt,
+        commitment,
+    };
+    (header, aead)
+}
+
+pub(crate) fn random_salt() -> Result<[u8; SALT_LEN]> {
+    let mut salt = [0u8; SALT_LEN];
+    fill_random(&mut salt)?;
+    Ok(salt)
+}
+
+/// Seals `plaintext` as media item `media_id`'s rendition `kind`, with default options.
+///
+/// ```
+/// use keepsake::{MediaId, MediaKey, MediaKind, stream};
+///
+/// let key = MediaKey::generate()?;
+/// let id = MediaId::random()?;
+/// let sealed = stream::seal(&key, &id, MediaKind::Original, b"a photo")?;
+/// assert_eq!(stream::open(&key, &id, MediaKind::Original, &sealed)?, b"a photo");
+/// // The same bytes are refused as a thumbnail, or under another id or key.
+/// assert!(stream::open(&key, &id, MediaKind::Thumbnail, &sealed).is_err());
+/// # Ok::<(), keepsake::Error>(())
+/// ```
+///
+/// # Errors
+/// [`Error::RandomnessUnavailable`] if no salt can be drawn.
+pub fn seal(
+    key: &MediaKey,
+    media_id: &MediaId,
+    kind: MediaKind,
+    plaintext: &[u8],
+) -> Result<Vec<u8>> {
+    seal_with(key, media_id, kind, plaintext, &SealOptions::new())
+}
+
+/// [`seal`] with explicit options.
+///
+/// # Errors
+/// [`Error::RandomnessUnavailable`] if no salt can be drawn.
+pub fn seal_with(
+    key: &MediaKey,
+    media_id: &MediaId,
+    kind: MediaKind,
+    plaintext: &[u8],
+    options: &SealOptions,
+) -> Result<Vec<u8>> {
+    Ok(seal_with_salt(
+        key,
+        media_id,
+        kind,
+        plaintext,
+        options,
+        random_salt()?,
+    ))
+}
+
+/// [`seal_with`] with a caller-chosen salt: deterministic, for known-answer vectors.
+/// A salt must never be reused with the same key.
+pub(crate) fn seal_with_salt(
+    key: &MediaKey,
+    media_id: &MediaId,
+    kind: MediaKind,
+    plaintext: &[u8],
+    options: &SealOptions,
+    salt: [u8; SALT_LEN],
+) -> Vec<u8> {
+    let (header, aead) = new_header(key, media_id, kind, options.chunk_log2, salt);
+    let chunk = header.chunk_size();
+    let count = plaintext.len().div_ceil(chunk).max(1);
+    let mut out = vec![0u8; HEADER_LEN + plaintext.len() + count * TAG_LEN];
+    out[..HEADER_LEN].copy_from_slice(&header.to_bytes());
+    let run = ChunkRun {
+        first: 0,
+        count: count as u64,
+        ends_stream: true,
+    };
+    let parallel = options.parallel && plaintext.len() >= PARALLEL_MIN_BYTES;
+    seal_run(
+        &aead,
+        &run,
+        chunk,
+        plaintext,
+        &mut out[HEADER_LEN..],
+        parallel,
+    );
+    out
+}
+
+/// Opens a whole sealed object held in memory, checking that it is media item
+/// `media_id`'s rendition `kind` under `key`. Returns the plaintext only if every chunk
+/// authenticates, in order, ending with the final chunk.
+///
+/// # Errors
+/// Header errors as [`Header::parse`]; [`Error::DecryptionFailed`] for a wrong key, id or
+/// kind, or altered data; [`Error::TruncatedStream`], [`Error::TrailingData`] and
+/// [`Error::EmptyFinalChunk`] for authentic chunks in a wrong structure.
+pub fn open(key: &MediaKey, media_id: &MediaId, kind: MediaKind, sealed: &[u8]) -> Result<Vec<u8>> {
+    open_with(key, media_id, kind, sealed, &OpenOptions::default())
+}
+
+/// [`open`] with explicit options.
+///
+/// # Errors
+/// As [`open`].
+pub fn open_with(
+    key: &MediaKey,
+    media_id: &MediaId,
+    kind: MediaKind,
+    sealed: &[u8],
+    options: &OpenOptions,
+) -> Result<Vec<u8>> {
+    let header = Header::parse(sealed)?;
+    let aead = verify_header(key, media_id, kind, &header)?;
+    let body = &sealed[HEADER_LEN..];
+    if body.is_empty() {
+        return Err(Error::TruncatedStream);
+    }
+    let chunk = header.chunk_size();
+    let run = ChunkRun {
+        first: 0,
+        count: body.len().div_ceil(chunk + TAG_LEN) as u64,
+        ends_stream: true,
+    };
+    let mut out = vec![0u8; opened_len(body.len(), chunk)];
+    let parallel = options.parallel && body.len() >= PARALLEL_MIN_BYTES;
+    open_run(&aead, &run, chunk, body, &mut out, parallel).map_err(|(_, e)| e)?;
+    Ok(out)
+}
+
+/// Chunks per streaming batch for a chunk size.
+pub(crate) fn batch_chunks(chunk: usize) -> usize {
+    (BATCH_BYTES / chunk)
+        .max(rayon::current_num_threads())
+        .max(1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key() -> MediaKey {
+        MediaKey::from_bytes([7; 32])
+    }
+    const ID: MediaId = MediaId::from_bytes([9; 16]);
+
+    fn small() -> SealOptions {
+        SealOptions::new().with_chunk_size_log2(8).unwrap()
+    }
+
+    #[test]
+    fn nonce_layout() {
+        assert_eq!(
+            chunk_nonce(0x0102, true),
+            [0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 2, 1]
+        );
+        assert_eq!(chunk_nonce(u64::MAX, false)[3..11], [0xff; 8]);
+    }
+
+    #[test]
+    fn counter_refuses_after_last_and_overflow() {
+        let mut c = ChunkCounter::default();
+        c.reserve(3, false).unwrap();
+        c.reserve(1, true).unwrap();
+        assert!(matches!(c.reserve(1, false), Err(Error::TrailingData)));
+        let mut c = ChunkCounter {
+            next: u64::MAX - 1,
+            finished: false,
+        };
+        assert!(matches!(c.reserve(2, false), Err(Error::StreamTooLong)));
+    }
+
+    #[test]
+    fn sizes_and_round_trips() {
+        for len in [0usize, 1, 255, 256, 257, 768, 1000] {
+            let pt: Vec<u8> = (0..len).map(|i| i as u8).collect();
+            let sealed = seal_with(&key(), &ID, MediaKind::Preview, &pt, &small()).unwrap();
+            assert_eq!(sealed.len() as u64, sealed_len(len as u64, 8), "len {len}");
+            assert_eq!(open(&key(), &ID, MediaKind::Preview, &sealed).unwrap(), pt);
+        }
+    }
+
+    #[test]
+    fn header_fields_are_checked_in_order() {
+        let sealed = seal_with(&key(), &ID, MediaKind::Original, b"x", &small()).unwrap();
+        let mut bad = sealed.clone();
+        bad[0] ^= 1;
+        assert!(matches!(Header::parse(&bad), Err(Error::BadMagic)));
+        let mut bad = sealed.clone();
+        bad[4] = 2;
+        assert!(matches!(
+            Header::parse(&bad),
+            Err(Error::UnsupportedVersion(2))
+        ));
+        let mut bad = sealed.clone();
+        bad[5] = 9;
+        assert!(matches!(
+            Header::parse(&bad),
+            Err(Error::UnsupportedSuite(9))
+        ));
+        let mut bad = sealed.clone();
+        bad[6] = 23;
+        assert!(matches!(
+            Header::parse(&bad),
+            Err(Error::ChunkSizeOutOfRange(23))
+        ));
+        let mut bad = sealed.clone();
+        bad[7] = 4;
+        assert!(matches!(Header::parse(&bad), Err(Error::UnknownKind(4))));
+        for cut in 0..HEADER_LEN {
+            assert!(
+                matches!(
+                    Header::parse(&sealed[..cut]),
+                    Err(Error::TruncatedHeader { needed: HEADER_LEN, got }) if got == cut
+                ),
+                "cut {cut}"
+            );
+        }
+        let parsed = Header::parse(&sealed).unwrap();
+        assert_eq!(parsed.to_bytes(), sealed[..HEADER_LEN]);
+        assert_eq!(parsed.media_id(), ID);
+    }
+
+    #[test]
+    fn parallel_and_sequential_agree() {
+        let pt: Vec<u8> = (0..PARALLEL_MIN_BYTES * 3 + 17)
+            .map(|i| (i * 31) as u8)
+            .collect();
+        let salt = [5u8; SALT_LEN];
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(4)
+            .build()
+            .unwrap();
+        for log2 in [8, 12, 16] {
+            let opts = SealOptions::new().with_chunk_size_log2(log2).unwrap();
+            let seq = seal_with_salt(
+                &key(),
+                &ID,
+                MediaKind::Original,
+                &pt,
+                &opts.with_parallel(false),
+                salt,
+            );
+            let par =
+                pool.install(|| seal_with_salt(&key(), &ID, MediaKind::Original, &pt, &opts, salt));
+            assert!(seq == par, "chunk 2^{log2}: parallel output differs");
+            let opened = pool
+                .install(|| open(&key(), &ID, MediaKind::Original, &par))
+                .unwrap();
+            assert!(opened == pt);
+        }
+    }
+}

@@ -1,0 +1,177 @@
+//! Range reads (video seeking): open plaintext bytes `[offset, offset + len)` by
+//! decrypting only the chunks the range touches.
+
+use std::io::{Read, Seek, SeekFrom};
+
+use super::read::read_full;
+use super::{ChunkRun, HEADER_LEN, Header, batch_chunks, open_run, verify_header};
+use crate::keys::{MediaId, MediaKey, MediaKind};
+use crate::primitives::TAG_LEN;
+use crate::{Error, Result};
+
+/// Which chunks, and which ciphertext bytes, a range read needs. Computed from public
+/// data only (the header and the sealed object's length), so a client can fetch just
+/// these bytes from a server before decrypting.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RangePlan {
+    /// Index of the first chunk to open.
+    pub first_chunk: u64,
+    /// How many chunks to open (0 only for an empty range short of the end).
+    pub chunk_count: u64,
+    /// Whether the last chunk opened is the stream's final chunk.
+    pub reaches_end: bool,
+    /// Offset of the first needed ciphertext byte in the sealed object.
+    pub sealed_offset: u64,
+    /// Number of ciphertext bytes needed from `sealed_offset`.
+    pub sealed_len: u64,
+    /// Plaintext offset of the first byte of `first_chunk`.
+    pub plaintext_start: u64,
+    /// The range actually served: `[offset, end)`, clipped to the plaintext.
+    pub end: u64,
+    /// The plaintext length implied by the sealed object's length.
+    pub plaintext_len: u64,
+}
+
+impl RangePlan {
+    /// Plans the read of `[offset, offset + len)` from an object with this header and
+    /// `sealed_len` bytes in all. A range that reaches the end of the plaintext includes
+    /// the final chunk, so that truncation is detected.
+    ///
+    /// # Errors
+    /// [`Error::TruncatedHeader`] / [`Error::TruncatedStream`] when `sealed_len` is too
+    /// small to hold a header and one chunk; [`Error::RangeOutOfBounds`] when `offset` is
+    /// past the end of the plaintext.
+    pub fn new(header: &Header, sealed_len: u64, offset: u64, len: u64) -> Result<Self> {
+        let chunk = header.chunk_size() as u64;
+        let stride = chunk + TAG_LEN as u64;
+        let body = sealed_len
+            .checked_sub(HEADER_LEN as u64)
+            .ok_or(Error::TruncatedHeader {
+                needed: HEADER_LEN,
+                got: usize::try_from(sealed_len).unwrap_or(usize::MAX),
+            })?;
+        if body == 0 {
+            return Err(Error::TruncatedStream);
+        }
+        let count = body.div_ceil(stride);
+        let final_piece = body - (count - 1) * stride;
+        let plaintext_len = (count - 1) * chunk + final_piece.saturating_sub(TAG_LEN as u64);
+        if offset > plaintext_len {
+            return Err(Error::RangeOutOfBounds {
+                offset,
+                plaintext_len,
+            });
+        }
+        let end = offset.saturating_add(len).min(plaintext_len);
+        let reaches_end = end == plaintext_len;
+        let (first_chunk, last_chunk) = if reaches_end {
+            ((offset / chunk).min(count - 1), count - 1)
+        } else if end == offset {
+            (offset / chunk, offset / chunk)
+        } else {
+            (offset / chunk, (end - 1) / chunk)
+        };
+        let chunk_count = if !reaches_end && end == offset {
+            0
+        } else {
+            last_chunk - first_chunk + 1
+        };
+        let sealed_offset = HEADER_LEN as u64 + first_chunk * stride;
+        let sealed_end = if reaches_end {
+            sealed_len
+        } else {
+            HEADER_LEN as u64 + (first_chunk + chunk_count) * stride
+        };
+        Ok(Self {
+            first_chunk,
+            chunk_count,
+            reaches_end,
+            sealed_offset,
+            sealed_len: sealed_end - sealed_offset,
+            plaintext_start: first_chunk * chunk,
+            end,
+            plaintext_len,
+        })
+    }
+}
+
+/// Opens plaintext bytes `[offset, offset + len)` of a sealed object, clipped to its end,
+/// decrypting only the chunks the range touches (in batches of bounded size). A range that
+/// reaches the end also authenticates the final chunk, so a truncated object is refused.
+///
+/// ```
+/// use std::io::Cursor;
+/// use keepsake::{MediaId, MediaKey, MediaKind, stream};
+///
+/// let key = MediaKey::generate()?;
+/// let id = MediaId::random()?;
+/// let video: Vec<u8> = (0..300_000u32).map(|i| i as u8).collect();
+/// let sealed = stream::seal(&key, &id, MediaKind::Original, &video)?;
+/// let part = stream::open_range(&key, &id, MediaKind::Original, &mut Cursor::new(&sealed), 200_000, 1000)?;
+/// assert_eq!(part, &video[200_000..201_000]);
+/// # Ok::<(), keepsake::Error>(())
+/// ```
+///
+/// # Errors
+/// As [`RangePlan::new`] and [`super::open`]; [`Error::Io`] from seeking or reading.
+pub fn open_range<R: Read + Seek>(
+    key: &MediaKey,
+    media_id: &MediaId,
+    kind: MediaKind,
+    source: &mut R,
+    offset: u64,
+    len: u64,
+) -> Result<Vec<u8>> {
+    source.seek(SeekFrom::Start(0))?;
+    let mut header_bytes = [0u8; HEADER_LEN];
+    let got = read_full(source, &mut header_bytes)?;
+    let header = Header::parse(&header_bytes[..got])?;
+    let aead = verify_header(key, media_id, kind, &header)?;
+    let sealed_len = source.seek(SeekFrom::End(0))?;
+    let plan = RangePlan::new(&header, sealed_len, offset, len)?;
+
+    let chunk = header.chunk_size();
+    let stride = chunk + TAG_LEN;
+    let batch = batch_chunks(chunk) as u64;
+    let mut out = Vec::with_capacity(usize::try_from(plan.end - offset).unwrap_or(0));
+    let mut sealed = Vec::new();
+    let mut plain = Vec::new();
+    source.seek(SeekFrom::Start(plan.sealed_offset))?;
+    let mut next = plan.first_chunk;
+    let stop = plan.first_chunk + plan.chunk_count;
+    while next < stop {
+        let count = batch.min(stop - next);
+        let ends_stream = plan.reaches_end && next + count == stop;
+        let full = count as usize * stride;
+        let bytes = if ends_stream {
+            // The final piece may be short: everything up to the end of the object.
+            usize::try_from(
+                plan.sealed_offset + plan.sealed_len - (HEADER_LEN as u64 + next * stride as u64),
+            )
+            .map_err(|_| Error::TooLarge {
+                what: "range batch",
+                len: u64::MAX,
+                max: full as u64,
+            })?
+        } else {
+            full
+        };
+        sealed.resize(bytes, 0);
+        if read_full(source, &mut sealed)? != bytes {
+            return Err(Error::TruncatedStream);
+        }
+        plain.resize(super::opened_len(bytes, chunk), 0);
+        let run = ChunkRun::at(next, count, ends_stream)?;
+        open_run(&aead, &run, chunk, &sealed, &mut plain, count > 1).map_err(|(_, e)| e)?;
+        // Keep the part of this batch's plaintext inside [offset, end).
+        let batch_start = next * chunk as u64;
+        let from = offset.max(batch_start) - batch_start;
+        let to = plan.end.min(batch_start + plain.len() as u64);
+        if to > batch_start + from {
+            out.extend_from_slice(&plain[from as usize..(to - batch_start) as usize]);
+        }
+        next += count;
+    }
+    zeroize::Zeroize::zeroize(&mut plain);
+    Ok(out)
+}

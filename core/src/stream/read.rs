@@ -1,0 +1,198 @@
+//! The streaming opener: a sealed stream in, [`std::io::Read`] of authenticated plaintext
+//! out, in bounded memory.
+
+use std::io::{self, Read};
+
+use zeroize::Zeroizing;
+
+use super::{
+    ChunkCounter, HEADER_LEN, Header, OpenOptions, batch_chunks, open_run, opened_len,
+    verify_header,
+};
+use crate::keys::{MediaId, MediaKey, MediaKind};
+use crate::primitives::{ChunkAead, TAG_LEN};
+use crate::{Error, Result};
+
+/// Opens a sealed stream read from `R`, yielding only authenticated plaintext.
+///
+/// [`Opener::new`] reads the header and checks the key commitment before anything else.
+/// Chunks are then read a batch at a time (one byte of look-ahead tells the final chunk
+/// apart) and opened, on all cores when the options say so. Plaintext released before an
+/// error is exactly the chunks that authenticated in position; the error comes next, and
+/// every read after it returns it again. End of file (`Ok(0)`) is returned only after the
+/// final chunk has authenticated.
+///
+/// Errors come out of `read` as [`io::Error`]s; [`Error::from_io`] recovers the
+/// Keepsake error.
+pub struct Opener<R: Read> {
+    inner: R,
+    header: Header,
+    aead: ChunkAead,
+    counter: ChunkCounter,
+    chunk: usize,
+    batch: usize,
+    /// Ciphertext of one batch plus one byte of look-ahead, reused.
+    sealed: Vec<u8>,
+    /// Authenticated plaintext not yet read: `plain[pos..]`.
+    plain: Zeroizing<Vec<u8>>,
+    pos: usize,
+    parallel: bool,
+    /// An error found after the plaintext now buffered, returned once that is read.
+    pending: Option<Error>,
+    failed: Option<Error>,
+    done: bool,
+}
+
+impl<R: Read> Opener<R> {
+    /// Reads the header from `inner` and checks that the stream is media item `media_id`'s
+    /// rendition `kind` under `key`.
+    ///
+    /// # Errors
+    /// Header errors as [`Header::parse`], [`Error::DecryptionFailed`] when the commitment
+    /// does not match, [`Error::Io`].
+    pub fn new(key: &MediaKey, media_id: &MediaId, kind: MediaKind, inner: R) -> Result<Self> {
+        Self::with_options(key, media_id, kind, inner, &OpenOptions::default())
+    }
+
+    /// [`Opener::new`] with explicit options.
+    ///
+    /// # Errors
+    /// As [`Opener::new`].
+    pub fn with_options(
+        key: &MediaKey,
+        media_id: &MediaId,
+        kind: MediaKind,
+        mut inner: R,
+        options: &OpenOptions,
+    ) -> Result<Self> {
+        let mut header_bytes = [0u8; HEADER_LEN];
+        let got = read_full(&mut inner, &mut header_bytes)?;
+        let header = Header::parse(&header_bytes[..got])?;
+        let aead = verify_header(key, media_id, kind, &header)?;
+        let chunk = header.chunk_size();
+        let batch = batch_chunks(chunk);
+        Ok(Self {
+            inner,
+            header,
+            aead,
+            counter: ChunkCounter::default(),
+            chunk,
+            batch,
+            sealed: Vec::with_capacity(batch * (chunk + TAG_LEN) + 1),
+            plain: Zeroizing::new(Vec::with_capacity(batch * chunk)),
+            pos: 0,
+            parallel: options.parallel,
+            pending: None,
+            failed: None,
+            done: false,
+        })
+    }
+
+    /// The stream's header (its fields were checked against the key).
+    pub fn header(&self) -> &Header {
+        &self.header
+    }
+
+    /// The underlying reader.
+    pub fn get_ref(&self) -> &R {
+        &self.inner
+    }
+
+    /// Chunks read so far (authenticated or not yet checked).
+    pub fn chunks_read(&self) -> u64 {
+        self.counter.position()
+    }
+
+    /// Reads and opens the next batch into `plain`.
+    fn next_batch(&mut self) -> Result<()> {
+        let stride = self.chunk + TAG_LEN;
+        let want = self.batch * stride + 1;
+        let carried = self.sealed.len();
+        self.sealed.resize(want, 0);
+        let got = carried + read_full(&mut self.inner, &mut self.sealed[carried..])?;
+        self.sealed.truncate(got);
+        let ends_stream = got < want;
+        let body = if ends_stream { got } else { want - 1 };
+        if body == 0 {
+            // Nothing after the header (a carried look-ahead byte makes body >= 1 later).
+            return Err(Error::TruncatedStream);
+        }
+        let count = body.div_ceil(stride);
+        let run = self.counter.reserve(count as u64, ends_stream)?;
+        self.plain.clear();
+        self.plain.resize(opened_len(body, self.chunk), 0);
+        self.pos = 0;
+        let parallel = self.parallel && count > 1;
+        let opened = open_run(
+            &self.aead,
+            &run,
+            self.chunk,
+            &self.sealed[..body],
+            &mut self.plain,
+            parallel,
+        );
+        if let Err((good, err)) = opened {
+            self.plain.truncate(good * self.chunk);
+            self.pending = Some(err);
+        }
+        if ends_stream {
+            self.done = true;
+            self.sealed.clear();
+        } else {
+            self.sealed.copy_within(body.., 0);
+            self.sealed.truncate(1);
+        }
+        Ok(())
+    }
+}
+
+impl<R: Read> Read for Opener<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        loop {
+            if self.pos < self.plain.len() {
+                let n = buf.len().min(self.plain.len() - self.pos);
+                buf[..n].copy_from_slice(&self.plain[self.pos..self.pos + n]);
+                self.pos += n;
+                return Ok(n);
+            }
+            if let Some(err) = self.pending.take() {
+                self.failed = Some(err);
+            }
+            if let Some(err) = &self.failed {
+                return Err(err.replay().into_io());
+            }
+            if self.done || buf.is_empty() {
+                return Ok(0);
+            }
+            if let Err(err) = self.next_batch() {
+                self.failed = Some(err);
+            }
+        }
+    }
+}
+
+impl<R: Read> std::fmt::Debug for Opener<R> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Opener")
+            .field("header", &self.header)
+            .field("chunks_read", &self.counter.position())
+            .field("failed", &self.failed.is_some())
+            .field("done", &self.done)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Reads until `buf` is full or end of file; returns the bytes read. Retries on
+/// [`io::ErrorKind::Interrupted`].
+pub(crate) fn read_full(reader: &mut impl Read, buf: &mut [u8]) -> Result<usize> {
+    let mut got = 0;
+    while got < buf.len() {
+        match reader.read(&mut buf[got..]) {
+            Ok(0) => break,
+            Ok(n) => got += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(Error::from_io(e)),
+        }
+    }
+    Ok(got)
+}
