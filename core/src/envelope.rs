@@ -130,20 +130,30 @@ impl Binding {
     }
 }
 
-fn envelope_keys(
+/// `key || commitment = HKDF-SHA256[salt = nonce, LABEL_ENVELOPE || binding](owner, 64)`.
+pub(crate) fn key_schedule_bytes(
     owner: &[u8; KEY_LEN],
     nonce: &[u8; XNONCE_LEN],
-    binding: &Binding,
-) -> (EnvelopeAead, [u8; ENVELOPE_COMMITMENT_LEN]) {
+    binding: &[u8],
+) -> (Zeroizing<[u8; KEY_LEN]>, [u8; ENVELOPE_COMMITMENT_LEN]) {
     let okm = hkdf_sha256::<{ KEY_LEN + ENVELOPE_COMMITMENT_LEN }>(
         nonce,
         owner,
-        &[LABEL_ENVELOPE, binding.as_bytes()],
+        &[LABEL_ENVELOPE, binding],
     );
     let mut key = Zeroizing::new([0u8; KEY_LEN]);
     key.copy_from_slice(&okm[..KEY_LEN]);
     let mut commitment = [0u8; ENVELOPE_COMMITMENT_LEN];
     commitment.copy_from_slice(&okm[KEY_LEN..]);
+    (key, commitment)
+}
+
+fn envelope_keys(
+    owner: &[u8; KEY_LEN],
+    nonce: &[u8; XNONCE_LEN],
+    binding: &Binding,
+) -> (EnvelopeAead, [u8; ENVELOPE_COMMITMENT_LEN]) {
+    let (key, commitment) = key_schedule_bytes(owner, nonce, binding.as_bytes());
     (EnvelopeAead::new(&key), commitment)
 }
 

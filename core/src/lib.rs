@@ -1,6 +1,5 @@
 #![doc = include_str!("../../README.md")]
 #![forbid(unsafe_code)]
-#![warn(missing_docs)]
 
 pub mod envelope;
 mod error;
@@ -90,6 +89,16 @@ pub mod hazmat {
         nonce: [u8; XNONCE_LEN],
     ) -> Result<Vec<u8>> {
         crate::envelope::wrap_media_key(key, media_id, media_key, nonce)
+    }
+
+    /// The envelope key schedule: `(key, commitment)` for an owner key, a nonce and the
+    /// binding `version || purpose || len(context) || context`.
+    pub fn envelope_key_schedule(
+        owner: &[u8; 32],
+        nonce: &[u8; XNONCE_LEN],
+        binding: &[u8],
+    ) -> (zeroize::Zeroizing<[u8; 32]>, [u8; 32]) {
+        crate::envelope::key_schedule_bytes(owner, nonce, binding)
     }
 
     /// The stream key schedule: `(payload key, commitment)` for a media key, the header's

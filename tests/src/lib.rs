@@ -1,1 +1,221 @@
-//! placeholder
+//! Shared pieces of Keepsake's integration tests: the schema of the known-answer vector
+//! files in `tests/vectors/`, the deterministic inputs they are built from, and the names
+//! by which vector files spell errors.
+//!
+//! The vector files are written by `cargo run -p keepsake-tests --bin gen-vectors` and
+//! checked in; the tests (and every language binding) read them. Regenerating must give
+//! the same bytes: the generator's inputs are fixed patterns, not randomness.
+
+// Test support: malformed test data should stop the test loudly.
+#![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+
+/// The folder holding the vector files.
+pub fn vectors_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("vectors")
+}
+
+/// A deterministic byte pattern: `n` bytes from a seed (not random, not secret).
+pub fn pattern(seed: u8, n: usize) -> Vec<u8> {
+    (0..n)
+        .map(|i| {
+            let i = i as u32;
+            (i.wrapping_mul(131) ^ (i >> 8).wrapping_mul(29) ^ u32::from(seed).wrapping_mul(97))
+                as u8
+        })
+        .collect()
+}
+
+/// A fixed-size deterministic array.
+pub fn array<const N: usize>(seed: u8) -> [u8; N] {
+    let mut out = [0u8; N];
+    out.copy_from_slice(&pattern(seed, N));
+    out
+}
+
+/// The name a vector file gives an error: the `keepsake::Error` variant's name.
+pub fn error_name(err: &keepsake::Error) -> &'static str {
+    use keepsake::Error as E;
+    match err {
+        E::DecryptionFailed => "DecryptionFailed",
+        E::BadMagic => "BadMagic",
+        E::UnsupportedVersion(_) => "UnsupportedVersion",
+        E::UnsupportedSuite(_) => "UnsupportedSuite",
+        E::ChunkSizeOutOfRange(_) => "ChunkSizeOutOfRange",
+        E::UnknownKind(_) => "UnknownKind",
+        E::TruncatedHeader { .. } => "TruncatedHeader",
+        E::TruncatedStream => "TruncatedStream",
+        E::TrailingData => "TrailingData",
+        E::EmptyFinalChunk => "EmptyFinalChunk",
+        E::TooLarge { .. } => "TooLarge",
+        E::InvalidLength { .. } => "InvalidLength",
+        E::RangeOutOfBounds { .. } => "RangeOutOfBounds",
+        E::StreamTooLong => "StreamTooLong",
+        E::DestinationExists => "DestinationExists",
+        E::Cancelled => "Cancelled",
+        E::RandomnessUnavailable => "RandomnessUnavailable",
+        E::Io(_) => "Io",
+        _ => "Unknown",
+    }
+}
+
+/// Parses a kind's vector-file name.
+pub fn kind_from_name(name: &str) -> Option<keepsake::MediaKind> {
+    keepsake::MediaKind::ALL
+        .into_iter()
+        .find(|k| k.name() == name)
+}
+
+/// A vector file: where it came from, then its cases.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct VectorFile<T> {
+    /// What the file holds and which SPEC.md section it checks.
+    pub description: String,
+    /// How the file was made.
+    pub source: String,
+    /// The cases.
+    pub vectors: Vec<T>,
+}
+
+/// A media stream that must seal to exactly `sealed` and open to `plaintext`.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct StreamVector {
+    /// Case name.
+    pub name: String,
+    /// Hex, 32 bytes.
+    pub media_key: String,
+    /// Hex, 16 bytes.
+    pub media_id: String,
+    /// `original`, `thumbnail`, `preview` or `sidecar`.
+    pub kind: String,
+    /// log2 of the chunk size.
+    pub chunk_log2: u8,
+    /// Hex, 32 bytes.
+    pub salt: String,
+    /// Hex.
+    pub plaintext: String,
+    /// Hex: header and chunks.
+    pub sealed: String,
+}
+
+/// A sealed media stream that must fail to open with `error`, after releasing exactly
+/// `released` from a streaming opener.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct StreamFailure {
+    /// Case name.
+    pub name: String,
+    /// What was done to a valid object.
+    pub comment: String,
+    /// Hex, 32 bytes: the key the opener uses.
+    pub media_key: String,
+    /// Hex, 16 bytes: the media id the opener expects.
+    pub media_id: String,
+    /// The kind the opener expects.
+    pub kind: String,
+    /// Hex: the bytes to open.
+    pub sealed: String,
+    /// The `keepsake::Error` variant name opening must give.
+    pub error: String,
+    /// Hex: the plaintext a streaming opener releases before the error (whole authentic
+    /// chunks in position).
+    pub released: String,
+}
+
+/// One key-schedule computation.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct KdfVector {
+    /// Case name.
+    pub name: String,
+    /// `stream` (SPEC.md 3.3) or `envelope` (SPEC.md 4.2).
+    pub schedule: String,
+    /// Hex, 32 bytes: the media key (stream) or owner key (envelope).
+    pub ikm: String,
+    /// Hex: HKDF salt (the stream salt, or the envelope nonce).
+    pub salt: String,
+    /// Hex: what follows the label in HKDF info (header bytes 0..24, or the binding).
+    pub context: String,
+    /// Hex: the full HKDF info (label || context).
+    pub info: String,
+    /// Hex, 32 bytes.
+    pub key: String,
+    /// Hex, 32 bytes.
+    pub commitment: String,
+}
+
+/// An envelope that must seal to exactly `sealed` and open to `plaintext`.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct EnvelopeVector {
+    /// Case name.
+    pub name: String,
+    /// `media-metadata`, `media-caption`, `album-name`, `album-metadata`, `media-key-wrap`.
+    pub purpose: String,
+    /// Hex, 32 bytes: the media key (media purposes) or album key (album purposes).
+    pub key: String,
+    /// Hex, 16 bytes, for media purposes and key wraps.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub media_id: Option<String>,
+    /// Hex, 16 bytes, for album purposes and key wraps.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub album_id: Option<String>,
+    /// For album purposes and key wraps.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub epoch: Option<u64>,
+    /// Hex, 24 bytes.
+    pub nonce: String,
+    /// Hex: the binding (associated data), for implementers.
+    pub binding: String,
+    /// Hex (for a key wrap: the wrapped media key).
+    pub plaintext: String,
+    /// Hex, or `null` in a failure case.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sealed: Option<String>,
+}
+
+/// An envelope that must fail to open with `error` when opened with the given inputs.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct EnvelopeFailure {
+    /// Case name.
+    pub name: String,
+    /// What was done to a valid envelope.
+    pub comment: String,
+    /// As in [`EnvelopeVector`]: the purpose the opener asks for.
+    pub purpose: String,
+    /// Hex, 32 bytes: the key the opener uses.
+    pub key: String,
+    /// Hex, as the opener expects it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub media_id: Option<String>,
+    /// Hex, as the opener expects it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub album_id: Option<String>,
+    /// As the opener expects it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub epoch: Option<u64>,
+    /// Hex: the bytes to open.
+    pub sealed: String,
+    /// The `keepsake::Error` variant name opening must give.
+    pub error: String,
+}
+
+/// Decodes hex, panicking with the field name on malformed test data.
+pub fn unhex(field: &str, value: &str) -> Vec<u8> {
+    hex::decode(value).unwrap_or_else(|e| panic!("vector field {field}: bad hex: {e}"))
+}
+
+/// Decodes hex into a fixed-size array.
+pub fn unhex_array<const N: usize>(field: &str, value: &str) -> [u8; N] {
+    unhex(field, value)
+        .try_into()
+        .unwrap_or_else(|v: Vec<u8>| panic!("vector field {field}: {} bytes, want {N}", v.len()))
+}
+
+/// Reads and parses a vector file.
+pub fn load<T: for<'de> Deserialize<'de>>(file: &str) -> VectorFile<T> {
+    let path = vectors_dir().join(file);
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("reading {}: {e}", path.display()));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("parsing {}: {e}", path.display()))
+}

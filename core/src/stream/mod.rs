@@ -9,8 +9,9 @@
 //!                                         info = LABEL_PAYLOAD || header[0..24]](media key, 64)
 //! ```
 //!
-//! Opening recomputes the commitment with the caller's expected media id and kind and
-//! compares it in constant time before touching a chunk.
+//! Opening recomputes the commitment over the header, compares it in constant time, and
+//! checks that the header names the media id and kind the caller expects, before touching
+//! a chunk.
 //!
 //! This module holds the format and the chunk batches shared by every API; the APIs are
 //! the one-shot [`seal`] / [`open`], the streaming [`Sealer`] / [`Opener`], and
@@ -451,17 +452,25 @@ pub(crate) fn open_run(
     }
 }
 
-/// Reads the header, checks the commitment against the caller's expected media id and
-/// kind in constant time, and returns the chunk cipher.
+/// Checks a parsed header against the caller's key and expectations: the commitment,
+/// recomputed over the header's own bytes, must match in constant time, and the header
+/// must name the media id and kind the caller expects. Any mismatch is the one opaque
+/// [`Error::DecryptionFailed`]. Returns the chunk cipher.
 pub(crate) fn verify_header(
     key: &MediaKey,
     media_id: &MediaId,
     kind: MediaKind,
     header: &Header,
 ) -> Result<ChunkAead> {
-    let expected = context(header.chunk_log2, kind, media_id);
-    let (aead, commitment) = key_schedule(key, &expected, &header.salt);
-    if bool::from(commitment.ct_eq(&header.commitment)) {
+    let (aead, commitment) = key_schedule(
+        key,
+        &context(header.chunk_log2, header.kind, &header.media_id),
+        &header.salt,
+    );
+    let commitment_ok = commitment.ct_eq(&header.commitment);
+    let context_ok = header.media_id.as_bytes().ct_eq(media_id.as_bytes())
+        & header.kind.to_byte().ct_eq(&kind.to_byte());
+    if bool::from(commitment_ok & context_ok) {
         Ok(aead)
     } else {
         Err(Error::DecryptionFailed)
