@@ -6,7 +6,7 @@
 //! Most tests use 256-byte chunks (`chunk_log2 = 8`), so a multi-chunk object is small:
 //! a chunk is 256 + 16 bytes sealed, after an 88-byte header.
 
-#![allow(clippy::unwrap_used)]
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::io::{Cursor, Read, Write};
 
@@ -23,7 +23,7 @@ const TAG: usize = 16;
 const STRIDE: usize = C + TAG;
 const H: usize = stream::HEADER_LEN;
 /// Chunks per streaming batch with 256-byte chunks (on machines with at most 4096 threads).
-const BATCH_CHUNKS: usize = stream::BATCH_BYTES / C;
+const B: usize = stream::BATCH_BYTES / C;
 
 fn key() -> MediaKey {
     MediaKey::from_bytes([0x42; 32])
@@ -95,7 +95,7 @@ fn open(sealed: &[u8]) -> keepsake::Result<Vec<u8>> {
 /// is a whole-chunk prefix of `pt`, and later reads repeat the error) and `open_range` of
 /// the whole object.
 #[track_caller]
-fn assert_fails(sealed: &[u8], pt: &[u8], what: &str, is: fn(&Error) -> bool) {
+fn assert_fails(sealed: &[u8], pt: &[u8], what: &str, is: Check) {
     let err = open(sealed).unwrap_err();
     assert!(is(&err), "{what}: open gave {err:?}");
     let seq = OpenOptions::default().with_parallel(false);
@@ -106,12 +106,11 @@ fn assert_fails(sealed: &[u8], pt: &[u8], what: &str, is: fn(&Error) -> bool) {
             Err(err) => assert!(is(&err), "{what}: Opener::new gave {err:?}"),
             Ok(mut opener) => {
                 let (released, err) = drain(&mut opener, 100);
-                let err = err.unwrap_or_else(|| panic!("{what}: Opener reached the end"));
+                let err = err.expect("the Opener must not reach the end");
                 assert!(is(&err), "{what}: Opener gave {err:?}");
                 assert!(released.len() % C == 0, "{what}: released a partial chunk");
                 assert!(pt.starts_with(&released), "{what}: released non-plaintext");
-                let again = Error::from_io(opener.read(&mut [0u8; 8]).unwrap_err());
-                assert!(is(&again), "{what}: Opener replay gave {again:?}");
+                assert_replays(&mut opener, is);
             }
         }
     }
@@ -119,19 +118,25 @@ fn assert_fails(sealed: &[u8], pt: &[u8], what: &str, is: fn(&Error) -> bool) {
     assert!(is(&err), "{what}: open_range gave {err:?}");
 }
 
+/// Three more reads after an error each return it again.
+#[track_caller]
+fn assert_replays<R: Read>(opener: &mut R, is: Check) {
+    for _ in 0..3 {
+        let again = Error::from_io(opener.read(&mut [0u8; 64]).unwrap_err());
+        assert!(is(&again), "replay gave {again:?}");
+    }
+}
+
 fn chunk_at(sealed: &[u8], i: usize) -> std::ops::Range<usize> {
     H + i * STRIDE..(H + (i + 1) * STRIDE).min(sealed.len())
 }
 
-fn is_truncated(e: &Error) -> bool {
-    matches!(e, Error::TruncatedStream)
-}
-fn is_failed(e: &Error) -> bool {
-    matches!(e, Error::DecryptionFailed)
-}
-fn is_trailing(e: &Error) -> bool {
-    matches!(e, Error::TrailingData)
-}
+/// A check of an error's variant.
+type Check = fn(&Error) -> bool;
+
+const TRUNCATED: Check = |e| matches!(e, Error::TruncatedStream);
+const FAILED: Check = |e| matches!(e, Error::DecryptionFailed);
+const TRAILING: Check = |e| matches!(e, Error::TrailingData);
 
 const SPLITS: [&[usize]; 6] = [
     &[1],
@@ -194,7 +199,7 @@ fn sealer_flush_does_not_change_the_output() {
 
 #[test]
 fn opener_with_tiny_buffers_returns_the_plaintext() {
-    for len in [0, 1, 255, 256, 257, 5000, BATCH_CHUNKS * C + 300] {
+    for len in [0, 1, 255, 256, 257, 5000, B * C + 300] {
         let pt = pattern(len);
         let sealed = seal(&pt, &small());
         for buf_len in [1, 7, 256, 65536] {
@@ -216,7 +221,7 @@ fn opener_parallel_and_sequential_agree() {
         .num_threads(4)
         .build()
         .unwrap();
-    for (len, log2) in [(3 << 20, 8), (3 << 20, 16), (BATCH_CHUNKS * C, 8), (999, 8)] {
+    for (len, log2) in [(3 << 20, 8), (3 << 20, 16), (B * C, 8), (999, 8)] {
         let pt = pattern(len);
         let sealed = seal(&pt, &opts(log2));
         let mut par = Vec::new();
@@ -245,10 +250,7 @@ fn opener_releases_exactly_the_authentic_prefix_then_repeats_the_error() {
                 "parallel {parallel}, buffer {buf_len}"
             );
             assert!(matches!(err, Some(Error::DecryptionFailed)), "{err:?}");
-            for _ in 0..3 {
-                let again = Error::from_io(opener.read(&mut [0u8; 64]).unwrap_err());
-                assert!(matches!(again, Error::DecryptionFailed), "{again:?}");
-            }
+            assert_replays(&mut opener, FAILED);
         }
     }
     assert!(matches!(open(&sealed), Err(Error::DecryptionFailed)));
@@ -263,12 +265,7 @@ fn opener_released_prefix_across_a_batch_boundary() {
     let pt = pattern((3 << 20) + 7);
     let sealed = seal(&pt, &small());
     let total = pt.len().div_ceil(C);
-    for bad in [
-        BATCH_CHUNKS - 1,
-        BATCH_CHUNKS,
-        BATCH_CHUNKS + 904,
-        total - 1,
-    ] {
+    for bad in [B - 1, B, B + 904, total - 1] {
         let mut damaged = sealed.clone();
         let at = chunk_at(&damaged, bad).end - 1;
         damaged[at] ^= 0x80;
@@ -277,10 +274,7 @@ fn opener_released_prefix_across_a_batch_boundary() {
             let (released, err) = drain(&mut opener, 10_000);
             assert!(released == pt[..bad * C], "chunk {bad}: {}", released.len());
             assert!(matches!(err, Some(Error::DecryptionFailed)), "{err:?}");
-            for _ in 0..3 {
-                let again = Error::from_io(opener.read(&mut [0u8; 64]).unwrap_err());
-                assert!(matches!(again, Error::DecryptionFailed), "{again:?}");
-            }
+            assert_replays(&mut opener, FAILED);
         }
     }
 }
@@ -291,32 +285,29 @@ fn truncation_at_a_chunk_boundary_is_truncated_stream() {
         let pt = pattern(len);
         let sealed = seal(&pt, &small());
         let last = chunk_at(&sealed, len.div_ceil(C) - 1);
-        assert_fails(&sealed[..last.start], &pt, "drop final", is_truncated);
-        assert_fails(&sealed[..H], &pt, "header only", is_truncated);
+        assert_fails(&sealed[..last.start], &pt, "drop final", TRUNCATED);
+        assert_fails(&sealed[..H], &pt, "header only", TRUNCATED);
         if len > C {
-            assert_fails(&sealed[..H + STRIDE], &pt, "one chunk left", is_truncated);
+            assert_fails(&sealed[..H + STRIDE], &pt, "one chunk left", TRUNCATED);
         }
     }
     // An empty plaintext too: its only chunk is the empty final one.
     let sealed = seal(b"", &small());
-    assert_fails(&sealed[..H], b"", "empty, header only", is_truncated);
+    assert_fails(&sealed[..H], b"", "empty, header only", TRUNCATED);
 }
 
 #[test]
 fn truncation_across_batches_is_truncated_stream() {
     let pt = pattern(3 * stream::BATCH_BYTES + 7);
     let sealed = seal(&pt, &small());
-    for keep in [
-        BATCH_CHUNKS - 1,
-        BATCH_CHUNKS,
-        BATCH_CHUNKS + 1,
-        2 * BATCH_CHUNKS,
-    ] {
+    for keep in [B - 1, B, B + 1, 2 * B] {
         let cut = &sealed[..H + keep * STRIDE];
-        assert_fails(cut, &pt, "large cut", is_truncated);
+        assert_fails(cut, &pt, "large cut", TRUNCATED);
         let (released, err) = drain(&mut opener(cut, true).unwrap(), 65536);
+        // The last chunk kept authenticates only as a non-final chunk, so it is not
+        // released: the prefix is the chunks before it.
         assert!(
-            released == pt[..keep * C],
+            released == pt[..(keep - 1) * C],
             "keep {keep}: {}",
             released.len()
         );
@@ -332,7 +323,7 @@ fn cut_inside_a_tag_is_truncated_stream() {
         for chunk in [len.div_ceil(C) - 1, 2] {
             let start = chunk_at(&sealed, chunk).start;
             for left in [1, 8, 15] {
-                assert_fails(&sealed[..start + left], &pt, "cut in tag", is_truncated);
+                assert_fails(&sealed[..start + left], &pt, "cut in tag", TRUNCATED);
             }
         }
     }
@@ -348,23 +339,26 @@ fn cut_in_the_middle_of_a_chunk_is_decryption_failed() {
             for left in [17, 50, 115, 200, 271] {
                 if range.start + left < range.end {
                     let cut = &sealed[..range.start + left];
-                    assert_fails(cut, &pt, "cut mid-chunk", is_failed);
+                    assert_fails(cut, &pt, "cut mid-chunk", FAILED);
                 }
             }
         }
     }
 }
 
-/// A cut that leaves exactly 16 bytes of a chunk leaves body bytes that are not an
-/// authentic tag: this is altered data, like any other mid-chunk cut.
+/// SPEC.md 3.6: a final piece of exactly `TAG_LEN` bytes after a full chunk is classified
+/// `EmptyFinalChunk` before any authentication, so a cut leaving 16 bytes of a chunk gets it.
 #[test]
-fn cut_leaving_exactly_a_tag_length_is_decryption_failed() {
+fn cut_leaving_exactly_a_tag_length_is_empty_final_chunk() {
     for len in [5 * C, 4 * C + 100] {
         let pt = pattern(len);
         let sealed = seal(&pt, &small());
         for chunk in [len.div_ceil(C) - 1, 2] {
             let start = chunk_at(&sealed, chunk).start;
-            assert_fails(&sealed[..start + TAG], &pt, "16 bytes left", is_failed);
+            let cut = &sealed[..start + TAG];
+            assert_fails(cut, &pt, "16 bytes left", |e| {
+                matches!(e, Error::EmptyFinalChunk)
+            });
         }
     }
 }
@@ -406,16 +400,16 @@ fn appended_data_after_a_full_final_chunk_is_trailing_data() {
     for extra in [1, 15, 16, 17, 100, STRIDE, STRIDE + 1] {
         let mut longer = sealed.clone();
         longer.extend((0..extra).map(|i| i as u8));
-        assert_fails(&longer, &pt, "appended bytes", is_trailing);
+        assert_fails(&longer, &pt, "appended bytes", TRAILING);
     }
     let mut copy = sealed.clone();
     copy.extend_from_slice(&last);
-    assert_fails(&copy, &pt, "final chunk twice", is_trailing);
+    assert_fails(&copy, &pt, "final chunk twice", TRAILING);
     // A single full chunk that is also the final one.
     let one = pattern(C);
     let mut sealed = seal(&one, &small());
     sealed.push(0);
-    assert_fails(&sealed, &one, "one chunk + 1", is_trailing);
+    assert_fails(&sealed, &one, "one chunk + 1", TRAILING);
 }
 
 #[test]
@@ -426,14 +420,14 @@ fn appended_data_after_a_short_final_chunk_is_decryption_failed() {
     for extra in [1, 16, 156, 157, 400] {
         let mut longer = sealed.clone();
         longer.extend((0..extra).map(|i| i as u8));
-        assert_fails(&longer, &pt, "appended to short", is_failed);
+        assert_fails(&longer, &pt, "appended to short", FAILED);
     }
     let mut copy = sealed.clone();
     copy.extend_from_slice(&last);
-    assert_fails(&copy, &pt, "short final twice", is_failed);
+    assert_fails(&copy, &pt, "short final twice", FAILED);
     let mut empty = seal(b"", &small());
     empty.push(0);
-    assert_fails(&empty, b"", "empty + 1", is_failed);
+    assert_fails(&empty, b"", "empty + 1", FAILED);
 }
 
 #[test]
@@ -447,15 +441,15 @@ fn reordered_duplicated_or_dropped_chunks_are_decryption_failed() {
             order.iter().for_each(|&i| out.extend_from_slice(chunks[i]));
             out
         };
-        assert_fails(&build(&[0, 2, 1, 3, 4]), &pt, "swap 1 2", is_failed);
-        assert_fails(&build(&[1, 0, 2, 3, 4]), &pt, "swap 0 1", is_failed);
-        assert_fails(&build(&[0, 1, 2, 3, 3, 4]), &pt, "dup 3", is_failed);
-        assert_fails(&build(&[0, 0, 1, 2, 3, 4]), &pt, "dup 0", is_failed);
-        assert_fails(&build(&[0, 1, 3, 4]), &pt, "drop 2", is_failed);
-        assert_fails(&build(&[1, 2, 3, 4]), &pt, "drop 0", is_failed);
+        assert_fails(&build(&[0, 2, 1, 3, 4]), &pt, "swap 1 2", FAILED);
+        assert_fails(&build(&[1, 0, 2, 3, 4]), &pt, "swap 0 1", FAILED);
+        assert_fails(&build(&[0, 1, 2, 3, 3, 4]), &pt, "dup 3", FAILED);
+        assert_fails(&build(&[0, 0, 1, 2, 3, 4]), &pt, "dup 0", FAILED);
+        assert_fails(&build(&[0, 1, 3, 4]), &pt, "drop 2", FAILED);
+        assert_fails(&build(&[1, 2, 3, 4]), &pt, "drop 0", FAILED);
         if len == 5 * C {
-            assert_fails(&build(&[4, 1, 2, 3, 0]), &pt, "swap 0 4", is_failed);
-            assert_fails(&build(&[0, 1, 2, 4, 3]), &pt, "swap 3 4", is_failed);
+            assert_fails(&build(&[4, 1, 2, 3, 0]), &pt, "swap 0 4", FAILED);
+            assert_fails(&build(&[0, 1, 2, 4, 3]), &pt, "swap 3 4", FAILED);
         }
     }
 }
@@ -477,7 +471,7 @@ fn dropped_sealer_leaves_a_truncated_stream() {
             out.len() > H,
             "2^{log2}: nothing was written before the drop"
         );
-        assert_fails(&out, &pt, "dropped sealer", is_truncated);
+        assert_fails(&out, &pt, "dropped sealer", TRUNCATED);
     }
     // Dropped before a whole batch: only the header was written.
     let pt = pattern(1000);
@@ -486,7 +480,7 @@ fn dropped_sealer_leaves_a_truncated_stream() {
     sealer.write_all(&pt).unwrap();
     drop(sealer);
     assert_eq!(out.len(), H);
-    assert_fails(&out, &pt, "dropped early", is_truncated);
+    assert_fails(&out, &pt, "dropped early", TRUNCATED);
 }
 
 /// Each of these must fail with `DecryptionFailed` from the header alone: `open` and
@@ -495,11 +489,11 @@ fn dropped_sealer_leaves_a_truncated_stream() {
 fn assert_header_refused(sealed: &[u8], key: &MediaKey, id: &MediaId, kind: MediaKind, what: &str) {
     for input in [&sealed[..H], sealed] {
         let err = stream::open(key, id, kind, input).unwrap_err();
-        assert!(is_failed(&err), "{what}: open gave {err:?}");
+        assert!(FAILED(&err), "{what}: open gave {err:?}");
         let err = Opener::new(key, id, kind, input).unwrap_err();
-        assert!(is_failed(&err), "{what}: Opener::new gave {err:?}");
+        assert!(FAILED(&err), "{what}: Opener::new gave {err:?}");
         let err = stream::open_range(key, id, kind, &mut Cursor::new(input), 0, 1).unwrap_err();
-        assert!(is_failed(&err), "{what}: open_range gave {err:?}");
+        assert!(FAILED(&err), "{what}: open_range gave {err:?}");
     }
 }
 
@@ -543,7 +537,7 @@ fn altered_media_id_or_kind_in_the_header_is_refused() {
 #[test]
 fn malformed_header_fields_get_precise_errors() {
     let sealed = seal(&pattern(3 * C), &small());
-    let cases: [(usize, u8, fn(&Error) -> bool); 6] = [
+    let cases: [(usize, u8, Check); 6] = [
         (0, b'X', |e| matches!(e, Error::BadMagic)),
         (4, 2, |e| matches!(e, Error::UnsupportedVersion(2))),
         (5, 0, |e| matches!(e, Error::UnsupportedSuite(0))),
@@ -575,49 +569,54 @@ fn header_cut_at_every_offset_is_truncated_header() {
 
 #[test]
 fn range_open_returns_exactly_the_slice_for_a_grid() {
+    let mut wrong = Vec::new();
     for len in [40 * C, 39 * C + 123] {
         let pt = pattern(len);
         let sealed = seal(&pt, &small());
         let l = len as u64;
         let header = Header::parse(&sealed).unwrap();
-        let offsets = [
-            0,
-            1,
-            255,
-            256,
-            257,
-            511,
-            512,
-            1000,
-            5000,
-            l - 257,
-            l - 256,
-            l - 1,
-            l,
-        ];
+        let ends = [l - 257, l - 256, l - 1, l];
+        let offsets = [0, 1, 255, 256, 257, 511, 512, 1000, 5000]
+            .into_iter()
+            .chain(ends);
         let lens = [0, 1, 15, 255, 256, 257, 512, 1000, 4000, l, u64::MAX];
+        let total_chunks = len.div_ceil(C) as u64;
         for offset in offsets {
             for n in lens {
                 let end = offset.saturating_add(n).min(l) as usize;
                 let want = &pt[offset as usize..end];
-                let got = open_range(&sealed, offset, n).unwrap();
-                assert!(got == want, "len {len}: [{offset}, +{n})");
-                // Only the planned bytes (and the header) are needed.
+                match open_range(&sealed, offset, n) {
+                    Ok(got) if got == want => {}
+                    Ok(got) => {
+                        wrong.push(format!("len {len}: [{offset}, +{n}): {} bytes", got.len()))
+                    }
+                    Err(e) => wrong.push(format!("len {len}: [{offset}, +{n}): {e:?}")),
+                }
                 let plan = RangePlan::new(&header, sealed.len() as u64, offset, n).unwrap();
+                assert_eq!(plan.end, end as u64);
+                assert!(plan.plaintext_start <= offset);
+                if plan.end > offset {
+                    assert!(plan.plaintext_start + plan.chunk_count * C as u64 >= plan.end);
+                } else if !plan.reaches_end {
+                    assert_eq!(plan.chunk_count, 0);
+                }
+                // The final chunk must be opened as the final chunk.
+                let includes_final = plan.first_chunk + plan.chunk_count == total_chunks;
+                if plan.chunk_count > 0 && includes_final != plan.reaches_end {
+                    wrong.push(format!("len {len}: [{offset}, +{n}): plan {plan:?}"));
+                }
+                // Only the planned bytes (and the header) are needed.
                 let (from, to) = (
                     plan.sealed_offset as usize,
-                    (plan.sealed_offset + plan.sealed_len) as usize,
+                    (plan.sealed_offset + plan.sealed_len).min(sealed.len() as u64) as usize,
                 );
                 let mut sparse = vec![0xee; sealed.len()];
                 sparse[..H].copy_from_slice(&sealed[..H]);
                 sparse[from..to].copy_from_slice(&sealed[from..to]);
-                assert!(
-                    open_range(&sparse, offset, n).unwrap() == want,
-                    "sparse [{offset}, +{n})"
-                );
-                assert_eq!(plan.end, end as u64);
-                assert!(plan.plaintext_start <= offset);
-                assert!(plan.plaintext_start + plan.chunk_count * C as u64 >= plan.end);
+                match open_range(&sparse, offset, n) {
+                    Ok(got) if got == want => {}
+                    other => wrong.push(format!("len {len}: sparse [{offset}, +{n}): {other:?}")),
+                }
             }
         }
         let err = open_range(&sealed, l + 1, 0).unwrap_err();
@@ -630,6 +629,31 @@ fn range_open_returns_exactly_the_slice_for_a_grid() {
             Err(Error::RangeOutOfBounds { .. })
         ));
     }
+    assert!(wrong.is_empty(), "wrong ranges:\n{}", wrong.join("\n"));
+}
+
+/// A range that ends inside the final chunk, short of the end of the plaintext, must open
+/// that chunk as the final chunk.
+#[test]
+fn range_ending_inside_the_final_chunk_opens() {
+    let mut wrong = Vec::new();
+    for len in [40 * C, 39 * C + 123] {
+        let pt = pattern(len);
+        let sealed = seal(&pt, &small());
+        let last_start = (len - 1) / C * C;
+        for (offset, n) in [
+            (last_start, 1),
+            (last_start - 10, 20),
+            (len - 50, 10),
+            (0, len - 1),
+        ] {
+            match open_range(&sealed, offset as u64, n as u64) {
+                Ok(got) if got == pt[offset..offset + n] => {}
+                other => wrong.push(format!("len {len}: [{offset}, +{n}): {other:?}")),
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }
 
 #[test]
@@ -640,18 +664,10 @@ fn range_plan_for_a_large_object_touches_few_chunks() {
     let total = stream::sealed_len(pt_len, 16);
     let chunk = 1u64 << 16;
     let mib = 1u64 << 20;
-    let offsets = [
-        0,
-        1,
-        chunk - 1,
-        chunk,
-        12_345_678,
-        pt_len / 2 + 3,
-        pt_len - mib,
-        pt_len - mib + 1,
-        pt_len - 1,
-        pt_len,
-    ];
+    let near_end = [pt_len - mib, pt_len - mib + 1, pt_len - 1, pt_len];
+    let offsets = [0, 1, chunk - 1, chunk, 12_345_678, pt_len / 2 + 3]
+        .into_iter()
+        .chain(near_end);
     for offset in offsets {
         let plan = RangePlan::new(&header, total, offset, mib).unwrap();
         assert!(
@@ -689,7 +705,7 @@ fn range_reaching_the_end_of_a_truncated_object_is_truncated_stream() {
     let l = 39 * C as u64;
     for (offset, n) in [(0, u64::MAX), (l - 1, 1), (l - 300, 300), (l, 0), (1000, l)] {
         let err = open_range(cut, offset, n).unwrap_err();
-        assert!(is_truncated(&err), "[{offset}, +{n}): {err:?}");
+        assert!(TRUNCATED(&err), "[{offset}, +{n}): {err:?}");
     }
     for (offset, n) in [(0, 1), (1000, 5000), (l - 300, 299)] {
         let got = open_range(cut, offset, n).unwrap();

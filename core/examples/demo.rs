@@ -1,0 +1,165 @@
+//! The README's demo: seal a generated video-like file into an album, seek into it, open
+//! it, and watch tampering and misplacement get refused.
+//!
+//! `cargo run --release -p keepsake --example demo [SIZE_MIB]` (default 256).
+
+use std::io::{Cursor, Write};
+use std::ops::ControlFlow;
+use std::time::Instant;
+
+use keepsake::stream::{self, Sealer};
+use keepsake::{
+    AlbumBlob, AlbumId, AlbumKey, Error, FileOptions, MediaBlob, MediaId, MediaKey, MediaKind,
+};
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let mib: usize = std::env::args()
+        .nth(1)
+        .map(|s| s.parse())
+        .transpose()?
+        .unwrap_or(256);
+    let dir = tempfile::tempdir()?;
+    println!("Keepsake demo in {}", dir.path().display());
+
+    // An album at epoch 0. (The account hierarchy will derive this key from the root key.)
+    let mut album_bytes = [0u8; 32];
+    getrandom::fill(&mut album_bytes).map_err(|_| Error::RandomnessUnavailable)?;
+    let album = AlbumKey::from_bytes(AlbumId::random()?, 0, album_bytes);
+    let album_name = album.seal_blob(AlbumBlob::Name, "Summer 2026".as_bytes())?;
+
+    // A video-like file: a repeating frame pattern with a little noise.
+    let video = dir.path().join("beach.mp4");
+    let mut file = std::fs::File::create(&video)?;
+    let mut frame = vec![0u8; 1 << 20];
+    for i in 0..mib {
+        for (j, b) in frame.iter_mut().enumerate() {
+            *b = (j as u8).wrapping_mul(31) ^ (i as u8);
+        }
+        file.write_all(&frame)?;
+    }
+    drop(file);
+    let size = (mib as u64) << 20;
+
+    // One media item: a random media key, wrapped under the album key.
+    let media_id = MediaId::random()?;
+    let media_key = MediaKey::generate()?;
+    let wrapped = album.wrap_media_key(&media_id, &media_key)?;
+    let metadata = media_key.seal_blob(
+        &media_id,
+        MediaBlob::Metadata,
+        br#"{"name":"beach.mp4","taken":"2026-07-14"}"#,
+    )?;
+    let thumbnail = stream::seal(&media_key, &media_id, MediaKind::Thumbnail, &frame[..4096])?;
+
+    let sealed_path = dir.path().join("beach.ks");
+    let mut last_percent = 0;
+    let mut progress = |done: u64, total: u64| {
+        let percent = done * 100 / total.max(1);
+        if percent >= last_percent + 25 {
+            println!("  sealing… {percent}%");
+            last_percent = percent;
+        }
+        ControlFlow::Continue(())
+    };
+    let start = Instant::now();
+    let sealed_size = keepsake::seal_file(
+        &media_key,
+        &media_id,
+        MediaKind::Original,
+        &video,
+        &sealed_path,
+        FileOptions::new().progress(&mut progress),
+    )?;
+    let seal_secs = start.elapsed().as_secs_f64();
+    println!(
+        "sealed {mib} MiB in {seal_secs:.2} s ({:.2} GB/s, file to file); overhead {} bytes",
+        size as f64 / seal_secs / 1e9,
+        sealed_size - size
+    );
+
+    // Another device: it has the album key, unwraps the media key, seeks, then opens all.
+    let media_key2 = album.unwrap_media_key(&media_id, &wrapped)?;
+    println!(
+        "album name: {:?}",
+        String::from_utf8(album.open_blob(AlbumBlob::Name, &album_name)?)?
+    );
+    println!(
+        "metadata: {}",
+        String::from_utf8(media_key2.open_blob(&media_id, MediaBlob::Metadata, &metadata)?)?
+    );
+    let thumb = stream::open(&media_key2, &media_id, MediaKind::Thumbnail, &thumbnail)?;
+    assert_eq!(thumb, &frame[..4096]);
+
+    let offset = size / 2 + 12_345;
+    let header = stream::Header::parse(&std::fs::read(&sealed_path)?[..stream::HEADER_LEN])?;
+    let plan = stream::RangePlan::new(&header, sealed_size, offset, 1 << 20)?;
+    let mut source = std::fs::File::open(&sealed_path)?;
+    let start = Instant::now();
+    let part = stream::open_range(
+        &media_key2,
+        &media_id,
+        MediaKind::Original,
+        &mut source,
+        offset,
+        1 << 20,
+    )?;
+    println!(
+        "seek to {offset}: 1 MiB opened in {:.1} ms by decrypting {} of {} chunks",
+        start.elapsed().as_secs_f64() * 1e3,
+        plan.chunk_count,
+        size.div_ceil(header.chunk_size() as u64)
+    );
+    let expect_first = ((offset % (1 << 20)) as u8).wrapping_mul(31) ^ ((offset >> 20) as u8);
+    assert_eq!(part[0], expect_first);
+
+    let opened_path = dir.path().join("beach-opened.mp4");
+    let start = Instant::now();
+    keepsake::open_file(
+        &media_key2,
+        &media_id,
+        MediaKind::Original,
+        &sealed_path,
+        &opened_path,
+        FileOptions::new(),
+    )?;
+    let open_secs = start.elapsed().as_secs_f64();
+    let same = std::fs::read(&opened_path)? == std::fs::read(&video)?;
+    println!(
+        "opened in {open_secs:.2} s ({:.2} GB/s); identical to the original: {same}",
+        size as f64 / open_secs / 1e9
+    );
+    assert!(same);
+
+    // What a malicious server can try.
+    let sealed_bytes = std::fs::read(&sealed_path)?;
+    let mut tampered = sealed_bytes.clone();
+    let middle = tampered.len() / 2;
+    tampered[middle] ^= 1;
+    let err = stream::open(&media_key2, &media_id, MediaKind::Original, &tampered).unwrap_err();
+    println!("one flipped bit in the middle: refused ({err})");
+    let err = stream::open(&media_key2, &media_id, MediaKind::Original, &thumbnail).unwrap_err();
+    println!("thumbnail served as the original: refused ({err})");
+    let last_chunk = header.chunk_size() + 16;
+    let truncated = &sealed_bytes[..sealed_bytes.len() - last_chunk];
+    let err = stream::open(&media_key2, &media_id, MediaKind::Original, truncated).unwrap_err();
+    println!("last chunk dropped: refused ({err})");
+    let other = AlbumKey::from_bytes(album.album_id(), 1, [7; 32]);
+    let err = other.unwrap_media_key(&media_id, &wrapped).unwrap_err();
+    println!("media key opened at another epoch: refused ({err})");
+
+    // Streaming, for data that never touches the disk.
+    let mut sealer = Sealer::new(&media_key, &media_id, MediaKind::Sidecar, Vec::new())?;
+    sealer.write_all(b"edit list v1")?;
+    let sidecar = sealer.finish()?;
+    let mut opener = stream::Opener::new(
+        &media_key2,
+        &media_id,
+        MediaKind::Sidecar,
+        Cursor::new(sidecar),
+    )?;
+    let mut edits = String::new();
+    std::io::Read::read_to_string(&mut opener, &mut edits)?;
+    println!("sidecar streamed through: {edits:?}");
+    println!("all checks passed");
+    Ok(())
+}
