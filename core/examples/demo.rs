@@ -135,16 +135,31 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut tampered = sealed_bytes.clone();
     let middle = tampered.len() / 2;
     tampered[middle] ^= 1;
-    let err = stream::open(&media_key2, &media_id, MediaKind::Original, &tampered).unwrap_err();
+    let err = refused(stream::open(
+        &media_key2,
+        &media_id,
+        MediaKind::Original,
+        &tampered,
+    ))?;
     println!("one flipped bit in the middle: refused ({err})");
-    let err = stream::open(&media_key2, &media_id, MediaKind::Original, &thumbnail).unwrap_err();
+    let err = refused(stream::open(
+        &media_key2,
+        &media_id,
+        MediaKind::Original,
+        &thumbnail,
+    ))?;
     println!("thumbnail served as the original: refused ({err})");
     let last_chunk = header.chunk_size() + 16;
     let truncated = &sealed_bytes[..sealed_bytes.len() - last_chunk];
-    let err = stream::open(&media_key2, &media_id, MediaKind::Original, truncated).unwrap_err();
+    let err = refused(stream::open(
+        &media_key2,
+        &media_id,
+        MediaKind::Original,
+        truncated,
+    ))?;
     println!("last chunk dropped: refused ({err})");
     let other = AlbumKey::from_bytes(album.album_id(), 1, [7; 32]);
-    let err = other.unwrap_media_key(&media_id, &wrapped).unwrap_err();
+    let err = refused(other.unwrap_media_key(&media_id, &wrapped))?;
     println!("media key opened at another epoch: refused ({err})");
 
     // Streaming, for data that never touches the disk.
@@ -162,4 +177,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("sidecar streamed through: {edits:?}");
     println!("all checks passed");
     Ok(())
+}
+
+/// The error an attack must produce; an attack that succeeds stops the demo.
+fn refused<T>(result: keepsake::Result<T>) -> Result<Error, Box<dyn std::error::Error>> {
+    match result {
+        Ok(_) => Err("an attack was not refused".into()),
+        Err(err) => Ok(err),
+    }
 }

@@ -6,7 +6,13 @@
 //! writes (two final chunks, an empty final chunk after a full one) are built here from the
 //! raw primitive and the hazmat key schedule.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+// A generator: bad inputs should stop it loudly; cases read best as a list of pushes.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::vec_init_then_push
+)]
 
 use chacha20poly1305::aead::inout::InOutBuf;
 use chacha20poly1305::{AeadInOut, ChaCha20Poly1305, KeyInit};
