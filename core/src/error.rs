@@ -104,6 +104,41 @@ pub enum Error {
     #[error("cancelled")]
     Cancelled,
 
+    /// A public key is unusable: an X25519 key of low order (including all zeros) whose
+    /// Diffie-Hellman result would be all zeros.
+    #[error("invalid public key (low order or all zeros)")]
+    InvalidPublicKey,
+
+    /// Argon2id parameters below the floor (weaker than m = 19 MiB, t = 2).
+    #[error("KDF parameters too weak: m = {memory_kib} KiB, t = {iterations}, p = {parallelism}")]
+    KdfParamsTooWeak {
+        /// Memory in KiB.
+        memory_kib: u32,
+        /// Passes.
+        iterations: u32,
+        /// Lanes.
+        parallelism: u32,
+    },
+
+    /// Argon2id parameters above the ceiling (more memory or time than any device may be
+    /// asked for); refused before anything is allocated.
+    #[error("KDF parameters too costly: m = {memory_kib} KiB, t = {iterations}, p = {parallelism}")]
+    KdfParamsTooCostly {
+        /// Memory in KiB.
+        memory_kib: u32,
+        /// Passes.
+        iterations: u32,
+        /// Lanes.
+        parallelism: u32,
+    },
+
+    /// Memory could not be allocated (the Argon2id working area); the process is intact.
+    #[error("out of memory: could not allocate {bytes} bytes")]
+    OutOfMemory {
+        /// The size of the failed allocation.
+        bytes: u64,
+    },
+
     /// The operating system's random number generator failed.
     #[error("the OS random number generator failed")]
     RandomnessUnavailable,
@@ -182,6 +217,26 @@ impl Error {
             Error::DestinationExists => Error::DestinationExists,
             Error::Cancelled => Error::Cancelled,
             Error::RandomnessUnavailable => Error::RandomnessUnavailable,
+            Error::InvalidPublicKey => Error::InvalidPublicKey,
+            Error::KdfParamsTooWeak {
+                memory_kib,
+                iterations,
+                parallelism,
+            } => Error::KdfParamsTooWeak {
+                memory_kib: *memory_kib,
+                iterations: *iterations,
+                parallelism: *parallelism,
+            },
+            Error::KdfParamsTooCostly {
+                memory_kib,
+                iterations,
+                parallelism,
+            } => Error::KdfParamsTooCostly {
+                memory_kib: *memory_kib,
+                iterations: *iterations,
+                parallelism: *parallelism,
+            },
+            Error::OutOfMemory { bytes } => Error::OutOfMemory { bytes: *bytes },
             Error::Io(err) => Error::Io(io::Error::new(err.kind(), err.to_string())),
         }
     }

@@ -4,6 +4,8 @@
 pub mod envelope;
 mod error;
 pub mod file;
+pub mod hpke;
+pub mod kdf;
 mod keys;
 pub mod primitives;
 pub mod stream;

@@ -58,6 +58,10 @@ pub fn error_name(err: &keepsake::Error) -> &'static str {
         E::Cancelled => "Cancelled",
         E::RandomnessUnavailable => "RandomnessUnavailable",
         E::Io(_) => "Io",
+        E::InvalidPublicKey => "InvalidPublicKey",
+        E::KdfParamsTooWeak { .. } => "KdfParamsTooWeak",
+        E::KdfParamsTooCostly { .. } => "KdfParamsTooCostly",
+        E::OutOfMemory { .. } => "OutOfMemory",
         _ => "Unknown",
     }
 }

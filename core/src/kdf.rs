@@ -1,0 +1,1 @@
+//! Passphrase stretching with Argon2id. Placeholder: being written.
