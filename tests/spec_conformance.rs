@@ -54,10 +54,7 @@ fn hkdf64(salt: &[u8], ikm: &[u8], info: &[u8]) -> ([u8; 32], [u8; 32]) {
     hkdf::Hkdf::<sha2::Sha256>::new(Some(salt), ikm)
         .expand(info, &mut okm)
         .unwrap();
-    let (mut k, mut c) = ([0u8; 32], [0u8; 32]);
-    k.copy_from_slice(&okm[..32]);
-    c.copy_from_slice(&okm[32..]);
-    (k, c)
+    (okm[..32].try_into().unwrap(), okm[32..].try_into().unwrap())
 }
 
 fn ct_eq(a: &[u8], b: &[u8]) -> bool {
@@ -106,19 +103,13 @@ fn chunk_nonce(i: u64, last: bool) -> [u8; 12] {
     n
 }
 
-fn seal_stream(
-    key: &[u8; 32],
-    media_id: &[u8; 16],
-    kind: u8,
-    chunk_log2: u8,
-    salt: &[u8; 32],
-    pt: &[u8],
-) -> Vec<u8> {
-    assert!((MIN_CHUNK_LOG2..=MAX_CHUNK_LOG2).contains(&chunk_log2) && kind <= 3);
+fn seal_stream(key: &[u8], id: &[u8], kind: u8, log2: u8, salt: &[u8], pt: &[u8]) -> Vec<u8> {
+    assert!((MIN_CHUNK_LOG2..=MAX_CHUNK_LOG2).contains(&log2) && kind <= 3);
+    assert!(key.len() == KEY_LEN && id.len() == ID_LEN && salt.len() == SALT_LEN);
     let mut out = Vec::new();
     out.extend_from_slice(MAGIC);
-    out.extend_from_slice(&[VERSION, SUITE_CHACHA20POLY1305, chunk_log2, kind]);
-    out.extend_from_slice(media_id);
+    out.extend_from_slice(&[VERSION, SUITE_CHACHA20POLY1305, log2, kind]);
+    out.extend_from_slice(id);
     let context = out.clone();
     assert_eq!(context.len(), CONTEXT_LEN);
     out.extend_from_slice(salt);
@@ -126,12 +117,9 @@ fn seal_stream(
     out.extend_from_slice(&commitment);
     assert_eq!(out.len(), HEADER_LEN);
     let aead = ChaCha20Poly1305::new_from_slice(&payload_key).unwrap();
-    let c = 1usize << chunk_log2;
-    let chunks: Vec<&[u8]> = if pt.is_empty() {
-        vec![&[]]
-    } else {
-        pt.chunks(c).collect()
-    };
+    // An empty plaintext is one empty chunk (section 3.4).
+    let empty = pt.is_empty().then_some(&[][..]);
+    let chunks: Vec<&[u8]> = pt.chunks(1 << log2).chain(empty).collect();
     let n = chunks.len();
     for (i, chunk) in chunks.into_iter().enumerate() {
         let nonce = chunk_nonce(i as u64, i + 1 == n);
@@ -140,14 +128,12 @@ fn seal_stream(
     out
 }
 
-/// A parsed and verified header: the payload AEAD and the chunk size.
-struct Opened {
-    aead: ChaCha20Poly1305,
-    c: usize,
-}
+/// A parsed and verified header: the payload AEAD and the chunk size `C`.
+type Opened = (ChaCha20Poly1305, usize);
+type Res<T> = Result<T, Error>;
 
 /// Section 3.5 steps 1 and 2.
-fn open_header(key: &[u8], media_id: &[u8], kind: u8, s: &[u8]) -> Result<Opened, Error> {
+fn open_header(key: &[u8], media_id: &[u8], kind: u8, s: &[u8]) -> Res<Opened> {
     if key.len() != KEY_LEN || media_id.len() != ID_LEN {
         return Err(Error::InvalidLength);
     }
@@ -157,19 +143,18 @@ fn open_header(key: &[u8], media_id: &[u8], kind: u8, s: &[u8]) -> Result<Opened
     if &s[0..4] != MAGIC {
         return Err(Error::BadMagic);
     }
-    let checks: [(fn(u8) -> bool, Error); 4] = [
-        (|b| b == VERSION, Error::UnsupportedVersion),
-        (|b| b == SUITE_CHACHA20POLY1305, Error::UnsupportedSuite),
-        (
-            |b| (MIN_CHUNK_LOG2..=MAX_CHUNK_LOG2).contains(&b),
-            Error::ChunkSizeOutOfRange,
-        ),
-        (|b| b <= 3, Error::UnknownKind),
-    ];
-    for (j, (ok, e)) in checks.into_iter().enumerate() {
-        if !ok(*s.get(4 + j).ok_or(Error::TruncatedHeader)?) {
-            return Err(e);
-        }
+    let byte = |j: usize| s.get(j).copied().ok_or(Error::TruncatedHeader);
+    if byte(4)? != VERSION {
+        return Err(Error::UnsupportedVersion);
+    }
+    if byte(5)? != SUITE_CHACHA20POLY1305 {
+        return Err(Error::UnsupportedSuite);
+    }
+    if !(MIN_CHUNK_LOG2..=MAX_CHUNK_LOG2).contains(&byte(6)?) {
+        return Err(Error::ChunkSizeOutOfRange);
+    }
+    if byte(7)? > 3 {
+        return Err(Error::UnknownKind);
     }
     if s.len() < HEADER_LEN {
         return Err(Error::TruncatedHeader);
@@ -183,25 +168,22 @@ fn open_header(key: &[u8], media_id: &[u8], kind: u8, s: &[u8]) -> Result<Opened
         return Err(Error::DecryptionFailed);
     }
     let aead = ChaCha20Poly1305::new_from_slice(&payload_key).unwrap();
-    Ok(Opened {
-        aead,
-        c: 1usize << s[6],
-    })
+    Ok((aead, 1usize << s[6]))
 }
 
 /// Section 3.6 classification of piece `i` (`is_final` if it is the final piece).
-fn open_piece(h: &Opened, i: usize, piece: &[u8], is_final: bool) -> Result<Vec<u8>, Error> {
+fn open_piece((aead, c): &Opened, i: usize, piece: &[u8], is_final: bool) -> Res<Vec<u8>> {
     if is_final && piece.len() < TAG_LEN {
         return Err(Error::TruncatedStream);
     }
     if is_final && piece.len() == TAG_LEN && i > 0 {
         return Err(Error::EmptyFinalChunk);
     }
-    if let Some(pt) = open_with(&h.aead, &chunk_nonce(i as u64, is_final), b"", piece) {
+    if let Some(pt) = open_with(aead, &chunk_nonce(i as u64, is_final), b"", piece) {
         return Ok(pt);
     }
-    if piece.len() == h.c + TAG_LEN
-        && open_with(&h.aead, &chunk_nonce(i as u64, !is_final), b"", piece).is_some()
+    if piece.len() == c + TAG_LEN
+        && open_with(aead, &chunk_nonce(i as u64, !is_final), b"", piece).is_some()
     {
         return Err(if is_final {
             Error::TruncatedStream
@@ -223,7 +205,7 @@ fn open_stream(key: &[u8], media_id: &[u8], kind: u8, s: &[u8]) -> (Vec<u8>, Opt
     if body.is_empty() {
         return (Vec::new(), Some(Error::TruncatedStream));
     }
-    let pieces: Vec<&[u8]> = body.chunks(h.c + TAG_LEN).collect();
+    let pieces: Vec<&[u8]> = body.chunks(h.1 + TAG_LEN).collect();
     let mut released = Vec::new();
     for (i, piece) in pieces.iter().enumerate() {
         match open_piece(&h, i, piece, i + 1 == pieces.len()) {
@@ -235,16 +217,9 @@ fn open_stream(key: &[u8], media_id: &[u8], kind: u8, s: &[u8]) -> (Vec<u8>, Opt
 }
 
 /// Section 3.7: plaintext bytes `[offset, offset + len)` (clipped) from the needed pieces.
-fn read_range(
-    key: &[u8],
-    media_id: &[u8],
-    kind: u8,
-    s: &[u8],
-    offset: usize,
-    len: usize,
-) -> Result<Vec<u8>, Error> {
-    let h = open_header(key, media_id, kind, s)?;
-    let (c, p) = (h.c, h.c + TAG_LEN);
+fn read_range(k: &[u8], id: &[u8], kind: u8, s: &[u8], off: usize, len: usize) -> Res<Vec<u8>> {
+    let h = open_header(k, id, kind, s)?;
+    let (c, p) = (h.1, h.1 + TAG_LEN);
     let body = s.len() - HEADER_LEN;
     if body == 0 {
         return Err(Error::TruncatedStream); // GUESS: the 3.7 formula is undefined here.
@@ -252,15 +227,15 @@ fn read_range(
     let n = body.div_ceil(p);
     let f = body - (n - 1) * p;
     let pt_len = (n - 1) * c + f.saturating_sub(TAG_LEN);
-    if offset > pt_len {
+    if off > pt_len {
         return Err(Error::RangeOutOfBounds);
     }
-    let end = offset.saturating_add(len).min(pt_len);
+    let end = off.saturating_add(len).min(pt_len);
     // GUESS: an empty range inside the plaintext opens nothing; one at the very end still
     // "reaches the end", so it opens the final piece.
-    let (first, last) = if end > offset {
+    let (first, last) = if end > off {
         let last = if end == pt_len { n - 1 } else { (end - 1) / c };
-        (offset / c, last)
+        (off / c, last)
     } else if end < pt_len {
         return Ok(Vec::new());
     } else {
@@ -272,8 +247,8 @@ fn read_range(
         let piece = &s[start..(start + p).min(s.len())];
         out.extend_from_slice(&open_piece(&h, i, piece, i == n - 1)?);
     }
-    let skip = offset - first * c;
-    Ok(out[skip.min(out.len())..(skip + end - offset).min(out.len())].to_vec())
+    let skip = off - first * c;
+    Ok(out[skip.min(out.len())..(skip + end - off).min(out.len())].to_vec())
 }
 
 // ---------------------------------------------------------------- envelopes (section 4)
@@ -296,31 +271,25 @@ fn binding(purpose: &str, media_id: &[u8], album_id: &[u8], epoch: u64) -> (Vec<
     (b, byte == 0x05)
 }
 
-fn seal_envelope(
-    key: &[u8],
-    binding: &[u8],
-    wrap: bool,
-    nonce: &[u8; XNONCE_LEN],
-    pt: &[u8],
-) -> Result<Vec<u8>, Error> {
+fn seal_envelope(key: &[u8], b: &[u8], wrap: bool, nonce: &[u8; 24], pt: &[u8]) -> Res<Vec<u8>> {
     if key.len() != KEY_LEN || (wrap && pt.len() != KEY_LEN) {
         return Err(Error::InvalidLength);
     }
     if pt.len() > MAX_ENVELOPE_PLAINTEXT {
         return Err(Error::TooLarge);
     }
-    let (k, commitment) = hkdf64(nonce, key, &[LABEL_ENVELOPE, binding].concat());
+    let (k, commitment) = hkdf64(nonce, key, &[LABEL_ENVELOPE, b].concat());
     let aead = XChaCha20Poly1305::new_from_slice(&k).unwrap();
     let mut out = vec![ENVELOPE_VERSION];
     out.extend_from_slice(nonce);
     out.extend_from_slice(&commitment);
     assert_eq!(out.len(), ENVELOPE_HEADER_LEN);
-    out.extend_from_slice(&seal_with(&aead, nonce, binding, pt));
+    out.extend_from_slice(&seal_with(&aead, nonce, b, pt));
     Ok(out)
 }
 
 /// Section 4.4, then the 4.3 length rule for key wraps.
-fn open_envelope(key: &[u8], binding: &[u8], wrap: bool, s: &[u8]) -> Result<Vec<u8>, Error> {
+fn open_envelope(key: &[u8], binding: &[u8], wrap: bool, s: &[u8]) -> Res<Vec<u8>> {
     if key.len() != KEY_LEN {
         return Err(Error::InvalidLength);
     }
@@ -380,6 +349,12 @@ fn envelope_binding(v: &Value) -> (Vec<u8>, bool) {
     binding(purpose, &hx(v, "media_id"), &hx(v, "album_id"), epoch)
 }
 
+/// `assert_eq!` that keeps call sites on one line.
+#[track_caller]
+fn same<T: PartialEq + std::fmt::Debug>(got: T, want: T, what: &str) {
+    assert_eq!(got, want, "{what}");
+}
+
 // ---------------------------------------------------------------- tests
 
 #[test]
@@ -387,24 +362,18 @@ fn stream_v1_seals_and_opens() {
     let cases = vectors("stream-v1.json");
     assert_eq!(cases.len(), 49);
     for v in &cases {
-        let (key, id, salt) = (arr(v, "media_key"), arr(v, "media_id"), arr(v, "salt"));
+        let (key, id, salt) = (hx(v, "media_key"), hx(v, "media_id"), hx(v, "salt"));
         let kind = kind_byte(v["kind"].as_str().unwrap());
         let log2 = u8::try_from(v["chunk_log2"].as_u64().unwrap()).unwrap();
-        let (pt, sealed) = (hx(v, "plaintext"), hx(v, "sealed"));
+        let (pt, sealed, nm) = (hx(v, "plaintext"), hx(v, "sealed"), name(v));
         let ours = seal_stream(&key, &id, kind, log2, &salt, &pt);
-        assert_eq!(hex::encode(&ours), hex::encode(&sealed), "seal {}", name(v));
+        same(hex::encode(&ours), hex::encode(&sealed), nm);
         let n = pt.len().div_ceil(1 << log2).max(1);
-        assert_eq!(
-            sealed.len(),
-            HEADER_LEN + pt.len() + TAG_LEN * n,
-            "{}",
-            name(v)
-        );
-        assert_eq!(
+        same(sealed.len(), HEADER_LEN + pt.len() + TAG_LEN * n, nm);
+        same(
             open_stream(&key, &id, kind, &sealed),
             (pt.clone(), None),
-            "{}",
-            name(v)
+            nm,
         );
         // Section 3.7 range reads agree with the whole plaintext.
         let l = pt.len();
@@ -416,11 +385,10 @@ fn stream_v1_seals_and_opens() {
             (l, 0),
         ] {
             let got = read_range(&key, &id, kind, &sealed, off, len);
-            let want = pt[off..(off + len).min(l)].to_vec();
-            assert_eq!(got, Ok(want), "range {off}+{len} of {}", name(v));
+            same(got, Ok(pt[off..(off + len).min(l)].to_vec()), nm);
         }
         let past = read_range(&key, &id, kind, &sealed, l + 1, 1);
-        assert_eq!(past, Err(Error::RangeOutOfBounds), "{}", name(v));
+        same(past, Err(Error::RangeOutOfBounds), nm);
     }
 }
 
@@ -430,25 +398,14 @@ fn stream_v1_failures() {
     assert_eq!(cases.len(), 31);
     for v in &cases {
         let kind = kind_byte(v["kind"].as_str().unwrap());
-        let (released, err) = open_stream(
-            &hx(v, "media_key"),
-            &hx(v, "media_id"),
-            kind,
-            &hx(v, "sealed"),
-        );
-        let want_err = v["error"].as_str().unwrap();
-        assert_eq!(
-            err.map(|e| format!("{e:?}")).as_deref(),
-            Some(want_err),
-            "{}",
-            name(v)
-        );
-        let want = hx(v, "released");
-        assert_eq!(
+        let (key, id, sealed) = (hx(v, "media_key"), hx(v, "media_id"), hx(v, "sealed"));
+        let (released, err) = open_stream(&key, &id, kind, &sealed);
+        let err = err.map(|e| format!("{e:?}"));
+        same(err.as_deref(), v["error"].as_str(), name(v));
+        same(
             hex::encode(released),
-            hex::encode(want),
-            "released of {}",
-            name(v)
+            hex::encode(hx(v, "released")),
+            name(v),
         );
     }
 }
@@ -463,23 +420,13 @@ fn kdf_v1() {
             "envelope" => LABEL_ENVELOPE,
             other => panic!("unknown schedule {other}"),
         };
-        // For envelopes the vector's `context` is the whole binding of 4.2, not the 4.2 table's
+        // For envelopes the vector's `context` is the whole 4.2 binding, not the 4.2 table's
         // "context" column.
         let info = [label, &hx(v, "context")].concat();
-        assert_eq!(
-            hex::encode(&info),
-            v["info"].as_str().unwrap(),
-            "{}",
-            name(v)
-        );
+        same(hex::encode(&info), hex::encode(hx(v, "info")), name(v));
         let (k, c) = hkdf64(&hx(v, "salt"), &hx(v, "ikm"), &info);
-        assert_eq!(hex::encode(k), v["key"].as_str().unwrap(), "{}", name(v));
-        assert_eq!(
-            hex::encode(c),
-            v["commitment"].as_str().unwrap(),
-            "{}",
-            name(v)
-        );
+        same(k.to_vec(), hx(v, "key"), name(v));
+        same(c.to_vec(), hx(v, "commitment"), name(v));
     }
 }
 
@@ -489,25 +436,13 @@ fn envelope_v1() {
     assert_eq!(cases.len(), 14);
     for v in &cases {
         let (b, wrap) = envelope_binding(v);
-        assert_eq!(
-            hex::encode(&b),
-            v["binding"].as_str().unwrap(),
-            "{}",
-            name(v)
-        );
+        same(hex::encode(&b), hex::encode(hx(v, "binding")), name(v));
         let (key, pt, sealed) = (hx(v, "key"), hx(v, "plaintext"), hx(v, "sealed"));
         let ours = seal_envelope(&key, &b, wrap, &arr(v, "nonce"), &pt).unwrap();
-        assert_eq!(hex::encode(&ours), hex::encode(&sealed), "seal {}", name(v));
-        assert_eq!(sealed.len(), ENVELOPE_OVERHEAD + pt.len(), "{}", name(v));
-        assert_eq!(
-            open_envelope(&key, &b, wrap, &sealed),
-            Ok(pt),
-            "{}",
-            name(v)
-        );
-        if wrap {
-            assert_eq!(sealed.len(), 105, "{}", name(v));
-        }
+        same(hex::encode(&ours), hex::encode(&sealed), name(v));
+        same(sealed.len(), ENVELOPE_OVERHEAD + pt.len(), name(v));
+        same(open_envelope(&key, &b, wrap, &sealed), Ok(pt), name(v));
+        same(wrap, sealed.len() == 105, name(v));
     }
 }
 
@@ -518,56 +453,86 @@ fn envelope_v1_failures() {
     for v in &cases {
         let (b, wrap) = envelope_binding(v);
         let got = open_envelope(&hx(v, "key"), &b, wrap, &hx(v, "sealed"));
-        let want = v["error"].as_str().unwrap();
-        assert_eq!(
-            got.map_err(|e| format!("{e:?}")),
-            Err(want.to_owned()),
-            "{}",
-            name(v)
+        same(
+            got.map_err(|e| format!("{e:?}")).err().as_deref(),
+            v["error"].as_str(),
+            name(v),
         );
     }
 }
 
 #[test]
-fn media_key_wrap_refuses_wrong_length_and_sizes_are_capped() {
+fn wrap_lengths_size_caps_and_header_order() {
     let (key, nonce) = ([7u8; 32], [9u8; XNONCE_LEN]);
     let (wrap_b, wrap) = binding("media-key-wrap", &[1; 16], &[2; 16], 3);
     assert!(wrap);
-    assert_eq!(
-        seal_envelope(&key, &wrap_b, true, &nonce, &[0; 31]),
-        Err(Error::InvalidLength)
-    );
-    // An authentic 0x05 envelope of 33 bytes (sealed bypassing the sealer's check) is refused.
+    let short = seal_envelope(&key, &wrap_b, true, &nonce, &[0; 31]);
+    same(short, Err(Error::InvalidLength), "seal 31-byte wrap");
+    // An authentic 0x05 envelope of 33 bytes (bypassing the sealer's check) is refused.
     let (k, commitment) = hkdf64(&nonce, &key, &[LABEL_ENVELOPE, &wrap_b].concat());
     let aead = XChaCha20Poly1305::new_from_slice(&k).unwrap();
-    let forged = [
-        &[ENVELOPE_VERSION][..],
-        &nonce,
-        &commitment,
-        &seal_with(&aead, &nonce, &wrap_b, &[0; 33]),
-    ]
-    .concat();
-    assert_eq!(
-        open_envelope(&key, &wrap_b, true, &forged),
-        Err(Error::InvalidLength)
-    );
+    let ct = seal_with(&aead, &nonce, &wrap_b, &[0; 33]);
+    let forged = [&[ENVELOPE_VERSION][..], &nonce, &commitment, &ct].concat();
+    let got = open_envelope(&key, &wrap_b, true, &forged);
+    same(got, Err(Error::InvalidLength), "open 33-byte wrap");
     // TooLarge before any cryptography.
     let (meta_b, _) = binding("media-metadata", &[1; 16], &[], 0);
     let big = vec![ENVELOPE_VERSION; MAX_ENVELOPE_PLAINTEXT + ENVELOPE_OVERHEAD + 1];
-    assert_eq!(
+    same(
         open_envelope(&key, &meta_b, false, &big),
-        Err(Error::TooLarge)
+        Err(Error::TooLarge),
+        "open big",
     );
     let too_big = vec![0; MAX_ENVELOPE_PLAINTEXT + 1];
-    assert_eq!(
-        seal_envelope(&key, &meta_b, false, &nonce, &too_big),
-        Err(Error::TooLarge)
-    );
+    let got = seal_envelope(&key, &meta_b, false, &nonce, &too_big);
+    same(got, Err(Error::TooLarge), "seal big");
     // Header parsing order (3.5 step 1) on short inputs.
     let open = |s: &[u8]| open_stream(&key, &[0; 16], 0, s).1;
-    assert_eq!(open(b"KS"), Some(Error::TruncatedHeader));
-    assert_eq!(open(b"KSMX"), Some(Error::BadMagic));
-    assert_eq!(open(b"KSMS\x02"), Some(Error::UnsupportedVersion));
-    assert_eq!(open(b"KSMS\x01\x01\x10\x09"), Some(Error::UnknownKind));
-    assert_eq!(open(b"KSMS\x01\x01\x10\x00"), Some(Error::TruncatedHeader));
+    same(open(b"KS"), Some(Error::TruncatedHeader), "2 bytes");
+    same(open(b"KSMX"), Some(Error::BadMagic), "bad magic");
+    same(
+        open(b"KSMS\x02"),
+        Some(Error::UnsupportedVersion),
+        "version",
+    );
+    same(
+        open(b"KSMS\x01\x01"),
+        Some(Error::TruncatedHeader),
+        "6 bytes",
+    );
+    same(
+        open(b"KSMS\x01\x01\x10\x09"),
+        Some(Error::UnknownKind),
+        "kind",
+    );
+    same(
+        open(b"KSMS\x01\x01\x10\x00"),
+        Some(Error::TruncatedHeader),
+        "8 bytes",
+    );
+}
+
+#[test]
+fn stream_v1_ranges() {
+    let cases = vectors("stream-v1-ranges.json");
+    assert_eq!(cases.len(), 11);
+    for v in &cases {
+        let kind = kind_byte(v["kind"].as_str().unwrap());
+        let (key, id, sealed) = (hx(v, "media_key"), hx(v, "media_id"), hx(v, "sealed"));
+        let (off, len) = (v["offset"].as_u64().unwrap(), v["len"].as_u64().unwrap());
+        let len = usize::try_from(len).unwrap_or(usize::MAX);
+        let got = read_range(&key, &id, kind, &sealed, off as usize, len);
+        match v["error"].as_str() {
+            Some(error) => same(
+                format!("{:?}", got.unwrap_err()),
+                error.to_string(),
+                name(v),
+            ),
+            None => same(
+                hex::encode(got.unwrap()),
+                hex::encode(hx(v, "plaintext")),
+                name(v),
+            ),
+        }
+    }
 }

@@ -703,11 +703,19 @@ fn range_reaching_the_end_of_a_truncated_object_is_truncated_stream() {
     let sealed = seal(&pt, &small());
     let cut = &sealed[..H + 39 * STRIDE];
     let l = 39 * C as u64;
-    for (offset, n) in [(0, u64::MAX), (l - 1, 1), (l - 300, 300), (l, 0), (1000, l)] {
+    // Any range touching the apparent final chunk opens it as final, which fails.
+    for (offset, n) in [
+        (0, u64::MAX),
+        (l - 1, 1),
+        (l - 300, 300),
+        (l - 300, 299),
+        (l, 0),
+        (1000, l),
+    ] {
         let err = open_range(cut, offset, n).unwrap_err();
         assert!(TRUNCATED(&err), "[{offset}, +{n}): {err:?}");
     }
-    for (offset, n) in [(0, 1), (1000, 5000), (l - 300, 299)] {
+    for (offset, n) in [(0, 1), (1000, 5000), (l - 600, 299)] {
         let got = open_range(cut, offset, n).unwrap();
         assert!(
             got == pt[offset as usize..(offset + n) as usize],

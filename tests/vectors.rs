@@ -12,8 +12,8 @@ use hkdf::Hkdf;
 use keepsake::stream::{self, OpenOptions, Opener, SealOptions};
 use keepsake::{AlbumBlob, AlbumId, AlbumKey, MediaBlob, MediaId, MediaKey, MediaKind, hazmat};
 use keepsake_tests::{
-    EnvelopeFailure, EnvelopeVector, KdfVector, StreamFailure, StreamVector, error_name,
-    kind_from_name, load, unhex, unhex_array,
+    EnvelopeFailure, EnvelopeVector, KdfVector, RangeVector, StreamFailure, StreamVector,
+    error_name, kind_from_name, load, unhex, unhex_array,
 };
 use sha2::Sha256;
 
@@ -121,6 +121,33 @@ fn stream_failure_vectors() {
         let err = stream::open_range(&key, &id, kind, &mut Cursor::new(&sealed), 0, u64::MAX)
             .unwrap_err();
         assert_eq!(error_name(&err), v.error, "{}: range open", v.name);
+    }
+}
+
+#[test]
+fn range_vectors() {
+    let file = load::<RangeVector>("stream-v1-ranges.json");
+    assert!(file.vectors.len() >= 11);
+    for v in &file.vectors {
+        let key = MediaKey::from_bytes(unhex_array("media_key", &v.media_key));
+        let id = MediaId::from_bytes(unhex_array("media_id", &v.media_id));
+        let kind = kind(&v.kind);
+        let sealed = unhex("sealed", &v.sealed);
+        let got = stream::open_range(&key, &id, kind, &mut Cursor::new(&sealed), v.offset, v.len);
+        match (&v.plaintext, &v.error, got) {
+            (Some(pt), None, Ok(got)) => assert_eq!(hex::encode(got), *pt, "{}", v.name),
+            (None, Some(error), Err(err)) => assert_eq!(error_name(&err), error, "{}", v.name),
+            (_, _, got) => panic!("{}: got {got:?}", v.name),
+        }
+        let header = stream::Header::parse(&sealed).unwrap();
+        if let Ok(plan) = stream::RangePlan::new(&header, sealed.len() as u64, v.offset, v.len) {
+            assert_eq!(Some(plan.first_chunk), v.first_chunk, "{}", v.name);
+            assert_eq!(Some(plan.chunk_count), v.chunk_count, "{}", v.name);
+            assert_eq!(Some(plan.sealed_offset), v.sealed_offset, "{}", v.name);
+            assert_eq!(Some(plan.sealed_len), v.sealed_len, "{}", v.name);
+        } else {
+            assert!(v.first_chunk.is_none(), "{}", v.name);
+        }
     }
 }
 

@@ -128,6 +128,44 @@ pub struct StreamFailure {
     pub released: String,
 }
 
+/// A range read (SPEC.md 3.7) of a sealed stream: the plan and the plaintext it yields,
+/// or the error.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct RangeVector {
+    /// Case name.
+    pub name: String,
+    /// Hex, 32 bytes.
+    pub media_key: String,
+    /// Hex, 16 bytes.
+    pub media_id: String,
+    /// The kind the reader expects.
+    pub kind: String,
+    /// Hex: the whole sealed object.
+    pub sealed: String,
+    /// Requested plaintext offset.
+    pub offset: u64,
+    /// Requested length (clipped to the plaintext's end).
+    pub len: u64,
+    /// First chunk opened (absent when the read fails before planning).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_chunk: Option<u64>,
+    /// Number of chunks opened.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub chunk_count: Option<u64>,
+    /// Offset of the first ciphertext byte needed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sealed_offset: Option<u64>,
+    /// Number of ciphertext bytes needed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sealed_len: Option<u64>,
+    /// Hex: the plaintext returned, on success.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub plaintext: Option<String>,
+    /// The error, on failure.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
 /// One key-schedule computation.
 #[derive(Debug, Serialize, Deserialize)]
 pub struct KdfVector {
@@ -139,7 +177,8 @@ pub struct KdfVector {
     pub ikm: String,
     /// Hex: HKDF salt (the stream salt, or the envelope nonce).
     pub salt: String,
-    /// Hex: what follows the label in HKDF info (header bytes 0..24, or the binding).
+    /// Hex: what follows the label in HKDF info: header bytes 0..24 for `stream`, the whole
+    /// binding (`version || purpose || len8(context) || context`) for `envelope`.
     pub context: String,
     /// Hex: the full HKDF info (label || context).
     pub info: String,

@@ -63,19 +63,21 @@ impl RangePlan {
             });
         }
         let end = offset.saturating_add(len).min(plaintext_len);
-        let reaches_end = end == plaintext_len;
-        let (first_chunk, last_chunk) = if reaches_end {
-            ((offset / chunk).min(count - 1), count - 1)
-        } else if end == offset {
-            (offset / chunk, offset / chunk)
+        // An empty range short of the end needs no chunk. Otherwise open from the chunk
+        // holding `offset` to the one holding `end - 1`, and the final chunk whenever the
+        // range reaches the end of the plaintext (so that truncation is detected).
+        let (first_chunk, chunk_count) = if end == offset && end < plaintext_len {
+            (offset / chunk, 0)
         } else {
-            (offset / chunk, (end - 1) / chunk)
+            let first = (offset / chunk).min(count - 1);
+            let last = if end == plaintext_len {
+                count - 1
+            } else {
+                (end - 1) / chunk
+            };
+            (first, last - first + 1)
         };
-        let chunk_count = if !reaches_end && end == offset {
-            0
-        } else {
-            last_chunk - first_chunk + 1
-        };
+        let reaches_end = chunk_count > 0 && first_chunk + chunk_count == count;
         let sealed_offset = HEADER_LEN as u64 + first_chunk * stride;
         let sealed_end = if reaches_end {
             sealed_len

@@ -19,8 +19,8 @@ use chacha20poly1305::{AeadInOut, ChaCha20Poly1305, KeyInit};
 use keepsake::stream::{self, HEADER_LEN, SealOptions};
 use keepsake::{AlbumBlob, AlbumId, AlbumKey, MediaBlob, MediaId, MediaKey, MediaKind, hazmat};
 use keepsake_tests::{
-    EnvelopeFailure, EnvelopeVector, KdfVector, StreamFailure, StreamVector, VectorFile, array,
-    pattern, vectors_dir,
+    EnvelopeFailure, EnvelopeVector, KdfVector, RangeVector, StreamFailure, StreamVector,
+    VectorFile, array, pattern, vectors_dir,
 };
 use serde::Serialize;
 
@@ -429,6 +429,62 @@ fn stream_failures() -> Vec<StreamFailure> {
     v
 }
 
+fn range_vectors() -> Vec<RangeVector> {
+    let base = StreamInputs::new(77, MediaKind::Original, 8, 3 * 256 + 100); // 868 bytes, 4 chunks
+    let sealed = base.seal();
+    let truncated = sealed[..HEADER_LEN + 3 * 272].to_vec(); // final chunk removed
+    let header = stream::Header::parse(&sealed).unwrap();
+    let key = MediaKey::from_bytes(base.key);
+    let id = MediaId::from_bytes(base.id);
+    let mut out = Vec::new();
+    for (name, object, offset, len) in [
+        ("empty-at-start", &sealed, 0u64, 0u64),
+        ("first-byte", &sealed, 0, 1),
+        ("across-a-boundary", &sealed, 255, 2),
+        ("one-whole-chunk", &sealed, 256, 256),
+        ("inside-the-final-chunk", &sealed, 800, 10),
+        ("clipped-at-the-end", &sealed, 300, 10_000),
+        ("last-byte", &sealed, 867, 1),
+        ("empty-at-the-end", &sealed, 868, 5),
+        ("past-the-end", &sealed, 869, 1),
+        ("truncated-object-early-range", &truncated, 10, 300),
+        ("truncated-object-to-the-end", &truncated, 600, 200),
+    ] {
+        let plan = stream::RangePlan::new(&header, object.len() as u64, offset, len);
+        let result = stream::open_range(
+            &key,
+            &id,
+            base.kind,
+            &mut std::io::Cursor::new(object),
+            offset,
+            len,
+        );
+        if let Ok(got) = &result {
+            let end = (offset + len).min(base.plaintext.len() as u64) as usize;
+            assert_eq!(got[..], base.plaintext[offset as usize..end], "{name}");
+        }
+        out.push(RangeVector {
+            name: name.into(),
+            media_key: hex::encode(base.key),
+            media_id: hex::encode(base.id),
+            kind: base.kind.name().into(),
+            sealed: hex::encode(object),
+            offset,
+            len,
+            first_chunk: plan.as_ref().ok().map(|p| p.first_chunk),
+            chunk_count: plan.as_ref().ok().map(|p| p.chunk_count),
+            sealed_offset: plan.as_ref().ok().map(|p| p.sealed_offset),
+            sealed_len: plan.as_ref().ok().map(|p| p.sealed_len),
+            plaintext: result.as_ref().ok().map(hex::encode),
+            error: result
+                .as_ref()
+                .err()
+                .map(|e| keepsake_tests::error_name(e).to_string()),
+        });
+    }
+    out
+}
+
 fn kdf_vectors() -> Vec<KdfVector> {
     let mut out = Vec::new();
     for (i, (kind, log2)) in [
@@ -775,6 +831,11 @@ fn main() {
         "stream-v1-failures.json",
         "Media stream v1 (SPEC.md section 3.6): opening `sealed` with `media_key`, expecting `media_id` and `kind`, must fail with `error` (a keepsake::Error variant name); a streaming opener releases exactly `released` first.",
         stream_failures(),
+    );
+    write(
+        "stream-v1-ranges.json",
+        "Media stream v1 range reads (SPEC.md section 3.7): reading [offset, offset + len) of `sealed` with `media_key`, expecting `media_id` and `kind`, opens chunks first_chunk .. first_chunk + chunk_count, needs sealed bytes [sealed_offset, sealed_offset + sealed_len), and gives `plaintext`, or fails with `error`.",
+        range_vectors(),
     );
     write(
         "kdf-v1.json",
