@@ -139,6 +139,63 @@ pub enum Error {
         bytes: u64,
     },
 
+    /// A recovery phrase as typed is malformed: word count, unknown word, checksum.
+    #[error("invalid recovery phrase: {problem}")]
+    InvalidRecoveryPhrase {
+        /// What is wrong (never the words themselves).
+        problem: crate::recovery::PhraseProblem,
+    },
+
+    /// The passphrase does not open the passphrase slot. (A tampered slot, whose
+    /// parameters and salt are bound to it, gives the same error.)
+    #[error("wrong passphrase")]
+    WrongPassphrase,
+
+    /// A well-formed recovery phrase that does not open the recovery slot (an old phrase
+    /// after rotation, or another account's).
+    #[error("wrong recovery phrase")]
+    WrongRecoveryPhrase,
+
+    /// The device key has no slot in the bundle: never enrolled, or revoked.
+    #[error("this device is not enrolled in the account (or was revoked)")]
+    DeviceNotEnrolled,
+
+    /// The account bundle is not well-formed: the reason names the field or rule.
+    #[error("malformed account bundle: {reason}")]
+    MalformedBundle {
+        /// Which rule was broken.
+        reason: &'static str,
+    },
+
+    /// A slot opened, but the bundle's MAC does not verify under the root key it gave:
+    /// the bundle was altered (slots added, removed, reordered or changed).
+    #[error("account bundle failed authentication: it was altered")]
+    BundleTampered,
+
+    /// A slot opened to a root key that does not derive the identity this device pinned
+    /// (or the identity the bundle names): a planted slot, a key-injection attempt.
+    #[error("a slot opened to a foreign root key: refused")]
+    IdentityMismatch,
+
+    /// A grant is not well-formed.
+    #[error("malformed album grant: {reason}")]
+    MalformedGrant {
+        /// Which rule was broken.
+        reason: &'static str,
+    },
+
+    /// A grant names another sender than the one expected.
+    #[error("album grant is from an unexpected sender")]
+    GrantWrongSender,
+
+    /// A grant is addressed to another identity.
+    #[error("album grant is addressed to another recipient")]
+    GrantWrongRecipient,
+
+    /// A grant is for another album or epoch than the one expected.
+    #[error("album grant is for another album or epoch")]
+    GrantWrongAlbum,
+
     /// The operating system's random number generator failed.
     #[error("the OS random number generator failed")]
     RandomnessUnavailable,
@@ -237,6 +294,19 @@ impl Error {
                 parallelism: *parallelism,
             },
             Error::OutOfMemory { bytes } => Error::OutOfMemory { bytes: *bytes },
+            Error::InvalidRecoveryPhrase { problem } => Error::InvalidRecoveryPhrase {
+                problem: *problem,
+            },
+            Error::WrongPassphrase => Error::WrongPassphrase,
+            Error::WrongRecoveryPhrase => Error::WrongRecoveryPhrase,
+            Error::DeviceNotEnrolled => Error::DeviceNotEnrolled,
+            Error::MalformedBundle { reason } => Error::MalformedBundle { reason },
+            Error::BundleTampered => Error::BundleTampered,
+            Error::IdentityMismatch => Error::IdentityMismatch,
+            Error::MalformedGrant { reason } => Error::MalformedGrant { reason },
+            Error::GrantWrongSender => Error::GrantWrongSender,
+            Error::GrantWrongRecipient => Error::GrantWrongRecipient,
+            Error::GrantWrongAlbum => Error::GrantWrongAlbum,
             Error::Io(err) => Error::Io(io::Error::new(err.kind(), err.to_string())),
         }
     }

@@ -8,6 +8,7 @@ pub mod hpke;
 pub mod kdf;
 mod keys;
 pub mod primitives;
+pub mod recovery;
 pub mod stream;
 
 pub use envelope::{AlbumBlob, MediaBlob};
@@ -15,6 +16,7 @@ pub use error::{Error, Result};
 pub use file::{FileOptions, open_file, seal_file};
 pub use keys::{AlbumId, AlbumKey, ID_LEN, MediaId, MediaKey, MediaKind};
 pub use primitives::KEY_LEN;
+pub use recovery::RecoveryPhrase;
 
 /// Deterministic variants of the sealing functions, with caller-chosen salts and nonces,
 /// for known-answer vectors. Reusing a salt or nonce with the same key breaks the

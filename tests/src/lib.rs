@@ -62,6 +62,17 @@ pub fn error_name(err: &keepsake::Error) -> &'static str {
         E::KdfParamsTooWeak { .. } => "KdfParamsTooWeak",
         E::KdfParamsTooCostly { .. } => "KdfParamsTooCostly",
         E::OutOfMemory { .. } => "OutOfMemory",
+        E::InvalidRecoveryPhrase { .. } => "InvalidRecoveryPhrase",
+        E::WrongPassphrase => "WrongPassphrase",
+        E::WrongRecoveryPhrase => "WrongRecoveryPhrase",
+        E::DeviceNotEnrolled => "DeviceNotEnrolled",
+        E::MalformedBundle { .. } => "MalformedBundle",
+        E::BundleTampered => "BundleTampered",
+        E::IdentityMismatch => "IdentityMismatch",
+        E::MalformedGrant { .. } => "MalformedGrant",
+        E::GrantWrongSender => "GrantWrongSender",
+        E::GrantWrongRecipient => "GrantWrongRecipient",
+        E::GrantWrongAlbum => "GrantWrongAlbum",
         _ => "Unknown",
     }
 }
