@@ -33,6 +33,8 @@ pub const MAX_ENVELOPE_PLAINTEXT: usize = 1 << 20;
 pub const LABEL_ENVELOPE: &[u8] = b"keepsake/v1/envelope";
 /// Longest context: album id, epoch, media id.
 const MAX_CONTEXT_LEN: usize = ID_LEN + 8 + ID_LEN;
+/// Length of a wrapped 32-byte key: [`ENVELOPE_OVERHEAD`] + 32.
+pub const WRAPPED_KEY_LEN: usize = ENVELOPE_OVERHEAD + KEY_LEN;
 
 /// What an envelope under a media key holds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -63,6 +65,8 @@ pub(crate) enum Purpose {
     AlbumName = 3,
     AlbumMetadata = 4,
     MediaKeyWrap = 5,
+    RootPassphraseSlot = 6,
+    RootRecoverySlot = 7,
 }
 
 impl From<MediaBlob> for Purpose {
@@ -93,6 +97,7 @@ impl Binding {
     fn new(purpose: Purpose, context: &[&[u8]]) -> Self {
         let mut bytes = [0u8; 3 + MAX_CONTEXT_LEN];
         let mut len = 3;
+        debug_assert!(context.iter().map(|p| p.len()).sum::<usize>() <= MAX_CONTEXT_LEN);
         for part in context {
             bytes[len..len + part.len()].copy_from_slice(part);
             len += part.len();
@@ -256,6 +261,33 @@ pub(crate) fn wrap_media_key(
         media_key.secret(),
         nonce,
     )
+}
+
+/// Wraps a 32-byte key under `owner` for `purpose` and `context` (the account layer's
+/// slots). One code path with every other envelope.
+pub(crate) fn wrap_key(
+    owner: &[u8; KEY_LEN],
+    purpose: Purpose,
+    context: &[&[u8]],
+    key: &[u8; KEY_LEN],
+    nonce: [u8; XNONCE_LEN],
+) -> Result<Vec<u8>> {
+    seal(owner, &Binding::new(purpose, context), key, nonce)
+}
+
+/// Unwraps a key wrapped by [`wrap_key`] with the same purpose and context.
+pub(crate) fn unwrap_key(
+    owner: &[u8; KEY_LEN],
+    purpose: Purpose,
+    context: &[&[u8]],
+    wrapped: &[u8],
+) -> Result<crate::keys::SecretBytes> {
+    let bytes = Zeroizing::new(open(owner, &Binding::new(purpose, context), wrapped)?);
+    crate::keys::SecretBytes::from_slice("wrapped key", &bytes)
+}
+
+pub(crate) fn fresh_nonce() -> Result<[u8; XNONCE_LEN]> {
+    random_nonce()
 }
 
 impl MediaKey {

@@ -294,9 +294,9 @@ impl Error {
                 parallelism: *parallelism,
             },
             Error::OutOfMemory { bytes } => Error::OutOfMemory { bytes: *bytes },
-            Error::InvalidRecoveryPhrase { problem } => Error::InvalidRecoveryPhrase {
-                problem: *problem,
-            },
+            Error::InvalidRecoveryPhrase { problem } => {
+                Error::InvalidRecoveryPhrase { problem: *problem }
+            }
             Error::WrongPassphrase => Error::WrongPassphrase,
             Error::WrongRecoveryPhrase => Error::WrongRecoveryPhrase,
             Error::DeviceNotEnrolled => Error::DeviceNotEnrolled,

@@ -1,6 +1,8 @@
 #![doc = include_str!("../../README.md")]
 #![forbid(unsafe_code)]
 
+pub mod account;
+pub mod bundle;
 pub mod envelope;
 mod error;
 pub mod file;
@@ -9,6 +11,7 @@ pub mod kdf;
 mod keys;
 pub mod primitives;
 pub mod recovery;
+pub mod sharing;
 pub mod stream;
 
 pub use envelope::{AlbumBlob, MediaBlob};

@@ -162,14 +162,18 @@ mod tests {
         let short = words[..23].join(" ");
         assert!(matches!(
             RecoveryPhrase::parse(&short),
-            Err(Error::InvalidRecoveryPhrase { problem: PhraseProblem::WordCount(23) })
+            Err(Error::InvalidRecoveryPhrase {
+                problem: PhraseProblem::WordCount(23)
+            })
         ));
         let mut unknown = words.clone();
         unknown[4] = "notaword";
         let err = RecoveryPhrase::parse(&unknown.join(" ")).unwrap_err();
         assert!(matches!(
             err,
-            Error::InvalidRecoveryPhrase { problem: PhraseProblem::UnknownWord(5) }
+            Error::InvalidRecoveryPhrase {
+                problem: PhraseProblem::UnknownWord(5)
+            }
         ));
         assert!(!err.to_string().contains("notaword"), "{err}");
         // Swap two different words: the checksum catches it (unless they are equal).
@@ -180,14 +184,18 @@ mod tests {
         // A swap keeps the checksum with probability 1/256; accept only the precise error
         // or, in that rare case, a different secret.
         match result {
-            Err(Error::InvalidRecoveryPhrase { problem: PhraseProblem::Checksum }) => {}
+            Err(Error::InvalidRecoveryPhrase {
+                problem: PhraseProblem::Checksum,
+            }) => {}
             Ok(other) => assert_ne!(other.secret(), phrase.secret()),
             Err(e) => panic!("{e:?}"),
         }
         let long = "abandon ".repeat(200);
         assert!(matches!(
             RecoveryPhrase::parse(&long),
-            Err(Error::InvalidRecoveryPhrase { problem: PhraseProblem::TooLong })
+            Err(Error::InvalidRecoveryPhrase {
+                problem: PhraseProblem::TooLong
+            })
         ));
     }
 
@@ -197,7 +205,9 @@ mod tests {
         let phrase = "abandon ".repeat(24);
         assert!(matches!(
             RecoveryPhrase::parse(&phrase),
-            Err(Error::InvalidRecoveryPhrase { problem: PhraseProblem::Checksum })
+            Err(Error::InvalidRecoveryPhrase {
+                problem: PhraseProblem::Checksum
+            })
         ));
     }
 }

@@ -1,0 +1,176 @@
+//! Identity fingerprints and album grants (SPEC.md, section 5.7).
+//!
+//! A grant sends one album key (one album, one epoch) to another user's identity public key
+//! with HPKE Auth, so the recipient learns it came from the holder of the sender's identity
+//! key. Its public header names sender, recipient, album and epoch, all bound into the HPKE
+//! `info`, so none of them can be changed or the grant replayed elsewhere.
+//!
+//! ```text
+//! grant = GRANT_VERSION || sender (32) || recipient (32) || album id (16) || be64(epoch)
+//!         || enc (32) || ciphertext of the album key (32 + 16)                 = 169 bytes
+//! info  = LABEL_GRANT || grant[0..89]
+//! ```
+
+use sha2::{Digest, Sha256};
+
+use crate::account::Keyring;
+use crate::hpke::{self, HpkePublicKey, HpkeSecretKey};
+use crate::keys::{ID_LEN, SecretBytes};
+use crate::primitives::{KEY_LEN, TAG_LEN};
+use crate::{AlbumId, AlbumKey, Error, Result};
+
+/// The grant format version this build writes and reads.
+pub const GRANT_VERSION: u8 = 1;
+/// Length of the grant's public header (version, sender, recipient, album id, epoch).
+pub const GRANT_HEADER_LEN: usize = 1 + 32 + 32 + ID_LEN + 8;
+/// Length of a whole grant.
+pub const GRANT_LEN: usize = GRANT_HEADER_LEN + 32 + KEY_LEN + TAG_LEN;
+/// HPKE info label of grants (followed by the grant header).
+pub const LABEL_GRANT: &[u8] = b"keepsake/v1/album-grant";
+/// Hash label of fingerprints.
+pub const LABEL_FINGERPRINT: &[u8] = b"keepsake/v1/fingerprint";
+
+/// The safety number of an identity public key: 30 decimal digits in six groups of five,
+/// for two people to compare aloud or by scanning.
+///
+/// `SHA-256(LABEL_FINGERPRINT || public key)`; bytes `5i..5i+5` of the digest, read as a
+/// big-endian integer modulo 100000, give group `i` (i = 0..6).
+///
+/// ```
+/// use keepsake::{hpke::HpkePublicKey, sharing::fingerprint};
+/// let shown = fingerprint(&HpkePublicKey::from_bytes([9; 32]));
+/// assert_eq!(shown.len(), 6 * 5 + 5);
+/// assert!(shown.split(' ').all(|g| g.len() == 5 && g.bytes().all(|b| b.is_ascii_digit())));
+/// ```
+pub fn fingerprint(public_key: &HpkePublicKey) -> String {
+    let digest = Sha256::new()
+        .chain_update(LABEL_FINGERPRINT)
+        .chain_update(public_key.as_bytes())
+        .finalize();
+    let groups: Vec<String> = digest[..30]
+        .chunks(5)
+        .map(|five| {
+            let n = five.iter().fold(0u64, |acc, b| (acc << 8) | u64::from(*b));
+            format!("{:05}", n % 100_000)
+        })
+        .collect();
+    groups.join(" ")
+}
+
+fn header(
+    sender: &HpkePublicKey,
+    recipient: &HpkePublicKey,
+    album: &AlbumKey,
+) -> [u8; GRANT_HEADER_LEN] {
+    let mut out = [0u8; GRANT_HEADER_LEN];
+    out[0] = GRANT_VERSION;
+    out[1..33].copy_from_slice(sender.as_bytes());
+    out[33..65].copy_from_slice(recipient.as_bytes());
+    out[65..81].copy_from_slice(album.album_id().as_bytes());
+    out[81..].copy_from_slice(&album.epoch().to_be_bytes());
+    out
+}
+
+pub(crate) fn grant_with(
+    sender: &HpkeSecretKey,
+    album: &AlbumKey,
+    recipient: &HpkePublicKey,
+    ephemeral: Option<&HpkeSecretKey>,
+) -> Result<Vec<u8>> {
+    let header = header(&sender.public_key(), recipient, album);
+    let info = [LABEL_GRANT, &header[..]].concat();
+    let (enc, ciphertext) = match ephemeral {
+        Some(eph) => {
+            hpke::seal_auth_with_ephemeral(recipient, sender, eph, &info, b"", album.secret())?
+        }
+        None => hpke::seal_auth(recipient, sender, &info, b"", album.secret())?,
+    };
+    let mut out = Vec::with_capacity(GRANT_LEN);
+    out.extend_from_slice(&header);
+    out.extend_from_slice(&enc);
+    out.extend_from_slice(&ciphertext);
+    debug_assert_eq!(out.len(), GRANT_LEN);
+    Ok(out)
+}
+
+impl Keyring {
+    /// Grants `album` (its key at its epoch) to the identity `recipient`. The grant is
+    /// public data (169 bytes) that can travel through the server.
+    ///
+    /// ```
+    /// use keepsake::{AlbumId, account, kdf::KdfParams};
+    /// let alice = account::create_account("alice's passphrase", &KdfParams::FLOOR)?.keyring;
+    /// let bob = account::create_account("bob's passphrase", &KdfParams::FLOOR)?.keyring;
+    /// let album = alice.album_key(AlbumId::random()?, 0);
+    /// let grant = alice.grant_album(&album, &bob.identity_public_key())?;
+    /// // Bob checks Alice's fingerprint out of band, then accepts with her identity key.
+    /// let received = bob.accept_grant(&grant, &alice.identity_public_key(), Some((album.album_id(), 0)))?;
+    /// assert_eq!(received.album_id(), album.album_id());
+    /// # Ok::<(), keepsake::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::InvalidPublicKey`] for a low-order recipient key;
+    /// [`Error::RandomnessUnavailable`].
+    pub fn grant_album(&self, album: &AlbumKey, recipient: &HpkePublicKey) -> Result<Vec<u8>> {
+        grant_with(self.identity_secret(), album, recipient, None)
+    }
+
+    /// Accepts a grant from `sender` (an identity public key the user has verified, e.g.
+    /// by [`fingerprint`]), optionally requiring a given album and epoch. Checks, in order:
+    /// length and version, that the grant is addressed to this identity, that it names
+    /// `sender`, the album and epoch, then opens it with HPKE Auth.
+    ///
+    /// # Errors
+    /// [`Error::MalformedGrant`]; [`Error::UnsupportedVersion`];
+    /// [`Error::GrantWrongRecipient`]; [`Error::GrantWrongSender`];
+    /// [`Error::GrantWrongAlbum`]; [`Error::DecryptionFailed`] if it does not open (forged,
+    /// altered, or not really from `sender`); [`Error::InvalidPublicKey`].
+    pub fn accept_grant(
+        &self,
+        grant: &[u8],
+        sender: &HpkePublicKey,
+        expected: Option<(AlbumId, u64)>,
+    ) -> Result<AlbumKey> {
+        let version = *grant
+            .first()
+            .ok_or(Error::MalformedGrant { reason: "empty" })?;
+        if version != GRANT_VERSION {
+            return Err(Error::UnsupportedVersion(version));
+        }
+        if grant.len() != GRANT_LEN {
+            return Err(Error::MalformedGrant {
+                reason: "wrong length",
+            });
+        }
+        let (header, rest) = grant.split_at(GRANT_HEADER_LEN);
+        if header[33..65] != self.identity_public_key().as_bytes()[..] {
+            return Err(Error::GrantWrongRecipient);
+        }
+        if header[1..33] != sender.as_bytes()[..] {
+            return Err(Error::GrantWrongSender);
+        }
+        let album_id = AlbumId::from_slice(&header[65..81])?;
+        let mut epoch = [0u8; 8];
+        epoch.copy_from_slice(&header[81..]);
+        let epoch = u64::from_be_bytes(epoch);
+        if expected.is_some_and(|want| want != (album_id, epoch)) {
+            return Err(Error::GrantWrongAlbum);
+        }
+        let (enc, ciphertext) = rest.split_at(32);
+        let enc: [u8; 32] = enc
+            .try_into()
+            .map_err(|_| Error::MalformedGrant { reason: "enc" })?;
+        let info = [LABEL_GRANT, header].concat();
+        let key = zeroize::Zeroizing::new(hpke::open_auth(
+            self.identity_secret(),
+            sender,
+            &enc,
+            &info,
+            b"",
+            ciphertext,
+        )?);
+        let key = SecretBytes::from_slice("album key", &key)?;
+        Ok(AlbumKey::from_bytes(album_id, epoch, *key.expose()))
+    }
+}
