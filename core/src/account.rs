@@ -325,7 +325,7 @@ pub fn unlock_with_device(
 }
 
 impl Keyring {
-    fn from_root(root: SecretBytes) -> Self {
+    pub(crate) fn from_root(root: SecretBytes) -> Self {
         let secret = hkdf_sha256::<32>(b"", root.expose(), &[LABEL_IDENTITY]);
         Self {
             identity: HpkeSecretKey::from_bytes(*secret),

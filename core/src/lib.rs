@@ -108,6 +108,84 @@ pub mod hazmat {
         crate::envelope::key_schedule_bytes(owner, nonce, binding)
     }
 
+    /// A keyring for a chosen root key.
+    pub fn keyring_from_root(root: [u8; 32]) -> crate::account::Keyring {
+        crate::account::Keyring::from_root(crate::keys::SecretBytes::new(root))
+    }
+
+    /// The recovery phrase of a chosen 256-bit secret.
+    pub fn recovery_phrase_from_secret(secret: [u8; 32]) -> crate::RecoveryPhrase {
+        crate::RecoveryPhrase::from_secret(crate::keys::SecretBytes::new(secret))
+    }
+
+    /// The 256-bit secret a recovery phrase encodes.
+    pub fn recovery_secret(phrase: &crate::RecoveryPhrase) -> [u8; 32] {
+        *phrase.secret()
+    }
+
+    /// The 32 bytes of an album key.
+    pub fn album_key_bytes(key: &AlbumKey) -> [u8; 32] {
+        *key.secret()
+    }
+
+    /// A new account bundle from chosen randomness: the root, the recovery phrase, and each
+    /// slot's salt and envelope nonce.
+    ///
+    /// # Errors
+    /// As [`crate::account::create_account`].
+    #[allow(clippy::too_many_arguments)]
+    pub fn new_bundle(
+        root: [u8; 32],
+        passphrase: &str,
+        params: &crate::kdf::KdfParams,
+        phrase: &crate::RecoveryPhrase,
+        passphrase_salt: [u8; 16],
+        passphrase_nonce: [u8; XNONCE_LEN],
+        recovery_salt: [u8; 16],
+        recovery_nonce: [u8; XNONCE_LEN],
+    ) -> Result<crate::account::AccountBundle> {
+        crate::account::new_bundle(
+            &crate::keys::SecretBytes::new(root),
+            passphrase,
+            params,
+            phrase,
+            &crate::account::SlotRandomness {
+                salt: passphrase_salt,
+                nonce: passphrase_nonce,
+            },
+            &crate::account::SlotRandomness {
+                salt: recovery_salt,
+                nonce: recovery_nonce,
+            },
+        )
+    }
+
+    /// [`crate::account::Keyring::enroll_device`] with a chosen HPKE ephemeral key.
+    ///
+    /// # Errors
+    /// As [`crate::account::Keyring::enroll_device`].
+    pub fn enroll_device_with_ephemeral(
+        keyring: &crate::account::Keyring,
+        bundle: &crate::account::AccountBundle,
+        device: &crate::hpke::HpkePublicKey,
+        ephemeral: &crate::hpke::HpkeSecretKey,
+    ) -> Result<(crate::account::AccountBundle, crate::hpke::HpkePublicKey)> {
+        keyring.enroll_device_with(bundle, device, Some(ephemeral))
+    }
+
+    /// [`crate::account::Keyring::grant_album`] with a chosen HPKE ephemeral key.
+    ///
+    /// # Errors
+    /// As [`crate::account::Keyring::grant_album`].
+    pub fn grant_with_ephemeral(
+        keyring: &crate::account::Keyring,
+        album: &AlbumKey,
+        recipient: &crate::hpke::HpkePublicKey,
+        ephemeral: &crate::hpke::HpkeSecretKey,
+    ) -> Result<Vec<u8>> {
+        crate::sharing::grant_with(keyring.identity_secret(), album, recipient, Some(ephemeral))
+    }
+
     /// The stream key schedule: `(payload key, commitment)` for a media key, the header's
     /// first 24 bytes and its salt. The payload key is returned in a zeroizing box.
     pub fn stream_key_schedule(

@@ -59,7 +59,7 @@ impl RecoveryPhrase {
         Ok(Self::from_secret(secret))
     }
 
-    fn from_secret(secret: SecretBytes) -> Self {
+    pub(crate) fn from_secret(secret: SecretBytes) -> Self {
         let mnemonic = bip39::Mnemonic::from_entropy(secret.expose())
             .expect("32 bytes is a valid BIP39 entropy length");
         let mut words = String::with_capacity(24 * 9);

@@ -11,6 +11,8 @@
 
 use std::path::PathBuf;
 
+pub mod account_vectors;
+
 use serde::{Deserialize, Serialize};
 
 /// The folder holding the vector files.
