@@ -1,5 +1,5 @@
 //! The recovery phrase: a 256-bit secret shown once as 24 English BIP39 words
-//! (SPEC.md, section 5.4).
+//! (SPEC.md, section 5.3).
 
 use std::fmt;
 
