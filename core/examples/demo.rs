@@ -1,5 +1,6 @@
-//! The README's demo: seal a generated video-like file into an album, seek into it, open
-//! it, and watch tampering and misplacement get refused.
+//! The README's demo: create an account and unlock it three ways, seal a generated
+//! video-like file into an album, seek into it, open it, share the album to a second
+//! account, and watch tampering, misplacement and impersonation get refused.
 //!
 //! `cargo run --release -p keepsake --example demo [SIZE_MIB]` (default 256).
 
@@ -7,9 +8,12 @@ use std::io::{Cursor, Write};
 use std::ops::ControlFlow;
 use std::time::Instant;
 
+use keepsake::account::{self, AccountBundle, DeviceKey};
+use keepsake::kdf::KdfParams;
 use keepsake::stream::{self, Sealer};
 use keepsake::{
     AlbumBlob, AlbumId, AlbumKey, Error, FileOptions, MediaBlob, MediaId, MediaKey, MediaKind,
+    RecoveryPhrase,
 };
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -21,10 +25,39 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let dir = tempfile::tempdir()?;
     println!("Keepsake demo in {}", dir.path().display());
 
-    // An album at epoch 0. (The account hierarchy will derive this key from the root key.)
-    let mut album_bytes = [0u8; 32];
-    getrandom::fill(&mut album_bytes).map_err(|_| Error::RandomnessUnavailable)?;
-    let album = AlbumKey::from_bytes(AlbumId::random()?, 0, album_bytes);
+    // Alice's account: passphrase and recovery slots, then this device enrolled.
+    let start = Instant::now();
+    let alice_new =
+        account::create_account("alice: correct horse battery staple", &KdfParams::PHONE)?;
+    println!(
+        "account created in {:.2} s (Argon2id {} MiB x {} passes); recovery phrase has {} words",
+        start.elapsed().as_secs_f64(),
+        KdfParams::PHONE.memory_kib() / 1024,
+        KdfParams::PHONE.iterations(),
+        alice_new.recovery_phrase.words().split(' ').count()
+    );
+    let device = DeviceKey::generate()?;
+    let (bundle, pin) = alice_new
+        .keyring
+        .enroll_device(&alice_new.bundle, &device.public_key())?;
+    let stored = bundle.to_bytes();
+    let bundle = AccountBundle::parse(&stored)?;
+    let words = RecoveryPhrase::parse(alice_new.recovery_phrase.words())?;
+    account::unlock_with_passphrase(&bundle, "alice: correct horse battery staple")?;
+    account::unlock_with_recovery(&bundle, &words)?;
+    let alice = account::unlock_with_device(&bundle, &device, &pin)?;
+    println!(
+        "unlocked by passphrase, by recovery phrase and by device key ({} bytes of bundle)",
+        stored.len()
+    );
+    let err = refused(account::unlock_with_passphrase(
+        &bundle,
+        "alice: wrong guess",
+    ))?;
+    println!("wrong passphrase: refused ({err})");
+
+    // An album at epoch 0, derived from Alice's root.
+    let album = alice.album_key(AlbumId::random()?, 0);
     let album_name = album.seal_blob(AlbumBlob::Name, "Summer 2026".as_bytes())?;
 
     // A video-like file: a repeating frame pattern with a little noise.
@@ -161,6 +194,29 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let other = AlbumKey::from_bytes(album.album_id(), 1, [7; 32]);
     let err = refused(other.unwrap_media_key(&media_id, &wrapped))?;
     println!("media key opened at another epoch: refused ({err})");
+
+    // Share the album with Bob, who opens the video's thumbnail and a range of it.
+    let bob = account::create_account("bob's passphrase", &KdfParams::FLOOR)?.keyring;
+    println!(
+        "Alice's safety number, to compare with Bob: {}",
+        keepsake::sharing::fingerprint(&alice.identity_public_key())
+    );
+    let grant = alice.grant_album(&album, &bob.identity_public_key())?;
+    let bobs_album = bob.accept_grant(
+        &grant,
+        &alice.identity_public_key(),
+        Some((album.album_id(), 0)),
+    )?;
+    let bobs_key = bobs_album.unwrap_media_key(&media_id, &wrapped)?;
+    let thumb = stream::open(&bobs_key, &media_id, MediaKind::Thumbnail, &thumbnail)?;
+    assert_eq!(thumb, &frame[..4096]);
+    println!(
+        "Bob accepted a {}-byte grant and opened the thumbnail",
+        grant.len()
+    );
+    let mallory = account::create_account("mallory", &KdfParams::FLOOR)?.keyring;
+    let err = refused(bob.accept_grant(&grant, &mallory.identity_public_key(), None))?;
+    println!("the grant claimed by another sender: refused ({err})");
 
     // Streaming, for data that never touches the disk.
     let mut sealer = Sealer::new(&media_key, &media_id, MediaKind::Sidecar, Vec::new())?;
