@@ -17,10 +17,12 @@
 //! the one-shot [`seal`] / [`open`], the streaming [`Sealer`] / [`Opener`], and
 //! [`open_range`].
 
+mod push;
 mod range;
 mod read;
 mod write;
 
+pub use push::PushOpener;
 pub use range::{RangePlan, open_range};
 pub use read::Opener;
 pub use write::Sealer;

@@ -148,6 +148,12 @@ impl<W: Write> Sealer<W> {
         Ok(self.inner)
     }
 
+    /// The inner writer, e.g. to take the sealed bytes written so far out of a `Vec`.
+    /// Writing to it directly corrupts the stream.
+    pub fn get_mut(&mut self) -> &mut W {
+        &mut self.inner
+    }
+
     /// Chunks sealed so far.
     pub fn chunks_sealed(&self) -> u64 {
         self.counter.position()

@@ -1,0 +1,270 @@
+//! The push opener: ciphertext pushed in pieces of any size, authenticated plaintext out,
+//! for callers that receive a sealed stream as events (network callbacks, the bindings).
+
+use super::{
+    ChunkCounter, HEADER_LEN, Header, OpenOptions, batch_chunks, open_run, opened_len,
+    verify_header,
+};
+use crate::keys::{MediaId, MediaKey, MediaKind};
+use crate::primitives::{ChunkAead, TAG_LEN};
+use crate::{Error, Result};
+
+/// Opens a sealed stream pushed to it in pieces. [`PushOpener::push`] returns the
+/// plaintext of every chunk that is complete and known not to be the last (one byte of the
+/// next chunk has arrived); [`PushOpener::finish`] opens the rest as the final chunk.
+/// Memory holds at most one batch of ciphertext beyond what the caller pushes at once.
+///
+/// The same guarantees as [`super::Opener`]: only authenticated plaintext, in order; the
+/// first error is final and every later call returns it again; nothing after `finish`.
+///
+/// ```
+/// use keepsake::{MediaId, MediaKey, MediaKind, stream};
+/// let key = MediaKey::generate()?;
+/// let id = MediaId::random()?;
+/// let sealed = stream::seal(&key, &id, MediaKind::Preview, &[9u8; 200_000])?;
+/// let mut opener = stream::PushOpener::new(&key, &id, MediaKind::Preview);
+/// let mut out = Vec::new();
+/// for piece in sealed.chunks(10_000) {
+///     out.extend(opener.push(piece)?);
+/// }
+/// out.extend(opener.finish()?);
+/// assert_eq!(out, vec![9u8; 200_000]);
+/// # Ok::<(), keepsake::Error>(())
+/// ```
+pub struct PushOpener {
+    key: MediaKey,
+    media_id: MediaId,
+    kind: MediaKind,
+    state: State,
+    parallel: bool,
+}
+
+enum State {
+    /// Collecting the header.
+    Header(Vec<u8>),
+    /// Opening chunks.
+    Body {
+        aead: ChunkAead,
+        chunk: usize,
+        counter: ChunkCounter,
+        pending: Vec<u8>,
+    },
+    Finished,
+    Failed(Error),
+}
+
+impl PushOpener {
+    /// An opener for media item `media_id`'s rendition `kind` under `key` (the key is
+    /// copied and wiped on drop).
+    pub fn new(key: &MediaKey, media_id: &MediaId, kind: MediaKind) -> Self {
+        Self::with_options(key, media_id, kind, &OpenOptions::default())
+    }
+
+    /// [`PushOpener::new`] with explicit options.
+    pub fn with_options(
+        key: &MediaKey,
+        media_id: &MediaId,
+        kind: MediaKind,
+        options: &OpenOptions,
+    ) -> Self {
+        Self {
+            key: MediaKey::from_bytes(*key.secret()),
+            media_id: *media_id,
+            kind,
+            state: State::Header(Vec::with_capacity(HEADER_LEN)),
+            parallel: options.parallel,
+        }
+    }
+
+    /// Takes the next piece of the sealed stream; returns newly authenticated plaintext
+    /// (possibly empty).
+    ///
+    /// # Errors
+    /// Header errors as [`Header::parse`], [`Error::DecryptionFailed`],
+    /// [`Error::TrailingData`], and the earlier error after any failure; pushing after
+    /// [`PushOpener::finish`] is [`Error::TrailingData`].
+    pub fn push(&mut self, data: &[u8]) -> Result<Vec<u8>> {
+        let result = self.step(data, false);
+        self.record(result)
+    }
+
+    /// Ends the stream: opens what is left as the final chunk and returns its plaintext.
+    ///
+    /// # Errors
+    /// [`Error::TruncatedHeader`] / [`Error::TruncatedStream`] if the stream is cut, and
+    /// the errors of [`PushOpener::push`].
+    pub fn finish(&mut self) -> Result<Vec<u8>> {
+        let result = self.step(&[], true);
+        let result = self.record(result);
+        if result.is_ok() {
+            self.state = State::Finished;
+        }
+        result
+    }
+
+    fn record(&mut self, result: Result<Vec<u8>>) -> Result<Vec<u8>> {
+        if let Err(err) = &result {
+            self.state = State::Failed(err.replay());
+        }
+        result
+    }
+
+    fn step(&mut self, mut data: &[u8], end: bool) -> Result<Vec<u8>> {
+        if let State::Header(buf) = &mut self.state {
+            let take = (HEADER_LEN - buf.len()).min(data.len());
+            buf.extend_from_slice(&data[..take]);
+            data = &data[take..];
+            if buf.len() < HEADER_LEN {
+                if end {
+                    return Err(Header::parse(buf).err().unwrap_or(Error::TruncatedStream));
+                }
+                return Ok(Vec::new());
+            }
+            let header = Header::parse(buf)?;
+            let aead = verify_header(&self.key, &self.media_id, self.kind, &header)?;
+            self.state = State::Body {
+                aead,
+                chunk: header.chunk_size(),
+                counter: ChunkCounter::default(),
+                pending: Vec::new(),
+            };
+        }
+        match &mut self.state {
+            State::Header(_) => Ok(Vec::new()),
+            State::Finished => Err(Error::TrailingData),
+            State::Failed(err) => Err(err.replay()),
+            State::Body {
+                aead,
+                chunk,
+                counter,
+                pending,
+            } => {
+                let stride = *chunk + TAG_LEN;
+                let mut out = Vec::new();
+                let mut rest = data;
+                loop {
+                    // Add input up to one batch past what is pending, then open every full
+                    // chunk that has at least one byte after it.
+                    let room = (batch_chunks(*chunk) * stride + 1).saturating_sub(pending.len());
+                    let take = room.min(rest.len());
+                    pending.extend_from_slice(&rest[..take]);
+                    rest = &rest[take..];
+                    let ready = if end && rest.is_empty() {
+                        if pending.is_empty() {
+                            return if counter.position() == 0 {
+                                Err(Error::TruncatedStream)
+                            } else {
+                                Ok(out)
+                            };
+                        }
+                        pending.len()
+                    } else {
+                        (pending.len().saturating_sub(1) / stride) * stride
+                    };
+                    if ready > 0 {
+                        let count = ready.div_ceil(stride);
+                        let ends = end && rest.is_empty();
+                        let run = counter.reserve(count as u64, ends)?;
+                        let start = out.len();
+                        out.resize(start + opened_len(ready, *chunk), 0);
+                        let opened = open_run(
+                            aead,
+                            &run,
+                            *chunk,
+                            &pending[..ready],
+                            &mut out[start..],
+                            self.parallel && count > 1,
+                        );
+                        pending.drain(..ready);
+                        if let Err((_, err)) = opened {
+                            // Released plaintext before an error is returned by the
+                            // streaming Opener; a push API returns the error alone.
+                            zeroize::Zeroize::zeroize(&mut out);
+                            return Err(err);
+                        }
+                    }
+                    if rest.is_empty() {
+                        return Ok(out);
+                    }
+                }
+            }
+        }
+    }
+}
+
+impl std::fmt::Debug for PushOpener {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PushOpener")
+            .field("media_id", &self.media_id)
+            .field("kind", &self.kind)
+            .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::stream::{SealOptions, seal_with};
+
+    const ID: MediaId = MediaId::from_bytes([4; 16]);
+
+    fn key() -> MediaKey {
+        MediaKey::from_bytes([3; 32])
+    }
+
+    #[test]
+    fn any_split_opens_and_errors_are_final() {
+        let opts = SealOptions::new().with_chunk_size_log2(8).unwrap();
+        for len in [0usize, 1, 256, 257, 5000, 300_000] {
+            let pt: Vec<u8> = (0..len).map(|i| (i % 253) as u8).collect();
+            let sealed = seal_with(&key(), &ID, MediaKind::Original, &pt, &opts).unwrap();
+            for step in [1usize, 7, 88, 272, 273, 100_000] {
+                let mut opener = PushOpener::new(&key(), &ID, MediaKind::Original);
+                let mut out = Vec::new();
+                for piece in sealed.chunks(step) {
+                    out.extend(opener.push(piece).unwrap());
+                }
+                out.extend(opener.finish().unwrap());
+                assert!(out == pt, "len {len} step {step}");
+                assert!(matches!(opener.push(b"x"), Err(Error::TrailingData)));
+            }
+            // Truncated at the last chunk boundary (when there are two or more chunks).
+            if len > 256 {
+                let chunks = (sealed.len() - HEADER_LEN).div_ceil(272);
+                let cut = &sealed[..HEADER_LEN + (chunks - 1) * 272];
+                let mut opener = PushOpener::new(&key(), &ID, MediaKind::Original);
+                opener.push(cut).unwrap();
+                assert!(matches!(opener.finish(), Err(Error::TruncatedStream)));
+                assert!(matches!(opener.finish(), Err(Error::TruncatedStream)));
+            }
+        }
+    }
+
+    #[test]
+    fn header_errors_and_wrong_context() {
+        let sealed = crate::stream::seal(&key(), &ID, MediaKind::Original, b"abc").unwrap();
+        let mut opener = PushOpener::new(&key(), &ID, MediaKind::Thumbnail);
+        assert!(matches!(opener.push(&sealed), Err(Error::DecryptionFailed)));
+        assert!(matches!(opener.push(b""), Err(Error::DecryptionFailed)));
+        let mut opener = PushOpener::new(&key(), &ID, MediaKind::Original);
+        opener.push(&sealed[..40]).unwrap();
+        assert!(matches!(
+            opener.finish(),
+            Err(Error::TruncatedHeader { .. })
+        ));
+        let mut opener = PushOpener::new(&key(), &ID, MediaKind::Original);
+        assert!(matches!(
+            opener.finish(),
+            Err(Error::TruncatedHeader { got: 0, .. })
+        ));
+        let mut opener = PushOpener::new(&key(), &ID, MediaKind::Original);
+        opener.push(&sealed[..HEADER_LEN]).unwrap();
+        assert!(matches!(opener.finish(), Err(Error::TruncatedStream)));
+        let mut bad = sealed.clone();
+        bad[100] ^= 1;
+        let mut opener = PushOpener::new(&key(), &ID, MediaKind::Original);
+        let pushed = opener.push(&bad);
+        let result = pushed.and_then(|_| opener.finish());
+        assert!(matches!(result, Err(Error::DecryptionFailed)));
+    }
+}
