@@ -66,7 +66,7 @@ proptest! {
         let id = MediaId::from_bytes(id);
         let options = SealOptions::new().with_chunk_size_log2(log2).unwrap();
         let one_shot = hazmat::seal_with_salt(&key, &id, kind, &pt, &options, salt);
-        prop_assert_eq!(one_shot.len() as u64, stream::sealed_len(pt.len() as u64, log2));
+        prop_assert_eq!(one_shot.len() as u64, stream::sealed_len(pt.len() as u64, log2).unwrap());
         let streamed = seal_streaming(&key, &id, kind, &pt, &options, salt, &splits);
         prop_assert!(streamed == one_shot, "streaming and one-shot seals differ");
 

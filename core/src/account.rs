@@ -106,7 +106,7 @@ impl SlotRandomness {
         fill_random(&mut salt)?;
         Ok(Self {
             salt,
-            nonce: envelope::fresh_nonce()?,
+            nonce: envelope::random_nonce()?,
         })
     }
 }

@@ -56,7 +56,7 @@ pub enum AlbumBlob {
     Metadata,
 }
 
-/// The purpose byte of each kind of envelope (SPEC.md, "Envelope purposes").
+/// The purpose byte of each kind of envelope (SPEC.md, section 4.2).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[repr(u8)]
 pub(crate) enum Purpose {
@@ -97,9 +97,11 @@ impl Binding {
     fn new(purpose: Purpose, context: &[&[u8]]) -> Self {
         let mut bytes = [0u8; 3 + MAX_CONTEXT_LEN];
         let mut len = 3;
-        debug_assert!(context.iter().map(|p| p.len()).sum::<usize>() <= MAX_CONTEXT_LEN);
         for part in context {
-            bytes[len..len + part.len()].copy_from_slice(part);
+            bytes
+                .get_mut(len..len + part.len())
+                .expect("every context is at most MAX_CONTEXT_LEN bytes by construction")
+                .copy_from_slice(part);
             len += part.len();
         }
         bytes[0] = ENVELOPE_VERSION;
@@ -162,7 +164,7 @@ fn envelope_keys(
     (EnvelopeAead::new(&key), commitment)
 }
 
-fn random_nonce() -> Result<[u8; XNONCE_LEN]> {
+pub(crate) fn random_nonce() -> Result<[u8; XNONCE_LEN]> {
     let mut nonce = [0u8; XNONCE_LEN];
     fill_random(&mut nonce)?;
     Ok(nonce)
@@ -284,10 +286,6 @@ pub(crate) fn unwrap_key(
 ) -> Result<crate::keys::SecretBytes> {
     let bytes = Zeroizing::new(open(owner, &Binding::new(purpose, context), wrapped)?);
     crate::keys::SecretBytes::from_slice("wrapped key", &bytes)
-}
-
-pub(crate) fn fresh_nonce() -> Result<[u8; XNONCE_LEN]> {
-    random_nonce()
 }
 
 impl MediaKey {

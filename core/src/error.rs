@@ -46,8 +46,9 @@ pub enum Error {
         got: usize,
     },
 
-    /// The stream ended before its final chunk: it was cut at a chunk boundary, cut
-    /// inside a chunk's tag, or has no chunk at all. The chunks before the cut were authentic.
+    /// The stream ended before its final chunk: it was cut at a chunk boundary (the last
+    /// chunk present authenticates only as a non-final one), its last piece is shorter than
+    /// a tag (cut within the first 15 bytes of a chunk), or it has no chunk at all.
     #[error("truncated stream: the final chunk is missing")]
     TruncatedStream,
 
@@ -55,8 +56,10 @@ pub enum Error {
     #[error("trailing data after the final chunk")]
     TrailingData,
 
-    /// A final chunk with no plaintext follows a full chunk. The format forbids it: only an
-    /// empty plaintext has an empty final chunk.
+    /// The last piece is exactly a tag's length (16 bytes) after a full chunk. A structural
+    /// check made before any authentication: the format forbids an empty final chunk after a
+    /// full one (only an empty plaintext has an empty final chunk), and a stream cut 16 bytes
+    /// into a chunk gives this error too.
     #[error("empty final chunk after a full chunk")]
     EmptyFinalChunk,
 
@@ -214,21 +217,22 @@ impl Error {
     /// [`Error::Io`].
     pub fn from_io(err: io::Error) -> Self {
         if err.get_ref().is_some_and(|inner| inner.is::<Error>()) {
-            match err.into_inner().map(|inner| inner.downcast::<Error>()) {
-                Some(Ok(inner)) => return *inner,
-                Some(Err(other)) => return Error::Io(io::Error::other(other)),
-                None => return Error::DecryptionFailed, // unreachable: checked above
-            }
+            let inner = err.into_inner().expect("get_ref found an inner error");
+            return match inner.downcast::<Error>() {
+                Ok(inner) => *inner,
+                Err(other) => Error::Io(io::Error::other(other)),
+            };
         }
         Error::Io(err)
     }
 
     /// Wraps this error in an [`io::Error`] for the `Read` / `Write` traits;
-    /// [`Error::from_io`] undoes it.
+    /// [`Error::from_io`] undoes it. Never of kind [`io::ErrorKind::Interrupted`]: the
+    /// standard library retries that kind, and a final error must not be retried forever.
     pub(crate) fn into_io(self) -> io::Error {
         match self {
+            Error::Io(err) if err.kind() == io::ErrorKind::Interrupted => io::Error::other(err),
             Error::Io(err) => err,
-            Error::Cancelled => io::Error::new(io::ErrorKind::Interrupted, self),
             other => io::Error::new(io::ErrorKind::InvalidData, other),
         }
     }
@@ -322,6 +326,13 @@ mod tests {
         assert!(matches!(back, Error::TrailingData));
         let back = Error::from_io(Error::Cancelled.into_io());
         assert!(matches!(back, Error::Cancelled));
+        // No error handed out is of the kind the standard library retries.
+        assert_ne!(
+            Error::Cancelled.into_io().kind(),
+            io::ErrorKind::Interrupted
+        );
+        let interrupted = Error::Io(io::Error::new(io::ErrorKind::Interrupted, "x"));
+        assert_ne!(interrupted.into_io().kind(), io::ErrorKind::Interrupted);
         let plain = Error::from_io(io::Error::new(io::ErrorKind::NotFound, "x"));
         assert!(matches!(plain, Error::Io(e) if e.kind() == io::ErrorKind::NotFound));
     }

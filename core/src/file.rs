@@ -11,6 +11,7 @@ use std::ops::ControlFlow;
 use std::path::Path;
 
 use tempfile::NamedTempFile;
+use zeroize::Zeroizing;
 
 use crate::keys::{MediaId, MediaKey, MediaKind};
 use crate::stream::{OpenOptions, Opener, SealOptions, Sealer};
@@ -99,7 +100,7 @@ pub fn seal_file(
     let total = input.metadata()?.len();
     let temp = temp_beside(dst, options.overwrite)?;
     let mut sealer = Sealer::with_options(key, media_id, kind, temp, &options.seal)?;
-    let mut buf = vec![0u8; PROGRESS_STEP];
+    let mut buf = Zeroizing::new(vec![0u8; PROGRESS_STEP]);
     let mut done = 0u64;
     options.report(0, total)?;
     loop {
@@ -140,7 +141,7 @@ pub fn open_file(
         count: 0,
     };
     let mut opener = Opener::with_options(key, media_id, kind, counted, &options.open)?;
-    let mut buf = vec![0u8; PROGRESS_STEP];
+    let mut buf = Zeroizing::new(vec![0u8; PROGRESS_STEP]);
     options.report(opener.get_ref().count, total)?;
     loop {
         let n = match opener.read(&mut buf) {
@@ -151,8 +152,36 @@ pub fn open_file(
         temp.write_all(&buf[..n])?;
         options.report(opener.get_ref().count, total)?;
     }
-    zeroize::Zeroize::zeroize(&mut buf);
     persist(temp, dst, options.overwrite)
+}
+
+/// The prefix and suffix of the temporary files written beside a destination.
+pub const PARTIAL_PREFIX: &str = ".keepsake-";
+/// See [`PARTIAL_PREFIX`].
+pub const PARTIAL_SUFFIX: &str = ".partial";
+
+/// Removes temporary files that a killed process left in `dir` (an interrupted
+/// [`open_file`] may leave decrypted plaintext there, readable only by this user). Call it
+/// at start-up, when no file operation of this app is running in `dir`. Returns how many
+/// were removed.
+///
+/// # Errors
+/// [`Error::Io`] if `dir` cannot be listed or a file cannot be removed.
+pub fn remove_partial_files(dir: &Path) -> Result<usize> {
+    let mut removed = 0;
+    for entry in std::fs::read_dir(dir)? {
+        let entry = entry?;
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if name.starts_with(PARTIAL_PREFIX)
+            && name.ends_with(PARTIAL_SUFFIX)
+            && entry.file_type()?.is_file()
+        {
+            std::fs::remove_file(entry.path())?;
+            removed += 1;
+        }
+    }
+    Ok(removed)
 }
 
 /// A temporary file in `dst`'s folder; refuses early when `dst` exists and must not be
@@ -166,8 +195,8 @@ fn temp_beside(dst: &Path, overwrite: bool) -> Result<NamedTempFile> {
         _ => Path::new("."),
     };
     Ok(tempfile::Builder::new()
-        .prefix(".keepsake-")
-        .suffix(".partial")
+        .prefix(PARTIAL_PREFIX)
+        .suffix(PARTIAL_SUFFIX)
         .tempfile_in(dir)?)
 }
 
@@ -255,7 +284,7 @@ mod tests {
         .unwrap();
         assert_eq!(
             size,
-            stream::sealed_len(data.len() as u64, stream::DEFAULT_CHUNK_LOG2)
+            stream::sealed_len(data.len() as u64, stream::DEFAULT_CHUNK_LOG2).unwrap()
         );
         assert_eq!(reports.first(), Some(&(0, data.len() as u64)));
         assert_eq!(
@@ -328,6 +357,16 @@ mod tests {
         .unwrap_err();
         assert!(matches!(err, Error::DecryptionFailed), "{err:?}");
         assert_eq!(listing(dir.path()), ["in", "out"]);
+    }
+
+    #[test]
+    fn stale_partial_files_are_removed() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join(".keepsake-abc.partial"), b"left by a crash").unwrap();
+        std::fs::write(dir.path().join("photo.jpg"), b"keep").unwrap();
+        std::fs::write(dir.path().join(".keepsake-note"), b"keep").unwrap();
+        assert_eq!(remove_partial_files(dir.path()).unwrap(), 1);
+        assert_eq!(listing(dir.path()), [".keepsake-note", "photo.jpg"]);
     }
 
     #[test]

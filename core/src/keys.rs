@@ -50,8 +50,8 @@ impl SecretBytes {
 
 /// The random key of one media item. It seals the item's streams (original, thumbnail,
 /// preview, sidecar) and its metadata envelopes, and is stored only wrapped under album keys
-/// ([`AlbumKey::wrap_media_key`]).
-#[derive(Zeroize, ZeroizeOnDrop)]
+/// ([`AlbumKey::wrap_media_key`]). Its bytes wipe themselves on drop; there is
+/// deliberately no public `zeroize()`, which would leave a usable all-zero key.
 pub struct MediaKey(SecretBytes);
 
 impl MediaKey {
@@ -94,12 +94,10 @@ impl fmt::Debug for MediaKey {
 ///
 /// The account key hierarchy derives album keys from the root key; [`AlbumKey::from_bytes`]
 /// exists for tests and for keys received through a share.
-#[derive(Zeroize, ZeroizeOnDrop)]
 pub struct AlbumKey {
-    #[zeroize(skip)]
     album_id: AlbumId,
-    #[zeroize(skip)]
     epoch: u64,
+    /// Wipes itself on drop.
     key: SecretBytes,
 }
 
@@ -234,7 +232,7 @@ impl MediaKind {
         MediaKind::Sidecar,
     ];
 
-    /// The kind's byte in the stream header (SPEC.md, "Media kinds").
+    /// The kind's byte in the stream header (SPEC.md, section 3.2).
     pub const fn to_byte(self) -> u8 {
         match self {
             MediaKind::Original => 0,

@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
+use zeroize::{ZeroizeOnDrop, Zeroizing};
 
 use crate::keys::SecretBytes;
 use crate::primitives::KEY_LEN;
@@ -42,8 +42,8 @@ impl fmt::Display for PhraseProblem {
     }
 }
 
-/// A 256-bit recovery secret and its 24-word rendering.
-#[derive(Zeroize, ZeroizeOnDrop)]
+/// A 256-bit recovery secret and its 24-word rendering. Both wipe themselves on drop.
+#[derive(ZeroizeOnDrop)]
 pub struct RecoveryPhrase {
     secret: SecretBytes,
     words: String,

@@ -59,8 +59,15 @@ pub const HEADER_LEN: usize = CONTEXT_LEN + SALT_LEN + COMMITMENT_LEN;
 pub const LABEL_PAYLOAD: &[u8] = b"keepsake/v1/media-stream";
 /// One-shot inputs at least this large are sealed and opened on all cores.
 pub const PARALLEL_MIN_BYTES: usize = 256 * 1024;
-/// Streaming objects buffer about this much plaintext (at least one chunk) per batch.
+/// Parallel streaming objects buffer about this much plaintext per batch (at least one
+/// chunk per thread, for at most [`MAX_BATCH_THREADS`] threads).
 pub const BATCH_BYTES: usize = 1 << 20;
+/// Sequential streaming objects buffer about this much plaintext per batch (at least one
+/// chunk).
+pub const SEQUENTIAL_BATCH_BYTES: usize = 256 * 1024;
+/// Most threads a streaming batch is sized for, so a machine with many cores does not make
+/// every stream buffer many chunks.
+pub const MAX_BATCH_THREADS: usize = 8;
 
 /// The public header of a sealed media stream. Nothing in it is secret.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -268,9 +275,22 @@ impl OpenOptions {
 
 /// The exact size of a sealed object holding `plaintext_len` bytes in chunks of
 /// `2^chunk_log2` bytes: header, plus a 16-byte tag per chunk, at least one chunk.
-pub fn sealed_len(plaintext_len: u64, chunk_log2: u8) -> u64 {
+///
+/// # Errors
+/// [`Error::ChunkSizeOutOfRange`] for a chunk size outside the format's range;
+/// [`Error::TooLarge`] if the size does not fit in 64 bits.
+pub fn sealed_len(plaintext_len: u64, chunk_log2: u8) -> Result<u64> {
+    let chunk_log2 = check_chunk_log2(chunk_log2)?;
     let chunks = plaintext_len.div_ceil(1u64 << chunk_log2).max(1);
-    HEADER_LEN as u64 + plaintext_len + chunks * TAG_LEN as u64
+    chunks
+        .checked_mul(TAG_LEN as u64)
+        .and_then(|tags| tags.checked_add(HEADER_LEN as u64))
+        .and_then(|overhead| overhead.checked_add(plaintext_len))
+        .ok_or(Error::TooLarge {
+            what: "sealed object",
+            len: plaintext_len,
+            max: u64::MAX,
+        })
 }
 
 /// The nonce of chunk `index`: the index as 11 big-endian bytes, then the last flag.
@@ -321,6 +341,8 @@ pub(crate) struct ChunkCounter {
 
 impl ChunkCounter {
     /// Reserves the next `count` chunks; `ends_stream` makes the final one the last chunk.
+    /// After the last chunk every reservation fails: for an opener that is data after the
+    /// final chunk ([`Error::TrailingData`]); a sealer cannot reach it (`finish` consumes it).
     pub(crate) fn reserve(&mut self, count: u64, ends_stream: bool) -> Result<ChunkRun> {
         if self.finished {
             return Err(Error::TrailingData);
@@ -617,17 +639,23 @@ pub fn open_with(
         count: body.len().div_ceil(chunk + TAG_LEN) as u64,
         ends_stream: true,
     };
-    let mut out = vec![0u8; opened_len(body.len(), chunk)];
+    // Wiped if any chunk fails: parallel opening may have decrypted chunks after it.
+    let mut out = Zeroizing::new(vec![0u8; opened_len(body.len(), chunk)]);
     let parallel = options.parallel && body.len() >= PARALLEL_MIN_BYTES;
     open_run(&aead, &run, chunk, body, &mut out, parallel).map_err(|(_, e)| e)?;
-    Ok(out)
+    Ok(std::mem::take(&mut *out))
 }
 
-/// Chunks per streaming batch for a chunk size.
-pub(crate) fn batch_chunks(chunk: usize) -> usize {
-    (BATCH_BYTES / chunk)
-        .max(rayon::current_num_threads())
-        .max(1)
+/// Chunks per streaming batch: about [`BATCH_BYTES`] (and a chunk per thread) when
+/// parallel, about [`SEQUENTIAL_BATCH_BYTES`] when not, and always at least one chunk.
+/// Buffers grow to this only as data arrives.
+pub(crate) fn batch_chunks(chunk: usize, parallel: bool) -> usize {
+    if parallel {
+        let threads = rayon::current_num_threads().clamp(1, MAX_BATCH_THREADS);
+        (BATCH_BYTES / chunk).max(threads)
+    } else {
+        (SEQUENTIAL_BATCH_BYTES / chunk).max(1)
+    }
 }
 
 #[cfg(test)]
@@ -670,7 +698,11 @@ mod tests {
         for len in [0usize, 1, 255, 256, 257, 768, 1000] {
             let pt: Vec<u8> = (0..len).map(|i| i as u8).collect();
             let sealed = seal_with(&key(), &ID, MediaKind::Preview, &pt, &small()).unwrap();
-            assert_eq!(sealed.len() as u64, sealed_len(len as u64, 8), "len {len}");
+            assert_eq!(
+                sealed.len() as u64,
+                sealed_len(len as u64, 8).unwrap(),
+                "len {len}"
+            );
             assert_eq!(open(&key(), &ID, MediaKind::Preview, &sealed).unwrap(), pt);
         }
     }

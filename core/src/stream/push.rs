@@ -145,7 +145,8 @@ impl PushOpener {
                 loop {
                     // Add input up to one batch past what is pending, then open every full
                     // chunk that has at least one byte after it.
-                    let room = (batch_chunks(*chunk) * stride + 1).saturating_sub(pending.len());
+                    let room = (batch_chunks(*chunk, self.parallel) * stride + 1)
+                        .saturating_sub(pending.len());
                     let take = room.min(rest.len());
                     pending.extend_from_slice(&rest[..take]);
                     rest = &rest[take..];

@@ -8,6 +8,7 @@ use super::{ChunkRun, HEADER_LEN, Header, batch_chunks, open_run, verify_header}
 use crate::keys::{MediaId, MediaKey, MediaKind};
 use crate::primitives::TAG_LEN;
 use crate::{Error, Result};
+use zeroize::Zeroizing;
 
 /// Which chunks, and which ciphertext bytes, a range read needs. Computed from public
 /// data only (the header and the sealed object's length), so a client can fetch just
@@ -134,10 +135,12 @@ pub fn open_range<R: Read + Seek>(
 
     let chunk = header.chunk_size();
     let stride = chunk + TAG_LEN;
-    let batch = batch_chunks(chunk) as u64;
-    let mut out = Vec::with_capacity(usize::try_from(plan.end - offset).unwrap_or(0));
+    let batch = batch_chunks(chunk, true) as u64;
+    // Nothing is reserved from the object's length, which is untrusted: `out` grows only
+    // by authenticated batches. Plaintext buffers are wiped on every path.
+    let mut out = Zeroizing::new(Vec::new());
     let mut sealed = Vec::new();
-    let mut plain = Vec::new();
+    let mut plain = Zeroizing::new(Vec::new());
     source.seek(SeekFrom::Start(plan.sealed_offset))?;
     let mut next = plan.first_chunk;
     let stop = plan.first_chunk + plan.chunk_count;
@@ -146,15 +149,11 @@ pub fn open_range<R: Read + Seek>(
         let ends_stream = plan.reaches_end && next + count == stop;
         let full = count as usize * stride;
         let bytes = if ends_stream {
-            // The final piece may be short: everything up to the end of the object.
-            usize::try_from(
-                plan.sealed_offset + plan.sealed_len - (HEADER_LEN as u64 + next * stride as u64),
-            )
-            .map_err(|_| Error::TooLarge {
-                what: "range batch",
-                len: u64::MAX,
-                max: full as u64,
-            })?
+            // The final piece may be short: everything up to the end of the object, which
+            // is at most `full` bytes.
+            let rest =
+                plan.sealed_offset + plan.sealed_len - (HEADER_LEN as u64 + next * stride as u64);
+            usize::try_from(rest.min(full as u64)).expect("at most one batch, which is in memory")
         } else {
             full
         };
@@ -164,7 +163,8 @@ pub fn open_range<R: Read + Seek>(
         }
         plain.resize(super::opened_len(bytes, chunk), 0);
         let run = ChunkRun::at(next, count, ends_stream)?;
-        open_run(&aead, &run, chunk, &sealed, &mut plain, count > 1).map_err(|(_, e)| e)?;
+        let parallel = count > 1 && bytes >= super::PARALLEL_MIN_BYTES;
+        open_run(&aead, &run, chunk, &sealed, &mut plain, parallel).map_err(|(_, e)| e)?;
         // Keep the part of this batch's plaintext inside [offset, end).
         let batch_start = next * chunk as u64;
         let from = offset.max(batch_start) - batch_start;
@@ -174,6 +174,47 @@ pub fn open_range<R: Read + Seek>(
         }
         next += count;
     }
-    zeroize::Zeroize::zeroize(&mut plain);
-    Ok(out)
+    Ok(std::mem::take(&mut *out))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Cursor;
+
+    /// A reader over a small object that claims to be far longer.
+    struct Liar {
+        inner: Cursor<Vec<u8>>,
+        claimed: u64,
+    }
+
+    impl Read for Liar {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            self.inner.read(buf)
+        }
+    }
+
+    impl Seek for Liar {
+        fn seek(&mut self, pos: SeekFrom) -> std::io::Result<u64> {
+            match pos {
+                SeekFrom::End(0) => Ok(self.claimed),
+                other => self.inner.seek(other),
+            }
+        }
+    }
+
+    #[test]
+    fn a_claimed_length_reserves_nothing() {
+        let key = MediaKey::from_bytes([1; 32]);
+        let id = MediaId::from_bytes([2; 16]);
+        let sealed = crate::stream::seal(&key, &id, MediaKind::Original, b"nine byte").unwrap();
+        for claimed in [1u64 << 50, u64::MAX, 16 << 30] {
+            let mut liar = Liar {
+                inner: Cursor::new(sealed.clone()),
+                claimed,
+            };
+            let result = open_range(&key, &id, MediaKind::Original, &mut liar, 0, u64::MAX);
+            assert!(result.is_err(), "claimed {claimed}");
+        }
+    }
 }

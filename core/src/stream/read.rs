@@ -70,7 +70,7 @@ impl<R: Read> Opener<R> {
         let header = Header::parse(&header_bytes[..got])?;
         let aead = verify_header(key, media_id, kind, &header)?;
         let chunk = header.chunk_size();
-        let batch = batch_chunks(chunk);
+        let batch = batch_chunks(chunk, options.parallel);
         Ok(Self {
             inner,
             header,
@@ -78,8 +78,9 @@ impl<R: Read> Opener<R> {
             counter: ChunkCounter::default(),
             chunk,
             batch,
-            sealed: Vec::with_capacity(batch * (chunk + TAG_LEN) + 1),
-            plain: Zeroizing::new(Vec::with_capacity(batch * chunk)),
+            // Both grow to a batch only as the stream delivers data.
+            sealed: Vec::new(),
+            plain: Zeroizing::new(Vec::new()),
             pos: 0,
             parallel: options.parallel,
             pending: None,
@@ -107,10 +108,7 @@ impl<R: Read> Opener<R> {
     fn next_batch(&mut self) -> Result<()> {
         let stride = self.chunk + TAG_LEN;
         let want = self.batch * stride + 1;
-        let carried = self.sealed.len();
-        self.sealed.resize(want, 0);
-        let got = carried + read_full(&mut self.inner, &mut self.sealed[carried..])?;
-        self.sealed.truncate(got);
+        let got = read_growing(&mut self.inner, &mut self.sealed, want)?;
         let ends_stream = got < want;
         let body = if ends_stream { got } else { want - 1 };
         if body == 0 {
@@ -182,6 +180,32 @@ impl<R: Read> std::fmt::Debug for Opener<R> {
     }
 }
 
+/// Appends to `buf` until it holds `limit` bytes or the reader ends; returns the new
+/// length. The buffer grows geometrically from a small start, so a short stream costs a
+/// small allocation.
+fn read_growing(reader: &mut impl Read, buf: &mut Vec<u8>, limit: usize) -> Result<usize> {
+    const START: usize = 16 * 1024;
+    loop {
+        let len = buf.len();
+        if len == limit {
+            return Ok(len);
+        }
+        let target = (len.max(START / 2) * 2).min(limit);
+        buf.resize(target, 0);
+        let got = match read_full(reader, &mut buf[len..]) {
+            Ok(n) => n,
+            Err(e) => {
+                buf.truncate(len);
+                return Err(e);
+            }
+        };
+        buf.truncate(len + got);
+        if len + got < target {
+            return Ok(buf.len());
+        }
+    }
+}
+
 /// Reads until `buf` is full or end of file; returns the bytes read. Retries on
 /// [`io::ErrorKind::Interrupted`].
 pub(crate) fn read_full(reader: &mut impl Read, buf: &mut [u8]) -> Result<usize> {
@@ -195,4 +219,41 @@ pub(crate) fn read_full(reader: &mut impl Read, buf: &mut [u8]) -> Result<usize>
         }
     }
     Ok(got)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Reads the header, then reports a cancellation from below.
+    struct Cancelling(std::io::Cursor<Vec<u8>>);
+
+    impl Read for Cancelling {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            if self.0.position() >= HEADER_LEN as u64 {
+                return Err(io::Error::other(Error::Cancelled));
+            }
+            let n = buf.len().min(HEADER_LEN - self.0.position() as usize);
+            self.0.read(&mut buf[..n])
+        }
+    }
+
+    #[test]
+    fn a_cancelled_opener_fails_instead_of_spinning() {
+        let key = MediaKey::from_bytes([1; 32]);
+        let id = MediaId::from_bytes([2; 16]);
+        let sealed = crate::stream::seal(&key, &id, MediaKind::Original, &[5; 1000]).unwrap();
+        let mut opener = Opener::new(
+            &key,
+            &id,
+            MediaKind::Original,
+            Cancelling(io::Cursor::new(sealed)),
+        )
+        .unwrap();
+        let mut out = Vec::new();
+        // read_to_end retries ErrorKind::Interrupted forever; it must return here.
+        let err = opener.read_to_end(&mut out).unwrap_err();
+        assert!(matches!(Error::from_io(err), Error::Cancelled));
+        assert!(out.is_empty());
+    }
 }

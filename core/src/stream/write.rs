@@ -89,15 +89,16 @@ impl<W: Write> Sealer<W> {
         let header_bytes: [u8; HEADER_LEN] = header.to_bytes();
         inner.write_all(&header_bytes)?;
         let chunk = header.chunk_size();
-        let batch = batch_chunks(chunk);
+        let batch = batch_chunks(chunk, options.parallel());
         Ok(Self {
             inner,
             aead,
             counter: ChunkCounter::default(),
             chunk,
-            pending: Zeroizing::new(Vec::with_capacity(batch * chunk)),
+            // Both grow to a batch only as plaintext arrives.
+            pending: Zeroizing::new(Vec::new()),
             batch,
-            sealed: Vec::with_capacity(batch * (chunk + TAG_LEN)),
+            sealed: Vec::new(),
             parallel: options.parallel(),
             failed: None,
         })
