@@ -1,0 +1,399 @@
+//! The account: create, unlock three ways, slots, devices, albums, sharing.
+
+use std::sync::Arc;
+
+use keepsake::account::{self as core_account, AccountBundle};
+use keepsake::hpke::HpkePublicKey;
+use keepsake::{AlbumId, RecoveryPhrase};
+
+use crate::error::Result;
+use crate::media::{MediaKey, parse_media_id};
+
+/// Argon2id parameters (memory in KiB, passes, lanes). Checked against the floor and the
+/// ceiling whenever used.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, uniffi::Record)]
+pub struct KdfParams {
+    /// Memory in KiB.
+    pub memory_kib: u32,
+    /// Passes.
+    pub iterations: u32,
+    /// Lanes.
+    pub parallelism: u32,
+}
+
+impl KdfParams {
+    fn to_core(self) -> Result<keepsake::kdf::KdfParams> {
+        Ok(keepsake::kdf::KdfParams::new(
+            self.memory_kib,
+            self.iterations,
+            self.parallelism,
+        )?)
+    }
+
+    fn from_core(params: keepsake::kdf::KdfParams) -> Self {
+        Self {
+            memory_kib: params.memory_kib(),
+            iterations: params.iterations(),
+            parallelism: params.parallelism(),
+        }
+    }
+}
+
+/// A named Argon2id profile.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, uniffi::Enum)]
+pub enum KdfProfile {
+    /// The minimum accepted (19 MiB, 2 passes): tests only.
+    Floor,
+    /// An iOS app extension's small memory budget (32 MiB).
+    IosExtension,
+    /// A phone (128 MiB).
+    Phone,
+    /// A desktop (256 MiB).
+    Desktop,
+}
+
+/// The parameters of a profile.
+#[uniffi::export]
+pub fn kdf_profile(profile: KdfProfile) -> KdfParams {
+    use keepsake::kdf::KdfParams as P;
+    KdfParams::from_core(match profile {
+        KdfProfile::Floor => P::FLOOR,
+        KdfProfile::IosExtension => P::IOS_EXTENSION,
+        KdfProfile::Phone => P::PHONE,
+        KdfProfile::Desktop => P::DESKTOP,
+    })
+}
+
+/// Measures this device and picks parameters within `memory_budget_kib` that take about
+/// `target_millis`.
+#[uniffi::export]
+pub fn kdf_calibrate(memory_budget_kib: u32, target_millis: u64) -> Result<KdfParams> {
+    let params = keepsake::kdf::calibrate(
+        memory_budget_kib,
+        std::time::Duration::from_millis(target_millis),
+    )?;
+    Ok(KdfParams::from_core(params))
+}
+
+fn public_key(bytes: &[u8]) -> Result<HpkePublicKey> {
+    Ok(HpkePublicKey::from_slice(bytes)?)
+}
+
+fn bundle(bytes: &[u8]) -> Result<AccountBundle> {
+    Ok(AccountBundle::parse(bytes)?)
+}
+
+/// What `create_account` returns.
+#[derive(uniffi::Record)]
+pub struct NewAccount {
+    /// The unlocked account.
+    pub keyring: Arc<Keyring>,
+    /// The bundle to store (canonical JSON bytes).
+    pub bundle: Vec<u8>,
+    /// The 24 recovery words: show once, never store or log.
+    pub recovery_phrase: String,
+}
+
+/// What `enroll_device` returns.
+#[derive(uniffi::Record)]
+pub struct Enrollment {
+    /// The new bundle.
+    pub bundle: Vec<u8>,
+    /// The identity pin the device keeps and passes to `unlock_with_device`.
+    pub identity_pin: Vec<u8>,
+}
+
+/// What `rotate_recovery` returns.
+#[derive(uniffi::Record)]
+pub struct RotatedRecovery {
+    /// The new bundle.
+    pub bundle: Vec<u8>,
+    /// The new 24 words: show once.
+    pub recovery_phrase: String,
+}
+
+/// Creates an account with a passphrase slot using `params`, a recovery phrase and slot.
+#[uniffi::export]
+pub fn create_account(passphrase: String, params: KdfParams) -> Result<NewAccount> {
+    let new = core_account::create_account(&passphrase, &params.to_core()?)?;
+    Ok(NewAccount {
+        bundle: new.bundle.to_bytes(),
+        recovery_phrase: new.recovery_phrase.words().to_string(),
+        keyring: Arc::new(Keyring { inner: new.keyring }),
+    })
+}
+
+/// Unlocks with the passphrase.
+#[uniffi::export]
+pub fn unlock_with_passphrase(bundle_bytes: Vec<u8>, passphrase: String) -> Result<Arc<Keyring>> {
+    let inner = core_account::unlock_with_passphrase(&bundle(&bundle_bytes)?, &passphrase)?;
+    Ok(Arc::new(Keyring { inner }))
+}
+
+/// Unlocks with the recovery words (any case and spacing).
+#[uniffi::export]
+pub fn unlock_with_recovery(
+    bundle_bytes: Vec<u8>,
+    recovery_phrase: String,
+) -> Result<Arc<Keyring>> {
+    let phrase = RecoveryPhrase::parse(&recovery_phrase)?;
+    let inner = core_account::unlock_with_recovery(&bundle(&bundle_bytes)?, &phrase)?;
+    Ok(Arc::new(Keyring { inner }))
+}
+
+/// Unlocks with an enrolled device's key and the identity pin it kept at enrollment.
+#[uniffi::export]
+pub fn unlock_with_device(
+    bundle_bytes: Vec<u8>,
+    device: Arc<DeviceKey>,
+    identity_pin: Vec<u8>,
+) -> Result<Arc<Keyring>> {
+    let inner = core_account::unlock_with_device(
+        &bundle(&bundle_bytes)?,
+        &device.inner,
+        &public_key(&identity_pin)?,
+    )?;
+    Ok(Arc::new(Keyring { inner }))
+}
+
+/// The public keys of the devices enrolled in a bundle.
+#[uniffi::export]
+pub fn bundle_devices(bundle_bytes: Vec<u8>) -> Result<Vec<Vec<u8>>> {
+    Ok(bundle(&bundle_bytes)?
+        .devices()
+        .iter()
+        .map(|k| k.as_bytes().to_vec())
+        .collect())
+}
+
+/// The safety number of an identity public key: six groups of five digits.
+#[uniffi::export]
+pub fn fingerprint(identity_public_key: Vec<u8>) -> Result<String> {
+    Ok(keepsake::sharing::fingerprint(&public_key(
+        &identity_public_key,
+    )?))
+}
+
+/// A fresh random 16-byte album id.
+#[uniffi::export]
+pub fn new_album_id() -> Result<Vec<u8>> {
+    Ok(AlbumId::random()?.as_bytes().to_vec())
+}
+
+/// A device's X25519 key pair.
+#[derive(uniffi::Object)]
+pub struct DeviceKey {
+    inner: core_account::DeviceKey,
+}
+
+#[uniffi::export]
+impl DeviceKey {
+    /// A fresh device key pair.
+    #[uniffi::constructor]
+    pub fn generate() -> Result<Arc<Self>> {
+        Ok(Arc::new(Self {
+            inner: core_account::DeviceKey::generate()?,
+        }))
+    }
+
+    /// Restores the key from the 32 secret bytes the platform keystore holds.
+    #[uniffi::constructor]
+    pub fn from_secret_bytes(secret: Vec<u8>) -> Result<Arc<Self>> {
+        let bytes: [u8; 32] =
+            secret
+                .as_slice()
+                .try_into()
+                .map_err(|_| keepsake::Error::InvalidLength {
+                    what: "device secret",
+                    expected: 32,
+                    got: secret.len(),
+                })?;
+        Ok(Arc::new(Self {
+            inner: core_account::DeviceKey::from_bytes(bytes),
+        }))
+    }
+
+    /// The 32 secret bytes, ONLY to store in the platform keystore (Keychain, Android
+    /// Keystore-wrapped storage). Never log or send them.
+    pub fn secret_bytes(&self) -> Vec<u8> {
+        self.inner.to_bytes().to_vec()
+    }
+
+    /// The public key, which enrolls this device.
+    pub fn public_key(&self) -> Vec<u8> {
+        self.inner.public_key().as_bytes().to_vec()
+    }
+}
+
+/// An unlocked account.
+#[derive(uniffi::Object)]
+pub struct Keyring {
+    inner: core_account::Keyring,
+}
+
+#[uniffi::export]
+impl Keyring {
+    /// The identity public key others share albums to; also the device pin.
+    pub fn identity_public_key(&self) -> Vec<u8> {
+        self.inner.identity_public_key().as_bytes().to_vec()
+    }
+
+    /// This identity's safety number.
+    pub fn fingerprint(&self) -> String {
+        keepsake::sharing::fingerprint(&self.inner.identity_public_key())
+    }
+
+    /// The key of album `album_id` (16 bytes) at `epoch`.
+    pub fn album_key(&self, album_id: Vec<u8>, epoch: u64) -> Result<Arc<AlbumKey>> {
+        let id = AlbumId::from_slice(&album_id)?;
+        Ok(Arc::new(AlbumKey {
+            inner: self.inner.album_key(id, epoch),
+        }))
+    }
+
+    /// A new bundle with a new passphrase slot.
+    pub fn change_passphrase(
+        &self,
+        bundle_bytes: Vec<u8>,
+        new_passphrase: String,
+        params: KdfParams,
+    ) -> Result<Vec<u8>> {
+        let next = self.inner.change_passphrase(
+            &bundle(&bundle_bytes)?,
+            &new_passphrase,
+            &params.to_core()?,
+        )?;
+        Ok(next.to_bytes())
+    }
+
+    /// A new bundle with a new recovery phrase; the root is unchanged.
+    pub fn rotate_recovery(&self, bundle_bytes: Vec<u8>) -> Result<RotatedRecovery> {
+        let (next, phrase) = self.inner.rotate_recovery(&bundle(&bundle_bytes)?)?;
+        Ok(RotatedRecovery {
+            bundle: next.to_bytes(),
+            recovery_phrase: phrase.words().to_string(),
+        })
+    }
+
+    /// Enrolls a device by its public key.
+    pub fn enroll_device(
+        &self,
+        bundle_bytes: Vec<u8>,
+        device_public_key: Vec<u8>,
+    ) -> Result<Enrollment> {
+        let (next, pin) = self
+            .inner
+            .enroll_device(&bundle(&bundle_bytes)?, &public_key(&device_public_key)?)?;
+        Ok(Enrollment {
+            bundle: next.to_bytes(),
+            identity_pin: pin.as_bytes().to_vec(),
+        })
+    }
+
+    /// Removes a device's slot.
+    pub fn revoke_device(
+        &self,
+        bundle_bytes: Vec<u8>,
+        device_public_key: Vec<u8>,
+    ) -> Result<Vec<u8>> {
+        let next = self
+            .inner
+            .revoke_device(&bundle(&bundle_bytes)?, &public_key(&device_public_key)?)?;
+        Ok(next.to_bytes())
+    }
+
+    /// Grants `album` to the identity `recipient`: 169 public bytes.
+    pub fn grant_album(&self, album: Arc<AlbumKey>, recipient: Vec<u8>) -> Result<Vec<u8>> {
+        Ok(self
+            .inner
+            .grant_album(&album.inner, &public_key(&recipient)?)?)
+    }
+
+    /// Accepts a grant from the identity `sender`, optionally requiring an album and epoch.
+    pub fn accept_grant(
+        &self,
+        grant: Vec<u8>,
+        sender: Vec<u8>,
+        expected: Option<ExpectedAlbum>,
+    ) -> Result<Arc<AlbumKey>> {
+        let expected = match expected {
+            Some(e) => Some((AlbumId::from_slice(&e.album_id)?, e.epoch)),
+            None => None,
+        };
+        let inner = self
+            .inner
+            .accept_grant(&grant, &public_key(&sender)?, expected)?;
+        Ok(Arc::new(AlbumKey { inner }))
+    }
+}
+
+/// The album and epoch a grant must be for.
+#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
+pub struct ExpectedAlbum {
+    /// The album id (16 bytes).
+    pub album_id: Vec<u8>,
+    /// The epoch.
+    pub epoch: u64,
+}
+
+/// What an album key's envelope holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, uniffi::Enum)]
+pub enum AlbumBlob {
+    /// The album's name.
+    Name,
+    /// Structured album metadata.
+    Metadata,
+}
+
+impl From<AlbumBlob> for keepsake::AlbumBlob {
+    fn from(what: AlbumBlob) -> Self {
+        match what {
+            AlbumBlob::Name => Self::Name,
+            AlbumBlob::Metadata => Self::Metadata,
+        }
+    }
+}
+
+/// The key of one album at one epoch. Opaque.
+#[derive(uniffi::Object)]
+pub struct AlbumKey {
+    inner: keepsake::AlbumKey,
+}
+
+#[uniffi::export]
+impl AlbumKey {
+    /// The album id (16 bytes).
+    pub fn album_id(&self) -> Vec<u8> {
+        self.inner.album_id().as_bytes().to_vec()
+    }
+
+    /// The epoch.
+    pub fn epoch(&self) -> u64 {
+        self.inner.epoch()
+    }
+
+    /// Wraps a media key for item `media_id` in this album and epoch (105 bytes).
+    pub fn wrap_media_key(&self, media_id: Vec<u8>, media_key: Arc<MediaKey>) -> Result<Vec<u8>> {
+        Ok(self
+            .inner
+            .wrap_media_key(&parse_media_id(&media_id)?, &media_key.inner)?)
+    }
+
+    /// Unwraps a media key wrapped for item `media_id` in this album and epoch.
+    pub fn unwrap_media_key(&self, media_id: Vec<u8>, wrapped: Vec<u8>) -> Result<Arc<MediaKey>> {
+        let inner = self
+            .inner
+            .unwrap_media_key(&parse_media_id(&media_id)?, &wrapped)?;
+        Ok(Arc::new(MediaKey { inner }))
+    }
+
+    /// Seals the album's name or metadata.
+    pub fn seal_blob(&self, what: AlbumBlob, plaintext: Vec<u8>) -> Result<Vec<u8>> {
+        Ok(self.inner.seal_blob(what.into(), &plaintext)?)
+    }
+
+    /// Opens the album's name or metadata.
+    pub fn open_blob(&self, what: AlbumBlob, envelope: Vec<u8>) -> Result<Vec<u8>> {
+        Ok(self.inner.open_blob(what.into(), &envelope)?)
+    }
+}

@@ -1,0 +1,258 @@
+//! The one flat error of the bindings, mapped from `keepsake::Error` in one function.
+
+/// Every failure a Keepsake call can report to Swift, Kotlin or Python. Each variant
+/// carries the core error's message (never a key, passphrase or plaintext).
+#[derive(Debug, thiserror::Error, uniffi::Error)]
+#[uniffi(flat_error)]
+#[non_exhaustive]
+pub enum KeepsakeError {
+    /// Authentication failed: wrong key or context, or the data was altered. Opaque.
+    #[error("{0}")]
+    DecryptionFailed(String),
+    /// Not a Keepsake media stream.
+    #[error("{0}")]
+    BadMagic(String),
+    /// A format version this build does not implement.
+    #[error("{0}")]
+    UnsupportedVersion(String),
+    /// A cipher suite this build does not implement.
+    #[error("{0}")]
+    UnsupportedSuite(String),
+    /// A chunk size outside the supported range.
+    #[error("{0}")]
+    ChunkSizeOutOfRange(String),
+    /// An unknown media kind byte.
+    #[error("{0}")]
+    UnknownKind(String),
+    /// Input ended inside a header.
+    #[error("{0}")]
+    TruncatedHeader(String),
+    /// The final chunk is missing.
+    #[error("{0}")]
+    TruncatedStream(String),
+    /// Data after the final chunk.
+    #[error("{0}")]
+    TrailingData(String),
+    /// An empty final chunk after a full one.
+    #[error("{0}")]
+    EmptyFinalChunk(String),
+    /// A size cap exceeded.
+    #[error("{0}")]
+    TooLarge(String),
+    /// A key, id or other byte string of the wrong length.
+    #[error("{0}")]
+    InvalidLength(String),
+    /// A range starting past the end.
+    #[error("{0}")]
+    RangeOutOfBounds(String),
+    /// The chunk counter is exhausted.
+    #[error("{0}")]
+    StreamTooLong(String),
+    /// The destination file exists.
+    #[error("{0}")]
+    DestinationExists(String),
+    /// Cancelled by the progress listener; nothing was written.
+    #[error("{0}")]
+    Cancelled(String),
+    /// The OS random number generator failed.
+    #[error("{0}")]
+    RandomnessUnavailable(String),
+    /// An I/O error.
+    #[error("{0}")]
+    Io(String),
+    /// A low-order X25519 public key.
+    #[error("{0}")]
+    InvalidPublicKey(String),
+    /// Argon2id parameters below the floor.
+    #[error("{0}")]
+    KdfParamsTooWeak(String),
+    /// Argon2id parameters above the ceiling.
+    #[error("{0}")]
+    KdfParamsTooCostly(String),
+    /// Argon2id's memory could not be allocated.
+    #[error("{0}")]
+    OutOfMemory(String),
+    /// A malformed recovery phrase (count, unknown word position, checksum).
+    #[error("{0}")]
+    InvalidRecoveryPhrase(String),
+    /// The passphrase does not open the account.
+    #[error("{0}")]
+    WrongPassphrase(String),
+    /// The recovery phrase does not open the account.
+    #[error("{0}")]
+    WrongRecoveryPhrase(String),
+    /// This device has no slot (never enrolled, or revoked).
+    #[error("{0}")]
+    DeviceNotEnrolled(String),
+    /// A malformed account bundle.
+    #[error("{0}")]
+    MalformedBundle(String),
+    /// The account bundle was altered.
+    #[error("{0}")]
+    BundleTampered(String),
+    /// A slot opened to a foreign root (key injection).
+    #[error("{0}")]
+    IdentityMismatch(String),
+    /// A malformed album grant.
+    #[error("{0}")]
+    MalformedGrant(String),
+    /// A grant from an unexpected sender.
+    #[error("{0}")]
+    GrantWrongSender(String),
+    /// A grant for another recipient.
+    #[error("{0}")]
+    GrantWrongRecipient(String),
+    /// A grant for another album or epoch.
+    #[error("{0}")]
+    GrantWrongAlbum(String),
+    /// A streaming object used after `finish` or after an error.
+    #[error("{0}")]
+    StreamClosed(String),
+    /// An error this version of the bindings does not know (a newer core).
+    #[error("{0}")]
+    Other(String),
+}
+
+impl From<keepsake::Error> for KeepsakeError {
+    fn from(err: keepsake::Error) -> Self {
+        use keepsake::Error as E;
+        let message = err.to_string();
+        match err {
+            E::DecryptionFailed => Self::DecryptionFailed(message),
+            E::BadMagic => Self::BadMagic(message),
+            E::UnsupportedVersion(_) => Self::UnsupportedVersion(message),
+            E::UnsupportedSuite(_) => Self::UnsupportedSuite(message),
+            E::ChunkSizeOutOfRange(_) => Self::ChunkSizeOutOfRange(message),
+            E::UnknownKind(_) => Self::UnknownKind(message),
+            E::TruncatedHeader { .. } => Self::TruncatedHeader(message),
+            E::TruncatedStream => Self::TruncatedStream(message),
+            E::TrailingData => Self::TrailingData(message),
+            E::EmptyFinalChunk => Self::EmptyFinalChunk(message),
+            E::TooLarge { .. } => Self::TooLarge(message),
+            E::InvalidLength { .. } => Self::InvalidLength(message),
+            E::RangeOutOfBounds { .. } => Self::RangeOutOfBounds(message),
+            E::StreamTooLong => Self::StreamTooLong(message),
+            E::DestinationExists => Self::DestinationExists(message),
+            E::Cancelled => Self::Cancelled(message),
+            E::RandomnessUnavailable => Self::RandomnessUnavailable(message),
+            E::Io(_) => Self::Io(message),
+            E::InvalidPublicKey => Self::InvalidPublicKey(message),
+            E::KdfParamsTooWeak { .. } => Self::KdfParamsTooWeak(message),
+            E::KdfParamsTooCostly { .. } => Self::KdfParamsTooCostly(message),
+            E::OutOfMemory { .. } => Self::OutOfMemory(message),
+            E::InvalidRecoveryPhrase { .. } => Self::InvalidRecoveryPhrase(message),
+            E::WrongPassphrase => Self::WrongPassphrase(message),
+            E::WrongRecoveryPhrase => Self::WrongRecoveryPhrase(message),
+            E::DeviceNotEnrolled => Self::DeviceNotEnrolled(message),
+            E::MalformedBundle { .. } => Self::MalformedBundle(message),
+            E::BundleTampered => Self::BundleTampered(message),
+            E::IdentityMismatch => Self::IdentityMismatch(message),
+            E::MalformedGrant { .. } => Self::MalformedGrant(message),
+            E::GrantWrongSender => Self::GrantWrongSender(message),
+            E::GrantWrongRecipient => Self::GrantWrongRecipient(message),
+            E::GrantWrongAlbum => Self::GrantWrongAlbum(message),
+            _ => Self::Other(message),
+        }
+    }
+}
+
+/// Shorthand for results crossing the boundary.
+pub type Result<T, E = KeepsakeError> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use keepsake::Error as E;
+    use keepsake::recovery::PhraseProblem;
+
+    /// The name of a bindings variant, for comparing with the core's.
+    fn name(err: &KeepsakeError) -> String {
+        let debug = format!("{err:?}");
+        debug[..debug.find('(').unwrap_or(debug.len())].to_string()
+    }
+
+    #[test]
+    fn every_core_error_maps_to_its_namesake_with_its_message() {
+        let io = std::io::Error::new(std::io::ErrorKind::NotFound, "gone");
+        let cases: Vec<(E, &str)> = vec![
+            (E::DecryptionFailed, "DecryptionFailed"),
+            (E::BadMagic, "BadMagic"),
+            (E::UnsupportedVersion(9), "UnsupportedVersion"),
+            (E::UnsupportedSuite(9), "UnsupportedSuite"),
+            (E::ChunkSizeOutOfRange(30), "ChunkSizeOutOfRange"),
+            (E::UnknownKind(7), "UnknownKind"),
+            (E::TruncatedHeader { needed: 88, got: 3 }, "TruncatedHeader"),
+            (E::TruncatedStream, "TruncatedStream"),
+            (E::TrailingData, "TrailingData"),
+            (E::EmptyFinalChunk, "EmptyFinalChunk"),
+            (
+                E::TooLarge {
+                    what: "x",
+                    len: 2,
+                    max: 1,
+                },
+                "TooLarge",
+            ),
+            (
+                E::InvalidLength {
+                    what: "media id",
+                    expected: 16,
+                    got: 3,
+                },
+                "InvalidLength",
+            ),
+            (
+                E::RangeOutOfBounds {
+                    offset: 9,
+                    plaintext_len: 1,
+                },
+                "RangeOutOfBounds",
+            ),
+            (E::StreamTooLong, "StreamTooLong"),
+            (E::DestinationExists, "DestinationExists"),
+            (E::Cancelled, "Cancelled"),
+            (E::RandomnessUnavailable, "RandomnessUnavailable"),
+            (E::Io(io), "Io"),
+            (E::InvalidPublicKey, "InvalidPublicKey"),
+            (
+                E::KdfParamsTooWeak {
+                    memory_kib: 1,
+                    iterations: 1,
+                    parallelism: 1,
+                },
+                "KdfParamsTooWeak",
+            ),
+            (
+                E::KdfParamsTooCostly {
+                    memory_kib: 1,
+                    iterations: 1,
+                    parallelism: 1,
+                },
+                "KdfParamsTooCostly",
+            ),
+            (E::OutOfMemory { bytes: 1 }, "OutOfMemory"),
+            (
+                E::InvalidRecoveryPhrase {
+                    problem: PhraseProblem::Checksum,
+                },
+                "InvalidRecoveryPhrase",
+            ),
+            (E::WrongPassphrase, "WrongPassphrase"),
+            (E::WrongRecoveryPhrase, "WrongRecoveryPhrase"),
+            (E::DeviceNotEnrolled, "DeviceNotEnrolled"),
+            (E::MalformedBundle { reason: "r" }, "MalformedBundle"),
+            (E::BundleTampered, "BundleTampered"),
+            (E::IdentityMismatch, "IdentityMismatch"),
+            (E::MalformedGrant { reason: "r" }, "MalformedGrant"),
+            (E::GrantWrongSender, "GrantWrongSender"),
+            (E::GrantWrongRecipient, "GrantWrongRecipient"),
+            (E::GrantWrongAlbum, "GrantWrongAlbum"),
+        ];
+        for (core, want) in cases {
+            let message = core.to_string();
+            let mapped = KeepsakeError::from(core);
+            assert_eq!(name(&mapped), want);
+            assert_eq!(mapped.to_string(), message, "{want}: message kept");
+        }
+    }
+}

@@ -1,0 +1,28 @@
+//! UniFFI bindings of Keepsake for Swift, Kotlin and Python.
+//!
+//! Thin wrappers only: every exported object holds a core type and every function calls
+//! one core function; keys stay behind opaque objects (raw bytes cross only for the device
+//! secret, which the platform keystore must hold). Errors map to the one flat
+//! [`KeepsakeError`] in one place (`error.rs`). The bridging layer is not an API of its
+//! own: its documentation is the core's.
+//!
+//! Generate bindings from the built library:
+//! `cargo run -p keepsake-ffi --bin uniffi-bindgen -- generate --library target/debug/libkeepsake_ffi.so --language python --out-dir out/`.
+
+#![forbid(unsafe_code)]
+
+mod account;
+mod error;
+mod media;
+
+pub use account::{
+    AlbumBlob, AlbumKey, DeviceKey, Enrollment, ExpectedAlbum, KdfParams, KdfProfile, Keyring,
+    NewAccount, RotatedRecovery, bundle_devices, create_account, fingerprint, kdf_calibrate,
+    kdf_profile, new_album_id, unlock_with_device, unlock_with_passphrase, unlock_with_recovery,
+};
+pub use error::KeepsakeError;
+pub use media::{
+    MediaBlob, MediaKey, MediaKind, ProgressListener, StreamOpener, StreamSealer, new_media_id,
+};
+
+uniffi::setup_scaffolding!("keepsake");

@@ -1,0 +1,313 @@
+//! Media: keys, sealed streams (one-shot, streaming, files, ranges) and envelopes.
+
+use std::io::Write;
+use std::ops::ControlFlow;
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+use keepsake::stream::{self, PushOpener, Sealer};
+
+use crate::error::{KeepsakeError, Result};
+
+/// Which rendition of a media item a stream holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, uniffi::Enum)]
+pub enum MediaKind {
+    /// The original photo or video.
+    Original,
+    /// A small thumbnail.
+    Thumbnail,
+    /// A screen-sized preview.
+    Preview,
+    /// A sidecar file.
+    Sidecar,
+}
+
+impl From<MediaKind> for keepsake::MediaKind {
+    fn from(kind: MediaKind) -> Self {
+        match kind {
+            MediaKind::Original => Self::Original,
+            MediaKind::Thumbnail => Self::Thumbnail,
+            MediaKind::Preview => Self::Preview,
+            MediaKind::Sidecar => Self::Sidecar,
+        }
+    }
+}
+
+/// What a media key's envelope holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, uniffi::Enum)]
+pub enum MediaBlob {
+    /// Structured metadata.
+    Metadata,
+    /// The caption.
+    Caption,
+}
+
+impl From<MediaBlob> for keepsake::MediaBlob {
+    fn from(what: MediaBlob) -> Self {
+        match what {
+            MediaBlob::Metadata => Self::Metadata,
+            MediaBlob::Caption => Self::Caption,
+        }
+    }
+}
+
+pub(crate) fn parse_media_id(bytes: &[u8]) -> Result<keepsake::MediaId> {
+    Ok(keepsake::MediaId::from_slice(bytes)?)
+}
+
+/// A fresh random 16-byte media id.
+#[uniffi::export]
+pub fn new_media_id() -> Result<Vec<u8>> {
+    Ok(keepsake::MediaId::random()?.as_bytes().to_vec())
+}
+
+/// Told of progress by file operations; returning `false` cancels.
+#[uniffi::export(foreign)]
+pub trait ProgressListener: Send + Sync {
+    /// `done` of `total` bytes processed. Return `true` to go on, `false` to cancel.
+    fn on_progress(&self, done: u64, total: u64) -> bool;
+}
+
+/// The random key of one media item. Opaque: it crosses the boundary only wrapped.
+#[derive(uniffi::Object)]
+pub struct MediaKey {
+    pub(crate) inner: keepsake::MediaKey,
+}
+
+#[uniffi::export]
+impl MediaKey {
+    /// A fresh random media key.
+    #[uniffi::constructor]
+    pub fn generate() -> Result<Arc<Self>> {
+        Ok(Arc::new(Self {
+            inner: keepsake::MediaKey::generate()?,
+        }))
+    }
+
+    /// Seals `plaintext` as item `media_id`'s rendition `kind` (parallel for large inputs).
+    pub fn seal(&self, media_id: Vec<u8>, kind: MediaKind, plaintext: Vec<u8>) -> Result<Vec<u8>> {
+        Ok(stream::seal(
+            &self.inner,
+            &parse_media_id(&media_id)?,
+            kind.into(),
+            &plaintext,
+        )?)
+    }
+
+    /// Opens a whole sealed object; fails unless every chunk authenticates.
+    pub fn open(&self, media_id: Vec<u8>, kind: MediaKind, sealed: Vec<u8>) -> Result<Vec<u8>> {
+        Ok(stream::open(
+            &self.inner,
+            &parse_media_id(&media_id)?,
+            kind.into(),
+            &sealed,
+        )?)
+    }
+
+    /// Opens plaintext bytes `[offset, offset + length)` (clipped to the end) of a sealed
+    /// object held in memory, decrypting only the chunks the range touches.
+    pub fn open_range(
+        &self,
+        media_id: Vec<u8>,
+        kind: MediaKind,
+        sealed: Vec<u8>,
+        offset: u64,
+        length: u64,
+    ) -> Result<Vec<u8>> {
+        let mut source = std::io::Cursor::new(sealed);
+        Ok(stream::open_range(
+            &self.inner,
+            &parse_media_id(&media_id)?,
+            kind.into(),
+            &mut source,
+            offset,
+            length,
+        )?)
+    }
+
+    /// [`MediaKey::open_range`] on a sealed file: reads only the chunks the range touches
+    /// (video seeking).
+    pub fn open_file_range(
+        &self,
+        media_id: Vec<u8>,
+        kind: MediaKind,
+        path: String,
+        offset: u64,
+        length: u64,
+    ) -> Result<Vec<u8>> {
+        let mut file = std::fs::File::open(&path).map_err(keepsake::Error::from)?;
+        Ok(stream::open_range(
+            &self.inner,
+            &parse_media_id(&media_id)?,
+            kind.into(),
+            &mut file,
+            offset,
+            length,
+        )?)
+    }
+
+    /// Seals the file `source` into `destination` (temporary file, fsync, rename; nothing
+    /// is left under `destination` on error or cancellation). Returns the sealed size.
+    pub fn seal_file(
+        &self,
+        media_id: Vec<u8>,
+        kind: MediaKind,
+        source: String,
+        destination: String,
+        overwrite: bool,
+        listener: Option<Arc<dyn ProgressListener>>,
+    ) -> Result<u64> {
+        let id = parse_media_id(&media_id)?;
+        with_progress(listener, overwrite, |options| {
+            keepsake::seal_file(
+                &self.inner,
+                &id,
+                kind.into(),
+                Path::new(&source),
+                Path::new(&destination),
+                options,
+            )
+        })
+    }
+
+    /// Opens the sealed file `source` into `destination`, which appears only once the
+    /// whole stream has authenticated. Returns the plaintext size.
+    pub fn open_file(
+        &self,
+        media_id: Vec<u8>,
+        kind: MediaKind,
+        source: String,
+        destination: String,
+        overwrite: bool,
+        listener: Option<Arc<dyn ProgressListener>>,
+    ) -> Result<u64> {
+        let id = parse_media_id(&media_id)?;
+        with_progress(listener, overwrite, |options| {
+            keepsake::open_file(
+                &self.inner,
+                &id,
+                kind.into(),
+                Path::new(&source),
+                Path::new(&destination),
+                options,
+            )
+        })
+    }
+
+    /// Seals a small blob (metadata, caption) of item `media_id`.
+    pub fn seal_blob(
+        &self,
+        media_id: Vec<u8>,
+        what: MediaBlob,
+        plaintext: Vec<u8>,
+    ) -> Result<Vec<u8>> {
+        Ok(self
+            .inner
+            .seal_blob(&parse_media_id(&media_id)?, what.into(), &plaintext)?)
+    }
+
+    /// Opens a blob sealed by [`MediaKey::seal_blob`] for the same item and purpose.
+    pub fn open_blob(
+        &self,
+        media_id: Vec<u8>,
+        what: MediaBlob,
+        envelope: Vec<u8>,
+    ) -> Result<Vec<u8>> {
+        Ok(self
+            .inner
+            .open_blob(&parse_media_id(&media_id)?, what.into(), &envelope)?)
+    }
+
+    /// A streaming sealer for item `media_id`'s rendition `kind`.
+    pub fn sealer(&self, media_id: Vec<u8>, kind: MediaKind) -> Result<Arc<StreamSealer>> {
+        let sealer = Sealer::new(
+            &self.inner,
+            &parse_media_id(&media_id)?,
+            kind.into(),
+            Vec::new(),
+        )?;
+        Ok(Arc::new(StreamSealer {
+            inner: Mutex::new(Some(sealer)),
+        }))
+    }
+
+    /// A streaming opener for item `media_id`'s rendition `kind`.
+    pub fn opener(&self, media_id: Vec<u8>, kind: MediaKind) -> Result<Arc<StreamOpener>> {
+        let opener = PushOpener::new(&self.inner, &parse_media_id(&media_id)?, kind.into());
+        Ok(Arc::new(StreamOpener {
+            inner: Mutex::new(opener),
+        }))
+    }
+}
+
+fn with_progress<T>(
+    listener: Option<Arc<dyn ProgressListener>>,
+    overwrite: bool,
+    run: impl FnOnce(keepsake::FileOptions<'_>) -> keepsake::Result<T>,
+) -> Result<T> {
+    let mut report = |done: u64, total: u64| match &listener {
+        Some(l) if !l.on_progress(done, total) => ControlFlow::Break(()),
+        _ => ControlFlow::Continue(()),
+    };
+    let options = keepsake::FileOptions::new()
+        .overwrite(overwrite)
+        .progress(&mut report);
+    Ok(run(options)?)
+}
+
+fn closed() -> KeepsakeError {
+    KeepsakeError::StreamClosed("the stream was finished or failed; start a new one".into())
+}
+
+/// Seals a stream pushed to it in pieces. Safe to share between threads (calls are
+/// serialized). After `finish`, or after an error, every call fails: no second final chunk
+/// can ever be written.
+#[derive(uniffi::Object)]
+pub struct StreamSealer {
+    inner: Mutex<Option<Sealer<Vec<u8>>>>,
+}
+
+#[uniffi::export]
+impl StreamSealer {
+    /// Takes plaintext; returns the sealed bytes ready so far (the header first).
+    pub fn push(&self, plaintext: Vec<u8>) -> Result<Vec<u8>> {
+        let mut guard = self.inner.lock().map_err(|_| closed())?;
+        let sealer = guard.as_mut().ok_or_else(closed)?;
+        match sealer.write_all(&plaintext) {
+            Ok(()) => Ok(std::mem::take(sealer.get_mut())),
+            Err(e) => {
+                *guard = None;
+                Err(keepsake::Error::from_io(e).into())
+            }
+        }
+    }
+
+    /// Seals the rest with the final chunk; returns the last sealed bytes.
+    pub fn finish(&self) -> Result<Vec<u8>> {
+        let mut guard = self.inner.lock().map_err(|_| closed())?;
+        let sealer = guard.take().ok_or_else(closed)?;
+        Ok(sealer.finish()?)
+    }
+}
+
+/// Opens a sealed stream pushed to it in pieces, returning only authenticated plaintext.
+/// Safe to share between threads. After `finish`, or after an error, every call fails.
+#[derive(uniffi::Object)]
+pub struct StreamOpener {
+    inner: Mutex<PushOpener>,
+}
+
+#[uniffi::export]
+impl StreamOpener {
+    /// Takes sealed bytes; returns the plaintext authenticated so far.
+    pub fn push(&self, sealed: Vec<u8>) -> Result<Vec<u8>> {
+        let mut opener = self.inner.lock().map_err(|_| closed())?;
+        Ok(opener.push(&sealed)?)
+    }
+
+    /// Ends the stream; returns the final chunk's plaintext. Fails if the stream was cut.
+    pub fn finish(&self) -> Result<Vec<u8>> {
+        let mut opener = self.inner.lock().map_err(|_| closed())?;
+        Ok(opener.finish()?)
+    }
+}
