@@ -362,6 +362,23 @@ pub struct AlbumKey {
 
 #[uniffi::export]
 impl AlbumKey {
+    /// Imports an album key from its 32 raw bytes: for known-answer tests and for migrating
+    /// keys from another system. Apps derive album keys (`Keyring::album_key`) or receive
+    /// them in grants.
+    #[uniffi::constructor]
+    pub fn from_raw_bytes(album_id: Vec<u8>, epoch: u64, bytes: Vec<u8>) -> Result<Arc<Self>> {
+        let id = AlbumId::from_slice(&album_id)?;
+        let key =
+            <[u8; 32]>::try_from(bytes.as_slice()).map_err(|_| keepsake::Error::InvalidLength {
+                what: "album key",
+                expected: 32,
+                got: bytes.len(),
+            })?;
+        Ok(Arc::new(Self {
+            inner: keepsake::AlbumKey::from_bytes(id, epoch, key),
+        }))
+    }
+
     /// The album id (16 bytes).
     pub fn album_id(&self) -> Vec<u8> {
         self.inner.album_id().as_bytes().to_vec()

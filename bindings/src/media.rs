@@ -84,6 +84,15 @@ impl MediaKey {
         }))
     }
 
+    /// Imports a media key from its 32 raw bytes: for known-answer tests and for migrating
+    /// keys from another system. Apps never need it (media keys travel wrapped).
+    #[uniffi::constructor]
+    pub fn from_raw_bytes(bytes: Vec<u8>) -> Result<Arc<Self>> {
+        Ok(Arc::new(Self {
+            inner: keepsake::MediaKey::from_slice(&bytes)?,
+        }))
+    }
+
     /// Seals `plaintext` as item `media_id`'s rendition `kind` (parallel for large inputs).
     pub fn seal(&self, media_id: Vec<u8>, kind: MediaKind, plaintext: Vec<u8>) -> Result<Vec<u8>> {
         Ok(stream::seal(
