@@ -1,20 +1,20 @@
 #!/usr/bin/env bash
-# Builds the keepsake-ffi cdylib and generates the UniFFI bindings from it.
-# Usage: bindings/scripts/generate.sh [debug|release]
-# Output: target/bindings/{python,kotlin,swift}/ and the library at target/<profile>/libkeepsake_ffi.so
+# Builds the keepsake-ffi cdylib and generates UniFFI bindings from it.
+# Usage: bindings/scripts/generate.sh LANGUAGE... (python, kotlin, swift)
+#   PROFILE=release to build in release mode (default debug).
+# Writes target/bindings/LANGUAGE/ and prints the path of the built library.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-profile="${1:-debug}"
+profile="${PROFILE:-debug}"
 flag=""; [ "$profile" = release ] && flag="--release"
 echo "== building keepsake-ffi ($profile)" >&2
 cargo build --locked -q -p keepsake-ffi $flag
-lib="target/$profile/libkeepsake_ffi.so"
-out="target/bindings"
-rm -rf "$out"
-for language in python kotlin swift; do
+lib="$PWD/target/$profile/libkeepsake_ffi.so"
+for language in "$@"; do
   echo "== generating $language bindings" >&2
+  rm -rf "target/bindings/$language"
   cargo run --locked -q -p keepsake-ffi --bin uniffi-bindgen -- generate \
-    --library "$lib" --language "$language" \
-    --out-dir "$out/$language" >&2
+    --library "$lib" --language "$language" --out-dir "target/bindings/$language" \
+    2> >(grep -v -e 'Unable to auto-format' >&2)
 done
 echo "$lib"
