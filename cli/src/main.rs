@@ -1,0 +1,3 @@
+//! The `keepsake` command-line tool (being written).
+
+fn main() {}
