@@ -15,6 +15,6 @@ for language in "$@"; do
   rm -rf "target/bindings/$language"
   cargo run --locked -q -p keepsake-ffi --bin uniffi-bindgen -- generate \
     --library "$lib" --language "$language" --out-dir "target/bindings/$language" \
-    2> >(grep -v -e 'Unable to auto-format' >&2)
+    2>&1 | grep -v -e 'Unable to auto-format' >&2 || true
 done
 echo "$lib"

@@ -1,0 +1,128 @@
+// The test harness of the Kotlin binding suite (no JUnit offline): a list of named tests,
+// run in order, each reported as `ok NAME` or `FAILED NAME: REASON`, then one closing line
+// `N passed, N failed`. Exit status 1 if any failed (or none ran).
+//
+// Usage: java -Djna.library.path=DIR -cp suite.jar:jna.jar:gson.jar MainKt [SUBSTRING...]
+//   With arguments, runs only the tests whose name contains one of them.
+//   -Dkeepsake.vectors=DIR: the vector files (default tests/vectors, from the repo root).
+
+import app.keepsake.KeepsakeException
+import java.io.ByteArrayOutputStream
+import kotlin.system.exitProcess
+
+class TestCase(val name: String, val body: () -> Unit)
+
+/** The tests, in the order they run, and what to clean up after the last one. */
+class Suite {
+    val tests = mutableListOf<TestCase>()
+    val cleanups = mutableListOf<() -> Unit>()
+
+    fun test(name: String, body: () -> Unit) {
+        require(tests.none { it.name == name }) { "duplicate test name: $name" }
+        tests += TestCase(name, body)
+    }
+}
+
+class AssertionFailed(message: String) : Exception(message)
+
+fun fail(message: String): Nothing = throw AssertionFailed(message)
+
+fun expect(condition: Boolean, message: () -> String) {
+    if (!condition) fail(message())
+}
+
+fun <T> assertEquals(expected: T, actual: T, what: String) {
+    if (expected != actual) fail("$what: expected <$expected>, got <$actual>")
+}
+
+fun assertBytes(expected: ByteArray, actual: ByteArray, what: String) {
+    if (expected.contentEquals(actual)) return
+    val at = (0 until minOf(expected.size, actual.size)).firstOrNull { expected[it] != actual[it] }
+    fail(
+        "$what: expected ${expected.size} bytes, got ${actual.size}" +
+            (at?.let { ", first difference at byte $it" } ?: ", one a prefix of the other"),
+    )
+}
+
+/** The simple names of KeepsakeException's subclasses (the flat error's variants). */
+val errorNames: Set<String> by lazy {
+    KeepsakeException::class.java.declaredClasses
+        .filter { KeepsakeException::class.java.isAssignableFrom(it) }
+        .map { it.simpleName }
+        .toSet()
+}
+
+/** Runs [block], which must raise the KeepsakeException subclass [E]. */
+inline fun <reified E : KeepsakeException> assertRaises(what: String, block: () -> Any?): E {
+    try {
+        block()
+    } catch (e: KeepsakeException) {
+        if (e is E) return e
+        fail("$what: expected KeepsakeException.${E::class.simpleName}, got ${e::class.simpleName}: ${e.message}")
+    }
+    fail("$what: expected KeepsakeException.${E::class.simpleName}, nothing was raised")
+}
+
+/** Runs [block], which must raise the KeepsakeException subclass named [expected] (vector files). */
+fun assertRaisesNamed(expected: String, what: String, block: () -> Any?) {
+    expect(expected in errorNames) { "$what: `$expected` is not a KeepsakeException variant ($errorNames)" }
+    try {
+        block()
+    } catch (e: KeepsakeException) {
+        val got = e::class.simpleName
+        if (got != expected) fail("$what: expected KeepsakeException.$expected, got $got: ${e.message}")
+        return
+    }
+    fail("$what: expected KeepsakeException.$expected, nothing was raised")
+}
+
+fun hex(bytes: ByteArray): String = bytes.joinToString("") { "%02x".format(it) }
+
+fun unhex(text: String): ByteArray {
+    require(text.length % 2 == 0) { "odd-length hex" }
+    return ByteArray(text.length / 2) { text.substring(2 * it, 2 * it + 2).toInt(16).toByte() }
+}
+
+fun concat(parts: Iterable<ByteArray>): ByteArray {
+    val out = ByteArrayOutputStream()
+    parts.forEach { out.write(it) }
+    return out.toByteArray()
+}
+
+/** [data] cut into pieces of [size] bytes (the last one shorter). */
+fun pieces(data: ByteArray, size: Int): List<ByteArray> =
+    (data.indices step size).map { data.copyOfRange(it, minOf(it + size, data.size)) }
+
+fun describe(e: Throwable): String = when (e) {
+    is AssertionFailed -> e.message ?: "assertion failed"
+    is KeepsakeException -> "unexpected KeepsakeException.${e::class.simpleName}: ${e.message}"
+    is UninitializedPropertyAccessException, is ExceptionInInitializerError ->
+        "${e::class.simpleName}: ${e.message} (an earlier step failed?)"
+    else -> "${e::class.qualifiedName}: ${e.message}" +
+        (e.stackTrace.firstOrNull()?.let { " at $it" } ?: "")
+}
+
+fun main(args: Array<String>) {
+    val suite = Suite()
+    scenarioTests(suite)
+    vectorTests(suite)
+    val selected = if (args.isEmpty()) suite.tests else suite.tests.filter { t -> args.any { it in t.name } }
+
+    var passed = 0
+    var failed = 0
+    for (t in selected) {
+        try {
+            t.body()
+            println("ok ${t.name}")
+            passed++
+        } catch (e: Throwable) {
+            println("FAILED ${t.name}: ${describe(e)}")
+            failed++
+        }
+        System.out.flush()
+    }
+    for (cleanup in suite.cleanups) runCatching(cleanup).onFailure { println("cleanup: ${describe(it)}") }
+    if (selected.isEmpty()) println("no test matched ${args.toList()}")
+    println("$passed passed, $failed failed")
+    exitProcess(if (failed > 0 || passed == 0) 1 else 0)
+}
