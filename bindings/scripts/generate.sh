@@ -13,8 +13,12 @@ lib="$PWD/target/$profile/libkeepsake_ffi.so"
 for language in "$@"; do
   echo "== generating $language bindings" >&2
   rm -rf "target/bindings/$language"
-  cargo run --locked -q -p keepsake-ffi --bin uniffi-bindgen -- generate \
-    --library "$lib" --language "$language" --out-dir "target/bindings/$language" \
-    2>&1 | grep -v -e 'Unable to auto-format' >&2 || true
+  if ! out=$(cargo run --locked -q -p keepsake-ffi --bin uniffi-bindgen -- generate \
+    --library "$lib" --language "$language" --out-dir "target/bindings/$language" 2>&1); then
+    echo "$out" >&2
+    exit 1
+  fi
+  # Everything to stderr but the formatter warnings (no ktlint / swift-format here).
+  printf '%s\n' "$out" | grep -v -e 'Unable to auto-format' >&2 || true
 done
 echo "$lib"
