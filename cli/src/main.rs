@@ -1,3 +1,5 @@
-//! The `keepsake` command-line tool (being written).
+//! The `keepsake` binary: see the `keepsake_cli` library for the commands and exit codes.
 
-fn main() {}
+fn main() -> std::process::ExitCode {
+    keepsake_cli::run()
+}

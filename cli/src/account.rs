@@ -1,0 +1,428 @@
+//! Account commands: `init`, `passwd`, `recovery rotate`, `device ...`, `whoami`, `album
+//! new`, `share`, `accept`.
+//!
+//! Every command that changes the account writes a new account file all or nothing
+//! (temporary file beside it, fsync, rename, folder fsync). Only `init` and `recovery
+//! rotate` print a secret: the new recovery phrase, once.
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use keepsake::account::{self, Keyring};
+use keepsake::hpke::HpkePublicKey;
+use keepsake::kdf::KdfParams;
+use keepsake::sharing::{GRANT_HEADER_LEN, GRANT_LEN, fingerprint};
+use keepsake::{AlbumId, AlbumKey, RecoveryPhrase};
+
+use crate::args::{
+    AcceptArgs, DeviceCommand, DeviceEnrollArgs, DevicePinArgs, InitArgs, PasswdArgs, ShareArgs,
+    WhoamiArgs,
+};
+use crate::error::{CliError, CliResult, exit};
+use crate::fsutil;
+use crate::unlock::{self, DeviceFile, Unlocked};
+
+/// What [`create_account`] made.
+pub struct Created {
+    /// Show once.
+    pub recovery_phrase: RecoveryPhrase,
+    /// The identity public key.
+    pub identity: HpkePublicKey,
+    /// The unlocked keys.
+    pub keyring: Keyring,
+    /// How long creating the account (one Argon2id run) took.
+    pub elapsed: Duration,
+}
+
+/// Creates an account and writes its file (refused if it exists).
+///
+/// # Errors
+/// Exit code 4 if the file exists; I/O and core errors.
+pub fn create_account(path: &Path, passphrase: &str, params: &KdfParams) -> CliResult<Created> {
+    if path.exists() {
+        return Err(CliError::new(
+            exit::EXISTS,
+            format!(
+                "{}: already exists; refusing to replace an account file (its keys would be lost)",
+                path.display()
+            ),
+        ));
+    }
+    let start = Instant::now();
+    let new = account::create_account(passphrase, params)
+        .map_err(|e| CliError::core("creating the account", &e))?;
+    let elapsed = start.elapsed();
+    unlock::save_bundle(path, &new.bundle, false)?;
+    Ok(Created {
+        identity: new.keyring.identity_public_key(),
+        recovery_phrase: new.recovery_phrase,
+        keyring: new.keyring,
+        elapsed,
+    })
+}
+
+/// `init`.
+///
+/// # Errors
+/// As [`create_account`]; reading the passphrase.
+pub fn init(args: &InitArgs) -> CliResult<()> {
+    if args.account.exists() {
+        return Err(CliError::new(
+            exit::EXISTS,
+            format!(
+                "{}: already exists; refusing to replace an account file",
+                args.account.display()
+            ),
+        ));
+    }
+    let params = args.kdf_profile.params();
+    if args.kdf_profile == crate::args::KdfProfile::Floor {
+        eprintln!("warning: the floor KDF profile is the weakest accepted; use it for tests only");
+    }
+    let passphrase = unlock::new_passphrase(args.passphrase_file.as_deref())?;
+    let created = create_account(&args.account, &passphrase, &params)?;
+    println!(
+        "created {} (Argon2id {} MiB, {} passes: {:.2} s)",
+        args.account.display(),
+        params.memory_kib() / 1024,
+        params.iterations(),
+        created.elapsed.as_secs_f64()
+    );
+    print_identity(&created.identity);
+    print_phrase(&created.recovery_phrase);
+    Ok(())
+}
+
+fn print_phrase(phrase: &RecoveryPhrase) {
+    println!();
+    println!("Recovery phrase (shown only this once; write it down and keep it offline):");
+    println!("{}", phrase.words());
+    println!();
+}
+
+fn print_identity(identity: &HpkePublicKey) {
+    println!("identity:    {}", hex::encode(identity.as_bytes()));
+    println!("fingerprint: {}", fingerprint(identity));
+}
+
+/// `passwd`.
+///
+/// # Errors
+/// Unlocking, reading the new passphrase, writing the account file.
+pub fn passwd(args: &PasswdArgs) -> CliResult<()> {
+    let unlocked = unlock::unlock(&args.unlock)?;
+    let params = args
+        .kdf_profile
+        .map_or_else(|| unlocked.bundle.kdf_params(), |p| p.params());
+    let passphrase = unlock::new_passphrase(args.new_passphrase_file.as_deref())?;
+    let next = unlocked
+        .keyring
+        .change_passphrase(&unlocked.bundle, &passphrase, &params)
+        .map_err(|e| CliError::core("changing the passphrase", &e))?;
+    unlock::save_bundle(&unlocked.path, &next, true)?;
+    println!(
+        "passphrase changed in {} (Argon2id {} MiB, {} passes)",
+        unlocked.path.display(),
+        params.memory_kib() / 1024,
+        params.iterations()
+    );
+    Ok(())
+}
+
+/// `recovery rotate`.
+///
+/// # Errors
+/// Unlocking, writing the account file.
+pub fn rotate_recovery(args: &WhoamiArgs) -> CliResult<()> {
+    let unlocked = unlock::unlock(&args.unlock)?;
+    let (next, phrase) = unlocked
+        .keyring
+        .rotate_recovery(&unlocked.bundle)
+        .map_err(|e| CliError::core("rotating the recovery phrase", &e))?;
+    unlock::save_bundle(&unlocked.path, &next, true)?;
+    println!(
+        "recovery phrase replaced in {}; the old phrase no longer opens it",
+        unlocked.path.display()
+    );
+    print_phrase(&phrase);
+    Ok(())
+}
+
+/// `whoami`.
+///
+/// # Errors
+/// Unlocking.
+pub fn whoami(args: &WhoamiArgs) -> CliResult<()> {
+    let unlocked = unlock::unlock(&args.unlock)?;
+    print_identity(&unlocked.keyring.identity_public_key());
+    Ok(())
+}
+
+/// `album new`.
+///
+/// # Errors
+/// The OS RNG failing.
+pub fn album_new() -> CliResult<()> {
+    let id = AlbumId::random().map_err(|e| CliError::core("album id", &e))?;
+    println!("{id}");
+    Ok(())
+}
+
+/// `device ...`.
+///
+/// # Errors
+/// As each subcommand.
+pub fn device(command: &DeviceCommand) -> CliResult<()> {
+    match command {
+        DeviceCommand::New(args) => {
+            let device = DeviceFile::generate()?;
+            device.save(&args.out, args.force)?;
+            println!("wrote {} (mode 0600; not enrolled yet)", args.out.display());
+            println!(
+                "device public key: {}",
+                hex::encode(device.public_key().as_bytes())
+            );
+            Ok(())
+        }
+        DeviceCommand::Enroll(args) => enroll(args),
+        DeviceCommand::List(args) => {
+            let unlocked = unlock::unlock(&args.unlock)?;
+            let devices = unlocked.bundle.devices();
+            println!("{} enrolled device(s)", devices.len());
+            for device in devices {
+                let this = if unlocked.device == Some(device) {
+                    "  (this device)"
+                } else {
+                    ""
+                };
+                println!("{}{this}", hex::encode(device.as_bytes()));
+            }
+            Ok(())
+        }
+        DeviceCommand::Revoke(args) => {
+            let unlocked = unlock::unlock(&args.unlock)?;
+            let device = fsutil::parse_public_key(&args.public_key, "a device public key")?;
+            let next = unlocked
+                .keyring
+                .revoke_device(&unlocked.bundle, &device)
+                .map_err(|e| CliError::core("revoking the device", &e))?;
+            unlock::save_bundle(&unlocked.path, &next, true)?;
+            println!(
+                "revoked {} in {}",
+                hex::encode(device.as_bytes()),
+                unlocked.path.display()
+            );
+            if unlocked.device == Some(device) {
+                eprintln!(
+                    "note: that was the device key used to unlock; it no longer opens the account"
+                );
+            }
+            eprintln!(
+                "note: a revoked device that kept the root key is locked out of data sealed \
+                 before only by a root rotation (not implemented yet)"
+            );
+            Ok(())
+        }
+        DeviceCommand::Pin(args) => pin(args),
+    }
+}
+
+/// Enrolls `device` in the unlocked account and writes the account file.
+///
+/// # Errors
+/// Core errors (a low-order key, too many devices); writing the file.
+pub fn enroll_public(unlocked: &Unlocked, device: &HpkePublicKey) -> CliResult<HpkePublicKey> {
+    let (next, pin) = unlocked
+        .keyring
+        .enroll_device(&unlocked.bundle, device)
+        .map_err(|e| CliError::core("enrolling the device", &e))?;
+    unlock::save_bundle(&unlocked.path, &next, true)?;
+    Ok(pin)
+}
+
+/// Enrolls the device of a device key file and writes the pin into that file.
+///
+/// # Errors
+/// As [`enroll_public`]; reading or writing the device file.
+pub fn enroll_file(unlocked: &Unlocked, path: &Path) -> CliResult<()> {
+    let mut device = DeviceFile::load(path)?;
+    let pin = enroll_public(unlocked, &device.public_key())?;
+    device.pin = Some(pin);
+    device.save(path, true)
+}
+
+fn enroll(args: &DeviceEnrollArgs) -> CliResult<()> {
+    let unlocked = unlock::unlock(&args.unlock)?;
+    let identity = unlocked.keyring.identity_public_key();
+    if let Some(path) = &args.device_file {
+        enroll_file(&unlocked, path)?;
+        println!(
+            "enrolled the device of {} in {}; its file now holds the identity pin",
+            path.display(),
+            unlocked.path.display()
+        );
+    } else if let Some(public) = &args.device_public {
+        let device = fsutil::parse_public_key(public, "a device public key")?;
+        enroll_public(&unlocked, &device)?;
+        println!(
+            "enrolled {} in {}",
+            hex::encode(device.as_bytes()),
+            unlocked.path.display()
+        );
+        println!(
+            "on that device, run: keepsake device pin --device-file FILE --identity {}",
+            hex::encode(identity.as_bytes())
+        );
+    }
+    print_identity(&identity);
+    Ok(())
+}
+
+fn pin(args: &DevicePinArgs) -> CliResult<()> {
+    let mut device = DeviceFile::load(&args.device_file)?;
+    let identity = fsutil::parse_public_key(&args.identity, "an identity public key")?;
+    if device.pin.is_some_and(|p| p != identity) && !args.force {
+        return Err(CliError::new(
+            exit::EXISTS,
+            format!(
+                "{}: already pinned to another identity (pass --force to replace the pin)",
+                args.device_file.display()
+            ),
+        ));
+    }
+    device.pin = Some(identity);
+    device.save(&args.device_file, true)?;
+    println!(
+        "{} now pins identity {}",
+        args.device_file.display(),
+        hex::encode(identity.as_bytes())
+    );
+    println!(
+        "fingerprint: {} (compare it with the account's `whoami`)",
+        fingerprint(&identity)
+    );
+    Ok(())
+}
+
+/// Grants `album` to `recipient`.
+///
+/// # Errors
+/// A low-order recipient key; the OS RNG failing.
+pub fn grant(keyring: &Keyring, album: &AlbumKey, recipient: &HpkePublicKey) -> CliResult<Vec<u8>> {
+    keyring
+        .grant_album(album, recipient)
+        .map_err(|e| CliError::core("granting the album", &e))
+}
+
+/// `share`.
+///
+/// # Errors
+/// Unlocking, arguments, writing the grant.
+pub fn share(args: &ShareArgs) -> CliResult<()> {
+    let album_id = fsutil::parse_album_id(&args.album)?;
+    let recipient = fsutil::parse_public_key(&args.to, "the recipient's identity public key")?;
+    let unlocked = unlock::unlock(&args.unlock)?;
+    let album = unlocked.keyring.album_key(album_id, args.epoch);
+    let bytes = grant(&unlocked.keyring, &album, &recipient)?;
+    fsutil::write_atomic(&args.out, &bytes, args.force)?;
+    println!(
+        "wrote {}: album {album_id} epoch {} granted to {}",
+        args.out.display(),
+        args.epoch,
+        hex::encode(recipient.as_bytes())
+    );
+    println!("recipient fingerprint: {}", fingerprint(&recipient));
+    Ok(())
+}
+
+/// Reads a grant file (at most a few KiB are read).
+///
+/// # Errors
+/// I/O errors; a file too large to be a grant.
+pub fn read_grant(path: &Path) -> CliResult<Vec<u8>> {
+    fsutil::read_capped(path, 4096, "a grant")
+}
+
+/// Accepts a grant from `sender` with `keyring`.
+///
+/// # Errors
+/// Exit code 5 for a grant for someone else, from another sender, or forged.
+pub fn accept_grant(
+    keyring: &Keyring,
+    path: &Path,
+    grant: &[u8],
+    sender: &HpkePublicKey,
+) -> CliResult<AlbumKey> {
+    keyring.accept_grant(grant, sender, None).map_err(|e| {
+        let code = match e {
+            keepsake::Error::DecryptionFailed
+            | keepsake::Error::UnsupportedVersion(_)
+            | keepsake::Error::InvalidPublicKey => exit::REFUSED,
+            ref other => crate::error::code_of(other),
+        };
+        CliError::new(code, format!("{}: grant refused: {e}", path.display()))
+    })
+}
+
+/// A sender's identity key from the command line.
+///
+/// # Errors
+/// Not 64 hex characters.
+pub fn parse_sender(text: &str) -> CliResult<HpkePublicKey> {
+    fsutil::parse_public_key(text, "the sender's identity public key")
+}
+
+/// `accept`.
+///
+/// # Errors
+/// Unlocking, reading the grant, refusing it.
+pub fn accept(args: &AcceptArgs) -> CliResult<()> {
+    let sender = parse_sender(&args.from)?;
+    let bytes = read_grant(&args.grant)?;
+    let unlocked = unlock::unlock(&args.unlock)?;
+    let album = accept_grant(&unlocked.keyring, &args.grant, &bytes, &sender)?;
+    println!(
+        "accepted: album {} epoch {} from {}",
+        album.album_id(),
+        album.epoch(),
+        hex::encode(sender.as_bytes())
+    );
+    println!("sender fingerprint: {}", fingerprint(&sender));
+    println!(
+        "open its containers with: keepsake open --account {} --grant {} --from {} FILE... --out DIR",
+        args.unlock.account.display(),
+        args.grant.display(),
+        hex::encode(sender.as_bytes())
+    );
+    Ok(())
+}
+
+/// The public fields of a grant (SPEC.md 5.7).
+#[derive(Clone, Copy, Debug)]
+pub struct GrantHeader {
+    /// The grant version byte.
+    pub version: u8,
+    /// The sender's identity public key.
+    pub sender: HpkePublicKey,
+    /// The recipient's identity public key.
+    pub recipient: HpkePublicKey,
+    /// The album granted.
+    pub album_id: AlbumId,
+    /// Its epoch.
+    pub epoch: u64,
+}
+
+/// The public fields of a grant of the right length, unauthenticated.
+pub fn grant_header(bytes: &[u8]) -> Option<GrantHeader> {
+    if bytes.len() != GRANT_LEN {
+        return None;
+    }
+    let header = bytes.get(..GRANT_HEADER_LEN)?;
+    Some(GrantHeader {
+        version: header[0],
+        sender: HpkePublicKey::from_slice(header.get(1..33)?).ok()?,
+        recipient: HpkePublicKey::from_slice(header.get(33..65)?).ok()?,
+        album_id: AlbumId::from_slice(header.get(65..81)?).ok()?,
+        epoch: u64::from_be_bytes(header.get(81..89)?.try_into().ok()?),
+    })
+}

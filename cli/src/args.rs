@@ -1,0 +1,366 @@
+//! The command line: every subcommand, option and its `--help` text.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::error::EXIT_CODES_HELP;
+
+/// keepsake: end-to-end encrypted memories, from the command line.
+///
+/// Create an account, seal photo and video folders into self-contained encrypted files,
+/// open them again (whole or a byte range), inspect them without keys, and share albums
+/// with other accounts. `keepsake demo` shows all of it in a temporary folder.
+#[derive(Parser, Debug)]
+#[command(name = "keepsake", version, after_help = EXIT_CODES_HELP)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Create an account file; prints the recovery phrase once.
+    Init(InitArgs),
+    /// Change the passphrase (rewrites the account file).
+    Passwd(PasswdArgs),
+    /// Recovery phrase management.
+    #[command(subcommand)]
+    Recovery(RecoveryCommand),
+    /// Device keys: create, enroll, list, revoke, pin.
+    #[command(subcommand)]
+    Device(DeviceCommand),
+    /// Print this account's identity public key and its fingerprint (safety number).
+    Whoami(WhoamiArgs),
+    /// Albums.
+    #[command(subcommand)]
+    Album(AlbumCommand),
+    /// Seal files and folders (recursively) into self-contained `.ks` containers.
+    Seal(SealArgs),
+    /// Open `.ks` containers: restore names and modification times, or a byte range.
+    Open(OpenArgs),
+    /// Print a file's public structure as JSON (containers, streams, grants, account
+    /// files); needs no key and never prints a secret.
+    Inspect(InspectArgs),
+    /// Grant an album (one epoch) to another account's identity.
+    Share(ShareArgs),
+    /// Check a grant from a given sender and print the album it gives.
+    Accept(AcceptArgs),
+    /// Quick throughput comparison: keepsake vs raw ChaCha20-Poly1305 vs age (< 30 s).
+    Bench(BenchArgs),
+    /// The tour: two accounts, three unlocks, a sealed video, seeking, sharing, tampering.
+    Demo(DemoArgs),
+}
+
+/// Argon2id parameter profiles for the passphrase slot.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KdfProfile {
+    /// 19 MiB, 2 passes: the accepted minimum; for tests only.
+    Floor,
+    /// 32 MiB, 32 passes: fits an iOS app extension.
+    IosExtension,
+    /// 128 MiB, 6 passes (the default).
+    Phone,
+    /// 256 MiB, 3 passes.
+    Desktop,
+}
+
+impl KdfProfile {
+    /// The parameters of the profile.
+    pub fn params(self) -> keepsake::kdf::KdfParams {
+        use keepsake::kdf::KdfParams;
+        match self {
+            Self::Floor => KdfParams::FLOOR,
+            Self::IosExtension => KdfParams::IOS_EXTENSION,
+            Self::Phone => KdfParams::PHONE,
+            Self::Desktop => KdfParams::DESKTOP,
+        }
+    }
+}
+
+/// How to unlock an account. Without an option, the passphrase is asked for (no echo).
+#[derive(Args, Debug, Clone)]
+pub struct UnlockArgs {
+    /// The account file written by `init`.
+    #[arg(long, value_name = "FILE")]
+    pub account: PathBuf,
+    /// Read the passphrase from FILE (its whole content, less one trailing newline)
+    /// instead of asking for it.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["recovery", "recovery_file", "device_key"])]
+    pub passphrase_file: Option<PathBuf>,
+    /// Unlock with the recovery phrase, asked for without echo.
+    #[arg(long, conflicts_with_all = ["recovery_file", "device_key"])]
+    pub recovery: bool,
+    /// Unlock with the recovery phrase read from FILE.
+    #[arg(long, value_name = "FILE", conflicts_with = "device_key")]
+    pub recovery_file: Option<PathBuf>,
+    /// Unlock with an enrolled device key file (see `device new` and `device enroll`).
+    #[arg(long, value_name = "FILE")]
+    pub device_key: Option<PathBuf>,
+}
+
+/// `init`.
+#[derive(Args, Debug)]
+pub struct InitArgs {
+    /// Where to write the account file (refused if it exists).
+    #[arg(long, value_name = "FILE")]
+    pub account: PathBuf,
+    /// Read the new passphrase from FILE instead of asking for it twice.
+    #[arg(long, value_name = "FILE")]
+    pub passphrase_file: Option<PathBuf>,
+    /// Argon2id cost of the passphrase slot.
+    #[arg(long, value_enum, default_value = "phone")]
+    pub kdf_profile: KdfProfile,
+}
+
+/// `passwd`.
+#[derive(Args, Debug)]
+pub struct PasswdArgs {
+    /// How to unlock (the current passphrase, the recovery phrase or a device key).
+    #[command(flatten)]
+    pub unlock: UnlockArgs,
+    /// Read the new passphrase from FILE instead of asking for it twice.
+    #[arg(long, value_name = "FILE")]
+    pub new_passphrase_file: Option<PathBuf>,
+    /// Argon2id cost of the new slot (default: keep the current parameters).
+    #[arg(long, value_enum)]
+    pub kdf_profile: Option<KdfProfile>,
+}
+
+/// `recovery ...`.
+#[derive(Subcommand, Debug)]
+pub enum RecoveryCommand {
+    /// Replace the recovery phrase with a new one (printed once); the old one stops
+    /// working for the rewritten account file.
+    Rotate(WhoamiArgs),
+}
+
+/// `whoami` and other commands that only unlock.
+#[derive(Args, Debug)]
+pub struct WhoamiArgs {
+    /// How to unlock.
+    #[command(flatten)]
+    pub unlock: UnlockArgs,
+}
+
+/// `device ...`.
+#[derive(Subcommand, Debug)]
+pub enum DeviceCommand {
+    /// Generate a device key pair file (mode 0600) without enrolling it; prints its
+    /// public key.
+    New(DeviceNewArgs),
+    /// Enroll a device: wrap the root key to its public key (rewrites the account file).
+    Enroll(DeviceEnrollArgs),
+    /// List the enrolled devices' public keys.
+    List(WhoamiArgs),
+    /// Remove a device's slot (rewrites the account file).
+    Revoke(DeviceRevokeArgs),
+    /// Record the account's identity pin in a device key file enrolled from elsewhere.
+    Pin(DevicePinArgs),
+}
+
+/// `device new`.
+#[derive(Args, Debug)]
+pub struct DeviceNewArgs {
+    /// The device key file to write.
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
+    /// Replace an existing file.
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// `device enroll`.
+#[derive(Args, Debug)]
+#[command(group = clap::ArgGroup::new("target").required(true).args(["device_public", "device_file"]))]
+pub struct DeviceEnrollArgs {
+    /// How to unlock.
+    #[command(flatten)]
+    pub unlock: UnlockArgs,
+    /// The public key (64 hex characters) of a device whose key file is elsewhere; it
+    /// must then record the printed pin with `device pin`.
+    #[arg(long, value_name = "HEX")]
+    pub device_public: Option<String>,
+    /// A device key file here: it is enrolled and gets the identity pin written into it.
+    #[arg(long, value_name = "FILE")]
+    pub device_file: Option<PathBuf>,
+}
+
+/// `device revoke`.
+#[derive(Args, Debug)]
+pub struct DeviceRevokeArgs {
+    /// How to unlock.
+    #[command(flatten)]
+    pub unlock: UnlockArgs,
+    /// The device's public key (64 hex characters, as `device list` prints it).
+    #[arg(value_name = "HEX")]
+    pub public_key: String,
+}
+
+/// `device pin`.
+#[derive(Args, Debug)]
+pub struct DevicePinArgs {
+    /// The device key file.
+    #[arg(long, value_name = "FILE")]
+    pub device_file: PathBuf,
+    /// The account's identity public key (64 hex characters), as `device enroll` or
+    /// `whoami` printed it; compare its fingerprint.
+    #[arg(long, value_name = "HEX")]
+    pub identity: String,
+    /// Replace a different pin already recorded.
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// `album ...`.
+#[derive(Subcommand, Debug)]
+pub enum AlbumCommand {
+    /// Print a fresh random album id (32 hex characters).
+    New,
+}
+
+/// `seal`.
+#[derive(Args, Debug)]
+pub struct SealArgs {
+    /// How to unlock.
+    #[command(flatten)]
+    pub unlock: UnlockArgs,
+    /// The album (32 hex characters); its key is derived from the account.
+    #[arg(long, value_name = "ID", required_unless_present = "grant")]
+    pub album: Option<String>,
+    /// The album epoch.
+    #[arg(long, value_name = "N", default_value_t = 0, conflicts_with = "grant")]
+    pub epoch: u64,
+    /// Seal into an album received in this grant instead (with --from).
+    #[arg(
+        long,
+        value_name = "GRANT_FILE",
+        requires = "from",
+        conflicts_with = "album"
+    )]
+    pub grant: Option<PathBuf>,
+    /// The grant's sender: an identity public key (64 hex characters).
+    #[arg(long, value_name = "IDENTITY_HEX", requires = "grant")]
+    pub from: Option<String>,
+    /// Files and folders to seal; folders are sealed recursively.
+    #[arg(value_name = "PATH", required = true)]
+    pub paths: Vec<PathBuf>,
+    /// The folder to write `<media id>.ks` files into (created if missing).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// A thumbnail to put in the container (only when sealing a single file).
+    #[arg(long, value_name = "FILE")]
+    pub thumbnail: Option<PathBuf>,
+    /// log2 of the chunk size (8 to 22; default 16, 64 KiB).
+    #[arg(long, value_name = "N", default_value_t = keepsake::stream::DEFAULT_CHUNK_LOG2)]
+    pub chunk_log2: u8,
+    /// Print one line per file.
+    #[arg(short, long)]
+    pub verbose: bool,
+}
+
+/// `open`.
+#[derive(Args, Debug)]
+#[command(group = clap::ArgGroup::new("dest").required(true).args(["out", "stdout"]))]
+pub struct OpenArgs {
+    /// How to unlock.
+    #[command(flatten)]
+    pub unlock: UnlockArgs,
+    /// Take the album key from this grant (accepted with the unlocked account) instead of
+    /// deriving it.
+    #[arg(long, value_name = "GRANT_FILE", requires = "from")]
+    pub grant: Option<PathBuf>,
+    /// The grant's sender: an identity public key (64 hex characters).
+    #[arg(long, value_name = "IDENTITY_HEX", requires = "grant")]
+    pub from: Option<String>,
+    /// Containers to open.
+    #[arg(value_name = "FILE", required = true)]
+    pub files: Vec<PathBuf>,
+    /// The folder to restore into (created if missing).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Write the plaintext to standard output instead (one FILE only). Only
+    /// authenticated chunks are written; if a later chunk fails, the output stops there
+    /// and the exit code is 3.
+    #[arg(long)]
+    pub stdout: bool,
+    /// Replace existing files.
+    #[arg(long)]
+    pub force: bool,
+    /// Open only bytes OFFSET..OFFSET+LEN of the original (one FILE only), decrypting
+    /// only the chunks they touch; written as `<name>.range-OFFSET-LEN`.
+    #[arg(long, value_name = "OFFSET:LEN", conflicts_with = "thumbnail")]
+    pub range: Option<String>,
+    /// Open the thumbnail instead of the original, written as `<name>.thumbnail`.
+    #[arg(long)]
+    pub thumbnail: bool,
+    /// Print one line per file.
+    #[arg(short, long)]
+    pub verbose: bool,
+}
+
+/// `inspect`.
+#[derive(Args, Debug)]
+pub struct InspectArgs {
+    /// A container, a bare media stream, a grant or an account file.
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+}
+
+/// `share`.
+#[derive(Args, Debug)]
+pub struct ShareArgs {
+    /// How to unlock the sender's account.
+    #[command(flatten)]
+    pub unlock: UnlockArgs,
+    /// The album (32 hex characters).
+    #[arg(long, value_name = "ID")]
+    pub album: String,
+    /// The album epoch.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub epoch: u64,
+    /// The recipient's identity public key (64 hex characters, from their `whoami`).
+    #[arg(long, value_name = "IDENTITY_HEX")]
+    pub to: String,
+    /// Where to write the grant (169 bytes, public).
+    #[arg(long, value_name = "GRANT_FILE")]
+    pub out: PathBuf,
+    /// Replace an existing file.
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// `accept`.
+#[derive(Args, Debug)]
+pub struct AcceptArgs {
+    /// How to unlock the recipient's account.
+    #[command(flatten)]
+    pub unlock: UnlockArgs,
+    /// The grant file.
+    #[arg(value_name = "GRANT_FILE")]
+    pub grant: PathBuf,
+    /// The sender's identity public key (64 hex characters); compare its fingerprint.
+    #[arg(long, value_name = "IDENTITY_HEX")]
+    pub from: String,
+}
+
+/// `bench`.
+#[derive(Args, Debug)]
+pub struct BenchArgs {
+    /// Size of the buffer sealed and opened, in MiB.
+    #[arg(long, value_name = "MIB", default_value_t = 64)]
+    pub size_mib: usize,
+    /// Repeats of each measurement (the median is shown).
+    #[arg(long, value_name = "N", default_value_t = 5)]
+    pub repeats: usize,
+}
+
+/// `demo`.
+#[derive(Args, Debug)]
+pub struct DemoArgs {
+    /// Size of the generated video, in MiB.
+    #[arg(long, value_name = "MIB", default_value_t = 256)]
+    pub size_mib: u64,
+}

@@ -1,0 +1,262 @@
+//! The metadata envelope's plaintext (CONTAINER.md section 3) and the rules for restored
+//! names.
+
+use std::path::{Component, Path, PathBuf};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use serde::{Deserialize, Serialize};
+
+use super::{ContainerError, MAX_METADATA_PLAINTEXT};
+
+/// The metadata format version.
+pub const METADATA_VERSION: u32 = 1;
+/// Longest name (relative path), in bytes.
+pub const MAX_NAME_LEN: usize = 4096;
+/// Longest name component, in bytes.
+pub const MAX_COMPONENT_LEN: usize = 255;
+/// Most components in a name.
+pub const MAX_DEPTH: usize = 64;
+
+/// What the metadata envelope holds, as JSON: the original's name (a relative path with
+/// `/` separators), size and modification time. Readers ignore unknown fields.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Metadata {
+    /// [`METADATA_VERSION`].
+    pub version: u32,
+    /// The relative path the original is restored under.
+    pub name: String,
+    /// The original's length in bytes.
+    pub size: u64,
+    /// Modification time: whole seconds since 1970-01-01 UTC (negative before).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mtime: Option<i64>,
+    /// Modification time: nanoseconds within the second (0 to 999 999 999).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mtime_nanos: Option<u32>,
+}
+
+impl Metadata {
+    /// Metadata for a file named `name` (already checked by [`safe_relative_path`]).
+    pub fn new(name: String, size: u64, modified: Option<SystemTime>) -> Self {
+        let (mtime, mtime_nanos) = match modified.map(split_time) {
+            Some((s, n)) => (Some(s), Some(n)),
+            None => (None, None),
+        };
+        Self {
+            version: METADATA_VERSION,
+            name,
+            size,
+            mtime,
+            mtime_nanos,
+        }
+    }
+
+    /// The JSON plaintext.
+    ///
+    /// # Errors
+    /// [`ContainerError::LengthOutOfRange`] above [`MAX_METADATA_PLAINTEXT`].
+    pub fn to_json(&self) -> Result<Vec<u8>, ContainerError> {
+        let json = serde_json::to_vec(self)
+            .map_err(|e| ContainerError::MalformedMetadata(e.to_string()))?;
+        if json.len() > MAX_METADATA_PLAINTEXT {
+            return Err(ContainerError::LengthOutOfRange {
+                what: "metadata",
+                len: json.len() as u64,
+                min: 0,
+                max: MAX_METADATA_PLAINTEXT as u64,
+            });
+        }
+        Ok(json)
+    }
+
+    /// Parses authenticated metadata and checks its name.
+    ///
+    /// # Errors
+    /// [`ContainerError::MalformedMetadata`], [`ContainerError::UnsafeName`].
+    pub fn parse(json: &[u8]) -> Result<Self, ContainerError> {
+        let metadata: Self = serde_json::from_slice(json)
+            .map_err(|e| ContainerError::MalformedMetadata(e.to_string()))?;
+        if metadata.version != METADATA_VERSION {
+            return Err(ContainerError::MalformedMetadata(format!(
+                "unsupported metadata version {}",
+                metadata.version
+            )));
+        }
+        if metadata.mtime_nanos.is_some_and(|n| n >= 1_000_000_000) {
+            return Err(ContainerError::MalformedMetadata(
+                "mtime_nanos out of range".into(),
+            ));
+        }
+        safe_relative_path(&metadata.name)?;
+        Ok(metadata)
+    }
+
+    /// The modification time, if recorded and representable.
+    pub fn modified(&self) -> Option<SystemTime> {
+        let secs = self.mtime?;
+        let nanos = Duration::from_nanos(u64::from(self.mtime_nanos.unwrap_or(0)));
+        if secs >= 0 {
+            UNIX_EPOCH.checked_add(Duration::from_secs(secs.unsigned_abs()) + nanos)
+        } else {
+            UNIX_EPOCH
+                .checked_sub(Duration::from_secs(secs.unsigned_abs()))?
+                .checked_add(nanos)
+        }
+    }
+
+    /// The name as a relative path, checked.
+    ///
+    /// # Errors
+    /// [`ContainerError::UnsafeName`].
+    pub fn path(&self) -> Result<PathBuf, ContainerError> {
+        safe_relative_path(&self.name)
+    }
+}
+
+/// `(seconds, nanoseconds)` since the Unix epoch, floor-divided for times before it.
+fn split_time(time: SystemTime) -> (i64, u32) {
+    match time.duration_since(UNIX_EPOCH) {
+        Ok(after) => (
+            i64::try_from(after.as_secs()).unwrap_or(i64::MAX),
+            after.subsec_nanos(),
+        ),
+        Err(before) => {
+            let before = before.duration();
+            let secs = i64::try_from(before.as_secs()).unwrap_or(i64::MAX);
+            if before.subsec_nanos() == 0 {
+                (-secs, 0)
+            } else {
+                (-secs - 1, 1_000_000_000 - before.subsec_nanos())
+            }
+        }
+    }
+}
+
+/// Checks a name and turns it into a relative path: non-empty, at most
+/// [`MAX_NAME_LEN`] bytes and [`MAX_DEPTH`] components separated by `/`; no absolute path,
+/// no empty, `.` or `..` component, no `\`, no control character, each component at most
+/// [`MAX_COMPONENT_LEN`] bytes and a plain file name on this platform.
+///
+/// # Errors
+/// [`ContainerError::UnsafeName`] naming the rule broken.
+pub fn safe_relative_path(name: &str) -> Result<PathBuf, ContainerError> {
+    let unsafe_name = |why: &str| ContainerError::UnsafeName(format!("name {name:?} {why}"));
+    if name.is_empty() {
+        return Err(unsafe_name("is empty"));
+    }
+    if name.len() > MAX_NAME_LEN {
+        return Err(ContainerError::UnsafeName(format!(
+            "name of {} bytes is longer than {MAX_NAME_LEN}",
+            name.len()
+        )));
+    }
+    if name.starts_with('/') {
+        return Err(unsafe_name("is absolute"));
+    }
+    if name.chars().any(|c| c.is_control() || c == '\\') {
+        return Err(unsafe_name("holds a control character or a backslash"));
+    }
+    let mut path = PathBuf::new();
+    for (depth, part) in name.split('/').enumerate() {
+        if depth >= MAX_DEPTH {
+            return Err(unsafe_name("is nested too deeply"));
+        }
+        if part.is_empty() || part == "." || part == ".." {
+            return Err(unsafe_name("has an empty, `.` or `..` component"));
+        }
+        if part.len() > MAX_COMPONENT_LEN {
+            return Err(unsafe_name("has a component longer than 255 bytes"));
+        }
+        let mut components = Path::new(part).components();
+        match (components.next(), components.next()) {
+            (Some(Component::Normal(c)), None) if c == part => path.push(part),
+            _ => return Err(unsafe_name("has a component that is not a plain file name")),
+        }
+    }
+    Ok(path)
+}
+
+/// The name a file is sealed under: its path relative to the sealed root, `/`-separated.
+///
+/// # Errors
+/// [`ContainerError::UnsafeName`] for a component that is not UTF-8 or breaks a rule of
+/// [`safe_relative_path`].
+pub fn name_of(relative: &Path) -> Result<String, ContainerError> {
+    let mut parts = Vec::new();
+    for component in relative.components() {
+        match component {
+            Component::Normal(part) => parts.push(part.to_str().ok_or_else(|| {
+                ContainerError::UnsafeName(format!(
+                    "name {:?} is not valid UTF-8",
+                    relative.display()
+                ))
+            })?),
+            _ => {
+                return Err(ContainerError::UnsafeName(format!(
+                    "{} is not a relative path",
+                    relative.display()
+                )));
+            }
+        }
+    }
+    let name = parts.join("/");
+    safe_relative_path(&name)?;
+    Ok(name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_checked() {
+        for good in [
+            "a.jpg",
+            "Photos/2024/IMG_0001.HEIC",
+            "é/ü.png",
+            "...x",
+            "a..b",
+        ] {
+            assert!(safe_relative_path(good).is_ok(), "{good}");
+        }
+        for bad in [
+            "",
+            "/etc/passwd",
+            "../x",
+            "a/../b",
+            "a//b",
+            "./a",
+            "a/.",
+            "a\\b",
+            "a\nb",
+            "a/",
+            "\u{7f}",
+        ] {
+            assert!(safe_relative_path(bad).is_err(), "{bad:?}");
+        }
+        assert!(safe_relative_path(&"a".repeat(256)).is_err());
+        assert!(safe_relative_path(&vec!["a"; 65].join("/")).is_err());
+    }
+
+    #[test]
+    fn times_round_trip() {
+        for t in [
+            UNIX_EPOCH + Duration::new(1_700_000_000, 123_456_789),
+            UNIX_EPOCH - Duration::new(10, 250_000_000),
+            UNIX_EPOCH,
+        ] {
+            let m = Metadata::new("x".into(), 1, Some(t));
+            let back = Metadata::parse(&m.to_json().unwrap()).unwrap();
+            assert_eq!(back.modified(), Some(t));
+        }
+    }
+
+    #[test]
+    fn metadata_is_validated() {
+        assert!(Metadata::parse(br#"{"version":2,"name":"a","size":1}"#).is_err());
+        assert!(Metadata::parse(br#"{"version":1,"name":"../a","size":1}"#).is_err());
+        assert!(Metadata::parse(br#"{"version":1,"name":"a"}"#).is_err());
+        let m = Metadata::parse(br#"{"version":1,"name":"a","size":1,"extra":true}"#).unwrap();
+        assert_eq!(m.modified(), None);
+    }
+}

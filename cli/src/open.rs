@@ -1,0 +1,263 @@
+//! `open`: containers back to files, under their recorded names (checked) and
+//! modification times; or the thumbnail; or a byte range. Every file of a batch is tried;
+//! each failure names the file and the kind of failure.
+
+use std::fs::{self, File};
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use indicatif::ProgressBar;
+use keepsake::AlbumKey;
+use keepsake::account::Keyring;
+use rayon::prelude::*;
+
+use crate::args::OpenArgs;
+use crate::container::read::{copy_original, copy_range, read_thumbnail};
+use crate::container::{self, ContainerError, Item, Layout};
+use crate::error::{CliError, CliResult, batch_result};
+use crate::fsutil;
+use crate::seal::{album_from_grant, progress_bar};
+use crate::unlock;
+
+/// Where album keys come from.
+pub enum Keys<'a> {
+    /// Derived from an unlocked account, for whatever album and epoch a container names.
+    Account(&'a Keyring),
+    /// One album key at one epoch, accepted from a grant.
+    Grant(&'a AlbumKey),
+}
+
+impl Keys<'_> {
+    /// Authenticates a container's media key and metadata.
+    ///
+    /// # Errors
+    /// As [`container::open_item`].
+    pub fn item(&self, layout: &Layout) -> Result<Item, ContainerError> {
+        match self {
+            Self::Account(keyring) => {
+                container::open_item(layout, &keyring.album_key(layout.album_id, layout.epoch))
+            }
+            Self::Grant(album) => container::open_item(layout, album),
+        }
+    }
+}
+
+/// What to open.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Part {
+    /// The whole original (after checking the thumbnail too).
+    Original,
+    /// The thumbnail.
+    Thumbnail,
+    /// Bytes `offset .. offset + len` of the original.
+    Range(u64, u64),
+}
+
+/// Where to write.
+#[derive(Clone, Debug)]
+pub enum Dest {
+    /// Under this folder, by the recorded name.
+    Dir(PathBuf),
+    /// To standard output.
+    Stdout,
+}
+
+/// One opened container.
+#[derive(Debug)]
+pub struct Opened {
+    /// Where it went (`None` for standard output).
+    pub path: Option<PathBuf>,
+    /// Plaintext bytes written.
+    pub len: u64,
+}
+
+/// Opens one container. Files appear under their final names only once complete and
+/// authenticated (temporary file, fsync, rename); an existing file is replaced only with
+/// `force`.
+///
+/// # Errors
+/// Any [`ContainerError`].
+pub fn open_one(
+    src: &Path,
+    keys: &Keys<'_>,
+    part: Part,
+    dest: &Dest,
+    force: bool,
+    progress: &ProgressBar,
+) -> Result<Opened, ContainerError> {
+    let mut file = File::open(src)?;
+    let layout = container::read_layout(&mut file)?;
+    let item = keys.item(&layout)?;
+    let target = match (dest, part) {
+        (Dest::Stdout, _) => None,
+        (Dest::Dir(dir), Part::Original) => Some(dir.join(&item.path)),
+        (Dest::Dir(dir), Part::Thumbnail) => {
+            Some(fsutil::with_suffix(&dir.join(&item.path), ".thumbnail"))
+        }
+        (Dest::Dir(dir), Part::Range(offset, len)) => Some(fsutil::with_suffix(
+            &dir.join(&item.path),
+            &format!(".range-{offset}-{len}"),
+        )),
+    };
+    let Some(target) = target else {
+        let stdout = std::io::stdout();
+        let mut sink = BufWriter::new(stdout.lock());
+        let len = write_part(&mut file, &layout, &item, part, &mut sink, progress)?;
+        sink.flush()?;
+        return Ok(Opened { path: None, len });
+    };
+    if !force && target.try_exists()? {
+        return Err(ContainerError::Exists(target));
+    }
+    if let Some(parent) = target.parent() {
+        fs::create_dir_all(parent)?;
+    }
+    let mut temp = fsutil::temp_beside(&target)?;
+    let len = {
+        let mut sink = BufWriter::new(temp.as_file_mut());
+        let len = write_part(&mut file, &layout, &item, part, &mut sink, progress)?;
+        sink.flush()?;
+        len
+    };
+    if part == Part::Original
+        && let Some(mtime) = item.metadata.modified()
+    {
+        filetime::set_file_handle_times(
+            temp.as_file(),
+            None,
+            Some(filetime::FileTime::from_system_time(mtime)),
+        )?;
+    }
+    fsutil::persist(temp, &target, force).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::AlreadyExists {
+            ContainerError::Exists(target.clone())
+        } else {
+            ContainerError::Io(e)
+        }
+    })?;
+    Ok(Opened {
+        path: Some(target),
+        len,
+    })
+}
+
+fn write_part<W: Write>(
+    file: &mut File,
+    layout: &Layout,
+    item: &Item,
+    part: Part,
+    sink: &mut W,
+    progress: &ProgressBar,
+) -> Result<u64, ContainerError> {
+    match part {
+        Part::Original => {
+            // The thumbnail is authenticated too, so an altered one is reported.
+            read_thumbnail(file, layout, item)?;
+            copy_original(file, layout, item, sink, &mut |n| progress.inc(n))
+        }
+        Part::Thumbnail => {
+            let thumbnail =
+                read_thumbnail(file, layout, item)?.ok_or(ContainerError::NoThumbnail)?;
+            sink.write_all(&thumbnail)?;
+            Ok(thumbnail.len() as u64)
+        }
+        Part::Range(offset, len) => copy_range(file, layout, item, offset, len, sink),
+    }
+}
+
+/// Parses `OFFSET:LEN` (decimal).
+///
+/// # Errors
+/// Anything else.
+pub fn parse_range(text: &str) -> CliResult<(u64, u64)> {
+    let bad = || CliError::failure(format!("--range must be OFFSET:LEN in bytes, got {text:?}"));
+    let (offset, len) = text.split_once(':').ok_or_else(bad)?;
+    Ok((
+        offset.trim().parse().map_err(|_| bad())?,
+        len.trim().parse().map_err(|_| bad())?,
+    ))
+}
+
+/// `open`.
+///
+/// # Errors
+/// Arguments, unlocking; exit code 3 or 4 when files failed.
+pub fn run(args: &OpenArgs) -> CliResult<()> {
+    let part = match (&args.range, args.thumbnail) {
+        (Some(range), _) => {
+            let (offset, len) = parse_range(range)?;
+            Part::Range(offset, len)
+        }
+        (None, true) => Part::Thumbnail,
+        (None, false) => Part::Original,
+    };
+    let dest = match &args.out {
+        Some(dir) if !args.stdout => Dest::Dir(dir.clone()),
+        _ => Dest::Stdout,
+    };
+    if args.files.len() != 1 && (matches!(dest, Dest::Stdout) || matches!(part, Part::Range(..))) {
+        return Err(CliError::failure(
+            "--stdout and --range take exactly one FILE",
+        ));
+    }
+    let (album, keyring) = match (&args.grant, &args.from) {
+        (Some(grant), Some(from)) => (Some(album_from_grant(&args.unlock, grant, from)?), None),
+        _ => (None, Some(unlock::unlock(&args.unlock)?.keyring)),
+    };
+    let keys = match (&album, &keyring) {
+        (Some(album), _) => Keys::Grant(album),
+        (None, Some(keyring)) => Keys::Account(keyring),
+        (None, None) => return Err(CliError::failure("no key to open with")),
+    };
+    if let Dest::Dir(dir) = &dest {
+        fs::create_dir_all(dir).map_err(|e| CliError::io(dir, &e))?;
+    }
+    let total: u64 = args
+        .files
+        .iter()
+        .filter_map(|f| fs::metadata(f).ok())
+        .map(|m| m.len())
+        .sum();
+    let bar = match (&dest, part) {
+        (Dest::Dir(_), Part::Original) => progress_bar(total, "opening"),
+        _ => ProgressBar::hidden(),
+    };
+    let start = Instant::now();
+    let results: Vec<_> = args
+        .files
+        .par_iter()
+        .map(|file| open_one(file, &keys, part, &dest, args.force, &bar))
+        .collect();
+    bar.finish_and_clear();
+    let secs = start.elapsed().as_secs_f64();
+    let (mut ok, mut bytes, mut failed, mut exists) = (0usize, 0u64, 0usize, 0usize);
+    for (file, result) in args.files.iter().zip(results) {
+        match result {
+            Ok(opened) => {
+                ok += 1;
+                bytes += opened.len;
+                if let (true, Some(path)) = (args.verbose, &opened.path) {
+                    println!("opened {} -> {}", file.display(), path.display());
+                }
+            }
+            Err(err) => {
+                if matches!(err, ContainerError::Exists(_)) {
+                    exists += 1;
+                } else {
+                    failed += 1;
+                }
+                eprintln!("error: {}: {err}", file.display());
+            }
+        }
+    }
+    if let Dest::Dir(dir) = &dest {
+        println!(
+            "opened {ok} of {} file(s), {:.1} MiB, into {} in {secs:.2} s",
+            args.files.len(),
+            bytes as f64 / f64::from(1u32 << 20),
+            dir.display()
+        );
+    }
+    batch_result(failed, exists, args.files.len())
+}

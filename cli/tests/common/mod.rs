@@ -1,0 +1,155 @@
+//! Helpers shared by the command-line tests: a temporary folder, the binary, accounts made
+//! with the floor KDF profile and unlocked with `--passphrase-file`.
+
+// Test helpers: a failed step should stop the test loudly.
+#![allow(dead_code, clippy::unwrap_used, clippy::panic)]
+
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use tempfile::TempDir;
+
+/// A temporary folder the commands run in.
+pub struct T {
+    pub dir: TempDir,
+}
+
+/// An account made by `init`.
+pub struct Account {
+    pub file: PathBuf,
+    pub pass: PathBuf,
+    pub passphrase: String,
+    pub phrase: String,
+    pub identity: String,
+}
+
+impl Account {
+    /// `--account FILE --passphrase-file FILE`.
+    pub fn unlock(&self) -> Vec<OsString> {
+        vec![
+            "--account".into(),
+            self.file.clone().into(),
+            "--passphrase-file".into(),
+            self.pass.clone().into(),
+        ]
+    }
+}
+
+impl T {
+    pub fn new() -> Self {
+        Self {
+            dir: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    pub fn write(&self, name: &str, content: &[u8]) -> PathBuf {
+        let path = self.path(name);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).unwrap();
+        }
+        std::fs::write(&path, content).unwrap();
+        path
+    }
+
+    /// The binary, run in the temporary folder.
+    pub fn cmd(&self) -> Command {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_keepsake"));
+        cmd.current_dir(self.dir.path());
+        cmd.timeout(std::time::Duration::from_secs(60));
+        cmd
+    }
+
+    /// `init` with the floor profile; parses the identity and the recovery phrase.
+    pub fn init(&self, name: &str, passphrase: &str) -> Account {
+        let pass = self.write(
+            &format!("{name}.pass"),
+            format!("{passphrase}\n").as_bytes(),
+        );
+        let file = self.path(&format!("{name}.account.json"));
+        let out = self
+            .cmd()
+            .args(["init", "--kdf-profile", "floor", "--account"])
+            .arg(&file)
+            .arg("--passphrase-file")
+            .arg(&pass)
+            .assert()
+            .success()
+            .get_output()
+            .stdout
+            .clone();
+        let text = String::from_utf8(out).unwrap();
+        Account {
+            file,
+            pass,
+            passphrase: passphrase.into(),
+            phrase: phrase_of(&text),
+            identity: identity_of(&text),
+        }
+    }
+}
+
+/// The recovery phrase `init` or `recovery rotate` printed (the line after the heading).
+pub fn phrase_of(stdout: &str) -> String {
+    let mut lines = stdout.lines();
+    lines
+        .by_ref()
+        .find(|l| l.starts_with("Recovery phrase"))
+        .unwrap();
+    let phrase = lines.next().unwrap().trim().to_string();
+    assert_eq!(phrase.split(' ').count(), 24, "{stdout}");
+    phrase
+}
+
+/// The identity hex of an `identity:` line.
+pub fn identity_of(stdout: &str) -> String {
+    let line = stdout.lines().find(|l| l.starts_with("identity:")).unwrap();
+    let hex = line.trim_start_matches("identity:").trim().to_string();
+    assert_eq!(hex.len(), 64);
+    hex
+}
+
+/// Text of captured output.
+pub fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// The `.ks` files in a folder, sorted.
+pub fn containers(dir: &Path) -> Vec<PathBuf> {
+    let mut out: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "ks"))
+        .collect();
+    out.sort();
+    out
+}
+
+/// Every file name in a folder (not recursive), sorted.
+pub fn names(dir: &Path) -> Vec<String> {
+    let mut out: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    out.sort();
+    out
+}
+
+/// A fresh album id from `album new`.
+pub fn album(t: &T) -> String {
+    let out = t.cmd().args(["album", "new"]).assert().success();
+    let id = text(&out.get_output().stdout).trim().to_string();
+    assert_eq!(id.len(), 32);
+    id
+}
+
+/// Bytes with some structure.
+pub fn data(len: usize, seed: u8) -> Vec<u8> {
+    (0..len)
+        .map(|i| (i as u8).wrapping_mul(seed) ^ ((i >> 9) as u8))
+        .collect()
+}
