@@ -29,7 +29,7 @@
 //!   canonical JSON, public).
 //! - A device key file holds a device secret and its identity pin ([`unlock`]), mode 0600.
 //! - A grant file is the 169-byte grant of SPEC.md 5.7 (public).
-//! - A container (`.ks`) is specified in `cli/CONTAINER.md` ([`container`]).
+//! - A container (`.ks`) is specified in SPEC.md section 8 ([`container`]).
 //!
 //! Every file is written to a temporary file beside its destination, flushed, and renamed
 //! into place, so a destination holds either nothing or the complete result.

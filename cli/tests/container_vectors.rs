@@ -1,4 +1,4 @@
-//! Known-answer vectors of the container format (cli/CONTAINER.md):
+//! Known-answer vectors of the container format (SPEC.md section 8):
 //! `tests/vectors/container-v1.json`, checked both ways. Building each case from its inputs
 //! (with the `hazmat` feature's fixed salts and nonces) must give the recorded bytes, and
 //! opening the recorded bytes must give the inputs back, or the recorded error.
@@ -135,7 +135,7 @@ fn build(inputs: &Inputs) -> Vector {
         thumbnail.as_deref(),
     )
     .unwrap();
-    // The same bytes, assembled by hand from the table in CONTAINER.md section 2.
+    // The same bytes, assembled by hand from the table in SPEC.md section 8.2.
     let mut by_hand = Vec::new();
     by_hand.extend_from_slice(b"KSCT\x01");
     by_hand.extend_from_slice(album_id.as_bytes());
@@ -397,7 +397,7 @@ fn failures(vectors: &[Vector]) -> Vec<Failure> {
         b.extend_from_slice(&good[t_at..]);
         out.push(case(name, comment, b, &root, error));
     }
-    // The expected errors are written above by hand, from CONTAINER.md; the
+    // The expected errors are written above by hand, from SPEC.md section 8; the
     // implementation must agree before anything is recorded.
     for f in &out {
         let bytes = hex::decode(&f.container).unwrap();
@@ -411,7 +411,7 @@ fn generate() -> File {
     let vectors: Vec<Vector> = cases().iter().map(build).collect();
     let failures = failures(&vectors);
     File {
-        description: "Sealed-file container v1 (cli/CONTAINER.md, to be merged into SPEC.md): \
+        description: "Sealed-file container v1 (SPEC.md section 8): \
                       each vector assembles the wrapped media key (nonce `wrap_nonce`), the \
                       metadata envelope of `metadata` (nonce `metadata_nonce`), the thumbnail \
                       and original streams (salts given, chunks of 2^chunk_log2 bytes) into \

@@ -1,4 +1,4 @@
-//! What can go wrong with one container (CONTAINER.md section 5).
+//! What can go wrong with one container (SPEC.md section 8.5).
 
 use std::fmt;
 

@@ -1,4 +1,4 @@
-//! The metadata envelope's plaintext (CONTAINER.md section 3) and the rules for restored
+//! The metadata envelope's plaintext (SPEC.md section 8.3) and the rules for restored
 //! names.
 
 use std::path::{Component, Path, PathBuf};

@@ -1,4 +1,4 @@
-//! The sealed-file container, version 1 (`cli/CONTAINER.md`): one media item in one
+//! The sealed-file container, version 1 (SPEC.md section 8): one media item in one
 //! self-contained file.
 //!
 //! ```text
@@ -127,7 +127,7 @@ fn stream_header<R: Read + Seek>(
     Ok(header)
 }
 
-/// Checks a container's structure, in the order of CONTAINER.md section 4, reading only
+/// Checks a container's structure, in the order of SPEC.md section 8.4, reading only
 /// what the checks need (at most the fixed part, the metadata envelope and two stream
 /// headers).
 ///

@@ -26,7 +26,7 @@ pub struct Item {
     pub path: PathBuf,
 }
 
-/// Unwraps the media key with `album` and opens the metadata (CONTAINER.md 4, steps 8-11).
+/// Unwraps the media key with `album` and opens the metadata (SPEC.md 8.4, steps 8-11).
 ///
 /// # Errors
 /// [`ContainerError::WrongAlbum`] when `album` is for another album or epoch;
