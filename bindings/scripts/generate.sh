@@ -13,7 +13,7 @@ lib="$PWD/target/$profile/libkeepsake_ffi.so"
 for language in "$@"; do
   echo "== generating $language bindings" >&2
   rm -rf "target/bindings/$language"
-  if ! out=$(cargo run --locked -q -p keepsake-ffi --bin uniffi-bindgen -- generate \
+  if ! out=$(cargo run --locked -q $flag -p keepsake-ffi --bin uniffi-bindgen -- generate \
     --library "$lib" --language "$language" --out-dir "target/bindings/$language" 2>&1); then
     echo "$out" >&2
     exit 1

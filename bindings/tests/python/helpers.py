@@ -1,0 +1,67 @@
+"""Helpers shared by the Python binding tests (see bindings/tests/SCENARIO.md)."""
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+import keepsake
+
+REPO = Path(__file__).resolve().parents[3]
+VECTORS = Path(os.environ.get("KEEPSAKE_VECTORS", REPO / "tests" / "vectors"))
+
+# The largest value a u64 argument carries (vector lengths beyond it are clamped).
+U64_MAX = 2**64 - 1
+
+
+def load_vectors(name):
+    """The `vectors` list of tests/vectors/NAME.json."""
+    with open(VECTORS / name, encoding="utf-8") as f:
+        return json.load(f)["vectors"]
+
+
+def cases(name):
+    """pytest parameters of a vector file, one per case, each named by the case's name."""
+    vectors = load_vectors(name)
+    names = [v["name"] for v in vectors]
+    assert len(names) == len(set(names)), f"{name}: duplicate case names"
+    return [pytest.param(v, id=v["name"]) for v in vectors]
+
+
+def unhex(text):
+    return bytes.fromhex(text)
+
+
+def error_class(name):
+    """The exception class of the flat error variant NAME, e.g. KeepsakeError.DecryptionFailed."""
+    cls = getattr(keepsake.KeepsakeError, name, None)
+    assert isinstance(cls, type) and issubclass(cls, Exception), f"no KeepsakeError.{name}"
+    return cls
+
+
+def raises(name):
+    """pytest.raises for the flat error variant NAME (checked by class, not message)."""
+    return pytest.raises(error_class(name))
+
+
+MEDIA_KINDS = {
+    "original": keepsake.MediaKind.ORIGINAL,
+    "thumbnail": keepsake.MediaKind.THUMBNAIL,
+    "preview": keepsake.MediaKind.PREVIEW,
+    "sidecar": keepsake.MediaKind.SIDECAR,
+}
+
+
+def pieces(data, size):
+    """DATA cut into SIZE-byte pieces (the last one shorter)."""
+    return [data[i : i + size] for i in range(0, len(data), size)]
+
+
+def open_streaming(opener, sealed, size=1000):
+    """Pushes SEALED to OPENER in SIZE-byte pieces, then finishes; the plaintext."""
+    out = bytearray()
+    for piece in pieces(sealed, size):
+        out += opener.push(piece)
+    out += opener.finish()
+    return bytes(out)

@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# The Python binding tests, end to end, in one command (bindings/tests/SCENARIO.md):
+#   1. the tool venv (pytest, maturin) via bindings/scripts/setup-python.sh
+#      ($KEEPSAKE_VENV, default /var/cache/keepsake/venv);
+#   2. the wheel, built by maturin from bindings/pyproject.toml (release) into target/wheels/;
+#   3. a FRESH venv, target/python-venv/ (recreated every run), with that wheel and pytest;
+#   4. pytest on bindings/tests/python from the fresh venv, so `import keepsake` is the
+#      installed wheel (checked), never the source tree.
+# Exits non-zero when anything fails; ends with the time taken and "N passed, N failed".
+# Usage: bindings/tests/python/run.sh [PYTEST ARGS...]      (e.g. -k scenario, -x, -v)
+# Idempotent; works from a fresh clone as root (CI). Needs cargo and python3 (with venv).
+# PyPI is used only when missing: pytest's wheels are kept in target/python-wheelhouse/.
+set -euo pipefail
+started=$(date +%s)
+cd "$(dirname "$0")/../../.."
+root=$PWD
+log() { echo "[python-tests] $*" >&2; }
+elapsed() { echo $(($(date +%s) - $1)); }
+
+# 1. The tool venv.
+tools=$(bindings/scripts/setup-python.sh "${KEEPSAKE_VENV:-/var/cache/keepsake/venv}")
+
+# 2. The wheel (maturin builds the cdylib in release with --locked, runs the crate's own
+#    uniffi-bindgen on it, and packs keepsake/{__init__.py,keepsake.py,libkeepsake_ffi.so}).
+wheels=$root/target/wheels
+mkdir -p "$wheels"
+rm -f "$wheels"/keepsake-*.whl
+step=$(date +%s)
+log "building the wheel (maturin, release)"
+"$tools/bin/maturin" build --manifest-path bindings/Cargo.toml --out "$wheels"
+wheel=$(ls "$wheels"/keepsake-*.whl)
+log "built $(basename "$wheel") in $(elapsed "$step")s"
+
+# 3. A fresh venv with only the wheel and pytest (the tool venv's pytest version). It gets
+#    no pip of its own (ensurepip takes ~10 s): the tool venv's pip installs into it.
+step=$(date +%s)
+venv=$root/target/python-venv
+rm -rf "$venv"
+python3 -m venv --without-pip "$venv"
+pytest_req="pytest==$("$tools/bin/python" -c 'import pytest; print(pytest.__version__)')"
+wheelhouse=$root/target/python-wheelhouse
+pip=("$tools/bin/python" -m pip --python "$venv/bin/python" -q --disable-pip-version-check)
+install=(install --no-compile --no-index --find-links "$wheelhouse" "$wheel" "$pytest_req")
+if ! "${pip[@]}" "${install[@]}" 2>/dev/null; then
+  log "fetching $pytest_req into $wheelhouse"
+  "${pip[@]}" download -d "$wheelhouse" "$pytest_req"
+  "${pip[@]}" "${install[@]}"
+fi
+module=$(cd / && "$venv/bin/python" -c 'import keepsake; print(keepsake.__file__)')
+case $module in
+  "$venv"/*) log "fresh venv ready in $(elapsed "$step")s; keepsake from $module" ;;
+  *) log "keepsake imported from $module, not from $venv"; exit 1 ;;
+esac
+
+# 4. The tests, from the fresh venv (its pytest script: the working directory is not put on
+#    sys.path). Nothing is written into the source tree (no __pycache__, no .pytest_cache).
+step=$(date +%s)
+junit=$venv/junit.xml
+status=0
+PYTHONDONTWRITEBYTECODE=1 KEEPSAKE_REQUIRE_INSTALLED=$venv \
+  "$venv/bin/pytest" bindings/tests/python --junitxml="$junit" "$@" || status=$?
+
+counts=$("$venv/bin/python" - "$junit" <<'EOF' || echo "0 passed, 1 failed"
+import sys
+import xml.etree.ElementTree as ET
+
+root = ET.parse(sys.argv[1]).getroot()
+suites = [root] if root.tag == "testsuite" else list(root.iter("testsuite"))
+total = sum(int(s.get("tests", 0)) for s in suites)
+failed = sum(int(s.get("failures", 0)) + int(s.get("errors", 0)) for s in suites)
+skipped = sum(int(s.get("skipped", 0)) for s in suites)
+line = f"{total - failed - skipped} passed, {failed} failed"
+print(line + (f", {skipped} skipped" if skipped else ""))
+EOF
+)
+if [ "$status" -eq 0 ] && [[ $counts == "0 passed"* ]]; then
+  log "no test ran"
+  status=1
+fi
+log "tests took $(elapsed "$step")s; whole run $(elapsed "$started")s (exit $status)"
+echo "$counts"
+exit "$status"

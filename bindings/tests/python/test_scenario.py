@@ -1,0 +1,443 @@
+"""SCENARIO.md section 1: the end-to-end scenario, step by step, through the installed
+`keepsake` package. The state each step builds (accounts, device, album, media item) is a
+module-scoped fixture, so every check is its own named test and any one runs alone."""
+
+import os
+import re
+from dataclasses import dataclass
+
+import pytest
+
+import keepsake
+from keepsake import (
+    AlbumBlob,
+    DeviceKey,
+    ExpectedAlbum,
+    KdfProfile,
+    MediaBlob,
+    MediaKey,
+    MediaKind,
+    ProgressListener,
+)
+
+from helpers import open_streaming, pieces, raises
+
+CHUNK = 64 * 1024  # the default chunk size
+HEADER_LEN = 88  # magic, version, suite, kind, chunk size, media id, salt, commitment
+TAG_LEN = 16
+ORIGINAL_LEN = 1024 * 1024 + 123
+THUMBNAIL_LEN = 4 * 1024
+METADATA = b'{"taken":"2024-05-01T10:00:00Z","camera":"Pixel","w":4032,"h":3024}'
+ALICE_PASSPHRASE = "correct horse battery staple, Alice"
+FLOOR = keepsake.kdf_profile(KdfProfile.FLOOR)
+
+
+def deterministic(n, seed=0):
+    """n deterministic bytes: (i * 31 + seed) % 251."""
+    return bytes((i * 31 + seed) % 251 for i in range(n))
+
+
+def flip(data, index):
+    """DATA with one bit of byte INDEX flipped."""
+    out = bytearray(data)
+    out[index] ^= 0x01
+    return bytes(out)
+
+
+class Recorder(ProgressListener):
+    """Records every (done, total) call; cancels (returns False) when `cancel` is set."""
+
+    def __init__(self, cancel=False):
+        self.calls = []
+        self.cancel = cancel
+
+    def on_progress(self, done, total):
+        self.calls.append((done, total))
+        return not self.cancel
+
+
+# ---------------------------------------------------------------------------------------
+# The state, built once per module in scenario order.
+
+
+@pytest.fixture(scope="module")
+def alice():
+    """Step 1: Alice's account (Floor KDF profile: tests only)."""
+    return keepsake.create_account(ALICE_PASSPHRASE, FLOOR)
+
+
+@dataclass
+class Enrolled:
+    device: DeviceKey
+    bundle: bytes
+    pin: bytes
+
+
+@pytest.fixture(scope="module")
+def enrolled(alice):
+    """Step 2: Alice's device, enrolled; the new bundle and the identity pin."""
+    device = DeviceKey.generate()
+    enrollment = alice.keyring.enroll_device(alice.bundle, device.public_key())
+    return Enrolled(device, enrollment.bundle, enrollment.identity_pin)
+
+
+@pytest.fixture(scope="module")
+def album(alice):
+    """Step 4: an album at epoch 0."""
+    return alice.keyring.album_key(keepsake.new_album_id(), 0)
+
+
+@dataclass
+class Item:
+    media_id: bytes
+    key: MediaKey
+    wrapped: bytes
+    original: bytes
+    sealed_original: bytes
+    thumbnail: bytes
+    sealed_thumbnail: bytes
+    sealed_metadata: bytes
+
+
+@pytest.fixture(scope="module")
+def item(album):
+    """Step 5: a media item: key wrapped under the album key, original sealed in one shot,
+    thumbnail with the streaming sealer (several pieces), metadata envelope."""
+    media_id = keepsake.new_media_id()
+    key = MediaKey.generate()
+    wrapped = album.wrap_media_key(media_id, key)
+    original = deterministic(ORIGINAL_LEN)
+    sealed_original = key.seal(media_id, MediaKind.ORIGINAL, original)
+    thumbnail = deterministic(THUMBNAIL_LEN, seed=7)
+    sealer = key.sealer(media_id, MediaKind.THUMBNAIL)
+    sealed_thumbnail = bytearray()
+    for piece in pieces(thumbnail, 1500):  # 1500 + 1500 + 1096
+        sealed_thumbnail += sealer.push(piece)
+    sealed_thumbnail += sealer.finish()
+    sealed_metadata = key.seal_blob(media_id, MediaBlob.METADATA, METADATA)
+    return Item(
+        media_id,
+        key,
+        wrapped,
+        original,
+        sealed_original,
+        thumbnail,
+        bytes(sealed_thumbnail),
+        sealed_metadata,
+    )
+
+
+@pytest.fixture(scope="module")
+def bob():
+    """Step 8: Bob's account."""
+    return keepsake.create_account("Bob's own passphrase", FLOOR)
+
+
+@pytest.fixture(scope="module")
+def grant(alice, album, bob):
+    """Step 8: Alice grants the album to Bob's identity."""
+    return alice.keyring.grant_album(album, bob.keyring.identity_public_key())
+
+
+# ---------------------------------------------------------------------------------------
+# 1. The account
+
+
+def test_create_account(alice):
+    assert isinstance(alice.keyring, keepsake.Keyring)
+    assert alice.bundle and isinstance(alice.bundle, bytes)
+    words = alice.recovery_phrase.split()
+    assert len(words) == 24
+    assert all(w.isalpha() and w.islower() for w in words)
+    assert len(alice.keyring.identity_public_key()) == 32
+    assert re.fullmatch(r"\d{5}( \d{5}){5}", alice.keyring.fingerprint())
+    assert keepsake.bundle_devices(alice.bundle) == []
+
+
+def test_floor_profile_is_the_floor():
+    assert FLOOR == keepsake.KdfParams(memory_kib=19 * 1024, iterations=2, parallelism=1)
+
+
+# ---------------------------------------------------------------------------------------
+# 2. The device
+
+
+def test_enroll_device_lists_it(alice, enrolled):
+    assert len(enrolled.device.public_key()) == 32
+    assert enrolled.bundle != alice.bundle
+    assert keepsake.bundle_devices(enrolled.bundle) == [enrolled.device.public_key()]
+
+
+def test_identity_pin_is_the_identity_key(alice, enrolled):
+    assert enrolled.pin == alice.keyring.identity_public_key()
+
+
+# ---------------------------------------------------------------------------------------
+# 3. Unlock three ways
+
+
+def assert_same_identity(keyring, alice):
+    assert keyring.identity_public_key() == alice.keyring.identity_public_key()
+    assert keyring.fingerprint() == alice.keyring.fingerprint()
+    assert keepsake.fingerprint(keyring.identity_public_key()) == alice.keyring.fingerprint()
+
+
+def test_unlock_with_passphrase(alice, enrolled):
+    keyring = keepsake.unlock_with_passphrase(enrolled.bundle, ALICE_PASSPHRASE)
+    assert_same_identity(keyring, alice)
+
+
+def test_unlock_with_recovery_words_upper_case_extra_spaces(alice, enrolled):
+    shouted = "   " + "   ".join(alice.recovery_phrase.upper().split()) + "  "
+    assert shouted != alice.recovery_phrase
+    keyring = keepsake.unlock_with_recovery(enrolled.bundle, shouted)
+    assert_same_identity(keyring, alice)
+
+
+def test_unlock_with_device_restored_from_secret(alice, enrolled):
+    secret = enrolled.device.secret_bytes()
+    assert len(secret) == 32
+    restored = DeviceKey.from_secret_bytes(secret)
+    assert restored.public_key() == enrolled.device.public_key()
+    keyring = keepsake.unlock_with_device(enrolled.bundle, restored, enrolled.pin)
+    assert_same_identity(keyring, alice)
+
+
+def test_wrong_passphrase(enrolled):
+    with raises("WrongPassphrase"):
+        keepsake.unlock_with_passphrase(enrolled.bundle, "not Alice's passphrase")
+
+
+# ---------------------------------------------------------------------------------------
+# 4. The album
+
+
+def test_album_key_epoch_zero(album):
+    assert len(album.album_id()) == 16
+    assert album.epoch() == 0
+
+
+def test_album_name_round_trip(album):
+    name = "Summer 2024 ☀️".encode()
+    sealed = album.seal_blob(AlbumBlob.NAME, name)
+    assert name not in sealed
+    assert album.open_blob(AlbumBlob.NAME, sealed) == name
+
+
+def test_album_key_is_derived_again(alice, album):
+    """The same album id and epoch give the same key (it opens the other's envelope)."""
+    again = alice.keyring.album_key(album.album_id(), 0)
+    sealed = album.seal_blob(AlbumBlob.NAME, b"name")
+    assert again.open_blob(AlbumBlob.NAME, sealed) == b"name"
+
+
+# ---------------------------------------------------------------------------------------
+# 5. The media item
+
+
+def test_media_key_wrap_round_trip(album, item):
+    assert len(item.wrapped) == 105
+    unwrapped = album.unwrap_media_key(item.media_id, item.wrapped)
+    assert unwrapped.open(item.media_id, MediaKind.THUMBNAIL, item.sealed_thumbnail) == (
+        item.thumbnail
+    )
+
+
+def test_original_spans_several_chunks(item):
+    full, rest = divmod(ORIGINAL_LEN, CHUNK)
+    assert (full, rest) == (16, 123)
+    expected = HEADER_LEN + full * (CHUNK + TAG_LEN) + rest + TAG_LEN
+    assert len(item.sealed_original) == expected
+    assert item.key.open(item.media_id, MediaKind.ORIGINAL, item.sealed_original) == (
+        item.original
+    )
+
+
+def test_thumbnail_streaming_sealer(item):
+    assert len(item.sealed_thumbnail) == HEADER_LEN + THUMBNAIL_LEN + TAG_LEN
+    assert item.key.open(item.media_id, MediaKind.THUMBNAIL, item.sealed_thumbnail) == (
+        item.thumbnail
+    )
+
+
+def test_metadata_envelope(item):
+    opened = item.key.open_blob(item.media_id, MediaBlob.METADATA, item.sealed_metadata)
+    assert opened == METADATA
+
+
+# ---------------------------------------------------------------------------------------
+# 6. Seeking and files
+
+RANGE_OFFSET = 500_000
+RANGE_LENGTH = 70_000
+
+
+def test_open_range(item):
+    got = item.key.open_range(
+        item.media_id, MediaKind.ORIGINAL, item.sealed_original, RANGE_OFFSET, RANGE_LENGTH
+    )
+    assert got == item.original[RANGE_OFFSET : RANGE_OFFSET + RANGE_LENGTH]
+
+
+def test_open_file_range(item, tmp_path):
+    path = tmp_path / "original.ksms"
+    path.write_bytes(item.sealed_original)
+    got = item.key.open_file_range(
+        item.media_id, MediaKind.ORIGINAL, str(path), RANGE_OFFSET, RANGE_LENGTH
+    )
+    assert got == item.original[RANGE_OFFSET : RANGE_OFFSET + RANGE_LENGTH]
+
+
+def assert_progress(recorder):
+    assert len(recorder.calls) >= 1
+    done, total = recorder.calls[-1]
+    assert done == total
+    dones = [d for d, _ in recorder.calls]
+    assert dones == sorted(dones)
+    assert all(t == total for _, t in recorder.calls)
+
+
+def test_seal_file_open_file_round_trip(item, tmp_path):
+    plain = tmp_path / "original.jpg"
+    sealed = tmp_path / "original.ksms"
+    opened = tmp_path / "opened.jpg"
+    plain.write_bytes(item.original)
+
+    sealing = Recorder()
+    size = item.key.seal_file(
+        item.media_id, MediaKind.ORIGINAL, str(plain), str(sealed), False, sealing
+    )
+    assert size == sealed.stat().st_size == len(item.sealed_original)
+    assert_progress(sealing)
+
+    opening = Recorder()
+    size = item.key.open_file(
+        item.media_id, MediaKind.ORIGINAL, str(sealed), str(opened), False, opening
+    )
+    assert size == ORIGINAL_LEN
+    assert opened.read_bytes() == item.original
+    assert_progress(opening)
+    # The file holds a normal sealed object: it opens in memory too.
+    assert item.key.open(item.media_id, MediaKind.ORIGINAL, sealed.read_bytes()) == item.original
+
+
+def test_seal_file_without_listener(item, tmp_path):
+    plain = tmp_path / "thumb.jpg"
+    sealed = tmp_path / "thumb.ksms"
+    plain.write_bytes(item.thumbnail)
+    item.key.seal_file(item.media_id, MediaKind.THUMBNAIL, str(plain), str(sealed), False, None)
+    assert item.key.open(item.media_id, MediaKind.THUMBNAIL, sealed.read_bytes()) == (
+        item.thumbnail
+    )
+
+
+def test_seal_file_cancelled_leaves_nothing(item, tmp_path):
+    plain = tmp_path / "original.jpg"
+    sealed = tmp_path / "original.ksms"
+    plain.write_bytes(item.original)
+    recorder = Recorder(cancel=True)
+    with raises("Cancelled"):
+        item.key.seal_file(
+            item.media_id, MediaKind.ORIGINAL, str(plain), str(sealed), False, recorder
+        )
+    assert recorder.calls, "the listener was never asked"
+    assert not sealed.exists()
+    assert sorted(os.listdir(tmp_path)) == ["original.jpg"], "a temporary file was left"
+
+
+def test_open_file_cancelled_leaves_nothing(item, tmp_path):
+    sealed = tmp_path / "original.ksms"
+    opened = tmp_path / "opened.jpg"
+    sealed.write_bytes(item.sealed_original)
+    recorder = Recorder(cancel=True)
+    with raises("Cancelled"):
+        item.key.open_file(
+            item.media_id, MediaKind.ORIGINAL, str(sealed), str(opened), False, recorder
+        )
+    assert recorder.calls, "the listener was never asked"
+    assert not opened.exists()
+    assert sorted(os.listdir(tmp_path)) == ["original.ksms"], "a temporary file was left"
+
+
+# ---------------------------------------------------------------------------------------
+# 7. Streaming open
+
+
+def test_streaming_opener_in_1000_byte_pieces(item):
+    opener = item.key.opener(item.media_id, MediaKind.THUMBNAIL)
+    assert open_streaming(opener, item.sealed_thumbnail, 1000) == item.thumbnail
+
+
+# ---------------------------------------------------------------------------------------
+# 8. Sharing
+
+
+def test_share_album_with_bob(alice, album, item, bob, grant):
+    expected = ExpectedAlbum(album_id=album.album_id(), epoch=0)
+    received = bob.keyring.accept_grant(grant, alice.keyring.identity_public_key(), expected)
+    assert received.album_id() == album.album_id()
+    assert received.epoch() == 0
+    key = received.unwrap_media_key(item.media_id, item.wrapped)
+    assert key.open(item.media_id, MediaKind.ORIGINAL, item.sealed_original) == item.original
+    assert key.open(item.media_id, MediaKind.THUMBNAIL, item.sealed_thumbnail) == item.thumbnail
+    assert key.open_blob(item.media_id, MediaBlob.METADATA, item.sealed_metadata) == METADATA
+
+
+def test_grant_from_wrong_sender(album, bob, grant):
+    carol = keepsake.create_account("Carol's passphrase", FLOOR)
+    expected = ExpectedAlbum(album_id=album.album_id(), epoch=0)
+    with raises("GrantWrongSender"):
+        bob.keyring.accept_grant(grant, carol.keyring.identity_public_key(), expected)
+
+
+# ---------------------------------------------------------------------------------------
+# 9. Tampering
+
+
+def test_flipped_byte_in_original(item):
+    tampered = flip(item.sealed_original, len(item.sealed_original) // 2)
+    with raises("DecryptionFailed"):
+        item.key.open(item.media_id, MediaKind.ORIGINAL, tampered)
+
+
+def test_original_opened_as_thumbnail(item):
+    with raises("DecryptionFailed"):
+        item.key.open(item.media_id, MediaKind.THUMBNAIL, item.sealed_original)
+
+
+def test_original_cut_at_last_chunk_boundary(item):
+    full_chunks = ORIGINAL_LEN // CHUNK
+    cut = item.sealed_original[: HEADER_LEN + full_chunks * (CHUNK + TAG_LEN)]
+    with raises("TruncatedStream"):
+        item.key.open(item.media_id, MediaKind.ORIGINAL, cut)
+
+
+def test_flipped_byte_in_wrapped_media_key(album, item):
+    with raises("DecryptionFailed"):
+        album.unwrap_media_key(item.media_id, flip(item.wrapped, len(item.wrapped) // 2))
+
+
+def test_garbage_bundle(alice):
+    garbage = b"\x00\xffnot a keepsake bundle at all" * 3
+    with raises("MalformedBundle"):
+        keepsake.bundle_devices(garbage)
+    with raises("MalformedBundle"):
+        keepsake.unlock_with_passphrase(garbage, ALICE_PASSPHRASE)
+    with raises("MalformedBundle"):
+        alice.keyring.enroll_device(garbage, DeviceKey.generate().public_key())
+
+
+def test_streaming_sealer_after_finish(item):
+    sealer = item.key.sealer(item.media_id, MediaKind.PREVIEW)
+    sealer.push(b"some preview bytes")
+    sealer.finish()
+    with raises("StreamClosed"):
+        sealer.push(b"more")
+    with raises("StreamClosed"):
+        sealer.finish()
+
+
+def test_errors_are_flat_keepsake_errors():
+    """Every variant is a subclass of KeepsakeError (callers may catch the base)."""
+    with pytest.raises(keepsake.KeepsakeError):
+        keepsake.bundle_devices(b"garbage")
