@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
 # Runs every test: the README's "Run every test" command, and what .ci/run calls.
-# Needs only the Rust toolchain (cargo, with rustfmt and clippy when present); every crate
-# comes from crates.io through Cargo.lock.
+# Installs what it needs on a fresh Debian machine (as root): Rust crates through
+# Cargo.lock; pytest and maturin from PyPI; kotlinc from npm and JNA / Gson from Debian;
+# a Debian trixie chroot with Swift; cargo-fuzz and the nightly toolchain for the fuzz smoke.
+#
+#   KEEPSAKE_SKIP="swift kotlin"   skip steps by name (for a quick local run; CI skips none)
+#   FUZZ_SMOKE_SECONDS=N           seconds per fuzz target in the smoke (default 10)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -10,24 +14,30 @@ if ! command -v cargo >/dev/null 2>&1; then
   exit 1
 fi
 
-step() { printf '\n== %s\n' "$*"; }
+declare -a summary=()
+run_step() {
+  local name=$1; shift
+  if [[ " ${KEEPSAKE_SKIP:-} " == *" $name "* ]]; then
+    summary+=("$(printf '%-10s skipped' "$name")")
+    return
+  fi
+  printf '\n== %s: %s\n' "$name" "$*"
+  local start=$SECONDS
+  "$@"
+  summary+=("$(printf '%-10s ok in %4ds' "$name" $((SECONDS - start)))")
+}
 
-if cargo fmt --version >/dev/null 2>&1; then
-  step "format"
-  cargo fmt --all -- --check
-else
-  echo "rustfmt not installed: format check skipped"
-fi
+run_step format cargo fmt --all -- --check
+run_step clippy cargo clippy --workspace --all-targets --locked -- -D warnings
+run_step rust cargo test --workspace --locked
+run_step demo cargo run --release --locked -q -p keepsake-cli -- demo --size-mib 16
+# The binding suites share one release build of the library (maturin builds the wheel in
+# release; generate.sh follows PROFILE).
+export PROFILE=release
+run_step python bash bindings/tests/python/run.sh
+run_step kotlin bash bindings/tests/kotlin/run.sh
+run_step swift bash bindings/tests/swift/run.sh
+run_step fuzz bash fuzz/run.sh "${FUZZ_SMOKE_SECONDS:-10}"
 
-if cargo clippy --version >/dev/null 2>&1; then
-  step "lints (clippy, warnings are errors)"
-  cargo clippy --workspace --all-targets --locked -- -D warnings
-else
-  echo "clippy not installed: lint step skipped"
-fi
-
-step "tests (unit, integration, known-answer vectors, Wycheproof, doctests)"
-cargo test --workspace --locked
-
-step "demo (small)"
-cargo run --release --locked -q -p keepsake --example demo 16
+printf '\n== summary\n'
+printf '%s\n' "${summary[@]}"
