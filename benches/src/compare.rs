@@ -1,0 +1,830 @@
+//! The one-run comparison: Keepsake against the raw primitive, ring, age and libsodium's
+//! secretstream, interleaved and repeated, with medians, spreads and the issue's target
+//! ratios (see `benches/README.md`).
+//!
+//! Every contender seals a plaintext held in memory into a reused output buffer and opens
+//! it back into another, in 64 KiB chunks, so the rows differ only in the work each does.
+
+use std::io::{Read, Write};
+use std::time::{Duration, Instant};
+
+use chacha20poly1305::aead::inout::InOutBuf;
+use chacha20poly1305::{AeadInOut, ChaCha20Poly1305, KeyInit, Tag};
+use keepsake::stream::{self, OpenOptions, Opener, SealOptions, Sealer};
+use keepsake::{MediaId, MediaKey, MediaKind};
+use rayon::prelude::*;
+
+use crate::{CHUNK, KEY, MEDIA_ID, media_key, median, plaintext, quantile};
+
+const TAG: usize = 16;
+
+/// The result of one contender's operation.
+pub type Outcome = Result<(), String>;
+
+/// One way to seal and open.
+pub trait Contender {
+    /// Short row label.
+    fn name(&self) -> String;
+    /// Seals `plain` into `out` (replacing its contents).
+    fn seal(&mut self, plain: &[u8], out: &mut Vec<u8>) -> Outcome;
+    /// Opens `sealed` into `out` (replacing its contents).
+    fn open(&mut self, sealed: &[u8], out: &mut Vec<u8>) -> Outcome;
+}
+
+/// The nonce of chunk `index` in Keepsake's (and age's) STREAM: 11-byte counter, last flag.
+fn nonce(index: u64, last: bool) -> [u8; 12] {
+    let mut n = [0u8; 12];
+    n[3..11].copy_from_slice(&index.to_be_bytes());
+    n[11] = u8::from(last);
+    n
+}
+
+/// RustCrypto `chacha20poly1305` over 64 KiB chunks with STREAM nonces, no framing: the
+/// floor any chunked format built on it pays. Optionally spread over rayon's pool.
+pub struct Raw {
+    aead: ChaCha20Poly1305,
+    parallel: bool,
+}
+
+impl Raw {
+    fn seal_chunk(&self, i: usize, last: bool, input: &[u8], output: &mut [u8]) -> Outcome {
+        let (body, tag) = output.split_at_mut(input.len());
+        let buf = InOutBuf::new(input, body).map_err(|_| "raw: length")?;
+        let t = self
+            .aead
+            .encrypt_inout_detached(&nonce(i as u64, last).into(), b"", buf)
+            .map_err(|_| "raw: seal")?;
+        tag.copy_from_slice(&t);
+        Ok(())
+    }
+
+    fn open_chunk(&self, i: usize, last: bool, input: &[u8], output: &mut [u8]) -> Outcome {
+        let (body, tag) = input.split_at(input.len() - TAG);
+        let tag = Tag::try_from(tag).map_err(|_| "raw: tag")?;
+        let buf = InOutBuf::new(body, output).map_err(|_| "raw: length")?;
+        self.aead
+            .decrypt_inout_detached(&nonce(i as u64, last).into(), b"", buf, &tag)
+            .map_err(|_| "raw: open".to_string())
+    }
+}
+
+impl Contender for Raw {
+    fn name(&self) -> String {
+        format!(
+            "raw chacha20poly1305 ({})",
+            if self.parallel { "2 cores" } else { "1 core" }
+        )
+    }
+
+    fn seal(&mut self, plain: &[u8], out: &mut Vec<u8>) -> Outcome {
+        let chunks = plain.len().div_ceil(CHUNK).max(1);
+        out.resize(plain.len() + chunks * TAG, 0);
+        let this = &*self;
+        let job = |(i, (input, output)): (usize, (&[u8], &mut [u8]))| {
+            this.seal_chunk(i, i + 1 == chunks, input, output)
+        };
+        if self.parallel {
+            plain
+                .par_chunks(CHUNK)
+                .zip(out.par_chunks_mut(CHUNK + TAG))
+                .enumerate()
+                .try_for_each(job)
+        } else {
+            plain
+                .chunks(CHUNK)
+                .zip(out.chunks_mut(CHUNK + TAG))
+                .enumerate()
+                .try_for_each(job)
+        }
+    }
+
+    fn open(&mut self, sealed: &[u8], out: &mut Vec<u8>) -> Outcome {
+        let chunks = sealed.len().div_ceil(CHUNK + TAG);
+        out.resize(sealed.len() - chunks * TAG, 0);
+        let this = &*self;
+        let job = |(i, (input, output)): (usize, (&[u8], &mut [u8]))| {
+            this.open_chunk(i, i + 1 == chunks, input, output)
+        };
+        if self.parallel {
+            sealed
+                .par_chunks(CHUNK + TAG)
+                .zip(out.par_chunks_mut(CHUNK))
+                .enumerate()
+                .try_for_each(job)
+        } else {
+            sealed
+                .chunks(CHUNK + TAG)
+                .zip(out.chunks_mut(CHUNK))
+                .enumerate()
+                .try_for_each(job)
+        }
+    }
+}
+
+/// ring's ChaCha20-Poly1305 (BoringSSL assembly) over the same chunking and nonces. ring
+/// only seals in place, so each chunk is first copied into the output (one in-cache
+/// `memcpy` of 64 KiB per chunk, as a caller of ring must do to keep the plaintext).
+pub struct Ring {
+    key: ring::aead::LessSafeKey,
+}
+
+impl Contender for Ring {
+    fn name(&self) -> String {
+        "ring 0.17 chacha20poly1305 (1 core)".into()
+    }
+
+    fn seal(&mut self, plain: &[u8], out: &mut Vec<u8>) -> Outcome {
+        use ring::aead::{Aad, Nonce};
+        let chunks = plain.len().div_ceil(CHUNK).max(1);
+        out.resize(plain.len() + chunks * TAG, 0);
+        for (i, (input, output)) in plain
+            .chunks(CHUNK)
+            .zip(out.chunks_mut(CHUNK + TAG))
+            .enumerate()
+        {
+            let (body, tag) = output.split_at_mut(input.len());
+            body.copy_from_slice(input);
+            let n = Nonce::assume_unique_for_key(nonce(i as u64, i + 1 == chunks));
+            let t = self
+                .key
+                .seal_in_place_separate_tag(n, Aad::empty(), body)
+                .map_err(|_| "ring: seal")?;
+            tag.copy_from_slice(t.as_ref());
+        }
+        Ok(())
+    }
+
+    fn open(&mut self, sealed: &[u8], out: &mut Vec<u8>) -> Outcome {
+        use ring::aead::{Aad, Nonce};
+        let chunks = sealed.len().div_ceil(CHUNK + TAG);
+        let len = sealed.len() - chunks * TAG;
+        // Room for the last chunk's tag: ring opens ciphertext || tag in place.
+        out.resize(len + TAG, 0);
+        for (i, input) in sealed.chunks(CHUNK + TAG).enumerate() {
+            let at = i * CHUNK;
+            let window = &mut out[at..at + input.len()];
+            window.copy_from_slice(input);
+            let n = Nonce::assume_unique_for_key(nonce(i as u64, i + 1 == chunks));
+            self.key
+                .open_in_place(n, Aad::empty(), window)
+                .map_err(|_| "ring: open")?;
+        }
+        out.truncate(len);
+        Ok(())
+    }
+}
+
+/// Keepsake's streaming API ([`Sealer`] / [`Opener`]) writing into / reading from memory.
+pub struct KeepsakeStream {
+    key: MediaKey,
+    id: MediaId,
+    parallel: bool,
+}
+
+impl Contender for KeepsakeStream {
+    fn name(&self) -> String {
+        format!(
+            "keepsake Sealer/Opener ({})",
+            if self.parallel { "2 cores" } else { "1 core" }
+        )
+    }
+
+    fn seal(&mut self, plain: &[u8], out: &mut Vec<u8>) -> Outcome {
+        out.clear();
+        let options = SealOptions::new().with_parallel(self.parallel);
+        let mut sealer =
+            Sealer::with_options(&self.key, &self.id, MediaKind::Original, out, &options)
+                .map_err(|e| e.to_string())?;
+        sealer.write_all(plain).map_err(|e| e.to_string())?;
+        sealer.finish().map_err(|e| e.to_string())?;
+        Ok(())
+    }
+
+    fn open(&mut self, sealed: &[u8], out: &mut Vec<u8>) -> Outcome {
+        out.clear();
+        let options = OpenOptions::default().with_parallel(self.parallel);
+        let mut opener =
+            Opener::with_options(&self.key, &self.id, MediaKind::Original, sealed, &options)
+                .map_err(|e| e.to_string())?;
+        opener.read_to_end(out).map_err(|e| e.to_string())?;
+        Ok(())
+    }
+}
+
+/// Keepsake's one-shot API ([`stream::seal_with`] / [`stream::open_with`]): each call
+/// allocates its output, as the API does.
+pub struct KeepsakeOneShot {
+    key: MediaKey,
+    id: MediaId,
+    parallel: bool,
+}
+
+impl Contender for KeepsakeOneShot {
+    fn name(&self) -> String {
+        format!(
+            "keepsake seal/open one-shot ({})",
+            if self.parallel { "2 cores" } else { "1 core" }
+        )
+    }
+
+    fn seal(&mut self, plain: &[u8], out: &mut Vec<u8>) -> Outcome {
+        let options = SealOptions::new().with_parallel(self.parallel);
+        *out = stream::seal_with(&self.key, &self.id, MediaKind::Original, plain, &options)
+            .map_err(|e| e.to_string())?;
+        Ok(())
+    }
+
+    fn open(&mut self, sealed: &[u8], out: &mut Vec<u8>) -> Outcome {
+        let options = OpenOptions::default().with_parallel(self.parallel);
+        *out = stream::open_with(&self.key, &self.id, MediaKind::Original, sealed, &options)
+            .map_err(|e| e.to_string())?;
+        Ok(())
+    }
+}
+
+/// The age crate (0.11) with an X25519 recipient: `Encryptor::wrap_output` (its
+/// `StreamWriter`) and `Decryptor::decrypt` (its `StreamReader`). The payload is age's
+/// STREAM: ChaCha20-Poly1305 (RustCrypto `chacha20poly1305` 0.10) over 64 KiB chunks with
+/// the same counter || last-flag nonces as Keepsake. The per-file header (one X25519
+/// agreement, HKDF, HMAC; about 0.1 ms) is included and is below 0.3% of a 64 MiB run.
+pub struct Age {
+    identity: age::x25519::Identity,
+}
+
+impl Contender for Age {
+    fn name(&self) -> String {
+        "age 0.11 StreamWriter/Reader (1 core)".into()
+    }
+
+    fn seal(&mut self, plain: &[u8], out: &mut Vec<u8>) -> Outcome {
+        out.clear();
+        let recipient = self.identity.to_public();
+        let encryptor =
+            age::Encryptor::with_recipients(std::iter::once(&recipient as &dyn age::Recipient))
+                .map_err(|e| e.to_string())?;
+        let mut writer = encryptor.wrap_output(out).map_err(|e| e.to_string())?;
+        writer.write_all(plain).map_err(|e| e.to_string())?;
+        writer.finish().map_err(|e| e.to_string())?;
+        Ok(())
+    }
+
+    fn open(&mut self, sealed: &[u8], out: &mut Vec<u8>) -> Outcome {
+        out.clear();
+        let decryptor = age::Decryptor::new_buffered(sealed).map_err(|e| e.to_string())?;
+        let mut reader = decryptor
+            .decrypt(std::iter::once(&self.identity as &dyn age::Identity))
+            .map_err(|e| e.to_string())?;
+        reader.read_to_end(out).map_err(|e| e.to_string())?;
+        Ok(())
+    }
+}
+
+/// libsodium's `crypto_secretstream_xchacha20poly1305`, one 64 KiB message per chunk
+/// (the last tagged FINAL), through the FFI shim in [`crate::sodium`].
+#[cfg(keepsake_libsodium)]
+pub struct SecretStream;
+
+#[cfg(keepsake_libsodium)]
+impl Contender for SecretStream {
+    fn name(&self) -> String {
+        "libsodium secretstream (1 core)".into()
+    }
+
+    fn seal(&mut self, plain: &[u8], out: &mut Vec<u8>) -> Outcome {
+        crate::sodium::secretstream_seal(&KEY, CHUNK, plain, out)
+    }
+
+    fn open(&mut self, sealed: &[u8], out: &mut Vec<u8>) -> Outcome {
+        crate::sodium::secretstream_open(&KEY, CHUNK, sealed, out)
+    }
+}
+
+/// Evidence row: the raw primitive (1 core) writing into a freshly allocated `Vec` each
+/// call, as the one-shot API does: the difference to [`Raw`] is the cost of faulting in
+/// 64 MiB of new pages.
+pub struct RawFresh(Raw);
+
+impl Contender for RawFresh {
+    fn name(&self) -> String {
+        "evidence: raw, fresh output Vec (1 core)".into()
+    }
+
+    fn seal(&mut self, plain: &[u8], out: &mut Vec<u8>) -> Outcome {
+        let mut fresh = Vec::new();
+        self.0.seal(plain, &mut fresh)?;
+        *out = fresh;
+        Ok(())
+    }
+
+    fn open(&mut self, sealed: &[u8], out: &mut Vec<u8>) -> Outcome {
+        let mut fresh = Vec::new();
+        self.0.open(sealed, &mut fresh)?;
+        *out = fresh;
+        Ok(())
+    }
+}
+
+/// Evidence row: the raw primitive (1 core) with the two extra copies the streaming API
+/// makes, batch by batch (256 KiB, like a sequential `Sealer` / `Opener`): input into a
+/// staging buffer, primitive staging -> second buffer, second buffer into the output.
+pub struct RawCopies {
+    raw: Raw,
+    stage: Vec<u8>,
+    done: Vec<u8>,
+}
+
+const COPY_BATCH: usize = 256 * 1024;
+
+impl Contender for RawCopies {
+    fn name(&self) -> String {
+        "evidence: raw + 2 copies/batch (1 core)".into()
+    }
+
+    fn seal(&mut self, plain: &[u8], out: &mut Vec<u8>) -> Outcome {
+        out.clear();
+        let chunks = plain.len().div_ceil(CHUNK).max(1);
+        for (b, batch) in plain.chunks(COPY_BATCH).enumerate() {
+            self.stage.clear();
+            self.stage.extend_from_slice(batch);
+            let n = batch.len().div_ceil(CHUNK);
+            self.done.resize(batch.len() + n * TAG, 0);
+            let first = b * (COPY_BATCH / CHUNK);
+            for (k, (input, output)) in self
+                .stage
+                .chunks(CHUNK)
+                .zip(self.done.chunks_mut(CHUNK + TAG))
+                .enumerate()
+            {
+                self.raw
+                    .seal_chunk(first + k, first + k + 1 == chunks, input, output)?;
+            }
+            out.extend_from_slice(&self.done);
+        }
+        Ok(())
+    }
+
+    fn open(&mut self, sealed: &[u8], out: &mut Vec<u8>) -> Outcome {
+        out.clear();
+        let stride = CHUNK + TAG;
+        let chunks = sealed.len().div_ceil(stride);
+        let per = COPY_BATCH / CHUNK;
+        for (b, batch) in sealed.chunks(per * stride).enumerate() {
+            self.stage.clear();
+            self.stage.extend_from_slice(batch);
+            let n = batch.len().div_ceil(stride);
+            self.done.resize(batch.len() - n * TAG, 0);
+            let first = b * per;
+            for (k, (input, output)) in self
+                .stage
+                .chunks(stride)
+                .zip(self.done.chunks_mut(CHUNK))
+                .enumerate()
+            {
+                self.raw
+                    .open_chunk(first + k, first + k + 1 == chunks, input, output)?;
+            }
+            out.extend_from_slice(&self.done);
+        }
+        Ok(())
+    }
+}
+
+/// Row indices of the contenders, in [`contenders`] order.
+pub mod row {
+    /// Raw RustCrypto primitive, 1 core.
+    pub const RAW: usize = 0;
+    /// Raw RustCrypto primitive, 2 cores.
+    pub const RAW_PAR: usize = 1;
+    /// ring, 1 core.
+    pub const RING: usize = 2;
+    /// Keepsake Sealer/Opener, 1 core.
+    pub const STREAM: usize = 3;
+    /// Keepsake Sealer/Opener, all cores.
+    pub const STREAM_PAR: usize = 4;
+    /// Keepsake one-shot, 1 core.
+    pub const ONESHOT: usize = 5;
+    /// Keepsake one-shot, all cores.
+    pub const ONESHOT_PAR: usize = 6;
+    /// age, 1 core.
+    pub const AGE: usize = 7;
+    /// Evidence: raw into a fresh Vec.
+    pub const RAW_FRESH: usize = 8;
+    /// Evidence: raw with the streaming API's two copies.
+    pub const RAW_COPIES: usize = 9;
+    /// libsodium secretstream, 1 core (absent without libsodium).
+    pub const SODIUM: usize = 10;
+}
+
+/// Every contender, in [`row`] order.
+///
+/// # Errors
+/// A message if ring or libsodium cannot be set up.
+pub fn contenders() -> Result<Vec<Box<dyn Contender>>, String> {
+    let ring_key = ring::aead::UnboundKey::new(&ring::aead::CHACHA20_POLY1305, &KEY)
+        .map_err(|_| "ring key")?;
+    #[allow(unused_mut)]
+    let mut all: Vec<Box<dyn Contender>> = vec![
+        Box::new(Raw {
+            aead: ChaCha20Poly1305::new(&KEY.into()),
+            parallel: false,
+        }),
+        Box::new(Raw {
+            aead: ChaCha20Poly1305::new(&KEY.into()),
+            parallel: true,
+        }),
+        Box::new(Ring {
+            key: ring::aead::LessSafeKey::new(ring_key),
+        }),
+        Box::new(KeepsakeStream {
+            key: media_key(),
+            id: MEDIA_ID,
+            parallel: false,
+        }),
+        Box::new(KeepsakeStream {
+            key: media_key(),
+            id: MEDIA_ID,
+            parallel: true,
+        }),
+        Box::new(KeepsakeOneShot {
+            key: media_key(),
+            id: MEDIA_ID,
+            parallel: false,
+        }),
+        Box::new(KeepsakeOneShot {
+            key: media_key(),
+            id: MEDIA_ID,
+            parallel: true,
+        }),
+        Box::new(Age {
+            identity: age::x25519::Identity::generate(),
+        }),
+        Box::new(RawFresh(Raw {
+            aead: ChaCha20Poly1305::new(&KEY.into()),
+            parallel: false,
+        })),
+        Box::new(RawCopies {
+            raw: Raw {
+                aead: ChaCha20Poly1305::new(&KEY.into()),
+                parallel: false,
+            },
+            stage: Vec::with_capacity(COPY_BATCH + 64 * TAG),
+            done: Vec::with_capacity(COPY_BATCH + 64 * TAG),
+        }),
+    ];
+    #[cfg(keepsake_libsodium)]
+    {
+        crate::sodium::init()?;
+        all.push(Box::new(SecretStream));
+    }
+    Ok(all)
+}
+
+/// Per-round timings of every contender.
+#[derive(Clone, Debug, Default)]
+pub struct Samples {
+    /// Row labels.
+    pub names: Vec<String>,
+    /// `seal[row][round]`, seconds.
+    pub seal: Vec<Vec<f64>>,
+    /// `open[row][round]`, seconds.
+    pub open: Vec<Vec<f64>>,
+    /// Plaintext bytes per operation.
+    pub size: usize,
+}
+
+/// Runs every contender on `size` bytes: one unmeasured warm-up round that also checks
+/// each round trip, then `repeats` measured rounds. Within a round each contender seals
+/// then opens; the order of contenders rotates from round to round, so that a slow
+/// period of the shared machine hits all of them alike.
+///
+/// # Errors
+/// A contender failing or opening to different bytes.
+pub fn measure(
+    contenders: &mut [Box<dyn Contender>],
+    size: usize,
+    repeats: usize,
+) -> Result<Samples, String> {
+    let plain = plaintext(size);
+    let n = contenders.len();
+    let mut sealed: Vec<Vec<u8>> = vec![Vec::with_capacity(size + size / 1000 + 4096); n];
+    let mut opened: Vec<Vec<u8>> = vec![Vec::with_capacity(size + 64); n];
+    let mut samples = Samples {
+        names: contenders.iter().map(|c| c.name()).collect(),
+        seal: vec![Vec::new(); n],
+        open: vec![Vec::new(); n],
+        size,
+    };
+    for round in 0..=repeats {
+        for k in 0..n {
+            let i = (k + round) % n;
+            let c = &mut contenders[i];
+            let start = Instant::now();
+            c.seal(&plain, &mut sealed[i])?;
+            let seal = start.elapsed();
+            let start = Instant::now();
+            c.open(&sealed[i], &mut opened[i])?;
+            let open = start.elapsed();
+            if round == 0 {
+                if opened[i] != plain {
+                    return Err(format!("{} opened to different bytes", c.name()));
+                }
+                continue;
+            }
+            samples.seal[i].push(seal.as_secs_f64());
+            samples.open[i].push(open.as_secs_f64());
+        }
+    }
+    Ok(samples)
+}
+
+/// Median, 25th and 75th percentiles.
+#[derive(Clone, Copy, Debug)]
+pub struct Spread {
+    /// Median.
+    pub median: f64,
+    /// 25th percentile.
+    pub p25: f64,
+    /// 75th percentile.
+    pub p75: f64,
+    /// Smallest.
+    pub min: f64,
+    /// Largest.
+    pub max: f64,
+}
+
+impl Spread {
+    /// Of `values`.
+    pub fn of(values: &[f64]) -> Self {
+        let mut v = values.to_vec();
+        Self {
+            median: median(&mut v),
+            p25: quantile(&mut v, 0.25),
+            p75: quantile(&mut v, 0.75),
+            min: quantile(&mut v, 0.0),
+            max: quantile(&mut v, 1.0),
+        }
+    }
+}
+
+impl Samples {
+    /// GB/s (10^9 plaintext bytes per second) of each round.
+    pub fn gbps(&self, times: &[f64]) -> Vec<f64> {
+        times
+            .iter()
+            .map(|t| self.size as f64 / t.max(1e-12) / 1e9)
+            .collect()
+    }
+
+    /// Per-round ratio of row `a`'s throughput to row `b`'s (paired within a round).
+    pub fn ratio(&self, seal: bool, a: usize, b: usize) -> Option<Spread> {
+        let t = if seal { &self.seal } else { &self.open };
+        let (ta, tb) = (t.get(a)?, t.get(b)?);
+        let r: Vec<f64> = ta.iter().zip(tb).map(|(x, y)| y / x).collect();
+        Some(Spread::of(&r))
+    }
+}
+
+/// One of the issue's targets: row `a` over row `b` at least `min`.
+#[derive(Clone, Copy, Debug)]
+pub struct Target {
+    /// What is compared.
+    pub what: &'static str,
+    /// Numerator row.
+    pub a: usize,
+    /// Denominator row.
+    pub b: usize,
+    /// Threshold.
+    pub min: f64,
+}
+
+/// The issue's throughput targets, for the streaming API (the rows an app uses for a large
+/// video) and for the one-shot API.
+pub fn targets() -> Vec<Target> {
+    use row::*;
+    let mut t = Vec::new();
+    for (stream, par, api) in [
+        (STREAM, STREAM_PAR, "stream"),
+        (ONESHOT, ONESHOT_PAR, "one-shot"),
+    ] {
+        let label = |s: &'static str| -> &'static str {
+            // Leak a handful of short labels once per run: simpler than owning them.
+            Box::leak(format!("{api}: {s}").into_boxed_str())
+        };
+        t.push(Target {
+            what: label("1 core vs raw primitive (framing)"),
+            a: stream,
+            b: RAW,
+            min: 0.95,
+        });
+        t.push(Target {
+            what: label("2 cores vs age"),
+            a: par,
+            b: AGE,
+            min: 2.0,
+        });
+        t.push(Target {
+            what: label("2 cores vs secretstream"),
+            a: par,
+            b: SODIUM,
+            min: 2.0,
+        });
+        t.push(Target {
+            what: label("1 core vs age"),
+            a: stream,
+            b: AGE,
+            min: 1.2,
+        });
+        t.push(Target {
+            what: label("1 core vs ring"),
+            a: stream,
+            b: RING,
+            min: 0.85,
+        });
+        t.push(Target {
+            what: label("2 cores vs 1 core"),
+            a: par,
+            b: stream,
+            min: 1.8,
+        });
+    }
+    t
+}
+
+/// The results as Markdown tables: throughput per row, then each target's paired ratio.
+pub fn report(samples: &Samples, repeats: usize) -> String {
+    let mut out = format!(
+        "{} MiB in memory, 64 KiB chunks, {} measured rounds (after 1 warm-up), contenders \
+         interleaved; rayon threads: {}\n\nThroughput, GB/s (10^9 plaintext bytes/s): median \
+         [p25 - p75] (min - max)\n\n",
+        samples.size >> 20,
+        repeats,
+        rayon::current_num_threads()
+    );
+    out.push_str("| contender | seal GB/s | open GB/s |\n|---|---|---|\n");
+    let cell = |s: Spread| {
+        format!(
+            "{:.2} [{:.2} - {:.2}] ({:.2} - {:.2})",
+            s.median, s.p25, s.p75, s.min, s.max
+        )
+    };
+    for (i, name) in samples.names.iter().enumerate() {
+        let seal = Spread::of(&samples.gbps(&samples.seal[i]));
+        let open = Spread::of(&samples.gbps(&samples.open[i]));
+        out.push_str(&format!("| {name} | {} | {} |\n", cell(seal), cell(open)));
+    }
+    out.push_str(
+        "\nTargets: ratio of throughputs, paired within each round: median [p25 - p75]\n\n\
+         | target | min | seal ratio | open ratio | met? |\n|---|---|---|---|---|\n",
+    );
+    for t in targets() {
+        let (Some(s), Some(o)) = (
+            samples.ratio(true, t.a, t.b),
+            samples.ratio(false, t.a, t.b),
+        ) else {
+            out.push_str(&format!(
+                "| {} | {:.2}x | n/a | n/a | not measured |\n",
+                t.what, t.min
+            ));
+            continue;
+        };
+        let verdict = match (s.median >= t.min, o.median >= t.min) {
+            (true, true) => "met",
+            (true, false) => "not met (open)",
+            (false, true) => "not met (seal)",
+            (false, false) => "not met",
+        };
+        out.push_str(&format!(
+            "| {} | {:.2}x | {:.2}x [{:.2} - {:.2}] | {:.2}x [{:.2} - {:.2}] | {verdict} |\n",
+            t.what, t.min, s.median, s.p25, s.p75, o.median, o.p25, o.p75
+        ));
+    }
+    out.push_str(
+        "\nEvidence: where the gap to the raw primitive goes (paired ratios, median)\n\n\
+         | ratio | seal | open |\n|---|---|---|\n",
+    );
+    for (what, a, b) in [
+        (
+            "raw into a fresh Vec / raw into a reused Vec (page faults)",
+            row::RAW_FRESH,
+            row::RAW,
+        ),
+        (
+            "raw + 2 copies per batch / raw (copies)",
+            row::RAW_COPIES,
+            row::RAW,
+        ),
+        (
+            "keepsake stream 1 core / raw + 2 copies",
+            row::STREAM,
+            row::RAW_COPIES,
+        ),
+        (
+            "keepsake one-shot 1 core / raw into a fresh Vec",
+            row::ONESHOT,
+            row::RAW_FRESH,
+        ),
+        (
+            "raw 2 cores / raw 1 core (what the machine gives a 2nd thread now)",
+            row::RAW_PAR,
+            row::RAW,
+        ),
+        ("ring / raw (primitive speed)", row::RING, row::RAW),
+    ] {
+        if let (Some(s), Some(o)) = (samples.ratio(true, a, b), samples.ratio(false, a, b)) {
+            out.push_str(&format!(
+                "| {what} | {:.2}x | {:.2}x |\n",
+                s.median, o.median
+            ));
+        }
+    }
+    out
+}
+
+/// Argon2id: Keepsake's `kdf::derive_key` against libsodium's `crypto_pwhash` at equal
+/// parameters (`p = 1`), interleaved; then `kdf::calibrate` against its time target.
+///
+/// # Errors
+/// A KDF failing.
+pub fn kdf_report(repeats: usize) -> Result<String, String> {
+    use keepsake::kdf::{self, KdfParams};
+    let mut out = String::from(
+        "Argon2id (p = 1), seconds per derivation: median [min - max]\n\n\
+         | parameters | keepsake derive_key | libsodium crypto_pwhash | keepsake / libsodium | target <= 1.25x |\n|---|---|---|---|---|\n",
+    );
+    let salt = [0x5a_u8; 16];
+    for (name, params, m_kib, t) in [
+        ("FLOOR m=19 MiB t=2", KdfParams::FLOOR, 19 * 1024u32, 2u32),
+        (
+            "IOS_EXTENSION m=32 MiB t=32",
+            KdfParams::IOS_EXTENSION,
+            32 * 1024,
+            32,
+        ),
+        ("PHONE m=128 MiB t=6", KdfParams::PHONE, 128 * 1024, 6),
+    ] {
+        let mut ours = Vec::new();
+        #[allow(unused_mut)] // filled only when libsodium is linked
+        let mut theirs: Vec<f64> = Vec::new();
+        for _ in 0..repeats {
+            let start = Instant::now();
+            kdf::derive_key("correct horse battery staple", &salt, &params)
+                .map_err(|e| e.to_string())?;
+            ours.push(start.elapsed().as_secs_f64());
+            #[cfg(keepsake_libsodium)]
+            {
+                let mut key = [0u8; 32];
+                let start = Instant::now();
+                crate::sodium::pwhash_argon2id(
+                    &mut key,
+                    b"correct horse battery staple",
+                    &salt,
+                    u64::from(t),
+                    m_kib as usize * 1024,
+                )?;
+                theirs.push(start.elapsed().as_secs_f64());
+            }
+        }
+        let _ = (m_kib, t);
+        let o = Spread::of(&ours);
+        if theirs.is_empty() {
+            out.push_str(&format!(
+                "| {name} | {:.3} [{:.3} - {:.3}] | n/a (no libsodium) | n/a | not measured |\n",
+                o.median, o.min, o.max
+            ));
+        } else {
+            let s = Spread::of(&theirs);
+            let ratio = o.median / s.median;
+            out.push_str(&format!(
+                "| {name} | {:.3} [{:.3} - {:.3}] | {:.3} [{:.3} - {:.3}] | {ratio:.2}x | {} |\n",
+                o.median,
+                o.min,
+                o.max,
+                s.median,
+                s.min,
+                s.max,
+                if ratio <= 1.25 { "met" } else { "not met" }
+            ));
+        }
+    }
+    let target = Duration::from_millis(500);
+    let params = kdf::calibrate(64 * 1024, target).map_err(|e| e.to_string())?;
+    let mut times = Vec::new();
+    for _ in 0..repeats {
+        let start = Instant::now();
+        kdf::derive_key("correct horse battery staple", &salt, &params)
+            .map_err(|e| e.to_string())?;
+        times.push(start.elapsed().as_secs_f64());
+    }
+    let s = Spread::of(&times);
+    let off = s.median / target.as_secs_f64() - 1.0;
+    out.push_str(&format!(
+        "\ncalibrate(64 MiB, 0.5 s) chose {params:?}; derive_key then took {:.3} s median \
+         [{:.3} - {:.3}]: {:+.0}% of the target (target within +-25%: {})\n",
+        s.median,
+        s.min,
+        s.max,
+        off * 100.0,
+        if off.abs() <= 0.25 { "met" } else { "not met" }
+    ));
+    Ok(out)
+}
