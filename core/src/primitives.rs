@@ -55,6 +55,33 @@ pub(crate) fn hkdf_sha256<const N: usize>(
     okm
 }
 
+/// Makes room for `additional` more bytes in a buffer of secrets without leaving a copy
+/// behind: when it must grow, the contents move to a new allocation and the old one is
+/// wiped as it drops (a plain `Vec` reallocation would free it unwiped).
+pub(crate) fn reserve_wiping(buf: &mut Zeroizing<Vec<u8>>, additional: usize) {
+    let needed = buf.len().saturating_add(additional);
+    if needed <= buf.capacity() {
+        return;
+    }
+    let mut grown = Zeroizing::new(Vec::with_capacity(
+        needed.max(buf.capacity().saturating_mul(2)),
+    ));
+    grown.extend_from_slice(buf);
+    std::mem::swap(buf, &mut grown);
+}
+
+/// [`Vec::resize`] with zeros, growing as [`reserve_wiping`] does.
+pub(crate) fn resize_wiping(buf: &mut Zeroizing<Vec<u8>>, new_len: usize) {
+    reserve_wiping(buf, new_len.saturating_sub(buf.len()));
+    buf.resize(new_len, 0);
+}
+
+/// [`Vec::extend_from_slice`], growing as [`reserve_wiping`] does.
+pub(crate) fn extend_wiping(buf: &mut Zeroizing<Vec<u8>>, data: &[u8]) {
+    reserve_wiping(buf, data.len());
+    buf.extend_from_slice(data);
+}
+
 /// Fills `buf` from the operating system's RNG.
 pub(crate) fn fill_random(buf: &mut [u8]) -> Result<()> {
     getrandom::fill(buf).map_err(|_| Error::RandomnessUnavailable)
@@ -262,6 +289,19 @@ mod tests {
             }
         }
         assert!(checked > 50, "{checked}");
+    }
+
+    #[test]
+    fn growing_a_secret_buffer_keeps_its_contents() {
+        let mut buf = Zeroizing::new(Vec::with_capacity(4));
+        extend_wiping(&mut buf, b"abc");
+        let first = buf.as_ptr();
+        extend_wiping(&mut buf, b"defghij");
+        assert_eq!(&buf[..], b"abcdefghij");
+        assert_ne!(buf.as_ptr(), first, "grew into a new allocation");
+        resize_wiping(&mut buf, 100);
+        assert_eq!(&buf[..10], b"abcdefghij");
+        assert!(buf[10..].iter().all(|&b| b == 0));
     }
 
     #[test]

@@ -6,8 +6,9 @@ use super::{
     verify_header,
 };
 use crate::keys::{MediaId, MediaKey, MediaKind};
-use crate::primitives::{ChunkAead, TAG_LEN};
+use crate::primitives::{ChunkAead, TAG_LEN, resize_wiping};
 use crate::{Error, Result};
+use zeroize::Zeroizing;
 
 /// Opens a sealed stream pushed to it in pieces. [`PushOpener::push`] returns the
 /// plaintext of every chunk that is complete and known not to be the last (one byte of the
@@ -140,7 +141,7 @@ impl PushOpener {
                 pending,
             } => {
                 let stride = *chunk + TAG_LEN;
-                let mut out = Vec::new();
+                let mut out = Zeroizing::new(Vec::new());
                 let mut rest = data;
                 loop {
                     // Add input up to one batch past what is pending, then open every full
@@ -155,7 +156,7 @@ impl PushOpener {
                             return if counter.position() == 0 {
                                 Err(Error::TruncatedStream)
                             } else {
-                                Ok(out)
+                                Ok(std::mem::take(&mut *out))
                             };
                         }
                         pending.len()
@@ -167,7 +168,7 @@ impl PushOpener {
                         let ends = end && rest.is_empty();
                         let run = counter.reserve(count as u64, ends)?;
                         let start = out.len();
-                        out.resize(start + opened_len(ready, *chunk), 0);
+                        resize_wiping(&mut out, start + opened_len(ready, *chunk));
                         let opened = open_run(
                             aead,
                             &run,
@@ -178,14 +179,13 @@ impl PushOpener {
                         );
                         pending.drain(..ready);
                         if let Err((_, err)) = opened {
-                            // Released plaintext before an error is returned by the
-                            // streaming Opener; a push API returns the error alone.
-                            zeroize::Zeroize::zeroize(&mut out);
+                            // The streaming Opener releases the authentic prefix before an
+                            // error; a push call returns the error alone (`out` is wiped).
                             return Err(err);
                         }
                     }
                     if rest.is_empty() {
-                        return Ok(out);
+                        return Ok(std::mem::take(&mut *out));
                     }
                 }
             }

@@ -6,7 +6,7 @@ use std::io::{Read, Seek, SeekFrom};
 use super::read::read_full;
 use super::{ChunkRun, HEADER_LEN, Header, batch_chunks, open_run, verify_header};
 use crate::keys::{MediaId, MediaKey, MediaKind};
-use crate::primitives::TAG_LEN;
+use crate::primitives::{TAG_LEN, extend_wiping, resize_wiping};
 use crate::{Error, Result};
 use zeroize::Zeroizing;
 
@@ -161,7 +161,7 @@ pub fn open_range<R: Read + Seek>(
         if read_full(source, &mut sealed)? != bytes {
             return Err(Error::TruncatedStream);
         }
-        plain.resize(super::opened_len(bytes, chunk), 0);
+        resize_wiping(&mut plain, super::opened_len(bytes, chunk));
         let run = ChunkRun::at(next, count, ends_stream)?;
         let parallel = count > 1 && bytes >= super::PARALLEL_MIN_BYTES;
         open_run(&aead, &run, chunk, &sealed, &mut plain, parallel).map_err(|(_, e)| e)?;
@@ -170,7 +170,7 @@ pub fn open_range<R: Read + Seek>(
         let from = offset.max(batch_start) - batch_start;
         let to = plan.end.min(batch_start + plain.len() as u64);
         if to > batch_start + from {
-            out.extend_from_slice(&plain[from as usize..(to - batch_start) as usize]);
+            extend_wiping(&mut out, &plain[from as usize..(to - batch_start) as usize]);
         }
         next += count;
     }

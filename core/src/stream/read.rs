@@ -10,7 +10,7 @@ use super::{
     verify_header,
 };
 use crate::keys::{MediaId, MediaKey, MediaKind};
-use crate::primitives::{ChunkAead, TAG_LEN};
+use crate::primitives::{ChunkAead, TAG_LEN, resize_wiping};
 use crate::{Error, Result};
 
 /// Opens a sealed stream read from `R`, yielding only authenticated plaintext.
@@ -118,7 +118,7 @@ impl<R: Read> Opener<R> {
         let count = body.div_ceil(stride);
         let run = self.counter.reserve(count as u64, ends_stream)?;
         self.plain.clear();
-        self.plain.resize(opened_len(body, self.chunk), 0);
+        resize_wiping(&mut self.plain, opened_len(body, self.chunk));
         self.pos = 0;
         let parallel = self.parallel && count > 1;
         let opened = open_run(

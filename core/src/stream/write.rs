@@ -8,7 +8,7 @@ use super::{
     ChunkCounter, HEADER_LEN, SealOptions, batch_chunks, new_header, random_salt, seal_run,
 };
 use crate::keys::{MediaId, MediaKey, MediaKind};
-use crate::primitives::{ChunkAead, TAG_LEN};
+use crate::primitives::{ChunkAead, TAG_LEN, extend_wiping};
 use crate::{Error, Result};
 
 /// Seals a stream of plaintext written to it, writing the sealed stream to `W`.
@@ -174,7 +174,7 @@ impl<W: Write> Write for Sealer<W> {
                 self.record(sealed).map_err(Error::into_io)?;
             }
             let take = rest.len().min(capacity - self.pending.len());
-            self.pending.extend_from_slice(&rest[..take]);
+            extend_wiping(&mut self.pending, &rest[..take]);
             rest = &rest[take..];
         }
         Ok(buf.len())
