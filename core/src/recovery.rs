@@ -90,9 +90,22 @@ impl RecoveryPhrase {
         if input.len() > MAX_RECOVERY_INPUT {
             return Err(invalid(PhraseProblem::TooLong));
         }
-        let mut normalized = Zeroizing::new(String::with_capacity(input.len()));
+        // Measured first, so the copy never reallocates (lowercasing can lengthen text,
+        // and a reallocation would free an unwiped copy of the words).
+        let words = input.split_whitespace();
+        let needed: usize = words
+            .clone()
+            .map(|w| {
+                w.chars()
+                    .flat_map(char::to_lowercase)
+                    .map(char::len_utf8)
+                    .sum::<usize>()
+                    + 1
+            })
+            .sum();
+        let mut normalized = Zeroizing::new(String::with_capacity(needed));
         let mut count = 0;
-        for word in input.split_whitespace() {
+        for word in words {
             if count > 0 {
                 normalized.push(' ');
             }

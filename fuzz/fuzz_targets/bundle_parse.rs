@@ -1,0 +1,38 @@
+//! Account bundle parsing (SPEC.md 5.5) on arbitrary bytes.
+//!
+//! Input: the bundle bytes.
+//! Invariants: a bundle that parses is byte-identical to its canonical encoding and parses
+//! back to itself; more than `MAX_BUNDLE_LEN` bytes is `TooLarge`; errors are 5.5's.
+#![no_main]
+
+use keepsake::Error;
+use keepsake::account::AccountBundle;
+use keepsake::bundle::{MAX_BUNDLE_LEN, MAX_DEVICES};
+use keepsake_fuzz::{BUNDLE_ERRORS, assert_allowed};
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    match AccountBundle::parse(data) {
+        Ok(bundle) => {
+            assert!(bundle.to_bytes() == data, "a non-canonical encoding parsed");
+            assert_eq!(
+                AccountBundle::parse(&bundle.to_bytes()).expect("reparses"),
+                bundle
+            );
+            let devices = bundle.devices();
+            assert!(devices.len() <= MAX_DEVICES);
+            assert!(
+                devices
+                    .windows(2)
+                    .all(|w| w[0].as_bytes() < w[1].as_bytes())
+            );
+        }
+        Err(err) => {
+            assert_allowed(&err, BUNDLE_ERRORS);
+            assert_eq!(
+                matches!(err, Error::TooLarge { .. }),
+                data.len() > MAX_BUNDLE_LEN
+            );
+        }
+    }
+});

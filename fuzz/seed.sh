@@ -1,0 +1,112 @@
+#!/usr/bin/env bash
+# Writes the seed corpora fuzz/corpus/<target>/ from the known-answer vectors in
+# tests/vectors/, in each target's input layout (see README.md). The corpus folder is
+# git-ignored; running this again rewrites the seeds (files the fuzzer added are kept).
+# Needs python3 (standard library only).
+set -euo pipefail
+cd "$(dirname "$0")"
+
+python3 - <<'PY'
+import hashlib, json, os, struct
+
+VECTORS = os.path.join("..", "tests", "vectors")
+KINDS = {"original": 0, "thumbnail": 1, "preview": 2, "sidecar": 3}
+count = {}
+
+
+def load(name):
+    with open(os.path.join(VECTORS, name)) as f:
+        return json.load(f)["vectors"]
+
+
+def h(value):
+    return bytes.fromhex(value or "")
+
+
+def be64(n):
+    return struct.pack(">Q", int(n))
+
+
+def seed(target, data):
+    folder = os.path.join("corpus", target)
+    os.makedirs(folder, exist_ok=True)
+    name = "seed-" + hashlib.sha1(data).hexdigest()
+    with open(os.path.join(folder, name), "wb") as f:
+        f.write(data)
+    count[target] = count.get(target, 0) + 1
+
+
+# Media streams: every sealed vector, valid or failing, with its key, id and kind.
+streams = []
+for v in load("stream-v1.json") + load("stream-v1-failures.json") + load("stream-v1-ranges.json"):
+    context = h(v["media_key"]) + h(v["media_id"]) + bytes([KINDS[v["kind"]]])
+    streams.append((context, h(v["sealed"]), v))
+for context, sealed, v in streams:
+    if len(sealed) > 70000:
+        continue  # the 64 KiB-chunk cases are larger than libFuzzer's inputs
+    seed("stream_open", context + sealed)
+    seed("stream_header", be64(len(sealed)) + be64(v.get("offset", 0)) + be64(v.get("len", 100)) + sealed[:88])
+    seed("range_open", context + be64(v.get("offset", 0)) + be64(v.get("len", 300)) + sealed)
+    # Push opener: one split size (273 bytes, just over a 256-byte chunk and its tag), and
+    # a second seed with sizes 1, 88 and 7.
+    seed("push_opener", context + bytes([1]) + struct.pack(">H", 273) + sealed)
+    seed("push_opener", context + bytes([3]) + struct.pack(">HHH", 1, 88, 7) + sealed)
+
+# Envelopes: every purpose; selector 0..4 as in envelope_open.rs.
+PURPOSES = {"media-metadata": 0, "media-caption": 1, "album-name": 2, "album-metadata": 3, "media-key-wrap": 4}
+for v in load("envelope-v1.json") + load("envelope-v1-failures.json"):
+    selector = PURPOSES[v["purpose"]]
+    media_id = h(v.get("media_id")) or bytes(16)
+    album_id = h(v.get("album_id")) or bytes(16)
+    epoch = be64(v.get("epoch", 0))
+    sealed = h(v["sealed"])
+    seed("envelope_open", bytes([selector]) + h(v["key"]) + media_id + album_id + epoch + sealed)
+    if selector == 4:
+        seed("media_key_unwrap", h(v["key"]) + album_id + epoch + media_id + sealed)
+
+# Bundles and the secrets that unlock them.
+bundles = load("bundle-v1.json")
+failures = load("bundle-v1-failures.json")
+for v in bundles + failures:
+    seed("bundle_parse", v["bundle"].encode())
+good = bundles[0]
+bundle = good["bundle"].encode()
+identity = h(json.loads(good["bundle"])["body"]["identity"])
+passphrase = good["passphrase"].encode()
+seed("unlock_passphrase", bytes([len(passphrase)]) + passphrase + bundle)
+words = good["recovery_words"].encode()
+seed("unlock_recovery", struct.pack(">H", len(words)) + words + bundle)
+seed("unlock_device", h(good["device_secret"]) + identity + bundle)
+for v in failures:
+    b = v["bundle"].encode()
+    secret = v.get("secret", "")
+    if v["unlock"] == "passphrase":
+        seed("unlock_passphrase", bytes([len(secret.encode())]) + secret.encode() + b)
+    elif v["unlock"] == "recovery":
+        seed("unlock_recovery", struct.pack(">H", len(secret.encode())) + secret.encode() + b)
+    elif v["unlock"] == "device":
+        pin = h(v.get("pin")) or identity
+        seed("unlock_device", h(secret) + pin + b)
+
+# Grants: the recipient's and the sender's roots, with and without an expected album.
+for v in load("grant-v1.json"):
+    grant = h(v["grant"])
+    album = h(v["album_id"]) + be64(v["epoch"])
+    for flags in (0, 1):
+        seed("grant_accept", h(v["recipient_root"]) + h(v["sender_root"]) + bytes([flags]) + album + grant)
+
+# Recovery phrases as typed.
+for v in load("recovery-v1.json"):
+    words = v["words"]
+    seed("recovery_phrase_parse", words.encode())
+    seed("recovery_phrase_parse", ("  " + words.upper().replace(" ", "\t\n ")).encode())
+    seed("recovery_phrase_parse", " ".join(words.split()[:12]).encode())
+
+# Round trips start from a few structured inputs; libFuzzer grows them.
+for target in ("roundtrip_stream", "roundtrip_envelope"):
+    for n in (0, 1, 300, 1100):
+        seed(target, bytes(range(256)) * (n // 256) + bytes(n % 256) + b"\x01" * 160)
+
+for target in sorted(count):
+    print(f"{target}: {count[target]} seeds")
+PY

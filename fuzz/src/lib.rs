@@ -1,0 +1,252 @@
+//! Shared pieces of the fuzz targets: a reader that cuts fixed-size fields off the front of
+//! an input (zero-padded when the input is short, so every input is usable), the openers'
+//! differential checks, and the allowed errors of each API.
+//!
+//! Input layouts are documented in `fuzz/README.md`; `fuzz/seed.sh` writes seeds in them
+//! from `tests/vectors/`.
+
+use std::io::{Cursor, Read};
+
+use keepsake::stream::{self, OpenOptions, Opener, PushOpener};
+use keepsake::{Error, MediaId, MediaKey, MediaKind};
+
+/// Cuts fields off the front of a fuzz input.
+pub struct Fields<'a>(pub &'a [u8]);
+
+impl<'a> Fields<'a> {
+    /// The next `N` bytes, zero-padded if the input ends first.
+    pub fn array<const N: usize>(&mut self) -> [u8; N] {
+        let mut out = [0u8; N];
+        let n = N.min(self.0.len());
+        out[..n].copy_from_slice(&self.0[..n]);
+        self.0 = &self.0[n..];
+        out
+    }
+
+    /// The next byte (0 when the input has ended).
+    pub fn byte(&mut self) -> u8 {
+        self.array::<1>()[0]
+    }
+
+    /// The next 8 bytes as a big-endian integer.
+    pub fn u64(&mut self) -> u64 {
+        u64::from_be_bytes(self.array())
+    }
+
+    /// The next 2 bytes as a big-endian integer.
+    pub fn u16(&mut self) -> u16 {
+        u16::from_be_bytes(self.array())
+    }
+
+    /// The next `n` bytes (fewer if the input ends first).
+    pub fn take(&mut self, n: usize) -> &'a [u8] {
+        let (head, tail) = self.0.split_at(n.min(self.0.len()));
+        self.0 = tail;
+        head
+    }
+
+    /// Everything left.
+    pub fn rest(self) -> &'a [u8] {
+        self.0
+    }
+}
+
+/// A media kind from any byte.
+pub fn kind(byte: u8) -> MediaKind {
+    MediaKind::ALL[usize::from(byte % 4)]
+}
+
+/// The media key, media id and kind at the front of a stream input: 32 + 16 + 1 bytes.
+pub fn stream_context(fields: &mut Fields<'_>) -> (MediaKey, MediaId, MediaKind) {
+    let key = MediaKey::from_bytes(fields.array());
+    let id = MediaId::from_bytes(fields.array());
+    let kind = kind(fields.byte());
+    (key, id, kind)
+}
+
+/// The variant name of an error, for comparing outcomes and checking allowed sets.
+pub fn name(err: &Error) -> &'static str {
+    match err {
+        Error::DecryptionFailed => "DecryptionFailed",
+        Error::BadMagic => "BadMagic",
+        Error::UnsupportedVersion(_) => "UnsupportedVersion",
+        Error::UnsupportedSuite(_) => "UnsupportedSuite",
+        Error::ChunkSizeOutOfRange(_) => "ChunkSizeOutOfRange",
+        Error::UnknownKind(_) => "UnknownKind",
+        Error::TruncatedHeader { .. } => "TruncatedHeader",
+        Error::TruncatedStream => "TruncatedStream",
+        Error::TrailingData => "TrailingData",
+        Error::EmptyFinalChunk => "EmptyFinalChunk",
+        Error::TooLarge { .. } => "TooLarge",
+        Error::InvalidLength { .. } => "InvalidLength",
+        Error::RangeOutOfBounds { .. } => "RangeOutOfBounds",
+        Error::InvalidPublicKey => "InvalidPublicKey",
+        Error::KdfParamsTooWeak { .. } => "KdfParamsTooWeak",
+        Error::KdfParamsTooCostly { .. } => "KdfParamsTooCostly",
+        Error::InvalidRecoveryPhrase { .. } => "InvalidRecoveryPhrase",
+        Error::WrongPassphrase => "WrongPassphrase",
+        Error::WrongRecoveryPhrase => "WrongRecoveryPhrase",
+        Error::DeviceNotEnrolled => "DeviceNotEnrolled",
+        Error::MalformedBundle { .. } => "MalformedBundle",
+        Error::BundleTampered => "BundleTampered",
+        Error::IdentityMismatch => "IdentityMismatch",
+        Error::MalformedGrant { .. } => "MalformedGrant",
+        Error::GrantWrongSender => "GrantWrongSender",
+        Error::GrantWrongRecipient => "GrantWrongRecipient",
+        Error::GrantWrongAlbum => "GrantWrongAlbum",
+        _ => "other",
+    }
+}
+
+/// Panics unless `err` is one of `allowed` (by variant name).
+#[track_caller]
+pub fn assert_allowed(err: &Error, allowed: &[&str]) {
+    assert!(allowed.contains(&name(err)), "unexpected error {err:?}");
+}
+
+/// The errors an open of a stream may give.
+pub const STREAM_ERRORS: &[&str] = &[
+    "DecryptionFailed",
+    "BadMagic",
+    "UnsupportedVersion",
+    "UnsupportedSuite",
+    "ChunkSizeOutOfRange",
+    "UnknownKind",
+    "TruncatedHeader",
+    "TruncatedStream",
+    "TrailingData",
+    "EmptyFinalChunk",
+];
+
+/// The errors parsing a bundle may give.
+pub const BUNDLE_ERRORS: &[&str] = &[
+    "TooLarge",
+    "MalformedBundle",
+    "UnsupportedVersion",
+    "KdfParamsTooWeak",
+    "KdfParamsTooCostly",
+];
+
+/// Outcome of an open, comparable across APIs: the plaintext, or the error's `Debug`.
+pub type Outcome = Result<Vec<u8>, String>;
+
+fn outcome<T>(r: keepsake::Result<T>, ok: impl FnOnce(T) -> Vec<u8>) -> Outcome {
+    r.map(ok).map_err(|e| format!("{e:?}"))
+}
+
+/// Opens through the streaming `Opener` (sequential); returns what it released before the
+/// end or the error, and the outcome.
+pub fn open_streaming(
+    key: &MediaKey,
+    id: &MediaId,
+    kind: MediaKind,
+    sealed: &[u8],
+) -> (Vec<u8>, Outcome) {
+    let options = OpenOptions::default().with_parallel(false);
+    let mut opener = match Opener::with_options(key, id, kind, sealed, &options) {
+        Ok(opener) => opener,
+        Err(e) => return (Vec::new(), Err(format!("{e:?}"))),
+    };
+    let mut released = Vec::new();
+    let r = opener.read_to_end(&mut released).map_err(Error::from_io);
+    if let Err(e) = &r {
+        // Every later read repeats the error.
+        let again = opener.read(&mut [0u8; 16]).map_err(Error::from_io);
+        assert_eq!(format!("{:?}", again.err()), format!("{:?}", Some(e)));
+    }
+    let out = outcome(r, |_| released.clone());
+    (released, out)
+}
+
+/// Opens through a `PushOpener` fed in pieces of the given sizes (cycling; a size of 0 is
+/// an empty piece followed by one byte). Returns what it released and the outcome.
+pub fn open_pushed(
+    key: &MediaKey,
+    id: &MediaId,
+    kind: MediaKind,
+    sealed: &[u8],
+    splits: &[usize],
+) -> (Vec<u8>, Outcome) {
+    let mut opener =
+        PushOpener::with_options(key, id, kind, &OpenOptions::default().with_parallel(false));
+    let mut released = Vec::new();
+    let mut rest = sealed;
+    let mut sizes = splits.iter().copied().cycle();
+    let mut failed = None;
+    while !rest.is_empty() {
+        let mut n = sizes.next().unwrap_or(usize::MAX).min(rest.len());
+        if n == 0 {
+            // An empty piece changes nothing; then go on one byte at a time.
+            if let Err(e) = opener.push(&[]) {
+                failed = Some(e);
+                break;
+            }
+            n = 1;
+        }
+        let (piece, later) = rest.split_at(n);
+        rest = later;
+        match opener.push(piece) {
+            Ok(pt) => released.extend_from_slice(&pt),
+            Err(e) => {
+                failed = Some(e);
+                break;
+            }
+        }
+    }
+    let result = match failed {
+        Some(e) => Err(e),
+        None => opener.finish().map(|pt| released.extend_from_slice(&pt)),
+    };
+    if let Err(e) = &result {
+        let again = opener.push(b"x");
+        assert_eq!(
+            format!("{:?}", again.err()),
+            format!("{:?}", Some(e)),
+            "errors are final"
+        );
+    } else {
+        assert!(opener.push(b"x").is_err(), "nothing after finish");
+    }
+    let out = outcome(result, |()| released.clone());
+    (released, out)
+}
+
+/// Every open path must agree on `sealed`; returns the one-shot outcome and the plaintext
+/// the streaming `Opener` released (the authentic prefix when it fails).
+pub fn all_openers_agree(
+    key: &MediaKey,
+    id: &MediaId,
+    kind: MediaKind,
+    sealed: &[u8],
+    splits: &[usize],
+) -> (Outcome, Vec<u8>) {
+    let one_shot = outcome(
+        stream::open_with(
+            key,
+            id,
+            kind,
+            sealed,
+            &OpenOptions::default().with_parallel(false),
+        ),
+        |pt| pt,
+    );
+    let (streamed, streaming) = open_streaming(key, id, kind, sealed);
+    assert_eq!(streaming, one_shot, "Opener and open disagree");
+    let (pushed, push) = open_pushed(key, id, kind, sealed, splits);
+    assert_eq!(push, one_shot, "PushOpener and open disagree");
+    // Released plaintext is always a prefix of the authentic prefix.
+    assert!(
+        streamed.starts_with(&pushed),
+        "PushOpener released more than the Opener"
+    );
+    let range = stream::open_range(key, id, kind, &mut Cursor::new(sealed), 0, u64::MAX);
+    assert_eq!(
+        outcome(range, |pt| pt),
+        one_shot,
+        "open_range and open disagree"
+    );
+    if let Ok(pt) = &one_shot {
+        assert_eq!(&streamed, pt);
+    }
+    (one_shot, streamed)
+}
