@@ -8,7 +8,8 @@
 # Uses the nightly toolchain if rustup has one, else RUSTC_BOOTSTRAP=1 on stable.
 # Installs cargo-fuzz (`cargo install --locked cargo-fuzz`, about 2 minutes cold) if it is
 # missing. Each target's libFuzzer log goes to fuzz/logs/<target>.log; a summary line per
-# target (executions, coverage, features, crashes) is printed at the end. Exits non-zero
+# target (executions, coverage, features, crashes) is printed at the end (FUZZ_LOGS=DIR puts
+# the logs elsewhere, so a campaign's survive a smoke run beside it). Exits non-zero
 # if any target crashed; the crashing input is in fuzz/artifacts/<target>/.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -44,12 +45,13 @@ if [ ! -d corpus ]; then
 fi
 
 "${fuzz[@]}" build -O
-mkdir -p logs
+logs="${FUZZ_LOGS:-logs}"
+mkdir -p "$logs"
 failed=()
 summary=()
 for target in "${targets[@]}"; do
   mkdir -p "corpus/$target"
-  log="logs/$target.log"
+  log="$logs/$target.log"
   echo "== $target: ${seconds}s" >&2
   # -rss_limit_mb: the opener's batches and Argon2id at the floor (19 MiB) fit easily.
   if "${fuzz[@]}" run -O "$target" "corpus/$target" -- \
@@ -74,6 +76,6 @@ done
 
 echo; printf "%s\n" "${summary[@]}"
 if [ "${#failed[@]}" -gt 0 ]; then
-  echo "crashed: ${failed[*]} (inputs in fuzz/artifacts/, logs in fuzz/logs/)" >&2
+  echo "crashed: ${failed[*]} (inputs in fuzz/artifacts/, logs in fuzz/$logs/)" >&2
   exit 1
 fi
