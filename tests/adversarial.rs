@@ -555,3 +555,52 @@ fn hpke_psk_inputs_are_refused_before_any_diffie_hellman() {
         );
     }
 }
+
+// ---------------------------------------------------------------------------------------
+// Bounds and options that must survive (mutants cargo-mutants found uncaught)
+// ---------------------------------------------------------------------------------------
+
+/// However a caller writes (here in 1000-byte pieces, never a whole batch at once), a sealer
+/// holds at most one batch of plaintext: everything before it has been sealed and written.
+/// A sealer that kept appending would hold a whole video in memory.
+#[test]
+fn a_sealer_written_in_small_pieces_buffers_at_most_one_batch() {
+    for (parallel, batch) in [
+        (false, stream::SEQUENTIAL_BATCH_BYTES),
+        (true, stream::BATCH_BYTES),
+    ] {
+        let opts = small().with_parallel(parallel);
+        let pt = pattern(3 * batch + 12_345);
+        let mut sealer =
+            hazmat::sealer_with_salt(&key(), &ID, KIND, Vec::new(), &opts, [7; 32]).unwrap();
+        let mut written = 0;
+        for piece in pt.chunks(1000) {
+            sealer.write_all(piece).unwrap();
+            written += piece.len();
+            let tags = sealer.chunks_sealed() as usize * 16;
+            let buffered = written - (sealer.get_mut().len() - H - tags);
+            assert!(
+                buffered <= batch,
+                "parallel {parallel}: {buffered} bytes buffered"
+            );
+        }
+        let out = sealer.finish().unwrap();
+        assert!(out == hazmat::seal_with_salt(&key(), &ID, KIND, &pt, &opts, [7; 32]));
+    }
+}
+
+/// A caller (or a binding) that asks the file helper for small chunks, so that a range read
+/// fetches little from the server, gets them: the options are not dropped on the way.
+#[test]
+fn the_file_helper_seals_with_the_chunk_size_it_is_given() {
+    let dir = temp_dir("file-options");
+    let (src, dst) = (dir.join("plain"), dir.join("sealed"));
+    std::fs::write(&src, pattern(1000)).unwrap();
+    let options = keepsake::FileOptions::new().seal_options(small());
+    let n = keepsake::seal_file(&key(), &ID, KIND, &src, &dst, options).unwrap();
+    let sealed = std::fs::read(&dst).unwrap();
+    assert_eq!(Header::parse(&sealed).unwrap().chunk_size_log2(), 8);
+    assert_eq!(n, stream::sealed_len(1000, 8).unwrap());
+    assert_eq!(n, sealed.len() as u64);
+    let _ = std::fs::remove_dir_all(&dir);
+}
