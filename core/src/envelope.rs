@@ -16,7 +16,7 @@ use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
 use crate::keys::{AlbumKey, ID_LEN, MediaId, MediaKey};
-use crate::primitives::{EnvelopeAead, KEY_LEN, TAG_LEN, XNONCE_LEN, fill_random, hkdf_sha256};
+use crate::primitives::{EnvelopeAead, KEY_LEN, TAG_LEN, XNONCE_LEN, fill_random};
 use crate::{Error, Result};
 
 /// The envelope format version this build writes and reads.
@@ -143,16 +143,7 @@ pub(crate) fn key_schedule_bytes(
     nonce: &[u8; XNONCE_LEN],
     binding: &[u8],
 ) -> (Zeroizing<[u8; KEY_LEN]>, [u8; ENVELOPE_COMMITMENT_LEN]) {
-    let okm = hkdf_sha256::<{ KEY_LEN + ENVELOPE_COMMITMENT_LEN }>(
-        nonce,
-        owner,
-        &[LABEL_ENVELOPE, binding],
-    );
-    let mut key = Zeroizing::new([0u8; KEY_LEN]);
-    key.copy_from_slice(&okm[..KEY_LEN]);
-    let mut commitment = [0u8; ENVELOPE_COMMITMENT_LEN];
-    commitment.copy_from_slice(&okm[KEY_LEN..]);
-    (key, commitment)
+    crate::primitives::key_and_commitment(nonce, owner, &[LABEL_ENVELOPE, binding])
 }
 
 fn envelope_keys(

@@ -55,6 +55,21 @@ pub(crate) fn hkdf_sha256<const N: usize>(
     okm
 }
 
+/// `key || commitment = HKDF-SHA256(salt, ikm, info, 64)`, split: the key schedule shared
+/// by streams and envelopes. The key is returned in a zeroizing array.
+pub(crate) fn key_and_commitment(
+    salt: &[u8],
+    ikm: &[u8],
+    info: &[&[u8]],
+) -> (Zeroizing<[u8; KEY_LEN]>, [u8; 32]) {
+    let okm = hkdf_sha256::<{ KEY_LEN + 32 }>(salt, ikm, info);
+    let mut key = Zeroizing::new([0u8; KEY_LEN]);
+    key.copy_from_slice(&okm[..KEY_LEN]);
+    let mut commitment = [0u8; 32];
+    commitment.copy_from_slice(&okm[KEY_LEN..]);
+    (key, commitment)
+}
+
 /// Makes room for `additional` more bytes in a buffer of secrets without leaving a copy
 /// behind: when it must grow, the contents move to a new allocation and the old one is
 /// wiped as it drops (a plain `Vec` reallocation would free it unwiped).

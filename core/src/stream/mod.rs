@@ -32,7 +32,7 @@ use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
 use crate::keys::{ID_LEN, MediaId, MediaKey, MediaKind};
-use crate::primitives::{ChunkAead, KEY_LEN, NONCE_LEN, TAG_LEN, fill_random, hkdf_sha256};
+use crate::primitives::{ChunkAead, KEY_LEN, NONCE_LEN, TAG_LEN, fill_random};
 use crate::{Error, Result};
 
 /// The first four bytes of every sealed media stream.
@@ -187,13 +187,7 @@ pub(crate) fn key_schedule_bytes(
     context: &[u8; CONTEXT_LEN],
     salt: &[u8; SALT_LEN],
 ) -> (Zeroizing<[u8; KEY_LEN]>, [u8; COMMITMENT_LEN]) {
-    let okm =
-        hkdf_sha256::<{ KEY_LEN + COMMITMENT_LEN }>(salt, key.secret(), &[LABEL_PAYLOAD, context]);
-    let mut payload_key = Zeroizing::new([0u8; KEY_LEN]);
-    payload_key.copy_from_slice(&okm[..KEY_LEN]);
-    let mut commitment = [0u8; COMMITMENT_LEN];
-    commitment.copy_from_slice(&okm[KEY_LEN..]);
-    (payload_key, commitment)
+    crate::primitives::key_and_commitment(salt, key.secret(), &[LABEL_PAYLOAD, context])
 }
 
 fn key_schedule(
