@@ -288,11 +288,12 @@ fn a_sealer_whose_writer_failed_keeps_failing_and_cannot_finish() {
         &opts,
     )
     .unwrap();
-    let batch = stream::SEQUENTIAL_BATCH_BYTES;
     let broken =
         |e: &Error| matches!(e, Error::Io(io) if io.kind() == std::io::ErrorKind::BrokenPipe);
-    sealer.write_all(&pattern(batch)).unwrap(); // buffered: nothing sealed yet
-    let err = Error::from_io(sealer.write_all(b"more").unwrap_err());
+    // One chunk is buffered (it may be the last); once a second chunk and a byte more
+    // arrive, the first two are sealed and written, and the writer fails.
+    sealer.write_all(&pattern(C)).unwrap();
+    let err = Error::from_io(sealer.write_all(&pattern(C + 1)).unwrap_err());
     assert!(broken(&err), "{err:?}");
     for _ in 0..3 {
         assert!(broken(&Error::from_io(sealer.write(b"x").unwrap_err())));

@@ -481,8 +481,19 @@ fn dropped_sealer_leaves_a_truncated_stream() {
         );
         assert_fails(&out, &pt, "dropped sealer", TRUNCATED);
     }
-    // Dropped before a whole batch: only the header was written.
+    // Dropped after 1000 bytes in one write: the three whole chunks that more bytes
+    // followed were sealed at once; the rest was still buffered (it could have been the
+    // last chunk) and is lost.
     let pt = pattern(1000);
+    let mut out = Vec::new();
+    let mut sealer = hazmat::sealer_with_salt(&key(), &ID, KIND, &mut out, &small(), SALT).unwrap();
+    sealer.write_all(&pt).unwrap();
+    assert_eq!(sealer.chunks_sealed(), 3);
+    drop(sealer);
+    assert_eq!(out.len(), H + 3 * STRIDE);
+    assert_fails(&out, &pt, "dropped after one write", TRUNCATED);
+    // Dropped before a whole chunk had more after it: only the header was written.
+    let pt = pattern(C);
     let mut out = Vec::new();
     let mut sealer = hazmat::sealer_with_salt(&key(), &ID, KIND, &mut out, &small(), SALT).unwrap();
     sealer.write_all(&pt).unwrap();

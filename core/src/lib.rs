@@ -20,6 +20,8 @@ pub use file::{FileOptions, open_file, seal_file};
 pub use keys::{AlbumId, AlbumKey, ID_LEN, MediaId, MediaKey, MediaKind};
 pub use primitives::KEY_LEN;
 pub use recovery::RecoveryPhrase;
+/// The wiping buffer [`stream::open_into`] fills, re-exported from the `zeroize` crate.
+pub use zeroize::Zeroizing;
 
 /// Deterministic variants of the sealing functions, with caller-chosen salts and nonces,
 /// for known-answer vectors. Reusing a salt or nonce with the same key breaks the

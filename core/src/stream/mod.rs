@@ -29,10 +29,10 @@ pub use write::Sealer;
 
 use rayon::prelude::*;
 use subtle::ConstantTimeEq;
-use zeroize::Zeroizing;
+use zeroize::{Zeroize, Zeroizing};
 
 use crate::keys::{ID_LEN, MediaId, MediaKey, MediaKind};
-use crate::primitives::{ChunkAead, KEY_LEN, NONCE_LEN, TAG_LEN, fill_random};
+use crate::primitives::{ChunkAead, KEY_LEN, NONCE_LEN, TAG_LEN, fill_random, resize_wiping};
 use crate::{Error, Result};
 
 /// The first four bytes of every sealed media stream.
@@ -316,6 +316,16 @@ impl ChunkRun {
         })
     }
 
+    /// How many chunks the run holds.
+    pub(crate) fn count(&self) -> u64 {
+        self.count
+    }
+
+    /// Whether the run's final chunk is the stream's last.
+    pub(crate) fn ends_stream(&self) -> bool {
+        self.ends_stream
+    }
+
     fn is_last(&self, k: usize) -> bool {
         self.ends_stream && k as u64 + 1 == self.count
     }
@@ -353,33 +363,40 @@ impl ChunkCounter {
     }
 }
 
-/// Seals `input` (whole chunks of `chunk` bytes, the last possibly short; empty only for a
-/// lone empty final chunk) as the chunks of `run` into `output`, which holds exactly
-/// `input.len() + TAG_LEN * run.count` bytes.
+/// Seals `head` then `input` as the chunks of `run` into `output`, which holds exactly
+/// `head.len() + input.len() + TAG_LEN * run.count` bytes. `head` is whole chunks of
+/// `chunk` bytes (a sealer's buffered plaintext, possibly empty); `input` is whole chunks,
+/// the last possibly short, and is empty with an empty `head` only for a lone empty final
+/// chunk. Taking the two apart lets a sealer seal a batch that starts in its own buffer
+/// and goes on in the caller's without copying the caller's part.
 pub(crate) fn seal_run(
     aead: &ChunkAead,
     run: &ChunkRun,
     chunk: usize,
-    input: &[u8],
+    (head, input): (&[u8], &[u8]),
     output: &mut [u8],
     parallel: bool,
 ) {
-    debug_assert_eq!(output.len(), input.len() + TAG_LEN * run.count as usize);
+    debug_assert_eq!(head.len() % chunk, 0);
+    debug_assert_eq!(
+        output.len(),
+        head.len() + input.len() + TAG_LEN * run.count as usize
+    );
     let job = |(k, (pt, ct)): (usize, (&[u8], &mut [u8]))| {
         let (body, tag) = ct.split_at_mut(pt.len());
         tag.copy_from_slice(&aead.seal(&chunk_nonce(run.index(k), run.is_last(k)), b"", pt, body));
     };
-    if input.is_empty() {
+    if head.is_empty() && input.is_empty() {
         job((0, (input, output)));
     } else if parallel && run.count > 1 {
-        input
-            .par_chunks(chunk)
+        head.par_chunks(chunk)
+            .chain(input.par_chunks(chunk))
             .zip(output.par_chunks_mut(chunk + TAG_LEN))
             .enumerate()
             .for_each(job);
     } else {
-        input
-            .chunks(chunk)
+        head.chunks(chunk)
+            .chain(input.chunks(chunk))
             .zip(output.chunks_mut(chunk + TAG_LEN))
             .enumerate()
             .for_each(job);
@@ -566,6 +583,42 @@ pub fn seal_with(
     ))
 }
 
+/// [`seal_with`] into a buffer the caller reuses: `out` is replaced by the sealed object.
+///
+/// Sealing many items one after another into the same `out` avoids allocating, and
+/// faulting in, fresh memory for each; a buffer already large enough is neither
+/// reallocated nor zeroed first. The output is the same as [`seal_with`]'s.
+///
+/// ```
+/// use keepsake::{MediaId, MediaKey, MediaKind, Zeroizing};
+/// use keepsake::stream::{self, OpenOptions, SealOptions};
+///
+/// let key = MediaKey::generate()?;
+/// let (mut sealed, mut opened) = (Vec::new(), Zeroizing::new(Vec::new()));
+/// for photo in [&b"first photo"[..], b"second photo"] {
+///     let id = MediaId::random()?;
+///     stream::seal_into(&key, &id, MediaKind::Original, photo, &SealOptions::new(), &mut sealed)?;
+///     stream::open_into(&key, &id, MediaKind::Original, &sealed, &OpenOptions::default(), &mut opened)?;
+///     assert_eq!(&opened[..], photo);
+/// }
+/// # Ok::<(), keepsake::Error>(())
+/// ```
+///
+/// # Errors
+/// [`Error::RandomnessUnavailable`] if no salt can be drawn; `out` is then left empty.
+pub fn seal_into(
+    key: &MediaKey,
+    media_id: &MediaId,
+    kind: MediaKind,
+    plaintext: &[u8],
+    options: &SealOptions,
+    out: &mut Vec<u8>,
+) -> Result<()> {
+    let salt = random_salt().inspect_err(|_| out.clear())?;
+    seal_into_with_salt(key, media_id, kind, plaintext, options, salt, out);
+    Ok(())
+}
+
 /// [`seal_with`] with a caller-chosen salt: deterministic, for known-answer vectors.
 /// A salt must never be reused with the same key.
 pub(crate) fn seal_with_salt(
@@ -576,10 +629,29 @@ pub(crate) fn seal_with_salt(
     options: &SealOptions,
     salt: [u8; SALT_LEN],
 ) -> Vec<u8> {
+    let mut out = Vec::new();
+    seal_into_with_salt(key, media_id, kind, plaintext, options, salt, &mut out);
+    out
+}
+
+/// [`seal_into`] with a caller-chosen salt.
+fn seal_into_with_salt(
+    key: &MediaKey,
+    media_id: &MediaId,
+    kind: MediaKind,
+    plaintext: &[u8],
+    options: &SealOptions,
+    salt: [u8; SALT_LEN],
+    out: &mut Vec<u8>,
+) {
     let (header, aead) = new_header(key, media_id, kind, options.chunk_log2, salt);
     let chunk = header.chunk_size();
     let count = plaintext.len().div_ceil(chunk).max(1);
-    let mut out = vec![0u8; HEADER_LEN + plaintext.len() + count * TAG_LEN];
+    let len = HEADER_LEN + plaintext.len() + count * TAG_LEN;
+    // Truncate, then grow: only bytes beyond the old length are zeroed; every byte is
+    // overwritten below.
+    out.truncate(len);
+    out.resize(len, 0);
     out[..HEADER_LEN].copy_from_slice(&header.to_bytes());
     let run = ChunkRun {
         first: 0,
@@ -591,11 +663,10 @@ pub(crate) fn seal_with_salt(
         &aead,
         &run,
         chunk,
-        plaintext,
+        (&[], plaintext),
         &mut out[HEADER_LEN..],
         parallel,
     );
-    out
 }
 
 /// Opens a whole sealed object held in memory, checking that it is media item
@@ -621,6 +692,46 @@ pub fn open_with(
     sealed: &[u8],
     options: &OpenOptions,
 ) -> Result<Vec<u8>> {
+    let mut out = Zeroizing::new(Vec::new());
+    open_into(key, media_id, kind, sealed, options, &mut out)?;
+    Ok(std::mem::take(&mut *out))
+}
+
+/// [`open_with`] into a buffer the caller reuses: `out` is replaced by the plaintext.
+///
+/// Opening many items one after another into the same `out` avoids allocating, and
+/// faulting in, fresh memory for each. `out` is a [`Zeroizing`] buffer because it holds
+/// plaintext: when it must grow, the old allocation is wiped before it is freed, and on
+/// any error `out` is wiped and left empty (no partial plaintext is released). See
+/// [`seal_into`] for an example.
+///
+/// # Errors
+/// As [`open`].
+pub fn open_into(
+    key: &MediaKey,
+    media_id: &MediaId,
+    kind: MediaKind,
+    sealed: &[u8],
+    options: &OpenOptions,
+    out: &mut Zeroizing<Vec<u8>>,
+) -> Result<()> {
+    let opened = open_into_unchecked(key, media_id, kind, sealed, options, out);
+    if opened.is_err() {
+        // Parallel opening may have decrypted chunks after the failing one.
+        out.zeroize();
+    }
+    opened
+}
+
+/// [`open_into`] without wiping `out` on error.
+fn open_into_unchecked(
+    key: &MediaKey,
+    media_id: &MediaId,
+    kind: MediaKind,
+    sealed: &[u8],
+    options: &OpenOptions,
+    out: &mut Zeroizing<Vec<u8>>,
+) -> Result<()> {
     let header = Header::parse(sealed)?;
     let aead = verify_header(key, media_id, kind, &header)?;
     let body = &sealed[HEADER_LEN..];
@@ -633,11 +744,13 @@ pub fn open_with(
         count: body.len().div_ceil(chunk + TAG_LEN) as u64,
         ends_stream: true,
     };
-    // Wiped if any chunk fails: parallel opening may have decrypted chunks after it.
-    let mut out = Zeroizing::new(vec![0u8; opened_len(body.len(), chunk)]);
+    let len = opened_len(body.len(), chunk);
+    // Truncate, then grow (wiping the old allocation if it moves): only bytes beyond the
+    // old length are zeroed; every byte is overwritten below.
+    out.truncate(len);
+    resize_wiping(out, len);
     let parallel = options.parallel && body.len() >= PARALLEL_MIN_BYTES;
-    open_run(&aead, &run, chunk, body, &mut out, parallel).map_err(|(_, e)| e)?;
-    Ok(std::mem::take(&mut *out))
+    open_run(&aead, &run, chunk, body, out, parallel).map_err(|(_, e)| e)
 }
 
 /// Chunks per streaming batch: about [`BATCH_BYTES`] (and a chunk per thread) when
@@ -770,5 +883,77 @@ mod tests {
                 .unwrap();
             assert!(opened == pt);
         }
+    }
+
+    #[test]
+    fn reused_buffers_give_the_same_bytes_and_errors_leave_them_empty() {
+        let opts = small();
+        let open_opts = OpenOptions::default();
+        let mut sealed = vec![0xEE; 5000]; // stale bytes, longer than the next object
+        let mut opened = Zeroizing::new(vec![0xDD; 5000]);
+        for len in [3000, 0, 700, 4096, 20_000] {
+            let pt: Vec<u8> = (0..len).map(|i| (i % 241) as u8).collect();
+            let salt = [len as u8; SALT_LEN];
+            seal_into_with_salt(
+                &key(),
+                &ID,
+                MediaKind::Original,
+                &pt,
+                &opts,
+                salt,
+                &mut sealed,
+            );
+            assert!(sealed == seal_with_salt(&key(), &ID, MediaKind::Original, &pt, &opts, salt));
+            open_into(
+                &key(),
+                &ID,
+                MediaKind::Original,
+                &sealed,
+                &open_opts,
+                &mut opened,
+            )
+            .unwrap();
+            assert!(opened[..] == pt[..]);
+        }
+        // A tampered object: an error, and the plaintext buffer wiped and empty.
+        let last = sealed.len() - 1;
+        sealed[last] ^= 1;
+        let err = open_into(
+            &key(),
+            &ID,
+            MediaKind::Original,
+            &sealed,
+            &open_opts,
+            &mut opened,
+        );
+        assert!(matches!(err, Err(Error::DecryptionFailed)));
+        assert!(opened.is_empty());
+        // So is a header error, after a successful open filled the buffer.
+        seal_into(&key(), &ID, MediaKind::Original, b"xyz", &opts, &mut sealed).unwrap();
+        open_into(
+            &key(),
+            &ID,
+            MediaKind::Original,
+            &sealed,
+            &open_opts,
+            &mut opened,
+        )
+        .unwrap();
+        assert!(opened[..] == b"xyz"[..]);
+        let err = open_into(
+            &key(),
+            &ID,
+            MediaKind::Thumbnail,
+            &sealed,
+            &open_opts,
+            &mut opened,
+        );
+        assert!(matches!(err, Err(Error::DecryptionFailed)));
+        assert!(opened.is_empty());
+        seal_into(&key(), &ID, MediaKind::Original, b"x", &opts, &mut sealed).unwrap();
+        assert_eq!(
+            sealed.len(),
+            sealed_len(1, opts.chunk_log2).unwrap() as usize
+        );
     }
 }

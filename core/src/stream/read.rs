@@ -3,10 +3,10 @@
 
 use std::io::{self, Read};
 
-use zeroize::Zeroizing;
+use zeroize::{Zeroize, Zeroizing};
 
 use super::{
-    ChunkCounter, HEADER_LEN, Header, OpenOptions, batch_chunks, open_run, opened_len,
+    ChunkCounter, ChunkRun, HEADER_LEN, Header, OpenOptions, batch_chunks, open_run, opened_len,
     verify_header,
 };
 use crate::keys::{MediaId, MediaKey, MediaKind};
@@ -104,8 +104,10 @@ impl<R: Read> Opener<R> {
         self.counter.position()
     }
 
-    /// Reads and opens the next batch into `plain`.
-    fn next_batch(&mut self) -> Result<()> {
+    /// Reads the next batch's ciphertext into `sealed` and reserves its chunks. Returns
+    /// the length of the batch's chunks in `sealed` (a look-ahead byte may follow), their
+    /// run, and whether they end the stream.
+    fn read_batch(&mut self) -> Result<(usize, ChunkRun)> {
         let stride = self.chunk + TAG_LEN;
         let want = self.batch * stride + 1;
         let got = read_growing(&mut self.inner, &mut self.sealed, want)?;
@@ -117,30 +119,65 @@ impl<R: Read> Opener<R> {
         }
         let count = body.div_ceil(stride);
         let run = self.counter.reserve(count as u64, ends_stream)?;
-        self.plain.clear();
-        resize_wiping(&mut self.plain, opened_len(body, self.chunk));
-        self.pos = 0;
-        let parallel = self.parallel && count > 1;
+        Ok((body, run))
+    }
+
+    /// Opens the batch [`Opener::read_batch`] read into `out` (exactly its plaintext
+    /// length) and keeps the look-ahead byte. Returns how many bytes of `out` are
+    /// authentic plaintext; the rest of `out` is wiped and the error kept for the next read.
+    fn open_batch(&mut self, body: usize, run: &ChunkRun, out: &mut [u8]) -> usize {
+        let parallel = self.parallel && run.count() > 1;
         let opened = open_run(
             &self.aead,
-            &run,
+            run,
             self.chunk,
             &self.sealed[..body],
-            &mut self.plain,
+            out,
             parallel,
         );
-        if let Err((good, err)) = opened {
-            self.plain.truncate(good * self.chunk);
-            self.pending = Some(err);
-        }
-        if ends_stream {
+        let good = match opened {
+            Ok(()) => out.len(),
+            Err((chunks, err)) => {
+                self.pending = Some(err);
+                // Parallel opening may have decrypted chunks after the failing one.
+                let good = chunks * self.chunk;
+                out[good..].zeroize();
+                good
+            }
+        };
+        if run.ends_stream() {
             self.done = true;
             self.sealed.clear();
         } else {
             self.sealed.copy_within(body.., 0);
             self.sealed.truncate(1);
         }
+        good
+    }
+
+    /// Reads and opens the next batch into `plain`.
+    fn next_batch(&mut self) -> Result<()> {
+        let (body, run) = self.read_batch()?;
+        let mut plain = std::mem::take(&mut self.plain);
+        plain.clear();
+        resize_wiping(&mut plain, opened_len(body, self.chunk));
+        let good = self.open_batch(body, &run, &mut plain);
+        plain.truncate(good);
+        self.plain = plain;
+        self.pos = 0;
         Ok(())
+    }
+
+    /// Reads and opens the next batch straight into `buf` when a whole batch of plaintext
+    /// fits there, saving the copy through `plain`. `None` when it does not fit.
+    fn next_batch_into(&mut self, buf: &mut [u8]) -> Option<Result<usize>> {
+        if buf.len() < self.batch * self.chunk {
+            return None;
+        }
+        Some(self.read_batch().map(|(body, run)| {
+            let len = opened_len(body, self.chunk);
+            self.open_batch(body, &run, &mut buf[..len])
+        }))
     }
 }
 
@@ -162,8 +199,15 @@ impl<R: Read> Read for Opener<R> {
             if self.done || buf.is_empty() {
                 return Ok(0);
             }
-            if let Err(err) = self.next_batch() {
-                self.failed = Some(err);
+            match self.next_batch_into(buf) {
+                Some(Ok(0)) => {} // the first chunk failed: its error is pending
+                Some(Ok(n)) => return Ok(n),
+                Some(Err(err)) => self.failed = Some(err),
+                None => {
+                    if let Err(err) = self.next_batch() {
+                        self.failed = Some(err);
+                    }
+                }
             }
         }
     }
@@ -255,5 +299,77 @@ mod tests {
         let err = opener.read_to_end(&mut out).unwrap_err();
         assert!(matches!(Error::from_io(err), Error::Cancelled));
         assert!(out.is_empty());
+    }
+
+    /// A sealed object of `len` bytes in 256-byte chunks, and its plaintext.
+    fn object(len: usize) -> (Vec<u8>, Vec<u8>) {
+        let key = MediaKey::from_bytes([1; 32]);
+        let id = MediaId::from_bytes([2; 16]);
+        let pt: Vec<u8> = (0..len).map(|i| (i * 7 % 253) as u8).collect();
+        let options = crate::stream::SealOptions::new()
+            .with_chunk_size_log2(8)
+            .unwrap();
+        let sealed =
+            crate::stream::seal_with(&key, &id, MediaKind::Original, &pt, &options).unwrap();
+        (pt, sealed)
+    }
+
+    fn opener(sealed: &[u8], parallel: bool) -> Opener<&[u8]> {
+        let key = MediaKey::from_bytes([1; 32]);
+        let id = MediaId::from_bytes([2; 16]);
+        let options = OpenOptions::default().with_parallel(parallel);
+        Opener::with_options(&key, &id, MediaKind::Original, sealed, &options).unwrap()
+    }
+
+    #[test]
+    fn reads_into_large_buffers_open_straight_into_them() {
+        for parallel in [false, true] {
+            let batch = batch_chunks(256, parallel) * 256;
+            for len in [0, 1, batch - 1, batch, batch + 1, 3 * batch + 99] {
+                let (pt, sealed) = object(len);
+                // Buffers smaller than, equal to and larger than a batch of plaintext.
+                for size in [batch - 1, batch, batch + 300, 4 * batch] {
+                    let mut opener = opener(&sealed, parallel);
+                    let mut out = Vec::new();
+                    let mut buf = vec![0u8; size];
+                    loop {
+                        let n = opener.read(&mut buf).unwrap();
+                        if n == 0 {
+                            break;
+                        }
+                        assert!(n <= size);
+                        out.extend_from_slice(&buf[..n]);
+                    }
+                    assert!(out == pt, "len {len}, buffer {size}, parallel {parallel}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_read_into_a_large_buffer_releases_only_the_authentic_prefix() {
+        for parallel in [false, true] {
+            let batch = batch_chunks(256, parallel) * 256;
+            let (pt, mut sealed) = object(3 * batch);
+            // Corrupt chunk 5 of the second batch.
+            let bad = batch / 256 + 5;
+            sealed[HEADER_LEN + bad * (256 + TAG_LEN) + 10] ^= 1;
+            let mut opener = opener(&sealed, parallel);
+            let mut buf = vec![0xAAu8; 2 * batch];
+            assert_eq!(opener.read(&mut buf).unwrap(), batch);
+            assert!(buf[..batch] == pt[..batch]);
+            buf.fill(0xAA);
+            assert_eq!(opener.read(&mut buf).unwrap(), 5 * 256);
+            assert!(buf[..5 * 256] == pt[batch..batch + 5 * 256]);
+            // Nothing past the authentic prefix is left in the caller's buffer: chunks
+            // after the bad one (opened in parallel) are wiped, the rest never written.
+            let tail = &buf[5 * 256..];
+            assert!(tail.iter().all(|&b| b == 0 || b == 0xAA));
+            assert!(tail[..batch - 5 * 256].iter().all(|&b| b == 0));
+            for _ in 0..2 {
+                let err = opener.read(&mut buf).unwrap_err();
+                assert!(matches!(Error::from_io(err), Error::DecryptionFailed));
+            }
+        }
     }
 }

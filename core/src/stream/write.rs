@@ -104,18 +104,29 @@ impl<W: Write> Sealer<W> {
         })
     }
 
-    /// Seals the pending plaintext and writes it out. Every pending chunk is full unless
-    /// `ends_stream`.
-    fn seal_pending(&mut self, ends_stream: bool) -> Result<()> {
-        let count = self.pending.len().div_ceil(self.chunk).max(1);
+    /// Seals the pending plaintext, then the whole chunks `more` (straight from the
+    /// caller's buffer), as the next chunks and writes them out. Pending plaintext is
+    /// whole chunks, and so is `more`, unless `ends_stream`. The sealed buffer is reused
+    /// from batch to batch.
+    fn seal_batch(&mut self, more: &[u8], ends_stream: bool) -> Result<()> {
+        let plaintext = self.pending.len() + more.len();
+        let count = plaintext.div_ceil(self.chunk).max(1);
         let run = self.counter.reserve(count as u64, ends_stream)?;
-        self.sealed.clear();
-        self.sealed.resize(self.pending.len() + count * TAG_LEN, 0);
+        let len = plaintext + count * TAG_LEN;
+        // Truncate, then grow: a reused buffer of the same size is not zeroed again.
+        self.sealed.truncate(len);
+        self.sealed.resize(len, 0);
+        // With no pending plaintext, a short final chunk of `pending` is sealed as `more`.
+        let (head, more) = if more.is_empty() {
+            (&[][..], &self.pending[..])
+        } else {
+            (&self.pending[..], more)
+        };
         seal_run(
             &self.aead,
             &run,
             self.chunk,
-            &self.pending,
+            (head, more),
             &mut self.sealed,
             self.parallel && count > 1,
         );
@@ -144,7 +155,7 @@ impl<W: Write> Sealer<W> {
     /// The earlier error if the sealer had failed, or [`Error::Io`].
     pub fn finish(mut self) -> Result<W> {
         self.check()?;
-        self.seal_pending(true)?;
+        self.seal_batch(&[], true)?;
         self.inner.flush()?;
         Ok(self.inner)
     }
@@ -162,20 +173,48 @@ impl<W: Write> Sealer<W> {
 }
 
 impl<W: Write> Write for Sealer<W> {
-    /// Buffers `buf`, sealing full batches as they become known not to hold the last chunk.
-    /// Always consumes all of `buf` or fails.
+    /// Seals `buf`'s chunks as soon as they are known not to hold the last chunk (more
+    /// plaintext follows them), buffering the rest. Always consumes all of `buf` or fails.
+    ///
+    /// Whole chunks of `buf` that more of `buf` follows are sealed straight from `buf`, a
+    /// batch at a time (together with the sealer's buffered whole chunks), without being
+    /// copied first; only the last chunk's worth of a large write, and small writes, are
+    /// buffered, up to one batch.
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         self.check().map_err(Error::into_io)?;
         let capacity = self.batch * self.chunk;
         let mut rest = buf;
         while !rest.is_empty() {
             if self.pending.len() == capacity {
-                let sealed = self.seal_pending(false);
+                // A full batch with more plaintext after it.
+                let sealed = self.seal_batch(&[], false);
                 self.record(sealed).map_err(Error::into_io)?;
             }
-            let take = rest.len().min(capacity - self.pending.len());
-            extend_wiping(&mut self.pending, &rest[..take]);
-            rest = &rest[take..];
+            let aligned = self.pending.len().is_multiple_of(self.chunk);
+            // Whole chunks of `rest` with at least one more byte after them.
+            let direct = if aligned {
+                (rest.len() - 1) / self.chunk
+            } else {
+                0
+            };
+            if direct == 0 {
+                // Buffer: up to the end of a partial chunk, else as much as fits.
+                let room = if aligned {
+                    capacity - self.pending.len()
+                } else {
+                    self.chunk - self.pending.len() % self.chunk
+                };
+                let take = rest.len().min(room);
+                extend_wiping(&mut self.pending, &rest[..take]);
+                rest = &rest[take..];
+                continue;
+            }
+            let buffered = self.pending.len() / self.chunk;
+            let take = direct.min(self.batch - buffered) * self.chunk;
+            let (batch, after) = rest.split_at(take);
+            let sealed = self.seal_batch(batch, false);
+            self.record(sealed).map_err(Error::into_io)?;
+            rest = after;
         }
         Ok(buf.len())
     }
@@ -197,5 +236,61 @@ impl<W: Write> std::fmt::Debug for Sealer<W> {
             .field("chunks_sealed", &self.counter.position())
             .field("failed", &self.failed.is_some())
             .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::stream::{SealOptions, seal_with_salt};
+
+    /// Writes `pt` to a sealer in pieces of `piece` bytes with a fixed salt.
+    fn seal_in_pieces(pt: &[u8], piece: usize, parallel: bool) -> Vec<u8> {
+        let key = MediaKey::from_bytes([3; 32]);
+        let id = MediaId::from_bytes([4; 16]);
+        let options = SealOptions::new()
+            .with_chunk_size_log2(8)
+            .unwrap()
+            .with_parallel(parallel);
+        let mut sealer = Sealer::with_salt(
+            &key,
+            &id,
+            MediaKind::Original,
+            Vec::new(),
+            &options,
+            [5; 32],
+        )
+        .unwrap();
+        for part in pt.chunks(piece) {
+            sealer.write_all(part).unwrap();
+        }
+        sealer.finish().unwrap()
+    }
+
+    #[test]
+    fn batches_sealed_straight_from_the_callers_buffer_match_one_shot_sealing() {
+        let key = MediaKey::from_bytes([3; 32]);
+        let id = MediaId::from_bytes([4; 16]);
+        for parallel in [false, true] {
+            let options = SealOptions::new()
+                .with_chunk_size_log2(8)
+                .unwrap()
+                .with_parallel(parallel);
+            let batch = batch_chunks(256, parallel) * 256;
+            // Lengths around one, two and three batches, so that the direct path, the
+            // buffered path and their hand-over at a batch boundary all run.
+            for len in [batch - 1, batch, batch + 1, 2 * batch, 3 * batch + 77] {
+                let pt: Vec<u8> = (0..len).map(|i| (i * 31 % 251) as u8).collect();
+                let expected =
+                    seal_with_salt(&key, &id, MediaKind::Original, &pt, &options, [5; 32]);
+                for piece in [len, batch, batch + 1, 2 * batch + 3, 1000, 255, 257, 773] {
+                    assert_eq!(
+                        seal_in_pieces(&pt, piece.max(1), parallel),
+                        expected,
+                        "len {len}, piece {piece}, parallel {parallel}"
+                    );
+                }
+            }
+        }
     }
 }
