@@ -482,16 +482,21 @@ fn dropped_sealer_leaves_a_truncated_stream() {
         assert_fails(&out, &pt, "dropped sealer", TRUNCATED);
     }
     // Dropped after 1000 bytes in one write: the three whole chunks that more bytes
-    // followed were sealed at once; the rest was still buffered (it could have been the
-    // last chunk) and is lost.
+    // followed were sealed at once (and, sequentially, written; in parallel they wait to
+    // be written while the next batch seals); the rest was still buffered (it could have
+    // been the last chunk) and is lost.
     let pt = pattern(1000);
-    let mut out = Vec::new();
-    let mut sealer = hazmat::sealer_with_salt(&key(), &ID, KIND, &mut out, &small(), SALT).unwrap();
-    sealer.write_all(&pt).unwrap();
-    assert_eq!(sealer.chunks_sealed(), 3);
-    drop(sealer);
-    assert_eq!(out.len(), H + 3 * STRIDE);
-    assert_fails(&out, &pt, "dropped after one write", TRUNCATED);
+    for (parallel, written) in [(false, 3 * STRIDE), (true, 0)] {
+        let mut out = Vec::new();
+        let opts = small().with_parallel(parallel);
+        let mut sealer =
+            hazmat::sealer_with_salt(&key(), &ID, KIND, &mut out, &opts, SALT).unwrap();
+        sealer.write_all(&pt).unwrap();
+        assert_eq!(sealer.chunks_sealed(), 3);
+        drop(sealer);
+        assert_eq!(out.len(), H + written);
+        assert_fails(&out, &pt, "dropped after one write", TRUNCATED);
+    }
     // Dropped before a whole chunk had more after it: only the header was written.
     let pt = pattern(C);
     let mut out = Vec::new();

@@ -174,6 +174,33 @@ impl Contender for Ring {
     }
 }
 
+/// Reads `reader` to its end into `out`, through `read` calls into `out`'s own bytes, as an
+/// app reading into a buffer it reuses does. `out` is grown (zeroed) only beyond what an
+/// earlier round left in it, to at most `limit` bytes; `read_to_end` would instead zero
+/// the spare capacity it reads into on every call (a memset of the whole output), which
+/// neither the raw rows nor the one-shot API pay.
+fn read_all(reader: &mut impl Read, out: &mut Vec<u8>, limit: usize) -> Outcome {
+    if out.len() < limit {
+        out.resize(limit, 0);
+    }
+    out.truncate(limit);
+    let mut got = 0;
+    loop {
+        match reader.read(&mut out[got..]) {
+            Ok(0) => break,
+            Ok(n) => got += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e.to_string()),
+        }
+        if got == out.len() {
+            // Plaintext is shorter than its ciphertext, so this is only a guard.
+            return Err("plaintext longer than its ciphertext".into());
+        }
+    }
+    out.truncate(got);
+    Ok(())
+}
+
 /// Keepsake's streaming API ([`Sealer`] / [`Opener`]) writing into / reading from memory.
 pub struct KeepsakeStream {
     key: MediaKey,
@@ -206,7 +233,7 @@ impl Contender for KeepsakeStream {
         let mut opener =
             Opener::with_options(&self.key, &self.id, MediaKind::Original, sealed, &options)
                 .map_err(|e| e.to_string())?;
-        opener.read_to_end(out).map_err(|e| e.to_string())?;
+        read_all(&mut opener, out, sealed.len())?;
         Ok(())
     }
 }
@@ -307,7 +334,7 @@ impl Contender for Age {
         let mut reader = decryptor
             .decrypt(std::iter::once(&self.identity as &dyn age::Identity))
             .map_err(|e| e.to_string())?;
-        reader.read_to_end(out).map_err(|e| e.to_string())?;
+        read_all(&mut reader, out, sealed.len())?;
         Ok(())
     }
 }

@@ -31,8 +31,10 @@ pub struct Opener<R: Read> {
     counter: ChunkCounter,
     chunk: usize,
     batch: usize,
-    /// Ciphertext of one batch plus one byte of look-ahead, reused.
+    /// Ciphertext of one batch plus one byte of look-ahead, reused: `sealed[..filled]`.
+    /// Its length only grows (to a batch), so a reused buffer is not zeroed again.
     sealed: Vec<u8>,
+    filled: usize,
     /// Authenticated plaintext not yet read: `plain[pos..]`.
     plain: Zeroizing<Vec<u8>>,
     pos: usize,
@@ -80,6 +82,7 @@ impl<R: Read> Opener<R> {
             batch,
             // Both grow to a batch only as the stream delivers data.
             sealed: Vec::new(),
+            filled: 0,
             plain: Zeroizing::new(Vec::new()),
             pos: 0,
             parallel: options.parallel,
@@ -110,7 +113,7 @@ impl<R: Read> Opener<R> {
     fn read_batch(&mut self) -> Result<(usize, ChunkRun)> {
         let stride = self.chunk + TAG_LEN;
         let want = self.batch * stride + 1;
-        let got = read_growing(&mut self.inner, &mut self.sealed, want)?;
+        let got = read_growing(&mut self.inner, &mut self.sealed, &mut self.filled, want)?;
         let ends_stream = got < want;
         let body = if ends_stream { got } else { want - 1 };
         if body == 0 {
@@ -147,10 +150,10 @@ impl<R: Read> Opener<R> {
         };
         if run.ends_stream() {
             self.done = true;
-            self.sealed.clear();
+            self.filled = 0;
         } else {
-            self.sealed.copy_within(body.., 0);
-            self.sealed.truncate(1);
+            self.sealed.copy_within(body..self.filled, 0);
+            self.filled -= body;
         }
         good
     }
@@ -224,28 +227,31 @@ impl<R: Read> std::fmt::Debug for Opener<R> {
     }
 }
 
-/// Appends to `buf` until it holds `limit` bytes or the reader ends; returns the new
-/// length. The buffer grows geometrically from a small start, so a short stream costs a
-/// small allocation.
-fn read_growing(reader: &mut impl Read, buf: &mut Vec<u8>, limit: usize) -> Result<usize> {
+/// Reads into `buf[*filled..]` until `limit` bytes are filled or the reader ends; returns
+/// the new `*filled`. `buf` is grown geometrically from a small start, and only when it is
+/// too short (so a short stream costs a small allocation); bytes past `*filled` are
+/// scratch, so a buffer reused from batch to batch is not zeroed again.
+fn read_growing(
+    reader: &mut impl Read,
+    buf: &mut Vec<u8>,
+    filled: &mut usize,
+    limit: usize,
+) -> Result<usize> {
     const START: usize = 16 * 1024;
     loop {
-        let len = buf.len();
+        let len = *filled;
         if len == limit {
             return Ok(len);
         }
-        let target = (len.max(START / 2) * 2).min(limit);
-        buf.resize(target, 0);
-        let got = match read_full(reader, &mut buf[len..]) {
-            Ok(n) => n,
-            Err(e) => {
-                buf.truncate(len);
-                return Err(e);
-            }
-        };
-        buf.truncate(len + got);
-        if len + got < target {
-            return Ok(buf.len());
+        // Doubling from a small start, or all of a buffer already grown earlier.
+        let target = (len.max(START / 2) * 2).max(buf.len()).min(limit);
+        if buf.len() < target {
+            buf.resize(target, 0);
+        }
+        let got = read_full(reader, &mut buf[len..target])?;
+        *filled = len + got;
+        if *filled < target {
+            return Ok(*filled);
         }
     }
 }

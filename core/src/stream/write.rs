@@ -13,12 +13,15 @@ use crate::{Error, Result};
 
 /// Seals a stream of plaintext written to it, writing the sealed stream to `W`.
 ///
-/// Plaintext is buffered up to one batch of chunks (about
-/// [`BATCH_BYTES`](super::BATCH_BYTES)); a full batch is sealed, on all cores when the options
-/// say so, as soon as more plaintext arrives, because a chunk can only be sealed once it is
-/// known not to be the last. [`Sealer::finish`] seals the rest, marks the final chunk and
-/// returns the writer. A sealer dropped without `finish` leaves a stream that every opener
-/// refuses as truncated.
+/// A chunk is sealed once it is known not to be the last, i.e. once more plaintext follows
+/// it: whole chunks of a large write are sealed straight from the caller's buffer, a batch
+/// (about [`BATCH_BYTES`](super::BATCH_BYTES)) at a time, on all cores when the options say
+/// so; the rest, and small writes, are buffered up to one batch. With parallel options
+/// each sealed batch is written to `W` while the next one is sealed, so up to one sealed
+/// batch waits in the sealer until the next batch, [`Write::flush`] or [`Sealer::finish`].
+/// `finish` seals the rest, marks the final chunk, writes everything and returns the
+/// writer. A sealer dropped without `finish` leaves a stream that every opener refuses as
+/// truncated.
 ///
 /// After any error, every further call returns that error again.
 ///
@@ -49,6 +52,8 @@ pub struct Sealer<W: Write> {
     batch: usize,
     /// Sealed bytes of one batch, reused.
     sealed: Vec<u8>,
+    /// Parallel only: the last sealed batch, written out while the next one is sealed.
+    unwritten: Vec<u8>,
     parallel: bool,
     failed: Option<Error>,
 }
@@ -99,15 +104,19 @@ impl<W: Write> Sealer<W> {
             pending: Zeroizing::new(Vec::new()),
             batch,
             sealed: Vec::new(),
+            unwritten: Vec::new(),
             parallel: options.parallel(),
             failed: None,
         })
     }
 
     /// Seals the pending plaintext, then the whole chunks `more` (straight from the
-    /// caller's buffer), as the next chunks and writes them out. Pending plaintext is
-    /// whole chunks, and so is `more`, unless `ends_stream`. The sealed buffer is reused
-    /// from batch to batch.
+    /// caller's buffer), as the next chunks. Pending plaintext is whole chunks, and so is
+    /// `more`, unless `ends_stream`. The sealed buffers are reused from batch to batch.
+    ///
+    /// Sequentially, the batch is written out at once. In parallel, it is kept, and written
+    /// out on this thread while the next batch is sealed on the thread pool, so that copying
+    /// into the writer overlaps with sealing; the final batch is written at once.
     fn seal_batch(&mut self, more: &[u8], ends_stream: bool) -> Result<()> {
         let plaintext = self.pending.len() + more.len();
         let count = plaintext.div_ceil(self.chunk).max(1);
@@ -122,16 +131,35 @@ impl<W: Write> Sealer<W> {
         } else {
             (&self.pending[..], more)
         };
-        seal_run(
-            &self.aead,
-            &run,
-            self.chunk,
-            (head, more),
-            &mut self.sealed,
-            self.parallel && count > 1,
-        );
+        let (aead, chunk, sealed) = (&self.aead, self.chunk, &mut self.sealed);
+        let parallel = self.parallel && count > 1;
+        let written = if self.unwritten.is_empty() {
+            seal_run(aead, &run, chunk, (head, more), sealed, parallel);
+            Ok(())
+        } else {
+            let (inner, unwritten) = (&mut self.inner, &self.unwritten);
+            rayon::in_place_scope(|scope| {
+                scope.spawn(|_| seal_run(aead, &run, chunk, (head, more), sealed, parallel));
+                inner.write_all(unwritten)
+            })
+        };
         self.pending.clear();
-        self.inner.write_all(&self.sealed)?;
+        written?;
+        self.unwritten.clear();
+        if self.parallel && !ends_stream {
+            std::mem::swap(&mut self.sealed, &mut self.unwritten);
+        } else {
+            self.inner.write_all(&self.sealed)?;
+        }
+        Ok(())
+    }
+
+    /// Writes out the sealed batch kept for pipelining, if any.
+    fn write_unwritten(&mut self) -> Result<()> {
+        if !self.unwritten.is_empty() {
+            self.inner.write_all(&self.unwritten)?;
+            self.unwritten.clear();
+        }
         Ok(())
     }
 
@@ -219,12 +247,14 @@ impl<W: Write> Write for Sealer<W> {
         Ok(buf.len())
     }
 
-    /// Flushes the sealed bytes written so far to the inner writer. Plaintext of a chunk
+    /// Writes every sealed batch out and flushes the inner writer. Plaintext of a chunk
     /// that may still be the last stays buffered until more arrives or
     /// [`Sealer::finish`].
     fn flush(&mut self) -> io::Result<()> {
         self.check().map_err(Error::into_io)?;
-        let flushed = self.inner.flush().map_err(Error::Io);
+        let flushed = self
+            .write_unwritten()
+            .and_then(|()| self.inner.flush().map_err(Error::Io));
         self.record(flushed).map_err(Error::into_io)
     }
 }
@@ -292,5 +322,39 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn a_parallel_sealer_writes_each_batch_while_sealing_the_next_and_flush_writes_all() {
+        let key = MediaKey::from_bytes([3; 32]);
+        let id = MediaId::from_bytes([4; 16]);
+        let options = SealOptions::new().with_chunk_size_log2(8).unwrap();
+        let batch = batch_chunks(256, true) * 256;
+        let stride = 256 + TAG_LEN;
+        let mut sealer = Sealer::with_salt(
+            &key,
+            &id,
+            MediaKind::Original,
+            Vec::new(),
+            &options,
+            [5; 32],
+        )
+        .unwrap();
+        // One batch sealed and kept back; the header alone is out.
+        sealer.write_all(&vec![1; batch + 1]).unwrap();
+        assert_eq!(sealer.get_mut().len(), HEADER_LEN);
+        // The next batch seals while the first is written.
+        sealer.write_all(&vec![2; batch]).unwrap();
+        let chunks = batch / 256;
+        assert_eq!(sealer.get_mut().len(), HEADER_LEN + chunks * stride);
+        // Flush writes every sealed chunk; the possibly-last chunk stays buffered.
+        sealer.flush().unwrap();
+        let sealed = sealer.chunks_sealed() as usize;
+        assert_eq!(sealed, 2 * chunks);
+        assert_eq!(sealer.get_mut().len(), HEADER_LEN + sealed * stride);
+        let out = sealer.finish().unwrap();
+        let mut pt = vec![1; batch + 1];
+        pt.extend_from_slice(&vec![2; batch]);
+        assert!(out == seal_with_salt(&key, &id, MediaKind::Original, &pt, &options, [5; 32]));
     }
 }
