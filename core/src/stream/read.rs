@@ -35,6 +35,8 @@ pub struct Opener<R: Read> {
     /// Its length only grows (to a batch), so a reused buffer is not zeroed again.
     sealed: Vec<u8>,
     filled: usize,
+    /// Parallel only: the next batch's ciphertext, read while the current one is opened.
+    ahead: Vec<u8>,
     /// Authenticated plaintext not yet read: `plain[pos..]`.
     plain: Zeroizing<Vec<u8>>,
     pos: usize,
@@ -83,6 +85,7 @@ impl<R: Read> Opener<R> {
             // Both grow to a batch only as the stream delivers data.
             sealed: Vec::new(),
             filled: 0,
+            ahead: Vec::new(),
             plain: Zeroizing::new(Vec::new()),
             pos: 0,
             parallel: options.parallel,
@@ -128,18 +131,34 @@ impl<R: Read> Opener<R> {
     /// Opens the batch [`Opener::read_batch`] read into `out` (exactly its plaintext
     /// length) and keeps the look-ahead byte. Returns how many bytes of `out` are
     /// authentic plaintext; the rest of `out` is wiped and the error kept for the next read.
+    ///
+    /// In parallel, unless the batch ends the stream, the next batch's ciphertext is read
+    /// on this thread while this one is opened on the thread pool, so that reading overlaps
+    /// with opening. An error reading it is kept until this batch's plaintext is read.
     fn open_batch(&mut self, body: usize, run: &ChunkRun, out: &mut [u8]) -> usize {
         let parallel = self.parallel && run.count() > 1;
-        let opened = open_run(
-            &self.aead,
-            run,
-            self.chunk,
-            &self.sealed[..body],
-            out,
-            parallel,
-        );
+        let (opened, read_ahead) = if parallel && !run.ends_stream() {
+            self.open_reading_ahead(body, run, out)
+        } else {
+            let opened = open_run(
+                &self.aead,
+                run,
+                self.chunk,
+                &self.sealed[..body],
+                out,
+                parallel,
+            );
+            self.sealed.copy_within(body..self.filled, 0);
+            self.filled -= body;
+            (opened, Ok(0))
+        };
         let good = match opened {
-            Ok(()) => out.len(),
+            Ok(()) => {
+                if let Err(err) = read_ahead {
+                    self.pending = Some(err);
+                }
+                out.len()
+            }
             Err((chunks, err)) => {
                 self.pending = Some(err);
                 // Parallel opening may have decrypted chunks after the failing one.
@@ -151,11 +170,36 @@ impl<R: Read> Opener<R> {
         if run.ends_stream() {
             self.done = true;
             self.filled = 0;
-        } else {
-            self.sealed.copy_within(body..self.filled, 0);
-            self.filled -= body;
         }
         good
+    }
+
+    /// [`Opener::open_batch`]'s parallel case: opens `sealed[..body]` into `out` on the
+    /// pool while reading the next batch (after the carried look-ahead byte) into `ahead`,
+    /// which then becomes `sealed`.
+    fn open_reading_ahead(
+        &mut self,
+        body: usize,
+        run: &ChunkRun,
+        out: &mut [u8],
+    ) -> (std::result::Result<(), (usize, Error)>, Result<usize>) {
+        let carried = self.filled - body;
+        if self.ahead.len() < carried {
+            self.ahead.resize(carried, 0);
+        }
+        self.ahead[..carried].copy_from_slice(&self.sealed[body..self.filled]);
+        let mut ahead_filled = carried;
+        let want = self.batch * (self.chunk + TAG_LEN) + 1;
+        let (aead, chunk, sealed) = (&self.aead, self.chunk, &self.sealed[..body]);
+        let (inner, ahead) = (&mut self.inner, &mut self.ahead);
+        let mut opened = Ok(());
+        let read_ahead = rayon::in_place_scope(|scope| {
+            scope.spawn(|_| opened = open_run(aead, run, chunk, sealed, out, true));
+            read_growing(inner, ahead, &mut ahead_filled, want)
+        });
+        std::mem::swap(&mut self.sealed, &mut self.ahead);
+        self.filled = ahead_filled;
+        (opened, read_ahead)
     }
 
     /// Reads and opens the next batch into `plain`.
@@ -375,6 +419,51 @@ mod tests {
             for _ in 0..2 {
                 let err = opener.read(&mut buf).unwrap_err();
                 assert!(matches!(Error::from_io(err), Error::DecryptionFailed));
+            }
+        }
+    }
+
+    /// Gives `limit` bytes of `data`, then fails.
+    struct FailingAfter<'a> {
+        data: &'a [u8],
+        limit: usize,
+    }
+
+    impl Read for FailingAfter<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            if self.limit == 0 {
+                return Err(io::Error::other("disk gone"));
+            }
+            let n = buf.len().min(self.limit).min(self.data.len());
+            buf[..n].copy_from_slice(&self.data[..n]);
+            self.data = &self.data[n..];
+            self.limit -= n;
+            Ok(n)
+        }
+    }
+
+    #[test]
+    fn a_read_error_while_reading_ahead_comes_after_the_batch_before_it() {
+        let key = MediaKey::from_bytes([1; 32]);
+        let id = MediaId::from_bytes([2; 16]);
+        for parallel in [false, true] {
+            let batch = batch_chunks(256, parallel) * 256;
+            let batch_ct = batch / 256 * (256 + TAG_LEN);
+            let (pt, sealed) = object(3 * batch);
+            // The reader fails inside the second batch, and right after the first.
+            for limit in [HEADER_LEN + batch_ct + 1000, HEADER_LEN + batch_ct + 1] {
+                let reader = FailingAfter {
+                    data: &sealed,
+                    limit,
+                };
+                let options = OpenOptions::default().with_parallel(parallel);
+                let mut opener =
+                    Opener::with_options(&key, &id, MediaKind::Original, reader, &options).unwrap();
+                let mut out = Vec::new();
+                let err = opener.read_to_end(&mut out).unwrap_err();
+                assert!(out == pt[..batch], "parallel {parallel}, limit {limit}");
+                assert_eq!(err.to_string(), "disk gone");
+                assert!(opener.read(&mut [0; 10]).is_err());
             }
         }
     }
