@@ -530,3 +530,31 @@ fn secrets_print_redacted() {
         );
     }
 }
+
+/// A bundle holds at most 64 device slots: the 65th enrollment is refused with the counts,
+/// while re-enrolling a device already there (which replaces its slot) still works, and the
+/// slots stay sorted by public key.
+#[test]
+fn the_sixty_fifth_device_is_refused_and_re_enrolling_replaces() {
+    let f = fixture();
+    let mut bundle = f.bundle.clone();
+    let mut devices = vec![f.device.public_key()];
+    while devices.len() < 64 {
+        let key = DeviceKey::generate().unwrap().public_key();
+        bundle = f.keyring.enroll_device(&bundle, &key).unwrap().0;
+        devices.push(key);
+    }
+    let listed = bundle.devices();
+    assert_eq!(listed.len(), 64);
+    assert!(listed.windows(2).all(|w| w[0].as_bytes() < w[1].as_bytes()));
+    let extra = DeviceKey::generate().unwrap().public_key();
+    match f.keyring.enroll_device(&bundle, &extra) {
+        Err(keepsake::Error::TooLarge { what, len, max }) => {
+            assert_eq!((what, len, max), ("device slots", 65, 64));
+        }
+        other => panic!("expected TooLarge, got {other:?}"),
+    }
+    let (again, _) = f.keyring.enroll_device(&bundle, &devices[10]).unwrap();
+    assert_eq!(again.devices(), listed);
+    unlock_with_device(&again, &f.device, &f.pin).unwrap();
+}
