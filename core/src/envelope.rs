@@ -433,6 +433,35 @@ mod tests {
     }
 
     #[test]
+    fn the_size_cap_is_exact_and_every_envelope_draws_a_fresh_nonce() {
+        let key = MediaKey::from_bytes([4; 32]);
+        let cap = MAX_ENVELOPE_PLAINTEXT + ENVELOPE_OVERHEAD;
+        // The largest plaintext seals into an envelope exactly at the cap, which opens.
+        let largest = vec![7u8; MAX_ENVELOPE_PLAINTEXT];
+        let sealed = key.seal_blob(&ID, MediaBlob::Metadata, &largest).unwrap();
+        assert_eq!(sealed.len(), cap);
+        assert!(key.open_blob(&ID, MediaBlob::Metadata, &sealed).unwrap() == largest);
+        // One byte more is refused by size, before any cryptography.
+        let mut longer = sealed;
+        longer.push(0);
+        assert!(matches!(
+            key.open_blob(&ID, MediaBlob::Metadata, &longer),
+            Err(Error::TooLarge { what: "envelope", len, max })
+                if len == cap as u64 + 1 && max == cap as u64
+        ));
+        assert!(matches!(
+            key.seal_blob(&ID, MediaBlob::Metadata, &longer[..MAX_ENVELOPE_PLAINTEXT + 1]),
+            Err(Error::TooLarge { what: "envelope plaintext", len, max })
+                if len == MAX_ENVELOPE_PLAINTEXT as u64 + 1 && max == MAX_ENVELOPE_PLAINTEXT as u64
+        ));
+        // Sealing the same plaintext twice gives two nonces (24 random bytes each).
+        let a = key.seal_blob(&ID, MediaBlob::Caption, b"same").unwrap();
+        let b = key.seal_blob(&ID, MediaBlob::Caption, b"same").unwrap();
+        assert_ne!(a[1..1 + XNONCE_LEN], b[1..1 + XNONCE_LEN]);
+        assert_ne!(a, b);
+    }
+
+    #[test]
     fn malformed_envelopes_get_precise_errors() {
         let key = MediaKey::from_bytes([4; 32]);
         let sealed = key.seal_blob(&ID, MediaBlob::Caption, b"x").unwrap();
