@@ -259,6 +259,52 @@ mod tests {
         names
     }
 
+    /// The temporary file is written in the destination's folder (so the final rename
+    /// stays on one file system and never leaves a partial file elsewhere).
+    #[test]
+    fn the_partial_file_is_written_beside_the_destination() {
+        let dir = tempfile::tempdir().unwrap();
+        let src = dir.path().join("photo.jpg");
+        std::fs::write(&src, vec![3u8; PROGRESS_STEP + 1]).unwrap();
+        let out = dir.path().join("out");
+        std::fs::create_dir(&out).unwrap();
+        let dst = out.join("photo.ks");
+        let mut seen = Vec::new();
+        let mut cb = |_: u64, _: u64| {
+            seen.push(listing(&out));
+            ControlFlow::Continue(())
+        };
+        let options = FileOptions::new().progress(&mut cb);
+        seal_file(&key(), &ID, MediaKind::Original, &src, &dst, options).unwrap();
+        assert!(seen.iter().all(|names| {
+            names.len() == 1
+                && names[0].starts_with(PARTIAL_PREFIX)
+                && names[0].ends_with(PARTIAL_SUFFIX)
+        }));
+        assert_eq!(listing(&out), ["photo.ks"]);
+    }
+
+    /// A source that cannot be read (here a folder: reading it fails with EISDIR) gives
+    /// the I/O error at once, not a retry loop, and leaves nothing behind.
+    #[test]
+    fn an_unreadable_source_fails_with_its_io_error_and_leaves_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let folder = dir.path().join("folder");
+        std::fs::create_dir(&folder).unwrap();
+        let dst = dir.path().join("sealed");
+        let err = seal_file(
+            &key(),
+            &ID,
+            MediaKind::Original,
+            &folder,
+            &dst,
+            FileOptions::new(),
+        )
+        .unwrap_err();
+        assert!(matches!(err, Error::Io(_)), "{err:?}");
+        assert_eq!(listing(dir.path()), ["folder"]);
+    }
+
     #[test]
     fn seal_then_open_file_round_trips_with_progress() {
         let dir = tempfile::tempdir().unwrap();
