@@ -339,17 +339,28 @@ mod tests {
         );
         assert!(reports.windows(2).all(|w| w[0].0 <= w[1].0));
         let back = dir.path().join("back.jpg");
+        // Opening reports sealed bytes read, from the header to the whole file.
+        let mut reports = Vec::new();
+        let mut cb = |done: u64, total: u64| {
+            reports.push((done, total));
+            ControlFlow::Continue(())
+        };
         open_file(
             &key(),
             &ID,
             MediaKind::Original,
             &sealed,
             &back,
-            FileOptions::new(),
+            FileOptions::new().progress(&mut cb),
         )
         .unwrap();
         assert!(std::fs::read(&back).unwrap() == data);
         assert_eq!(listing(dir.path()), ["back.jpg", "photo.jpg", "photo.ks"]);
+        let header = stream::HEADER_LEN as u64;
+        assert_eq!(reports.first(), Some(&(header, size)));
+        assert_eq!(reports.last(), Some(&(size, size)));
+        assert!(reports.len() > 3);
+        assert!(reports.windows(2).all(|w| w[0].0 <= w[1].0));
     }
 
     #[test]
