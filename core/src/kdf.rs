@@ -413,6 +413,35 @@ mod tests {
         assert_eq!(*key, expected);
     }
 
+    /// The parameters asked for are the ones used: above the floor (in memory, passes and
+    /// lanes) the key is the `argon2` crate's at those parameters, not at its defaults
+    /// (which equal the floor).
+    #[test]
+    fn parameters_above_the_floor_are_the_ones_used() {
+        for (m, t, p) in [
+            (MIN_MEMORY_KIB + 1024, 2, 1),
+            (MIN_MEMORY_KIB, 3, 1),
+            (MIN_MEMORY_KIB, 2, 2),
+        ] {
+            let params = KdfParams::new(m, t, p).unwrap();
+            let key = derive_key(PASSPHRASE, &salt(), &params).unwrap();
+            let mut expected = [0u8; 32];
+            let crate_params = argon2::Params::new(m, t, p, Some(32)).unwrap();
+            Argon2::new(Algorithm::Argon2id, Version::V0x13, crate_params)
+                .hash_password_into(PASSPHRASE.as_bytes(), &salt(), &mut expected)
+                .unwrap();
+            assert_eq!(*key, expected, "m={m} t={t} p={p}");
+            let floor = derive_key(PASSPHRASE, &salt(), &KdfParams::FLOOR).unwrap();
+            assert_ne!(*key, *floor);
+        }
+    }
+
+    #[test]
+    fn memory_bytes_is_the_memory_in_bytes() {
+        assert_eq!(KdfParams::FLOOR.memory_bytes(), 19 * 1024 * 1024);
+        assert_eq!(KdfParams::PHONE.memory_bytes(), 128 * 1024 * 1024);
+    }
+
     #[test]
     fn nfc_makes_composed_and_decomposed_equal() {
         let composed = "caf\u{e9} au lait";

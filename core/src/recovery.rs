@@ -210,6 +210,18 @@ mod tests {
                 problem: PhraseProblem::TooLong
             })
         ));
+        // The limit is exact: a valid phrase padded with spaces to 1024 bytes parses,
+        // one byte more is too long.
+        let words = RecoveryPhrase::generate().unwrap().words().to_string();
+        let padded = format!("{words:<MAX_RECOVERY_INPUT$}");
+        assert_eq!(padded.len(), MAX_RECOVERY_INPUT);
+        assert!(RecoveryPhrase::parse(&padded).is_ok());
+        assert!(matches!(
+            RecoveryPhrase::parse(&format!("{padded} ")),
+            Err(Error::InvalidRecoveryPhrase {
+                problem: PhraseProblem::TooLong
+            })
+        ));
     }
 
     #[test]

@@ -956,4 +956,20 @@ mod tests {
             sealed_len(1, opts.chunk_log2).unwrap() as usize
         );
     }
+
+    #[test]
+    fn a_parsed_header_reports_its_fields() {
+        let opts = small();
+        let sealed = seal_with_salt(&key(), &ID, MediaKind::Preview, b"x", &opts, [5; SALT_LEN]);
+        let header = Header::parse(&sealed).unwrap();
+        assert_eq!(header.salt(), &[5; SALT_LEN]);
+        assert_eq!(
+            &header.commitment()[..],
+            &sealed[HEADER_LEN - COMMITMENT_LEN..HEADER_LEN]
+        );
+        assert_eq!(header.media_id(), ID);
+        assert_eq!(header.kind(), MediaKind::Preview);
+        assert_eq!(header.chunk_size_log2(), opts.chunk_log2);
+        assert_eq!(header.chunk_size(), 1 << opts.chunk_log2);
+    }
 }
