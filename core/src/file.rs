@@ -284,6 +284,32 @@ mod tests {
         assert_eq!(listing(&out), ["photo.ks"]);
     }
 
+    /// A destination that appears while sealing (another writer won the race) is not
+    /// replaced: the rename refuses, the error says so, and the partial file is gone.
+    #[test]
+    fn a_destination_created_during_sealing_is_not_replaced() {
+        let dir = tempfile::tempdir().unwrap();
+        let src = dir.path().join("photo.jpg");
+        std::fs::write(&src, vec![3u8; 1000]).unwrap();
+        let dst = dir.path().join("photo.ks");
+        let mut cb = |_: u64, _: u64| {
+            if !dst.exists() {
+                std::fs::write(&dst, b"someone else's").unwrap();
+            }
+            ControlFlow::Continue(())
+        };
+        let options = FileOptions::new().progress(&mut cb);
+        let err = seal_file(&key(), &ID, MediaKind::Original, &src, &dst, options).unwrap_err();
+        assert!(matches!(err, Error::DestinationExists), "{err:?}");
+        assert_eq!(std::fs::read(&dst).unwrap(), b"someone else's");
+        assert_eq!(listing(dir.path()), ["photo.jpg", "photo.ks"]);
+        let shown = format!("{:?}", FileOptions::new().overwrite(true));
+        assert!(
+            shown.starts_with("FileOptions { overwrite: true"),
+            "{shown}"
+        );
+    }
+
     /// A source that cannot be read (here a folder: reading it fails with EISDIR) gives
     /// the I/O error at once, not a retry loop, and leaves nothing behind.
     #[test]

@@ -972,4 +972,13 @@ mod tests {
         assert_eq!(header.chunk_size_log2(), opts.chunk_log2);
         assert_eq!(header.chunk_size(), 1 << opts.chunk_log2);
     }
+
+    #[test]
+    fn every_sealing_draws_a_fresh_salt() {
+        let a = seal(&key(), &ID, MediaKind::Original, b"same photo").unwrap();
+        let b = seal(&key(), &ID, MediaKind::Original, b"same photo").unwrap();
+        let (ha, hb) = (Header::parse(&a).unwrap(), Header::parse(&b).unwrap());
+        assert_ne!(ha.salt(), hb.salt());
+        assert_ne!(a[HEADER_LEN..], b[HEADER_LEN..]);
+    }
 }
