@@ -372,6 +372,15 @@ mod tests {
     }
 
     #[test]
+    fn chunks_read_counts_the_chunks_taken_from_the_stream() {
+        let (_, sealed) = object(10 * 256 + 5);
+        let mut opener = opener(&sealed, false);
+        assert_eq!(opener.chunks_read(), 0);
+        std::io::copy(&mut opener, &mut std::io::sink()).unwrap();
+        assert_eq!(opener.chunks_read(), 11);
+    }
+
+    #[test]
     fn reads_into_large_buffers_open_straight_into_them() {
         for parallel in [false, true] {
             let batch = batch_chunks(256, parallel) * 256;
