@@ -203,6 +203,11 @@ mod tests {
             Ok(other) => assert_ne!(other.secret(), phrase.secret()),
             Err(e) => panic!("{e:?}"),
         }
+        assert_eq!(
+            PhraseProblem::WordCount(23).to_string(),
+            "23 words instead of 24"
+        );
+        assert_eq!(PhraseProblem::TooLong.to_string(), "input too long");
         let long = "abandon ".repeat(200);
         assert!(matches!(
             RecoveryPhrase::parse(&long),

@@ -239,6 +239,8 @@ fn contexts_keep_order_refuse_overflow_and_export() {
     s.export(b"ctx", &mut a).unwrap();
     r.export(b"ctx", &mut b).unwrap();
     assert_eq!(a, b);
+    // RFC 9180: an export is at most 255 * Nh = 8160 bytes.
+    assert_eq!(MAX_EXPORT_LEN, 8160);
     let mut big = vec![0u8; MAX_EXPORT_LEN];
     s.export(b"", &mut big).unwrap();
     big.push(0);
