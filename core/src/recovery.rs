@@ -157,6 +157,8 @@ mod tests {
         let messy = format!("  {}\t", phrase.words().to_uppercase().replace(' ', "  \n"));
         let parsed = RecoveryPhrase::parse(&messy).unwrap();
         assert_eq!(parsed.secret(), phrase.secret());
+        // The words as typed come back lowercased, single-spaced, with nothing around them.
+        assert_eq!(parsed.words(), phrase.words());
         assert_eq!(format!("{parsed:?}"), "RecoveryPhrase([redacted])");
     }
 
