@@ -399,8 +399,11 @@ fn no_error_shows_key_bytes_passphrases_or_recovery_words() {
 // ---------------------------------------------------------------------------------------
 
 /// The system allocator, watching for freed memory that still holds a marker while
-/// [`WATCH`] is on: a block freed (or moved by `realloc`) with the marker in it is a copy
-/// of a secret that nobody wiped.
+/// [`WATCH`] is on: a block freed with the marker in it is a copy of a secret that nobody
+/// wiped. A block holding the marker that is reallocated counts too, moved or not: whether
+/// `realloc` grows a block in place or moves it (freeing the old, unwiped one) is up to the
+/// allocator and what lies next to the block, so code that keeps secrets from leaking this
+/// way must never reallocate them at all.
 struct Watching;
 
 static WATCH: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
@@ -430,13 +433,10 @@ unsafe impl std::alloc::GlobalAlloc for Watching {
     }
 
     unsafe fn realloc(&self, ptr: *mut u8, layout: std::alloc::Layout, new: usize) -> *mut u8 {
-        let watched =
-            WATCH.load(std::sync::atomic::Ordering::SeqCst) && holds_marker(ptr, layout.size());
-        let moved = unsafe { std::alloc::System.realloc(ptr, layout, new) };
-        if watched && moved != ptr {
+        if WATCH.load(std::sync::atomic::Ordering::SeqCst) && holds_marker(ptr, layout.size()) {
             LEAKS.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         }
-        moved
+        unsafe { std::alloc::System.realloc(ptr, layout, new) }
     }
 }
 
