@@ -241,6 +241,28 @@ mod tests {
         }
     }
 
+    /// Without parallelism a batch of 512 KiB chunks is a single chunk (one chunk is more
+    /// than `SEQUENTIAL_BATCH_BYTES`), so the opener must still make room for a whole
+    /// chunk plus the byte after it that shows the chunk is not the last.
+    #[test]
+    fn sequential_opener_takes_chunks_larger_than_a_batch() {
+        let opts = SealOptions::new().with_chunk_size_log2(19).unwrap();
+        let pt: Vec<u8> = (0..1_300_000u32).map(|i| (i % 251) as u8).collect();
+        let sealed = seal_with(&key(), &ID, MediaKind::Original, &pt, &opts).unwrap();
+        let sequential = OpenOptions::default().with_parallel(false);
+        assert_eq!(batch_chunks(1 << 19, false), 1);
+        for step in [sealed.len(), 100_000] {
+            let mut opener =
+                PushOpener::with_options(&key(), &ID, MediaKind::Original, &sequential);
+            let mut out = Vec::new();
+            for piece in sealed.chunks(step) {
+                out.extend(opener.push(piece).unwrap());
+            }
+            out.extend(opener.finish().unwrap());
+            assert!(out == pt, "step {step}");
+        }
+    }
+
     #[test]
     fn header_errors_and_wrong_context() {
         let sealed = crate::stream::seal(&key(), &ID, MediaKind::Original, b"abc").unwrap();
