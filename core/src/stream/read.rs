@@ -371,6 +371,49 @@ mod tests {
         Opener::with_options(&key, &id, MediaKind::Original, sealed, &options).unwrap()
     }
 
+    /// Gives at most 1000 bytes a call, and is interrupted (`EINTR`) before every read.
+    struct Stuttering<'a> {
+        data: &'a [u8],
+        interrupt: bool,
+    }
+
+    impl Read for Stuttering<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            self.interrupt = !self.interrupt;
+            if self.interrupt {
+                return Err(io::ErrorKind::Interrupted.into());
+            }
+            let n = buf.len().min(1000);
+            self.data.read(&mut buf[..n])
+        }
+    }
+
+    #[test]
+    fn interrupted_and_short_reads_are_retried() {
+        let (pt, sealed) = object(5000);
+        for parallel in [false, true] {
+            let key = MediaKey::from_bytes([1; 32]);
+            let id = MediaId::from_bytes([2; 16]);
+            let source = Stuttering {
+                data: &sealed,
+                interrupt: false,
+            };
+            let options = OpenOptions::default().with_parallel(parallel);
+            let mut opener =
+                Opener::with_options(&key, &id, MediaKind::Original, source, &options).unwrap();
+            let mut out = Vec::new();
+            opener.read_to_end(&mut out).unwrap();
+            assert!(out == pt, "parallel {parallel}");
+        }
+        let mut source = Stuttering {
+            data: &sealed,
+            interrupt: false,
+        };
+        let mut buf = vec![0; sealed.len() + 10];
+        assert_eq!(read_full(&mut source, &mut buf).unwrap(), sealed.len());
+        assert!(buf[..sealed.len()] == sealed[..]);
+    }
+
     #[test]
     fn chunks_read_counts_the_chunks_taken_from_the_stream() {
         let (_, sealed) = object(10 * 256 + 5);
