@@ -297,6 +297,65 @@ mod tests {
         sealer.finish().unwrap()
     }
 
+    /// Records the size of every write it is given.
+    #[derive(Default)]
+    struct Recording {
+        bytes: Vec<u8>,
+        writes: Vec<usize>,
+    }
+
+    impl Write for Recording {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            self.bytes.extend_from_slice(buf);
+            self.writes.push(buf.len());
+            Ok(buf.len())
+        }
+
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    /// Memory stays bounded by one batch: whole chunks already buffered and whole chunks
+    /// sealed straight from a large write together make at most one batch.
+    #[test]
+    fn no_batch_is_larger_than_a_batch_when_chunks_are_already_buffered() {
+        let key = MediaKey::from_bytes([3; 32]);
+        let id = MediaId::from_bytes([4; 16]);
+        for parallel in [false, true] {
+            let options = SealOptions::new()
+                .with_chunk_size_log2(8)
+                .unwrap()
+                .with_parallel(parallel);
+            let chunks = batch_chunks(256, parallel);
+            let batch = chunks * 256;
+            // A whole chunk is buffered first (it might be the last), then large writes.
+            let pieces = [256, batch + 1, 512, 3 * batch, 256, 2 * batch + 5];
+            let pt: Vec<u8> = (0..pieces.iter().sum::<usize>())
+                .map(|i| (i * 13 % 251) as u8)
+                .collect();
+            let mut sealer = Sealer::with_salt(
+                &key,
+                &id,
+                MediaKind::Original,
+                Recording::default(),
+                &options,
+                [5; 32],
+            )
+            .unwrap();
+            let mut at = 0;
+            for piece in pieces {
+                sealer.write_all(&pt[at..at + piece]).unwrap();
+                at += piece;
+            }
+            let out = sealer.finish().unwrap();
+            let expected = seal_with_salt(&key, &id, MediaKind::Original, &pt, &options, [5; 32]);
+            assert!(out.bytes == expected, "parallel {parallel}");
+            let largest = out.writes.iter().max().copied().unwrap_or(0);
+            assert_eq!(largest, chunks * (256 + TAG_LEN), "parallel {parallel}");
+        }
+    }
+
     #[test]
     fn batches_sealed_straight_from_the_callers_buffer_match_one_shot_sealing() {
         let key = MediaKey::from_bytes([3; 32]);
