@@ -274,14 +274,19 @@ mod tests {
     use super::*;
     use crate::stream::{SealOptions, seal_with_salt};
 
+    /// 256-byte chunks, sealed in parallel or not.
+    fn options(parallel: bool) -> SealOptions {
+        SealOptions::new()
+            .with_chunk_size_log2(8)
+            .unwrap()
+            .with_parallel(parallel)
+    }
+
     /// Writes `pt` to a sealer in pieces of `piece` bytes with a fixed salt.
     fn seal_in_pieces(pt: &[u8], piece: usize, parallel: bool) -> Vec<u8> {
         let key = MediaKey::from_bytes([3; 32]);
         let id = MediaId::from_bytes([4; 16]);
-        let options = SealOptions::new()
-            .with_chunk_size_log2(8)
-            .unwrap()
-            .with_parallel(parallel);
+        let options = options(parallel);
         let mut sealer = Sealer::with_salt(
             &key,
             &id,
@@ -323,10 +328,7 @@ mod tests {
         let key = MediaKey::from_bytes([3; 32]);
         let id = MediaId::from_bytes([4; 16]);
         for parallel in [false, true] {
-            let options = SealOptions::new()
-                .with_chunk_size_log2(8)
-                .unwrap()
-                .with_parallel(parallel);
+            let options = options(parallel);
             let chunks = batch_chunks(256, parallel);
             let batch = chunks * 256;
             // A whole chunk is buffered first (it might be the last), then large writes.
@@ -361,10 +363,7 @@ mod tests {
         let key = MediaKey::from_bytes([3; 32]);
         let id = MediaId::from_bytes([4; 16]);
         for parallel in [false, true] {
-            let options = SealOptions::new()
-                .with_chunk_size_log2(8)
-                .unwrap()
-                .with_parallel(parallel);
+            let options = options(parallel);
             let batch = batch_chunks(256, parallel) * 256;
             // Lengths around one, two and three batches, so that the direct path, the
             // buffered path and their hand-over at a batch boundary all run.
