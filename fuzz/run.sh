@@ -87,13 +87,13 @@ for target in "${targets[@]}"; do
     failed+=("$target")
   fi
   # -a: libFuzzer logs can hold raw input bytes; `|| true`: a crashed run may lack a line.
-  runs=$(grep -ao 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' | tail -1 || true)
+  execs=$(grep -ao 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' | tail -1 || true)
   last=$(grep -aE '#[0-9]+.*(cov|ft):' "$log" | tail -1 || true)
   cov=$(grep -o 'cov: [0-9]*' <<<"$last" | grep -o '[0-9]*' || true)
   ft=$(grep -o 'ft: [0-9]*' <<<"$last" | grep -o '[0-9]*' || true)
   corpus=$(find "corpus/$target" -type f | wc -l)
   line=$(printf '%-22s %-5s execs=%-10s cov=%-6s ft=%-7s corpus=%s' \
-    "$target" "$status" "${runs:-?}" "${cov:-?}" "${ft:-?}" "$corpus")
+    "$target" "$status" "${execs:-?}" "${cov:-?}" "${ft:-?}" "$corpus")
   summary+=("$line")
   echo "$line" >&2
 done
