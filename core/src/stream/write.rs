@@ -282,20 +282,38 @@ mod tests {
             .with_parallel(parallel)
     }
 
-    /// Writes `pt` to a sealer in pieces of `piece` bytes with a fixed salt.
-    fn seal_in_pieces(pt: &[u8], piece: usize, parallel: bool) -> Vec<u8> {
+    /// A sealer into `inner` with the tests' fixed key, id and salt.
+    fn sealer<W: Write>(inner: W, parallel: bool) -> Sealer<W> {
         let key = MediaKey::from_bytes([3; 32]);
         let id = MediaId::from_bytes([4; 16]);
-        let options = options(parallel);
-        let mut sealer = Sealer::with_salt(
+        Sealer::with_salt(
             &key,
             &id,
             MediaKind::Original,
-            Vec::new(),
-            &options,
+            inner,
+            &options(parallel),
             [5; 32],
         )
-        .unwrap();
+        .unwrap()
+    }
+
+    /// `pt` sealed in one shot with the same key, id and salt as [`sealer`].
+    fn sealed_at_once(pt: &[u8], parallel: bool) -> Vec<u8> {
+        let key = MediaKey::from_bytes([3; 32]);
+        let id = MediaId::from_bytes([4; 16]);
+        seal_with_salt(
+            &key,
+            &id,
+            MediaKind::Original,
+            pt,
+            &options(parallel),
+            [5; 32],
+        )
+    }
+
+    /// Writes `pt` to a sealer in pieces of `piece` bytes with a fixed salt.
+    fn seal_in_pieces(pt: &[u8], piece: usize, parallel: bool) -> Vec<u8> {
+        let mut sealer = sealer(Vec::new(), parallel);
         for part in pt.chunks(piece) {
             sealer.write_all(part).unwrap();
         }
@@ -325,10 +343,7 @@ mod tests {
     /// sealed straight from a large write together make at most one batch.
     #[test]
     fn no_batch_is_larger_than_a_batch_when_chunks_are_already_buffered() {
-        let key = MediaKey::from_bytes([3; 32]);
-        let id = MediaId::from_bytes([4; 16]);
         for parallel in [false, true] {
-            let options = options(parallel);
             let chunks = batch_chunks(256, parallel);
             let batch = chunks * 256;
             // A whole chunk is buffered first (it might be the last), then large writes.
@@ -336,22 +351,14 @@ mod tests {
             let pt: Vec<u8> = (0..pieces.iter().sum::<usize>())
                 .map(|i| (i * 13 % 251) as u8)
                 .collect();
-            let mut sealer = Sealer::with_salt(
-                &key,
-                &id,
-                MediaKind::Original,
-                Recording::default(),
-                &options,
-                [5; 32],
-            )
-            .unwrap();
+            let mut sealer = sealer(Recording::default(), parallel);
             let mut at = 0;
             for piece in pieces {
                 sealer.write_all(&pt[at..at + piece]).unwrap();
                 at += piece;
             }
             let out = sealer.finish().unwrap();
-            let expected = seal_with_salt(&key, &id, MediaKind::Original, &pt, &options, [5; 32]);
+            let expected = sealed_at_once(&pt, parallel);
             assert!(out.bytes == expected, "parallel {parallel}");
             let largest = out.writes.iter().max().copied().unwrap_or(0);
             assert_eq!(largest, chunks * (256 + TAG_LEN), "parallel {parallel}");
@@ -384,20 +391,9 @@ mod tests {
 
     #[test]
     fn a_parallel_sealer_writes_each_batch_while_sealing_the_next_and_flush_writes_all() {
-        let key = MediaKey::from_bytes([3; 32]);
-        let id = MediaId::from_bytes([4; 16]);
-        let options = SealOptions::new().with_chunk_size_log2(8).unwrap();
         let batch = batch_chunks(256, true) * 256;
         let stride = 256 + TAG_LEN;
-        let mut sealer = Sealer::with_salt(
-            &key,
-            &id,
-            MediaKind::Original,
-            Vec::new(),
-            &options,
-            [5; 32],
-        )
-        .unwrap();
+        let mut sealer = sealer(Vec::new(), true);
         // One batch sealed and kept back; the header alone is out.
         sealer.write_all(&vec![1; batch + 1]).unwrap();
         assert_eq!(sealer.get_mut().len(), HEADER_LEN);
@@ -413,6 +409,6 @@ mod tests {
         let out = sealer.finish().unwrap();
         let mut pt = vec![1; batch + 1];
         pt.extend_from_slice(&vec![2; batch]);
-        assert!(out == seal_with_salt(&key, &id, MediaKind::Original, &pt, &options, [5; 32]));
+        assert!(out == sealed_at_once(&pt, true));
     }
 }
