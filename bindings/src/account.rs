@@ -2,9 +2,9 @@
 
 use std::sync::Arc;
 
+use keepsake::AlbumId;
 use keepsake::account::{self as core_account, AccountBundle};
 use keepsake::hpke::HpkePublicKey;
-use keepsake::{AlbumId, RecoveryPhrase};
 
 use crate::error::Result;
 use crate::media::{MediaKey, parse_media_id};
@@ -83,15 +83,55 @@ fn bundle(bytes: &[u8]) -> Result<AccountBundle> {
     Ok(AccountBundle::parse(bytes)?)
 }
 
-/// What `create_account` returns.
+/// What `create_account` returns. Its string forms show no secret: the recovery phrase is
+/// an object whose description is redacted; only [`RecoveryPhrase::words`] reveals it.
 #[derive(uniffi::Record)]
 pub struct NewAccount {
     /// The unlocked account.
     pub keyring: Arc<Keyring>,
     /// The bundle to store (canonical JSON bytes).
     pub bundle: Vec<u8>,
-    /// The 24 recovery words: show once, never store or log.
-    pub recovery_phrase: String,
+    /// The recovery phrase: show its words once, never store or log them.
+    pub recovery_phrase: Arc<RecoveryPhrase>,
+}
+
+/// A recovery phrase (24 BIP39 words). Its string forms (Python `str`/`repr`, Kotlin
+/// `toString`, Swift `description`/`debugDescription`) are redacted; the words come out
+/// only through [`RecoveryPhrase::words`].
+#[derive(uniffi::Object)]
+#[uniffi::export(Debug, Display)]
+pub struct RecoveryPhrase {
+    inner: keepsake::RecoveryPhrase,
+}
+
+#[uniffi::export]
+impl RecoveryPhrase {
+    /// Parses the words a person typed (any case and spacing; each word checked against
+    /// the list, then the checksum).
+    #[uniffi::constructor]
+    pub fn parse(words: String) -> Result<Arc<Self>> {
+        Ok(Arc::new(Self {
+            inner: keepsake::RecoveryPhrase::parse(&words)?,
+        }))
+    }
+
+    /// The 24 words, space-separated: SECRET. Only to show the person once (or to hand to
+    /// a password manager they chose); never log, store or send them.
+    pub fn words(&self) -> String {
+        self.inner.words().to_string()
+    }
+}
+
+impl std::fmt::Debug for RecoveryPhrase {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("RecoveryPhrase(24 words, redacted)")
+    }
+}
+
+impl std::fmt::Display for RecoveryPhrase {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(self, f)
+    }
 }
 
 /// What `enroll_device` returns.
@@ -103,13 +143,13 @@ pub struct Enrollment {
     pub identity_pin: Vec<u8>,
 }
 
-/// What `rotate_recovery` returns.
+/// What `rotate_recovery` returns (string forms redacted as [`NewAccount`]'s).
 #[derive(uniffi::Record)]
 pub struct RotatedRecovery {
     /// The new bundle.
     pub bundle: Vec<u8>,
-    /// The new 24 words: show once.
-    pub recovery_phrase: String,
+    /// The new recovery phrase: show its words once.
+    pub recovery_phrase: Arc<RecoveryPhrase>,
 }
 
 /// Creates an account with a passphrase slot using `params`, a recovery phrase and slot.
@@ -118,7 +158,9 @@ pub fn create_account(passphrase: String, params: KdfParams) -> Result<NewAccoun
     let new = core_account::create_account(&passphrase, &params.to_core()?)?;
     Ok(NewAccount {
         bundle: new.bundle.to_bytes(),
-        recovery_phrase: new.recovery_phrase.words().to_string(),
+        recovery_phrase: Arc::new(RecoveryPhrase {
+            inner: new.recovery_phrase,
+        }),
         keyring: Arc::new(Keyring { inner: new.keyring }),
     })
 }
@@ -130,14 +172,15 @@ pub fn unlock_with_passphrase(bundle_bytes: Vec<u8>, passphrase: String) -> Resu
     Ok(Arc::new(Keyring { inner }))
 }
 
-/// Unlocks with the recovery words (any case and spacing).
+/// Unlocks with the recovery phrase (parsed from the typed words by
+/// [`RecoveryPhrase::parse`]).
 #[uniffi::export]
 pub fn unlock_with_recovery(
     bundle_bytes: Vec<u8>,
-    recovery_phrase: String,
+    recovery_phrase: Arc<RecoveryPhrase>,
 ) -> Result<Arc<Keyring>> {
-    let phrase = RecoveryPhrase::parse(&recovery_phrase)?;
-    let inner = core_account::unlock_with_recovery(&bundle(&bundle_bytes)?, &phrase)?;
+    let inner =
+        core_account::unlock_with_recovery(&bundle(&bundle_bytes)?, &recovery_phrase.inner)?;
     Ok(Arc::new(Keyring { inner }))
 }
 
@@ -180,8 +223,9 @@ pub fn new_album_id() -> Result<Vec<u8>> {
     Ok(AlbumId::random()?.as_bytes().to_vec())
 }
 
-/// A device's X25519 key pair.
+/// A device's X25519 key pair. String forms show the public key only.
 #[derive(uniffi::Object)]
+#[uniffi::export(Debug, Display)]
 pub struct DeviceKey {
     inner: core_account::DeviceKey,
 }
@@ -196,7 +240,8 @@ impl DeviceKey {
         }))
     }
 
-    /// Restores the key from the 32 secret bytes the platform keystore holds.
+    /// Restores the key from the 32 secret bytes the platform keystore holds (what
+    /// [`DeviceKey::secret_bytes`] gave at enrollment).
     #[uniffi::constructor]
     pub fn from_secret_bytes(secret: Vec<u8>) -> Result<Arc<Self>> {
         let bytes: [u8; 32] =
@@ -213,8 +258,10 @@ impl DeviceKey {
         }))
     }
 
-    /// The 32 secret bytes, ONLY to store in the platform keystore (Keychain, Android
-    /// Keystore-wrapped storage). Never log or send them.
+    /// The 32 SECRET bytes. Kept in the API for one reason: a device key must outlive the
+    /// process, and only the platform keystore (Keychain, Android Keystore-wrapped
+    /// storage) may hold it; hand them to it, then drop them. Never log, store elsewhere or
+    /// send them.
     pub fn secret_bytes(&self) -> Vec<u8> {
         self.inner.to_bytes().to_vec()
     }
@@ -225,8 +272,9 @@ impl DeviceKey {
     }
 }
 
-/// An unlocked account.
+/// An unlocked account. String forms show the fingerprint only.
 #[derive(uniffi::Object)]
+#[uniffi::export(Debug, Display)]
 pub struct Keyring {
     inner: core_account::Keyring,
 }
@@ -271,7 +319,7 @@ impl Keyring {
         let (next, phrase) = self.inner.rotate_recovery(&bundle(&bundle_bytes)?)?;
         Ok(RotatedRecovery {
             bundle: next.to_bytes(),
-            recovery_phrase: phrase.words().to_string(),
+            recovery_phrase: Arc::new(RecoveryPhrase { inner: phrase }),
         })
     }
 
@@ -354,19 +402,22 @@ impl From<AlbumBlob> for keepsake::AlbumBlob {
     }
 }
 
-/// The key of one album at one epoch. Opaque.
+/// The key of one album at one epoch. Opaque; string forms show the album id and epoch.
 #[derive(uniffi::Object)]
+#[uniffi::export(Debug, Display)]
 pub struct AlbumKey {
     inner: keepsake::AlbumKey,
 }
 
 #[uniffi::export]
 impl AlbumKey {
-    /// Imports an album key from its 32 raw bytes: for known-answer tests and for migrating
-    /// keys from another system. Apps derive album keys (`Keyring::album_key`) or receive
-    /// them in grants.
+    /// Imports an album key from its 32 SECRET bytes. Kept for two reasons: the
+    /// known-answer vectors of SPEC.md, which every binding checks, start from raw keys;
+    /// and migrating keys from another system. Apps derive album keys
+    /// (`Keyring::album_key`) or receive them in grants. There is no export: album key
+    /// bytes never cross the boundary outward.
     #[uniffi::constructor]
-    pub fn from_raw_bytes(album_id: Vec<u8>, epoch: u64, bytes: Vec<u8>) -> Result<Arc<Self>> {
+    pub fn from_secret_bytes(album_id: Vec<u8>, epoch: u64, bytes: Vec<u8>) -> Result<Arc<Self>> {
         let id = AlbumId::from_slice(&album_id)?;
         let key =
             <[u8; 32]>::try_from(bytes.as_slice()).map_err(|_| keepsake::Error::InvalidLength {
@@ -413,4 +464,56 @@ impl AlbumKey {
     pub fn open_blob(&self, what: AlbumBlob, envelope: Vec<u8>) -> Result<Vec<u8>> {
         Ok(self.inner.open_blob(what.into(), &envelope)?)
     }
+}
+
+impl std::fmt::Debug for DeviceKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let public = self.inner.public_key();
+        write!(
+            f,
+            "DeviceKey(public {}, secret redacted)",
+            hex(public.as_bytes())
+        )
+    }
+}
+
+impl std::fmt::Display for DeviceKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(self, f)
+    }
+}
+
+impl std::fmt::Debug for Keyring {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let fingerprint = keepsake::sharing::fingerprint(&self.inner.identity_public_key());
+        write!(f, "Keyring(identity {fingerprint}, keys redacted)")
+    }
+}
+
+impl std::fmt::Display for Keyring {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(self, f)
+    }
+}
+
+impl std::fmt::Debug for AlbumKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "AlbumKey(album {}, epoch {}, key redacted)",
+            hex(self.inner.album_id().as_bytes()),
+            self.inner.epoch()
+        )
+    }
+}
+
+impl std::fmt::Display for AlbumKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(self, f)
+    }
+}
+
+/// Lower-case hex of public bytes (ids, public keys) for string forms.
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

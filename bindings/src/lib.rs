@@ -1,8 +1,11 @@
 //! UniFFI bindings of Keepsake for Swift, Kotlin and Python.
 //!
 //! Thin wrappers only: every exported object holds a core type and every function calls
-//! one core function; keys stay behind opaque objects (raw bytes cross only for the device
-//! secret, which the platform keystore must hold). Errors map to the one flat
+//! one core function; keys stay behind opaque objects (raw bytes cross outward only for
+//! the device secret, which the platform keystore must hold, and the recovery words, shown
+//! once through `RecoveryPhrase::words`). No secret is ever a record field or part of a
+//! string form: every object exports redacted `Debug` / `Display` (Python `repr`/`str`,
+//! Kotlin `toString`, Swift `debugDescription`/`description`). Errors map to the one flat
 //! [`KeepsakeError`] in one place (`error.rs`). The bridging layer is not an API of its
 //! own: its documentation is the core's.
 //!
@@ -17,12 +20,14 @@ mod media;
 
 pub use account::{
     AlbumBlob, AlbumKey, DeviceKey, Enrollment, ExpectedAlbum, KdfParams, KdfProfile, Keyring,
-    NewAccount, RotatedRecovery, bundle_devices, create_account, fingerprint, kdf_calibrate,
-    kdf_profile, new_album_id, unlock_with_device, unlock_with_passphrase, unlock_with_recovery,
+    NewAccount, RecoveryPhrase, RotatedRecovery, bundle_devices, create_account, fingerprint,
+    kdf_calibrate, kdf_profile, new_album_id, unlock_with_device, unlock_with_passphrase,
+    unlock_with_recovery,
 };
 pub use error::KeepsakeError;
 pub use media::{
     MediaBlob, MediaKey, MediaKind, ProgressListener, StreamOpener, StreamSealer, new_media_id,
+    remove_partial_files,
 };
 
 uniffi::setup_scaffolding!("keepsake");

@@ -68,8 +68,10 @@ pub trait ProgressListener: Send + Sync {
     fn on_progress(&self, done: u64, total: u64) -> bool;
 }
 
-/// The random key of one media item. Opaque: it crosses the boundary only wrapped.
+/// The random key of one media item. Opaque: it crosses the boundary only wrapped; its
+/// string forms are redacted.
 #[derive(uniffi::Object)]
+#[uniffi::export(Debug, Display)]
 pub struct MediaKey {
     pub(crate) inner: keepsake::MediaKey,
 }
@@ -84,10 +86,12 @@ impl MediaKey {
         }))
     }
 
-    /// Imports a media key from its 32 raw bytes: for known-answer tests and for migrating
-    /// keys from another system. Apps never need it (media keys travel wrapped).
+    /// Imports a media key from its 32 SECRET bytes. Kept for two reasons: the known-answer
+    /// vectors of SPEC.md, which every binding checks, start from raw keys; and migrating
+    /// keys from another system. Apps never need it (media keys travel wrapped), and there
+    /// is no export: media key bytes never cross the boundary outward.
     #[uniffi::constructor]
-    pub fn from_raw_bytes(bytes: Vec<u8>) -> Result<Arc<Self>> {
+    pub fn from_secret_bytes(bytes: Vec<u8>) -> Result<Arc<Self>> {
         Ok(Arc::new(Self {
             inner: keepsake::MediaKey::from_slice(&bytes)?,
         }))
@@ -249,6 +253,17 @@ impl MediaKey {
     }
 }
 
+/// Removes the temporary files (`.keepsake-*.partial`) that a killed process left in the
+/// folder `dir`, and nothing else; returns how many. An interrupted `open_file` may leave
+/// decrypted plaintext in one (owner-only, mode 0600, from creation). Apps call it at
+/// start-up for every folder they open or seal files into, before any file operation
+/// starts there (a running one would lose its temporary file).
+#[uniffi::export]
+pub fn remove_partial_files(dir: String) -> Result<u64> {
+    let removed = keepsake::remove_partial_files(Path::new(&dir))?;
+    Ok(removed as u64)
+}
+
 fn with_progress<T>(
     listener: Option<Arc<dyn ProgressListener>>,
     overwrite: bool,
@@ -272,6 +287,7 @@ fn closed() -> KeepsakeError {
 /// serialized). After `finish`, or after an error, every call fails: no second final chunk
 /// can ever be written.
 #[derive(uniffi::Object)]
+#[uniffi::export(Debug, Display)]
 pub struct StreamSealer {
     inner: Mutex<Option<Sealer<Vec<u8>>>>,
 }
@@ -302,6 +318,7 @@ impl StreamSealer {
 /// Opens a sealed stream pushed to it in pieces, returning only authenticated plaintext.
 /// Safe to share between threads. After `finish`, or after an error, every call fails.
 #[derive(uniffi::Object)]
+#[uniffi::export(Debug, Display)]
 pub struct StreamOpener {
     inner: Mutex<PushOpener>,
 }
@@ -318,5 +335,43 @@ impl StreamOpener {
     pub fn finish(&self) -> Result<Vec<u8>> {
         let mut opener = self.inner.lock().map_err(|_| closed())?;
         Ok(opener.finish()?)
+    }
+}
+
+impl std::fmt::Debug for MediaKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("MediaKey(redacted)")
+    }
+}
+
+impl std::fmt::Display for MediaKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(self, f)
+    }
+}
+
+impl std::fmt::Debug for StreamSealer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let open = self.inner.lock().map(|s| s.is_some()).unwrap_or(false);
+        let state = if open { "open" } else { "closed" };
+        write!(f, "StreamSealer({state}, key redacted)")
+    }
+}
+
+impl std::fmt::Display for StreamSealer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(self, f)
+    }
+}
+
+impl std::fmt::Debug for StreamOpener {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("StreamOpener(key redacted)")
+    }
+}
+
+impl std::fmt::Display for StreamOpener {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(self, f)
     }
 }

@@ -85,7 +85,7 @@ fn media_functions_refuse_garbage() {
             key.seal(g.clone(), MediaKind::Original, g.clone())
         });
         refuses("media key from garbage", || {
-            MediaKey::from_raw_bytes(g.clone())
+            MediaKey::from_secret_bytes(g.clone())
                 .and_then(|k| k.open(id.clone(), MediaKind::Original, sealed.clone()))
         });
         let opener = key.opener(id.clone(), MediaKind::Original).unwrap();
@@ -217,7 +217,7 @@ fn account_functions_refuse_garbage() {
                 })
         });
         refuses("album key from garbage", || {
-            AlbumKey::from_raw_bytes(g.clone(), 0, g.clone())
+            AlbumKey::from_secret_bytes(g.clone(), 0, g.clone())
                 .and_then(|k| k.unwrap_media_key(vec![0; 16], g.clone()))
         });
         refuses("unwrap_media_key", || {
@@ -241,10 +241,8 @@ fn account_functions_refuse_garbage() {
             })
         });
         refuses("recovery garbage", || {
-            unlock_with_recovery(
-                enrolled.bundle.clone(),
-                String::from_utf8_lossy(&g).into_owned(),
-            )
+            RecoveryPhrase::parse(String::from_utf8_lossy(&g).into_owned())
+                .and_then(|phrase| unlock_with_recovery(enrolled.bundle.clone(), phrase))
         });
     }
     refuses("weak params", || {

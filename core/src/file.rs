@@ -160,10 +160,13 @@ pub const PARTIAL_PREFIX: &str = ".keepsake-";
 /// See [`PARTIAL_PREFIX`].
 pub const PARTIAL_SUFFIX: &str = ".partial";
 
-/// Removes temporary files that a killed process left in `dir` (an interrupted
-/// [`open_file`] may leave decrypted plaintext there, readable only by this user). Call it
-/// at start-up, when no file operation of this app is running in `dir`. Returns how many
-/// were removed.
+/// Removes temporary files that a killed process left in `dir`: regular files named
+/// [`PARTIAL_PREFIX`]`*`[`PARTIAL_SUFFIX`], and nothing else (not folders, not symbolic
+/// links, not files of other names). An interrupted [`open_file`] may leave decrypted
+/// plaintext there (owner-only, mode 0600 on Unix, from the moment it is created). Apps call
+/// it at start-up for every folder they open files into, when no file operation of this
+/// app is running in `dir`: a running [`seal_file`] or [`open_file`] would lose its
+/// temporary file and fail. Returns how many were removed.
 ///
 /// # Errors
 /// [`Error::Io`] if `dir` cannot be listed or a file cannot be removed.
@@ -194,11 +197,20 @@ fn temp_beside(dst: &Path, overwrite: bool) -> Result<NamedTempFile> {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
     };
-    Ok(tempfile::Builder::new()
-        .prefix(PARTIAL_PREFIX)
-        .suffix(PARTIAL_SUFFIX)
-        .tempfile_in(dir)?)
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(PARTIAL_PREFIX).suffix(PARTIAL_SUFFIX);
+    // Owner-only from creation (the file may hold plaintext): set at open(2), not after.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        builder.permissions(std::fs::Permissions::from_mode(PARTIAL_MODE));
+    }
+    Ok(builder.tempfile_in(dir)?)
 }
+
+/// The permission bits of a temporary file on Unix: read and write by the owner only.
+#[cfg(unix)]
+pub const PARTIAL_MODE: u32 = 0o600;
 
 /// Syncs `temp`, renames it to `dst`, syncs the folder; returns the file's size.
 fn persist(temp: NamedTempFile, dst: &Path, overwrite: bool) -> Result<u64> {
@@ -448,8 +460,75 @@ mod tests {
         std::fs::write(dir.path().join(".keepsake-abc.partial"), b"left by a crash").unwrap();
         std::fs::write(dir.path().join("photo.jpg"), b"keep").unwrap();
         std::fs::write(dir.path().join(".keepsake-note"), b"keep").unwrap();
+        std::fs::write(dir.path().join("x.keepsake-abc.partial"), b"keep").unwrap();
+        std::fs::create_dir(dir.path().join(".keepsake-dir.partial")).unwrap();
+        #[cfg(unix)]
+        std::os::unix::fs::symlink("photo.jpg", dir.path().join(".keepsake-link.partial")).unwrap();
         assert_eq!(remove_partial_files(dir.path()).unwrap(), 1);
-        assert_eq!(listing(dir.path()), [".keepsake-note", "photo.jpg"]);
+        let mut expected = vec![
+            ".keepsake-dir.partial",
+            ".keepsake-note",
+            "photo.jpg",
+            "x.keepsake-abc.partial",
+        ];
+        if cfg!(unix) {
+            expected.insert(1, ".keepsake-link.partial");
+        }
+        assert_eq!(listing(dir.path()), expected);
+        assert_eq!(
+            std::fs::read(dir.path().join("photo.jpg")).unwrap(),
+            b"keep"
+        );
+    }
+
+    /// The temporary file is owner-only from its creation, whatever the umask, before any
+    /// plaintext is written to it.
+    #[cfg(unix)]
+    #[test]
+    fn partial_files_are_owner_only_from_creation() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o777)).unwrap();
+        let dst = dir.path().join("opened");
+        let temp = temp_beside(&dst, false).unwrap();
+        let name = temp
+            .path()
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .into_owned();
+        assert!(
+            name.starts_with(PARTIAL_PREFIX) && name.ends_with(PARTIAL_SUFFIX),
+            "{name}"
+        );
+        let mode = temp.as_file().metadata().unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, PARTIAL_MODE, "{mode:o}");
+        // And during a real open: the progress callback sees the file at its first report.
+        let src = dir.path().join("sealed");
+        std::fs::write(
+            &src,
+            stream::seal(&key(), &ID, MediaKind::Original, b"x").unwrap(),
+        )
+        .unwrap();
+        let mut modes = Vec::new();
+        let mut progress = |_: u64, _: u64| {
+            for entry in std::fs::read_dir(dir.path()).unwrap() {
+                let entry = entry.unwrap();
+                if entry
+                    .file_name()
+                    .to_string_lossy()
+                    .ends_with(PARTIAL_SUFFIX)
+                {
+                    modes.push(entry.metadata().unwrap().permissions().mode() & 0o777);
+                }
+            }
+            ControlFlow::Continue(())
+        };
+        let options = FileOptions::new().progress(&mut progress);
+        open_file(&key(), &ID, MediaKind::Original, &src, &dst, options).unwrap();
+        assert!(!modes.is_empty());
+        assert!(modes.iter().all(|&m| m == PARTIAL_MODE), "{modes:?}");
+        drop(temp);
     }
 
     #[test]

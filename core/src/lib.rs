@@ -16,7 +16,7 @@ pub mod stream;
 
 pub use envelope::{AlbumBlob, MediaBlob};
 pub use error::{Error, Result};
-pub use file::{FileOptions, open_file, seal_file};
+pub use file::{FileOptions, open_file, remove_partial_files, seal_file};
 pub use keys::{AlbumId, AlbumKey, ID_LEN, MediaId, MediaKey, MediaKind};
 pub use primitives::KEY_LEN;
 pub use recovery::RecoveryPhrase;

@@ -146,7 +146,8 @@ def grant(alice, album, bob):
 def test_create_account(alice):
     assert isinstance(alice.keyring, keepsake.Keyring)
     assert alice.bundle and isinstance(alice.bundle, bytes)
-    words = alice.recovery_phrase.split()
+    assert isinstance(alice.recovery_phrase, keepsake.RecoveryPhrase)
+    words = alice.recovery_phrase.words().split()
     assert len(words) == 24
     assert all(w.isalpha() and w.islower() for w in words)
     assert len(alice.keyring.identity_public_key()) == 32
@@ -188,9 +189,12 @@ def test_unlock_with_passphrase(alice, enrolled):
 
 
 def test_unlock_with_recovery_words_upper_case_extra_spaces(alice, enrolled):
-    shouted = "   " + "   ".join(alice.recovery_phrase.upper().split()) + "  "
-    assert shouted != alice.recovery_phrase
-    keyring = keepsake.unlock_with_recovery(enrolled.bundle, shouted)
+    words = alice.recovery_phrase.words()
+    shouted = "   " + "   ".join(words.upper().split()) + "  "
+    assert shouted != words
+    phrase = keepsake.RecoveryPhrase.parse(shouted)
+    assert phrase.words() == words
+    keyring = keepsake.unlock_with_recovery(enrolled.bundle, phrase)
     assert_same_identity(keyring, alice)
 
 

@@ -15,14 +15,14 @@ from helpers import MEDIA_KINDS, U64_MAX, cases, open_streaming, raises, unhex
 
 @pytest.mark.parametrize("case", cases("stream-v1.json"))
 def test_stream_open(case):
-    key = MediaKey.from_raw_bytes(unhex(case["media_key"]))
+    key = MediaKey.from_secret_bytes(unhex(case["media_key"]))
     opened = key.open(unhex(case["media_id"]), MEDIA_KINDS[case["kind"]], unhex(case["sealed"]))
     assert opened == unhex(case["plaintext"])
 
 
 @pytest.mark.parametrize("case", cases("stream-v1.json"))
 def test_stream_opener_in_pieces(case):
-    key = MediaKey.from_raw_bytes(unhex(case["media_key"]))
+    key = MediaKey.from_secret_bytes(unhex(case["media_key"]))
     opener = key.opener(unhex(case["media_id"]), MEDIA_KINDS[case["kind"]])
     assert open_streaming(opener, unhex(case["sealed"]), 1000) == unhex(case["plaintext"])
 
@@ -33,7 +33,7 @@ def test_stream_opener_in_pieces(case):
 
 @pytest.mark.parametrize("case", cases("stream-v1-failures.json"))
 def test_stream_open_fails(case):
-    key = MediaKey.from_raw_bytes(unhex(case["media_key"]))
+    key = MediaKey.from_secret_bytes(unhex(case["media_key"]))
     with raises(case["error"]):
         key.open(unhex(case["media_id"]), MEDIA_KINDS[case["kind"]], unhex(case["sealed"]))
 
@@ -44,7 +44,7 @@ def test_stream_open_fails(case):
 
 @pytest.mark.parametrize("case", cases("stream-v1-ranges.json"))
 def test_stream_open_range(case):
-    key = MediaKey.from_raw_bytes(unhex(case["media_key"]))
+    key = MediaKey.from_secret_bytes(unhex(case["media_key"]))
     args = (
         unhex(case["media_id"]),
         MEDIA_KINDS[case["kind"]],
@@ -67,7 +67,7 @@ ALBUM_PURPOSES = {"album-name": AlbumBlob.NAME, "album-metadata": AlbumBlob.META
 
 
 def album_key(case):
-    return AlbumKey.from_raw_bytes(unhex(case["album_id"]), case["epoch"], unhex(case["key"]))
+    return AlbumKey.from_secret_bytes(unhex(case["album_id"]), case["epoch"], unhex(case["key"]))
 
 
 def open_envelope(case):
@@ -76,7 +76,7 @@ def open_envelope(case):
     purpose = case["purpose"]
     sealed = unhex(case["sealed"])
     if purpose in MEDIA_PURPOSES:
-        key = MediaKey.from_raw_bytes(unhex(case["key"]))
+        key = MediaKey.from_secret_bytes(unhex(case["key"]))
         return key.open_blob(unhex(case["media_id"]), MEDIA_PURPOSES[purpose], sealed)
     if purpose in ALBUM_PURPOSES:
         return album_key(case).open_blob(ALBUM_PURPOSES[purpose], sealed)
@@ -94,9 +94,9 @@ def test_envelope_open(case):
         return
     # The unwrapped key is opaque: it must open what the expected raw key seals.
     assert isinstance(opened, MediaKey)
-    expected = MediaKey.from_raw_bytes(plaintext)
+    expected = MediaKey.from_secret_bytes(plaintext)
     media_id = unhex(case["media_id"])
-    probe = b"sealed by MediaKey.from_raw_bytes(plaintext)"
+    probe = b"sealed by MediaKey.from_secret_bytes(plaintext)"
     blob = expected.seal_blob(media_id, MediaBlob.CAPTION, probe)
     assert opened.open_blob(media_id, MediaBlob.CAPTION, blob) == probe
     stream = expected.seal(media_id, MediaKind.PREVIEW, probe * 10)
@@ -118,7 +118,9 @@ def test_bundle_unlock_three_ways_same_identity(case):
     bundle = case["bundle"].encode()
     by_passphrase = keepsake.unlock_with_passphrase(bundle, case["passphrase"])
     pin = by_passphrase.identity_public_key()
-    by_recovery = keepsake.unlock_with_recovery(bundle, case["recovery_words"])
+    by_recovery = keepsake.unlock_with_recovery(
+        bundle, keepsake.RecoveryPhrase.parse(case["recovery_words"])
+    )
     device = DeviceKey.from_secret_bytes(unhex(case["device_secret"]))
     assert device.secret_bytes() == unhex(case["device_secret"])
     assert device.public_key() in keepsake.bundle_devices(bundle)
@@ -141,7 +143,7 @@ def unlock_failing(case):
     if how == "passphrase":
         return keepsake.unlock_with_passphrase(bundle, case["secret"])
     if how == "recovery":
-        return keepsake.unlock_with_recovery(bundle, case["secret"])
+        return keepsake.unlock_with_recovery(bundle, keepsake.RecoveryPhrase.parse(case["secret"]))
     if how == "device":
         device = DeviceKey.from_secret_bytes(unhex(case["secret"]))
         return keepsake.unlock_with_device(bundle, device, unhex(case["pin"]))
