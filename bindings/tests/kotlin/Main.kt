@@ -103,9 +103,11 @@ fun describe(e: Throwable): String = when (e) {
 }
 
 fun main(args: Array<String>) {
+    if (args.firstOrNull() == CHILD_OPEN_STALL) childOpenStall(args.drop(1))
     val suite = Suite()
     scenarioTests(suite)
     vectorTests(suite)
+    secretTests(suite)
     val selected = if (args.isEmpty()) suite.tests else suite.tests.filter { t -> args.any { it in t.name } }
 
     var passed = 0

@@ -49,9 +49,9 @@ private class Scenario {
     // 3. Three unlocks of the enrolled bundle.
     val byPassphrase by lazy { unlockWithPassphrase(bundle, alicePassphrase) }
     val shoutedWords by lazy {
-        "  " + alice.recoveryPhrase.uppercase().split(" ").joinToString("   ") + " \t "
+        "  " + alice.recoveryPhrase.words().uppercase().split(" ").joinToString("   ") + " \t "
     }
-    val byRecovery by lazy { unlockWithRecovery(bundle, shoutedWords) }
+    val byRecovery by lazy { unlockWithRecovery(bundle, RecoveryPhrase.parse(shoutedWords)) }
     val byDevice by lazy {
         unlockWithDevice(bundle, DeviceKey.fromSecretBytes(device.secretBytes()), enrollment.identityPin)
     }
@@ -102,7 +102,7 @@ fun scenarioTests(suite: Suite) {
     // 1.
     suite.test("scenario 1: Alice creates an account (Floor profile), 24 recovery words") {
         assertEquals(KdfParams(19u * 1024u, 2u, 1u), s.floor, "kdfProfile(FLOOR)")
-        val words = s.alice.recoveryPhrase.split(" ")
+        val words = s.alice.recoveryPhrase.words().split(" ")
         assertEquals(24, words.size, "recovery word count")
         expect(words.all { w -> w.isNotEmpty() && w.all { it in 'a'..'z' } }) { "recovery words: ${words.size} lower-case words" }
         expect(s.alice.bundle.isNotEmpty() && s.alice.bundle[0] == '{'.code.toByte()) { "bundle is JSON" }
@@ -126,7 +126,7 @@ fun scenarioTests(suite: Suite) {
         assertBytes(s.alice.keyring.identityPublicKey(), s.byPassphrase.identityPublicKey(), "identity")
     }
     suite.test("scenario 3: unlock with the recovery words in upper case with extra spaces") {
-        expect(s.shoutedWords != s.alice.recoveryPhrase && s.shoutedWords.any { it.isUpperCase() }) { "words not altered" }
+        expect(s.shoutedWords != s.alice.recoveryPhrase.words() && s.shoutedWords.any { it.isUpperCase() }) { "words not altered" }
         assertBytes(s.alice.keyring.identityPublicKey(), s.byRecovery.identityPublicKey(), "identity")
     }
     suite.test("scenario 3: unlock with the device restored from its secret bytes, and the pin") {

@@ -67,15 +67,15 @@ private fun openEnvelope(v: JsonObject): ByteArray {
     return when (val purpose = v.str("purpose")) {
         "media-metadata", "media-caption" -> {
             val what = if (purpose == "media-metadata") MediaBlob.METADATA else MediaBlob.CAPTION
-            MediaKey.fromRawBytes(key).use { it.openBlob(v.bytes("media_id"), what, sealed) }
+            MediaKey.fromSecretBytes(key).use { it.openBlob(v.bytes("media_id"), what, sealed) }
         }
         "album-name", "album-metadata" -> {
             val what = if (purpose == "album-name") AlbumBlob.NAME else AlbumBlob.METADATA
-            AlbumKey.fromRawBytes(v.bytes("album_id"), v.ulong("epoch"), key).use { it.openBlob(what, sealed) }
+            AlbumKey.fromSecretBytes(v.bytes("album_id"), v.ulong("epoch"), key).use { it.openBlob(what, sealed) }
         }
         "media-key-wrap" -> {
             // Returns nothing to compare: the unwrapped key is checked by what it opens.
-            AlbumKey.fromRawBytes(v.bytes("album_id"), v.ulong("epoch"), key).use { album ->
+            AlbumKey.fromSecretBytes(v.bytes("album_id"), v.ulong("epoch"), key).use { album ->
                 album.unwrapMediaKey(v.bytes("media_id"), sealed).close()
             }
             ByteArray(0)
@@ -84,13 +84,13 @@ private fun openEnvelope(v: JsonObject): ByteArray {
     }
 }
 
-/** media-key-wrap: the unwrapped key and MediaKey.fromRawBytes(plaintext) open each other's output. */
+/** media-key-wrap: the unwrapped key and MediaKey.fromSecretBytes(plaintext) open each other's output. */
 private fun checkUnwrappedKey(v: JsonObject) {
     val mediaId = v.bytes("media_id")
     val probe = "known-answer probe for ${v.str("name")}".toByteArray()
-    AlbumKey.fromRawBytes(v.bytes("album_id"), v.ulong("epoch"), v.bytes("key")).use { album ->
+    AlbumKey.fromSecretBytes(v.bytes("album_id"), v.ulong("epoch"), v.bytes("key")).use { album ->
         album.unwrapMediaKey(mediaId, v.bytes("sealed")).use { unwrapped ->
-            MediaKey.fromRawBytes(v.bytes("plaintext")).use { raw ->
+            MediaKey.fromSecretBytes(v.bytes("plaintext")).use { raw ->
                 val byRaw = raw.seal(mediaId, MediaKind.ORIGINAL, probe)
                 assertBytes(probe, unwrapped.open(mediaId, MediaKind.ORIGINAL, byRaw), "unwrapped key opens the raw key's stream")
                 val blob = raw.sealBlob(mediaId, MediaBlob.CAPTION, probe)
@@ -107,7 +107,7 @@ fun vectorTests(suite: Suite) {
         val mediaId = v.bytes("media_id")
         val sealed = v.bytes("sealed")
         val plaintext = v.bytes("plaintext")
-        MediaKey.fromRawBytes(v.bytes("media_key")).use { key ->
+        MediaKey.fromSecretBytes(v.bytes("media_key")).use { key ->
             assertBytes(plaintext, key.open(mediaId, v.kind(), sealed), "open")
             assertBytes(plaintext, openStreaming(key, mediaId, v.kind(), sealed, 1000), "streaming opener, 1000-byte pieces")
         }
@@ -115,13 +115,13 @@ fun vectorTests(suite: Suite) {
 
     suite.vectorFile("stream-v1-failures.json", 31) { v ->
         assertRaisesNamed(v.str("error"), "open") {
-            MediaKey.fromRawBytes(v.bytes("media_key")).use { it.open(v.bytes("media_id"), v.kind(), v.bytes("sealed")) }
+            MediaKey.fromSecretBytes(v.bytes("media_key")).use { it.open(v.bytes("media_id"), v.kind(), v.bytes("sealed")) }
         }
     }
 
     suite.vectorFile("stream-v1-ranges.json", 11) { v ->
         val read = {
-            MediaKey.fromRawBytes(v.bytes("media_key")).use {
+            MediaKey.fromSecretBytes(v.bytes("media_key")).use {
                 it.openRange(v.bytes("media_id"), v.kind(), v.bytes("sealed"), v.ulong("offset"), v.ulong("len"))
             }
         }
@@ -147,7 +147,7 @@ fun vectorTests(suite: Suite) {
     suite.vectorFile("bundle-v1.json", 1) { v ->
         val bundle = v.str("bundle").toByteArray()
         val byPassphrase = unlockWithPassphrase(bundle, v.str("passphrase"))
-        val byRecovery = unlockWithRecovery(bundle, v.str("recovery_words"))
+        val byRecovery = unlockWithRecovery(bundle, RecoveryPhrase.parse(v.str("recovery_words")))
         val device = DeviceKey.fromSecretBytes(v.bytes("device_secret"))
         val byDevice = unlockWithDevice(bundle, device, byPassphrase.identityPublicKey())
         val identity = byPassphrase.identityPublicKey()
@@ -166,7 +166,7 @@ fun vectorTests(suite: Suite) {
         when (val unlock = v.str("unlock")) {
             "parse" -> assertRaisesNamed(error, "bundleDevices") { bundleDevices(bundle) }
             "passphrase" -> assertRaisesNamed(error, "unlockWithPassphrase") { unlockWithPassphrase(bundle, secret).close() }
-            "recovery" -> assertRaisesNamed(error, "unlockWithRecovery") { unlockWithRecovery(bundle, secret).close() }
+            "recovery" -> assertRaisesNamed(error, "unlockWithRecovery") { unlockWithRecovery(bundle, RecoveryPhrase.parse(secret)).close() }
             "device" -> assertRaisesNamed(error, "unlockWithDevice") {
                 DeviceKey.fromSecretBytes(unhex(secret)).use { unlockWithDevice(bundle, it, v.bytes("pin")).close() }
             }

@@ -110,7 +110,7 @@ final class Scenario {
                   "Floor profile parameters are \(params)")
         let account = try Keepsake.createAccount(passphrase: alicePassphrase, params: params)
         try check(!account.bundle.isEmpty, "the bundle is empty")
-        let words = account.recoveryPhrase.split(separator: " ")
+        let words = account.recoveryPhrase.words().split(separator: " ")
         try checkEqual(words.count, 24, "number of recovery words")
         try check(words.allSatisfy { $0.allSatisfy(\.isLowercase) }, "recovery words are lowercase letters")
         try checkEqual(account.keyring.identityPublicKey().count, 32, "identity public key length")
@@ -153,9 +153,12 @@ final class Scenario {
     func unlockWithRecoveryWords() throws {
         let alice = try need(alice, "Alice's account")
         let enrollment = try need(enrollment, "the enrolled bundle")
-        let shouted = "  " + alice.recoveryPhrase.uppercased().split(separator: " ").joined(separator: "   ") + " \t "
-        try check(shouted != alice.recoveryPhrase, "the phrase was not altered")
-        let keyring = try Keepsake.unlockWithRecovery(bundleBytes: enrollment.bundle, recoveryPhrase: shouted)
+        let words = alice.recoveryPhrase.words()
+        let shouted = "  " + words.uppercased().split(separator: " ").joined(separator: "   ") + " \t "
+        try check(shouted != words, "the phrase was not altered")
+        let phrase = try RecoveryPhrase.parse(words: shouted)
+        try checkEqual(phrase.words(), words, "parsed words")
+        let keyring = try Keepsake.unlockWithRecovery(bundleBytes: enrollment.bundle, recoveryPhrase: phrase)
         try checkSameIdentity(keyring, "recovery unlock")
     }
 

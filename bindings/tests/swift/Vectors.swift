@@ -118,12 +118,12 @@ func openStreaming(_ key: MediaKey, _ mediaId: Data, _ kind: MediaKind, _ sealed
 func streamTests(_ v: Vector) -> [TestCase] {
     [
         TestCase(name: "stream-v1/open/\(v.name)") {
-            let key = try MediaKey.fromRawBytes(bytes: v.bytes("media_key"))
+            let key = try MediaKey.fromSecretBytes(bytes: v.bytes("media_key"))
             let opened = try key.open(mediaId: v.bytes("media_id"), kind: kind(v), sealed: v.bytes("sealed"))
             try checkEqual(opened, try v.bytes("plaintext"), "open")
         },
         TestCase(name: "stream-v1/opener/\(v.name)") {
-            let key = try MediaKey.fromRawBytes(bytes: v.bytes("media_key"))
+            let key = try MediaKey.fromSecretBytes(bytes: v.bytes("media_key"))
             let opened = try openStreaming(key, v.bytes("media_id"), kind(v), v.bytes("sealed"))
             try checkEqual(opened, try v.bytes("plaintext"), "streaming opener, 1000-byte pieces")
         },
@@ -132,7 +132,7 @@ func streamTests(_ v: Vector) -> [TestCase] {
 
 func streamFailureTest(_ v: Vector) -> TestCase {
     TestCase(name: "stream-v1-failures/\(v.name)") {
-        let key = try MediaKey.fromRawBytes(bytes: v.bytes("media_key"))
+        let key = try MediaKey.fromSecretBytes(bytes: v.bytes("media_key"))
         let (mediaId, kind, sealed) = (try v.bytes("media_id"), try kind(v), try v.bytes("sealed"))
         try expectError(v.string("error"), "open") {
             try key.open(mediaId: mediaId, kind: kind, sealed: sealed)
@@ -142,7 +142,7 @@ func streamFailureTest(_ v: Vector) -> TestCase {
 
 func rangeTest(_ v: Vector) -> TestCase {
     TestCase(name: "stream-v1-ranges/\(v.name)") {
-        let key = try MediaKey.fromRawBytes(bytes: v.bytes("media_key"))
+        let key = try MediaKey.fromSecretBytes(bytes: v.bytes("media_key"))
         let (mediaId, kind, sealed) = (try v.bytes("media_id"), try kind(v), try v.bytes("sealed"))
         let (offset, length) = (try v.u64("offset"), try v.u64("len"))
         let what = "openRange(offset: \(offset), length: \(length))"
@@ -165,16 +165,16 @@ func envelopeOpener(_ v: Vector) throws -> () throws -> Any {
     let (key, sealed) = (try v.bytes("key"), try v.bytes("sealed"))
     switch purpose {
     case "media-metadata", "media-caption":
-        let mediaKey = try MediaKey.fromRawBytes(bytes: key)
+        let mediaKey = try MediaKey.fromSecretBytes(bytes: key)
         let mediaId = try v.bytes("media_id")
         let what: MediaBlob = purpose == "media-metadata" ? .metadata : .caption
         return { try mediaKey.openBlob(mediaId: mediaId, what: what, envelope: sealed) }
     case "album-name", "album-metadata":
-        let albumKey = try AlbumKey.fromRawBytes(albumId: v.bytes("album_id"), epoch: v.u64("epoch"), bytes: key)
+        let albumKey = try AlbumKey.fromSecretBytes(albumId: v.bytes("album_id"), epoch: v.u64("epoch"), bytes: key)
         let what: AlbumBlob = purpose == "album-name" ? .name : .metadata
         return { try albumKey.openBlob(what: what, envelope: sealed) }
     case "media-key-wrap":
-        let albumKey = try AlbumKey.fromRawBytes(albumId: v.bytes("album_id"), epoch: v.u64("epoch"), bytes: key)
+        let albumKey = try AlbumKey.fromSecretBytes(albumId: v.bytes("album_id"), epoch: v.u64("epoch"), bytes: key)
         let mediaId = try v.bytes("media_id")
         return { try albumKey.unwrapMediaKey(mediaId: mediaId, wrapped: sealed) }
     default:
@@ -190,8 +190,8 @@ func envelopeTest(_ v: Vector) -> TestCase {
         if let unwrapped = opened as? MediaKey {
             // The unwrapped key must be the media key `plaintext`: it opens what that key seals.
             let mediaId = try v.bytes("media_id")
-            let reference = try MediaKey.fromRawBytes(bytes: plaintext)
-            let probe = Data("sealed by MediaKey.fromRawBytes(plaintext) for \(v.name)".utf8)
+            let reference = try MediaKey.fromSecretBytes(bytes: plaintext)
+            let probe = Data("sealed by MediaKey.fromSecretBytes(plaintext) for \(v.name)".utf8)
             let blob = try reference.sealBlob(mediaId: mediaId, what: .caption, plaintext: probe)
             try checkEqual(try unwrapped.openBlob(mediaId: mediaId, what: .caption, envelope: blob), probe,
                            "a caption sealed by the raw key, opened by the unwrapped key")
@@ -219,7 +219,7 @@ func bundleTest(_ v: Vector) -> TestCase {
         let byPassphrase = try unlockWithPassphrase(bundleBytes: bundle, passphrase: v.string("passphrase"))
         let identity = byPassphrase.identityPublicKey()
         try checkEqual(identity.count, 32, "identity public key length")
-        let byWords = try unlockWithRecovery(bundleBytes: bundle, recoveryPhrase: v.string("recovery_words"))
+        let byWords = try unlockWithRecovery(bundleBytes: bundle, recoveryPhrase: RecoveryPhrase.parse(words: v.string("recovery_words")))
         let device = try DeviceKey.fromSecretBytes(secret: v.bytes("device_secret"))
         try checkEqual(try bundleDevices(bundleBytes: bundle), [device.publicKey()], "bundleDevices")
         let byDevice = try unlockWithDevice(bundleBytes: bundle, device: device, identityPin: identity)
@@ -243,7 +243,7 @@ func bundleFailureTest(_ v: Vector) -> TestCase {
             }
         case "recovery":
             try expectError(expected, "unlockWithRecovery") {
-                try unlockWithRecovery(bundleBytes: bundle, recoveryPhrase: secret)
+                try unlockWithRecovery(bundleBytes: bundle, recoveryPhrase: RecoveryPhrase.parse(words: secret))
             }
         case "device":
             let device = try DeviceKey.fromSecretBytes(secret: Data(hex: secret))

@@ -171,9 +171,12 @@ extension Data {
 
 // MARK: - Main
 
+if CommandLine.arguments.count > 1 && CommandLine.arguments[1] == childOpenStallFlag {
+    childOpenStall(Array(CommandLine.arguments.dropFirst(2)))
+}
 let filters = Array(CommandLine.arguments.dropFirst())
 let scenario = scenarioTests()
-let allTests = scenario.tests + vectorTests()
+let allTests = scenario.tests + vectorTests() + secretTests()
 func matches(_ test: TestCase) -> Bool { filters.isEmpty || filters.contains { test.name.contains($0) } }
 // Scenario steps build on the ones before them: a selected step brings its predecessors.
 let lastScenarioStep = scenario.tests.lastIndex(where: matches) ?? -1
