@@ -2,7 +2,7 @@
 
 /// Every failure a Keepsake call can report to Swift, Kotlin or Python. Each variant
 /// carries the core error's message (never a key, passphrase or plaintext).
-#[derive(Debug, thiserror::Error, uniffi::Error)]
+#[derive(Clone, Debug, thiserror::Error, uniffi::Error)]
 #[uniffi(flat_error)]
 #[non_exhaustive]
 pub enum KeepsakeError {
@@ -108,9 +108,43 @@ pub enum KeepsakeError {
     /// A streaming object used after `finish` or after an error.
     #[error("{0}")]
     StreamClosed(String),
+    /// A callback of the app (a progress listener, a random-access source) raised an
+    /// error or threw; the message is the one it raised.
+    #[error("{0}")]
+    Callback(String),
     /// An error this version of the bindings does not know (a newer core).
     #[error("{0}")]
     Other(String),
+}
+
+/// What an app's callback (a [`crate::ProgressListener`], a
+/// [`crate::RandomAccessSource`]) raises to fail the call it serves: the call then fails
+/// with [`KeepsakeError::Callback`] carrying `message`. Any other exception a callback
+/// throws is caught and reported the same way, with its text as the message (never as a
+/// crash of the library).
+#[derive(Clone, Debug, thiserror::Error, uniffi::Error)]
+pub enum CallbackError {
+    /// The callback failed.
+    #[error("{message}")]
+    Failed {
+        /// Why, in the app's words.
+        message: String,
+    },
+}
+
+impl From<uniffi::UnexpectedUniFFICallbackError> for CallbackError {
+    fn from(err: uniffi::UnexpectedUniFFICallbackError) -> Self {
+        Self::Failed {
+            message: err.reason,
+        }
+    }
+}
+
+impl From<CallbackError> for KeepsakeError {
+    fn from(err: CallbackError) -> Self {
+        let CallbackError::Failed { message } = err;
+        Self::Callback(format!("a callback failed: {message}"))
+    }
 }
 
 impl From<keepsake::Error> for KeepsakeError {

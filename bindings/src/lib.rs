@@ -17,6 +17,7 @@
 mod account;
 mod error;
 mod media;
+mod metadata;
 
 pub use account::{
     AlbumBlob, AlbumKey, DeviceKey, Enrollment, ExpectedAlbum, KdfParams, KdfProfile, Keyring,
@@ -24,10 +25,14 @@ pub use account::{
     kdf_calibrate, kdf_profile, new_album_id, unlock_with_device, unlock_with_passphrase,
     unlock_with_recovery,
 };
-pub use error::KeepsakeError;
+pub use error::{CallbackError, KeepsakeError};
 pub use media::{
     MediaBlob, MediaKey, MediaKind, ProgressListener, StreamOpener, StreamSealer, new_media_id,
     remove_partial_files,
+};
+pub use metadata::{
+    GrantInfo, RandomAccessSource, RangePlan, StreamHeader, inspect_grant, parse_stream_header,
+    plan_range, stream_plaintext_len,
 };
 
 uniffi::setup_scaffolding!("keepsake");

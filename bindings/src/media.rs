@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 
 use keepsake::stream::{self, PushOpener, Sealer};
 
-use crate::error::{KeepsakeError, Result};
+use crate::error::{CallbackError, KeepsakeError, Result};
 
 /// Which rendition of a media item a stream holds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, uniffi::Enum)]
@@ -20,6 +20,24 @@ pub enum MediaKind {
     Preview,
     /// A sidecar file.
     Sidecar,
+}
+
+impl TryFrom<keepsake::MediaKind> for MediaKind {
+    type Error = KeepsakeError;
+
+    fn try_from(kind: keepsake::MediaKind) -> Result<Self> {
+        Ok(match kind {
+            keepsake::MediaKind::Original => Self::Original,
+            keepsake::MediaKind::Thumbnail => Self::Thumbnail,
+            keepsake::MediaKind::Preview => Self::Preview,
+            keepsake::MediaKind::Sidecar => Self::Sidecar,
+            other => {
+                return Err(KeepsakeError::Other(format!(
+                    "unknown media kind {other:?}"
+                )));
+            }
+        })
+    }
 }
 
 impl From<MediaKind> for keepsake::MediaKind {
@@ -61,11 +79,13 @@ pub fn new_media_id() -> Result<Vec<u8>> {
     Ok(keepsake::MediaId::random()?.as_bytes().to_vec())
 }
 
-/// Told of progress by file operations; returning `false` cancels.
+/// Told of progress by file operations; returning `false` cancels. An error it raises
+/// (or an exception it throws) ends the operation with [`KeepsakeError::Callback`]
+/// carrying its message; nothing is left under the destination.
 #[uniffi::export(foreign)]
 pub trait ProgressListener: Send + Sync {
     /// `done` of `total` bytes processed. Return `true` to go on, `false` to cancel.
-    fn on_progress(&self, done: u64, total: u64) -> bool;
+    fn on_progress(&self, done: u64, total: u64) -> Result<bool, CallbackError>;
 }
 
 /// The random key of one media item. Opaque: it crosses the boundary only wrapped; its
@@ -248,7 +268,7 @@ impl MediaKey {
     pub fn opener(&self, media_id: Vec<u8>, kind: MediaKind) -> Result<Arc<StreamOpener>> {
         let opener = PushOpener::new(&self.inner, &parse_media_id(&media_id)?, kind.into());
         Ok(Arc::new(StreamOpener {
-            inner: Mutex::new(opener),
+            inner: Mutex::new(Some(opener)),
         }))
     }
 }
@@ -269,14 +289,27 @@ fn with_progress<T>(
     overwrite: bool,
     run: impl FnOnce(keepsake::FileOptions<'_>) -> keepsake::Result<T>,
 ) -> Result<T> {
+    let mut failed = None;
     let mut report = |done: u64, total: u64| match &listener {
-        Some(l) if !l.on_progress(done, total) => ControlFlow::Break(()),
-        _ => ControlFlow::Continue(()),
+        Some(l) => match l.on_progress(done, total) {
+            Ok(true) => ControlFlow::Continue(()),
+            Ok(false) => ControlFlow::Break(()),
+            Err(e) => {
+                failed = Some(e);
+                ControlFlow::Break(())
+            }
+        },
+        None => ControlFlow::Continue(()),
     };
     let options = keepsake::FileOptions::new()
         .overwrite(overwrite)
         .progress(&mut report);
-    Ok(run(options)?)
+    let result = run(options);
+    match (result, failed) {
+        // The listener's error, not the Cancelled it caused.
+        (Err(keepsake::Error::Cancelled), Some(e)) => Err(e.into()),
+        (result, _) => Ok(result?),
+    }
 }
 
 fn closed() -> KeepsakeError {
@@ -316,24 +349,30 @@ impl StreamSealer {
 }
 
 /// Opens a sealed stream pushed to it in pieces, returning only authenticated plaintext.
-/// Safe to share between threads. After `finish`, or after an error, every call fails.
+/// Safe to share between threads (calls are serialized). The first error is reported as
+/// itself; after it, and after `finish`, every call raises `StreamClosed`.
 #[derive(uniffi::Object)]
 #[uniffi::export(Debug, Display)]
 pub struct StreamOpener {
-    inner: Mutex<PushOpener>,
+    inner: Mutex<Option<PushOpener>>,
 }
 
 #[uniffi::export]
 impl StreamOpener {
     /// Takes sealed bytes; returns the plaintext authenticated so far.
     pub fn push(&self, sealed: Vec<u8>) -> Result<Vec<u8>> {
-        let mut opener = self.inner.lock().map_err(|_| closed())?;
-        Ok(opener.push(&sealed)?)
+        let mut guard = self.inner.lock().map_err(|_| closed())?;
+        let opener = guard.as_mut().ok_or_else(closed)?;
+        opener.push(&sealed).map_err(|e| {
+            *guard = None;
+            e.into()
+        })
     }
 
     /// Ends the stream; returns the final chunk's plaintext. Fails if the stream was cut.
     pub fn finish(&self) -> Result<Vec<u8>> {
-        let mut opener = self.inner.lock().map_err(|_| closed())?;
+        let mut guard = self.inner.lock().map_err(|_| closed())?;
+        let mut opener = guard.take().ok_or_else(closed)?;
         Ok(opener.finish()?)
     }
 }
@@ -366,7 +405,9 @@ impl std::fmt::Display for StreamSealer {
 
 impl std::fmt::Debug for StreamOpener {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("StreamOpener(key redacted)")
+        let open = self.inner.lock().map(|s| s.is_some()).unwrap_or(false);
+        let state = if open { "open" } else { "closed" };
+        write!(f, "StreamOpener({state}, key redacted)")
     }
 }
 

@@ -93,6 +93,54 @@ pub(crate) fn grant_with(
     Ok(out)
 }
 
+/// The public header of a grant: what a share inbox shows before the user accepts it.
+/// Nothing here is authenticated until [`Keyring::accept_grant`] opens the grant with the
+/// sender's verified identity key: show the sender's [`fingerprint`] for the user to
+/// compare, never treat these fields as proof.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GrantInfo {
+    /// The identity public key the grant claims to come from.
+    pub sender: HpkePublicKey,
+    /// The identity public key it is addressed to.
+    pub recipient: HpkePublicKey,
+    /// The album it grants.
+    pub album_id: AlbumId,
+    /// The album's epoch.
+    pub epoch: u64,
+}
+
+/// Reads a grant's public header without any key (SPEC.md 5.7): version and length are
+/// checked, nothing is opened.
+///
+/// # Errors
+/// [`Error::MalformedGrant`] (empty or wrong length); [`Error::UnsupportedVersion`].
+pub fn inspect_grant(grant: &[u8]) -> Result<GrantInfo> {
+    let version = *grant
+        .first()
+        .ok_or(Error::MalformedGrant { reason: "empty" })?;
+    if version != GRANT_VERSION {
+        return Err(Error::UnsupportedVersion(version));
+    }
+    if grant.len() != GRANT_LEN {
+        return Err(Error::MalformedGrant {
+            reason: "wrong length",
+        });
+    }
+    let key = |at: usize| {
+        let mut bytes = [0u8; 32];
+        bytes.copy_from_slice(&grant[at..at + 32]);
+        HpkePublicKey::from_bytes(bytes)
+    };
+    let mut epoch = [0u8; 8];
+    epoch.copy_from_slice(&grant[81..GRANT_HEADER_LEN]);
+    Ok(GrantInfo {
+        sender: key(1),
+        recipient: key(33),
+        album_id: AlbumId::from_slice(&grant[65..81])?,
+        epoch: u64::from_be_bytes(epoch),
+    })
+}
+
 impl Keyring {
     /// Grants `album` (its key at its epoch) to the identity `recipient`. The grant is
     /// public data (169 bytes) that can travel through the server.
@@ -117,7 +165,8 @@ impl Keyring {
     }
 
     /// Accepts a grant from `sender` (an identity public key the user has verified, e.g.
-    /// by [`fingerprint`]), optionally requiring a given album and epoch. Checks, in order:
+    /// by [`fingerprint`]), optionally requiring a given album and epoch. [`inspect_grant`]
+    /// reads the same header without a key, for display. Checks, in order:
     /// length and version, that the grant is addressed to this identity, that it names
     /// `sender`, the album and epoch, then opens it with HPKE Auth.
     ///
@@ -132,31 +181,18 @@ impl Keyring {
         sender: &HpkePublicKey,
         expected: Option<(AlbumId, u64)>,
     ) -> Result<AlbumKey> {
-        let version = *grant
-            .first()
-            .ok_or(Error::MalformedGrant { reason: "empty" })?;
-        if version != GRANT_VERSION {
-            return Err(Error::UnsupportedVersion(version));
-        }
-        if grant.len() != GRANT_LEN {
-            return Err(Error::MalformedGrant {
-                reason: "wrong length",
-            });
-        }
-        let (header, rest) = grant.split_at(GRANT_HEADER_LEN);
-        if header[33..65] != self.identity_public_key().as_bytes()[..] {
+        let info = inspect_grant(grant)?;
+        if info.recipient != self.identity_public_key() {
             return Err(Error::GrantWrongRecipient);
         }
-        if header[1..33] != sender.as_bytes()[..] {
+        if info.sender != *sender {
             return Err(Error::GrantWrongSender);
         }
-        let album_id = AlbumId::from_slice(&header[65..81])?;
-        let mut epoch = [0u8; 8];
-        epoch.copy_from_slice(&header[81..]);
-        let epoch = u64::from_be_bytes(epoch);
+        let (album_id, epoch) = (info.album_id, info.epoch);
         if expected.is_some_and(|want| want != (album_id, epoch)) {
             return Err(Error::GrantWrongAlbum);
         }
+        let (header, rest) = grant.split_at(GRANT_HEADER_LEN);
         let (enc, ciphertext) = rest.split_at(32);
         let enc: [u8; 32] = enc
             .try_into()
@@ -172,5 +208,55 @@ impl Keyring {
         )?);
         let key = SecretBytes::from_slice("album key", &key)?;
         Ok(AlbumKey::from_bytes(album_id, epoch, *key.expose()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kdf::KdfParams;
+
+    #[test]
+    fn inspect_grant_reads_the_header_that_accept_grant_checks() {
+        let alice = crate::account::create_account("a", &KdfParams::FLOOR)
+            .unwrap()
+            .keyring;
+        let bob = crate::account::create_account("b", &KdfParams::FLOOR)
+            .unwrap()
+            .keyring;
+        let album = alice.album_key(AlbumId::from_bytes([5; 16]), 7);
+        let grant = alice
+            .grant_album(&album, &bob.identity_public_key())
+            .unwrap();
+        let info = inspect_grant(&grant).unwrap();
+        assert_eq!(info.sender, alice.identity_public_key());
+        assert_eq!(info.recipient, bob.identity_public_key());
+        assert_eq!(info.album_id, album.album_id());
+        assert_eq!(info.epoch, 7);
+        assert!(matches!(
+            inspect_grant(&[]),
+            Err(Error::MalformedGrant { reason: "empty" })
+        ));
+        assert!(matches!(
+            inspect_grant(&grant[..GRANT_LEN - 1]),
+            Err(Error::MalformedGrant { .. })
+        ));
+        let mut v2 = grant.clone();
+        v2[0] = 2;
+        assert!(matches!(
+            inspect_grant(&v2),
+            Err(Error::UnsupportedVersion(2))
+        ));
+        // The header is public, not proof: an edited sender is still refused on accept.
+        let mut edited = grant.clone();
+        edited[1..33].copy_from_slice(bob.identity_public_key().as_bytes());
+        assert_eq!(
+            inspect_grant(&edited).unwrap().sender,
+            bob.identity_public_key()
+        );
+        assert!(
+            bob.accept_grant(&edited, &bob.identity_public_key(), None)
+                .is_err()
+        );
     }
 }

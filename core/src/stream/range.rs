@@ -98,6 +98,17 @@ impl RangePlan {
     }
 }
 
+/// The plaintext length of a sealed object of `sealed_len` bytes in all with this header,
+/// from public data only (SPEC.md 3.7): what a player shows as the duration's byte count
+/// before fetching anything but the header. Not authenticated: the final chunk, when
+/// opened, confirms it.
+///
+/// # Errors
+/// As [`RangePlan::new`] for a `sealed_len` too small to hold a header and one chunk.
+pub fn plaintext_len(header: &Header, sealed_len: u64) -> Result<u64> {
+    Ok(RangePlan::new(header, sealed_len, 0, 0)?.plaintext_len)
+}
+
 /// Opens plaintext bytes `[offset, offset + len)` of a sealed object, clipped to its end,
 /// decrypting only the chunks the range touches (in batches of bounded size). A range that
 /// reaches the end also authenticates the final chunk, so a truncated object is refused.
@@ -201,6 +212,33 @@ mod tests {
                 other => self.inner.seek(other),
             }
         }
+    }
+
+    #[test]
+    fn plaintext_len_inverts_sealed_len() {
+        let header = Header::parse(
+            &crate::stream::seal(
+                &MediaKey::from_bytes([1; 32]),
+                &MediaId::from_bytes([2; 16]),
+                MediaKind::Original,
+                b"",
+            )
+            .unwrap(),
+        )
+        .unwrap();
+        let chunk = header.chunk_size() as u64;
+        for len in [0, 1, chunk - 1, chunk, chunk + 1, 3 * chunk, 1 << 30] {
+            let sealed = crate::stream::sealed_len(len, header.chunk_size_log2()).unwrap();
+            assert_eq!(plaintext_len(&header, sealed).unwrap(), len, "{len}");
+        }
+        assert!(matches!(
+            plaintext_len(&header, HEADER_LEN as u64),
+            Err(Error::TruncatedStream)
+        ));
+        assert!(matches!(
+            plaintext_len(&header, 3),
+            Err(Error::TruncatedHeader { .. })
+        ));
     }
 
     #[test]
