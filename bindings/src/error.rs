@@ -119,31 +119,29 @@ pub enum KeepsakeError {
 
 /// What an app's callback (a [`crate::ProgressListener`], a
 /// [`crate::RandomAccessSource`]) raises to fail the call it serves: the call then fails
-/// with [`KeepsakeError::Callback`] carrying `message`. Any other exception a callback
+/// with [`KeepsakeError::Callback`] carrying `reason`. Any other exception a callback
 /// throws is caught and reported the same way, with its text as the message (never as a
 /// crash of the library).
 #[derive(Clone, Debug, thiserror::Error, uniffi::Error)]
 pub enum CallbackError {
     /// The callback failed.
-    #[error("{message}")]
+    #[error("{reason}")]
     Failed {
-        /// Why, in the app's words.
-        message: String,
+        /// Why, in the app's words. (Not `message`: Kotlin exceptions have one already.)
+        reason: String,
     },
 }
 
 impl From<uniffi::UnexpectedUniFFICallbackError> for CallbackError {
     fn from(err: uniffi::UnexpectedUniFFICallbackError) -> Self {
-        Self::Failed {
-            message: err.reason,
-        }
+        Self::Failed { reason: err.reason }
     }
 }
 
 impl From<CallbackError> for KeepsakeError {
     fn from(err: CallbackError) -> Self {
-        let CallbackError::Failed { message } = err;
-        Self::Callback(format!("a callback failed: {message}"))
+        let CallbackError::Failed { reason } = err;
+        Self::Callback(format!("a callback failed: {reason}"))
     }
 }
 

@@ -108,6 +108,7 @@ fun main(args: Array<String>) {
     scenarioTests(suite)
     vectorTests(suite)
     secretTests(suite)
+    metadataTests(suite)
     val selected = if (args.isEmpty()) suite.tests else suite.tests.filter { t -> args.any { it in t.name } }
 
     var passed = 0
