@@ -198,6 +198,84 @@ fn range(c: &mut Criterion) {
     group.finish();
 }
 
+/// A sealed file read by offset (`pread`), as an app's `RandomAccessSource` would.
+struct FileSource(std::fs::File);
+
+impl keepsake_ffi::RandomAccessSource for FileSource {
+    fn length(&self) -> Result<u64, keepsake_ffi::CallbackError> {
+        self.0
+            .metadata()
+            .map(|m| m.len())
+            .map_err(|e| keepsake_ffi::CallbackError::Failed {
+                reason: e.to_string(),
+            })
+    }
+
+    fn read_at(&self, offset: u64, length: u32) -> Result<Vec<u8>, keepsake_ffi::CallbackError> {
+        use std::os::unix::fs::FileExt;
+        let mut buf = vec![0u8; length as usize];
+        let mut got = 0;
+        while got < buf.len() {
+            match self.0.read_at(&mut buf[got..], offset + got as u64) {
+                Ok(0) => break,
+                Ok(n) => got += n,
+                Err(e) => {
+                    return Err(keepsake_ffi::CallbackError::Failed {
+                        reason: e.to_string(),
+                    });
+                }
+            }
+        }
+        buf.truncate(got);
+        Ok(buf)
+    }
+}
+
+/// 1 MiB from the middle of a 256 MiB sealed file: the bindings' `open_range_from` through
+/// a random-access source (the app's callback, here a Rust `pread`) against the bindings'
+/// `open_file_range` (the baseline, same run). Target: the source within 2x of the file.
+fn range_source(c: &mut Criterion) {
+    let dir = tempfile::tempdir().expect("bench setup");
+    let plain_path = dir.path().join("video.bin");
+    std::fs::File::create(&plain_path)
+        .and_then(|f| f.set_len(256 * MIB as u64))
+        .expect("bench setup");
+    let sealed_path = dir.path().join("video.ks");
+    let key = keepsake_ffi::MediaKey::generate().expect("bench setup");
+    let id = MEDIA_ID.as_bytes().to_vec();
+    let kind = keepsake_ffi::MediaKind::Original;
+    let path = |p: &std::path::Path| p.to_string_lossy().into_owned();
+    key.seal_file(
+        id.clone(),
+        kind,
+        path(&plain_path),
+        path(&sealed_path),
+        false,
+        None,
+    )
+    .expect("bench setup");
+    std::fs::remove_file(&plain_path).expect("bench setup");
+    let source: std::sync::Arc<dyn keepsake_ffi::RandomAccessSource> = std::sync::Arc::new(
+        FileSource(std::fs::File::open(&sealed_path).expect("bench setup")),
+    );
+    let offset = 128 * MIB as u64 + 12_345;
+    let mut group = c.benchmark_group("range_1MiB_of_256MiB_file");
+    group.throughput(Throughput::Bytes(MIB as u64));
+    group.bench_function("open_file_range", |b| {
+        b.iter(|| {
+            key.open_file_range(id.clone(), kind, path(&sealed_path), offset, MIB as u64)
+                .expect("range")
+        });
+    });
+    group.bench_function("open_range_from_source", |b| {
+        b.iter(|| {
+            key.open_range_from(id.clone(), kind, source.clone(), offset, MIB as u64)
+                .expect("range")
+        });
+    });
+    group.finish();
+}
+
 /// Argon2id at the shipped profiles.
 fn argon2(c: &mut Criterion) {
     let mut group = c.benchmark_group("argon2id");
@@ -266,6 +344,6 @@ fn config() -> Criterion {
 criterion_group! {
     name = benches;
     config = config();
-    targets = one_shot, streaming, chunk_curve, range, argon2, hpke_wrap
+    targets = one_shot, streaming, chunk_curve, range, range_source, argon2, hpke_wrap
 }
 criterion_main!(benches);
