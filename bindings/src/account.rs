@@ -6,6 +6,7 @@ use keepsake::AlbumId;
 use keepsake::account::{self as core_account, AccountBundle};
 use keepsake::hpke::HpkePublicKey;
 
+use crate::background;
 use crate::error::Result;
 use crate::media::{MediaKey, parse_media_id};
 
@@ -165,6 +166,38 @@ pub fn create_account(passphrase: String, params: KdfParams) -> Result<NewAccoun
     })
 }
 
+/// [`kdf_calibrate`] off the caller's thread (it runs Argon2id for up to a few seconds).
+#[uniffi::export]
+pub async fn kdf_calibrate_async(memory_budget_kib: u32, target_millis: u64) -> Result<KdfParams> {
+    background::run(move |_| kdf_calibrate(memory_budget_kib, target_millis)).await
+}
+
+/// [`create_account`] off the caller's thread (Argon2id at `params`). Cancelling the
+/// awaiting task drops the result; the key stretch itself runs to its end on its thread.
+#[uniffi::export]
+pub async fn create_account_async(passphrase: String, params: KdfParams) -> Result<NewAccount> {
+    background::run(move |_| create_account(passphrase, params)).await
+}
+
+/// [`unlock_with_passphrase`] off the caller's thread (Argon2id at the bundle's parameters,
+/// up to seconds on a phone).
+#[uniffi::export]
+pub async fn unlock_with_passphrase_async(
+    bundle_bytes: Vec<u8>,
+    passphrase: String,
+) -> Result<Arc<Keyring>> {
+    background::run(move |_| unlock_with_passphrase(bundle_bytes, passphrase)).await
+}
+
+/// [`unlock_with_recovery`] off the caller's thread (the recovery slot's key stretch).
+#[uniffi::export]
+pub async fn unlock_with_recovery_async(
+    bundle_bytes: Vec<u8>,
+    recovery_phrase: Arc<RecoveryPhrase>,
+) -> Result<Arc<Keyring>> {
+    background::run(move |_| unlock_with_recovery(bundle_bytes, recovery_phrase)).await
+}
+
 /// Unlocks with the passphrase.
 #[uniffi::export]
 pub fn unlock_with_passphrase(bundle_bytes: Vec<u8>, passphrase: String) -> Result<Arc<Keyring>> {
@@ -312,6 +345,16 @@ impl Keyring {
             &params.to_core()?,
         )?;
         Ok(next.to_bytes())
+    }
+
+    /// [`Keyring::change_passphrase`] off the caller's thread (Argon2id at `params`).
+    pub async fn change_passphrase_async(
+        self: Arc<Self>,
+        bundle_bytes: Vec<u8>,
+        new_passphrase: String,
+        params: KdfParams,
+    ) -> Result<Vec<u8>> {
+        background::run(move |_| self.change_passphrase(bundle_bytes, new_passphrase, params)).await
     }
 
     /// A new bundle with a new recovery phrase; the root is unchanged.

@@ -15,15 +15,17 @@
 #![forbid(unsafe_code)]
 
 mod account;
+mod background;
 mod error;
 mod media;
 mod metadata;
 
 pub use account::{
     AlbumBlob, AlbumKey, DeviceKey, Enrollment, ExpectedAlbum, KdfParams, KdfProfile, Keyring,
-    NewAccount, RecoveryPhrase, RotatedRecovery, bundle_devices, create_account, fingerprint,
-    kdf_calibrate, kdf_profile, new_album_id, unlock_with_device, unlock_with_passphrase,
-    unlock_with_recovery,
+    NewAccount, RecoveryPhrase, RotatedRecovery, bundle_devices, create_account,
+    create_account_async, fingerprint, kdf_calibrate, kdf_calibrate_async, kdf_profile,
+    new_album_id, unlock_with_device, unlock_with_passphrase, unlock_with_passphrase_async,
+    unlock_with_recovery, unlock_with_recovery_async,
 };
 pub use error::{CallbackError, KeepsakeError};
 pub use media::{

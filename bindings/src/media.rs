@@ -7,6 +7,7 @@ use std::sync::{Arc, Mutex};
 
 use keepsake::stream::{self, PushOpener, Sealer};
 
+use crate::background::{self, Cancel};
 use crate::error::{CallbackError, KeepsakeError, Result};
 
 /// Which rendition of a media item a stream holds.
@@ -190,17 +191,66 @@ impl MediaKey {
         overwrite: bool,
         listener: Option<Arc<dyn ProgressListener>>,
     ) -> Result<u64> {
-        let id = parse_media_id(&media_id)?;
-        with_progress(listener, overwrite, |options| {
-            keepsake::seal_file(
-                &self.inner,
-                &id,
-                kind.into(),
-                Path::new(&source),
-                Path::new(&destination),
-                options,
+        self.seal_file_with(
+            media_id,
+            kind,
+            source,
+            destination,
+            overwrite,
+            listener,
+            None,
+        )
+    }
+
+    /// [`MediaKey::seal_file`] off the caller's thread (Kotlin `suspend`, Swift `async`,
+    /// Python `async def`). Cancelling the awaiting task stops it at the next progress step
+    /// with `Cancelled`; nothing is left under `destination`.
+    pub async fn seal_file_async(
+        self: Arc<Self>,
+        media_id: Vec<u8>,
+        kind: MediaKind,
+        source: String,
+        destination: String,
+        overwrite: bool,
+        listener: Option<Arc<dyn ProgressListener>>,
+    ) -> Result<u64> {
+        background::run(move |cancel| {
+            self.seal_file_with(
+                media_id,
+                kind,
+                source,
+                destination,
+                overwrite,
+                listener,
+                Some(&cancel),
             )
         })
+        .await
+    }
+
+    /// [`MediaKey::open_file`] off the caller's thread; cancellable as
+    /// [`MediaKey::seal_file_async`] (no plaintext is left behind).
+    pub async fn open_file_async(
+        self: Arc<Self>,
+        media_id: Vec<u8>,
+        kind: MediaKind,
+        source: String,
+        destination: String,
+        overwrite: bool,
+        listener: Option<Arc<dyn ProgressListener>>,
+    ) -> Result<u64> {
+        background::run(move |cancel| {
+            self.open_file_with(
+                media_id,
+                kind,
+                source,
+                destination,
+                overwrite,
+                listener,
+                Some(&cancel),
+            )
+        })
+        .await
     }
 
     /// Opens the sealed file `source` into `destination`, which appears only once the
@@ -214,17 +264,15 @@ impl MediaKey {
         overwrite: bool,
         listener: Option<Arc<dyn ProgressListener>>,
     ) -> Result<u64> {
-        let id = parse_media_id(&media_id)?;
-        with_progress(listener, overwrite, |options| {
-            keepsake::open_file(
-                &self.inner,
-                &id,
-                kind.into(),
-                Path::new(&source),
-                Path::new(&destination),
-                options,
-            )
-        })
+        self.open_file_with(
+            media_id,
+            kind,
+            source,
+            destination,
+            overwrite,
+            listener,
+            None,
+        )
     }
 
     /// Seals a small blob (metadata, caption) of item `media_id`.
@@ -273,6 +321,57 @@ impl MediaKey {
     }
 }
 
+/// Private helpers: a plain impl block, so UniFFI exports none of them.
+impl MediaKey {
+    #[allow(clippy::too_many_arguments)]
+    fn seal_file_with(
+        &self,
+        media_id: Vec<u8>,
+        kind: MediaKind,
+        source: String,
+        destination: String,
+        overwrite: bool,
+        listener: Option<Arc<dyn ProgressListener>>,
+        cancel: Option<&Cancel>,
+    ) -> Result<u64> {
+        let id = parse_media_id(&media_id)?;
+        with_progress(listener, overwrite, cancel, |options| {
+            keepsake::seal_file(
+                &self.inner,
+                &id,
+                kind.into(),
+                Path::new(&source),
+                Path::new(&destination),
+                options,
+            )
+        })
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn open_file_with(
+        &self,
+        media_id: Vec<u8>,
+        kind: MediaKind,
+        source: String,
+        destination: String,
+        overwrite: bool,
+        listener: Option<Arc<dyn ProgressListener>>,
+        cancel: Option<&Cancel>,
+    ) -> Result<u64> {
+        let id = parse_media_id(&media_id)?;
+        with_progress(listener, overwrite, cancel, |options| {
+            keepsake::open_file(
+                &self.inner,
+                &id,
+                kind.into(),
+                Path::new(&source),
+                Path::new(&destination),
+                options,
+            )
+        })
+    }
+}
+
 /// Removes the temporary files (`.keepsake-*.partial`) that a killed process left in the
 /// folder `dir`, and nothing else; returns how many. An interrupted `open_file` may leave
 /// decrypted plaintext in one (owner-only, mode 0600, from creation). Apps call it at
@@ -287,10 +386,12 @@ pub fn remove_partial_files(dir: String) -> Result<u64> {
 fn with_progress<T>(
     listener: Option<Arc<dyn ProgressListener>>,
     overwrite: bool,
+    cancel: Option<&Cancel>,
     run: impl FnOnce(keepsake::FileOptions<'_>) -> keepsake::Result<T>,
 ) -> Result<T> {
     let mut failed = None;
     let mut report = |done: u64, total: u64| match &listener {
+        _ if cancel.is_some_and(Cancel::is_set) => ControlFlow::Break(()),
         Some(l) => match l.on_progress(done, total) {
             Ok(true) => ControlFlow::Continue(()),
             Ok(false) => ControlFlow::Break(()),

@@ -109,6 +109,7 @@ fun main(args: Array<String>) {
     vectorTests(suite)
     secretTests(suite)
     metadataTests(suite)
+    asyncTests(suite)
     val selected = if (args.isEmpty()) suite.tests else suite.tests.filter { t -> args.any { it in t.name } }
 
     var passed = 0

@@ -39,7 +39,7 @@ elapsed "library and bindings ready ($LIB)"
 #    sources, the compiler and the classpath are unchanged.
 BUILD=target/kotlin-tests
 JAR=$BUILD/suite.jar
-CP="$JNA_JAR:$GSON_JAR"
+CP="$JNA_JAR:$GSON_JAR:$KOTLINX_COROUTINES"   # coroutines: the suspend exports
 SOURCES=("$BINDINGS" "$HERE"/*.kt)
 stamp=$( { echo "$KOTLINC $CP"; cat "${SOURCES[@]}"; } | sha256sum | cut -d' ' -f1)
 if [ -f "$JAR" ] && [ "$(cat "$BUILD/suite.stamp" 2>/dev/null)" = "$stamp" ]; then
