@@ -15,18 +15,49 @@ use futures_channel::oneshot;
 
 use crate::error::{KeepsakeError, Result};
 
-/// A cancel flag shared by a background call and the future awaiting it.
+/// A cancel switch an app holds for one async file operation, for foreign runtimes whose
+/// task cancellation does not reach the library (Swift's: the package's
+/// `KeepsakeAsync.swift` wires `withTaskCancellationHandler` to it). Kotlin coroutine and
+/// Python asyncio cancellation need none: they drop the call's future, which cancels it.
+#[derive(Default, uniffi::Object)]
+pub struct CancelToken(AtomicBool);
+
+#[uniffi::export]
+impl CancelToken {
+    /// A token not yet cancelled.
+    #[uniffi::constructor]
+    pub fn new() -> Arc<Self> {
+        Arc::new(Self::default())
+    }
+
+    /// Cancels the operation it was given to (at its next progress step). Idempotent.
+    pub fn cancel(&self) {
+        self.0.store(true, Ordering::Relaxed);
+    }
+
+    /// Whether `cancel` was called.
+    pub fn is_cancelled(&self) -> bool {
+        self.0.load(Ordering::Relaxed)
+    }
+}
+
+/// A cancel flag shared by a background call and the future awaiting it, and optionally
+/// the app's [`CancelToken`].
 #[derive(Clone, Default)]
-pub(crate) struct Cancel(Arc<AtomicBool>);
+pub(crate) struct Cancel {
+    dropped: Arc<AtomicBool>,
+    token: Option<Arc<CancelToken>>,
+}
 
 impl Cancel {
-    /// Whether the awaiting task was cancelled.
+    /// Whether the awaiting task was cancelled (dropped, or its token cancelled).
     pub(crate) fn is_set(&self) -> bool {
-        self.0.load(Ordering::Relaxed)
+        self.dropped.load(Ordering::Relaxed)
+            || self.token.as_ref().is_some_and(|t| t.is_cancelled())
     }
 
     fn set(&self) {
-        self.0.store(true, Ordering::Relaxed);
+        self.dropped.store(true, Ordering::Relaxed);
     }
 }
 
@@ -61,8 +92,19 @@ impl<T> Drop for Background<T> {
 pub(crate) fn run<T: Send + 'static>(
     work: impl FnOnce(Cancel) -> Result<T> + Send + 'static,
 ) -> impl Future<Output = Result<T>> {
+    run_with(None, work)
+}
+
+/// [`run`], also cancelled by `token`.
+pub(crate) fn run_with<T: Send + 'static>(
+    token: Option<Arc<CancelToken>>,
+    work: impl FnOnce(Cancel) -> Result<T> + Send + 'static,
+) -> impl Future<Output = Result<T>> {
     let (send, receive) = oneshot::channel();
-    let cancel = Cancel::default();
+    let cancel = Cancel {
+        dropped: Arc::default(),
+        token,
+    };
     let flag = cancel.clone();
     let spawned = std::thread::Builder::new()
         .name("keepsake-async".into())

@@ -27,6 +27,7 @@ pub use account::{
     new_album_id, unlock_with_device, unlock_with_passphrase, unlock_with_passphrase_async,
     unlock_with_recovery, unlock_with_recovery_async,
 };
+pub use background::CancelToken;
 pub use error::{CallbackError, KeepsakeError};
 pub use media::{
     MediaBlob, MediaKey, MediaKind, ProgressListener, StreamOpener, StreamSealer, new_media_id,

@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 
 use keepsake::stream::{self, PushOpener, Sealer};
 
-use crate::background::{self, Cancel};
+use crate::background::{self, Cancel, CancelToken};
 use crate::error::{CallbackError, KeepsakeError, Result};
 
 /// Which rendition of a media item a stream holds.
@@ -203,8 +203,11 @@ impl MediaKey {
     }
 
     /// [`MediaKey::seal_file`] off the caller's thread (Kotlin `suspend`, Swift `async`,
-    /// Python `async def`). Cancelling the awaiting task stops it at the next progress step
-    /// with `Cancelled`; nothing is left under `destination`.
+    /// Python `async def`). Cancelling the awaiting task (Kotlin, Python), or `cancel`
+    /// (any language; Swift's task cancellation through `KeepsakeAsync.swift`), stops it at
+    /// the next progress step with `Cancelled`; nothing is left under `destination`.
+    #[allow(clippy::too_many_arguments)]
+    #[uniffi::method(default(listener = None, cancel = None))]
     pub async fn seal_file_async(
         self: Arc<Self>,
         media_id: Vec<u8>,
@@ -213,8 +216,9 @@ impl MediaKey {
         destination: String,
         overwrite: bool,
         listener: Option<Arc<dyn ProgressListener>>,
+        cancel: Option<Arc<CancelToken>>,
     ) -> Result<u64> {
-        background::run(move |cancel| {
+        background::run_with(cancel, move |cancel| {
             self.seal_file_with(
                 media_id,
                 kind,
@@ -230,6 +234,8 @@ impl MediaKey {
 
     /// [`MediaKey::open_file`] off the caller's thread; cancellable as
     /// [`MediaKey::seal_file_async`] (no plaintext is left behind).
+    #[allow(clippy::too_many_arguments)]
+    #[uniffi::method(default(listener = None, cancel = None))]
     pub async fn open_file_async(
         self: Arc<Self>,
         media_id: Vec<u8>,
@@ -238,8 +244,9 @@ impl MediaKey {
         destination: String,
         overwrite: bool,
         listener: Option<Arc<dyn ProgressListener>>,
+        cancel: Option<Arc<CancelToken>>,
     ) -> Result<u64> {
-        background::run(move |cancel| {
+        background::run_with(cancel, move |cancel| {
             self.open_file_with(
                 media_id,
                 kind,

@@ -103,6 +103,7 @@ fun secretTests(suite: Suite) {
             "MediaKey" to media,
             "StreamSealer" to media.sealer(mediaId, MediaKind.ORIGINAL),
             "StreamOpener" to media.opener(mediaId, MediaKind.ORIGINAL),
+            "CancelToken" to CancelToken(),
             "StreamHeader" to parseStreamHeader(media.seal(mediaId, MediaKind.ORIGINAL, byteArrayOf(1))),
             "RangePlan" to planRange(media.seal(mediaId, MediaKind.ORIGINAL, ByteArray(1000)), 1104uL, 10uL, 20uL),
             "GrantInfo" to inspectGrant(account.keyring.grantAlbum(account.keyring.albumKey(albumId, 0uL), account.keyring.identityPublicKey())),

@@ -147,3 +147,32 @@ def test_cancelling_an_open_file_task_stops_it_mid_file_and_leaves_nothing(tmp_p
     assert list(out.iterdir()) == []
     time.sleep(0.1)
     assert max(seen) < 32 << 20, "the open ran to the end instead of stopping"
+
+
+def test_a_cancel_token_cancels_an_async_file_operation(tmp_path):
+    key = MediaKey.generate()
+    media_id = keepsake.new_media_id()
+    (tmp_path / "in").write_bytes(os.urandom(4 << 20))
+    token = keepsake.CancelToken()
+    assert not token.is_cancelled()
+
+    class CancelAt2MiB(keepsake.ProgressListener):
+        def on_progress(self, done, total):
+            if done >= 2 << 20:
+                token.cancel()
+            return True
+
+    with raises("Cancelled"):
+        asyncio.run(
+            key.seal_file_async(
+                media_id,
+                MediaKind.ORIGINAL,
+                str(tmp_path / "in"),
+                str(tmp_path / "in.ks"),
+                False,
+                CancelAt2MiB(),
+                token,
+            )
+        )
+    assert token.is_cancelled()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in"]

@@ -127,6 +127,7 @@ def values():
     )
     grant = account.keyring.grant_album(album, account.keyring.identity_public_key())
     by_class[keepsake.GrantInfo] = keepsake.inspect_grant(grant)
+    by_class[keepsake.CancelToken] = keepsake.CancelToken()
     return by_class, secrets
 
 
@@ -176,6 +177,7 @@ def test_every_exported_record_and_object_is_covered(values):
         "StreamHeader",
         "RangePlan",
         "GrantInfo",
+        "CancelToken",
     ],
 )
 def test_no_secret_in_string_forms(values, name):

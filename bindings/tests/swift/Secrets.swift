@@ -117,6 +117,7 @@ private func makeValues() throws -> Values {
         ("MediaKey", media),
         ("StreamSealer", try media.sealer(mediaId: mediaId, kind: .original)),
         ("StreamOpener", try media.opener(mediaId: mediaId, kind: .original)),
+        ("CancelToken", CancelToken()),
         ("StreamHeader", try parseStreamHeader(sealedPrefix: try media.seal(mediaId: mediaId, kind: .original, plaintext: Data([1])))),
         ("RangePlan", try planRange(sealedPrefix: try media.seal(mediaId: mediaId, kind: .original, plaintext: Data(count: 1000)),
                                     sealedLen: 1104, offset: 10, length: 20)),
