@@ -41,6 +41,7 @@ pub mod container;
 pub mod demo;
 pub mod error;
 pub mod fsutil;
+pub mod index;
 pub mod inspect;
 pub mod open;
 pub mod seal;

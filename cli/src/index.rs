@@ -1,0 +1,837 @@
+//! The seal index (SPEC.md section 8.9): what `seal` already wrote into an output folder,
+//! so that sealing the same folder again seals only new and changed files, and `open`
+//! skips files already restored identically and versions superseded by a newer one.
+//!
+//! The index is one file in the output folder, [`INDEX_FILE`], encrypted under a fresh
+//! key wrapped under the album key exactly as a container's media key is:
+//!
+//! ```text
+//! "KSIX" | version | album id | be64 epoch | index id | wrapped index key (105)
+//!        | sealed stream of kind sidecar (to the end of the file)
+//! ```
+//!
+//! The stream's plaintext is JSON: `{"format":"keepsake-cli-index","version":1,
+//! "entries":[...]}`, one entry per recorded name (relative path, size, modification
+//! time, permission bits, SHA-256 of the content, the container holding it and its
+//! length, and the containers of earlier versions). The server holds the index, so it is
+//! untrusted input: its length is capped before it is read, the stream authenticates
+//! before its plaintext is parsed, and every field is checked.
+
+use std::collections::{BTreeMap, HashSet};
+use std::fmt;
+use std::fs::{self, File};
+use std::io::{self, BufReader, Read, Write};
+use std::path::{Path, PathBuf};
+
+use keepsake::stream::{self, MIN_CHUNK_LOG2, SealOptions};
+use keepsake::{AlbumId, AlbumKey, ID_LEN, MediaId, MediaKey, MediaKind};
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use zeroize::Zeroizing;
+
+use crate::container::metadata::{MODE_MASK, Metadata, mode_of, safe_relative_path};
+use crate::container::read::{COPY_STEP, Item, copy_original};
+use crate::container::{self, ContainerError, Layout};
+use crate::error::{CliError, CliResult, exit};
+use crate::fsutil;
+use crate::open::Keys;
+use crate::seal::{Job, Sealed};
+
+/// The index's file name in the output folder.
+pub const INDEX_FILE: &str = "index.ks-index";
+/// The first four bytes of an index file.
+pub const INDEX_MAGIC: [u8; 4] = *b"KSIX";
+/// The index file version this build writes and reads.
+pub const INDEX_VERSION: u8 = 1;
+/// The stream kind of the index (containers never hold one: no container stream opens as
+/// an index, and no index as a container's stream).
+pub const INDEX_KIND: MediaKind = MediaKind::Sidecar;
+/// The plaintext's `format` field.
+pub const INDEX_FORMAT: &str = "keepsake-cli-index";
+/// The plaintext's `version` field.
+pub const INDEX_FORMAT_VERSION: u32 = 1;
+/// Largest index plaintext (JSON): 64 MiB, some 250 000 files.
+pub const MAX_INDEX_PLAINTEXT: u64 = 64 << 20;
+/// Offset of the sealed stream: magic through the wrapped key (as a container's fixed
+/// part).
+pub const INDEX_STREAM_OFFSET: usize = container::FIXED_LEN;
+
+/// Largest index file read: the fixed part and the largest plaintext sealed with the
+/// smallest chunks (the most tags).
+pub fn max_index_len() -> u64 {
+    stream::sealed_len(MAX_INDEX_PLAINTEXT, MIN_CHUNK_LOG2)
+        .map_or(u64::MAX, |s| s + INDEX_STREAM_OFFSET as u64)
+}
+
+/// Why an index was refused.
+#[derive(Debug)]
+pub enum IndexError {
+    /// The file does not start with `KSIX`.
+    NotAnIndex,
+    /// Another index version.
+    UnsupportedVersion(u8),
+    /// Shorter than its fixed part.
+    Truncated,
+    /// Longer than [`max_index_len`], or its plaintext longer than [`MAX_INDEX_PLAINTEXT`].
+    TooLarge,
+    /// The index is for another album or epoch than the key at hand.
+    WrongAlbum {
+        /// The index's album and epoch.
+        index: (AlbumId, u64),
+        /// The key's.
+        key: (AlbumId, u64),
+    },
+    /// The wrapped key or the stream did not authenticate (one opaque error).
+    Authentication,
+    /// Authenticated, but not a valid index (or a malformed stream header).
+    Malformed(String),
+    /// An I/O error.
+    Io(io::Error),
+}
+
+impl fmt::Display for IndexError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::NotAnIndex => f.write_str("not a keepsake index (bad magic bytes)"),
+            Self::UnsupportedVersion(v) => write!(f, "unsupported index version {v}"),
+            Self::Truncated => f.write_str("truncated index"),
+            Self::TooLarge => write!(
+                f,
+                "index too large (more than {MAX_INDEX_PLAINTEXT} bytes of plaintext)"
+            ),
+            Self::WrongAlbum { index, key } => write!(
+                f,
+                "the index is for album {} epoch {}, the key for album {} epoch {}",
+                index.0, index.1, key.0, key.1
+            ),
+            Self::Authentication => f.write_str(
+                "the index failed authentication (it was altered, or written under \
+                 another account's key)",
+            ),
+            Self::Malformed(why) => write!(f, "malformed index: {why}"),
+            Self::Io(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+impl From<io::Error> for IndexError {
+    fn from(e: io::Error) -> Self {
+        Self::Io(e)
+    }
+}
+
+/// One recorded file: the newest container sealed for `name`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Entry {
+    /// The name (relative path) recorded in the container's metadata.
+    pub name: String,
+    /// Length in bytes.
+    pub size: u64,
+    /// Modification time, whole seconds (as in the container's metadata).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mtime: Option<i64>,
+    /// Nanoseconds within that second.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mtime_nanos: Option<u32>,
+    /// Permission bits.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mode: Option<u32>,
+    /// SHA-256 of the content, 64 lowercase hex digits.
+    pub sha256: String,
+    /// The container's media id, 32 lowercase hex digits (its file is `<container>.ks`).
+    pub container: String,
+    /// The container's length in bytes.
+    pub sealed_len: u64,
+    /// Media ids of the containers of earlier versions of `name`, oldest first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub previous: Vec<String>,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Wire {
+    format: String,
+    version: u32,
+    entries: Vec<Entry>,
+}
+
+/// The entries of an index, by name.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Index {
+    /// Entries by name.
+    pub entries: BTreeMap<String, Entry>,
+}
+
+fn is_hex(text: &str, len: usize) -> bool {
+    text.len() == len && text.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+}
+
+impl Entry {
+    fn check(&self) -> Result<(), String> {
+        safe_relative_path(&self.name).map_err(|e| e.to_string())?;
+        let name = &self.name;
+        if !is_hex(&self.sha256, 64) {
+            return Err(format!("{name:?}: sha256 is not 64 lowercase hex digits"));
+        }
+        if !is_hex(&self.container, 2 * ID_LEN)
+            || !self.previous.iter().all(|p| is_hex(p, 2 * ID_LEN))
+        {
+            return Err(format!(
+                "{name:?}: a container id is not 32 lowercase hex digits"
+            ));
+        }
+        if self.mtime_nanos.is_some_and(|n| n >= 1_000_000_000) {
+            return Err(format!("{name:?}: mtime_nanos out of range"));
+        }
+        if self.mode.is_some_and(|m| m & !MODE_MASK != 0) {
+            return Err(format!("{name:?}: mode has bits outside 0o777"));
+        }
+        Ok(())
+    }
+
+    /// The container's file in `dir`.
+    pub fn container_path(&self, dir: &Path) -> PathBuf {
+        dir.join(format!("{}.ks", self.container))
+    }
+}
+
+impl Index {
+    /// The plaintext: JSON, entries in name order.
+    ///
+    /// # Errors
+    /// [`IndexError::TooLarge`].
+    pub fn to_json(&self) -> Result<Zeroizing<Vec<u8>>, IndexError> {
+        let wire = Wire {
+            format: INDEX_FORMAT.into(),
+            version: INDEX_FORMAT_VERSION,
+            entries: self.entries.values().cloned().collect(),
+        };
+        let json = Zeroizing::new(
+            serde_json::to_vec(&wire).map_err(|e| IndexError::Malformed(e.to_string()))?,
+        );
+        if json.len() as u64 > MAX_INDEX_PLAINTEXT {
+            return Err(IndexError::TooLarge);
+        }
+        Ok(json)
+    }
+
+    /// Parses and checks an authenticated plaintext.
+    ///
+    /// # Errors
+    /// [`IndexError::Malformed`]: not JSON of this shape, another format or version, a bad
+    /// field, a name recorded twice.
+    pub fn from_json(json: &[u8]) -> Result<Self, IndexError> {
+        let wire: Wire =
+            serde_json::from_slice(json).map_err(|e| IndexError::Malformed(e.to_string()))?;
+        if wire.format != INDEX_FORMAT || wire.version != INDEX_FORMAT_VERSION {
+            return Err(IndexError::Malformed(format!(
+                "format {:?} version {}, expected {INDEX_FORMAT:?} version {INDEX_FORMAT_VERSION}",
+                wire.format, wire.version
+            )));
+        }
+        let mut entries = BTreeMap::new();
+        for entry in wire.entries {
+            entry.check().map_err(IndexError::Malformed)?;
+            let name = entry.name.clone();
+            if entries.insert(name.clone(), entry).is_some() {
+                return Err(IndexError::Malformed(format!("{name:?} is recorded twice")));
+            }
+        }
+        Ok(Self { entries })
+    }
+
+    /// The index file: a fresh index key wrapped under `album`, the plaintext sealed under
+    /// it.
+    ///
+    /// # Errors
+    /// [`IndexError::TooLarge`]; the OS random generator failing (as `Malformed`).
+    pub fn seal(&self, album: &AlbumKey) -> Result<Vec<u8>, IndexError> {
+        let core = |e: keepsake::Error| IndexError::Malformed(e.to_string());
+        let json = self.to_json()?;
+        let index_id = MediaId::random().map_err(core)?;
+        let key = MediaKey::generate().map_err(core)?;
+        let wrapped = album.wrap_media_key(&index_id, &key).map_err(core)?;
+        let sealed = stream::seal_with(&key, &index_id, INDEX_KIND, &json, &SealOptions::new())
+            .map_err(core)?;
+        let mut out = Vec::with_capacity(INDEX_STREAM_OFFSET + sealed.len());
+        out.extend_from_slice(&INDEX_MAGIC);
+        out.push(INDEX_VERSION);
+        out.extend_from_slice(album.album_id().as_bytes());
+        out.extend_from_slice(&album.epoch().to_be_bytes());
+        out.extend_from_slice(index_id.as_bytes());
+        out.extend_from_slice(&wrapped);
+        out.extend_from_slice(&sealed);
+        Ok(out)
+    }
+
+    /// Opens an index file with `album`, checking in the order of SPEC.md 8.9.
+    ///
+    /// # Errors
+    /// Any [`IndexError`] but `Io`.
+    pub fn open(bytes: &[u8], album: &AlbumKey) -> Result<Self, IndexError> {
+        let (album_id, epoch) = header(bytes)?;
+        if (album_id, epoch) != (album.album_id(), album.epoch()) {
+            return Err(IndexError::WrongAlbum {
+                index: (album_id, epoch),
+                key: (album.album_id(), album.epoch()),
+            });
+        }
+        let id_at = 5 + ID_LEN + 8;
+        let index_id = MediaId::from_slice(&bytes[id_at..id_at + ID_LEN])
+            .map_err(|e| IndexError::Malformed(e.to_string()))?;
+        let key = album
+            .unwrap_media_key(&index_id, &bytes[id_at + ID_LEN..INDEX_STREAM_OFFSET])
+            .map_err(|e| match e {
+                keepsake::Error::DecryptionFailed => IndexError::Authentication,
+                other => IndexError::Malformed(other.to_string()),
+            })?;
+        let json = Zeroizing::new(
+            stream::open(&key, &index_id, INDEX_KIND, &bytes[INDEX_STREAM_OFFSET..]).map_err(
+                |e| match e {
+                    keepsake::Error::DecryptionFailed => IndexError::Authentication,
+                    other => IndexError::Malformed(format!("index stream: {other}")),
+                },
+            )?,
+        );
+        if json.len() as u64 > MAX_INDEX_PLAINTEXT {
+            return Err(IndexError::TooLarge);
+        }
+        Self::from_json(&json)
+    }
+}
+
+/// The album id and epoch an index file names, after its structural checks (magic,
+/// version, length).
+///
+/// # Errors
+/// [`IndexError::NotAnIndex`], [`IndexError::UnsupportedVersion`],
+/// [`IndexError::Truncated`], [`IndexError::TooLarge`].
+pub fn header(bytes: &[u8]) -> Result<(AlbumId, u64), IndexError> {
+    if bytes.len() < 4 {
+        return Err(IndexError::Truncated);
+    }
+    if bytes[..4] != INDEX_MAGIC {
+        return Err(IndexError::NotAnIndex);
+    }
+    if bytes.len() < 5 {
+        return Err(IndexError::Truncated);
+    }
+    if bytes[4] != INDEX_VERSION {
+        return Err(IndexError::UnsupportedVersion(bytes[4]));
+    }
+    if bytes.len() < INDEX_STREAM_OFFSET {
+        return Err(IndexError::Truncated);
+    }
+    if bytes.len() as u64 > max_index_len() {
+        return Err(IndexError::TooLarge);
+    }
+    let album_id = AlbumId::from_slice(&bytes[5..5 + ID_LEN])
+        .map_err(|e| IndexError::Malformed(e.to_string()))?;
+    let mut epoch = [0u8; 8];
+    epoch.copy_from_slice(&bytes[5 + ID_LEN..13 + ID_LEN]);
+    Ok((album_id, u64::from_be_bytes(epoch)))
+}
+
+/// Reads an index file's bytes, refusing one longer than [`max_index_len`] before reading
+/// it all; `None` when there is none.
+///
+/// # Errors
+/// I/O errors; [`IndexError::TooLarge`].
+pub fn read_raw(path: &Path) -> Result<Option<Vec<u8>>, IndexError> {
+    let file = match File::open(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(e.into()),
+    };
+    let cap = max_index_len();
+    let mut bytes = Vec::new();
+    file.take(cap.saturating_add(1)).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > cap {
+        return Err(IndexError::TooLarge);
+    }
+    Ok(Some(bytes))
+}
+
+/// SHA-256 of everything read through it.
+pub struct HashingReader<R> {
+    inner: R,
+    hasher: Sha256,
+}
+
+impl<R: Read> HashingReader<R> {
+    /// Hashes what `inner` yields.
+    pub fn new(inner: R) -> Self {
+        Self {
+            inner,
+            hasher: Sha256::new(),
+        }
+    }
+
+    /// The hash of what was read.
+    pub fn finish(self) -> [u8; 32] {
+        self.hasher.finalize().into()
+    }
+}
+
+impl<R: Read> Read for HashingReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.hasher.update(&buf[..n]);
+        Ok(n)
+    }
+}
+
+/// What a file is recorded as, from its metadata: size, time and mode.
+fn stat_matches(entry: &Entry, meta: &fs::Metadata) -> bool {
+    let now =
+        Metadata::new(String::new(), meta.len(), meta.modified().ok()).with_mode(mode_of(meta));
+    (now.size, now.mtime, now.mtime_nanos, now.mode)
+        == (entry.size, entry.mtime, entry.mtime_nanos, entry.mode)
+}
+
+/// Hashes a file in a streaming pass; `None` if it changed (length or time) meanwhile.
+fn hash_file(path: &Path) -> io::Result<Option<[u8; 32]>> {
+    let file = File::open(path)?;
+    let before = file.metadata()?;
+    let mut reader = HashingReader::new(BufReader::with_capacity(COPY_STEP, &file));
+    io::copy(&mut reader, &mut io::sink())?;
+    let after = file.metadata()?;
+    let same = after.len() == before.len() && after.modified().ok() == before.modified().ok();
+    Ok(same.then(|| reader.finish()))
+}
+
+/// What to do with one file of a seal.
+enum Check {
+    /// Seal it.
+    Seal,
+    /// Already sealed, unchanged, in this container.
+    Unchanged(PathBuf),
+}
+
+/// A seal's view of the output folder's index: loaded before sealing, updated with each
+/// container written, saved once at the end (only if something was sealed).
+pub struct Session {
+    path: PathBuf,
+    dir: PathBuf,
+    /// The bytes read at the start (`None`: there was no index), to notice another
+    /// process replacing the index meanwhile.
+    raw: Option<Vec<u8>>,
+    index: Index,
+    changed: bool,
+}
+
+/// One file `seal` skipped: already sealed, unchanged.
+pub struct Unchanged {
+    /// The file.
+    pub job: Job,
+    /// The container that holds it.
+    pub container: PathBuf,
+}
+
+impl Session {
+    /// Loads `out/index.ks-index` with `album` (an empty index if there is none). With
+    /// `rebuild`, an index that cannot be used (altered, malformed, another album) is
+    /// ignored, with a warning, and replaced at the end.
+    ///
+    /// # Errors
+    /// Exit code 5 for an index that fails a check, 1 for an I/O error; both name the file
+    /// and suggest `--rebuild-index`.
+    pub fn load(out: &Path, album: &AlbumKey, rebuild: bool) -> CliResult<Self> {
+        let path = out.join(INDEX_FILE);
+        let fail = |e: IndexError| {
+            let code = if matches!(e, IndexError::Io(_)) {
+                exit::FAILURE
+            } else {
+                exit::REFUSED
+            };
+            CliError::new(
+                code,
+                format!(
+                    "{}: {e}; nothing was sealed (pass --rebuild-index to discard the index \
+                     and seal every file again)",
+                    path.display()
+                ),
+            )
+        };
+        let raw = read_raw(&path).map_err(fail)?;
+        let index = match &raw {
+            None => Index::default(),
+            Some(bytes) => match Index::open(bytes, album) {
+                Ok(index) => index,
+                Err(e) if rebuild && !matches!(e, IndexError::Io(_)) => {
+                    eprintln!(
+                        "warning: {}: {e}; discarded (--rebuild-index), every file is sealed again",
+                        path.display()
+                    );
+                    Index::default()
+                }
+                Err(e) => return Err(fail(e)),
+            },
+        };
+        Ok(Self {
+            path,
+            dir: out.to_path_buf(),
+            raw,
+            changed: false,
+            index,
+        })
+    }
+
+    /// Splits `jobs` into the files to seal, those already sealed unchanged, and those
+    /// that could not be checked. A file is unchanged when the index records its name
+    /// with the same size, modification time, permission bits and SHA-256 (hashed only
+    /// when the first three match), and its container is still in the folder with the
+    /// recorded length. With `always` (a thumbnail was given), every file is sealed.
+    pub fn partition(
+        &self,
+        jobs: Vec<Job>,
+        always: bool,
+    ) -> (Vec<Job>, Vec<Unchanged>, Vec<(PathBuf, ContainerError)>) {
+        let checks: Vec<io::Result<Check>> =
+            jobs.par_iter().map(|job| self.check(job, always)).collect();
+        let (mut seal, mut unchanged, mut failed) = (Vec::new(), Vec::new(), Vec::new());
+        for (job, check) in jobs.into_iter().zip(checks) {
+            match check {
+                Ok(Check::Seal) => seal.push(job),
+                Ok(Check::Unchanged(container)) => unchanged.push(Unchanged { job, container }),
+                Err(e) => failed.push((job.src, ContainerError::Io(e))),
+            }
+        }
+        (seal, unchanged, failed)
+    }
+
+    fn check(&self, job: &Job, always: bool) -> io::Result<Check> {
+        let Some(entry) = self.index.entries.get(&job.name) else {
+            return Ok(Check::Seal);
+        };
+        if always || !stat_matches(entry, &fs::metadata(&job.src)?) {
+            return Ok(Check::Seal);
+        }
+        let container = entry.container_path(&self.dir);
+        match fs::metadata(&container) {
+            Ok(m) if m.is_file() && m.len() == entry.sealed_len => {}
+            Ok(_) => return Ok(Check::Seal),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Check::Seal),
+            Err(e) => return Err(e),
+        }
+        match hash_file(&job.src)? {
+            Some(hash) if hex::encode(hash) == entry.sha256 => Ok(Check::Unchanged(container)),
+            _ => Ok(Check::Seal),
+        }
+    }
+
+    /// Records a container just written for `name`: it becomes the name's current
+    /// version; the container recorded before (if any) is kept in the folder and listed
+    /// as an earlier version.
+    pub fn record(&mut self, name: &str, sealed: &Sealed) {
+        let mut previous = Vec::new();
+        if let Some(old) = self.index.entries.remove(name) {
+            previous = old.previous;
+            previous.push(old.container);
+        }
+        let m = &sealed.metadata;
+        self.index.entries.insert(
+            name.to_string(),
+            Entry {
+                name: name.to_string(),
+                size: m.size,
+                mtime: m.mtime,
+                mtime_nanos: m.mtime_nanos,
+                mode: m.mode,
+                sha256: hex::encode(sealed.sha256),
+                container: sealed.media_id.to_string(),
+                sealed_len: sealed.sealed_len,
+                previous,
+            },
+        );
+        self.changed = true;
+    }
+
+    /// Writes the index (all or nothing: temporary file, fsync, rename) if a container
+    /// was recorded, after checking that no other process replaced it since it was read.
+    ///
+    /// # Errors
+    /// The index changed meanwhile; I/O errors; an index over its cap.
+    pub fn save(&self, album: &AlbumKey) -> CliResult<()> {
+        if !self.changed {
+            return Ok(());
+        }
+        let fail = |why: String| {
+            CliError::failure(format!(
+                "{}: the index was not updated ({why}); the files sealed now will be sealed \
+                 again next time",
+                self.path.display()
+            ))
+        };
+        let now = read_raw(&self.path).map_err(|e| fail(e.to_string()))?;
+        if now != self.raw {
+            return Err(fail(
+                "another process replaced it during this seal".to_string(),
+            ));
+        }
+        let bytes = self.index.seal(album).map_err(|e| fail(e.to_string()))?;
+        let mut temp = fsutil::temp_beside(&self.path).map_err(|e| fail(e.to_string()))?;
+        temp.write_all(&bytes).map_err(|e| fail(e.to_string()))?;
+        fsutil::persist(temp, &self.path, true).map_err(|e| fail(e.to_string()))
+    }
+}
+
+/// Prints what `seal` skipped: one line per file with `verbose`, and a count.
+pub fn report_unchanged(unchanged: &[Unchanged], verbose: bool) {
+    if unchanged.is_empty() {
+        return;
+    }
+    if verbose {
+        for u in unchanged {
+            println!(
+                "unchanged {} (in {})",
+                u.job.src.display(),
+                u.container.display()
+            );
+        }
+    }
+    println!(
+        "skipped {} unchanged file(s), already sealed (see {INDEX_FILE})",
+        unchanged.len()
+    );
+}
+
+/// The containers of a batch to skip when opening it: those an index beside them lists
+/// as an earlier version of a name whose current container is in the batch too. An index
+/// that cannot be read or opened is reported as a warning and ignored (opening works
+/// without it).
+pub fn superseded(files: &[PathBuf], keys: &Keys<'_>) -> HashSet<PathBuf> {
+    let batch: HashSet<&Path> = files.iter().map(PathBuf::as_path).collect();
+    let mut dirs: Vec<&Path> = files
+        .iter()
+        .map(|f| f.parent().unwrap_or(Path::new("")))
+        .collect();
+    dirs.sort();
+    dirs.dedup();
+    let mut out = HashSet::new();
+    for dir in dirs {
+        let path = dir.join(INDEX_FILE);
+        let opened = read_raw(&path).and_then(|raw| {
+            raw.map(|bytes| {
+                let (album_id, epoch) = header(&bytes)?;
+                match keys {
+                    Keys::Account(keyring) => {
+                        Index::open(&bytes, &keyring.album_key(album_id, epoch))
+                    }
+                    Keys::Grant(album) => Index::open(&bytes, album),
+                }
+            })
+            .transpose()
+        });
+        let index = match opened {
+            Ok(Some(index)) => index,
+            Ok(None) => continue,
+            Err(e) => {
+                eprintln!("warning: {}: {e}; ignored", path.display());
+                continue;
+            }
+        };
+        for entry in index.entries.values() {
+            if !batch.contains(entry.container_path(dir).as_path()) {
+                continue;
+            }
+            for old in &entry.previous {
+                let old = dir.join(format!("{old}.ks"));
+                if batch.contains(old.as_path()) {
+                    out.insert(old);
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Checks whether `existing` holds exactly the original of an authenticated container,
+/// by decrypting the original (in bounded memory) and comparing as it goes; stops at the
+/// first difference. `Ok(false)` when it differs or is not a regular file.
+///
+/// # Errors
+/// Container errors (the container is altered or truncated); I/O errors reading it.
+pub fn same_content(
+    src: &mut File,
+    layout: &Layout,
+    item: &Item,
+    existing: &Path,
+) -> Result<bool, ContainerError> {
+    let meta = fs::symlink_metadata(existing)?;
+    if !meta.is_file() || meta.len() != item.metadata.size {
+        return Ok(false);
+    }
+    let mut sink = Compare {
+        existing: BufReader::with_capacity(COPY_STEP, File::open(existing)?),
+        buf: Zeroizing::new(Vec::new()),
+        differs: false,
+    };
+    let copied = copy_original(src, layout, item, &mut sink, &mut |_| {});
+    if sink.differs {
+        return Ok(false);
+    }
+    copied?;
+    let mut more = [0u8; 1];
+    Ok(sink.existing.read(&mut more)? == 0)
+}
+
+struct Compare {
+    existing: BufReader<File>,
+    buf: Zeroizing<Vec<u8>>,
+    differs: bool,
+}
+
+impl Write for Compare {
+    fn write(&mut self, data: &[u8]) -> io::Result<usize> {
+        if !self.differs {
+            self.buf.resize(data.len(), 0);
+            match self.existing.read_exact(&mut self.buf) {
+                Ok(()) => self.differs = *self.buf != *data,
+                Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => self.differs = true,
+                Err(e) => return Err(e),
+            }
+        }
+        if self.differs {
+            // Stops the decryption: the answer is known.
+            return Err(io::Error::other("the existing file differs"));
+        }
+        Ok(data.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn album(seed: u8) -> AlbumKey {
+        AlbumKey::from_bytes(AlbumId::from_bytes([seed; 16]), 0, [seed; 32])
+    }
+
+    fn entry(name: &str) -> Entry {
+        Entry {
+            name: name.into(),
+            size: 3,
+            mtime: Some(1_700_000_000),
+            mtime_nanos: Some(5),
+            mode: Some(0o640),
+            sha256: "ab".repeat(32),
+            container: "01".repeat(16),
+            sealed_len: 300,
+            previous: vec!["02".repeat(16)],
+        }
+    }
+
+    fn sample() -> Index {
+        let mut index = Index::default();
+        for name in ["Photos/a.jpg", "Photos/b.jpg"] {
+            index.entries.insert(name.into(), entry(name));
+        }
+        index
+    }
+
+    #[test]
+    fn an_index_round_trips_and_hides_its_names() {
+        let index = sample();
+        let bytes = index.seal(&album(1)).unwrap();
+        assert_eq!(&bytes[..4], b"KSIX");
+        assert!(!bytes.windows(6).any(|w| w == b"Photos"));
+        assert_eq!(Index::open(&bytes, &album(1)).unwrap(), index);
+    }
+
+    #[test]
+    fn a_damaged_or_foreign_index_is_refused_without_panicking() {
+        let key = album(1);
+        let bytes = sample().seal(&key).unwrap();
+        for cut in [0, 3, 4, 5, 100, 149, 150, 200, bytes.len() - 1] {
+            assert!(Index::open(&bytes[..cut], &key).is_err(), "cut at {cut}");
+        }
+        for at in [0, 4, 5, 21, 29, 60, 150, 160, 240, bytes.len() - 1] {
+            let mut bad = bytes.clone();
+            bad[at] ^= 1;
+            assert!(Index::open(&bad, &key).is_err(), "flip at {at}");
+        }
+        let mut bad = bytes.clone();
+        bad[200] ^= 1;
+        assert!(matches!(
+            Index::open(&bad, &key),
+            Err(IndexError::Authentication)
+        ));
+        // Same album id and epoch, another key: one opaque error.
+        let other = AlbumKey::from_bytes(AlbumId::from_bytes([1; 16]), 0, [9; 32]);
+        assert!(matches!(
+            Index::open(&bytes, &other),
+            Err(IndexError::Authentication)
+        ));
+        assert!(matches!(
+            Index::open(&bytes, &album(2)),
+            Err(IndexError::WrongAlbum { .. })
+        ));
+        let mut appended = bytes.clone();
+        appended.push(0);
+        assert!(Index::open(&appended, &key).is_err());
+    }
+
+    #[test]
+    fn authenticated_but_malformed_plaintexts_are_refused() {
+        let key = album(1);
+        let seal_json = |json: &[u8]| {
+            let id = MediaId::from_bytes([7; 16]);
+            let media_key = MediaKey::generate().unwrap();
+            let mut out = INDEX_MAGIC.to_vec();
+            out.push(INDEX_VERSION);
+            out.extend_from_slice(key.album_id().as_bytes());
+            out.extend_from_slice(&0u64.to_be_bytes());
+            out.extend_from_slice(id.as_bytes());
+            out.extend_from_slice(&key.wrap_media_key(&id, &media_key).unwrap());
+            out.extend_from_slice(&stream::seal(&media_key, &id, INDEX_KIND, json).unwrap());
+            out
+        };
+        let good = sample().to_json().unwrap();
+        assert!(Index::open(&seal_json(&good), &key).is_ok());
+        let text = String::from_utf8(good.to_vec()).unwrap();
+        for bad in [
+            "not json".to_string(),
+            text.replace(INDEX_FORMAT, "something-else"),
+            text.replace("\"version\":1", "\"version\":2"),
+            text.replace("Photos/b.jpg", "Photos/a.jpg"),
+            text.replace("Photos/b.jpg", "../b.jpg"),
+            text.replacen(&"ab".repeat(32), "zz", 1),
+            text.replacen(&"01".repeat(16), "01", 1),
+            text.replacen("416", "4095", 1),
+            text.replacen("\"mtime_nanos\":5", "\"mtime_nanos\":1000000000", 1),
+            text.replacen("\"size\":3", "\"size\":-3", 1),
+            text.replacen("\"size\":3", "\"size\":3,\"extra\":1", 1),
+        ] {
+            assert!(
+                matches!(
+                    Index::open(&seal_json(bad.as_bytes()), &key),
+                    Err(IndexError::Malformed(_))
+                ),
+                "{bad}"
+            );
+        }
+        // A container's parts (a wrapped media key and an original stream under it, even
+        // of an index plaintext) do not open as an index: the kind is in the key schedule.
+        let id = MediaId::from_bytes([7; 16]);
+        let media_key = MediaKey::generate().unwrap();
+        let mut forged = INDEX_MAGIC.to_vec();
+        forged.push(INDEX_VERSION);
+        forged.extend_from_slice(key.album_id().as_bytes());
+        forged.extend_from_slice(&0u64.to_be_bytes());
+        forged.extend_from_slice(id.as_bytes());
+        forged.extend_from_slice(&key.wrap_media_key(&id, &media_key).unwrap());
+        forged
+            .extend_from_slice(&stream::seal(&media_key, &id, MediaKind::Original, &good).unwrap());
+        assert!(matches!(
+            Index::open(&forged, &key),
+            Err(IndexError::Authentication)
+        ));
+    }
+}
