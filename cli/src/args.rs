@@ -282,7 +282,9 @@ pub struct OpenArgs {
     /// The grant's sender: an identity public key (64 hex characters).
     #[arg(long, value_name = "IDENTITY_HEX", requires = "grant")]
     pub from: Option<String>,
-    /// Containers to open.
+    /// Containers to open; a folder stands for the `.ks` files in it (not recursive).
+    /// Files already restored identically are skipped, and so are earlier versions that
+    /// the seal index beside them marks superseded.
     #[arg(value_name = "FILE", required = true)]
     pub files: Vec<PathBuf>,
     /// The folder to restore into (created if missing).

@@ -598,6 +598,40 @@ pub fn report_unchanged(unchanged: &[Unchanged], verbose: bool) {
     );
 }
 
+/// The containers `open` is given: a folder stands for the `.ks` files in it (not
+/// recursive, in name order); the seal index itself, named or found, is left out (with
+/// a note when it was named).
+pub fn expand_batch(paths: &[PathBuf]) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for path in paths {
+        if path.file_name().is_some_and(|n| n == INDEX_FILE) {
+            eprintln!(
+                "skipped {} (the seal index, not a container)",
+                path.display()
+            );
+            continue;
+        }
+        let listed = path
+            .is_dir()
+            .then(|| fs::read_dir(path).ok())
+            .flatten()
+            .map(|entries| {
+                let mut files: Vec<PathBuf> = entries
+                    .filter_map(Result::ok)
+                    .map(|e| e.path())
+                    .filter(|p| p.extension().is_some_and(|e| e == "ks") && p.is_file())
+                    .collect();
+                files.sort();
+                files
+            });
+        match listed {
+            Some(files) => out.extend(files),
+            None => out.push(path.clone()),
+        }
+    }
+    out
+}
+
 /// The containers of a batch to skip when opening it: those an index beside them lists
 /// as an earlier version of a name whose current container is in the batch too. An index
 /// that cannot be read or opened is reported as a warning and ignored (opening works

@@ -225,7 +225,8 @@ pub fn run(args: &OpenArgs) -> CliResult<()> {
         Some(dir) if !args.stdout => Dest::Dir(dir.clone()),
         _ => Dest::Stdout,
     };
-    if args.files.len() != 1 && (matches!(dest, Dest::Stdout) || matches!(part, Part::Range(..))) {
+    let files = &index::expand_batch(&args.files);
+    if files.len() != 1 && (matches!(dest, Dest::Stdout) || matches!(part, Part::Range(..))) {
         return Err(CliError::failure(
             "--stdout and --range take exactly one FILE",
         ));
@@ -242,8 +243,7 @@ pub fn run(args: &OpenArgs) -> CliResult<()> {
     if let Dest::Dir(dir) = &dest {
         fs::create_dir_all(dir).map_err(|e| CliError::io(dir, &e))?;
     }
-    let total: u64 = args
-        .files
+    let total: u64 = files
         .iter()
         .filter_map(|f| fs::metadata(f).ok())
         .map(|m| m.len())
@@ -253,12 +253,11 @@ pub fn run(args: &OpenArgs) -> CliResult<()> {
         _ => ProgressBar::hidden(),
     };
     let superseded = match (&dest, part) {
-        (Dest::Dir(_), Part::Original) => index::superseded(&args.files, &keys),
+        (Dest::Dir(_), Part::Original) => index::superseded(files, &keys),
         _ => std::collections::HashSet::new(),
     };
     let start = Instant::now();
-    let results: Vec<_> = args
-        .files
+    let results: Vec<_> = files
         .par_iter()
         .map(|file| {
             if superseded.contains(file) {
@@ -275,7 +274,7 @@ pub fn run(args: &OpenArgs) -> CliResult<()> {
     let secs = start.elapsed().as_secs_f64();
     let (mut ok, mut bytes, mut failed, mut exists) = (0usize, 0u64, 0usize, 0usize);
     let mut skipped = 0usize;
-    for (file, result) in args.files.iter().zip(results) {
+    for (file, result) in files.iter().zip(results) {
         match result {
             Ok(Opened {
                 path,
@@ -317,7 +316,7 @@ pub fn run(args: &OpenArgs) -> CliResult<()> {
     if let Dest::Dir(dir) = &dest {
         println!(
             "opened {ok} of {} file(s), {:.1} MiB, into {} in {secs:.2} s",
-            args.files.len(),
+            files.len(),
             bytes as f64 / f64::from(1u32 << 20),
             dir.display()
         );
@@ -327,5 +326,5 @@ pub fn run(args: &OpenArgs) -> CliResult<()> {
             );
         }
     }
-    batch_result(failed, exists, args.files.len())
+    batch_result(failed, exists, files.len())
 }

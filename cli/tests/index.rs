@@ -383,3 +383,40 @@ fn permission_bits_are_recorded_and_restored() {
     open(&t, &a, &containers(&t.path("sealed")), &["--force"]).success();
     assert_eq!(mode(&t.path("restored/Photos/2024/IMG_0001.HEIC")), 0o600);
 }
+
+#[test]
+fn open_takes_a_folder_of_containers_and_leaves_the_index_out() {
+    let t = T::new();
+    let a = t.init("alice", "pw");
+    let id = album(&t);
+    photos(&t);
+    seal(&t, &a, &id, &[]).success();
+    // The folder itself.
+    let stdout = out(&open(&t, &a, &[t.path("sealed")], &[]).success());
+    assert!(stdout.contains("opened 5 of 5"), "{stdout}");
+    assert_eq!(
+        std::fs::read(t.path("restored/Photos/2024/IMG_0001.HEIC")).unwrap(),
+        data(150_000, 3)
+    );
+    // Every file in it, as a shell glob gives them: the index is named and left out.
+    let mut every: Vec<PathBuf> = names(&t.path("sealed"))
+        .iter()
+        .map(|n| t.path("sealed").join(n))
+        .collect();
+    every.sort();
+    assert_eq!(every.len(), 6);
+    let again = open(&t, &a, &every, &[])
+        .success()
+        .stderr(predicate::str::contains("the seal index, not a container"));
+    let stdout = out(&again);
+    assert!(stdout.contains("opened 0 of 5"), "{stdout}");
+    assert!(stdout.contains("skipped 5 file(s)"), "{stdout}");
+    // --stdout still takes exactly one container.
+    t.cmd()
+        .arg("open")
+        .args(a.unlock())
+        .arg(t.path("sealed"))
+        .arg("--stdout")
+        .assert()
+        .code(1);
+}
