@@ -115,6 +115,22 @@ impl fmt::Display for IndexError {
     }
 }
 
+impl IndexError {
+    /// The error's name, as SPEC.md 8.9 and `tests/vectors/index-v1.json` name it.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::NotAnIndex => "NotAnIndex",
+            Self::UnsupportedVersion(_) => "UnsupportedIndexVersion",
+            Self::Truncated => "TruncatedIndex",
+            Self::TooLarge => "IndexTooLarge",
+            Self::WrongAlbum { .. } => "WrongAlbum",
+            Self::Authentication => "DecryptionFailed",
+            Self::Malformed(_) => "MalformedIndex",
+            Self::Io(_) => "Io",
+        }
+    }
+}
+
 impl From<io::Error> for IndexError {
     fn from(e: io::Error) -> Self {
         Self::Io(e)
@@ -255,15 +271,13 @@ impl Index {
         let wrapped = album.wrap_media_key(&index_id, &key).map_err(core)?;
         let sealed = stream::seal_with(&key, &index_id, INDEX_KIND, &json, &SealOptions::new())
             .map_err(core)?;
-        let mut out = Vec::with_capacity(INDEX_STREAM_OFFSET + sealed.len());
-        out.extend_from_slice(&INDEX_MAGIC);
-        out.push(INDEX_VERSION);
-        out.extend_from_slice(album.album_id().as_bytes());
-        out.extend_from_slice(&album.epoch().to_be_bytes());
-        out.extend_from_slice(index_id.as_bytes());
-        out.extend_from_slice(&wrapped);
-        out.extend_from_slice(&sealed);
-        Ok(out)
+        Ok(encode(
+            &album.album_id(),
+            album.epoch(),
+            &index_id,
+            &wrapped,
+            &sealed,
+        ))
     }
 
     /// Opens an index file with `album`, checking in the order of SPEC.md 8.9.
@@ -300,6 +314,26 @@ impl Index {
         }
         Self::from_json(&json)
     }
+}
+
+/// An index file from its parts: the fixed part (magic, version, album id, epoch, index
+/// id, the wrapped index key) and the sealed stream.
+pub fn encode(
+    album_id: &AlbumId,
+    epoch: u64,
+    index_id: &MediaId,
+    wrapped_key: &[u8],
+    sealed: &[u8],
+) -> Vec<u8> {
+    let mut out = Vec::with_capacity(INDEX_STREAM_OFFSET + sealed.len());
+    out.extend_from_slice(&INDEX_MAGIC);
+    out.push(INDEX_VERSION);
+    out.extend_from_slice(album_id.as_bytes());
+    out.extend_from_slice(&epoch.to_be_bytes());
+    out.extend_from_slice(index_id.as_bytes());
+    out.extend_from_slice(wrapped_key);
+    out.extend_from_slice(sealed);
+    out
 }
 
 /// The album id and epoch an index file names, after its structural checks (magic,
@@ -818,14 +852,13 @@ mod tests {
         let seal_json = |json: &[u8]| {
             let id = MediaId::from_bytes([7; 16]);
             let media_key = MediaKey::generate().unwrap();
-            let mut out = INDEX_MAGIC.to_vec();
-            out.push(INDEX_VERSION);
-            out.extend_from_slice(key.album_id().as_bytes());
-            out.extend_from_slice(&0u64.to_be_bytes());
-            out.extend_from_slice(id.as_bytes());
-            out.extend_from_slice(&key.wrap_media_key(&id, &media_key).unwrap());
-            out.extend_from_slice(&stream::seal(&media_key, &id, INDEX_KIND, json).unwrap());
-            out
+            encode(
+                &key.album_id(),
+                0,
+                &id,
+                &key.wrap_media_key(&id, &media_key).unwrap(),
+                &stream::seal(&media_key, &id, INDEX_KIND, json).unwrap(),
+            )
         };
         let good = sample().to_json().unwrap();
         assert!(Index::open(&seal_json(&good), &key).is_ok());
@@ -855,14 +888,13 @@ mod tests {
         // of an index plaintext) do not open as an index: the kind is in the key schedule.
         let id = MediaId::from_bytes([7; 16]);
         let media_key = MediaKey::generate().unwrap();
-        let mut forged = INDEX_MAGIC.to_vec();
-        forged.push(INDEX_VERSION);
-        forged.extend_from_slice(key.album_id().as_bytes());
-        forged.extend_from_slice(&0u64.to_be_bytes());
-        forged.extend_from_slice(id.as_bytes());
-        forged.extend_from_slice(&key.wrap_media_key(&id, &media_key).unwrap());
-        forged
-            .extend_from_slice(&stream::seal(&media_key, &id, MediaKind::Original, &good).unwrap());
+        let forged = encode(
+            &key.album_id(),
+            0,
+            &id,
+            &key.wrap_media_key(&id, &media_key).unwrap(),
+            &stream::seal(&media_key, &id, MediaKind::Original, &good).unwrap(),
+        );
         assert!(matches!(
             Index::open(&forged, &key),
             Err(IndexError::Authentication)
