@@ -17,7 +17,7 @@
 //! untrusted input: its length is capped before it is read, the stream authenticates
 //! before its plaintext is parsed, and every field is checked.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt;
 use std::fs::{self, File};
 use std::io::{self, BufReader, Read, Write};
@@ -517,7 +517,8 @@ impl Session {
     /// that could not be checked. A file is unchanged when the index records its name
     /// with the same size, modification time, permission bits and SHA-256 (hashed only
     /// when the first three match), and its container is still in the folder with the
-    /// recorded length. With `always` (a thumbnail was given), every file is sealed.
+    /// recorded length. With `always` (a thumbnail was given), every file is sealed. A
+    /// file whose name an earlier file of `jobs` has is refused (`UnsafeName`).
     pub fn partition(
         &self,
         jobs: Vec<Job>,
@@ -526,7 +527,20 @@ impl Session {
         let checks: Vec<io::Result<Check>> =
             jobs.par_iter().map(|job| self.check(job, always)).collect();
         let (mut seal, mut unchanged, mut failed) = (Vec::new(), Vec::new(), Vec::new());
+        let mut first: HashMap<String, PathBuf> = HashMap::new();
         for (job, check) in jobs.into_iter().zip(checks) {
+            // One name, one file: a second input recorded under the same name would make
+            // each a new version of the other on every seal.
+            if let Some(earlier) = first.get(&job.name) {
+                let why = format!(
+                    "name {:?} is also that of {}, sealed in this run; not sealed twice",
+                    job.name,
+                    earlier.display()
+                );
+                failed.push((job.src, ContainerError::UnsafeName(why)));
+                continue;
+            }
+            first.insert(job.name.clone(), job.src.clone());
             match check {
                 Ok(Check::Seal) => seal.push(job),
                 Ok(Check::Unchanged(container)) => unchanged.push(Unchanged { job, container }),

@@ -420,3 +420,31 @@ fn open_takes_a_folder_of_containers_and_leaves_the_index_out() {
         .assert()
         .code(1);
 }
+
+#[test]
+fn two_inputs_with_one_name_are_not_both_sealed() {
+    let t = T::new();
+    let a = t.init("alice", "pw");
+    let id = album(&t);
+    let one = t.write("a/photo.jpg", b"one");
+    let two = t.write("b/photo.jpg", b"two");
+    t.cmd()
+        .args(["seal", "--album", &id])
+        .args(a.unlock())
+        .args([&one, &two])
+        .args(["--out", "sealed"])
+        .assert()
+        .code(3)
+        .stderr(predicate::str::contains("is also that of"));
+    assert_eq!(containers(&t.path("sealed")).len(), 1);
+    // The next run skips the one sealed and refuses the other again: nothing new.
+    t.cmd()
+        .args(["seal", "--album", &id])
+        .args(a.unlock())
+        .args([&one, &two])
+        .args(["--out", "sealed"])
+        .assert()
+        .code(3)
+        .stdout(predicate::str::contains("skipped 1 unchanged"));
+    assert_eq!(containers(&t.path("sealed")).len(), 1);
+}
