@@ -23,7 +23,7 @@ use std::fs::{self, File};
 use std::io::{self, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 
-use keepsake::stream::{self, MIN_CHUNK_LOG2, SealOptions};
+use keepsake::stream::{self, HEADER_LEN, Header, MIN_CHUNK_LOG2, SealOptions};
 use keepsake::{AlbumId, AlbumKey, ID_LEN, MediaId, MediaKey, MediaKind};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -366,6 +366,54 @@ pub fn header(bytes: &[u8]) -> Result<(AlbumId, u64), IndexError> {
     let mut epoch = [0u8; 8];
     epoch.copy_from_slice(&bytes[5 + ID_LEN..13 + ID_LEN]);
     Ok((album_id, u64::from_be_bytes(epoch)))
+}
+
+/// The public structure of an index file, for `inspect`: its fixed part and its stream's
+/// header, read without a key (at most 238 bytes).
+///
+/// # Errors
+/// The structural failures of SPEC.md 8.9 steps 1–4, a stream header that does not parse
+/// or names another kind or id (`MalformedIndex`); I/O errors.
+pub fn inspect_json<R: Read + io::Seek>(src: &mut R) -> Result<serde_json::Value, IndexError> {
+    let len = src.seek(io::SeekFrom::End(0))?;
+    if len > max_index_len() {
+        return Err(IndexError::TooLarge);
+    }
+    src.seek(io::SeekFrom::Start(0))?;
+    let mut fixed = Vec::with_capacity(INDEX_STREAM_OFFSET + HEADER_LEN);
+    src.take((INDEX_STREAM_OFFSET + HEADER_LEN) as u64)
+        .read_to_end(&mut fixed)?;
+    let (album_id, epoch) = header(&fixed)?;
+    let id_at = 5 + ID_LEN + 8;
+    let index_id = MediaId::from_slice(&fixed[id_at..id_at + ID_LEN])
+        .map_err(|e| IndexError::Malformed(e.to_string()))?;
+    let stream_header = Header::parse(&fixed[INDEX_STREAM_OFFSET..])
+        .map_err(|e| IndexError::Malformed(format!("index stream: {e}")))?;
+    if stream_header.kind() != INDEX_KIND || stream_header.media_id() != index_id {
+        return Err(IndexError::Malformed(
+            "the stream names another kind or id".into(),
+        ));
+    }
+    let section = container::Section {
+        offset: INDEX_STREAM_OFFSET as u64,
+        len: len - INDEX_STREAM_OFFSET as u64,
+    };
+    Ok(serde_json::json!({
+        "type": "seal-index",
+        "magic": "KSIX",
+        "version": INDEX_VERSION,
+        "len": len,
+        "album_id": album_id.to_string(),
+        "epoch": epoch,
+        "index_id": index_id.to_string(),
+        "wrapped_index_key": {
+            "offset": id_at + ID_LEN,
+            "len": INDEX_STREAM_OFFSET - id_at - ID_LEN,
+            "envelope_version": fixed.get(id_at + ID_LEN).copied(),
+        },
+        "stream": crate::inspect::stream_json(&stream_header, section),
+        "authenticated": false,
+    }))
 }
 
 /// Reads an index file's bytes, refusing one longer than [`max_index_len`] before reading
@@ -858,6 +906,23 @@ mod tests {
         let mut appended = bytes.clone();
         appended.push(0);
         assert!(Index::open(&appended, &key).is_err());
+    }
+
+    #[test]
+    fn inspect_reads_only_the_public_structure_and_refuses_cut_files() {
+        let bytes = sample().seal(&album(1)).unwrap();
+        let json = inspect_json(&mut std::io::Cursor::new(&bytes)).unwrap();
+        assert_eq!(json["album_id"], AlbumId::from_bytes([1; 16]).to_string());
+        assert_eq!(json["stream"]["kind"], "sidecar");
+        for cut in [0, 3, 4, 5, 149, 150, 237] {
+            assert!(
+                inspect_json(&mut std::io::Cursor::new(&bytes[..cut])).is_err(),
+                "cut at {cut}"
+            );
+        }
+        let mut other_kind = bytes.clone();
+        other_kind[INDEX_STREAM_OFFSET + 7] = 0;
+        assert!(inspect_json(&mut std::io::Cursor::new(&other_kind)).is_err());
     }
 
     #[test]

@@ -97,6 +97,21 @@ fn sealing_a_folder_twice_seals_nothing_the_second_time() {
         );
     }
 
+    // `inspect` shows its public structure, and nothing more.
+    let shown = t
+        .cmd()
+        .args(["inspect", "sealed/index.ks-index"])
+        .assert()
+        .success();
+    let json: serde_json::Value = serde_json::from_slice(&shown.get_output().stdout).unwrap();
+    assert_eq!(json["type"], "seal-index");
+    assert_eq!(json["album_id"], id.as_str());
+    assert_eq!(json["wrapped_index_key"]["len"], 105);
+    assert_eq!(json["stream"]["kind"], "sidecar");
+    assert_eq!(json["stream"]["media_id"], json["index_id"]);
+    assert_eq!(json["len"], index.len());
+    assert!(!out(&shown).contains("Photos"));
+
     let second = seal(&t, &a, &id, &[]).success();
     let stdout = out(&second);
     assert!(stdout.contains("sealed 0 file(s)"), "{stdout}");
