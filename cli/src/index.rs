@@ -31,7 +31,7 @@ use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
 
 use crate::container::metadata::{MODE_MASK, Metadata, mode_of, safe_relative_path};
-use crate::container::read::{COPY_STEP, Item, copy_original};
+use crate::container::read::{COPY_STEP, Item, copy_original, read_thumbnail};
 use crate::container::{self, ContainerError, Layout};
 use crate::error::{CliError, CliResult, exit};
 use crate::fsutil;
@@ -794,6 +794,8 @@ pub fn same_content(
     if !meta.is_file() || meta.len() != item.metadata.size {
         return Ok(false);
     }
+    // As a restore does, authenticate the thumbnail too (SPEC.md 8.4 step 14).
+    read_thumbnail(src, layout, item)?;
     let mut sink = Compare {
         existing: BufReader::with_capacity(COPY_STEP, File::open(existing)?),
         buf: Zeroizing::new(Vec::new()),
@@ -906,6 +908,57 @@ mod tests {
         let mut appended = bytes.clone();
         appended.push(0);
         assert!(Index::open(&appended, &key).is_err());
+    }
+
+    /// A small deterministic generator (xorshift64*), so the mutation tests need no crate.
+    fn next(state: &mut u64) -> u64 {
+        *state ^= *state >> 12;
+        *state ^= *state << 25;
+        *state ^= *state >> 27;
+        state.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+
+    #[test]
+    fn mutated_indexes_and_plaintexts_never_panic_and_never_open() {
+        let key = album(1);
+        let bytes = sample().seal(&key).unwrap();
+        let json = sample().to_json().unwrap();
+        let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+        for round in 0..3000 {
+            let mut bad = bytes.clone();
+            let len = bad.len() as u64;
+            match round % 4 {
+                0 => bad.truncate((next(&mut state) % len) as usize),
+                1 => {
+                    for _ in 0..=next(&mut state) % 4 {
+                        let at = (next(&mut state) % len) as usize;
+                        bad[at] ^= (next(&mut state) % 255 + 1) as u8;
+                    }
+                }
+                2 => bad.extend((0..next(&mut state) % 40).map(|_| next(&mut state) as u8)),
+                _ => {
+                    bad = (0..next(&mut state) % 400)
+                        .map(|_| next(&mut state) as u8)
+                        .collect();
+                    if round % 8 == 3 && bad.len() >= 5 {
+                        bad[..5].copy_from_slice(b"KSIX\x01");
+                    }
+                }
+            }
+            if bad != bytes {
+                assert!(Index::open(&bad, &key).is_err(), "round {round}");
+                let _ = inspect_json(&mut std::io::Cursor::new(&bad));
+            }
+            // Authentic plaintexts, mutated: parsed or refused, never a panic.
+            let mut text = json.to_vec();
+            for _ in 0..=next(&mut state) % 3 {
+                let at = (next(&mut state) % text.len() as u64) as usize;
+                text[at] = b"{}[],:\"0123456789aef-\\ x"[(next(&mut state) % 24) as usize];
+            }
+            if let Ok(index) = Index::from_json(&text) {
+                assert!(index.entries.values().all(|e| e.check().is_ok()));
+            }
+        }
     }
 
     #[test]
