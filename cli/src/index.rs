@@ -566,12 +566,24 @@ impl Session {
     /// with the same size, modification time, permission bits and SHA-256 (hashed only
     /// when the first three match), and its container is still in the folder with the
     /// recorded length. With `always` (a thumbnail was given), every file is sealed. A
-    /// file whose name an earlier file of `jobs` has is refused (`UnsafeName`).
+    /// file whose name an earlier file of `jobs` has is refused (`UnsafeName`). Files
+    /// inside the output folder are left out, with a note.
     pub fn partition(
         &self,
         jobs: Vec<Job>,
         always: bool,
     ) -> (Vec<Job>, Vec<Unchanged>, Vec<(PathBuf, ContainerError)>) {
+        // The output folder's own files (containers, the index) are never inputs: sealing
+        // a folder into a folder inside it would otherwise seal its containers again.
+        let inside = self.dir.canonicalize().ok();
+        let (jobs, own): (Vec<Job>, Vec<Job>) = jobs.into_iter().partition(|job| {
+            !inside
+                .as_ref()
+                .is_some_and(|dir| job.src.canonicalize().is_ok_and(|src| src.starts_with(dir)))
+        });
+        for job in &own {
+            eprintln!("skipped {} (inside the output folder)", job.src.display());
+        }
         let checks: Vec<io::Result<Check>> =
             jobs.par_iter().map(|job| self.check(job, always)).collect();
         let (mut seal, mut unchanged, mut failed) = (Vec::new(), Vec::new(), Vec::new());

@@ -463,3 +463,31 @@ fn two_inputs_with_one_name_are_not_both_sealed() {
         .stdout(predicate::str::contains("skipped 1 unchanged"));
     assert_eq!(containers(&t.path("sealed")).len(), 1);
 }
+
+#[test]
+fn an_output_folder_inside_the_sealed_folder_is_not_sealed_into_itself() {
+    let t = T::new();
+    let a = t.init("alice", "pw");
+    let id = album(&t);
+    photos(&t);
+    for _ in 0..2 {
+        t.cmd()
+            .args(["seal", "--album", &id])
+            .args(a.unlock())
+            .arg(t.path("Photos"))
+            .args(["--out", "Photos/sealed"])
+            .assert()
+            .success();
+    }
+    let run = t
+        .cmd()
+        .args(["seal", "--album", &id])
+        .args(a.unlock())
+        .arg(t.path("Photos"))
+        .args(["--out", "Photos/sealed"])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("inside the output folder"));
+    assert!(out(&run).contains("skipped 5 unchanged"), "{}", out(&run));
+    assert_eq!(containers(&t.path("Photos/sealed")).len(), 5);
+}
