@@ -465,6 +465,27 @@ impl<R: Read> Read for HashingReader<R> {
     }
 }
 
+/// What an index file is now, to notice a replacement: the SHA-256 of its content, read
+/// in one streaming pass, or for a file over the cap (never read) of its length and
+/// modification time; `None` when it is missing.
+fn stamp(path: &Path) -> io::Result<Option<[u8; 32]>> {
+    let file = match File::open(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(e),
+    };
+    let meta = file.metadata()?;
+    if meta.len() > max_index_len() {
+        let mut hasher = Sha256::new();
+        hasher.update(meta.len().to_be_bytes());
+        hasher.update(format!("{:?}", meta.modified().ok()).as_bytes());
+        return Ok(Some(hasher.finalize().into()));
+    }
+    let mut reader = HashingReader::new(BufReader::with_capacity(COPY_STEP, file));
+    io::copy(&mut reader, &mut io::sink())?;
+    Ok(Some(reader.finish()))
+}
+
 /// What a file is recorded as, from its metadata: size, time and mode.
 fn stat_matches(entry: &Entry, meta: &fs::Metadata) -> bool {
     let now =
@@ -497,9 +518,9 @@ enum Check {
 pub struct Session {
     path: PathBuf,
     dir: PathBuf,
-    /// The bytes read at the start (`None`: there was no index), to notice another
-    /// process replacing the index meanwhile.
-    raw: Option<Vec<u8>>,
+    /// SHA-256 of the index file at the start (`None`: there was none), to notice
+    /// another process replacing it meanwhile.
+    stamp: Option<[u8; 32]>,
     index: Index,
     changed: bool,
 }
@@ -537,25 +558,26 @@ impl Session {
                 ),
             )
         };
-        let raw = read_raw(&path).map_err(fail)?;
-        let index = match &raw {
-            None => Index::default(),
-            Some(bytes) => match Index::open(bytes, album) {
-                Ok(index) => index,
-                Err(e) if rebuild && !matches!(e, IndexError::Io(_)) => {
-                    eprintln!(
-                        "warning: {}: {e}; discarded (--rebuild-index), every file is sealed again",
-                        path.display()
-                    );
-                    Index::default()
-                }
-                Err(e) => return Err(fail(e)),
-            },
+        let stamp = stamp(&path).map_err(|e| fail(e.into()))?;
+        let opened = read_raw(&path).and_then(|raw| match raw {
+            None => Ok(Index::default()),
+            Some(bytes) => Index::open(&bytes, album),
+        });
+        let index = match opened {
+            Ok(index) => index,
+            Err(e) if rebuild && !matches!(e, IndexError::Io(_)) => {
+                eprintln!(
+                    "warning: {}: {e}; discarded (--rebuild-index), every file is sealed again",
+                    path.display()
+                );
+                Index::default()
+            }
+            Err(e) => return Err(fail(e)),
         };
         Ok(Self {
             path,
             dir: out.to_path_buf(),
-            raw,
+            stamp,
             changed: false,
             index,
         })
@@ -673,8 +695,8 @@ impl Session {
                 self.path.display()
             ))
         };
-        let now = read_raw(&self.path).map_err(|e| fail(e.to_string()))?;
-        if now != self.raw {
+        let now = stamp(&self.path).map_err(|e| fail(e.to_string()))?;
+        if now != self.stamp {
             return Err(fail(
                 "another process replaced it during this seal".to_string(),
             ));
@@ -971,6 +993,43 @@ mod tests {
                 assert!(index.entries.values().all(|e| e.check().is_ok()));
             }
         }
+    }
+
+    #[test]
+    fn an_index_replaced_during_a_seal_is_not_overwritten() {
+        let dir = tempfile::tempdir().unwrap();
+        let key = album(1);
+        let sealed = |id: u8| Sealed {
+            path: PathBuf::new(),
+            media_id: MediaId::from_bytes([id; 16]),
+            plaintext_len: 3,
+            sealed_len: 300,
+            metadata: Metadata::new("a.jpg".into(), 3, None),
+            sha256: [id; 32],
+        };
+        // Nothing recorded: nothing written.
+        let session = Session::load(dir.path(), &key, false).unwrap();
+        session.save(&key).unwrap();
+        assert!(!dir.path().join(INDEX_FILE).exists());
+        // Written once; then another process writes its own while this one seals.
+        let mut session = Session::load(dir.path(), &key, false).unwrap();
+        session.record("a.jpg", &sealed(1));
+        session.save(&key).unwrap();
+        let mut first = Session::load(dir.path(), &key, false).unwrap();
+        let mut second = Session::load(dir.path(), &key, false).unwrap();
+        second.record("a.jpg", &sealed(2));
+        second.save(&key).unwrap();
+        let theirs = std::fs::read(dir.path().join(INDEX_FILE)).unwrap();
+        first.record("a.jpg", &sealed(3));
+        let err = first.save(&key).err().unwrap();
+        assert!(err.message.contains("another process"), "{}", err.message);
+        assert_eq!(std::fs::read(dir.path().join(INDEX_FILE)).unwrap(), theirs);
+        // What the second wrote: version 2, with version 1 as the earlier one.
+        let index = Index::open(&theirs, &key).unwrap();
+        let entry = &index.entries["a.jpg"];
+        assert_eq!(entry.container, "02".repeat(16));
+        assert_eq!(entry.previous, vec!["01".repeat(16)]);
+        assert_eq!(entry.sha256, "02".repeat(32));
     }
 
     #[test]

@@ -310,8 +310,17 @@ fn a_damaged_or_foreign_index_is_refused_and_nothing_is_sealed() {
         .stderr(predicate::str::contains("the index is for album"));
     assert_eq!(containers(&t.path("sealed")), sealed);
 
-    // --rebuild-index discards it: every file is sealed again, and a new index written.
-    std::fs::write(&index_path, b"garbage").unwrap();
+    // An index over its cap is refused before it is read whole (a sparse file here).
+    std::fs::File::create(&index_path)
+        .unwrap()
+        .set_len(80 << 20)
+        .unwrap();
+    seal(&t, &a, &id, &[])
+        .code(5)
+        .stderr(predicate::str::contains("index too large"));
+
+    // --rebuild-index discards it (the oversized one here): every file is sealed again, and
+    // a new index written.
     let rebuilt = seal(&t, &a, &id, &["--rebuild-index"])
         .success()
         .stderr(predicate::str::contains("discarded"));
