@@ -500,3 +500,60 @@ fn an_output_folder_inside_the_sealed_folder_is_not_sealed_into_itself() {
     assert!(out(&run).contains("skipped 5 unchanged"), "{}", out(&run));
     assert_eq!(containers(&t.path("Photos/sealed")).len(), 5);
 }
+
+#[test]
+fn a_grant_holder_opens_and_seals_with_the_same_index() {
+    let t = T::new();
+    let alice = t.init("alice", "pw");
+    let bob = t.init("bob", "pw2");
+    let id = album(&t);
+    let files = photos(&t);
+    seal(&t, &alice, &id, &[]).success();
+    std::fs::write(&files[3], b"beach day, then rain").unwrap();
+    seal(&t, &alice, &id, &[]).success();
+    t.cmd()
+        .args([
+            "share",
+            "--album",
+            &id,
+            "--to",
+            &bob.identity,
+            "--out",
+            "bob.grant",
+        ])
+        .args(alice.unlock())
+        .assert()
+        .success();
+    let grant = ["--grant", "bob.grant", "--from", alice.identity.as_str()];
+    // Bob opens the folder with the grant's key: the index opens too, so the earlier
+    // version of notes.txt is skipped.
+    let opened = t
+        .cmd()
+        .arg("open")
+        .args(grant)
+        .args(bob.unlock())
+        .arg(t.path("sealed"))
+        .args(["--out", "bob-out"])
+        .assert()
+        .success();
+    assert!(out(&opened).contains("opened 5 of 6"), "{}", out(&opened));
+    assert_eq!(
+        std::fs::read(t.path("bob-out/Photos/notes.txt")).unwrap(),
+        b"beach day, then rain"
+    );
+    // Sealing the same files with the grant's key finds them unchanged.
+    let sealed = t
+        .cmd()
+        .arg("seal")
+        .args(grant)
+        .args(bob.unlock())
+        .arg(t.path("Photos"))
+        .args(["--out", "sealed"])
+        .assert()
+        .success();
+    assert!(
+        out(&sealed).contains("skipped 5 unchanged"),
+        "{}",
+        out(&sealed)
+    );
+}
