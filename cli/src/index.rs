@@ -654,13 +654,16 @@ impl Session {
 
     /// Records a container just written for `name`: it becomes the name's current
     /// version; the container recorded before (if any) is kept in the folder and listed
-    /// as an earlier version.
-    pub fn record(&mut self, name: &str, sealed: &Sealed) {
+    /// as an earlier version. Returns whether there was one (this is a new version).
+    pub fn record(&mut self, name: &str, sealed: &Sealed) -> bool {
         let mut previous = Vec::new();
-        if let Some(old) = self.index.entries.remove(name) {
+        let replaced = if let Some(old) = self.index.entries.remove(name) {
             previous = old.previous;
             previous.push(old.container);
-        }
+            true
+        } else {
+            false
+        };
         let m = &sealed.metadata;
         self.index.entries.insert(
             name.to_string(),
@@ -677,6 +680,7 @@ impl Session {
             },
         );
         self.changed = true;
+        replaced
     }
 
     /// Writes the index (all or nothing: temporary file, fsync, rename) if a container
@@ -708,8 +712,15 @@ impl Session {
     }
 }
 
-/// Prints what `seal` skipped: one line per file with `verbose`, and a count.
-pub fn report_unchanged(unchanged: &[Unchanged], verbose: bool) {
+/// Prints how many sealed files were new versions, and what `seal` skipped: one line
+/// per file with `verbose`, and a count.
+pub fn report_unchanged(unchanged: &[Unchanged], new_versions: usize, verbose: bool) {
+    if new_versions > 0 {
+        println!(
+            "{new_versions} of them new version(s) of files sealed before (the earlier \
+             containers stay)"
+        );
+    }
     if unchanged.is_empty() {
         return;
     }

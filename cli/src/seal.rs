@@ -289,10 +289,11 @@ pub fn run(args: &SealArgs) -> CliResult<()> {
     let secs = start.elapsed().as_secs_f64();
     let mut sealed_bytes = 0u64;
     let mut ok = 0usize;
+    let mut new_versions = 0usize;
     for (job, result) in jobs.iter().zip(results) {
         match result {
             Ok(sealed) => {
-                session.record(&job.name, &sealed);
+                new_versions += usize::from(session.record(&job.name, &sealed));
                 ok += 1;
                 sealed_bytes += sealed.plaintext_len;
                 if args.verbose {
@@ -318,7 +319,7 @@ pub fn run(args: &SealArgs) -> CliResult<()> {
         album.album_id(),
         album.epoch()
     );
-    index::report_unchanged(&unchanged, args.verbose);
+    index::report_unchanged(&unchanged, new_versions, args.verbose);
     saved?;
     batch_result(
         failed.len() - exists,

@@ -86,6 +86,7 @@ fn sealing_a_folder_twice_seals_nothing_the_second_time() {
     photos(&t);
     let first = seal(&t, &a, &id, &[]).success();
     assert!(out(&first).contains("sealed 5 file(s)"), "{}", out(&first));
+    assert!(!out(&first).contains("new version"), "{}", out(&first));
     let sealed = containers(&t.path("sealed"));
     assert_eq!(sealed.len(), 5);
     let index = std::fs::read(t.path("sealed").join(INDEX)).unwrap();
@@ -149,6 +150,7 @@ fn a_changed_file_is_sealed_as_one_new_version_and_open_restores_the_newest() {
         stdout.contains("IMG_0002.HEIC ->"),
         "the new version is reported: {stdout}"
     );
+    assert!(stdout.contains("1 of them new version(s)"), "{stdout}");
     let after = containers(&t.path("sealed"));
     assert_eq!(
         after.len(),
