@@ -486,12 +486,90 @@ fn stamp(path: &Path) -> io::Result<Option<[u8; 32]>> {
     Ok(Some(reader.finish()))
 }
 
-/// What a file is recorded as, from its metadata: size, time and mode.
-fn stat_matches(entry: &Entry, meta: &fs::Metadata) -> bool {
+/// A file's size, time and mode as a container's metadata records them.
+fn stat_of(meta: &fs::Metadata) -> (u64, Option<i64>, Option<u32>, Option<u32>) {
     let now =
         Metadata::new(String::new(), meta.len(), meta.modified().ok()).with_mode(mode_of(meta));
     (now.size, now.mtime, now.mtime_nanos, now.mode)
-        == (entry.size, entry.mtime, entry.mtime_nanos, entry.mode)
+}
+
+/// Whether a file's size, time and mode are those an entry records.
+fn stat_matches(entry: &Entry, meta: &fs::Metadata) -> bool {
+    stat_of(meta) == (entry.size, entry.mtime, entry.mtime_nanos, entry.mode)
+}
+
+/// SHA-256 of everything written to it.
+struct HashingWriter(Sha256);
+
+impl Write for HashingWriter {
+    fn write(&mut self, data: &[u8]) -> io::Result<usize> {
+        self.0.update(data);
+        Ok(data.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+/// A container in the output folder that the index does not record (a seal killed before
+/// it wrote the index, a discarded index, or a folder sealed before indexes existed),
+/// whose media key and metadata authenticate under the album key.
+struct Orphan {
+    path: PathBuf,
+    layout: Layout,
+    item: Item,
+}
+
+impl Orphan {
+    /// SHA-256 of its original, decrypted and authenticated to the end; `None` if it does
+    /// not open.
+    fn content_hash(&self) -> Option<[u8; 32]> {
+        let mut file = File::open(&self.path).ok()?;
+        let mut sink = HashingWriter(Sha256::new());
+        copy_original(&mut file, &self.layout, &self.item, &mut sink, &mut |_| {}).ok()?;
+        Some(sink.0.finalize().into())
+    }
+}
+
+/// The containers in `dir` that `index` does not name (as current or earlier versions)
+/// and that open with `album`, by recorded name. Anything else is left alone.
+fn find_orphans(dir: &Path, index: &Index, album: &AlbumKey) -> HashMap<String, Vec<Orphan>> {
+    let known: HashSet<&str> = index
+        .entries
+        .values()
+        .flat_map(|e| {
+            std::iter::once(e.container.as_str()).chain(e.previous.iter().map(String::as_str))
+        })
+        .collect();
+    let Ok(listing) = fs::read_dir(dir) else {
+        return HashMap::new();
+    };
+    let mut paths: Vec<PathBuf> = listing
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| {
+            p.extension().is_some_and(|e| e == "ks")
+                && p.file_stem()
+                    .and_then(|s| s.to_str())
+                    .is_some_and(|s| is_hex(s, 2 * ID_LEN) && !known.contains(s))
+        })
+        .collect();
+    paths.sort();
+    let mut out: HashMap<String, Vec<Orphan>> = HashMap::new();
+    for path in paths {
+        let opened = File::open(&path).ok().and_then(|mut f| {
+            let layout = container::read_layout(&mut f).ok()?;
+            let item = container::open_item(&layout, album).ok()?;
+            Some((layout, item))
+        });
+        if let Some((layout, item)) = opened {
+            out.entry(item.metadata.name.clone())
+                .or_default()
+                .push(Orphan { path, layout, item });
+        }
+    }
+    out
 }
 
 /// Hashes a file in a streaming pass; `None` if it changed (length or time) meanwhile.
@@ -511,6 +589,8 @@ enum Check {
     Seal,
     /// Already sealed, unchanged, in this container.
     Unchanged(PathBuf),
+    /// Already sealed in the unrecorded container `orphans[name][i]`, with this hash.
+    Adopt(usize, [u8; 32]),
 }
 
 /// A seal's view of the output folder's index: loaded before sealing, updated with each
@@ -523,6 +603,7 @@ pub struct Session {
     stamp: Option<[u8; 32]>,
     index: Index,
     changed: bool,
+    orphans: HashMap<String, Vec<Orphan>>,
 }
 
 /// One file `seal` skipped: already sealed, unchanged.
@@ -531,6 +612,8 @@ pub struct Unchanged {
     pub job: Job,
     /// The container that holds it.
     pub container: PathBuf,
+    /// The index did not record that container; it does now.
+    pub adopted: bool,
 }
 
 impl Session {
@@ -574,12 +657,14 @@ impl Session {
             }
             Err(e) => return Err(fail(e)),
         };
+        let orphans = find_orphans(out, &index, album);
         Ok(Self {
             path,
             dir: out.to_path_buf(),
             stamp,
             changed: false,
             index,
+            orphans,
         })
     }
 
@@ -591,7 +676,7 @@ impl Session {
     /// file whose name an earlier file of `jobs` has is refused (`UnsafeName`). Files
     /// inside the output folder are left out, with a note.
     pub fn partition(
-        &self,
+        &mut self,
         jobs: Vec<Job>,
         always: bool,
     ) -> (Vec<Job>, Vec<Unchanged>, Vec<(PathBuf, ContainerError)>) {
@@ -625,7 +710,19 @@ impl Session {
             first.insert(job.name.clone(), job.src.clone());
             match check {
                 Ok(Check::Seal) => seal.push(job),
-                Ok(Check::Unchanged(container)) => unchanged.push(Unchanged { job, container }),
+                Ok(Check::Unchanged(container)) => unchanged.push(Unchanged {
+                    job,
+                    container,
+                    adopted: false,
+                }),
+                Ok(Check::Adopt(i, sha256)) => {
+                    let container = self.adopt(&job.name, i, sha256);
+                    unchanged.push(Unchanged {
+                        job,
+                        container,
+                        adopted: true,
+                    });
+                }
                 Err(e) => failed.push((job.src, ContainerError::Io(e))),
             }
         }
@@ -633,28 +730,72 @@ impl Session {
     }
 
     fn check(&self, job: &Job, always: bool) -> io::Result<Check> {
-        let Some(entry) = self.index.entries.get(&job.name) else {
+        if always {
+            return Ok(Check::Seal);
+        }
+        let meta = fs::metadata(&job.src)?;
+        if let Some(entry) = self.index.entries.get(&job.name)
+            && stat_matches(entry, &meta)
+        {
+            let container = entry.container_path(&self.dir);
+            let present = match fs::metadata(&container) {
+                Ok(m) => m.is_file() && m.len() == entry.sealed_len,
+                Err(e) if e.kind() == io::ErrorKind::NotFound => false,
+                Err(e) => return Err(e),
+            };
+            if present && hash_file(&job.src)?.is_some_and(|hash| hex::encode(hash) == entry.sha256)
+            {
+                return Ok(Check::Unchanged(container));
+            }
+        }
+        // A container the index does not record may hold it: same name, size, time and
+        // mode in its authenticated metadata, and the same content.
+        let stat = stat_of(&meta);
+        let Some(candidates) = self.orphans.get(&job.name) else {
             return Ok(Check::Seal);
         };
-        if always || !stat_matches(entry, &fs::metadata(&job.src)?) {
-            return Ok(Check::Seal);
+        let mut file_hash = None;
+        for (i, orphan) in candidates.iter().enumerate() {
+            let m = &orphan.item.metadata;
+            if (m.size, m.mtime, m.mtime_nanos, m.mode) != stat {
+                continue;
+            }
+            if file_hash.is_none() {
+                file_hash = hash_file(&job.src)?;
+                if file_hash.is_none() {
+                    return Ok(Check::Seal);
+                }
+            }
+            if orphan.content_hash() == file_hash {
+                return Ok(file_hash.map_or(Check::Seal, |h| Check::Adopt(i, h)));
+            }
         }
-        let container = entry.container_path(&self.dir);
-        match fs::metadata(&container) {
-            Ok(m) if m.is_file() && m.len() == entry.sealed_len => {}
-            Ok(_) => return Ok(Check::Seal),
-            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Check::Seal),
-            Err(e) => return Err(e),
-        }
-        match hash_file(&job.src)? {
-            Some(hash) if hex::encode(hash) == entry.sha256 => Ok(Check::Unchanged(container)),
-            _ => Ok(Check::Seal),
-        }
+        Ok(Check::Seal)
+    }
+
+    /// Records the unrecorded container `orphans[name][i]` as `name`'s current version
+    /// (the container recorded before, if any, becomes an earlier one); returns its path.
+    fn adopt(&mut self, name: &str, i: usize, sha256: [u8; 32]) -> PathBuf {
+        let Some(orphan) = self.orphans.get_mut(name).map(|list| list.swap_remove(i)) else {
+            return PathBuf::new();
+        };
+        let m = &orphan.item.metadata;
+        let sealed = Sealed {
+            path: orphan.path.clone(),
+            media_id: orphan.layout.media_id,
+            plaintext_len: m.size,
+            sealed_len: orphan.layout.total_len,
+            metadata: m.clone(),
+            sha256,
+        };
+        self.record(name, &sealed);
+        orphan.path
     }
 
     /// Records a container just written for `name`: it becomes the name's current
     /// version; the container recorded before (if any) is kept in the folder and listed
-    /// as an earlier version. Returns whether there was one (this is a new version).
+    /// as an earlier version, and so are unrecorded containers of the same name that
+    /// hold other content. Returns whether there was one (this is a new version).
     pub fn record(&mut self, name: &str, sealed: &Sealed) -> bool {
         let mut previous = Vec::new();
         let replaced = if let Some(old) = self.index.entries.remove(name) {
@@ -664,6 +805,9 @@ impl Session {
         } else {
             false
         };
+        if let Some(others) = self.orphans.remove(name) {
+            previous.extend(others.iter().map(|o| o.layout.media_id.to_string()));
+        }
         let m = &sealed.metadata;
         self.index.entries.insert(
             name.to_string(),
@@ -715,6 +859,7 @@ impl Session {
 /// Prints how many sealed files were new versions, and what `seal` skipped: one line
 /// per file with `verbose`, and a count.
 pub fn report_unchanged(unchanged: &[Unchanged], new_versions: usize, verbose: bool) {
+    let adopted = unchanged.iter().filter(|u| u.adopted).count();
     if new_versions > 0 {
         println!(
             "{new_versions} of them new version(s) of files sealed before (the earlier \
@@ -727,11 +872,15 @@ pub fn report_unchanged(unchanged: &[Unchanged], new_versions: usize, verbose: b
     if verbose {
         for u in unchanged {
             println!(
-                "unchanged {} (in {})",
+                "unchanged {} (in {}{})",
                 u.job.src.display(),
-                u.container.display()
+                u.container.display(),
+                if u.adopted { ", now in the index" } else { "" }
             );
         }
+    }
+    if adopted > 0 {
+        println!("found {adopted} of them in containers the index did not record; recorded now");
     }
     println!(
         "skipped {} unchanged file(s), already sealed (see {INDEX_FILE})",

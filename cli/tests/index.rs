@@ -321,17 +321,17 @@ fn a_damaged_or_foreign_index_is_refused_and_nothing_is_sealed() {
         .code(5)
         .stderr(predicate::str::contains("index too large"));
 
-    // --rebuild-index discards it (the oversized one here): every file is sealed again, and
-    // a new index written.
+    // --rebuild-index discards it (the oversized one here) and starts a new one: the
+    // containers already in the folder are recognized by their authenticated content, so
+    // nothing is sealed again.
     let rebuilt = seal(&t, &a, &id, &["--rebuild-index"])
         .success()
         .stderr(predicate::str::contains("discarded"));
-    assert!(
-        out(&rebuilt).contains("sealed 5 file(s)"),
-        "{}",
-        out(&rebuilt)
-    );
-    assert_eq!(containers(&t.path("sealed")).len(), 10);
+    let stdout = out(&rebuilt);
+    assert!(stdout.contains("sealed 0 file(s)"), "{stdout}");
+    assert!(stdout.contains("found 5 of them in containers"), "{stdout}");
+    assert_eq!(containers(&t.path("sealed")), sealed);
+    assert!(std::fs::metadata(&index_path).unwrap().len() < 4096);
     let stdout = out(&seal(&t, &a, &id, &[]).success());
     assert!(stdout.contains("skipped 5 unchanged file(s)"), "{stdout}");
 }
@@ -557,5 +557,84 @@ fn a_grant_holder_opens_and_seals_with_the_same_index() {
         out(&sealed).contains("skipped 5 unchanged"),
         "{}",
         out(&sealed)
+    );
+}
+
+#[test]
+fn containers_the_index_does_not_record_are_recognized_not_sealed_again() {
+    let t = T::new();
+    let a = t.init("alice", "pw");
+    let id = album(&t);
+    let files = photos(&t);
+    seal(&t, &a, &id, &[]).success();
+    let sealed = containers(&t.path("sealed"));
+    // A seal killed before it wrote its index, or a folder sealed before indexes existed:
+    // containers and no index.
+    std::fs::remove_file(t.path("sealed").join(INDEX)).unwrap();
+    // One file changed meanwhile, one container is foreign (another album), one is junk.
+    std::fs::write(&files[3], b"beach day, then rain").unwrap();
+    let other = album(&t);
+    t.cmd()
+        .args(["seal", "--album", &other])
+        .args(a.unlock())
+        .arg(&files[4])
+        .args(["--out", "elsewhere"])
+        .assert()
+        .success();
+    let foreign = containers(&t.path("elsewhere"))[0].clone();
+    std::fs::copy(
+        &foreign,
+        t.path("sealed").join(foreign.file_name().unwrap()),
+    )
+    .unwrap();
+    std::fs::write(
+        t.path("sealed").join(format!("{}.ks", "ab".repeat(16))),
+        b"junk",
+    )
+    .unwrap();
+
+    let run = seal(&t, &a, &id, &[]).success();
+    let stdout = out(&run);
+    assert!(
+        stdout.contains("sealed 1 file(s)"),
+        "only the changed one: {stdout}"
+    );
+    assert!(stdout.contains("skipped 4 unchanged file(s)"), "{stdout}");
+    assert!(stdout.contains("found 4 of them in containers"), "{stdout}");
+    assert_eq!(containers(&t.path("sealed")).len(), 5 + 2 + 1);
+    // Then the index records them: the next seal finds all five unchanged, from the index.
+    let stdout = out(&seal(&t, &a, &id, &[]).success());
+    assert!(stdout.contains("skipped 5 unchanged file(s)"), "{stdout}");
+    assert!(!stdout.contains("found"), "{stdout}");
+    // The foreign and junk files were left alone.
+    assert!(t.path("sealed").join(foreign.file_name().unwrap()).exists());
+    assert!(sealed.iter().all(|c| c.exists()));
+}
+
+#[test]
+fn an_unrecorded_container_with_other_content_is_not_taken_for_the_file() {
+    let t = T::new();
+    let a = t.init("alice", "pw");
+    let id = album(&t);
+    let files = photos(&t);
+    seal(&t, &a, &id, &[]).success();
+    std::fs::remove_file(t.path("sealed").join(INDEX)).unwrap();
+    // Same length, same time, same mode, other bytes: the metadata matches, the content
+    // does not, so the file is sealed again.
+    let mut edited = data(90_000, 5);
+    edited[0] ^= 1;
+    std::fs::write(&files[1], &edited).unwrap();
+    set_mtime(&files[1], SystemTime::UNIX_EPOCH + T0);
+    let stdout = out(&seal(&t, &a, &id, &[]).success());
+    assert!(stdout.contains("sealed 1 file(s)"), "{stdout}");
+    assert!(stdout.contains("IMG_0002.HEIC ->"), "{stdout}");
+    assert!(stdout.contains("found 4 of them"), "{stdout}");
+    // The unrecorded container of the old content is now an earlier version: opening the
+    // folder restores the new content, once, without a conflict.
+    let stdout = out(&open(&t, &a, &[t.path("sealed")], &[]).success());
+    assert!(stdout.contains("opened 5 of 6"), "{stdout}");
+    assert_eq!(
+        std::fs::read(t.path("restored/Photos/2024/IMG_0002.HEIC")).unwrap(),
+        edited
     );
 }
