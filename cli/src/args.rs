@@ -257,7 +257,8 @@ pub struct SealArgs {
     #[arg(long, value_name = "FILE")]
     pub thumbnail: Option<PathBuf>,
     /// Discard an index in --out that cannot be used (altered, malformed, another album
-    /// or epoch) and start a new one: every file is sealed again.
+    /// or epoch) and start a new one from the containers in --out that open with this
+    /// album key and hold the files unchanged; the other files are sealed.
     #[arg(long)]
     pub rebuild_index: bool,
     /// log2 of the chunk size (8 to 22; default 16, 64 KiB).

@@ -636,7 +636,7 @@ impl Session {
                 code,
                 format!(
                     "{}: {e}; nothing was sealed (pass --rebuild-index to discard the index \
-                     and seal every file again)",
+                     and rebuild it from the containers in the folder)",
                     path.display()
                 ),
             )
@@ -650,7 +650,7 @@ impl Session {
             Ok(index) => index,
             Err(e) if rebuild && !matches!(e, IndexError::Io(_)) => {
                 eprintln!(
-                    "warning: {}: {e}; discarded (--rebuild-index), every file is sealed again",
+                    "warning: {}: {e}; discarded (--rebuild-index), rebuilt from the containers",
                     path.display()
                 );
                 Index::default()
