@@ -672,9 +672,11 @@ impl Session {
     /// that could not be checked. A file is unchanged when the index records its name
     /// with the same size, modification time, permission bits and SHA-256 (hashed only
     /// when the first three match), and its container is still in the folder with the
-    /// recorded length. With `always` (a thumbnail was given), every file is sealed. A
-    /// file whose name an earlier file of `jobs` has is refused (`UnsafeName`). Files
-    /// inside the output folder are left out, with a note.
+    /// recorded length; or when a container in the folder that the index does not record
+    /// has its name, size, time and mode in its authenticated metadata and its content
+    /// (that container is then recorded). With `always` (a thumbnail was given), every
+    /// file is sealed. A file whose name an earlier file of `jobs` has is refused
+    /// (`UnsafeName`). Files inside the output folder are left out, with a note.
     pub fn partition(
         &mut self,
         jobs: Vec<Job>,
