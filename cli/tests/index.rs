@@ -638,3 +638,36 @@ fn an_unrecorded_container_with_other_content_is_not_taken_for_the_file() {
         edited
     );
 }
+
+#[test]
+fn a_folder_with_every_file_sealed_twice_before_indexes_opens_cleanly() {
+    // The case: a folder sealed twice by a version without the index holds two
+    // containers per file (here made by sealing into two folders and merging them).
+    let t = T::new();
+    let a = t.init("alice", "pw");
+    let id = album(&t);
+    photos(&t);
+    seal(&t, &a, &id, &[]).success();
+    t.cmd()
+        .args(["seal", "--album", &id])
+        .args(a.unlock())
+        .arg(t.path("Photos"))
+        .args(["--out", "again"])
+        .assert()
+        .success();
+    for c in containers(&t.path("again")) {
+        std::fs::copy(&c, t.path("sealed").join(c.file_name().unwrap())).unwrap();
+    }
+    std::fs::remove_file(t.path("sealed").join(INDEX)).unwrap();
+    assert_eq!(containers(&t.path("sealed")).len(), 10);
+
+    let stdout = out(&seal(&t, &a, &id, &[]).success());
+    assert!(stdout.contains("sealed 0 file(s)"), "{stdout}");
+    assert!(stdout.contains("found 5 of them"), "{stdout}");
+    assert_eq!(containers(&t.path("sealed")).len(), 10);
+    // The duplicates are recorded as earlier versions: opening the folder restores each
+    // file once, with exit code 0, instead of five "already exists" refusals.
+    let stdout = out(&open(&t, &a, &[t.path("sealed")], &[]).success());
+    assert!(stdout.contains("opened 5 of 10"), "{stdout}");
+    assert!(stdout.contains("skipped 5 file(s)"), "{stdout}");
+}
