@@ -160,7 +160,8 @@ pub struct Entry {
     pub container: String,
     /// The container's length in bytes.
     pub sealed_len: u64,
-    /// Media ids of the containers of earlier versions of `name`, oldest first.
+    /// Media ids of other containers of `name` (earlier versions, or duplicates left by
+    /// seals without an index), in the order they were recorded.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub previous: Vec<String>,
 }
@@ -796,8 +797,8 @@ impl Session {
 
     /// Records a container just written for `name`: it becomes the name's current
     /// version; the container recorded before (if any) is kept in the folder and listed
-    /// as an earlier version, and so are unrecorded containers of the same name that
-    /// hold other content. Returns whether there was one (this is a new version).
+    /// as an earlier version, and so are the other unrecorded containers of the same
+    /// name. Returns whether there was one (this is a new version).
     pub fn record(&mut self, name: &str, sealed: &Sealed) -> bool {
         let mut previous = Vec::new();
         let replaced = if let Some(old) = self.index.entries.remove(name) {
