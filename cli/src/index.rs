@@ -1195,6 +1195,109 @@ mod tests {
         assert_eq!(entry.sha256, "02".repeat(32));
     }
 
+    /// Writes a container of `src` into `out` as `name`, with `metadata` adjusted by `edit`.
+    fn container_of(
+        key: &AlbumKey,
+        src: &Path,
+        out: &Path,
+        name: &str,
+        edit: impl Fn(&mut Metadata),
+    ) -> PathBuf {
+        use crate::container::write::{Parts, write_container};
+        let meta = fs::metadata(src).unwrap();
+        let mut metadata =
+            Metadata::new(name.into(), meta.len(), meta.modified().ok()).with_mode(mode_of(&meta));
+        edit(&mut metadata);
+        let media_id = MediaId::random().unwrap();
+        let path = out.join(format!("{media_id}.ks"));
+        let parts = Parts {
+            album: key,
+            media_id,
+            metadata: &metadata,
+            thumbnail: None,
+            options: SealOptions::new(),
+        };
+        let file = File::create(&path).unwrap();
+        write_container(&parts, File::open(src).unwrap(), file, &mut |_| {}).unwrap();
+        path
+    }
+
+    #[test]
+    fn unrecorded_containers_are_found_only_when_metadata_and_content_match() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("out");
+        fs::create_dir_all(&out).unwrap();
+        let src = dir.path().join("a.jpg");
+        fs::write(&src, b"the photo").unwrap();
+        let key = album(1);
+        let job = Job {
+            src: src.clone(),
+            name: "a.jpg".into(),
+            size: 9,
+        };
+        // Written without a mode (as before modes were recorded), with another time, with
+        // other content of the same length, and under another album: none is the file.
+        let no_mode = container_of(&key, &src, &out, "a.jpg", |m| m.mode = None);
+        let other_time = container_of(&key, &src, &out, "a.jpg", |m| {
+            m.mtime = m.mtime.map(|t| t - 1);
+        });
+        let other = dir.path().join("other.jpg");
+        fs::write(&other, b"not photo").unwrap();
+        let other_content = container_of(&key, &other, &out, "a.jpg", |m| {
+            let real = Metadata::new(
+                String::new(),
+                9,
+                fs::metadata(&src).unwrap().modified().ok(),
+            );
+            m.mtime = real.mtime;
+            m.mtime_nanos = real.mtime_nanos;
+        });
+        let foreign = container_of(&album(2), &src, &out, "a.jpg", |_| {});
+        let mut session = Session::load(&out, &key, false).unwrap();
+        assert_eq!(
+            session.orphans["a.jpg"].len(),
+            3,
+            "the foreign one is not kept"
+        );
+        let (seal, unchanged, failed) = session.partition(vec![job.clone()], false);
+        assert_eq!((seal.len(), unchanged.len(), failed.len()), (1, 0, 0));
+        // Sealed anew: the three become its earlier versions.
+        let sealed = crate::seal::seal_one(
+            &key,
+            &job,
+            &out,
+            None,
+            SealOptions::new(),
+            &indicatif::ProgressBar::hidden(),
+        )
+        .unwrap();
+        assert!(!session.record("a.jpg", &sealed));
+        let entry = &session.index.entries["a.jpg"];
+        let mut previous = entry.previous.clone();
+        previous.sort();
+        let mut expected: Vec<String> = [&no_mode, &other_time, &other_content]
+            .iter()
+            .map(|p| p.file_stem().unwrap().to_string_lossy().into_owned())
+            .collect();
+        expected.sort();
+        assert_eq!(previous, expected);
+        assert!(foreign.exists());
+
+        // A matching one is found, and recorded, without sealing.
+        let dir2 = tempfile::tempdir().unwrap();
+        let matching = container_of(&key, &src, dir2.path(), "a.jpg", |_| {});
+        let mut session = Session::load(dir2.path(), &key, false).unwrap();
+        let (seal, unchanged, _) = session.partition(vec![job], false);
+        assert!(seal.is_empty());
+        assert!(unchanged[0].adopted);
+        assert_eq!(unchanged[0].container, matching);
+        assert_eq!(
+            session.index.entries["a.jpg"].sha256,
+            hex::encode(Sha256::digest(b"the photo"))
+        );
+        assert!(session.changed);
+    }
+
     #[test]
     fn inspect_reads_only_the_public_structure_and_refuses_cut_files() {
         let bytes = sample().seal(&album(1)).unwrap();
