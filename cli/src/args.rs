@@ -244,15 +244,23 @@ pub struct SealArgs {
     /// The grant's sender: an identity public key (64 hex characters).
     #[arg(long, value_name = "IDENTITY_HEX", requires = "grant")]
     pub from: Option<String>,
-    /// Files and folders to seal; folders are sealed recursively.
+    /// Files and folders to seal; folders are sealed recursively. A file the index of
+    /// --out records as sealed, unchanged (name, size, modification time, permission bits
+    /// and SHA-256), is skipped; a changed one is sealed as a new container.
     #[arg(value_name = "PATH", required = true)]
     pub paths: Vec<PathBuf>,
     /// The folder to write `<media id>.ks` files into (created if missing).
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
-    /// A thumbnail to put in the container (only when sealing a single file).
+    /// A thumbnail to put in the container (only when sealing a single file; the file is
+    /// then sealed even if the index records it unchanged).
     #[arg(long, value_name = "FILE")]
     pub thumbnail: Option<PathBuf>,
+    /// Discard an index in --out that cannot be used (altered, malformed, another album
+    /// or epoch) and start a new one from the containers in --out that open with this
+    /// album key and hold the files unchanged; the other files are sealed.
+    #[arg(long)]
+    pub rebuild_index: bool,
     /// log2 of the chunk size (8 to 22; default 16, 64 KiB).
     #[arg(long, value_name = "N", default_value_t = keepsake::stream::DEFAULT_CHUNK_LOG2)]
     pub chunk_log2: u8,
@@ -275,7 +283,9 @@ pub struct OpenArgs {
     /// The grant's sender: an identity public key (64 hex characters).
     #[arg(long, value_name = "IDENTITY_HEX", requires = "grant")]
     pub from: Option<String>,
-    /// Containers to open.
+    /// Containers to open; a folder stands for the `.ks` files in it (not recursive).
+    /// Files already restored identically are skipped, and so are earlier versions that
+    /// the seal index beside them marks superseded.
     #[arg(value_name = "FILE", required = true)]
     pub files: Vec<PathBuf>,
     /// The folder to restore into (created if missing).

@@ -437,8 +437,29 @@ pub fn run(args: &DemoArgs) -> CliResult<()> {
     if !batch_dir.join("camera/beach-2026-07-14.mp4").exists() || refusals != 3 {
         return Err(fail("the batch did not behave"));
     }
+    // Opening it again over the identical restored file is skipped; over a file the
+    // user changed, it is refused.
+    let repeat = open_one(
+        &sealed.path,
+        &keys,
+        Part::Original,
+        &Dest::Dir(restore.clone()),
+        false,
+        &hidden,
+    )
+    .map_err(|e| fail(&format!("opening again over the identical file: {e}")))?;
+    if repeat.skipped.is_none() {
+        return Err(fail(
+            "opening again over the identical file was not skipped",
+        ));
+    }
+    fs::OpenOptions::new()
+        .append(true)
+        .open(&restored)
+        .and_then(|mut f| f.write_all(b"edited"))
+        .map_err(io(&restored))?;
     let again = refused(
-        "opening over an existing file",
+        "opening over a changed file",
         open_one(
             &sealed.path,
             &keys,
@@ -448,7 +469,8 @@ pub fn run(args: &DemoArgs) -> CliResult<()> {
             &hidden,
         ),
     )?;
-    println!("   opening again over the restored file: {again}");
+    println!("   opening again over the identical restored file: skipped");
+    println!("   opening again over the restored file, edited since: {again}");
     verified.push("a flipped bit, a cut tail and a foreign file are refused by name and kind; the good file in the same batch opens; nothing is overwritten".into());
 
     println!("\nVerified:");

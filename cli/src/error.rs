@@ -20,8 +20,9 @@ pub mod exit {
     /// An output file already exists and `--force` was not given (nothing was written
     /// under its name).
     pub const EXISTS: u8 = 4;
-    /// A security refusal: the account file, a device file or a grant failed a check
-    /// (altered bundle, planted slot, grant from another sender or for someone else).
+    /// A security refusal: the account file, a device file, a grant or a seal index failed
+    /// a check (altered bundle, planted slot, grant from another sender or for someone
+    /// else, altered or foreign index).
     pub const REFUSED: u8 = 5;
 }
 
@@ -34,8 +35,9 @@ Exit codes:
   3  one or more files were refused (foreign, truncated, malformed, altered, wrong album)
      or failed; the other files of the batch were still processed
   4  refused to overwrite an existing file (nothing written under its name; see --force)
-  5  security refusal: the account file, a device file or a grant failed a check
-     (altered bundle, planted device slot, grant from another sender)";
+  5  security refusal: the account file, a device file, a grant or the seal index of
+     --out failed a check (altered bundle, planted device slot, grant from another
+     sender, altered or foreign index)";
 
 /// An error that ends a command: a message for standard error and an exit code.
 #[derive(Debug)]

@@ -1,5 +1,5 @@
 //! `inspect`: the public structure of a file as JSON, without any key. Containers, bare
-//! media streams, grants and account files are recognized. Everything printed is public
+//! media streams, grants, account files and seal indexes are recognized. Everything printed is public
 //! by design (ids, epoch, lengths, salts and commitments); no secret is ever at hand here.
 
 use std::fs::File;
@@ -95,6 +95,9 @@ fn inspect_file(path: &Path) -> CliResult<Value> {
     if head.starts_with(&container::MAGIC) {
         return container_json(&mut file).map_err(|e| refused(&e));
     }
+    if head.starts_with(&crate::index::INDEX_MAGIC) {
+        return crate::index::inspect_json(&mut file).map_err(|e| refused(&e));
+    }
     if head.starts_with(&keepsake::stream::MAGIC) {
         let mut bytes = [0u8; HEADER_LEN];
         file.seek(SeekFrom::Start(0))
@@ -145,7 +148,7 @@ fn inspect_file(path: &Path) -> CliResult<Value> {
         }));
     }
     Err(refused(
-        &"foreign file: not a Keepsake container, stream, grant or account file",
+        &"foreign file: not a Keepsake container, stream, grant, account file or seal index",
     ))
 }
 

@@ -14,7 +14,7 @@
 //! | 2 | wrong passphrase, recovery phrase or device key (after one Argon2id run) |
 //! | 3 | one or more files were refused (foreign, truncated, malformed, altered, wrong album) or failed; the other files of the batch were still processed |
 //! | 4 | refused to overwrite an existing file (nothing written under its name) |
-//! | 5 | security refusal: the account file, a device file or a grant failed a check |
+//! | 5 | security refusal: the account file, a device file, a grant or a seal index failed a check |
 //!
 //! # Secrets
 //!
@@ -30,6 +30,8 @@
 //! - A device key file holds a device secret and its identity pin ([`unlock`]), mode 0600.
 //! - A grant file is the 169-byte grant of SPEC.md 5.7 (public).
 //! - A container (`.ks`) is specified in SPEC.md section 8 ([`container`]).
+//! - The seal index (`index.ks-index`, one per output folder, public) is specified in
+//!   SPEC.md 8.9–8.10 ([`index`]).
 //!
 //! Every file is written to a temporary file beside its destination, flushed, and renamed
 //! into place, so a destination holds either nothing or the complete result.
@@ -41,6 +43,7 @@ pub mod container;
 pub mod demo;
 pub mod error;
 pub mod fsutil;
+pub mod index;
 pub mod inspect;
 pub mod open;
 pub mod seal;

@@ -13,10 +13,12 @@ use keepsake::account::Keyring;
 use rayon::prelude::*;
 
 use crate::args::OpenArgs;
+use crate::container::metadata::restore_mode;
 use crate::container::read::{copy_original, copy_range, read_thumbnail};
 use crate::container::{self, ContainerError, Item, Layout};
 use crate::error::{CliError, CliResult, batch_result};
 use crate::fsutil;
+use crate::index;
 use crate::seal::{album_from_grant, progress_bar};
 use crate::unlock;
 
@@ -70,6 +72,18 @@ pub struct Opened {
     pub path: Option<PathBuf>,
     /// Plaintext bytes written.
     pub len: u64,
+    /// Why nothing was written, when nothing was.
+    pub skipped: Option<Skipped>,
+}
+
+/// Why a container was not restored, without it being an error.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Skipped {
+    /// The destination already holds exactly this original.
+    Identical,
+    /// The index beside it lists it as an earlier version of a name whose current
+    /// container is in the same batch.
+    Superseded,
 }
 
 /// Opens one container. Files appear under their final names only once complete and
@@ -105,9 +119,20 @@ pub fn open_one(
         let mut sink = BufWriter::new(stdout.lock());
         let len = write_part(&mut file, &layout, &item, part, &mut sink, progress)?;
         sink.flush()?;
-        return Ok(Opened { path: None, len });
+        return Ok(Opened {
+            path: None,
+            len,
+            skipped: None,
+        });
     };
     if !force && target.try_exists()? {
+        if part == Part::Original && index::same_content(&mut file, &layout, &item, &target)? {
+            return Ok(Opened {
+                path: Some(target),
+                len: 0,
+                skipped: Some(Skipped::Identical),
+            });
+        }
         return Err(ContainerError::Exists(target));
     }
     if let Some(parent) = target.parent() {
@@ -129,6 +154,9 @@ pub fn open_one(
             Some(filetime::FileTime::from_system_time(mtime)),
         )?;
     }
+    if part == Part::Original {
+        restore_mode(temp.as_file(), item.metadata.mode)?;
+    }
     fsutil::persist(temp, &target, force).map_err(|e| {
         if e.kind() == std::io::ErrorKind::AlreadyExists {
             ContainerError::Exists(target.clone())
@@ -139,6 +167,7 @@ pub fn open_one(
     Ok(Opened {
         path: Some(target),
         len,
+        skipped: None,
     })
 }
 
@@ -196,7 +225,8 @@ pub fn run(args: &OpenArgs) -> CliResult<()> {
         Some(dir) if !args.stdout => Dest::Dir(dir.clone()),
         _ => Dest::Stdout,
     };
-    if args.files.len() != 1 && (matches!(dest, Dest::Stdout) || matches!(part, Part::Range(..))) {
+    let files = &index::expand_batch(&args.files);
+    if files.len() != 1 && (matches!(dest, Dest::Stdout) || matches!(part, Part::Range(..))) {
         return Err(CliError::failure(
             "--stdout and --range take exactly one FILE",
         ));
@@ -213,8 +243,7 @@ pub fn run(args: &OpenArgs) -> CliResult<()> {
     if let Dest::Dir(dir) = &dest {
         fs::create_dir_all(dir).map_err(|e| CliError::io(dir, &e))?;
     }
-    let total: u64 = args
-        .files
+    let total: u64 = files
         .iter()
         .filter_map(|f| fs::metadata(f).ok())
         .map(|m| m.len())
@@ -223,17 +252,50 @@ pub fn run(args: &OpenArgs) -> CliResult<()> {
         (Dest::Dir(_), Part::Original) => progress_bar(total, "opening"),
         _ => ProgressBar::hidden(),
     };
+    let superseded = match (&dest, part) {
+        (Dest::Dir(_), Part::Original) => index::superseded(files, &keys),
+        _ => std::collections::HashSet::new(),
+    };
     let start = Instant::now();
-    let results: Vec<_> = args
-        .files
+    let results: Vec<_> = files
         .par_iter()
-        .map(|file| open_one(file, &keys, part, &dest, args.force, &bar))
+        .map(|file| {
+            if superseded.contains(file) {
+                return Ok(Opened {
+                    path: None,
+                    len: 0,
+                    skipped: Some(Skipped::Superseded),
+                });
+            }
+            open_one(file, &keys, part, &dest, args.force, &bar)
+        })
         .collect();
     bar.finish_and_clear();
     let secs = start.elapsed().as_secs_f64();
     let (mut ok, mut bytes, mut failed, mut exists) = (0usize, 0u64, 0usize, 0usize);
-    for (file, result) in args.files.iter().zip(results) {
+    let mut skipped = 0usize;
+    for (file, result) in files.iter().zip(results) {
         match result {
+            Ok(Opened {
+                path,
+                skipped: Some(why),
+                ..
+            }) => {
+                skipped += 1;
+                if args.verbose {
+                    match (why, path) {
+                        (Skipped::Identical, Some(path)) => println!(
+                            "skipped {}: {} already holds it",
+                            file.display(),
+                            path.display()
+                        ),
+                        _ => println!(
+                            "skipped {}: an earlier version (superseded in the index)",
+                            file.display()
+                        ),
+                    }
+                }
+            }
             Ok(opened) => {
                 ok += 1;
                 bytes += opened.len;
@@ -254,10 +316,15 @@ pub fn run(args: &OpenArgs) -> CliResult<()> {
     if let Dest::Dir(dir) = &dest {
         println!(
             "opened {ok} of {} file(s), {:.1} MiB, into {} in {secs:.2} s",
-            args.files.len(),
+            files.len(),
             bytes as f64 / f64::from(1u32 << 20),
             dir.display()
         );
+        if skipped > 0 {
+            println!(
+                "skipped {skipped} file(s): already restored identically, or earlier versions"
+            );
+        }
     }
-    batch_result(failed, exists, args.files.len())
+    batch_result(failed, exists, files.len())
 }

@@ -13,11 +13,12 @@ use rayon::prelude::*;
 
 use crate::account;
 use crate::args::SealArgs;
-use crate::container::metadata::{Metadata, name_of};
+use crate::container::metadata::{Metadata, mode_of, name_of};
 use crate::container::write::{Parts, write_container};
 use crate::container::{ContainerError, MAX_THUMBNAIL_LEN};
 use crate::error::{CliError, CliResult, batch_result};
 use crate::fsutil;
+use crate::index;
 use crate::unlock;
 
 /// Work this large (in bytes) gets a progress bar, when standard output is a terminal.
@@ -45,6 +46,10 @@ pub struct Sealed {
     pub plaintext_len: u64,
     /// The container's length.
     pub sealed_len: u64,
+    /// The metadata recorded in it.
+    pub metadata: Metadata,
+    /// SHA-256 of the plaintext sealed.
+    pub sha256: [u8; 32],
 }
 
 /// A progress bar on standard error, shown only when standard output is a terminal and
@@ -175,7 +180,8 @@ pub fn seal_one_as(
     if dst.try_exists()? {
         return Err(ContainerError::Exists(dst));
     }
-    let metadata = Metadata::new(job.name.clone(), before.len(), before.modified().ok());
+    let metadata = Metadata::new(job.name.clone(), before.len(), before.modified().ok())
+        .with_mode(mode_of(&before));
     let parts = Parts {
         album,
         media_id,
@@ -184,8 +190,10 @@ pub fn seal_one_as(
         options,
     };
     let mut temp = fsutil::temp_beside(&dst)?;
-    let (_, sealed_len) =
-        write_container(&parts, &input, temp.as_file_mut(), &mut |n| progress.inc(n))?;
+    let mut hashing = index::HashingReader::new(&input);
+    let (_, sealed_len) = write_container(&parts, &mut hashing, temp.as_file_mut(), &mut |n| {
+        progress.inc(n)
+    })?;
     let after = input.metadata()?;
     if after.len() != before.len() || modified(&after) != modified(&before) {
         return Err(ContainerError::InputChanged);
@@ -202,6 +210,8 @@ pub fn seal_one_as(
         media_id,
         plaintext_len: before.len(),
         sealed_len,
+        metadata,
+        sha256: hashing.finish(),
     })
 }
 
@@ -265,6 +275,9 @@ pub fn run(args: &SealArgs) -> CliResult<()> {
     for path in &skipped {
         eprintln!("skipped {} (not a regular file or folder)", path.display());
     }
+    let mut session = index::Session::load(&args.out, &album, args.rebuild_index)?;
+    let (jobs, unchanged, unreadable) = session.partition(jobs, thumbnail.is_some());
+    failed.extend(unreadable);
     let total: u64 = jobs.iter().map(|j| j.size).sum();
     let bar = progress_bar(total, "sealing");
     let start = Instant::now();
@@ -276,9 +289,11 @@ pub fn run(args: &SealArgs) -> CliResult<()> {
     let secs = start.elapsed().as_secs_f64();
     let mut sealed_bytes = 0u64;
     let mut ok = 0usize;
+    let mut new_versions = 0usize;
     for (job, result) in jobs.iter().zip(results) {
         match result {
             Ok(sealed) => {
+                new_versions += usize::from(session.record(&job.name, &sealed));
                 ok += 1;
                 sealed_bytes += sealed.plaintext_len;
                 if args.verbose {
@@ -288,6 +303,7 @@ pub fn run(args: &SealArgs) -> CliResult<()> {
             Err(e) => failed.push((job.src.clone(), e)),
         }
     }
+    let saved = session.save(&album);
     let exists = failed
         .iter()
         .filter(|(_, e)| matches!(e, ContainerError::Exists(_)))
@@ -303,7 +319,13 @@ pub fn run(args: &SealArgs) -> CliResult<()> {
         album.album_id(),
         album.epoch()
     );
-    batch_result(failed.len() - exists, exists, ok + failed.len())
+    index::report_unchanged(&unchanged, new_versions, args.verbose);
+    saved?;
+    batch_result(
+        failed.len() - exists,
+        exists,
+        ok + failed.len() + unchanged.len(),
+    )
 }
 
 #[cfg(test)]

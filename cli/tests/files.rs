@@ -57,8 +57,15 @@ fn a_folder_round_trips_with_names_and_times_and_no_name_leaks() {
             );
         }
     }
-    // No temporary file is left behind.
-    assert_eq!(names(&t.path("sealed")).len(), 3);
+    // No temporary file is left behind: the three containers and the index.
+    assert_eq!(names(&t.path("sealed")).len(), 4);
+    let index = std::fs::read(t.path("sealed/index.ks-index")).unwrap();
+    for leak in [&b"IMG_0001"[..], b"notes", b"Photos", b"empty.bin"] {
+        assert!(
+            !index.windows(leak.len()).any(|w| w == leak),
+            "the index leaks a name"
+        );
+    }
 
     t.cmd()
         .arg("open")
@@ -253,8 +260,15 @@ fn a_file_that_changes_while_sealed_is_refused_and_nothing_is_written() {
     ));
     assert_eq!(containers(&t.path("sealed")).len(), 1);
     assert_eq!(
-        names(&t.path("sealed")).len(),
-        1,
+        names(&t.path("sealed")),
+        vec![
+            containers(&t.path("sealed"))[0]
+                .file_name()
+                .unwrap()
+                .to_string_lossy()
+                .into_owned(),
+            "index.ks-index".to_string()
+        ],
         "a temporary file was left"
     );
 }

@@ -16,9 +16,13 @@ pub const MAX_NAME_LEN: usize = 4096;
 pub const MAX_COMPONENT_LEN: usize = 255;
 /// Most components in a name.
 pub const MAX_DEPTH: usize = 64;
+/// The permission bits a container may record and a reader restores (`rwxrwxrwx`; no
+/// set-user-id, set-group-id or sticky bit).
+pub const MODE_MASK: u32 = 0o777;
 
 /// What the metadata envelope holds, as JSON: the original's name (a relative path with
-/// `/` separators), size and modification time. Readers ignore unknown fields.
+/// `/` separators), size, modification time and permission bits. Readers ignore unknown
+/// fields.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Metadata {
     /// [`METADATA_VERSION`].
@@ -33,6 +37,9 @@ pub struct Metadata {
     /// Modification time: nanoseconds within the second (0 to 999 999 999).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mtime_nanos: Option<u32>,
+    /// Permission bits (at most [`MODE_MASK`], e.g. `0o640` = 416), restored on Unix.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mode: Option<u32>,
 }
 
 impl Metadata {
@@ -48,7 +55,15 @@ impl Metadata {
             size,
             mtime,
             mtime_nanos,
+            mode: None,
         }
+    }
+
+    /// The same metadata recording permission bits `mode` (masked with [`MODE_MASK`]).
+    #[must_use]
+    pub fn with_mode(mut self, mode: Option<u32>) -> Self {
+        self.mode = mode.map(|m| m & MODE_MASK);
+        self
     }
 
     /// The JSON plaintext.
@@ -87,6 +102,11 @@ impl Metadata {
                 "mtime_nanos out of range".into(),
             ));
         }
+        if metadata.mode.is_some_and(|m| m & !MODE_MASK != 0) {
+            return Err(ContainerError::MalformedMetadata(
+                "mode has bits outside 0o777".into(),
+            ));
+        }
         safe_relative_path(&metadata.name)?;
         Ok(metadata)
     }
@@ -111,6 +131,36 @@ impl Metadata {
     pub fn path(&self) -> Result<PathBuf, ContainerError> {
         safe_relative_path(&self.name)
     }
+}
+
+/// A file's permission bits as a container records them (Unix; `None` elsewhere).
+pub fn mode_of(meta: &std::fs::Metadata) -> Option<u32> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        Some(meta.permissions().mode() & MODE_MASK)
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = meta;
+        None
+    }
+}
+
+/// Gives `file` the recorded permission bits (Unix; a no-op elsewhere or when none are
+/// recorded).
+///
+/// # Errors
+/// I/O errors.
+pub fn restore_mode(file: &std::fs::File, mode: Option<u32>) -> std::io::Result<()> {
+    #[cfg(unix)]
+    if let Some(mode) = mode {
+        use std::os::unix::fs::PermissionsExt;
+        file.set_permissions(std::fs::Permissions::from_mode(mode & MODE_MASK))?;
+    }
+    #[cfg(not(unix))]
+    let _ = (file, mode);
+    Ok(())
 }
 
 /// `(seconds, nanoseconds)` since the Unix epoch, floor-divided for times before it.
@@ -258,5 +308,28 @@ mod tests {
         assert!(Metadata::parse(br#"{"version":1,"name":"a"}"#).is_err());
         let m = Metadata::parse(br#"{"version":1,"name":"a","size":1,"extra":true}"#).unwrap();
         assert_eq!(m.modified(), None);
+        assert_eq!(m.mode, None);
+        let m = Metadata::parse(br#"{"version":1,"name":"a","size":1,"mode":493}"#).unwrap();
+        assert_eq!(m.mode, Some(0o755));
+        for bad in [
+            &br#"{"version":1,"name":"a","size":1,"mode":512}"#[..],
+            br#"{"version":1,"name":"a","size":1,"mode":2541}"#,
+            br#"{"version":1,"name":"a","size":1,"mode":-1}"#,
+            br#"{"version":1,"name":"a","size":1,"mode":"0644"}"#,
+        ] {
+            assert!(
+                Metadata::parse(bad).is_err(),
+                "{}",
+                String::from_utf8_lossy(bad)
+            );
+        }
+        // The writer masks: no set-user-id bit is ever recorded.
+        let m = Metadata::new("a".into(), 1, None).with_mode(Some(0o4755));
+        assert_eq!(m.mode, Some(0o755));
+        assert!(
+            String::from_utf8(m.to_json().unwrap())
+                .unwrap()
+                .ends_with(r#""mode":493}"#)
+        );
     }
 }
