@@ -60,8 +60,8 @@ stamp() { cat "$@" "${BASH_SOURCE[0]}" "${SWIFT_CHROOT:-/var/cache/keepsake/swif
 fresh() { [ "${SWIFT_REBUILD:-0}" != 1 ] && [ -f "$2" ] && [ "$(cat "$1" 2>/dev/null)" = "$3" ]; }
 
 # The module is the generated bindings plus the hand-written Swift concurrency wrappers.
-EXTRA=$ROOT/bindings/swift/KeepsakeAsync.swift
-lib_stamp=$(stamp "$GEN/Keepsake.swift" "$GEN/KeepsakeFFI.h" "$GEN/KeepsakeFFI.modulemap" "$EXTRA")
+EXTRA=("$ROOT/bindings/swift/KeepsakeAsync.swift")
+lib_stamp=$(stamp "$GEN/Keepsake.swift" "$GEN/KeepsakeFFI.h" "$GEN/KeepsakeFFI.modulemap" "${EXTRA[@]}")
 if fresh "$BUILD/lib/stamp" "$BUILD/lib/libKeepsake.a" "$lib_stamp"; then
   log "libKeepsake.a is up to date"
 else
@@ -70,7 +70,7 @@ else
   "$SCRIPTS/swift-run.sh" "$ROOT" -- swiftc -swift-version 6 -parse-as-library \
     -emit-library -static -emit-module -module-name Keepsake \
     -emit-module-path "$BUILD/lib/Keepsake.swiftmodule" -o "$BUILD/lib/libKeepsake.a" \
-    "${FFI[@]}" "$GEN/Keepsake.swift" "$EXTRA"
+    "${FFI[@]}" "$GEN/Keepsake.swift" "${EXTRA[@]}"
   echo "$lib_stamp" > "$BUILD/lib/stamp"
 fi
 
