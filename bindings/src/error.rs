@@ -147,8 +147,21 @@ impl From<CallbackError> for KeepsakeError {
 
 impl From<keepsake::Error> for KeepsakeError {
     fn from(err: keepsake::Error) -> Self {
-        use keepsake::Error as E;
         let message = err.to_string();
+        Self::with_message(err, message)
+    }
+}
+
+impl KeepsakeError {
+    /// The core error `err` with what it is about in front of its message: the path of a
+    /// file operation, the media id and kind of a refused stream (public names only).
+    pub(crate) fn about(err: keepsake::Error, what: impl std::fmt::Display) -> Self {
+        let message = format!("{what}: {err}");
+        Self::with_message(err, message)
+    }
+
+    fn with_message(err: keepsake::Error, message: String) -> Self {
+        use keepsake::Error as E;
         match err {
             E::DecryptionFailed => Self::DecryptionFailed(message),
             E::BadMagic => Self::BadMagic(message),

@@ -70,6 +70,12 @@ impl From<MediaBlob> for keepsake::MediaBlob {
     }
 }
 
+/// A media item as error messages name it: its id (public) and rendition.
+pub(crate) fn item(media_id: &[u8], kind: MediaKind) -> String {
+    let id: String = media_id.iter().map(|b| format!("{b:02x}")).collect();
+    format!("media {id} {}", format!("{kind:?}").to_lowercase())
+}
+
 pub(crate) fn parse_media_id(bytes: &[u8]) -> Result<keepsake::MediaId> {
     Ok(keepsake::MediaId::from_slice(bytes)?)
 }
@@ -130,12 +136,13 @@ impl MediaKey {
 
     /// Opens a whole sealed object; fails unless every chunk authenticates.
     pub fn open(&self, media_id: Vec<u8>, kind: MediaKind, sealed: Vec<u8>) -> Result<Vec<u8>> {
-        Ok(stream::open(
+        stream::open(
             &self.inner,
             &parse_media_id(&media_id)?,
             kind.into(),
             &sealed,
-        )?)
+        )
+        .map_err(|e| KeepsakeError::about(e, item(&media_id, kind)))
     }
 
     /// Opens plaintext bytes `[offset, offset + length)` (clipped to the end) of a sealed
@@ -149,14 +156,15 @@ impl MediaKey {
         length: u64,
     ) -> Result<Vec<u8>> {
         let mut source = std::io::Cursor::new(sealed);
-        Ok(stream::open_range(
+        stream::open_range(
             &self.inner,
             &parse_media_id(&media_id)?,
             kind.into(),
             &mut source,
             offset,
             length,
-        )?)
+        )
+        .map_err(|e| KeepsakeError::about(e, item(&media_id, kind)))
     }
 
     /// [`MediaKey::open_range`] on a sealed file: reads only the chunks the range touches
@@ -169,15 +177,17 @@ impl MediaKey {
         offset: u64,
         length: u64,
     ) -> Result<Vec<u8>> {
-        let mut file = std::fs::File::open(&path).map_err(keepsake::Error::from)?;
-        Ok(stream::open_range(
+        let mut file = std::fs::File::open(&path)
+            .map_err(|e| KeepsakeError::about(e.into(), format!("opening {path}")))?;
+        stream::open_range(
             &self.inner,
             &parse_media_id(&media_id)?,
             kind.into(),
             &mut file,
             offset,
             length,
-        )?)
+        )
+        .map_err(|e| KeepsakeError::about(e, format!("{path}, {}", item(&media_id, kind))))
     }
 
     /// Seals the file `source` into `destination` (temporary file, fsync, rename; nothing
@@ -342,7 +352,8 @@ impl MediaKey {
         cancel: Option<&Cancel>,
     ) -> Result<u64> {
         let id = parse_media_id(&media_id)?;
-        with_progress(listener, overwrite, cancel, |options| {
+        let what = format!("sealing {source} into {destination}");
+        with_progress(listener, overwrite, cancel, what, |options| {
             keepsake::seal_file(
                 &self.inner,
                 &id,
@@ -366,7 +377,11 @@ impl MediaKey {
         cancel: Option<&Cancel>,
     ) -> Result<u64> {
         let id = parse_media_id(&media_id)?;
-        with_progress(listener, overwrite, cancel, |options| {
+        let what = format!(
+            "opening {source} ({}) into {destination}",
+            item(&media_id, kind)
+        );
+        with_progress(listener, overwrite, cancel, what, |options| {
             keepsake::open_file(
                 &self.inner,
                 &id,
@@ -394,6 +409,7 @@ fn with_progress<T>(
     listener: Option<Arc<dyn ProgressListener>>,
     overwrite: bool,
     cancel: Option<&Cancel>,
+    what: String,
     run: impl FnOnce(keepsake::FileOptions<'_>) -> keepsake::Result<T>,
 ) -> Result<T> {
     let mut failed = None;
@@ -416,7 +432,7 @@ fn with_progress<T>(
     match (result, failed) {
         // The listener's error, not the Cancelled it caused.
         (Err(keepsake::Error::Cancelled), Some(e)) => Err(e.into()),
-        (result, _) => Ok(result?),
+        (result, _) => result.map_err(|e| KeepsakeError::about(e, what)),
     }
 }
 

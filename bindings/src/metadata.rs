@@ -201,14 +201,15 @@ impl Seek for Foreign {
     }
 }
 
-/// Unwraps a foreign error carried through `io::Error`; anything else maps as usual.
-fn from_core(err: keepsake::Error) -> KeepsakeError {
+/// Unwraps a foreign error carried through `io::Error`; anything else maps as usual,
+/// naming the item.
+fn from_core(err: keepsake::Error, what: String) -> KeepsakeError {
     if let keepsake::Error::Io(io) = &err
         && let Some(ForeignError(inner)) = io.get_ref().and_then(|e| e.downcast_ref())
     {
         return inner.clone();
     }
-    err.into()
+    KeepsakeError::about(err, what)
 }
 
 #[uniffi::export]
@@ -238,6 +239,6 @@ impl MediaKey {
             offset,
             length,
         )
-        .map_err(from_core)
+        .map_err(|e| from_core(e, crate::media::item(&media_id, kind)))
     }
 }

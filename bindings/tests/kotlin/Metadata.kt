@@ -156,6 +156,17 @@ fun metadataTests(suite: Suite) {
         assertEquals(4uL, info.epoch, "epoch")
         assertRaises<KeepsakeException.MalformedGrant>("cut grant") { inspectGrant(grant.copyOf(grant.size - 1)) }
     }
+    suite.test("errors: a refused stream names its media id and kind; an I/O error its path") {
+        val refused = assertRaises<KeepsakeException.DecryptionFailed>("wrong kind") {
+            key.open(mediaId, MediaKind.THUMBNAIL, sealed)
+        }
+        expect("media ${hex(mediaId)} thumbnail" in (refused.message ?: "")) { "message: ${refused.message}" }
+        val missing = "/nonexistent-keepsake-dir/item.ks"
+        val io = assertRaises<KeepsakeException.Io>("missing file") {
+            key.openFileRange(mediaId, MediaKind.PREVIEW, missing, 0uL, 1uL)
+        }
+        expect(missing in (io.message ?: "")) { "message: ${io.message}" }
+    }
     suite.test("streaming: the opener after an error or finish raises StreamClosed") {
         key.opener(mediaId, MediaKind.PREVIEW).use { opener ->
             assertRaises<KeepsakeException.BadMagic>("garbage") { opener.push(ByteArray(120) { 1 }) }

@@ -261,3 +261,21 @@ def test_a_range_of_a_large_object_reads_about_the_range(tmp_path):
     # The range spans 16 chunks (+ tags); the header is read once more.
     assert read <= (1 << 20) + 2 * (CHUNK + TAG_LEN) + HEADER_LEN, read
     assert growth <= 8 << 20, f"peak RSS grew by {growth / 2**20:.1f} MiB"
+
+
+def test_errors_name_what_they_are_about(item, tmp_path):
+    key, media_id, _, sealed = item
+    with raises("DecryptionFailed") as refused:
+        key.open(media_id, MediaKind.THUMBNAIL, sealed)
+    assert f"media {media_id.hex()} thumbnail" in str(refused.value)
+    assert "decryption failed" in str(refused.value)
+    missing = tmp_path / "no-such-file.ks"
+    with raises("Io") as io:
+        key.open_file(media_id, MediaKind.PREVIEW, str(missing), str(tmp_path / "out"), False, None)
+    assert str(missing) in str(io.value)
+    with raises("Io") as io:
+        key.open_file_range(media_id, MediaKind.PREVIEW, str(missing), 0, 1)
+    assert str(missing) in str(io.value)
+    with raises("Io") as io:
+        key.seal_file(media_id, MediaKind.PREVIEW, str(missing), str(tmp_path / "x.ks"), False, None)
+    assert str(missing) in str(io.value)

@@ -168,6 +168,24 @@ func metadataTests() -> [TestCase] {
             try checkEqual(info.epoch, 4, "epoch")
             try expectError(KeepsakeError.MalformedGrant, "cut grant") { try inspectGrant(grant: grant.dropLast()) }
         },
+        TestCase(name: "errors: a refused stream names its media id and kind; an I/O error its path") {
+            let i = try item()
+            do {
+                _ = try i.key.open(mediaId: i.mediaId, kind: .thumbnail, sealed: i.sealed)
+                throw fail("no error")
+            } catch let e as KeepsakeError {
+                try checkEqual(caseName(e), "DecryptionFailed", "case")
+                try check(message(e).contains("media \(i.mediaId.hex) thumbnail"), "message: \(message(e))")
+            }
+            let missing = "/nonexistent-keepsake-dir/item.ks"
+            do {
+                _ = try i.key.openFileRange(mediaId: i.mediaId, kind: .preview, path: missing, offset: 0, length: 1)
+                throw fail("no error")
+            } catch let e as KeepsakeError {
+                try checkEqual(caseName(e), "Io", "case")
+                try check(message(e).contains(missing), "message: \(message(e))")
+            }
+        },
         TestCase(name: "streaming: the opener after an error or finish raises StreamClosed") {
             let i = try item()
             let broken = try i.key.opener(mediaId: i.mediaId, kind: .preview)
