@@ -515,7 +515,7 @@ fn wrap_lengths_size_caps_and_header_order() {
 #[test]
 fn stream_v1_ranges() {
     let cases = vectors("stream-v1-ranges.json");
-    assert_eq!(cases.len(), 11);
+    assert_eq!(cases.len(), 16);
     for v in &cases {
         let kind = kind_byte(v["kind"].as_str().unwrap());
         let (key, id, sealed) = (hx(v, "media_key"), hx(v, "media_id"), hx(v, "sealed"));

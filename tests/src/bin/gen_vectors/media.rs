@@ -388,41 +388,50 @@ pub(crate) fn range_vectors() -> Vec<RangeVector> {
     let base = StreamInputs::new(77, MediaKind::Original, 8, 3 * 256 + 100); // 868 bytes, 4 chunks
     let sealed = base.seal();
     let truncated = sealed[..HEADER_LEN + 3 * 272].to_vec(); // final chunk removed
-    let header = stream::Header::parse(&sealed).unwrap();
-    let key = MediaKey::from_bytes(base.key);
-    let id = MediaId::from_bytes(base.id);
+    // An empty stream: its one piece, the final one, holds no plaintext (a tag only).
+    let empty = StreamInputs::new(78, MediaKind::Original, 8, 0);
+    let empty_sealed = empty.seal();
+    let empty_cut = empty_sealed[..HEADER_LEN + 10].to_vec(); // the tag cut short
     let mut out = Vec::new();
-    for (name, object, offset, len) in [
-        ("empty-at-start", &sealed, 0u64, 0u64),
-        ("first-byte", &sealed, 0, 1),
-        ("across-a-boundary", &sealed, 255, 2),
-        ("one-whole-chunk", &sealed, 256, 256),
-        ("inside-the-final-chunk", &sealed, 800, 10),
-        ("clipped-at-the-end", &sealed, 300, 10_000),
-        ("last-byte", &sealed, 867, 1),
-        ("empty-at-the-end", &sealed, 868, 5),
-        ("past-the-end", &sealed, 869, 1),
-        ("truncated-object-early-range", &truncated, 10, 300),
-        ("truncated-object-to-the-end", &truncated, 600, 200),
+    for (name, inputs, object, offset, len) in [
+        ("empty-at-start", &base, &sealed, 0u64, 0u64),
+        ("first-byte", &base, &sealed, 0, 1),
+        ("across-a-boundary", &base, &sealed, 255, 2),
+        ("one-whole-chunk", &base, &sealed, 256, 256),
+        ("inside-the-final-chunk", &base, &sealed, 800, 10),
+        ("clipped-at-the-end", &base, &sealed, 300, 10_000),
+        ("last-byte", &base, &sealed, 867, 1),
+        ("empty-in-the-middle", &base, &sealed, 300, 0),
+        ("empty-at-the-end", &base, &sealed, 868, 5),
+        ("past-the-end", &base, &sealed, 869, 1),
+        ("truncated-object-early-range", &base, &truncated, 10, 300),
+        ("truncated-object-to-the-end", &base, &truncated, 600, 200),
+        ("empty-stream-whole", &empty, &empty_sealed, 0, 10),
+        ("empty-stream-empty-range", &empty, &empty_sealed, 0, 0),
+        ("empty-stream-past-the-end", &empty, &empty_sealed, 1, 0),
+        ("empty-stream-tag-cut", &empty, &empty_cut, 0, 1),
     ] {
+        let header = stream::Header::parse(object).unwrap();
+        let key = MediaKey::from_bytes(inputs.key);
+        let id = MediaId::from_bytes(inputs.id);
         let plan = stream::RangePlan::new(&header, object.len() as u64, offset, len);
         let result = stream::open_range(
             &key,
             &id,
-            base.kind,
+            inputs.kind,
             &mut std::io::Cursor::new(object),
             offset,
             len,
         );
         if let Ok(got) = &result {
-            let end = (offset + len).min(base.plaintext.len() as u64) as usize;
-            assert_eq!(got[..], base.plaintext[offset as usize..end], "{name}");
+            let end = (offset + len).min(inputs.plaintext.len() as u64) as usize;
+            assert_eq!(got[..], inputs.plaintext[offset as usize..end], "{name}");
         }
         out.push(RangeVector {
             name: name.into(),
-            media_key: hex::encode(base.key),
-            media_id: hex::encode(base.id),
-            kind: base.kind.name().into(),
+            media_key: hex::encode(inputs.key),
+            media_id: hex::encode(inputs.id),
+            kind: inputs.kind.name().into(),
             sealed: hex::encode(object),
             offset,
             len,
