@@ -474,12 +474,14 @@ fn parse_bundle(input: &[u8]) -> Res<Bundle> {
     let v: Value = serde_json::from_slice(input).map_err(|_| MalformedBundle)?;
     let version = v.get("body").and_then(|b| b.get("version"));
     let version = version.ok_or(MalformedBundle)?;
-    // GUESS: a non-integer version is "mistyped" (MalformedBundle); another integer is
-    // UnsupportedVersion.
-    match version.as_u64() {
-        Some(BUNDLE_VERSION) => {}
-        Some(_) => return Err(UnsupportedVersion),
-        None => return Err(MalformedBundle),
+    // 5.5: a plain non-negative integer other than 1, or any number whose value is an
+    // integer of at least 2^64, is UnsupportedVersion; anything else is MalformedBundle.
+    let huge = |f: f64| f.fract() == 0.0 && f >= 2f64.powi(64);
+    match (version.as_u64(), version.as_i64(), version.as_f64()) {
+        (Some(BUNDLE_VERSION), _, _) => {}
+        (Some(_), _, _) => return Err(UnsupportedVersion),
+        (None, None, Some(f)) if huge(f) => return Err(UnsupportedVersion),
+        _ => return Err(MalformedBundle),
     }
     let [body, mac] = fields(&v, ["body", "mac"])?;
     let names = ["version", "identity", "passphrase", "recovery", "devices"];
@@ -798,7 +800,7 @@ fn bundle_v1() {
 
 #[test]
 fn bundle_v1_failures() {
-    for v in &vectors("bundle-v1-failures.json", 22) {
+    for v in &vectors("bundle-v1-failures.json", 28) {
         let (bundle, secret) = (st(v, "bundle").as_bytes(), st(v, "secret"));
         let got = match st(v, "unlock") {
             "parse" => parse_bundle(bundle).map(|_| [0; 32]),

@@ -132,6 +132,28 @@ fn unhex<const N: usize>(value: &str, reason: &'static str) -> Result<[u8; N]> {
     Ok(out)
 }
 
+/// `body.version` as SPEC.md 5.5 reads it: a non-negative integer (`Some`), or one beyond
+/// 64 bits (`None`: a version this build cannot implement); anything else (negative,
+/// fractional or exponent form such as `1.0`, not a number) is malformed.
+fn version_number(version: &serde_json::Value) -> Result<Option<u64>> {
+    let not_integer = || malformed("version is not a non-negative integer");
+    let number = version.as_number().ok_or_else(not_integer)?;
+    if let Some(v) = number.as_u64() {
+        return Ok(Some(v));
+    }
+    // serde_json keeps integers past u64 as f64: integral and at least 2^64.
+    match number.as_f64() {
+        Some(f)
+            if number.as_i64().is_none()
+                && f.fract() == 0.0
+                && f >= 18_446_744_073_709_551_616.0 =>
+        {
+            Ok(None)
+        }
+        _ => Err(not_integer()),
+    }
+}
+
 impl AccountBundle {
     /// Parses a bundle received from storage or a server.
     ///
@@ -155,12 +177,15 @@ impl AccountBundle {
         let version = value
             .get("body")
             .and_then(|body| body.get("version"))
-            .and_then(serde_json::Value::as_u64)
             .ok_or_else(|| malformed("missing version"))?;
-        if version != u64::from(BUNDLE_VERSION) {
-            return Err(Error::UnsupportedVersion(
-                u8::try_from(version).unwrap_or(u8::MAX),
-            ));
+        match version_number(version)? {
+            Some(v) if v == u64::from(BUNDLE_VERSION) => {}
+            // Another version, or an integer beyond 64 bits (only a future format).
+            other => {
+                return Err(Error::UnsupportedVersion(
+                    other.and_then(|v| u8::try_from(v).ok()).unwrap_or(u8::MAX),
+                ));
+            }
         }
         let wire: WireBundle = serde_json::from_value(value)
             .map_err(|_| malformed("fields do not match the bundle schema"))?;
@@ -171,6 +196,8 @@ impl AccountBundle {
         Ok(bundle)
     }
 
+    /// Every length and encoding check of the wire bundle, then the KDF parameters: a
+    /// malformed field is reported before out-of-range parameters (SPEC.md 5.5).
     fn from_wire(wire: WireBundle) -> Result<Self> {
         let body = wire.body;
         if body.devices.len() > MAX_DEVICES {
@@ -197,23 +224,28 @@ impl AccountBundle {
         {
             return Err(malformed("device slots duplicated or not in order"));
         }
+        let identity = HpkePublicKey::from_bytes(unhex(&body.identity, "identity")?);
+        let passphrase_salt = unhex(&body.passphrase.salt, "passphrase.salt")?;
+        let recovery_salt = unhex(&body.recovery.salt, "recovery.salt")?;
+        let mac = unhex(&wire.mac, "mac")?;
+        let params = KdfParams::new(
+            body.passphrase.kdf.memory_kib,
+            body.passphrase.kdf.iterations,
+            body.passphrase.kdf.parallelism,
+        )?;
         Ok(Self {
-            identity: HpkePublicKey::from_bytes(unhex(&body.identity, "identity")?),
+            identity,
             passphrase: PassphraseSlot {
-                params: KdfParams::new(
-                    body.passphrase.kdf.memory_kib,
-                    body.passphrase.kdf.iterations,
-                    body.passphrase.kdf.parallelism,
-                )?,
-                salt: unhex(&body.passphrase.salt, "passphrase.salt")?,
+                params,
+                salt: passphrase_salt,
                 wrapped_root: passphrase_wrapped.to_vec(),
             },
             recovery: RecoverySlot {
-                salt: unhex(&body.recovery.salt, "recovery.salt")?,
+                salt: recovery_salt,
                 wrapped_root: recovery_wrapped.to_vec(),
             },
             devices,
-            mac: unhex(&wire.mac, "mac")?,
+            mac,
         })
     }
 

@@ -317,6 +317,63 @@ pub(crate) fn bundle_failures() -> Vec<BundleFailure> {
             "UnsupportedVersion",
         ),
         case(
+            "version-beyond-64-bits",
+            "body.version = 2^64: an integer, so a version this build does not implement",
+            good.replacen("\"version\":1,", "\"version\":18446744073709551616,", 1),
+            "parse",
+            "",
+            "UnsupportedVersion",
+        ),
+        case(
+            "version-fraction",
+            "body.version = 1.0: not an integer literal",
+            good.replacen("\"version\":1,", "\"version\":1.0,", 1),
+            "parse",
+            "",
+            "MalformedBundle",
+        ),
+        case(
+            "version-negative",
+            "body.version = -1",
+            good.replacen("\"version\":1,", "\"version\":-1,", 1),
+            "parse",
+            "",
+            "MalformedBundle",
+        ),
+        case(
+            "short-salt-and-weak-kdf",
+            "a 1-byte passphrase salt and memory 1024 KiB: the malformed field is reported first",
+            edited(b, |v| {
+                v["body"]["passphrase"]["salt"] = "00".into();
+                v["body"]["passphrase"]["kdf"]["memory_kib"] = 1024.into();
+            }),
+            "parse",
+            "",
+            "MalformedBundle",
+        ),
+        case(
+            "short-recovery-salt-and-weak-kdf",
+            "a 1-byte recovery salt and iterations 1: the malformed field is reported first",
+            edited(b, |v| {
+                v["body"]["recovery"]["salt"] = "00".into();
+                v["body"]["passphrase"]["kdf"]["iterations"] = 1.into();
+            }),
+            "parse",
+            "",
+            "MalformedBundle",
+        ),
+        case(
+            "short-mac-and-costly-kdf",
+            "a 1-byte mac and memory 4 TB: the malformed field is reported first",
+            edited(b, |v| {
+                v["mac"] = "00".into();
+                v["body"]["passphrase"]["kdf"]["memory_kib"] = 4_000_000_000u32.into();
+            }),
+            "parse",
+            "",
+            "MalformedBundle",
+        ),
+        case(
             "unknown-field",
             "an extra field in body",
             edited(b, |v| v["body"]["extra"] = true.into()),
