@@ -206,6 +206,12 @@ pub fn safe_relative_path(name: &str) -> Result<PathBuf, ContainerError> {
     if name.chars().any(|c| c.is_control() || c == '\\') {
         return Err(unsafe_name("holds a control character or a backslash"));
     }
+    // A drive designator (`C:`, `c:x`) is a path prefix on Windows: refused on every
+    // platform, so that a container restores to the same place everywhere (SPEC.md 8.3).
+    let first = name.as_bytes();
+    if first.len() >= 2 && first[0].is_ascii_alphabetic() && first[1] == b':' {
+        return Err(unsafe_name("starts with a drive designator"));
+    }
     let mut path = PathBuf::new();
     for (depth, part) in name.split('/').enumerate() {
         if depth >= MAX_DEPTH {
@@ -266,6 +272,9 @@ mod tests {
             "é/ü.png",
             "...x",
             "a..b",
+            "12:30.jpg",
+            "a/C:x",
+            "1:x",
         ] {
             assert!(safe_relative_path(good).is_ok(), "{good}");
         }
@@ -281,6 +290,9 @@ mod tests {
             "a\nb",
             "a/",
             "\u{7f}",
+            "C:/x.txt",
+            "c:x.txt",
+            "Z:",
         ] {
             assert!(safe_relative_path(bad).is_err(), "{bad:?}");
         }
