@@ -265,6 +265,39 @@ mod tests {
     use super::*;
 
     #[test]
+    fn json_details_are_as_spec_8_3_says() {
+        let ok = |j: &str| Metadata::parse(j.as_bytes());
+        // A field named twice, an integer with a fraction or exponent, null for a required
+        // field, an unpaired surrogate, a top level that is not an object: refused.
+        for bad in [
+            r#"{"version":1,"name":"a","name":"b","size":1}"#,
+            r#"{"version":1,"name":"a","size":1.0}"#,
+            r#"{"version":1,"name":"a","size":1e3}"#,
+            r#"{"version":1,"name":null,"size":1}"#,
+            r#"{"version":1,"name":"\ud800","size":1}"#,
+            r#"{"version":1,"name":"a","size":1,"mtime_nanos":1000000000}"#,
+            r#"[1]"#,
+        ] {
+            assert!(
+                matches!(ok(bad), Err(ContainerError::MalformedMetadata(_))),
+                "{bad}"
+            );
+        }
+        // null for an optional field is absent; mtime_nanos alone is ignored; escapes are
+        // unescaped before the name is checked.
+        let m = ok(r#"{"version":1,"name":"\u0061.jpg","size":1,"mtime":null,"mtime_nanos":5}"#)
+            .unwrap();
+        assert_eq!(
+            (m.name.as_str(), m.mtime, m.modified()),
+            ("a.jpg", None, None)
+        );
+        assert!(matches!(
+            ok(r#"{"version":1,"name":"a\/..\/b","size":1}"#),
+            Err(ContainerError::UnsafeName(_))
+        ));
+    }
+
+    #[test]
     fn names_are_checked() {
         for good in [
             "a.jpg",
