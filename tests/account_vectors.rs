@@ -286,6 +286,28 @@ fn bundle_vectors() {
         .unwrap();
         let device = DeviceKey::from_bytes(unhex_array("device_secret", &v.device_secret));
         let by_device = account::unlock_with_device(&bundle, &device, &expected).unwrap();
+        // The device slot re-sealed from the recorded ephemeral secret, onto the bundle
+        // without it, gives the recorded bundle byte for byte.
+        let without = by_device
+            .revoke_device(&bundle, &device.public_key())
+            .unwrap();
+        let ephemeral = HpkeSecretKey::from_bytes(unhex_array(
+            "device_ephemeral_secret",
+            &v.device_ephemeral_secret,
+        ));
+        let (again, _) = hazmat::enroll_device_with_ephemeral(
+            &by_device,
+            &without,
+            &device.public_key(),
+            &ephemeral,
+        )
+        .unwrap();
+        assert_eq!(
+            again.to_bytes(),
+            v.bundle.as_bytes(),
+            "{}: re-sealed",
+            v.name
+        );
         for k in [by_pass, by_words, by_device] {
             assert_eq!(k.identity_public_key(), expected, "{}", v.name);
         }

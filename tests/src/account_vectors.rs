@@ -139,6 +139,9 @@ pub struct BundleVector {
     pub recovery_words: String,
     /// Hex, 32 bytes: an enrolled device's secret.
     pub device_secret: String,
+    /// Hex, 32 bytes: the ephemeral X25519 secret of that device's slot (SPEC.md 5.4;
+    /// `enc` is its public key), so the slot can be re-sealed byte for byte.
+    pub device_ephemeral_secret: String,
     /// The canonical bundle, as a JSON string.
     pub bundle: String,
 }

@@ -242,6 +242,7 @@ pub(crate) fn bundles() -> Vec<BundleVector> {
         passphrase: f.passphrase.clone(),
         recovery_words: f.words.clone(),
         device_secret: hex::encode(f.device_secret),
+        device_ephemeral_secret: hex::encode(array::<32>(210 + 7)),
         bundle: String::from_utf8(f.bundle.to_bytes()).unwrap(),
     }]
 }
