@@ -395,7 +395,7 @@ pub struct OpenArgs {
     #[arg(long)]
     pub stdout: bool,
     /// With --stdout: write to standard output even when it is a terminal.
-    #[arg(long, requires = "stdout")]
+    #[arg(long)]
     pub force_tty: bool,
     /// Replace existing files.
     #[arg(long)]

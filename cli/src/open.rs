@@ -216,6 +216,9 @@ pub fn run(args: &OpenArgs) -> CliResult<()> {
             "--stdout and --range take exactly one FILE",
         ));
     }
+    if args.force_tty && !args.stdout {
+        return Err(CliError::usage("--force-tty goes with --stdout"));
+    }
     // Every path is checked before Argon2id runs: a typo fails at once and creates nothing.
     match &dest {
         Dest::Dir(dir) => fsutil::check_output_dir(dir)?,

@@ -61,6 +61,13 @@ impl T {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_keepsake"));
         cmd.current_dir(self.dir.path());
         cmd.timeout(std::time::Duration::from_secs(60));
+        for var in [
+            "KEEPSAKE_PASSPHRASE",
+            "KEEPSAKE_RECOVERY_PHRASE",
+            "KEEPSAKE_NEW_PASSPHRASE",
+        ] {
+            cmd.env_remove(var);
+        }
         cmd
     }
 
