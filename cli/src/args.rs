@@ -19,6 +19,48 @@ Secrets (first that applies):
                               processes of the user, and crash reports, may see it)
   otherwise the passphrase is asked for on the terminal, without echo";
 
+/// `seal --json` fields.
+pub const SEAL_JSON: &str = "Print JSON objects, one per line, on standard output instead of \
+text. No object holds a secret or a file's content.
+  {\"type\":\"sealed\", \"source\", \"container\", \"media_id\", \"plaintext_len\", \"sealed_len\"}
+      per sealed file
+  {\"type\":\"error\", \"source\", \"kind\", \"exit_code\"}  per file not sealed
+  {\"type\":\"summary\", \"sealed\", \"failed\", \"plaintext_bytes\", \"seconds\", \"out\",
+   \"album_id\", \"epoch\"}  last";
+
+/// `open --json` fields.
+pub const OPEN_JSON: &str = "Print JSON objects, one per line, on standard output instead of \
+text (not with --stdout, whose output is the plaintext). No object holds a secret.
+  {\"type\":\"opened\", \"container\", \"path\", \"len\"}  per opened container
+  {\"type\":\"error\", \"container\", \"kind\", \"exit_code\"}  per container not opened
+  {\"type\":\"summary\", \"opened\", \"failed\", \"plaintext_bytes\", \"seconds\", \"out\"}  last";
+
+/// `whoami --json` and `device list --json` fields.
+pub const REPORT_JSON: &str = "Print JSON objects, one per line, on standard output instead of \
+text.
+  whoami:       {\"identity\", \"fingerprint\"}
+  device list:  {\"public_key\", \"this_device\"}  per enrolled device";
+
+/// `share --json` fields.
+pub const SHARE_JSON: &str = "Print one JSON object on standard output instead of text:
+  {\"grant_file\", \"album_id\", \"epoch\", \"recipient\", \"recipient_fingerprint\"}";
+
+/// `accept --json` fields.
+pub const ACCEPT_JSON: &str = "Print one JSON object on standard output instead of text:
+  {\"album_id\", \"epoch\", \"sender\", \"sender_fingerprint\"}";
+
+/// `bench --json` fields.
+pub const BENCH_JSON: &str = "Print JSON objects, one per line, on standard output instead of \
+text, one per candidate:
+  {\"name\", \"size_bytes\", \"repeats\", \"seal_seconds\", \"open_seconds\",
+   \"seal_gb_per_s\", \"open_gb_per_s\"}";
+
+/// `inspect --json`.
+pub const INSPECT_JSON: &str = "Print the JSON object on one line (the default is indented). \
+Its fields: \"type\" (container, stream, grant or account), \"file\", \"len\", and the public \
+structure of that type (ids, epoch, lengths, salts, commitments, public keys); \
+\"authenticated\" is always false: inspect uses no key.";
+
 /// keepsake: end-to-end encrypted memories, from the command line.
 ///
 /// Create an account, seal photo and video folders into self-contained encrypted files,
@@ -92,9 +134,18 @@ pub enum Command {
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish) to standard
     /// output.
     Completions(CompletionsArgs),
-    /// Print the man page (roff) to standard output; `cli/doc/keepsake.1` is its copy.
+    /// Print the man page (roff) to standard output, or write every page (one per
+    /// subcommand) into a folder; `cli/doc/` holds the committed copies.
     #[command(hide = true)]
-    Man,
+    Man(ManArgs),
+}
+
+/// `man`.
+#[derive(Args, Debug)]
+pub struct ManArgs {
+    /// Write `keepsake.1` and one `keepsake-SUBCOMMAND.1` per subcommand into DIR.
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
 }
 
 /// `completions`.
@@ -244,8 +295,8 @@ pub struct ReportArgs {
     /// How to unlock.
     #[command(flatten)]
     pub unlock: UnlockArgs,
-    /// Print one JSON object on standard output instead of text.
-    #[arg(long)]
+    /// Print JSON objects, one per line, on standard output instead of text.
+    #[arg(long, long_help = REPORT_JSON)]
     pub json: bool,
 }
 
@@ -363,9 +414,8 @@ pub struct SealArgs {
     /// Print one line per file.
     #[arg(short, long)]
     pub verbose: bool,
-    /// Print JSON objects, one per line, on standard output instead of text (see the
-    /// fields below).
-    #[arg(long)]
+    /// Print JSON objects, one per line, on standard output instead of text.
+    #[arg(long, long_help = SEAL_JSON)]
     pub json: bool,
 }
 
@@ -410,9 +460,8 @@ pub struct OpenArgs {
     /// Print one line per file.
     #[arg(short, long)]
     pub verbose: bool,
-    /// Print JSON objects, one per line, on standard output instead of text (see the
-    /// fields below).
-    #[arg(long)]
+    /// Print JSON objects, one per line, on standard output instead of text.
+    #[arg(long, long_help = OPEN_JSON)]
     pub json: bool,
 }
 
@@ -422,8 +471,8 @@ pub struct InspectArgs {
     /// A container, a bare media stream, a grant or an account file.
     #[arg(value_name = "FILE")]
     pub file: PathBuf,
-    /// Print the JSON on one line (the default is indented).
-    #[arg(long)]
+    /// Print the JSON object on one line (the default is indented).
+    #[arg(long, long_help = INSPECT_JSON)]
     pub json: bool,
 }
 
@@ -448,9 +497,8 @@ pub struct ShareArgs {
     /// Replace an existing file.
     #[arg(long)]
     pub force: bool,
-    /// Print JSON objects, one per line, on standard output instead of text (see the
-    /// fields below).
-    #[arg(long)]
+    /// Print JSON objects, one per line, on standard output instead of text.
+    #[arg(long, long_help = SHARE_JSON)]
     pub json: bool,
 }
 
@@ -466,9 +514,8 @@ pub struct AcceptArgs {
     /// The sender's identity public key (64 hex characters); compare its fingerprint.
     #[arg(long, value_name = "IDENTITY_HEX")]
     pub from: String,
-    /// Print JSON objects, one per line, on standard output instead of text (see the
-    /// fields below).
-    #[arg(long)]
+    /// Print JSON objects, one per line, on standard output instead of text.
+    #[arg(long, long_help = ACCEPT_JSON)]
     pub json: bool,
 }
 
@@ -481,9 +528,8 @@ pub struct BenchArgs {
     /// Repeats of each measurement (the median is shown).
     #[arg(long, value_name = "N", default_value_t = 5)]
     pub repeats: usize,
-    /// Print JSON objects, one per line, on standard output instead of text (see the
-    /// fields below).
-    #[arg(long)]
+    /// Print JSON objects, one per line, on standard output instead of text.
+    #[arg(long, long_help = BENCH_JSON)]
     pub json: bool,
 }
 

@@ -41,8 +41,8 @@
 //! `--json` (seal, open, inspect, whoami, device list, share, accept, bench) prints one
 //! JSON object per line on standard output, with no secret in it; `-q/--quiet` silences
 //! notes and warnings on standard error; progress bars are drawn only on a terminal.
-//! `keepsake completions SHELL` prints a completion script; `cli/doc/keepsake.1` is the
-//! man page, generated from the same definitions (`keepsake man`).
+//! `keepsake completions SHELL` prints a completion script; `cli/doc/` holds the man
+//! pages, generated from the same definitions (`keepsake man --dir cli/doc`).
 //!
 //! # Files
 //!
@@ -96,7 +96,7 @@ pub fn dispatch(command: &Command) -> CliResult<()> {
         Command::Bench(a) => bench::run(a),
         Command::Demo(a) => demo::run(a),
         Command::Completions(a) => completions(a.shell),
-        Command::Man => man(),
+        Command::Man(a) => man(a.dir.as_deref()),
     }
 }
 
@@ -123,12 +123,19 @@ pub fn man_page() -> CliResult<Vec<u8>> {
     Ok(bytes)
 }
 
-/// `man`: the man page on standard output.
+/// `man`: the main man page on standard output, or every page (one per subcommand) into
+/// `dir`.
 ///
 /// # Errors
-/// Writing standard output.
-pub fn man() -> CliResult<()> {
-    write_stdout(&man_page()?)
+/// Writing standard output or the files.
+pub fn man(dir: Option<&std::path::Path>) -> CliResult<()> {
+    match dir {
+        Some(dir) => {
+            std::fs::create_dir_all(dir).map_err(|e| CliError::io(dir, &e))?;
+            clap_mangen::generate_to(args::command(), dir).map_err(|e| CliError::io(dir, &e))
+        }
+        None => write_stdout(&man_page()?),
+    }
 }
 
 fn write_stdout(bytes: &[u8]) -> CliResult<()> {
