@@ -168,14 +168,14 @@ pub fn run() -> ExitCode {
     };
     output::set_quiet(cli.quiet);
     if let Err(e) = interrupt::install() {
-        eprintln!("error: cannot watch for interruption signals: {e}");
+        crate::errln!("cannot watch for interruption signals: {e}");
         return ExitCode::from(exit::IO);
     }
     match dispatch(&cli.command) {
         Ok(()) => ExitCode::from(exit::OK),
         Err(err) => {
             if !err.message.is_empty() {
-                eprintln!("error: {}", err.message);
+                crate::errln!("{}", err.message);
             }
             ExitCode::from(err.code)
         }

@@ -286,7 +286,7 @@ pub fn run(args: &OpenArgs) -> CliResult<()> {
                 if err.exit_code() == crate::error::exit::BROKEN_PIPE {
                     continue;
                 }
-                eprintln!("error: {}: {err}", file.display());
+                crate::errln!("{}: {err}", file.display());
                 if args.json && report {
                     output::json(&serde_json::json!({
                         "type": "error",

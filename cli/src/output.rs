@@ -66,6 +66,12 @@ pub fn note_args(args: fmt::Arguments<'_>) {
     }
 }
 
+/// Prints an error line on standard error (always, even with `--quiet`); a closed
+/// standard error is ignored instead of panicking like `eprintln!`.
+pub fn error_args(args: fmt::Arguments<'_>) {
+    let _ = writeln!(io::stderr().lock(), "error: {args}");
+}
+
 /// Whether binary data may be written to standard output: not to a terminal unless
 /// forced (a terminal would show garbage, and may interpret control sequences in it).
 ///
@@ -95,6 +101,14 @@ macro_rules! outln {
     };
     ($($arg:tt)*) => {
         $crate::output::line(format_args!($($arg)*))?
+    };
+}
+
+/// An error line on standard error (`error: ...`), never silenced; never panics.
+#[macro_export]
+macro_rules! errln {
+    ($($arg:tt)*) => {
+        $crate::output::error_args(format_args!($($arg)*))
     };
 }
 

@@ -305,7 +305,7 @@ pub fn run(args: &SealArgs) -> CliResult<()> {
     }
     let codes: Vec<u8> = failed.iter().map(|(_, e)| e.exit_code()).collect();
     for (path, err) in &failed {
-        eprintln!("error: {}: {err}", path.display());
+        crate::errln!("{}: {err}", path.display());
         if args.json {
             output::json(&serde_json::json!({
                 "type": "error",

@@ -235,3 +235,36 @@ fn after_kill_9_the_next_run_removes_the_stale_partial_file_and_says_so() {
     );
     assert_eq!(names(&restored), vec!["small.txt"]);
 }
+
+#[test]
+fn ctrl_c_during_the_key_derivation_exits_130_at_once_and_writes_nothing() {
+    let t = T::new();
+    // The desktop profile (256 MiB, 3 passes) runs long enough to be interrupted.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_keepsake"))
+        .current_dir(t.dir.path())
+        .args(["init", "--kdf-profile", "desktop", "--account", "a.json"])
+        .env(
+            "KEEPSAKE_PASSPHRASE",
+            "copper lantern drifts over quiet marmalade hills",
+        )
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(150));
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "init ended before the signal"
+    );
+    let sent = Instant::now();
+    send(&child, "INT");
+    let status = wait_within(&mut child, Duration::from_secs(5));
+    assert_eq!(status.code(), Some(130));
+    assert!(
+        sent.elapsed() < Duration::from_secs(1),
+        "{:?}",
+        sent.elapsed()
+    );
+    assert_eq!(names(t.dir.path()), Vec::<String>::new());
+}
