@@ -74,7 +74,8 @@ pub fn install() -> io::Result<()> {
     Ok(())
 }
 
-/// Removes the partial files and scratch folders, then exits with 128 + `signal`. Holds
+/// Removes the partial files (those registered, and any other `.keepsake-*.partial` in the
+/// folders this run writes into) and scratch folders, then exits with 128 + `signal`. Holds
 /// the registry lock until the process ends, so nothing new is registered meanwhile.
 fn exit_on(signal: i32) -> ! {
     let mut guard = lock();
@@ -84,6 +85,12 @@ fn exit_on(signal: i32) -> ! {
         if std::fs::remove_file(path).is_ok() {
             removed += 1;
         }
+    }
+    // Partial files in this run's output folders that were not made through
+    // `create_partial` (the core's `seal_file` / `open_file` make their own) go too: a
+    // folder is this run's alone while it writes there.
+    for dir in &registry.cleaned {
+        removed += keepsake::file::remove_partial_files(dir).unwrap_or(0);
     }
     for dir in &registry.scratch {
         let _ = std::fs::remove_dir_all(dir);
