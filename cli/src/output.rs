@@ -1,6 +1,6 @@
 //! Standard output and standard error, the way scripts need them.
 //!
-//! - Every line for standard output goes through [`line`] (the [`outln!`](crate::outln)
+//! - Every line for standard output goes through [`line()`] (the [`outln!`](crate::outln)
 //!   macro): a write error ends the command instead of panicking like `println!`. A
 //!   closed pipe (`keepsake inspect F | head -1`) becomes the silent exit code 141
 //!   ([`exit::BROKEN_PIPE`]); any other error (a full disk, `> /dev/full`) is an I/O
