@@ -81,10 +81,10 @@ impl DeviceFile {
     pub fn load(path: &Path) -> CliResult<Self> {
         let bytes = fsutil::read_secret_file(path, MAX_DEVICE_FILE, "a device key file")?;
         let malformed = |why: &str| {
-            CliError::failure(format!(
-                "{}: not a keepsake device key file ({why})",
-                path.display()
-            ))
+            CliError::new(
+                exit::REFUSED_INPUT,
+                format!("{}: not a keepsake device key file ({why})", path.display()),
+            )
         };
         let wire: DeviceWire = serde_json::from_slice(&bytes).map_err(|_| malformed("JSON"))?;
         if wire.version != DEVICE_FILE_VERSION {

@@ -288,3 +288,20 @@ fn every_path_is_checked_before_the_key_derivation() {
         .assert()
         .success();
 }
+
+#[test]
+fn a_malformed_device_key_file_is_refused_input_and_not_echoed() {
+    let t = T::new();
+    let a = t.init("alice", "pw");
+    let bad = t.write("d.json", b"{\"secret\":\"0123456789abcdef-not-json");
+    let out = t
+        .cmd()
+        .args(["whoami", "--account"])
+        .arg(&a.file)
+        .arg("--device-key")
+        .arg(&bad)
+        .assert()
+        .code(3)
+        .stderr(predicate::str::contains("not a keepsake device key file"));
+    assert!(!text(&out.get_output().stderr).contains("0123456789abcdef"));
+}
