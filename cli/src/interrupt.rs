@@ -16,9 +16,10 @@
 //! supported (the second would remove the first one's partial files).
 
 use std::collections::HashSet;
-use std::io;
+use std::io::{self, Write};
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
 
 use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
 use signal_hook::iterator::Signals;
@@ -37,6 +38,45 @@ struct Registry {
 }
 
 static REGISTRY: Mutex<Option<Registry>> = Mutex::new(None);
+
+/// The last signal received (0: none), set in the signal handler.
+static PENDING: OnceLock<Arc<AtomicUsize>> = OnceLock::new();
+
+/// If a signal has arrived, cleans up and exits as the signal thread would (for a caller
+/// whose system call the signal interrupted, so that it does not report that instead).
+pub fn exit_if_signalled() {
+    let signal = PENDING.get().map_or(0, |p| p.load(Ordering::SeqCst));
+    if let Ok(signal) = i32::try_from(signal)
+        && signal != 0
+    {
+        exit_on(signal);
+    }
+}
+
+/// Set while a secret is asked for on the terminal with echo off.
+static PROMPTING: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Marks the time a prompt has the terminal's echo turned off: a signal then turns echo
+/// back on (`stty echo`) before exiting, so Ctrl-C at a passphrase prompt does not leave
+/// the shell without echo.
+pub fn prompting(active: bool) {
+    PROMPTING.store(active, Ordering::SeqCst);
+}
+
+fn restore_echo() {
+    if !PROMPTING.load(Ordering::SeqCst) {
+        return;
+    }
+    if let Ok(tty) = std::fs::File::open("/dev/tty") {
+        let _ = std::process::Command::new("stty")
+            .arg("echo")
+            .stdin(tty)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .status();
+        let _ = writeln!(io::stderr());
+    }
+}
 
 fn lock() -> MutexGuard<'static, Option<Registry>> {
     REGISTRY.lock().unwrap_or_else(PoisonError::into_inner)
@@ -63,6 +103,11 @@ pub fn signal_name(signal: i32) -> &'static str {
 /// # Errors
 /// The signal handlers or the thread could not be set up.
 pub fn install() -> io::Result<()> {
+    let pending = PENDING.get_or_init(|| Arc::new(AtomicUsize::new(0)));
+    for signal in [SIGINT, SIGTERM, SIGHUP] {
+        // Set by the handler itself, before an interrupted system call returns.
+        signal_hook::flag::register_usize(signal, Arc::clone(pending), signal as usize)?;
+    }
     let mut signals = Signals::new([SIGINT, SIGTERM, SIGHUP])?;
     std::thread::Builder::new()
         .name("keepsake-signals".into())
@@ -95,6 +140,7 @@ fn exit_on(signal: i32) -> ! {
     for dir in &registry.scratch {
         let _ = std::fs::remove_dir_all(dir);
     }
+    restore_echo();
     note!(
         "keepsake: interrupted by {}; removed {removed} partial file(s)",
         signal_name(signal)

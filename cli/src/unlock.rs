@@ -533,9 +533,16 @@ fn prompt(text: &str, alternative: &str) -> CliResult<Zeroizing<String>> {
     if !std::io::stdin().is_terminal() {
         return Err(no_terminal(alternative));
     }
-    rpassword::prompt_password(text)
+    crate::interrupt::prompting(true);
+    let answer = rpassword::prompt_password(text)
         .map(Zeroizing::new)
-        .map_err(|_| no_terminal(alternative))
+        .map_err(|_| no_terminal(alternative));
+    if answer.is_err() {
+        // Ctrl-C at the prompt interrupts the read: exit 130, not "no terminal".
+        crate::interrupt::exit_if_signalled();
+    }
+    crate::interrupt::prompting(false);
+    answer
 }
 
 fn no_terminal(alternative: &str) -> CliError {

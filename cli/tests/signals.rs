@@ -268,3 +268,50 @@ fn ctrl_c_during_the_key_derivation_exits_130_at_once_and_writes_nothing() {
     );
     assert_eq!(names(t.dir.path()), Vec::<String>::new());
 }
+
+#[test]
+fn ctrl_c_at_the_passphrase_prompt_exits_130_with_echo_back_on() {
+    if !Path::new("/usr/bin/script").exists() || !Path::new("/bin/bash").exists() {
+        eprintln!("skipped: needs /usr/bin/script and /bin/bash for a terminal");
+        return;
+    }
+    use std::io::{Read, Write};
+    let t = T::new();
+    let a = t.init("alice", "pw");
+    // `script` gives the binary a terminal; a ^C byte written to it becomes SIGINT for the
+    // foreground process, as a key press would.
+    t.write(
+        "prompt.sh",
+        format!(
+            "\"$K\" whoami --account '{}'\necho code=$?\nstty -a | grep -o -- '-*echo '\n",
+            a.file.display()
+        )
+        .as_bytes(),
+    );
+    let mut child = Command::new("/usr/bin/script")
+        .args(["-qec", "/bin/bash ./prompt.sh", "/dev/null"])
+        .env("K", env!("CARGO_BIN_EXE_keepsake"))
+        .current_dir(t.dir.path())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stdout = child.stdout.take().unwrap();
+    let reader = std::thread::spawn(move || {
+        let mut seen = Vec::new();
+        let _ = stdout.read_to_end(&mut seen);
+        String::from_utf8_lossy(&seen).into_owned()
+    });
+    std::thread::sleep(Duration::from_millis(700));
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(b"\x03").unwrap();
+    stdin.flush().unwrap();
+    wait_within(&mut child, Duration::from_secs(10));
+    drop(stdin);
+    let shown = reader.join().unwrap();
+    assert!(shown.contains("Passphrase:"), "{shown}");
+    assert!(shown.contains("code=130"), "{shown}");
+    assert!(shown.contains("\necho "), "echo is back on: {shown}");
+    assert!(!shown.contains("-echo"), "{shown}");
+}
