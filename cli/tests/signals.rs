@@ -147,7 +147,7 @@ fn a_signal_during_open_removes_the_partial_plaintext_and_exits_128_plus_signo()
     let t = T::new();
     let a = t.init("alice", "pw");
     let id = album(&t);
-    let big = sparse(&t, "movie.bin", 768 << 20);
+    let big = sparse(&t, "movie.bin", 512 << 20);
     let mut child = spawn(&t, &seal_args(&a, &id, &big, "sealed"));
     assert!(child.wait().unwrap().success());
     std::fs::remove_file(&big).unwrap();
@@ -298,18 +298,28 @@ fn ctrl_c_at_the_passphrase_prompt_exits_130_with_echo_back_on() {
         .spawn()
         .unwrap();
     let mut stdout = child.stdout.take().unwrap();
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let sink = std::sync::Arc::clone(&seen);
     let reader = std::thread::spawn(move || {
-        let mut seen = Vec::new();
-        let _ = stdout.read_to_end(&mut seen);
-        String::from_utf8_lossy(&seen).into_owned()
+        let mut buf = [0u8; 256];
+        while let Ok(n @ 1..) = stdout.read(&mut buf) {
+            sink.lock().unwrap().extend_from_slice(&buf[..n]);
+        }
     });
-    std::thread::sleep(Duration::from_millis(700));
+    // Press ^C once the prompt is shown.
+    let start = Instant::now();
+    while !String::from_utf8_lossy(&seen.lock().unwrap()).contains("Passphrase:") {
+        assert!(start.elapsed() < Duration::from_secs(20), "no prompt");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    std::thread::sleep(Duration::from_millis(100));
     let mut stdin = child.stdin.take().unwrap();
     stdin.write_all(b"\x03").unwrap();
     stdin.flush().unwrap();
     wait_within(&mut child, Duration::from_secs(10));
     drop(stdin);
-    let shown = reader.join().unwrap();
+    reader.join().unwrap();
+    let shown = String::from_utf8_lossy(&seen.lock().unwrap()).into_owned();
     assert!(shown.contains("Passphrase:"), "{shown}");
     assert!(shown.contains("code=130"), "{shown}");
     assert!(shown.contains("\necho "), "echo is back on: {shown}");
