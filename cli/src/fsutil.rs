@@ -35,7 +35,38 @@ pub fn read_capped(path: &Path, cap: u64, what: &str) -> CliResult<Vec<u8>> {
 /// # Errors
 /// As [`read_capped`].
 pub fn read_secret_file(path: &Path, cap: u64, what: &str) -> CliResult<Zeroizing<Vec<u8>>> {
-    read_capped(path, cap, what).map(Zeroizing::new)
+    let file = File::open(path).map_err(|e| CliError::io(path, &e))?;
+    let out = read_secret(file, cap).map_err(|e| CliError::io(path, &e))?;
+    if out.len() as u64 > cap {
+        return Err(CliError::failure(format!(
+            "{}: too large for {what} (more than {cap} bytes)",
+            path.display()
+        )));
+    }
+    Ok(out)
+}
+
+/// Reads at most `cap + 1` bytes into a buffer allocated once at that size and wiped on
+/// drop: growing a `Vec` while reading would leave unwiped copies of the secret in freed
+/// memory. A result longer than `cap` means the source was too long.
+///
+/// # Errors
+/// I/O errors.
+pub fn read_secret<R: Read>(source: R, cap: u64) -> io::Result<Zeroizing<Vec<u8>>> {
+    let limit = usize::try_from(cap.saturating_add(1)).unwrap_or(usize::MAX);
+    let mut out = Zeroizing::new(Vec::with_capacity(limit));
+    let mut source = source.take(cap.saturating_add(1));
+    let mut chunk = Zeroizing::new([0u8; 4096]);
+    loop {
+        let n = match source.read(chunk.as_mut()) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        out.extend_from_slice(&chunk[..n]);
+    }
+    Ok(out)
 }
 
 /// The folder a path lives in (`.` for a bare file name).
@@ -282,4 +313,24 @@ pub fn check_output_file(dst: &Path, overwrite: bool) -> CliResult<()> {
 /// An I/O error (exit code 1) naming the path.
 pub fn check_input(path: &Path) -> CliResult<std::fs::Metadata> {
     std::fs::metadata(path).map_err(|e| CliError::io(path, &e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_secret_is_read_into_one_allocation_and_capped() {
+        let out = read_secret(&b"hunter2\n"[..], 64).unwrap();
+        assert_eq!(&out[..], b"hunter2\n");
+        assert_eq!(out.capacity(), 65, "allocated once, never grown");
+        let long = vec![b'x'; 10_000];
+        let out = read_secret(&long[..], 8192).unwrap();
+        assert_eq!(
+            out.len(),
+            8193,
+            "one byte past the cap tells it is too long"
+        );
+        assert_eq!(out.capacity(), 8193);
+    }
 }

@@ -282,12 +282,7 @@ pub fn read_source(source: Source<'_>, what: &str) -> CliResult<Zeroizing<String
 }
 
 fn read_stdin_capped(what: &str) -> std::io::Result<Zeroizing<Vec<u8>>> {
-    use std::io::Read;
-    let mut out = Zeroizing::new(Vec::new());
-    std::io::stdin()
-        .lock()
-        .take(MAX_SECRET_FILE + 1)
-        .read_to_end(&mut out)?;
+    let out = fsutil::read_secret(std::io::stdin().lock(), MAX_SECRET_FILE)?;
     if out.len() as u64 > MAX_SECRET_FILE {
         return Err(std::io::Error::other(format!(
             "too large for {what} (more than {MAX_SECRET_FILE} bytes)"
@@ -299,7 +294,6 @@ fn read_stdin_capped(what: &str) -> std::io::Result<Zeroizing<Vec<u8>>> {
 /// Runs `command` with `sh -c` (standard input and error inherited) and returns what it
 /// printed on standard output, at most [`MAX_SECRET_FILE`] bytes.
 fn run_command(command: &str, what: &str) -> CliResult<Zeroizing<Vec<u8>>> {
-    use std::io::Read;
     use std::process::{Command, Stdio};
     let mut child = Command::new("sh")
         .arg("-c")
@@ -309,10 +303,9 @@ fn run_command(command: &str, what: &str) -> CliResult<Zeroizing<Vec<u8>>> {
         .stderr(Stdio::inherit())
         .spawn()
         .map_err(|e| CliError::failure(format!("the command for {what} could not be run: {e}")))?;
-    let mut out = Zeroizing::new(Vec::new());
     let read = match child.stdout.take() {
-        Some(stdout) => stdout.take(MAX_SECRET_FILE + 1).read_to_end(&mut out),
-        None => Ok(0),
+        Some(stdout) => fsutil::read_secret(stdout, MAX_SECRET_FILE),
+        None => Ok(Zeroizing::new(Vec::new())),
     };
     let status = child
         .wait()
@@ -322,7 +315,7 @@ fn run_command(command: &str, what: &str) -> CliResult<Zeroizing<Vec<u8>>> {
             "the command for {what} failed ({status}); nothing was unlocked or written"
         )));
     }
-    read.map_err(|e| CliError::failure(format!("the command for {what}: {e}")))?;
+    let out = read.map_err(|e| CliError::failure(format!("the command for {what}: {e}")))?;
     if out.len() as u64 > MAX_SECRET_FILE {
         return Err(CliError::failure(format!(
             "the command for {what} printed more than {MAX_SECRET_FILE} bytes"

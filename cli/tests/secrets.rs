@@ -75,6 +75,12 @@ fn the_passphrase_comes_from_stdin_a_command_or_the_environment() {
         .assert()
         .code(1)
         .stderr(predicate::str::contains("printed nothing"));
+    // A command that never stops printing is cut off, not waited for forever.
+    who(&t)
+        .args(["--passphrase-command", "yes"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("the command for the passphrase"));
     // Two sources at once are a usage error.
     who(&t)
         .arg("--passphrase-file")
