@@ -465,6 +465,7 @@ pub fn strength(passphrase: &str) -> (u8, Vec<String>) {
 pub fn check_strength(passphrase: &str, weak_ok: bool) -> CliResult<()> {
     let (score, feedback) = strength(passphrase);
     if score >= MIN_PASSPHRASE_SCORE {
+        crate::note!("passphrase strength: {score} of 4 (zxcvbn)");
         return Ok(());
     }
     let mut advice = feedback.join(" ");

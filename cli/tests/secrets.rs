@@ -151,7 +151,8 @@ fn init_and_passwd_refuse_a_weak_passphrase_unless_told() {
         &["--passphrase-command", &format!("echo '{STRONG}'")],
     )
     .assert()
-    .success();
+    .success()
+    .stderr(predicate::str::contains("passphrase strength: 4 of 4"));
     let printed = text(&out.get_output().stdout);
     let phrase = common::phrase_of(&printed);
     let rows: Vec<&str> = printed
