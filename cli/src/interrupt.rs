@@ -21,7 +21,9 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
 
+#[cfg(unix)]
 use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
+#[cfg(unix)]
 use signal_hook::iterator::Signals;
 use tempfile::NamedTempFile;
 
@@ -45,11 +47,14 @@ static PENDING: OnceLock<Arc<AtomicUsize>> = OnceLock::new();
 /// If a signal has arrived, cleans up and exits as the signal thread would (for a caller
 /// whose system call the signal interrupted, so that it does not report that instead).
 pub fn exit_if_signalled() {
-    let signal = PENDING.get().map_or(0, |p| p.load(Ordering::SeqCst));
-    if let Ok(signal) = i32::try_from(signal)
-        && signal != 0
+    #[cfg(unix)]
     {
-        exit_on(signal);
+        let signal = PENDING.get().map_or(0, |p| p.load(Ordering::SeqCst));
+        if let Ok(signal) = i32::try_from(signal)
+            && signal != 0
+        {
+            exit_on(signal);
+        }
     }
 }
 
@@ -63,6 +68,7 @@ pub fn prompting(active: bool) {
     PROMPTING.store(active, Ordering::SeqCst);
 }
 
+#[cfg(unix)]
 fn restore_echo() {
     if !PROMPTING.load(Ordering::SeqCst) {
         return;
@@ -88,6 +94,7 @@ fn with<T>(f: impl FnOnce(&mut Registry) -> T) -> T {
 }
 
 /// The name of a signal this module handles.
+#[cfg(unix)]
 pub fn signal_name(signal: i32) -> &'static str {
     match signal {
         SIGINT => "SIGINT",
@@ -102,6 +109,7 @@ pub fn signal_name(signal: i32) -> &'static str {
 ///
 /// # Errors
 /// The signal handlers or the thread could not be set up.
+#[cfg(unix)]
 pub fn install() -> io::Result<()> {
     let pending = PENDING.get_or_init(|| Arc::new(AtomicUsize::new(0)));
     for signal in [SIGINT, SIGTERM, SIGHUP] {
@@ -119,9 +127,20 @@ pub fn install() -> io::Result<()> {
     Ok(())
 }
 
+/// Elsewhere there are no such signals to watch: an interrupted run leaves its partial
+/// files, which the next run into that folder removes.
+///
+/// # Errors
+/// None.
+#[cfg(not(unix))]
+pub fn install() -> io::Result<()> {
+    Ok(())
+}
+
 /// Removes the partial files (those registered, and any other `.keepsake-*.partial` in the
-/// folders this run writes into) and scratch folders, then exits with 128 + `signal`. Holds
-/// the registry lock until the process ends, so nothing new is registered meanwhile.
+/// folders this run writes into) and scratch folders, then exits with 128 + `signal`.
+/// Holds the registry lock until the process ends, so nothing new is registered meanwhile.
+#[cfg(unix)]
 fn exit_on(signal: i32) -> ! {
     let mut guard = lock();
     let registry = guard.get_or_insert_with(Registry::default);
@@ -230,6 +249,7 @@ mod tests {
         forget(&path);
         assert!(!with(|r| r.live.contains(&path)));
         assert_eq!(clean_stale(&dir.path().join("missing")), 0);
+        #[cfg(unix)]
         assert_eq!(signal_name(SIGTERM), "SIGTERM");
     }
 }
