@@ -113,6 +113,16 @@ impl Partial {
     }
 }
 
+impl Write for Partial {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.as_file_mut().write(buf)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.as_file_mut().flush()
+    }
+}
+
 impl Drop for Partial {
     fn drop(&mut self) {
         // The NamedTempFile (if still here) removes the file as it drops.
@@ -186,9 +196,7 @@ pub fn write_atomic(dst: &Path, bytes: &[u8], overwrite: bool) -> CliResult<()> 
         return Err(exists(dst));
     }
     let mut temp = temp_beside(dst).map_err(|e| CliError::io(dst, &e))?;
-    temp.as_file_mut()
-        .write_all(bytes)
-        .map_err(|e| CliError::io(dst, &e))?;
+    temp.write_all(bytes).map_err(|e| CliError::io(dst, &e))?;
     persist(temp, dst, overwrite).map_err(|e| {
         if e.kind() == io::ErrorKind::AlreadyExists {
             exists(dst)
