@@ -100,17 +100,16 @@ pub fn init(args: &InitArgs) -> CliResult<()> {
     print_phrase(&created.recovery_phrase)
 }
 
-/// Rows of the printed recovery phrase (24 words: 4 columns of 6 rows).
-pub const PHRASE_ROWS: usize = 6;
-
-/// The recovery phrase as numbered words in columns, numbered down each column
-/// (`1. word` to `6. word` in the first column), one string per row.
+/// The recovery phrase as numbered words in four columns (24 words: 6 rows), numbered down
+/// each column (`1. word` to `6. word` in the first column), one string per row.
 pub fn phrase_columns(words: &str) -> Vec<zeroize::Zeroizing<String>> {
     let words: Vec<&str> = words.split_whitespace().collect();
     let rows = words.len().div_ceil(4).max(1);
     (0..rows)
         .map(|row| {
-            let mut line = zeroize::Zeroizing::new(String::new());
+            // Allocated once at its largest size (four cells of at most 16 characters), so
+            // no growth leaves an unwiped copy of the words behind.
+            let mut line = zeroize::Zeroizing::new(String::with_capacity(64));
             for (i, word) in words.iter().enumerate().skip(row).step_by(rows) {
                 let cell = zeroize::Zeroizing::new(format!("{:>2}. {word:<10}", i + 1));
                 line.push_str(&cell);
