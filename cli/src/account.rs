@@ -14,13 +14,15 @@ use keepsake::kdf::KdfParams;
 use keepsake::sharing::{GRANT_HEADER_LEN, GRANT_LEN, fingerprint};
 use keepsake::{AlbumId, AlbumKey, RecoveryPhrase};
 
+use serde_json::json;
+
 use crate::args::{
-    AcceptArgs, DeviceCommand, DeviceEnrollArgs, DevicePinArgs, InitArgs, PasswdArgs, ShareArgs,
-    WhoamiArgs,
+    AcceptArgs, DeviceCommand, DeviceEnrollArgs, DevicePinArgs, InitArgs, PasswdArgs, ReportArgs,
+    ShareArgs, WhoamiArgs,
 };
 use crate::error::{CliError, CliResult, exit};
-use crate::fsutil;
 use crate::unlock::{self, DeviceFile, Unlocked};
+use crate::{fsutil, note, outln, output};
 
 /// What [`create_account`] made.
 pub struct Created {
@@ -75,34 +77,69 @@ pub fn init(args: &InitArgs) -> CliResult<()> {
             ),
         ));
     }
+    fsutil::check_output_file(&args.account, false)?;
     let params = args.kdf_profile.params();
     if args.kdf_profile == crate::args::KdfProfile::Floor {
-        eprintln!("warning: the floor KDF profile is the weakest accepted; use it for tests only");
+        note!("warning: the floor KDF profile is the weakest accepted; use it for tests only");
     }
-    let passphrase = unlock::new_passphrase(args.passphrase_file.as_deref())?;
+    let passphrase = unlock::new_passphrase(
+        args.passphrase_file.as_deref(),
+        args.passphrase_command.as_deref(),
+        unlock::PASSPHRASE_ENV,
+        args.strength.weak_passphrase_ok,
+    )?;
     let created = create_account(&args.account, &passphrase, &params)?;
-    println!(
+    outln!(
         "created {} (Argon2id {} MiB, {} passes: {:.2} s)",
         args.account.display(),
         params.memory_kib() / 1024,
         params.iterations(),
         created.elapsed.as_secs_f64()
     );
-    print_identity(&created.identity);
-    print_phrase(&created.recovery_phrase);
+    print_identity(&created.identity)?;
+    print_phrase(&created.recovery_phrase)
+}
+
+/// The recovery phrase as numbered words in four columns (24 words: 6 rows), numbered down
+/// each column (`1. word` to `6. word` in the first column), one string per row.
+pub fn phrase_columns(words: &str) -> Vec<zeroize::Zeroizing<String>> {
+    let words: Vec<&str> = words.split_whitespace().collect();
+    let rows = words.len().div_ceil(4).max(1);
+    (0..rows)
+        .map(|row| {
+            // Allocated once at its largest size (four cells of at most 16 characters), so
+            // no growth leaves an unwiped copy of the words behind.
+            let mut line = zeroize::Zeroizing::new(String::with_capacity(64));
+            for (i, word) in words.iter().enumerate().skip(row).step_by(rows) {
+                let cell = zeroize::Zeroizing::new(format!("{:>2}. {word:<10}", i + 1));
+                line.push_str(&cell);
+            }
+            zeroize::Zeroizing::new(line.trim_end().to_string())
+        })
+        .collect()
+}
+
+fn print_phrase(phrase: &RecoveryPhrase) -> CliResult<()> {
+    outln!();
+    outln!("Recovery phrase (shown only this once; write it down and keep it offline):");
+    for row in phrase_columns(phrase.words()) {
+        outln!("  {}", *row);
+    }
+    outln!();
     Ok(())
 }
 
-fn print_phrase(phrase: &RecoveryPhrase) {
-    println!();
-    println!("Recovery phrase (shown only this once; write it down and keep it offline):");
-    println!("{}", phrase.words());
-    println!();
+fn print_identity(identity: &HpkePublicKey) -> CliResult<()> {
+    outln!("identity:    {}", hex::encode(identity.as_bytes()));
+    outln!("fingerprint: {}", fingerprint(identity));
+    Ok(())
 }
 
-fn print_identity(identity: &HpkePublicKey) {
-    println!("identity:    {}", hex::encode(identity.as_bytes()));
-    println!("fingerprint: {}", fingerprint(identity));
+fn identity_json(identity: &HpkePublicKey) -> serde_json::Value {
+    json!({
+        "identity": hex::encode(identity.as_bytes()),
+        "fingerprint": fingerprint(identity),
+    })
 }
 
 /// `passwd`.
@@ -110,17 +147,30 @@ fn print_identity(identity: &HpkePublicKey) {
 /// # Errors
 /// Unlocking, reading the new passphrase, writing the account file.
 pub fn passwd(args: &PasswdArgs) -> CliResult<()> {
+    let stdin = |p: &Option<std::path::PathBuf>| p.as_deref().is_some_and(|p| p.as_os_str() == "-");
+    if stdin(&args.new_passphrase_file)
+        && (stdin(&args.unlock.passphrase_file) || stdin(&args.unlock.recovery_file))
+    {
+        return Err(CliError::usage(
+            "standard input (-) can give only one secret: use a file or a command for the other",
+        ));
+    }
     let unlocked = unlock::unlock(&args.unlock)?;
     let params = args
         .kdf_profile
         .map_or_else(|| unlocked.bundle.kdf_params(), |p| p.params());
-    let passphrase = unlock::new_passphrase(args.new_passphrase_file.as_deref())?;
+    let passphrase = unlock::new_passphrase(
+        args.new_passphrase_file.as_deref(),
+        args.new_passphrase_command.as_deref(),
+        unlock::NEW_PASSPHRASE_ENV,
+        args.strength.weak_passphrase_ok,
+    )?;
     let next = unlocked
         .keyring
         .change_passphrase(&unlocked.bundle, &passphrase, &params)
         .map_err(|e| CliError::core("changing the passphrase", &e))?;
     unlock::save_bundle(&unlocked.path, &next, true)?;
-    println!(
+    outln!(
         "passphrase changed in {} (Argon2id {} MiB, {} passes)",
         unlocked.path.display(),
         params.memory_kib() / 1024,
@@ -140,22 +190,24 @@ pub fn rotate_recovery(args: &WhoamiArgs) -> CliResult<()> {
         .rotate_recovery(&unlocked.bundle)
         .map_err(|e| CliError::core("rotating the recovery phrase", &e))?;
     unlock::save_bundle(&unlocked.path, &next, true)?;
-    println!(
+    outln!(
         "recovery phrase replaced in {}; the old phrase no longer opens it",
         unlocked.path.display()
     );
-    print_phrase(&phrase);
-    Ok(())
+    print_phrase(&phrase)
 }
 
 /// `whoami`.
 ///
 /// # Errors
 /// Unlocking.
-pub fn whoami(args: &WhoamiArgs) -> CliResult<()> {
+pub fn whoami(args: &ReportArgs) -> CliResult<()> {
     let unlocked = unlock::unlock(&args.unlock)?;
-    print_identity(&unlocked.keyring.identity_public_key());
-    Ok(())
+    let identity = unlocked.keyring.identity_public_key();
+    if args.json {
+        return output::json(&identity_json(&identity));
+    }
+    print_identity(&identity)
 }
 
 /// `album new`.
@@ -164,7 +216,7 @@ pub fn whoami(args: &WhoamiArgs) -> CliResult<()> {
 /// The OS RNG failing.
 pub fn album_new() -> CliResult<()> {
     let id = AlbumId::random().map_err(|e| CliError::core("album id", &e))?;
-    println!("{id}");
+    outln!("{id}");
     Ok(())
 }
 
@@ -177,8 +229,8 @@ pub fn device(command: &DeviceCommand) -> CliResult<()> {
         DeviceCommand::New(args) => {
             let device = DeviceFile::generate()?;
             device.save(&args.out, args.force)?;
-            println!("wrote {} (mode 0600; not enrolled yet)", args.out.display());
-            println!(
+            outln!("wrote {} (mode 0600; not enrolled yet)", args.out.display());
+            outln!(
                 "device public key: {}",
                 hex::encode(device.public_key().as_bytes())
             );
@@ -188,14 +240,23 @@ pub fn device(command: &DeviceCommand) -> CliResult<()> {
         DeviceCommand::List(args) => {
             let unlocked = unlock::unlock(&args.unlock)?;
             let devices = unlocked.bundle.devices();
-            println!("{} enrolled device(s)", devices.len());
+            if args.json {
+                for device in devices {
+                    output::json(&json!({
+                        "public_key": hex::encode(device.as_bytes()),
+                        "this_device": unlocked.device == Some(device),
+                    }))?;
+                }
+                return Ok(());
+            }
+            outln!("{} enrolled device(s)", devices.len());
             for device in devices {
                 let this = if unlocked.device == Some(device) {
                     "  (this device)"
                 } else {
                     ""
                 };
-                println!("{}{this}", hex::encode(device.as_bytes()));
+                outln!("{}{this}", hex::encode(device.as_bytes()));
             }
             Ok(())
         }
@@ -207,17 +268,17 @@ pub fn device(command: &DeviceCommand) -> CliResult<()> {
                 .revoke_device(&unlocked.bundle, &device)
                 .map_err(|e| CliError::core("revoking the device", &e))?;
             unlock::save_bundle(&unlocked.path, &next, true)?;
-            println!(
+            outln!(
                 "revoked {} in {}",
                 hex::encode(device.as_bytes()),
                 unlocked.path.display()
             );
             if unlocked.device == Some(device) {
-                eprintln!(
+                note!(
                     "note: that was the device key used to unlock; it no longer opens the account"
                 );
             }
-            eprintln!(
+            note!(
                 "note: a revoked device that kept the root key is locked out of data sealed \
                  before only by a root rotation (not implemented yet)"
             );
@@ -256,7 +317,7 @@ fn enroll(args: &DeviceEnrollArgs) -> CliResult<()> {
     let identity = unlocked.keyring.identity_public_key();
     if let Some(path) = &args.device_file {
         enroll_file(&unlocked, path)?;
-        println!(
+        outln!(
             "enrolled the device of {} in {}; its file now holds the identity pin",
             path.display(),
             unlocked.path.display()
@@ -264,18 +325,17 @@ fn enroll(args: &DeviceEnrollArgs) -> CliResult<()> {
     } else if let Some(public) = &args.device_public {
         let device = fsutil::parse_public_key(public, "a device public key")?;
         enroll_public(&unlocked, &device)?;
-        println!(
+        outln!(
             "enrolled {} in {}",
             hex::encode(device.as_bytes()),
             unlocked.path.display()
         );
-        println!(
+        outln!(
             "on that device, run: keepsake device pin --device-file FILE --identity {}",
             hex::encode(identity.as_bytes())
         );
     }
-    print_identity(&identity);
-    Ok(())
+    print_identity(&identity)
 }
 
 fn pin(args: &DevicePinArgs) -> CliResult<()> {
@@ -292,12 +352,12 @@ fn pin(args: &DevicePinArgs) -> CliResult<()> {
     }
     device.pin = Some(identity);
     device.save(&args.device_file, true)?;
-    println!(
+    outln!(
         "{} now pins identity {}",
         args.device_file.display(),
         hex::encode(identity.as_bytes())
     );
-    println!(
+    outln!(
         "fingerprint: {} (compare it with the account's `whoami`)",
         fingerprint(&identity)
     );
@@ -321,17 +381,27 @@ pub fn grant(keyring: &Keyring, album: &AlbumKey, recipient: &HpkePublicKey) -> 
 pub fn share(args: &ShareArgs) -> CliResult<()> {
     let album_id = fsutil::parse_album_id(&args.album)?;
     let recipient = fsutil::parse_public_key(&args.to, "the recipient's identity public key")?;
+    fsutil::check_output_file(&args.out, args.force)?;
     let unlocked = unlock::unlock(&args.unlock)?;
     let album = unlocked.keyring.album_key(album_id, args.epoch);
     let bytes = grant(&unlocked.keyring, &album, &recipient)?;
     fsutil::write_atomic(&args.out, &bytes, args.force)?;
-    println!(
+    if args.json {
+        return output::json(&json!({
+            "grant_file": args.out.display().to_string(),
+            "album_id": album_id.to_string(),
+            "epoch": args.epoch,
+            "recipient": hex::encode(recipient.as_bytes()),
+            "recipient_fingerprint": fingerprint(&recipient),
+        }));
+    }
+    outln!(
         "wrote {}: album {album_id} epoch {} granted to {}",
         args.out.display(),
         args.epoch,
         hex::encode(recipient.as_bytes())
     );
-    println!("recipient fingerprint: {}", fingerprint(&recipient));
+    outln!("recipient fingerprint: {}", fingerprint(&recipient));
     Ok(())
 }
 
@@ -381,14 +451,22 @@ pub fn accept(args: &AcceptArgs) -> CliResult<()> {
     let bytes = read_grant(&args.grant)?;
     let unlocked = unlock::unlock(&args.unlock)?;
     let album = accept_grant(&unlocked.keyring, &args.grant, &bytes, &sender)?;
-    println!(
+    if args.json {
+        return output::json(&json!({
+            "album_id": album.album_id().to_string(),
+            "epoch": album.epoch(),
+            "sender": hex::encode(sender.as_bytes()),
+            "sender_fingerprint": fingerprint(&sender),
+        }));
+    }
+    outln!(
         "accepted: album {} epoch {} from {}",
         album.album_id(),
         album.epoch(),
         hex::encode(sender.as_bytes())
     );
-    println!("sender fingerprint: {}", fingerprint(&sender));
-    println!(
+    outln!("sender fingerprint: {}", fingerprint(&sender));
+    outln!(
         "open its containers with: keepsake open --account {} --grant {} --from {} FILE... --out DIR",
         args.unlock.account.display(),
         args.grant.display(),

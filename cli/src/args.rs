@@ -6,17 +6,96 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::error::EXIT_CODES_HELP;
 
+/// Where secrets can come from, appended to the help of commands that unlock.
+pub const SECRETS_HELP: &str = "\
+Secrets (first that applies):
+  --passphrase-file FILE      the file's content less one trailing newline (- is stdin)
+  --passphrase-command CMD    run by `sh -c`; its standard output, less one trailing
+                              newline; a failing command is an error
+  --recovery-file FILE, --recovery-command CMD, --recovery (with
+  KEEPSAKE_RECOVERY_PHRASE, or asked for): the recovery phrase instead
+  --device-key FILE           an enrolled device key file
+  KEEPSAKE_PASSPHRASE         the passphrase from the environment (weaker: other
+                              processes of the user, and crash reports, may see it)
+  otherwise the passphrase is asked for on the terminal, without echo";
+
+/// `seal --json` fields.
+pub const SEAL_JSON: &str = "Print JSON objects, one per line, on standard output instead of \
+text. No object holds a secret or a file's content.
+  {\"type\":\"sealed\", \"source\", \"container\", \"media_id\", \"plaintext_len\", \"sealed_len\"}
+      per sealed file
+  {\"type\":\"error\", \"source\", \"kind\", \"exit_code\"}  per file not sealed
+  {\"type\":\"summary\", \"sealed\", \"failed\", \"plaintext_bytes\", \"seconds\", \"out\",
+   \"album_id\", \"epoch\"}  last";
+
+/// `open --json` fields.
+pub const OPEN_JSON: &str = "Print JSON objects, one per line, on standard output instead of \
+text (not with --stdout, whose output is the plaintext). No object holds a secret.
+  {\"type\":\"opened\", \"container\", \"path\", \"len\"}  per opened container
+  {\"type\":\"error\", \"container\", \"kind\", \"exit_code\"}  per container not opened
+  {\"type\":\"summary\", \"opened\", \"failed\", \"plaintext_bytes\", \"seconds\", \"out\"}  last";
+
+/// `whoami --json` and `device list --json` fields.
+pub const REPORT_JSON: &str = "Print JSON objects, one per line, on standard output instead of \
+text.
+  whoami:       {\"identity\", \"fingerprint\"}
+  device list:  {\"public_key\", \"this_device\"}  per enrolled device";
+
+/// `share --json` fields.
+pub const SHARE_JSON: &str = "Print one JSON object on standard output instead of text:
+  {\"grant_file\", \"album_id\", \"epoch\", \"recipient\", \"recipient_fingerprint\"}";
+
+/// `accept --json` fields.
+pub const ACCEPT_JSON: &str = "Print one JSON object on standard output instead of text:
+  {\"album_id\", \"epoch\", \"sender\", \"sender_fingerprint\"}";
+
+/// `bench --json` fields.
+pub const BENCH_JSON: &str = "Print JSON objects, one per line, on standard output instead of \
+text, one per candidate:
+  {\"name\", \"size_bytes\", \"repeats\", \"seal_seconds\", \"open_seconds\",
+   \"seal_gb_per_s\", \"open_gb_per_s\"}";
+
+/// `inspect --json`.
+pub const INSPECT_JSON: &str = "Print the JSON object on one line (the default is indented). \
+Its fields: \"type\" (container, stream, grant or account), \"file\", \"len\", and the public \
+structure of that type (ids, epoch, lengths, salts, commitments, public keys); \
+\"authenticated\" is always false: inspect uses no key.";
+
 /// keepsake: end-to-end encrypted memories, from the command line.
 ///
 /// Create an account, seal photo and video folders into self-contained encrypted files,
 /// open them again (whole or a byte range), inspect them without keys, and share albums
 /// with other accounts. `keepsake demo` shows all of it in a temporary folder.
 #[derive(Parser, Debug)]
-#[command(name = "keepsake", version, after_help = EXIT_CODES_HELP)]
+#[command(name = "keepsake", version)]
 pub struct Cli {
+    /// Print no notes, warnings or progress on standard error (errors still are).
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
+}
+
+/// The command line's definition, with the exit-code table in every subcommand's
+/// `--help`: what `run` parses, and what the completions and the man page describe.
+pub fn command() -> clap::Command {
+    fn with_codes(cmd: clap::Command) -> clap::Command {
+        let unlocks = cmd
+            .get_arguments()
+            .any(|a| a.get_id() == "recovery_command");
+        let mut help = match cmd.get_after_help() {
+            Some(text) => format!("{text}\n\n"),
+            None => String::new(),
+        };
+        if unlocks {
+            help.push_str(SECRETS_HELP);
+            help.push_str("\n\n");
+        }
+        help.push_str(EXIT_CODES_HELP);
+        cmd.after_help(help).mut_subcommands(with_codes)
+    }
+    with_codes(<Cli as clap::CommandFactory>::command())
 }
 
 /// The subcommands.
@@ -33,7 +112,7 @@ pub enum Command {
     #[command(subcommand)]
     Device(DeviceCommand),
     /// Print this account's identity public key and its fingerprint (safety number).
-    Whoami(WhoamiArgs),
+    Whoami(ReportArgs),
     /// Albums.
     #[command(subcommand)]
     Album(AlbumCommand),
@@ -52,6 +131,33 @@ pub enum Command {
     Bench(BenchArgs),
     /// The tour: two accounts, three unlocks, a sealed video, seeking, sharing, tampering.
     Demo(DemoArgs),
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish) to standard
+    /// output.
+    Completions(CompletionsArgs),
+    /// Print the man page (roff) to standard output, or write every page (one per
+    /// subcommand) into a folder; `cli/doc/` holds the committed copies.
+    #[command(hide = true)]
+    Man(ManArgs),
+}
+
+/// `man`.
+#[derive(Args, Debug)]
+pub struct ManArgs {
+    /// Write `keepsake.1` and one `keepsake-SUBCOMMAND.1` per subcommand into DIR.
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+}
+
+/// `completions`.
+#[derive(Args, Debug)]
+#[command(after_help = "Examples:
+  keepsake completions bash > ~/.local/share/bash-completion/completions/keepsake
+  keepsake completions zsh > ~/.zfunc/_keepsake
+  keepsake completions fish > ~/.config/fish/completions/keepsake.fish")]
+pub struct CompletionsArgs {
+    /// The shell.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }
 
 /// Argon2id parameter profiles for the passphrase slot.
@@ -80,25 +186,47 @@ impl KdfProfile {
     }
 }
 
-/// How to unlock an account. Without an option, the passphrase is asked for (no echo).
+/// How to unlock an account. Without an option, the passphrase comes from
+/// `KEEPSAKE_PASSPHRASE` or is asked for (no echo).
 #[derive(Args, Debug, Clone)]
+#[command(group = clap::ArgGroup::new("secret").multiple(false).args([
+    "passphrase_file", "passphrase_command", "recovery", "recovery_file",
+    "recovery_command", "device_key",
+]))]
 pub struct UnlockArgs {
     /// The account file written by `init`.
     #[arg(long, value_name = "FILE")]
     pub account: PathBuf,
-    /// Read the passphrase from FILE (its whole content, less one trailing newline)
-    /// instead of asking for it.
-    #[arg(long, value_name = "FILE", conflicts_with_all = ["recovery", "recovery_file", "device_key"])]
+    /// Read the passphrase from FILE (its whole content, less one trailing newline); `-`
+    /// reads standard input.
+    #[arg(long, value_name = "FILE")]
     pub passphrase_file: Option<PathBuf>,
-    /// Unlock with the recovery phrase, asked for without echo.
-    #[arg(long, conflicts_with_all = ["recovery_file", "device_key"])]
+    /// Run CMD with `sh -c` and use its standard output (less one trailing newline) as the
+    /// passphrase, e.g. `pass show keepsake`.
+    #[arg(long, value_name = "CMD")]
+    pub passphrase_command: Option<String>,
+    /// Unlock with the recovery phrase: from KEEPSAKE_RECOVERY_PHRASE if set, else asked
+    /// for without echo.
+    #[arg(long)]
     pub recovery: bool,
-    /// Unlock with the recovery phrase read from FILE.
-    #[arg(long, value_name = "FILE", conflicts_with = "device_key")]
+    /// Unlock with the recovery phrase read from FILE (`-`: standard input).
+    #[arg(long, value_name = "FILE")]
     pub recovery_file: Option<PathBuf>,
+    /// Unlock with the recovery phrase printed by the command CMD (run with `sh -c`).
+    #[arg(long, value_name = "CMD")]
+    pub recovery_command: Option<String>,
     /// Unlock with an enrolled device key file (see `device new` and `device enroll`).
     #[arg(long, value_name = "FILE")]
     pub device_key: Option<PathBuf>,
+}
+
+/// Where a new passphrase comes from (`init`, `passwd`).
+#[derive(Args, Debug, Clone)]
+pub struct NewPassphraseArgs {
+    /// Accept a passphrase that zxcvbn scores below 3 of 4 (guessable): for tests, or a
+    /// passphrase whose strength you know better.
+    #[arg(long)]
+    pub weak_passphrase_ok: bool,
 }
 
 /// `init`.
@@ -107,9 +235,17 @@ pub struct InitArgs {
     /// Where to write the account file (refused if it exists).
     #[arg(long, value_name = "FILE")]
     pub account: PathBuf,
-    /// Read the new passphrase from FILE instead of asking for it twice.
-    #[arg(long, value_name = "FILE")]
+    /// Read the new passphrase from FILE (`-`: standard input) instead of asking for it
+    /// twice.
+    #[arg(long, value_name = "FILE", conflicts_with = "passphrase_command")]
     pub passphrase_file: Option<PathBuf>,
+    /// Run CMD with `sh -c`; its standard output (less one trailing newline) is the new
+    /// passphrase. Without either option, KEEPSAKE_PASSPHRASE is used if set.
+    #[arg(long, value_name = "CMD")]
+    pub passphrase_command: Option<String>,
+    /// Strength checks.
+    #[command(flatten)]
+    pub strength: NewPassphraseArgs,
     /// Argon2id cost of the passphrase slot.
     #[arg(long, value_enum, default_value = "phone")]
     pub kdf_profile: KdfProfile,
@@ -121,9 +257,17 @@ pub struct PasswdArgs {
     /// How to unlock (the current passphrase, the recovery phrase or a device key).
     #[command(flatten)]
     pub unlock: UnlockArgs,
-    /// Read the new passphrase from FILE instead of asking for it twice.
-    #[arg(long, value_name = "FILE")]
+    /// Read the new passphrase from FILE (`-`: standard input) instead of asking for it
+    /// twice.
+    #[arg(long, value_name = "FILE", conflicts_with = "new_passphrase_command")]
     pub new_passphrase_file: Option<PathBuf>,
+    /// Run CMD with `sh -c`; its standard output (less one trailing newline) is the new
+    /// passphrase. Without either option, KEEPSAKE_NEW_PASSPHRASE is used if set.
+    #[arg(long, value_name = "CMD")]
+    pub new_passphrase_command: Option<String>,
+    /// Strength checks.
+    #[command(flatten)]
+    pub strength: NewPassphraseArgs,
     /// Argon2id cost of the new slot (default: keep the current parameters).
     #[arg(long, value_enum)]
     pub kdf_profile: Option<KdfProfile>,
@@ -145,6 +289,17 @@ pub struct WhoamiArgs {
     pub unlock: UnlockArgs,
 }
 
+/// `whoami` and `device list`: unlock, then report.
+#[derive(Args, Debug)]
+pub struct ReportArgs {
+    /// How to unlock.
+    #[command(flatten)]
+    pub unlock: UnlockArgs,
+    /// Print JSON objects, one per line, on standard output instead of text.
+    #[arg(long, long_help = REPORT_JSON)]
+    pub json: bool,
+}
+
 /// `device ...`.
 #[derive(Subcommand, Debug)]
 pub enum DeviceCommand {
@@ -154,7 +309,7 @@ pub enum DeviceCommand {
     /// Enroll a device: wrap the root key to its public key (rewrites the account file).
     Enroll(DeviceEnrollArgs),
     /// List the enrolled devices' public keys.
-    List(WhoamiArgs),
+    List(ReportArgs),
     /// Remove a device's slot (rewrites the account file).
     Revoke(DeviceRevokeArgs),
     /// Record the account's identity pin in a device key file enrolled from elsewhere.
@@ -267,6 +422,9 @@ pub struct SealArgs {
     /// Print one line per file.
     #[arg(short, long)]
     pub verbose: bool,
+    /// Print JSON objects, one per line, on standard output instead of text.
+    #[arg(long, long_help = SEAL_JSON)]
+    pub json: bool,
 }
 
 /// `open`.
@@ -293,9 +451,12 @@ pub struct OpenArgs {
     pub out: Option<PathBuf>,
     /// Write the plaintext to standard output instead (one FILE only). Only
     /// authenticated chunks are written; if a later chunk fails, the output stops there
-    /// and the exit code is 3.
+    /// and the exit code is 3. Refused when standard output is a terminal.
     #[arg(long)]
     pub stdout: bool,
+    /// With --stdout: write to standard output even when it is a terminal.
+    #[arg(long)]
+    pub force_tty: bool,
     /// Replace existing files.
     #[arg(long)]
     pub force: bool,
@@ -309,6 +470,9 @@ pub struct OpenArgs {
     /// Print one line per file.
     #[arg(short, long)]
     pub verbose: bool,
+    /// Print JSON objects, one per line, on standard output instead of text.
+    #[arg(long, long_help = OPEN_JSON)]
+    pub json: bool,
 }
 
 /// `inspect`.
@@ -317,6 +481,9 @@ pub struct InspectArgs {
     /// A container, a bare media stream, a grant or an account file.
     #[arg(value_name = "FILE")]
     pub file: PathBuf,
+    /// Print the JSON object on one line (the default is indented).
+    #[arg(long, long_help = INSPECT_JSON)]
+    pub json: bool,
 }
 
 /// `share`.
@@ -340,6 +507,9 @@ pub struct ShareArgs {
     /// Replace an existing file.
     #[arg(long)]
     pub force: bool,
+    /// Print JSON objects, one per line, on standard output instead of text.
+    #[arg(long, long_help = SHARE_JSON)]
+    pub json: bool,
 }
 
 /// `accept`.
@@ -354,6 +524,9 @@ pub struct AcceptArgs {
     /// The sender's identity public key (64 hex characters); compare its fingerprint.
     #[arg(long, value_name = "IDENTITY_HEX")]
     pub from: String,
+    /// Print JSON objects, one per line, on standard output instead of text.
+    #[arg(long, long_help = ACCEPT_JSON)]
+    pub json: bool,
 }
 
 /// `bench`.
@@ -365,6 +538,9 @@ pub struct BenchArgs {
     /// Repeats of each measurement (the median is shown).
     #[arg(long, value_name = "N", default_value_t = 5)]
     pub repeats: usize,
+    /// Print JSON objects, one per line, on standard output instead of text.
+    #[arg(long, long_help = BENCH_JSON)]
+    pub json: bool,
 }
 
 /// `demo`.

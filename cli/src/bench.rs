@@ -24,6 +24,7 @@ use keepsake::{MediaId, MediaKey, MediaKind};
 
 use crate::args::BenchArgs;
 use crate::error::{CliError, CliResult};
+use crate::outln;
 
 const CHUNK: usize = 64 * 1024;
 const TAG: usize = 16;
@@ -294,14 +295,30 @@ pub fn table(rows: &[Row], size: usize, repeats: usize) -> String {
 /// Arguments out of range; a candidate failing.
 pub fn run(args: &BenchArgs) -> CliResult<()> {
     if args.size_mib == 0 || args.size_mib > 1024 || args.repeats == 0 || args.repeats > 50 {
-        return Err(CliError::failure(
+        return Err(CliError::usage(
             "--size-mib must be 1..=1024 and --repeats 1..=50",
         ));
     }
     let size = args.size_mib << 20;
     let start = Instant::now();
     let rows = measure(size, args.repeats)?;
-    print!("{}", table(&rows, size, args.repeats));
-    println!("\n(measured in {:.1} s)", start.elapsed().as_secs_f64());
+    if args.json {
+        let gbps = |d: Duration| size as f64 / d.as_secs_f64().max(1e-12) / 1e9;
+        for row in &rows {
+            crate::output::json(&serde_json::json!({
+                "name": row.name,
+                "size_bytes": size,
+                "repeats": args.repeats,
+                "seal_seconds": row.seal.as_secs_f64(),
+                "open_seconds": row.open.as_secs_f64(),
+                "seal_gb_per_s": gbps(row.seal),
+                "open_gb_per_s": gbps(row.open),
+            }))?;
+        }
+        return Ok(());
+    }
+    let text = table(&rows, size, args.repeats);
+    outln!("{}", text.trim_end_matches('\n'));
+    outln!("\n(measured in {:.1} s)", start.elapsed().as_secs_f64());
     Ok(())
 }

@@ -27,6 +27,7 @@ use crate::container::{self, ContainerError};
 use crate::error::{CliError, CliResult};
 use crate::fsutil;
 use crate::open::{Dest, Keys, Part, open_one};
+use crate::outln;
 use crate::seal::{Job, seal_one};
 use crate::unlock::{self, DeviceFile, Secret, Unlocked};
 
@@ -141,16 +142,17 @@ pub fn run(args: &DemoArgs) -> CliResult<()> {
         return Err(fail("--size-mib must be 1..=16384"));
     }
     let temp = tempfile::tempdir().map_err(|e| fail(&e.to_string()))?;
+    crate::interrupt::scratch_folder(temp.path());
     let dir = temp.path();
     let hidden = ProgressBar::hidden();
-    println!("Keepsake demo in {}", dir.display());
+    outln!("Keepsake demo in {}", dir.display());
     let mut verified: Vec<String> = Vec::new();
 
     // 1. Two accounts.
-    println!("\n1. Accounts");
+    outln!("\n1. Accounts");
     let alice_file = dir.join("alice.account.json");
     let created = create_account(&alice_file, ALICE, &KdfParams::PHONE)?;
-    println!(
+    outln!(
         "   alice: created in {:.2} s (Argon2id {} MiB x {} passes); 24-word recovery phrase shown once",
         created.elapsed.as_secs_f64(),
         KdfParams::PHONE.memory_kib() / 1024,
@@ -161,7 +163,7 @@ pub fn run(args: &DemoArgs) -> CliResult<()> {
     let bob_file = dir.join("bob.account.json");
     let bob_created = create_account(&bob_file, BOB, &KdfParams::FLOOR)?;
     let bob_id = bob_created.identity;
-    println!(
+    outln!(
         "   bob:   created in {:.2} s (floor profile, to keep the demo short)",
         bob_created.elapsed.as_secs_f64()
     );
@@ -169,12 +171,12 @@ pub fn run(args: &DemoArgs) -> CliResult<()> {
     drop(created);
 
     // 2. Unlock three ways, and a device enrolled.
-    println!("\n2. Unlocking Alice's account");
+    outln!("\n2. Unlocking Alice's account");
     let (by_pass, t) = unlocked(
         &alice_file,
         &Secret::Passphrase(Zeroizing::new(ALICE.into())),
     )?;
-    println!("   by passphrase:      {:.2} s", t.as_secs_f64());
+    outln!("   by passphrase:      {:.2} s", t.as_secs_f64());
     let device_file = dir.join("alice-laptop.device.json");
     DeviceFile::generate()?.save(&device_file, false)?;
     account::enroll_file(&by_pass, &device_file)?;
@@ -182,12 +184,12 @@ pub fn run(args: &DemoArgs) -> CliResult<()> {
         &alice_file,
         &Secret::Recovery(unlock::parse_recovery(&words)?),
     )?;
-    println!("   by recovery phrase: {:.3} s", t.as_secs_f64());
+    outln!("   by recovery phrase: {:.3} s", t.as_secs_f64());
     let (alice, t) = unlocked(
         &alice_file,
         &Secret::Device(DeviceFile::load(&device_file)?),
     )?;
-    println!(
+    outln!(
         "   by device key:      {:.3} s (enrolled {}, pinned to the identity)",
         t.as_secs_f64(),
         device_file
@@ -205,14 +207,15 @@ pub fn run(args: &DemoArgs) -> CliResult<()> {
     let wrong = wrong
         .err()
         .ok_or_else(|| fail("a wrong passphrase opened the account"))?;
-    println!(
+    outln!(
         "   wrong passphrase:   refused, exit code {} ({})",
-        wrong.code, wrong.message
+        wrong.code,
+        wrong.message
     );
     verified.push("three unlocks (passphrase, recovery phrase, device key) give one identity; a wrong passphrase is refused".into());
 
     // 3. Seal a video with a thumbnail and metadata.
-    println!("\n3. Sealing a {mib} MiB video");
+    outln!("\n3. Sealing a {mib} MiB video");
     let camera = dir.join("camera");
     fs::create_dir_all(&camera).map_err(io(&camera))?;
     let video = camera.join("beach-2026-07-14.mp4");
@@ -241,7 +244,7 @@ pub fn run(args: &DemoArgs) -> CliResult<()> {
     .map_err(|e| fail(&format!("sealing: {e}")))?;
     let seal_time = start.elapsed();
     let size = mib * MIB;
-    println!(
+    outln!(
         "   sealed in {:.2} s ({:.2} GB/s, file to file) -> {}",
         seal_time.as_secs_f64(),
         gbps(size, seal_time),
@@ -254,7 +257,7 @@ pub fn run(args: &DemoArgs) -> CliResult<()> {
     let mut file = File::open(&sealed.path).map_err(io(&sealed.path))?;
     let layout = container::read_layout(&mut file).map_err(|e| fail(&e.to_string()))?;
     let (original, header) = &layout.original;
-    println!(
+    outln!(
         "   container: {} bytes = {} of video + {} of overhead (wrapped key 105, metadata {}, thumbnail {}, {} chunk tags)",
         sealed.sealed_len,
         size,
@@ -263,13 +266,13 @@ pub fn run(args: &DemoArgs) -> CliResult<()> {
         layout.thumbnail.map_or(0, |(s, _)| s.len),
         size.div_ceil(header.chunk_size() as u64)
     );
-    println!(
+    outln!(
         "   the file name on disk is the media id: the original name is only inside the metadata envelope"
     );
     verified.push(format!("a {mib} MiB video sealed with a thumbnail and metadata into one container, named by its media id"));
 
     // 4. Seek into it, then open it whole.
-    println!("\n4. Seeking and opening (Alice)");
+    outln!("\n4. Seeking and opening (Alice)");
     let keys = Keys::Account(&alice.keyring);
     let offset = size / 2 + 12_345;
     let plan =
@@ -292,7 +295,7 @@ pub fn run(args: &DemoArgs) -> CliResult<()> {
     if bytes != expect {
         return Err(fail("the range opened to the wrong bytes"));
     }
-    println!(
+    outln!(
         "   seek to byte {offset}: {} bytes in {:.1} ms, decrypting {} of {} chunks",
         bytes.len(),
         range_time.as_secs_f64() * 1e3,
@@ -314,7 +317,7 @@ pub fn run(args: &DemoArgs) -> CliResult<()> {
     let restored = opened.path.ok_or_else(|| fail("open: no file"))?;
     let same = same_contents(&video, &restored)?;
     let mtime_ok = modified(&restored)? == modified(&video)?;
-    println!(
+    outln!(
         "   opened in {:.2} s ({:.2} GB/s) as {}: identical {same}, modification time restored {mtime_ok}",
         open_time.as_secs_f64(),
         gbps(size, open_time),
@@ -333,11 +336,11 @@ pub fn run(args: &DemoArgs) -> CliResult<()> {
     );
 
     // 5. Share the album with Bob.
-    println!("\n5. Sharing the album with Bob");
+    outln!("\n5. Sharing the album with Bob");
     let grant = account::grant(&alice.keyring, &album, &bob_id)?;
     let grant_file = dir.join("album.grant");
     fsutil::write_atomic(&grant_file, &grant, false)?;
-    println!(
+    outln!(
         "   Alice's fingerprint, to compare with Bob out of band: {}",
         fingerprint(&alice_id)
     );
@@ -370,7 +373,7 @@ pub fn run(args: &DemoArgs) -> CliResult<()> {
     if !same_contents(&video, &bobs_path)? || thumb.len != thumbnail.len() as u64 {
         return Err(fail("Bob opened different bytes"));
     }
-    println!(
+    outln!(
         "   Bob accepted the {}-byte grant (album {} epoch 0) and opened the thumbnail ({} bytes) and the video in {:.2} s ({:.2} GB/s)",
         grant.len(),
         album.album_id(),
@@ -382,7 +385,7 @@ pub fn run(args: &DemoArgs) -> CliResult<()> {
     let impostor = impostor
         .err()
         .ok_or_else(|| fail("a grant claimed by another sender was accepted"))?;
-    println!(
+    outln!(
         "   the grant claimed by another sender: refused ({})",
         impostor.message
     );
@@ -391,7 +394,7 @@ pub fn run(args: &DemoArgs) -> CliResult<()> {
     );
 
     // 6. What a malicious server or a damaged disk can do.
-    println!("\n6. Tampered, truncated and foreign files, in one batch with the good one");
+    outln!("\n6. Tampered, truncated and foreign files, in one batch with the good one");
     let mut copy = fs::read(&sealed.path).map_err(io(&sealed.path))?;
     let tampered = dir.join("tampered.ks");
     let middle = copy.len() / 2;
@@ -425,11 +428,11 @@ pub fn run(args: &DemoArgs) -> CliResult<()> {
     for (file, result) in batch.iter().zip(results) {
         let name = file.file_name().unwrap_or_default().to_string_lossy();
         match result {
-            Ok(_) if file == &sealed.path => println!("   {name}: opened"),
+            Ok(_) if file == &sealed.path => outln!("   {name}: opened"),
             Ok(_) => return Err(fail(&format!("{name} was not refused"))),
             Err(e) if file != &sealed.path => {
                 refusals += 1;
-                println!("   {name}: refused, {e}");
+                outln!("   {name}: refused, {e}");
             }
             Err(e) => return Err(fail(&format!("the good file failed: {e}"))),
         }
@@ -469,20 +472,20 @@ pub fn run(args: &DemoArgs) -> CliResult<()> {
             &hidden,
         ),
     )?;
-    println!("   opening again over the identical restored file: skipped");
-    println!("   opening again over the restored file, edited since: {again}");
+    outln!("   opening again over the identical restored file: skipped");
+    outln!("   opening again over the restored file, edited since: {again}");
     verified.push("a flipped bit, a cut tail and a foreign file are refused by name and kind; the good file in the same batch opens; nothing is overwritten".into());
 
-    println!("\nVerified:");
+    outln!("\nVerified:");
     for line in &verified {
-        println!("  - {line}");
+        outln!("  - {line}");
     }
-    println!(
+    outln!(
         "Throughput ({mib} MiB, file to file): seal {:.2} GB/s, open {:.2} GB/s; seek {:.1} ms for 1 MiB",
         gbps(size, seal_time),
         gbps(size, open_time),
         range_time.as_secs_f64() * 1e3
     );
-    println!("all checks passed");
+    outln!("all checks passed");
     Ok(())
 }

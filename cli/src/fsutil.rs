@@ -6,6 +6,7 @@ use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 
 use tempfile::NamedTempFile;
+
 use zeroize::Zeroizing;
 
 use crate::error::{CliError, CliResult, exit};
@@ -34,7 +35,38 @@ pub fn read_capped(path: &Path, cap: u64, what: &str) -> CliResult<Vec<u8>> {
 /// # Errors
 /// As [`read_capped`].
 pub fn read_secret_file(path: &Path, cap: u64, what: &str) -> CliResult<Zeroizing<Vec<u8>>> {
-    read_capped(path, cap, what).map(Zeroizing::new)
+    let file = File::open(path).map_err(|e| CliError::io(path, &e))?;
+    let out = read_secret(file, cap).map_err(|e| CliError::io(path, &e))?;
+    if out.len() as u64 > cap {
+        return Err(CliError::failure(format!(
+            "{}: too large for {what} (more than {cap} bytes)",
+            path.display()
+        )));
+    }
+    Ok(out)
+}
+
+/// Reads at most `cap + 1` bytes into a buffer allocated once at that size and wiped on
+/// drop: growing a `Vec` while reading would leave unwiped copies of the secret in freed
+/// memory. A result longer than `cap` means the source was too long.
+///
+/// # Errors
+/// I/O errors.
+pub fn read_secret<R: Read>(source: R, cap: u64) -> io::Result<Zeroizing<Vec<u8>>> {
+    let limit = usize::try_from(cap.saturating_add(1)).unwrap_or(usize::MAX);
+    let mut out = Zeroizing::new(Vec::with_capacity(limit));
+    let mut source = source.take(cap.saturating_add(1));
+    let mut chunk = Zeroizing::new([0u8; 4096]);
+    loop {
+        let n = match source.read(chunk.as_mut()) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        out.extend_from_slice(&chunk[..n]);
+    }
+    Ok(out)
 }
 
 /// The folder a path lives in (`.` for a bare file name).
@@ -45,16 +77,72 @@ pub fn parent_dir(path: &Path) -> &Path {
     }
 }
 
-/// A temporary file (mode 0600 on Unix) in `dst`'s folder, named like the core's partial
-/// files (`.keepsake-*.partial`), so `keepsake::file::remove_partial_files` finds it.
+/// A temporary file being written beside its destination: mode 0600 on Unix, named like
+/// the core's partial files (`.keepsake-*.partial`, so
+/// `keepsake::file::remove_partial_files` finds it after a `kill -9`), removed when
+/// dropped, and removed by the signal thread if the run is interrupted
+/// ([`crate::interrupt`]).
+pub struct Partial {
+    temp: Option<NamedTempFile>,
+    path: PathBuf,
+}
+
+impl Partial {
+    /// The open file.
+    pub fn as_file(&self) -> &File {
+        self.inner().as_file()
+    }
+
+    /// The open file, for writing.
+    pub fn as_file_mut(&mut self) -> &mut File {
+        self.temp
+            .as_mut()
+            .map(NamedTempFile::as_file_mut)
+            .unwrap_or_else(|| unreachable!("a Partial holds its file until persisted"))
+    }
+
+    /// Its (temporary) path.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn inner(&self) -> &NamedTempFile {
+        self.temp
+            .as_ref()
+            .unwrap_or_else(|| unreachable!("a Partial holds its file until persisted"))
+    }
+}
+
+impl Write for Partial {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.as_file_mut().write(buf)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.as_file_mut().flush()
+    }
+}
+
+impl Drop for Partial {
+    fn drop(&mut self) {
+        // The NamedTempFile (if still here) removes the file as it drops.
+        self.temp = None;
+        crate::interrupt::forget(&self.path);
+    }
+}
+
+/// A temporary file in `dst`'s folder (see [`Partial`]). The first one in a folder
+/// removes the stale partial files there first.
 ///
 /// # Errors
 /// I/O errors.
-pub fn temp_beside(dst: &Path) -> io::Result<NamedTempFile> {
-    tempfile::Builder::new()
-        .prefix(keepsake::file::PARTIAL_PREFIX)
-        .suffix(keepsake::file::PARTIAL_SUFFIX)
-        .tempfile_in(parent_dir(dst))
+pub fn temp_beside(dst: &Path) -> io::Result<Partial> {
+    let temp = crate::interrupt::create_partial(parent_dir(dst))?;
+    let path = temp.path().to_path_buf();
+    Ok(Partial {
+        temp: Some(temp),
+        path,
+    })
 }
 
 /// Flushes `temp` to disk, renames it to `dst` (refusing an existing `dst` unless
@@ -64,14 +152,20 @@ pub fn temp_beside(dst: &Path) -> io::Result<NamedTempFile> {
 /// # Errors
 /// [`io::ErrorKind::AlreadyExists`] when `dst` exists and `overwrite` is false; other I/O
 /// errors.
-pub fn persist(temp: NamedTempFile, dst: &Path, overwrite: bool) -> io::Result<()> {
-    temp.as_file().sync_all()?;
-    let persisted = if overwrite {
-        temp.persist(dst)
-    } else {
-        temp.persist_noclobber(dst)
+pub fn persist(mut temp: Partial, dst: &Path, overwrite: bool) -> io::Result<()> {
+    let Some(file) = temp.temp.take() else {
+        return Err(io::Error::other("the temporary file was already persisted"));
     };
-    persisted.map_err(|e| e.error)?;
+    file.as_file().sync_all()?;
+    let persisted = if overwrite {
+        file.persist(dst)
+    } else {
+        file.persist_noclobber(dst)
+    };
+    // On failure the PersistError's file is dropped (removed) here, before it is forgotten.
+    let persisted = persisted.map(drop).map_err(|e| e.error);
+    drop(temp);
+    persisted?;
     sync_dir(parent_dir(dst))
 }
 
@@ -131,7 +225,7 @@ pub fn parse_hex<const N: usize>(text: &str, what: &str) -> CliResult<[u8; N]> {
     let text = text.trim();
     let mut out = [0u8; N];
     hex::decode_to_slice(text, &mut out).map_err(|_| {
-        CliError::failure(format!(
+        CliError::usage(format!(
             "{what} must be {} hex characters ({N} bytes), got {:?}",
             2 * N,
             shorten(text)
@@ -171,4 +265,80 @@ pub fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
     let mut name = path.file_name().unwrap_or_default().to_os_string();
     name.push(suffix);
     path.with_file_name(name)
+}
+
+/// Checks, before any key is derived, that `dir` can be the output folder: a folder, or
+/// nothing yet (it is created later). A file there is a usage error (exit code 64), not
+/// "already exists".
+///
+/// # Errors
+/// As above; I/O errors other than "not found".
+pub fn check_output_dir(dir: &Path) -> CliResult<()> {
+    match std::fs::metadata(dir) {
+        Ok(meta) if meta.is_dir() => Ok(()),
+        Ok(_) => Err(CliError::usage(format!(
+            "--out {}: is a file, not a folder (--out names the folder to write into)",
+            dir.display()
+        ))),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(CliError::io(dir, &e)),
+    }
+}
+
+/// Checks, before any key is derived, that a single output file can be written at `dst`:
+/// its folder exists, it is not a folder, and it does not exist unless `overwrite`.
+///
+/// # Errors
+/// Exit code 4 for an existing file without `overwrite`; 64 for a folder; 1 for a missing
+/// folder or another I/O error.
+pub fn check_output_file(dst: &Path, overwrite: bool) -> CliResult<()> {
+    let parent = parent_dir(dst);
+    match std::fs::metadata(parent) {
+        Ok(meta) if meta.is_dir() => {}
+        Ok(_) => {
+            return Err(CliError::io(
+                dst,
+                &io::Error::new(io::ErrorKind::NotADirectory, "its folder is a file"),
+            ));
+        }
+        Err(e) => return Err(CliError::io(parent, &e)),
+    }
+    match std::fs::symlink_metadata(dst) {
+        Ok(meta) if meta.is_dir() => Err(CliError::usage(format!(
+            "{}: is a folder; name the file to write",
+            dst.display()
+        ))),
+        Ok(_) if !overwrite => Err(exists(dst)),
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(CliError::io(dst, &e)),
+    }
+}
+
+/// Checks that an input path exists and can be looked at, before any key is derived.
+///
+/// # Errors
+/// An I/O error (exit code 1) naming the path.
+pub fn check_input(path: &Path) -> CliResult<std::fs::Metadata> {
+    std::fs::metadata(path).map_err(|e| CliError::io(path, &e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_secret_is_read_into_one_allocation_and_capped() {
+        let out = read_secret(&b"hunter2\n"[..], 64).unwrap();
+        assert_eq!(&out[..], b"hunter2\n");
+        assert_eq!(out.capacity(), 65, "allocated once, never grown");
+        let long = vec![b'x'; 10_000];
+        let out = read_secret(&long[..], 8192).unwrap();
+        assert_eq!(
+            out.len(),
+            8193,
+            "one byte past the cap tells it is too long"
+        );
+        assert_eq!(out.capacity(), 8193);
+    }
 }

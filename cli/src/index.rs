@@ -650,7 +650,7 @@ impl Session {
         let index = match opened {
             Ok(index) => index,
             Err(e) if rebuild && !matches!(e, IndexError::Io(_)) => {
-                eprintln!(
+                crate::note!(
                     "warning: {}: {e}; discarded (--rebuild-index), rebuilt from the containers",
                     path.display()
                 );
@@ -692,7 +692,7 @@ impl Session {
                 .is_some_and(|dir| job.src.canonicalize().is_ok_and(|src| src.starts_with(dir)))
         });
         for job in &own {
-            eprintln!("skipped {} (inside the output folder)", job.src.display());
+            crate::note!("skipped {} (inside the output folder)", job.src.display());
         }
         let checks: Vec<io::Result<Check>> =
             jobs.par_iter().map(|job| self.check(job, always)).collect();
@@ -861,20 +861,24 @@ impl Session {
 
 /// Prints how many sealed files were new versions, and what `seal` skipped: one line
 /// per file with `verbose`, and a count.
-pub fn report_unchanged(unchanged: &[Unchanged], new_versions: usize, verbose: bool) {
+pub fn report_unchanged(
+    unchanged: &[Unchanged],
+    new_versions: usize,
+    verbose: bool,
+) -> crate::error::CliResult<()> {
     let adopted = unchanged.iter().filter(|u| u.adopted).count();
     if new_versions > 0 {
-        println!(
+        crate::outln!(
             "{new_versions} of them new version(s) of files sealed before (the earlier \
              containers stay)"
         );
     }
     if unchanged.is_empty() {
-        return;
+        return Ok(());
     }
     if verbose {
         for u in unchanged {
-            println!(
+            crate::outln!(
                 "unchanged {} (in {}{})",
                 u.job.src.display(),
                 u.container.display(),
@@ -883,12 +887,13 @@ pub fn report_unchanged(unchanged: &[Unchanged], new_versions: usize, verbose: b
         }
     }
     if adopted > 0 {
-        println!("found {adopted} of them in containers the index did not record; recorded now");
+        crate::outln!("found {adopted} of them in containers the index did not record; recorded now");
     }
-    println!(
+    crate::outln!(
         "skipped {} unchanged file(s), already sealed (see {INDEX_FILE})",
         unchanged.len()
     );
+    Ok(())
 }
 
 /// The containers `open` is given: a folder stands for the `.ks` files in it (not
@@ -898,7 +903,7 @@ pub fn expand_batch(paths: &[PathBuf]) -> Vec<PathBuf> {
     let mut out = Vec::new();
     for path in paths {
         if path.file_name().is_some_and(|n| n == INDEX_FILE) {
-            eprintln!(
+            crate::note!(
                 "skipped {} (the seal index, not a container)",
                 path.display()
             );
@@ -956,7 +961,7 @@ pub fn superseded(files: &[PathBuf], keys: &Keys<'_>) -> HashSet<PathBuf> {
             Ok(Some(index)) => index,
             Ok(None) => continue,
             Err(e) => {
-                eprintln!("warning: {}: {e}; ignored", path.display());
+                crate::note!("warning: {}: {e}; ignored", path.display());
                 continue;
             }
         };

@@ -159,8 +159,11 @@ fn inspect_file(path: &Path) -> CliResult<Value> {
 pub fn run(args: &InspectArgs) -> CliResult<()> {
     let mut value = inspect_file(&args.file)?;
     value["file"] = json!(args.file.display().to_string());
+    if args.json {
+        return crate::output::json(&value);
+    }
     let text = serde_json::to_string_pretty(&value)
         .map_err(|e| CliError::failure(format!("JSON: {e}")))?;
-    println!("{text}");
+    crate::outln!("{text}");
     Ok(())
 }

@@ -17,10 +17,10 @@ use crate::container::metadata::restore_mode;
 use crate::container::read::{copy_original, copy_range, read_thumbnail};
 use crate::container::{self, ContainerError, Item, Layout};
 use crate::error::{CliError, CliResult, batch_result};
-use crate::fsutil;
 use crate::index;
 use crate::seal::{album_from_grant, progress_bar};
 use crate::unlock;
+use crate::{fsutil, interrupt, outln, output};
 
 /// Where album keys come from.
 pub enum Keys<'a> {
@@ -103,6 +103,21 @@ pub fn open_one(
     let mut file = File::open(src)?;
     let layout = container::read_layout(&mut file)?;
     let item = keys.item(&layout)?;
+    // A range is checked against the (authenticated) recorded size before anything is
+    // written, and its file is named by the bytes it will hold (clipped to the end).
+    let part = match part {
+        Part::Range(offset, _) if offset > item.metadata.size => {
+            return Err(ContainerError::Core {
+                what: "--range",
+                err: keepsake::Error::RangeOutOfBounds {
+                    offset,
+                    plaintext_len: item.metadata.size,
+                },
+            });
+        }
+        Part::Range(offset, len) => Part::Range(offset, len.min(item.metadata.size - offset)),
+        other => other,
+    };
     let target = match (dest, part) {
         (Dest::Stdout, _) => None,
         (Dest::Dir(dir), Part::Original) => Some(dir.join(&item.path)),
@@ -200,7 +215,7 @@ fn write_part<W: Write>(
 /// # Errors
 /// Anything else.
 pub fn parse_range(text: &str) -> CliResult<(u64, u64)> {
-    let bad = || CliError::failure(format!("--range must be OFFSET:LEN in bytes, got {text:?}"));
+    let bad = || CliError::usage(format!("--range must be OFFSET:LEN in bytes, got {text:?}"));
     let (offset, len) = text.split_once(':').ok_or_else(bad)?;
     Ok((
         offset.trim().parse().map_err(|_| bad())?,
@@ -227,9 +242,22 @@ pub fn run(args: &OpenArgs) -> CliResult<()> {
     };
     let files = &index::expand_batch(&args.files);
     if files.len() != 1 && (matches!(dest, Dest::Stdout) || matches!(part, Part::Range(..))) {
-        return Err(CliError::failure(
+        return Err(CliError::usage(
             "--stdout and --range take exactly one FILE",
         ));
+    }
+    if args.force_tty && !args.stdout {
+        return Err(CliError::usage("--force-tty goes with --stdout"));
+    }
+    // Every path is checked before Argon2id runs: a typo fails at once and creates nothing.
+    match &dest {
+        Dest::Dir(dir) => fsutil::check_output_dir(dir)?,
+        Dest::Stdout => {
+            output::check_binary_stdout(output::stdout_is_terminal(), args.force_tty)?;
+        }
+    }
+    for file in &args.files {
+        fsutil::check_input(file)?;
     }
     let (album, keyring) = match (&args.grant, &args.from) {
         (Some(grant), Some(from)) => (Some(album_from_grant(&args.unlock, grant, from)?), None),
@@ -242,6 +270,7 @@ pub fn run(args: &OpenArgs) -> CliResult<()> {
     };
     if let Dest::Dir(dir) = &dest {
         fs::create_dir_all(dir).map_err(|e| CliError::io(dir, &e))?;
+        interrupt::clean_stale(dir);
     }
     let total: u64 = files
         .iter()
@@ -272,8 +301,10 @@ pub fn run(args: &OpenArgs) -> CliResult<()> {
         .collect();
     bar.finish_and_clear();
     let secs = start.elapsed().as_secs_f64();
-    let (mut ok, mut bytes, mut failed, mut exists) = (0usize, 0u64, 0usize, 0usize);
+    let (mut ok, mut bytes, mut codes) = (0usize, 0u64, Vec::new());
     let mut skipped = 0usize;
+    // With --stdout, standard output holds the plaintext: no report is printed there.
+    let report = !matches!(dest, Dest::Stdout);
     for (file, result) in files.iter().zip(results) {
         match result {
             Ok(Opened {
@@ -282,14 +313,23 @@ pub fn run(args: &OpenArgs) -> CliResult<()> {
                 ..
             }) => {
                 skipped += 1;
-                if args.verbose {
+                if args.json && report {
+                    output::json(&serde_json::json!({
+                        "type": "skipped",
+                        "container": file.display().to_string(),
+                        "reason": match why {
+                            Skipped::Identical => "identical",
+                            _ => "superseded",
+                        },
+                    }))?;
+                } else if args.verbose {
                     match (why, path) {
-                        (Skipped::Identical, Some(path)) => println!(
+                        (Skipped::Identical, Some(path)) => outln!(
                             "skipped {}: {} already holds it",
                             file.display(),
                             path.display()
                         ),
-                        _ => println!(
+                        _ => outln!(
                             "skipped {}: an earlier version (superseded in the index)",
                             file.display()
                         ),
@@ -299,32 +339,60 @@ pub fn run(args: &OpenArgs) -> CliResult<()> {
             Ok(opened) => {
                 ok += 1;
                 bytes += opened.len;
-                if let (true, Some(path)) = (args.verbose, &opened.path) {
-                    println!("opened {} -> {}", file.display(), path.display());
+                match (&opened.path, args.json && report) {
+                    (Some(path), true) => output::json(&serde_json::json!({
+                        "type": "opened",
+                        "container": file.display().to_string(),
+                        "path": path.display().to_string(),
+                        "len": opened.len,
+                    }))?,
+                    (Some(path), false) if args.verbose => {
+                        outln!("opened {} -> {}", file.display(), path.display());
+                    }
+                    _ => {}
                 }
             }
             Err(err) => {
-                if matches!(err, ContainerError::Exists(_)) {
-                    exists += 1;
-                } else {
-                    failed += 1;
+                codes.push(err.exit_code());
+                if err.exit_code() == crate::error::exit::BROKEN_PIPE {
+                    continue;
                 }
-                eprintln!("error: {}: {err}", file.display());
+                crate::errln!("{}: {err}", file.display());
+                if args.json && report {
+                    output::json(&serde_json::json!({
+                        "type": "error",
+                        "container": file.display().to_string(),
+                        "kind": err.kind(),
+                        "exit_code": err.exit_code(),
+                    }))?;
+                }
             }
         }
     }
     if let Dest::Dir(dir) = &dest {
-        println!(
-            "opened {ok} of {} file(s), {:.1} MiB, into {} in {secs:.2} s",
-            files.len(),
-            bytes as f64 / f64::from(1u32 << 20),
-            dir.display()
-        );
-        if skipped > 0 {
-            println!(
-                "skipped {skipped} file(s): already restored identically, or earlier versions"
+        if args.json {
+            output::json(&serde_json::json!({
+                "type": "summary",
+                "opened": ok,
+                "skipped": skipped,
+                "failed": codes.len(),
+                "plaintext_bytes": bytes,
+                "seconds": secs,
+                "out": dir.display().to_string(),
+            }))?;
+        } else {
+            outln!(
+                "opened {ok} of {} file(s), {:.1} MiB, into {} in {secs:.2} s",
+                files.len(),
+                bytes as f64 / f64::from(1u32 << 20),
+                dir.display()
             );
+            if skipped > 0 {
+                outln!(
+                    "skipped {skipped} file(s): already restored identically, or earlier versions"
+                );
+            }
         }
     }
-    batch_result(failed, exists, files.len())
+    batch_result(&codes, files.len())
 }

@@ -17,9 +17,9 @@ use crate::container::metadata::{Metadata, mode_of, name_of};
 use crate::container::write::{Parts, write_container};
 use crate::container::{ContainerError, MAX_THUMBNAIL_LEN};
 use crate::error::{CliError, CliResult, batch_result};
-use crate::fsutil;
 use crate::index;
 use crate::unlock;
+use crate::{fsutil, interrupt, note, outln, output};
 
 /// Work this large (in bytes) gets a progress bar, when standard output is a terminal.
 pub const PROGRESS_MIN_BYTES: u64 = 16 << 20;
@@ -52,10 +52,10 @@ pub struct Sealed {
     pub sha256: [u8; 32],
 }
 
-/// A progress bar on standard error, shown only when standard output is a terminal and
-/// the work is at least [`PROGRESS_MIN_BYTES`].
+/// A progress bar on standard error, shown only when standard output is a terminal, the
+/// work is at least [`PROGRESS_MIN_BYTES`], and `--quiet` was not given.
 pub fn progress_bar(total: u64, verb: &str) -> ProgressBar {
-    if !std::io::stdout().is_terminal() || total < PROGRESS_MIN_BYTES {
+    if !std::io::stdout().is_terminal() || total < PROGRESS_MIN_BYTES || output::quiet() {
         return ProgressBar::hidden();
     }
     let bar = ProgressBar::new(total);
@@ -242,7 +242,12 @@ pub fn album_from_grant(
 pub fn run(args: &SealArgs) -> CliResult<()> {
     let options = SealOptions::new()
         .with_chunk_size_log2(args.chunk_log2)
-        .map_err(|e| CliError::failure(format!("--chunk-log2: {e}")))?;
+        .map_err(|e| CliError::usage(format!("--chunk-log2: {e}")))?;
+    // Every path is checked before Argon2id runs: a typo fails at once and creates nothing.
+    fsutil::check_output_dir(&args.out)?;
+    for path in &args.paths {
+        fsutil::check_input(path)?;
+    }
     let thumbnail = match &args.thumbnail {
         Some(path) => Some(fsutil::read_capped(
             path,
@@ -251,6 +256,12 @@ pub fn run(args: &SealArgs) -> CliResult<()> {
         )?),
         None => None,
     };
+    let (jobs, skipped, mut failed) = collect(&args.paths);
+    if thumbnail.is_some() && jobs.len() + failed.len() != 1 {
+        return Err(CliError::usage(
+            "--thumbnail needs exactly one file to seal",
+        ));
+    }
     let album = match (&args.grant, &args.from, &args.album) {
         (Some(grant), Some(from), _) => album_from_grant(&args.unlock, grant, from)?,
         (_, _, Some(album)) => {
@@ -260,20 +271,15 @@ pub fn run(args: &SealArgs) -> CliResult<()> {
                 .album_key(album_id, args.epoch)
         }
         _ => {
-            return Err(CliError::failure(
+            return Err(CliError::usage(
                 "give --album ID, or --grant FILE --from HEX",
             ));
         }
     };
-    let (jobs, skipped, mut failed) = collect(&args.paths);
-    if thumbnail.is_some() && jobs.len() + failed.len() != 1 {
-        return Err(CliError::failure(
-            "--thumbnail needs exactly one file to seal",
-        ));
-    }
     fs::create_dir_all(&args.out).map_err(|e| CliError::io(&args.out, &e))?;
+    interrupt::clean_stale(&args.out);
     for path in &skipped {
-        eprintln!("skipped {} (not a regular file or folder)", path.display());
+        note!("skipped {} (not a regular file or folder)", path.display());
     }
     let mut session = index::Session::load(&args.out, &album, args.rebuild_index)?;
     let (jobs, unchanged, unreadable) = session.partition(jobs, thumbnail.is_some());
@@ -296,36 +302,63 @@ pub fn run(args: &SealArgs) -> CliResult<()> {
                 new_versions += usize::from(session.record(&job.name, &sealed));
                 ok += 1;
                 sealed_bytes += sealed.plaintext_len;
-                if args.verbose {
-                    println!("sealed {} -> {}", job.src.display(), sealed.path.display());
+                if args.json {
+                    output::json(&serde_json::json!({
+                        "type": "sealed",
+                        "source": job.src.display().to_string(),
+                        "container": sealed.path.display().to_string(),
+                        "media_id": sealed.media_id.to_string(),
+                        "plaintext_len": sealed.plaintext_len,
+                        "sealed_len": sealed.sealed_len,
+                    }))?;
+                } else if args.verbose {
+                    outln!("sealed {} -> {}", job.src.display(), sealed.path.display());
                 }
             }
             Err(e) => failed.push((job.src.clone(), e)),
         }
     }
     let saved = session.save(&album);
-    let exists = failed
-        .iter()
-        .filter(|(_, e)| matches!(e, ContainerError::Exists(_)))
-        .count();
+    let codes: Vec<u8> = failed.iter().map(|(_, e)| e.exit_code()).collect();
     for (path, err) in &failed {
-        eprintln!("error: {}: {err}", path.display());
+        crate::errln!("{}: {err}", path.display());
+        if args.json {
+            output::json(&serde_json::json!({
+                "type": "error",
+                "source": path.display().to_string(),
+                "kind": err.kind(),
+                "exit_code": err.exit_code(),
+            }))?;
+        }
     }
-    println!(
-        "sealed {ok} file(s), {:.1} MiB, into {} in {secs:.2} s ({:.0} MB/s); album {} epoch {}",
-        sealed_bytes as f64 / f64::from(1u32 << 20),
-        args.out.display(),
-        sealed_bytes as f64 / secs.max(1e-9) / 1e6,
-        album.album_id(),
-        album.epoch()
-    );
-    index::report_unchanged(&unchanged, new_versions, args.verbose);
+    if args.json {
+        output::json(&serde_json::json!({
+            "type": "summary",
+            "sealed": ok,
+            "skipped_unchanged": unchanged.len(),
+            "new_versions": new_versions,
+            "failed": failed.len(),
+            "plaintext_bytes": sealed_bytes,
+            "seconds": secs,
+            "out": args.out.display().to_string(),
+            "album_id": album.album_id().to_string(),
+            "epoch": album.epoch(),
+        }))?;
+    } else {
+        outln!(
+            "sealed {ok} file(s), {:.1} MiB, into {} in {secs:.2} s ({:.0} MB/s); album {} epoch {}",
+            sealed_bytes as f64 / f64::from(1u32 << 20),
+            args.out.display(),
+            sealed_bytes as f64 / secs.max(1e-9) / 1e6,
+            album.album_id(),
+            album.epoch()
+        );
+    }
+    if !args.json {
+        index::report_unchanged(&unchanged, new_versions, args.verbose)?;
+    }
     saved?;
-    batch_result(
-        failed.len() - exists,
-        exists,
-        ok + failed.len() + unchanged.len(),
-    )
+    batch_result(&codes, ok + failed.len() + unchanged.len())
 }
 
 #[cfg(test)]

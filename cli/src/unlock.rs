@@ -81,10 +81,10 @@ impl DeviceFile {
     pub fn load(path: &Path) -> CliResult<Self> {
         let bytes = fsutil::read_secret_file(path, MAX_DEVICE_FILE, "a device key file")?;
         let malformed = |why: &str| {
-            CliError::failure(format!(
-                "{}: not a keepsake device key file ({why})",
-                path.display()
-            ))
+            CliError::new(
+                exit::REFUSED_INPUT,
+                format!("{}: not a keepsake device key file ({why})", path.display()),
+            )
         };
         let wire: DeviceWire = serde_json::from_slice(&bytes).map_err(|_| malformed("JSON"))?;
         if wire.version != DEVICE_FILE_VERSION {
@@ -148,7 +148,7 @@ pub struct Unlocked {
 /// Reads and parses an account file.
 ///
 /// # Errors
-/// I/O errors; a malformed bundle (exit code 1).
+/// I/O errors; a malformed bundle (exit code 3).
 pub fn load_bundle(path: &Path) -> CliResult<AccountBundle> {
     let bytes = fsutil::read_capped(
         path,
@@ -157,7 +157,7 @@ pub fn load_bundle(path: &Path) -> CliResult<AccountBundle> {
     )?;
     AccountBundle::parse(&bytes).map_err(|e| {
         CliError::new(
-            exit::FAILURE,
+            exit::REFUSED_INPUT,
             format!("{}: not a usable account file: {e}", path.display()),
         )
     })
@@ -223,32 +223,168 @@ pub fn unlock_bundle(bundle: &AccountBundle, secret: &Secret) -> CliResult<Keyri
     })
 }
 
-/// Reads the secret the options name, asking for it when none does.
+/// The environment variable a passphrase may come from (weaker than a file or a
+/// command: other processes of the same user, and crash reports, may see it).
+pub const PASSPHRASE_ENV: &str = "KEEPSAKE_PASSPHRASE";
+/// The environment variable a recovery phrase may come from (with `--recovery`).
+pub const RECOVERY_ENV: &str = "KEEPSAKE_RECOVERY_PHRASE";
+/// The environment variable the new passphrase of `passwd` may come from.
+pub const NEW_PASSPHRASE_ENV: &str = "KEEPSAKE_NEW_PASSPHRASE";
+
+/// Where one secret comes from.
+#[derive(Clone, Copy, Debug)]
+pub enum Source<'a> {
+    /// A file, or standard input for `-`.
+    File(&'a Path),
+    /// A command run with `sh -c`; its standard output.
+    Command(&'a str),
+    /// An environment variable.
+    Env(&'static str),
+}
+
+/// Reads a secret from `source`: its text less one trailing newline (`\n` or `\r\n`),
+/// in memory wiped on drop. `what` names it in errors (`the passphrase`). No error holds
+/// the secret, nor the command's text (which may hold one).
 ///
 /// # Errors
-/// I/O errors; no terminal to ask on; a malformed recovery phrase (exit code 2).
+/// I/O errors; a command that fails or cannot be run; text that is not UTF-8; an
+/// environment variable that is set but empty.
+pub fn read_source(source: Source<'_>, what: &str) -> CliResult<Zeroizing<String>> {
+    let bytes = match source {
+        Source::File(path) if path.as_os_str() == "-" => {
+            read_stdin_capped(what).map_err(|e| CliError::io(Path::new("standard input"), &e))?
+        }
+        Source::File(path) => fsutil::read_secret_file(path, MAX_SECRET_FILE, what)?,
+        Source::Command(command) => run_command(command, what)?,
+        Source::Env(name) => match std::env::var(name) {
+            Ok(value) if value.is_empty() => {
+                return Err(CliError::usage(format!("{name} is set but empty")));
+            }
+            Ok(value) => Zeroizing::new(value.into_bytes()),
+            Err(std::env::VarError::NotUnicode(_)) => {
+                return Err(CliError::usage(format!("{name} is not UTF-8")));
+            }
+            Err(std::env::VarError::NotPresent) => {
+                return Err(CliError::usage(format!("{name} is not set")));
+            }
+        },
+    };
+    let mut text = std::str::from_utf8(&bytes)
+        .map(|s| Zeroizing::new(s.to_string()))
+        .map_err(|_| CliError::failure(format!("{what} is not UTF-8 text")))?;
+    if text.ends_with('\n') {
+        text.pop();
+        if text.ends_with('\r') {
+            text.pop();
+        }
+    }
+    Ok(text)
+}
+
+fn read_stdin_capped(what: &str) -> std::io::Result<Zeroizing<Vec<u8>>> {
+    let out = fsutil::read_secret(std::io::stdin().lock(), MAX_SECRET_FILE)?;
+    if out.len() as u64 > MAX_SECRET_FILE {
+        return Err(std::io::Error::other(format!(
+            "too large for {what} (more than {MAX_SECRET_FILE} bytes)"
+        )));
+    }
+    Ok(out)
+}
+
+/// Runs `command` with `sh -c` (standard input and error inherited) and returns what it
+/// printed on standard output, at most [`MAX_SECRET_FILE`] bytes.
+fn run_command(command: &str, what: &str) -> CliResult<Zeroizing<Vec<u8>>> {
+    use std::process::{Command, Stdio};
+    let mut child = Command::new("sh")
+        .arg("-c")
+        .arg(command)
+        .stdin(Stdio::inherit())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .map_err(|e| CliError::failure(format!("the command for {what} could not be run: {e}")))?;
+    let read = match child.stdout.take() {
+        Some(stdout) => fsutil::read_secret(stdout, MAX_SECRET_FILE),
+        None => Ok(Zeroizing::new(Vec::new())),
+    };
+    let status = child
+        .wait()
+        .map_err(|e| CliError::failure(format!("the command for {what}: {e}")))?;
+    if !status.success() {
+        return Err(CliError::failure(format!(
+            "the command for {what} failed ({status}); nothing was unlocked or written"
+        )));
+    }
+    let out = read.map_err(|e| CliError::failure(format!("the command for {what}: {e}")))?;
+    if out.len() as u64 > MAX_SECRET_FILE {
+        return Err(CliError::failure(format!(
+            "the command for {what} printed more than {MAX_SECRET_FILE} bytes"
+        )));
+    }
+    if out.is_empty() {
+        return Err(CliError::failure(format!(
+            "the command for {what} printed nothing"
+        )));
+    }
+    Ok(out)
+}
+
+fn env_is_set(name: &str) -> bool {
+    std::env::var_os(name).is_some()
+}
+
+/// Reads the secret the options name: an option, else `KEEPSAKE_PASSPHRASE`, else a
+/// prompt on the terminal.
+///
+/// # Errors
+/// I/O errors; no terminal to ask on (usage error); a malformed recovery phrase (exit
+/// code 2).
 pub fn secret_from_args(args: &UnlockArgs) -> CliResult<Secret> {
     if let Some(path) = &args.passphrase_file {
-        return read_passphrase_file(path).map(Secret::Passphrase);
+        return read_source(Source::File(path), "the passphrase").map(Secret::Passphrase);
+    }
+    if let Some(command) = &args.passphrase_command {
+        return read_source(Source::Command(command), "the passphrase").map(Secret::Passphrase);
     }
     if let Some(path) = &args.device_key {
         return DeviceFile::load(path).map(Secret::Device);
     }
-    if let Some(path) = &args.recovery_file {
-        let bytes = fsutil::read_secret_file(path, MAX_SECRET_FILE, "a recovery phrase file")?;
-        let text = std::str::from_utf8(&bytes).map_err(|_| {
-            CliError::new(
-                exit::WRONG_SECRET,
-                "not a valid recovery phrase: not UTF-8 text",
-            )
+    let recovery = match (&args.recovery_file, &args.recovery_command) {
+        (Some(path), _) => Some(Source::File(path)),
+        (None, Some(command)) => Some(Source::Command(command)),
+        (None, None) if args.recovery && env_is_set(RECOVERY_ENV) => {
+            Some(Source::Env(RECOVERY_ENV))
+        }
+        (None, None) => None,
+    };
+    if let Some(source) = recovery {
+        let text = read_source(source, "the recovery phrase").map_err(|e| {
+            if e.message.ends_with("not UTF-8 text") {
+                CliError::new(
+                    exit::WRONG_SECRET,
+                    "not a valid recovery phrase: not UTF-8 text",
+                )
+            } else {
+                e
+            }
         })?;
-        return parse_recovery(text).map(Secret::Recovery);
+        return parse_recovery(&text).map(Secret::Recovery);
     }
     if args.recovery {
-        let words = prompt("Recovery phrase (24 words): ", "--recovery-file")?;
+        let words = prompt(
+            "Recovery phrase (24 words): ",
+            "--recovery-file, --recovery-command or KEEPSAKE_RECOVERY_PHRASE",
+        )?;
         return parse_recovery(&words).map(Secret::Recovery);
     }
-    prompt("Passphrase: ", "--passphrase-file").map(Secret::Passphrase)
+    if env_is_set(PASSPHRASE_ENV) {
+        return read_source(Source::Env(PASSPHRASE_ENV), "the passphrase").map(Secret::Passphrase);
+    }
+    prompt(
+        "Passphrase: ",
+        "--passphrase-file, --passphrase-command or KEEPSAKE_PASSPHRASE",
+    )
+    .map(Secret::Passphrase)
 }
 
 /// Parses a recovery phrase as typed.
@@ -292,40 +428,95 @@ pub fn unlock(args: &UnlockArgs) -> CliResult<Unlocked> {
 /// # Errors
 /// I/O errors; not UTF-8.
 pub fn read_passphrase_file(path: &Path) -> CliResult<Zeroizing<String>> {
-    let bytes = fsutil::read_secret_file(path, MAX_SECRET_FILE, "a passphrase file")?;
-    let mut text = std::str::from_utf8(&bytes)
-        .map(|s| Zeroizing::new(s.to_string()))
-        .map_err(|_| {
-            CliError::failure(format!("{}: the passphrase is not UTF-8", path.display()))
-        })?;
-    if text.ends_with('\n') {
-        text.pop();
-        if text.ends_with('\r') {
-            text.pop();
-        }
-    }
-    Ok(text)
+    read_source(Source::File(path), "the passphrase")
 }
 
-/// A new passphrase: from a file, or asked for twice. Refuses an empty one.
+/// The lowest zxcvbn score (0 to 4) a new passphrase must reach without
+/// `--weak-passphrase-ok`: 3, "safely unguessable: moderate protection from offline
+/// slow-hash scenario" (Argon2id is such a slow hash).
+pub const MIN_PASSPHRASE_SCORE: u8 = 3;
+
+/// zxcvbn looks at no more than this many characters (its cost grows with the length;
+/// a longer passphrase is at least as strong as its prefix).
+const STRENGTH_PREFIX_CHARS: usize = 100;
+
+/// The zxcvbn score (0 to 4) of a passphrase, and its feedback (warning and suggestions,
+/// generic texts that never quote the passphrase).
+pub fn strength(passphrase: &str) -> (u8, Vec<String>) {
+    let prefix: Zeroizing<String> =
+        Zeroizing::new(passphrase.chars().take(STRENGTH_PREFIX_CHARS).collect());
+    let entropy = zxcvbn::zxcvbn(&prefix, &["keepsake"]);
+    let score = u8::from(entropy.score());
+    let mut feedback = Vec::new();
+    if let Some(f) = entropy.feedback() {
+        if let Some(w) = f.warning() {
+            feedback.push(w.to_string());
+        }
+        feedback.extend(f.suggestions().iter().map(ToString::to_string));
+    }
+    (score, feedback)
+}
+
+/// Checks a new passphrase's strength: below [`MIN_PASSPHRASE_SCORE`], a security refusal
+/// (exit code 5) with zxcvbn's feedback, unless `weak_ok` (then a warning).
 ///
 /// # Errors
-/// As [`read_passphrase_file`]; the two entries differ; empty.
-pub fn new_passphrase(file: Option<&Path>) -> CliResult<Zeroizing<String>> {
-    let passphrase = match file {
-        Some(path) => read_passphrase_file(path)?,
-        None => {
-            let first = prompt("New passphrase: ", "--passphrase-file")?;
-            let second = prompt("Repeat the new passphrase: ", "--passphrase-file")?;
+/// As above.
+pub fn check_strength(passphrase: &str, weak_ok: bool) -> CliResult<()> {
+    let (score, feedback) = strength(passphrase);
+    if score >= MIN_PASSPHRASE_SCORE {
+        crate::note!("passphrase strength: {score} of 4 (zxcvbn)");
+        return Ok(());
+    }
+    let mut advice = feedback.join(" ");
+    if advice.is_empty() {
+        advice = "Add more words that are not a common phrase.".into();
+    }
+    if weak_ok {
+        crate::note!(
+            "warning: weak passphrase (strength {score} of 4, accepted with --weak-passphrase-ok). {advice}"
+        );
+        return Ok(());
+    }
+    Err(CliError::new(
+        exit::SECURITY,
+        format!(
+            "refusing a weak passphrase (strength {score} of 4; {MIN_PASSPHRASE_SCORE} needed): \
+             {advice} (--weak-passphrase-ok accepts it anyway)"
+        ),
+    ))
+}
+
+/// A new passphrase: from a file or command, else the environment variable `env`, else
+/// asked for twice. Refuses an empty one, and (see [`check_strength`]) a weak one.
+///
+/// # Errors
+/// As [`read_source`]; the two entries differ; empty; weak.
+pub fn new_passphrase(
+    file: Option<&Path>,
+    command: Option<&str>,
+    env: &'static str,
+    weak_ok: bool,
+) -> CliResult<Zeroizing<String>> {
+    let what = "the new passphrase";
+    let passphrase = match (file, command) {
+        (Some(path), _) => read_source(Source::File(path), what)?,
+        (None, Some(command)) => read_source(Source::Command(command), what)?,
+        (None, None) if env_is_set(env) => read_source(Source::Env(env), what)?,
+        (None, None) => {
+            let hint = format!("--passphrase-file, --passphrase-command or {env}");
+            let first = prompt("New passphrase: ", &hint)?;
+            let second = prompt("Repeat the new passphrase: ", &hint)?;
             if *first != *second {
-                return Err(CliError::failure("the two passphrases differ"));
+                return Err(CliError::usage("the two passphrases differ"));
             }
             first
         }
     };
     if passphrase.is_empty() {
-        return Err(CliError::failure("refusing an empty passphrase"));
+        return Err(CliError::usage("refusing an empty passphrase"));
     }
+    check_strength(&passphrase, weak_ok)?;
     Ok(passphrase)
 }
 
@@ -336,13 +527,20 @@ fn prompt(text: &str, alternative: &str) -> CliResult<Zeroizing<String>> {
     if !std::io::stdin().is_terminal() {
         return Err(no_terminal(alternative));
     }
-    rpassword::prompt_password(text)
+    crate::interrupt::prompting(true);
+    let answer = rpassword::prompt_password(text)
         .map(Zeroizing::new)
-        .map_err(|_| no_terminal(alternative))
+        .map_err(|_| no_terminal(alternative));
+    if answer.is_err() {
+        // Ctrl-C at the prompt interrupts the read: exit 130, not "no terminal".
+        crate::interrupt::exit_if_signalled();
+    }
+    crate::interrupt::prompting(false);
+    answer
 }
 
 fn no_terminal(alternative: &str) -> CliError {
-    CliError::failure(format!(
+    CliError::usage(format!(
         "cannot ask for the secret: no terminal (use {alternative} in scripts)"
     ))
 }

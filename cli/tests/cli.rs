@@ -13,13 +13,20 @@ fn help_lists_exit_codes_and_every_subcommand_has_help() {
     let out = t.cmd().arg("--help").assert().success();
     let help = text(&out.get_output().stdout);
     assert!(help.contains("Exit codes:"), "{help}");
-    for code in [
-        "0  success",
-        "2  wrong passphrase",
-        "3  one or more files",
-        "4  refused to overwrite",
-        "5  security refusal",
-    ] {
+    let table = [
+        "    0  success",
+        "    1  I/O error",
+        "    2  wrong passphrase",
+        "    3  refused input",
+        "    4  already exists",
+        "    5  security refusal",
+        "   64  usage error",
+        "  129  interrupted by SIGHUP",
+        "  130  interrupted by SIGINT",
+        "  143  interrupted by SIGTERM",
+        "  141  standard output closed early",
+    ];
+    for code in table {
         assert!(help.contains(code), "{code}");
     }
     for sub in [
@@ -41,11 +48,21 @@ fn help_lists_exit_codes_and_every_subcommand_has_help() {
         vec!["bench"],
         vec!["demo"],
     ] {
-        t.cmd().args(&sub).arg("--help").assert().success();
+        // Every subcommand's help carries the same exit-code table.
+        let out = t.cmd().args(&sub).arg("--help").assert().success();
+        let help = text(&out.get_output().stdout);
+        for code in table {
+            assert!(help.contains(code), "{sub:?}: {code}");
+        }
     }
-    // Usage errors exit with 1.
-    t.cmd().arg("seal").assert().code(1);
-    t.cmd().arg("frobnicate").assert().code(1);
+    // Commands that unlock list where secrets come from.
+    let out = t.cmd().args(["seal", "--help"]).assert().success();
+    let help = text(&out.get_output().stdout);
+    assert!(help.contains("KEEPSAKE_PASSPHRASE"), "{help}");
+    assert!(help.contains("--passphrase-command"), "{help}");
+    // Usage errors exit with 64.
+    t.cmd().arg("seal").assert().code(64);
+    t.cmd().arg("frobnicate").assert().code(64);
 }
 
 #[test]
@@ -76,14 +93,15 @@ fn init_prints_the_phrase_once_and_never_replaces_an_account() {
         ])
         .arg(&empty)
         .assert()
-        .code(1);
+        .code(64);
     assert!(!t.path("x.json").exists());
     // Without a terminal and without a file, the prompt cannot be shown.
     t.cmd()
         .args(["whoami", "--account"])
         .arg(&a.file)
+        .env_remove("KEEPSAKE_PASSPHRASE")
         .assert()
-        .code(1)
+        .code(64)
         .stderr(predicate::str::contains("--passphrase-file"));
 }
 
@@ -291,7 +309,7 @@ fn device_enroll_by_public_key_pin_and_revoke() {
         .args(a.unlock())
         .arg("not-hex")
         .assert()
-        .code(1);
+        .code(64);
 }
 
 #[test]
@@ -377,7 +395,12 @@ fn an_altered_account_file_is_refused() {
         .code(5)
         .stderr(predicate::str::contains("altered"));
     std::fs::write(&a.file, b"{\"body\":{}}").unwrap();
-    t.cmd().arg("whoami").args(a.unlock()).assert().code(1);
+    t.cmd()
+        .arg("whoami")
+        .args(a.unlock())
+        .assert()
+        .code(3)
+        .stderr(predicate::str::contains("not a usable account file"));
 }
 
 #[test]
@@ -558,5 +581,5 @@ fn bench_prints_the_comparison_table() {
         assert!(table.contains(row), "{table}");
     }
     assert!(table.contains("1.00x"));
-    t.cmd().args(["bench", "--size-mib", "0"]).assert().code(1);
+    t.cmd().args(["bench", "--size-mib", "0"]).assert().code(64);
 }

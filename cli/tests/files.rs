@@ -121,7 +121,6 @@ fn a_batch_with_tampered_truncated_and_foreign_files_opens_the_good_ones() {
         .arg("bad/cut-header.ks")
         .arg(&sealed[1])
         .arg("bad/foreign.ks")
-        .arg("bad/missing.ks")
         .args(["--out", "restored"])
         .assert()
         .code(3);
@@ -131,14 +130,13 @@ fn a_batch_with_tampered_truncated_and_foreign_files_opens_the_good_ones() {
         ("truncated.ks", "truncated: original stream"),
         ("cut-header.ks", "truncated"),
         ("foreign.ks", "foreign file"),
-        ("missing.ks", "I/O error"),
     ] {
         assert!(
             err.lines().any(|l| l.contains(file) && l.contains(kind)),
             "{file}: {kind}\n{err}"
         );
     }
-    assert!(err.contains("5 of 7 file(s) not processed"), "{err}");
+    assert!(err.contains("4 of 6 file(s) not processed"), "{err}");
     assert_eq!(
         std::fs::read(t.path("restored/one.jpg")).unwrap(),
         data(100_000, 5)
@@ -149,6 +147,17 @@ fn a_batch_with_tampered_truncated_and_foreign_files_opens_the_good_ones() {
     );
     // Nothing else (no partial plaintext) is left in the output folder.
     assert_eq!(names(&t.path("restored")), vec!["one.jpg", "two.jpg"]);
+    // A missing container is an I/O error found before unlocking: nothing is created.
+    t.cmd()
+        .arg("open")
+        .args(a.unlock())
+        .arg(&sealed[0])
+        .arg("bad/missing.ks")
+        .args(["--out", "restored-2"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("missing.ks"));
+    assert!(!t.path("restored-2").exists());
 }
 
 #[test]
@@ -254,7 +263,7 @@ fn a_file_that_changes_while_sealed_is_refused_and_nothing_is_written() {
         &[Path::new("/proc/self/status"), &ok],
         "sealed",
     )
-    .code(3)
+    .code(1)
     .stderr(predicate::str::contains(
         "changed while it was being sealed",
     ));
@@ -315,15 +324,40 @@ fn range_open_writes_just_that_range() {
         .args(&sealed)
         .args(["--range", "300001:1", "--stdout"])
         .assert()
-        .code(3)
-        .stderr(predicate::str::contains("past the end"));
+        .code(64)
+        .stderr(predicate::str::contains(
+            "past the end of the 300000-byte plaintext",
+        ));
+    t.cmd()
+        .arg("open")
+        .args(a.unlock())
+        .args(&sealed)
+        .args(["--range", "300001:1", "--out", "parts"])
+        .assert()
+        .code(64);
     t.cmd()
         .arg("open")
         .args(a.unlock())
         .args(&sealed)
         .args(["--range", "12-34", "--stdout"])
         .assert()
-        .code(1);
+        .code(64);
+    // A clipped range's file is named by the bytes it holds.
+    t.cmd()
+        .arg("open")
+        .args(a.unlock())
+        .args(&sealed)
+        .args(["--range", "299000:10000", "--out", "parts"])
+        .assert()
+        .success();
+    assert_eq!(
+        std::fs::read(t.path("parts/clip.mov.range-299000-1000")).unwrap(),
+        &video[299_000..]
+    );
+    assert_eq!(
+        names(&t.path("parts")),
+        vec!["clip.mov.range-100000-5000", "clip.mov.range-299000-1000"]
+    );
     // A range reaching the end of a truncated container is refused.
     let bytes = std::fs::read(&sealed[0]).unwrap();
     // 300 000 = 73 x 4096 + 992: drop the final chunk.
@@ -383,7 +417,7 @@ fn thumbnail_slot_and_inspect_print_structure_but_no_secret() {
         .args([&photo, &other])
         .args(["--out", "sealed2"])
         .assert()
-        .code(1);
+        .code(64);
 
     // A device key file, so its secret can be looked for too.
     let device = t.path("d.json");
@@ -482,6 +516,7 @@ fn seal_reports_bad_inputs_and_bad_arguments() {
     let a = t.init("alice", "pw");
     let id = album(&t);
     let ok = t.write("ok.txt", b"fine");
+    // A missing input fails before unlocking, and creates nothing.
     seal(
         &t,
         &a,
@@ -489,16 +524,16 @@ fn seal_reports_bad_inputs_and_bad_arguments() {
         &[&ok, Path::new("does-not-exist.jpg")],
         "sealed",
     )
-    .code(3)
+    .code(1)
     .stderr(predicate::str::contains("does-not-exist.jpg"));
-    assert_eq!(containers(&t.path("sealed")).len(), 1);
+    assert!(!t.path("sealed").exists());
     t.cmd()
         .args(["seal", "--album", "xyz"])
         .args(a.unlock())
         .arg(&ok)
         .args(["--out", "o"])
         .assert()
-        .code(1)
+        .code(64)
         .stderr(predicate::str::contains("32 hex"));
     t.cmd()
         .args(["seal", "--chunk-log2", "30", "--album", &id])
@@ -506,7 +541,7 @@ fn seal_reports_bad_inputs_and_bad_arguments() {
         .arg(&ok)
         .args(["--out", "o"])
         .assert()
-        .code(1);
+        .code(64);
     let wrong = t.write("wrong.pass", b"nope");
     t.cmd()
         .args(["seal", "--album", &id, "--account"])

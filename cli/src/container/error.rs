@@ -96,6 +96,29 @@ impl ContainerError {
         }
     }
 
+    /// The exit code this failure maps to (see [`crate::error::exit`]): I/O errors
+    /// (including a core I/O error and an input that changed while it was read) are 1,
+    /// a closed standard output 141, an existing output 4, a range starting past the end
+    /// 64, and everything about the container itself 3 (refused input).
+    pub fn exit_code(&self) -> u8 {
+        use crate::error::exit;
+        match self {
+            Self::Io(e) if e.kind() == std::io::ErrorKind::BrokenPipe => exit::BROKEN_PIPE,
+            Self::Io(_)
+            | Self::InputChanged
+            | Self::Core {
+                err: keepsake::Error::Io(_),
+                ..
+            } => exit::IO,
+            Self::Core {
+                err: keepsake::Error::RangeOutOfBounds { .. },
+                ..
+            } => exit::USAGE,
+            Self::Exists(_) => exit::EXISTS,
+            _ => exit::REFUSED_INPUT,
+        }
+    }
+
     /// The kind of failure, for a person: `foreign`, `unsupported`, `truncated`,
     /// `malformed`, `authentication failed`, `wrong album`, `exists`, `I/O`, ...
     pub fn kind(&self) -> &'static str {
@@ -107,6 +130,7 @@ impl ContainerError {
             Self::LengthOutOfRange { .. } | Self::StreamMismatch { .. } => "malformed",
             Self::Core { err, .. } => match err {
                 E::DecryptionFailed => "authentication failed",
+                E::RangeOutOfBounds { .. } => "range past the end",
                 E::TruncatedStream | E::TruncatedHeader { .. } | E::EmptyFinalChunk => "truncated",
                 E::TrailingData => "trailing data",
                 E::Io(_) => "I/O error",

@@ -61,6 +61,13 @@ impl T {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_keepsake"));
         cmd.current_dir(self.dir.path());
         cmd.timeout(std::time::Duration::from_secs(60));
+        for var in [
+            "KEEPSAKE_PASSPHRASE",
+            "KEEPSAKE_RECOVERY_PHRASE",
+            "KEEPSAKE_NEW_PASSPHRASE",
+        ] {
+            cmd.env_remove(var);
+        }
         cmd
     }
 
@@ -73,7 +80,13 @@ impl T {
         let file = self.path(&format!("{name}.account.json"));
         let out = self
             .cmd()
-            .args(["init", "--kdf-profile", "floor", "--account"])
+            .args([
+                "init",
+                "--weak-passphrase-ok",
+                "--kdf-profile",
+                "floor",
+                "--account",
+            ])
             .arg(&file)
             .arg("--passphrase-file")
             .arg(&pass)
@@ -93,16 +106,27 @@ impl T {
     }
 }
 
-/// The recovery phrase `init` or `recovery rotate` printed (the line after the heading).
+/// The recovery phrase `init` or `recovery rotate` printed: numbered words in columns
+/// (`1. word` ...) on the lines after the heading, put back in order.
 pub fn phrase_of(stdout: &str) -> String {
     let mut lines = stdout.lines();
     lines
         .by_ref()
         .find(|l| l.starts_with("Recovery phrase"))
         .unwrap();
-    let phrase = lines.next().unwrap().trim().to_string();
-    assert_eq!(phrase.split(' ').count(), 24, "{stdout}");
-    phrase
+    let mut numbered: Vec<(usize, String)> = Vec::new();
+    for line in lines.take_while(|l| !l.trim().is_empty()) {
+        let tokens: Vec<&str> = line.split_whitespace().collect();
+        for pair in tokens.chunks(2) {
+            let n: usize = pair[0].trim_end_matches('.').parse().unwrap();
+            numbered.push((n, pair[1].to_string()));
+        }
+    }
+    numbered.sort();
+    let numbers: Vec<usize> = numbered.iter().map(|(n, _)| *n).collect();
+    assert_eq!(numbers, (1..=24).collect::<Vec<_>>(), "{stdout}");
+    let words: Vec<String> = numbered.into_iter().map(|(_, w)| w).collect();
+    words.join(" ")
 }
 
 /// The identity hex of an `identity:` line.
