@@ -887,7 +887,9 @@ pub fn report_unchanged(
         }
     }
     if adopted > 0 {
-        crate::outln!("found {adopted} of them in containers the index did not record; recorded now");
+        crate::outln!(
+            "found {adopted} of them in containers the index did not record; recorded now"
+        );
     }
     crate::outln!(
         "skipped {} unchanged file(s), already sealed (see {INDEX_FILE})",

@@ -437,14 +437,14 @@ fn open_takes_a_folder_of_containers_and_leaves_the_index_out() {
     let stdout = out(&again);
     assert!(stdout.contains("opened 0 of 5"), "{stdout}");
     assert!(stdout.contains("skipped 5 file(s)"), "{stdout}");
-    // --stdout still takes exactly one container.
+    // --stdout still takes exactly one container: a usage error.
     t.cmd()
         .arg("open")
         .args(a.unlock())
         .arg(t.path("sealed"))
         .arg("--stdout")
         .assert()
-        .code(1);
+        .code(64);
 }
 
 #[test]
