@@ -24,5 +24,5 @@ else
   "$VENV/bin/python" -m pip install -q --disable-pip-version-check "${tools[@]}"
 fi
 log "$("$VENV/bin/pytest" --version 2>&1), $("$VENV/bin/maturin" --version)," \
-  "zig $("$VENV/bin/python" -m ziglang version), auditwheel $("$VENV/bin/auditwheel" --version | cut -d' ' -f2)"
+  "zig $("$VENV/bin/python" -m ziglang version), auditwheel $("$VENV/bin/auditwheel" --version | head -1 | cut -d' ' -f2)"
 echo "$VENV"
