@@ -6,8 +6,9 @@
 #     checksum with --checksum, and the product and target wiring;
 #   - the development form: .binaryTarget(name: "KeepsakeFFI", path: "KeepsakeFFI.xcframework");
 #   - refusals: http URLs, non-zip URLs, malformed checksums, mixed forms;
-#   - with KEEPSAKE_SWIFT_MANIFEST_CHECK=1 and the Swift chroot of setup-swift.sh present, SwiftPM
-#     itself parses both manifests (`swift package dump-package`).
+#   - when the Swift chroot of setup-swift.sh is present (CI: the swift step made it), SwiftPM
+#     itself parses both manifests (`swift package dump-package`, ~6 s);
+#     KEEPSAKE_SWIFT_MANIFEST_CHECK=0 skips that, =1 requires it.
 # Usage: bindings/scripts/check-package-swift.sh
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -59,7 +60,13 @@ refuse "a URL without checksum" --url "$url"
 refuse "path and URL together" --path KeepsakeFFI.xcframework --url "$url" --checksum "$sum"
 log "refusals ok"
 
-if [ "${KEEPSAKE_SWIFT_MANIFEST_CHECK:-0}" = 1 ]; then
+manifest_check=${KEEPSAKE_SWIFT_MANIFEST_CHECK:-auto}
+if [ "$manifest_check" = auto ]; then
+  manifest_check=0
+  [ -x "${SWIFT_CHROOT:-/var/cache/keepsake/swift-chroot}/usr/bin/swift" ] && manifest_check=1
+  [ $manifest_check = 1 ] || log "no Swift chroot: SwiftPM manifest parse skipped"
+fi
+if [ "$manifest_check" = 1 ]; then
   for form in release local; do
     pkg=$tmp/pkg-$form && mkdir -p "$pkg/Sources/Keepsake" && cp "$tmp/$form.swift" "$pkg/Package.swift"
     touch "$pkg/Sources/Keepsake/Keepsake.swift"
