@@ -63,7 +63,9 @@ log "refusals ok"
 manifest_check=${KEEPSAKE_SWIFT_MANIFEST_CHECK:-auto}
 if [ "$manifest_check" = auto ]; then
   manifest_check=0
-  [ -x "${SWIFT_CHROOT:-/var/cache/keepsake/swift-chroot}/usr/bin/swift" ] && manifest_check=1
+  # A symlink into the chroot's own tree: test the link, not its (host-resolved) target.
+  chroot_swift=${SWIFT_CHROOT:-/var/cache/keepsake/swift-chroot}/usr/bin/swift
+  { [ -L "$chroot_swift" ] || [ -x "$chroot_swift" ]; } && manifest_check=1
   [ $manifest_check = 1 ] || log "no Swift chroot: SwiftPM manifest parse skipped"
 fi
 if [ "$manifest_check" = 1 ]; then
