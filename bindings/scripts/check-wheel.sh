@@ -5,7 +5,8 @@
 #   - the tag is py3-none-* (a ctypes-loaded library: no CPython ABI, see pyproject.toml);
 #   - METADATA: Name keepsake-e2ee, the README as long description (markdown), the SPDX
 #     license with both license files in the dist-info, and the project URLs;
-#   - the package files: keepsake/__init__.py, keepsake/keepsake.py, keepsake/libkeepsake_ffi.so.
+#   - the package files: keepsake/__init__.py, keepsake/keepsake.py, keepsake/libkeepsake_ffi.so,
+#     and a RECORD whose hashes and sizes match them.
 # Usage: bindings/scripts/check-wheel.sh WHEEL [TOOL_VENV]   (default /var/cache/keepsake/venv,
 #        made by setup-python.sh, which installs auditwheel)
 set -euo pipefail
@@ -65,6 +66,20 @@ tags = wheel_info.get_all("Tag") or []
 need(tags and all(t.startswith("py3-none-") for t in tags), f"WHEEL tags {tags}")
 for f in ("keepsake/__init__.py", "keepsake/keepsake.py", "keepsake/libkeepsake_ffi.so"):
     need(f in names, f"{f} missing")
+# RECORD: every file listed with the right sha256 and size (strip-wheel.sh rewrites one line).
+import base64, hashlib
+with zipfile.ZipFile(wheel) as z:
+    record = z.read(f"{dist}/RECORD").decode().splitlines()
+    listed = set()
+    for line in record:
+        name, digest, size = line.rsplit(",", 2)
+        listed.add(name)
+        if not digest:
+            continue
+        data = z.read(name)
+        want = "sha256=" + base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
+        need(digest == want and int(size) == len(data), f"RECORD mismatch for {name}")
+    need(listed == set(names), f"RECORD lists {sorted(listed ^ set(names))} differently")
 if errors:
     print("[check-wheel] FAIL: " + "; ".join(errors), file=sys.stderr)
     sys.exit(1)

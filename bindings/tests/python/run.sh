@@ -36,6 +36,7 @@ log "building the wheel (maturin, release, --zig manylinux_2_28, $arch)"
 PATH="$tools/bin:$PATH" "$tools/bin/maturin" build --manifest-path bindings/Cargo.toml --out "$wheels" \
   --zig --compatibility manylinux_2_28 --target "$arch-unknown-linux-gnu"
 wheel=$(ls "$wheels"/keepsake_e2ee-*.whl)
+bindings/scripts/strip-wheel.sh "$wheel"   # the std's DWARF out of the library (see the script)
 log "built $(basename "$wheel") in $(elapsed "$step")s"
 KEEPSAKE_MANYLINUX="manylinux_2_28_$arch" bindings/scripts/check-wheel.sh "$wheel" "$tools"
 
