@@ -102,7 +102,7 @@ else
 fi
 # Only the classes: drop the jar's META-INF/MANIFEST.MF; keep META-INF/*.kotlin_module.
 rm -rf "$out/classes" && mkdir -p "$out/classes"
-(cd "$out/classes" && unzip -q "$root/$jar_cache/classes.jar" -x META-INF/MANIFEST.MF)
+(cd "$out/classes" && jar xf "$root/$jar_cache/classes.jar" && rm META-INF/MANIFEST.MF)
 (cd "$out/classes" && rm -f "$root/$out/aar/classes.jar" && jar --create --no-manifest --file "$root/$out/aar/classes.jar" .)
 
 # 3. The archive and its POM.
