@@ -87,7 +87,9 @@ KOTLIN_VERSION=${KOTLIN_AAR_VERSION:-2.3.21} bash bindings/scripts/setup-kotlin.
 # shellcheck disable=SC1091
 . "$KOTLIN_CACHE/env.sh"
 source_kt=target/bindings/kotlin/app/keepsake/keepsake.kt
-kotlin_flags=(-nowarn -language-version 1.9 -api-version 1.9 -jvm-target 1.8)
+# -module-name: the jar's META-INF/NAME.kotlin_module must not be the default main.kotlin_module,
+# which other libraries ship too (a duplicate-file error when the app is packaged).
+kotlin_flags=(-nowarn -language-version 1.9 -api-version 1.9 -jvm-target 1.8 -module-name keepsake)
 jar_cache=target/android-classes
 stamp=$( { echo "$KOTLINC ${kotlin_flags[*]} $JNA_JAR $KOTLINX_COROUTINES"; cat "$source_kt"; } | sha256sum | cut -d' ' -f1)
 if [ -f "$jar_cache/classes.jar" ] && [ "$(cat "$jar_cache/stamp" 2>/dev/null)" = "$stamp" ]; then

@@ -5,8 +5,9 @@
 #     kept) and jni/ABI/libkeepsake_ffi.so for each expected ABI, and nothing else;
 #   - every native library is an ELF of its ABI's machine whose LOAD segments are all aligned
 #     to >= 16 KB (0x4000; readelf), as Android 15+ devices with 16 KB pages require;
-#   - classes.jar holds the generated classes (app/keepsake/..., the main ones named) and no
-#     bundled kotlin/ or com/sun/jna/ classes; every class carries kotlin.Metadata with a
+#   - classes.jar holds the generated classes (app/keepsake/..., the main ones named), no
+#     bundled kotlin/ or com/sun/jna/ classes, and META-INF/keepsake.kotlin_module (not the
+#     default main.kotlin_module, which would clash with other libraries in an app); every class carries kotlin.Metadata with a
 #     metadata version readable by Kotlin 1.9 (<= 2.0: a compiler reads one version ahead)
 #     and a class-file version <= 52 (Java 8), read with javap;
 #   - the POM: coordinates app.keepsake:keepsake:VERSION (the workspace's), packaging aar,
@@ -66,6 +67,8 @@ with tempfile.TemporaryDirectory() as tmp, zipfile.ZipFile(aar) as z:
     # classes.jar: the generated classes, their Kotlin metadata and class-file versions.
     with zipfile.ZipFile(root / "classes.jar") as jar:
         classes = [n for n in jar.namelist() if n.endswith(".class")]
+        modules = [n for n in jar.namelist() if n.endswith(".kotlin_module")]
+    need(modules == ["META-INF/keepsake.kotlin_module"], f"Kotlin module files {modules} (want keepsake)")
     foreign = [c for c in classes if not c.startswith("app/keepsake/")]
     need(not foreign, f"classes.jar bundles classes outside app/keepsake: {foreign[:5]}")
     for c in ("KeepsakeKt", "MediaKey", "Keyring", "KeepsakeException", "UniffiLib", "ProgressListener"):
