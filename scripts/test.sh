@@ -37,6 +37,7 @@ export PROFILE=release
 run_step python bash bindings/tests/python/run.sh
 run_step kotlin bash bindings/tests/kotlin/run.sh
 run_step swift bash bindings/tests/swift/run.sh
+run_step packaging bash bindings/scripts/check-packaging.sh
 run_step fuzz bash fuzz/run.sh "${FUZZ_SMOKE_SECONDS:-10}"
 
 printf '\n== summary\n'

@@ -1,12 +1,28 @@
 #!/usr/bin/env bash
-# Builds the iOS/macOS distribution: target/apple/KeepsakeFFI.xcframework and a Swift
-# package at target/apple/Keepsake (Package.swift + Sources/Keepsake/Keepsake.swift) that
-# apps add with "Add Package Dependency… > Add Local…" or publish as a release asset.
+# Builds the iOS/macOS distribution:
+#   target/apple/Keepsake/: a local Swift package (Package.swift + Sources/Keepsake/Keepsake.swift
+#     + KeepsakeFFI.xcframework, `.binaryTarget(path:)`) that apps add with
+#     "Add Package Dependency… > Add Local…" (development);
+#   with --release-url BASE (the URL the release assets will be downloaded from):
+#   target/apple/release/: KeepsakeFFI.xcframework.zip (the release asset, uploaded to
+#     BASE/KeepsakeFFI.xcframework.zip), and Package.swift + Sources/Keepsake/Keepsake.swift
+#     pointing at it with `.binaryTarget(url:checksum:)`, the checksum being SwiftPM's
+#     (`swift package compute-checksum`, the zip's SHA-256). Commit those two to the Swift
+#     package's repository and tag the version; SwiftPM downloads and verifies the zip.
+# Package.swift comes from bindings/scripts/package-swift.sh (both forms; its output is
+# checked on Linux by check-package-swift.sh).
 #
-# Needs macOS with Xcode (xcodebuild, lipo) and rustup. Does not run on Linux; the Swift
-# tests in bindings/tests/swift run the same generated Keepsake.swift on Linux instead.
+# Usage: bindings/scripts/build-xcframework.sh [--release-url https://…/download/vX.Y.Z]
+# Needs macOS with Xcode (xcodebuild, lipo, ditto, swift) and rustup. Does not run on Linux;
+# the Swift tests in bindings/tests/swift run the same generated Keepsake.swift on Linux.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+release_url=
+case ${1:-} in
+  --release-url) release_url=${2:?--release-url needs the base URL of the release assets} ;;
+  "") ;;
+  *) echo "usage: build-xcframework.sh [--release-url BASE_URL]" >&2; exit 2 ;;
+esac
 [ "$(uname -s)" = Darwin ] || { echo "build-xcframework.sh needs macOS with Xcode" >&2; exit 2; }
 
 ios=(aarch64-apple-ios)
@@ -40,18 +56,21 @@ xcodebuild -create-xcframework \
 
 mkdir -p "$out/Keepsake/Sources/Keepsake"
 cp "$out/generated/Keepsake.swift" "$out/Keepsake/Sources/Keepsake/"
-cat > "$out/Keepsake/Package.swift" <<'SWIFT'
-// swift-tools-version:5.9
-import PackageDescription
-
-let package = Package(
-    name: "Keepsake",
-    platforms: [.iOS(.v15), .macOS(.v12)],
-    products: [.library(name: "Keepsake", targets: ["Keepsake"])],
-    targets: [
-        .binaryTarget(name: "KeepsakeFFI", path: "KeepsakeFFI.xcframework"),
-        .target(name: "Keepsake", dependencies: ["KeepsakeFFI"]),
-    ]
-)
-SWIFT
+bindings/scripts/package-swift.sh --path KeepsakeFFI.xcframework > "$out/Keepsake/Package.swift"
 echo "built $out/Keepsake (Swift package with KeepsakeFFI.xcframework)"
+
+if [ -n "$release_url" ]; then
+  rel=$out/release
+  rm -rf "$rel" && mkdir -p "$rel/Sources/Keepsake"
+  # ditto keeps the framework's symlinks and permissions as Xcode expects (Apple's advice).
+  (cd "$out/Keepsake" && ditto -c -k --sequesterRsrc --keepParent KeepsakeFFI.xcframework \
+    "$OLDPWD/$rel/KeepsakeFFI.xcframework.zip")
+  checksum=$(swift package compute-checksum "$rel/KeepsakeFFI.xcframework.zip")
+  [ "$checksum" = "$(shasum -a 256 "$rel/KeepsakeFFI.xcframework.zip" | cut -d' ' -f1)" ] \
+    || { echo "compute-checksum differs from the zip's SHA-256" >&2; exit 1; }
+  bindings/scripts/package-swift.sh --url "${release_url%/}/KeepsakeFFI.xcframework.zip" \
+    --checksum "$checksum" > "$rel/Package.swift"
+  cp "$out/generated/Keepsake.swift" "$rel/Sources/Keepsake/"
+  echo "$checksum" > "$rel/KeepsakeFFI.xcframework.zip.sha256"
+  echo "release: upload $rel/KeepsakeFFI.xcframework.zip to ${release_url%/}/; commit $rel/Package.swift and $rel/Sources (checksum $checksum)"
+fi

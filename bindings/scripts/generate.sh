@@ -9,7 +9,7 @@ profile="${PROFILE:-debug}"
 flag=""; [ "$profile" = release ] && flag="--release"
 echo "== building keepsake-ffi ($profile)" >&2
 cargo build --locked -q -p keepsake-ffi $flag
-lib="$PWD/target/$profile/libkeepsake_ffi.so"
+lib="${CARGO_TARGET_DIR:-$PWD/target}/$profile/libkeepsake_ffi.so"
 for language in "$@"; do
   echo "== generating $language bindings" >&2
   rm -rf "target/bindings/$language"

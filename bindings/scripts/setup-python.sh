@@ -1,15 +1,18 @@
 #!/usr/bin/env bash
 # Creates (if missing) a Python virtualenv with pytest and maturin for the UniFFI Python
-# binding tests, and prints its path.
+# binding tests, plus ziglang (maturin --zig links the manylinux_2_28 wheel with it) and
+# auditwheel (bindings/scripts/check-wheel.sh), and prints its path.
 # Usage: bindings/scripts/setup-python.sh [VENV]     (default /var/cache/keepsake/venv)
 #        then: VENV/bin/pytest ..., VENV/bin/maturin ...
-# Idempotent: when the venv already has both tools it only prints their versions.
+# Idempotent: when the venv already has every tool it only prints their versions.
 set -euo pipefail
 VENV=${1:-/var/cache/keepsake/venv}
 PYTHON=${PYTHON:-python3}
 log() { echo "[setup-python] $*" >&2; }
 
-if "$VENV/bin/python" -c 'import pytest' 2>/dev/null && [ -x "$VENV/bin/maturin" ]; then
+tools=(pytest maturin ziglang auditwheel)
+if "$VENV/bin/python" -c 'import pytest, ziglang' 2>/dev/null && [ -x "$VENV/bin/maturin" ] \
+   && [ -x "$VENV/bin/auditwheel" ]; then
   log "venv ready at $VENV"
 else
   if [ ! -x "$VENV/bin/python" ]; then
@@ -17,8 +20,9 @@ else
     mkdir -p "$(dirname "$VENV")"
     "$PYTHON" -m venv "$VENV"
   fi
-  log "pip install pytest maturin"
-  "$VENV/bin/python" -m pip install -q --disable-pip-version-check pytest maturin
+  log "pip install ${tools[*]}"
+  "$VENV/bin/python" -m pip install -q --disable-pip-version-check "${tools[@]}"
 fi
-log "$("$VENV/bin/pytest" --version 2>&1), $("$VENV/bin/maturin" --version)"
+log "$("$VENV/bin/pytest" --version 2>&1), $("$VENV/bin/maturin" --version)," \
+  "zig $("$VENV/bin/python" -m ziglang version), auditwheel $("$VENV/bin/auditwheel" --version | head -1 | cut -d' ' -f2)"
 echo "$VENV"

@@ -2,7 +2,9 @@
 # The Python binding tests, end to end, in one command (bindings/tests/SCENARIO.md):
 #   1. the tool venv (pytest, maturin) via bindings/scripts/setup-python.sh
 #      ($KEEPSAKE_VENV, default /var/cache/keepsake/venv);
-#   2. the wheel, built by maturin from bindings/pyproject.toml (release) into target/wheels/;
+#   2. the wheel, built by maturin from bindings/pyproject.toml (release) into target/wheels/:
+#      the publishable one (manylinux_2_28 through zig, PyPI name keepsake-e2ee), checked by
+#      bindings/scripts/check-wheel.sh (auditwheel show, METADATA);
 #   3. a FRESH venv, target/python-venv/ (recreated every run), with that wheel and pytest;
 #   4. pytest on bindings/tests/python from the fresh venv, so `import keepsake` is the
 #      installed wheel (checked), never the source tree.
@@ -22,14 +24,21 @@ tools=$(bindings/scripts/setup-python.sh "${KEEPSAKE_VENV:-/var/cache/keepsake/v
 
 # 2. The wheel (maturin builds the cdylib in release with --locked, runs the crate's own
 #    uniffi-bindgen on it, and packs keepsake/{__init__.py,keepsake.py,libkeepsake_ffi.so}).
+#    It is the publishable wheel: linked by zig (the tool venv's ziglang, found by maturin on
+#    PATH) against glibc 2.28, tagged py3-none-manylinux_2_28_ARCH (bindings/pyproject.toml
+#    says why not abi3), then checked: auditwheel show and the METADATA.
 wheels=$root/target/wheels
 mkdir -p "$wheels"
-rm -f "$wheels"/keepsake-*.whl
+rm -f "$wheels"/keepsake-*.whl "$wheels"/keepsake_e2ee-*.whl
 step=$(date +%s)
-log "building the wheel (maturin, release)"
-"$tools/bin/maturin" build --manifest-path bindings/Cargo.toml --out "$wheels"
-wheel=$(ls "$wheels"/keepsake-*.whl)
+arch=$(uname -m)
+log "building the wheel (maturin, release, --zig manylinux_2_28, $arch)"
+PATH="$tools/bin:$PATH" "$tools/bin/maturin" build --manifest-path bindings/Cargo.toml --out "$wheels" \
+  --zig --compatibility manylinux_2_28 --target "$arch-unknown-linux-gnu"
+wheel=$(ls "$wheels"/keepsake_e2ee-*.whl)
+bindings/scripts/strip-wheel.sh "$wheel"   # the std's DWARF out of the library (see the script)
 log "built $(basename "$wheel") in $(elapsed "$step")s"
+KEEPSAKE_MANYLINUX="manylinux_2_28_$arch" bindings/scripts/check-wheel.sh "$wheel" "$tools"
 
 # 3. A fresh venv with only the wheel and pytest (the tool venv's pytest version). It gets
 #    no pip of its own (ensurepip takes ~10 s): the tool venv's pip installs into it.
