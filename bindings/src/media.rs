@@ -72,8 +72,8 @@ impl From<MediaBlob> for keepsake::MediaBlob {
 
 /// A media item as error messages name it: its id (public) and rendition.
 pub(crate) fn item(media_id: &[u8], kind: MediaKind) -> String {
-    let id: String = media_id.iter().map(|b| format!("{b:02x}")).collect();
-    format!("media {id} {}", format!("{kind:?}").to_lowercase())
+    let kind = format!("{kind:?}").to_lowercase();
+    format!("media {} {kind}", crate::account::hex(media_id))
 }
 
 pub(crate) fn parse_media_id(bytes: &[u8]) -> Result<keepsake::MediaId> {
@@ -201,15 +201,16 @@ impl MediaKey {
         overwrite: bool,
         listener: Option<Arc<dyn ProgressListener>>,
     ) -> Result<u64> {
-        self.seal_file_with(
+        FileJob {
+            op: FileOp::Seal,
             media_id,
             kind,
             source,
             destination,
             overwrite,
             listener,
-            None,
-        )
+        }
+        .run(self, None)
     }
 
     /// [`MediaKey::seal_file`] off the caller's thread (Kotlin `suspend`, Swift `async`,
@@ -228,18 +229,16 @@ impl MediaKey {
         listener: Option<Arc<dyn ProgressListener>>,
         cancel: Option<Arc<CancelToken>>,
     ) -> Result<u64> {
-        background::run_with(cancel, move |cancel| {
-            self.seal_file_with(
-                media_id,
-                kind,
-                source,
-                destination,
-                overwrite,
-                listener,
-                Some(&cancel),
-            )
-        })
-        .await
+        let job = FileJob {
+            op: FileOp::Seal,
+            media_id,
+            kind,
+            source,
+            destination,
+            overwrite,
+            listener,
+        };
+        background::run_with(cancel, move |cancel| job.run(&self, Some(&cancel))).await
     }
 
     /// [`MediaKey::open_file`] off the caller's thread; cancellable as
@@ -256,18 +255,16 @@ impl MediaKey {
         listener: Option<Arc<dyn ProgressListener>>,
         cancel: Option<Arc<CancelToken>>,
     ) -> Result<u64> {
-        background::run_with(cancel, move |cancel| {
-            self.open_file_with(
-                media_id,
-                kind,
-                source,
-                destination,
-                overwrite,
-                listener,
-                Some(&cancel),
-            )
-        })
-        .await
+        let job = FileJob {
+            op: FileOp::Open,
+            media_id,
+            kind,
+            source,
+            destination,
+            overwrite,
+            listener,
+        };
+        background::run_with(cancel, move |cancel| job.run(&self, Some(&cancel))).await
     }
 
     /// Opens the sealed file `source` into `destination`, which appears only once the
@@ -281,15 +278,16 @@ impl MediaKey {
         overwrite: bool,
         listener: Option<Arc<dyn ProgressListener>>,
     ) -> Result<u64> {
-        self.open_file_with(
+        FileJob {
+            op: FileOp::Open,
             media_id,
             kind,
             source,
             destination,
             overwrite,
             listener,
-            None,
-        )
+        }
+        .run(self, None)
     }
 
     /// Seals a small blob (metadata, caption) of item `media_id`.
@@ -338,56 +336,46 @@ impl MediaKey {
     }
 }
 
-/// Private helpers: a plain impl block, so UniFFI exports none of them.
-impl MediaKey {
-    #[allow(clippy::too_many_arguments)]
-    fn seal_file_with(
-        &self,
-        media_id: Vec<u8>,
-        kind: MediaKind,
-        source: String,
-        destination: String,
-        overwrite: bool,
-        listener: Option<Arc<dyn ProgressListener>>,
-        cancel: Option<&Cancel>,
-    ) -> Result<u64> {
-        let id = parse_media_id(&media_id)?;
-        let what = format!("sealing {source} into {destination}");
-        with_progress(listener, overwrite, cancel, what, |options| {
-            keepsake::seal_file(
-                &self.inner,
-                &id,
-                kind.into(),
-                Path::new(&source),
-                Path::new(&destination),
-                options,
-            )
-        })
-    }
+/// Which file operation a [`FileJob`] runs.
+#[derive(Clone, Copy)]
+enum FileOp {
+    Seal,
+    Open,
+}
 
-    #[allow(clippy::too_many_arguments)]
-    fn open_file_with(
-        &self,
-        media_id: Vec<u8>,
-        kind: MediaKind,
-        source: String,
-        destination: String,
-        overwrite: bool,
-        listener: Option<Arc<dyn ProgressListener>>,
-        cancel: Option<&Cancel>,
-    ) -> Result<u64> {
-        let id = parse_media_id(&media_id)?;
-        let what = format!(
-            "opening {source} ({}) into {destination}",
-            item(&media_id, kind)
-        );
-        with_progress(listener, overwrite, cancel, what, |options| {
-            keepsake::open_file(
-                &self.inner,
+/// One `seal_file` / `open_file` call, blocking or async (not exported).
+struct FileJob {
+    op: FileOp,
+    media_id: Vec<u8>,
+    kind: MediaKind,
+    source: String,
+    destination: String,
+    overwrite: bool,
+    listener: Option<Arc<dyn ProgressListener>>,
+}
+
+impl FileJob {
+    fn run(self, key: &MediaKey, cancel: Option<&Cancel>) -> Result<u64> {
+        let id = parse_media_id(&self.media_id)?;
+        let (source, destination) = (&self.source, &self.destination);
+        let what = match self.op {
+            FileOp::Seal => format!("sealing {source} into {destination}"),
+            FileOp::Open => format!(
+                "opening {source} ({}) into {destination}",
+                item(&self.media_id, self.kind)
+            ),
+        };
+        with_progress(self.listener, self.overwrite, cancel, what, |options| {
+            let core = match self.op {
+                FileOp::Seal => keepsake::seal_file,
+                FileOp::Open => keepsake::open_file,
+            };
+            core(
+                &key.inner,
                 &id,
-                kind.into(),
-                Path::new(&source),
-                Path::new(&destination),
+                self.kind.into(),
+                Path::new(source),
+                Path::new(destination),
                 options,
             )
         })
