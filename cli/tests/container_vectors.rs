@@ -9,8 +9,10 @@
 // A vector generator and checker: bad inputs should stop it loudly.
 #![allow(clippy::unwrap_used, clippy::panic)]
 
+mod common;
+
+use common::{check_vector_file, load_vector_file};
 use std::io::Cursor;
-use std::path::PathBuf;
 
 use keepsake::stream::SealOptions;
 use keepsake::{AlbumId, MediaBlob, MediaId, MediaKey, MediaKind, hazmat};
@@ -58,10 +60,6 @@ struct File {
     source: String,
     vectors: Vec<Vector>,
     failures: Vec<Failure>,
-}
-
-fn path() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/vectors/container-v1.json")
 }
 
 fn arr<const N: usize>(hex_text: &str) -> [u8; N] {
@@ -429,31 +427,12 @@ fn generate() -> File {
 
 #[test]
 fn container_vectors_match_the_generator() {
-    let file = generate();
-    let mut text = serde_json::to_string_pretty(&file).unwrap();
-    text.push('\n');
-    if regenerating() {
-        std::fs::write(path(), &text).unwrap();
-        return;
-    }
-    let on_disk = std::fs::read_to_string(path()).unwrap();
-    assert!(
-        on_disk == text,
-        "tests/vectors/container-v1.json differs from what this test generates \
-         (KEEPSAKE_REGEN_VECTORS=1 rewrites it, for a deliberate format change only)"
-    );
+    check_vector_file("container-v1.json", &generate());
 }
 
 /// The file on disk; while regenerating, what is being written.
 fn load() -> File {
-    if regenerating() {
-        return generate();
-    }
-    serde_json::from_str(&std::fs::read_to_string(path()).unwrap()).unwrap()
-}
-
-fn regenerating() -> bool {
-    std::env::var_os("KEEPSAKE_REGEN_VECTORS").is_some_and(|v| v == "1")
+    load_vector_file("container-v1.json", generate)
 }
 
 #[test]

@@ -177,3 +177,43 @@ pub fn data(len: usize, seed: u8) -> Vec<u8> {
         .map(|i| (i as u8).wrapping_mul(seed) ^ ((i >> 9) as u8))
         .collect()
 }
+
+/// `tests/vectors/NAME` in the repository.
+pub fn vector_path(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../tests/vectors")
+        .join(name)
+}
+
+/// Whether `KEEPSAKE_REGEN_VECTORS=1` asks the vector tests to rewrite their files.
+pub fn regenerating_vectors() -> bool {
+    std::env::var_os("KEEPSAKE_REGEN_VECTORS").is_some_and(|v| v == "1")
+}
+
+/// Checks that `tests/vectors/NAME` holds exactly `file` as the generator writes it
+/// (pretty JSON and a newline); while regenerating, writes it instead.
+pub fn check_vector_file<V: serde::Serialize>(name: &str, file: &V) {
+    let mut text = serde_json::to_string_pretty(file).unwrap();
+    text.push('\n');
+    if regenerating_vectors() {
+        std::fs::write(vector_path(name), &text).unwrap();
+        return;
+    }
+    let on_disk = std::fs::read_to_string(vector_path(name)).unwrap();
+    assert!(
+        on_disk == text,
+        "tests/vectors/{name} differs from what this test generates \
+         (KEEPSAKE_REGEN_VECTORS=1 rewrites it, for a deliberate format change only)"
+    );
+}
+
+/// The vector file `tests/vectors/NAME` on disk; while regenerating, what is being written.
+pub fn load_vector_file<V: serde::de::DeserializeOwned>(
+    name: &str,
+    generate: impl FnOnce() -> V,
+) -> V {
+    if regenerating_vectors() {
+        return generate();
+    }
+    serde_json::from_str(&std::fs::read_to_string(vector_path(name)).unwrap()).unwrap()
+}
