@@ -1,38 +1,69 @@
-//! The account key hierarchy (SPEC.md, section 5): a random root key behind passphrase,
-//! recovery and device slots; the identity key and album keys derived from it.
+//! The account key hierarchy (SPEC.md, section 5): a random root key per generation,
+//! encapsulated to a key pair in every slot; a random identity key and the older roots kept
+//! under the current root; album keys derived from the root of their generation.
 //!
 //! ```text
-//! passphrase --Argon2id--> KEK --\
-//! recovery phrase --HKDF--> KEK --+--> unwraps ROOT KEY (random, 32 bytes)
-//! device X25519 secret --HPKE Base--/        |
-//!                                            +-- HKDF --> identity X25519 key pair
-//!                                            +-- HKDF(album id, epoch) --> album key
+//! passphrase --Argon2id--> slot key pair --\
+//! recovery phrase --HKDF--> slot key pair --+--(HPKE Base)--> ROOT KEY of generation g
+//! device X25519 key pair -------------------/        |
+//!                                                    +-- wraps --> identity X25519 secret (random)
+//!                                                    +-- wraps --> roots of generations 0..g
+//!                                                    +-- HKDF(album id, epoch) --> album key
 //! ```
 //!
-//! Every operation that changes a bundle returns a new bundle and leaves the old one as it
-//! was, so a failure never leaves a bundle half-written.
+//! Every slot holds a public key, so a rotation ([`Keyring::rotate`]) needs only the current
+//! root: it encapsulates a new root to every remaining slot. Every operation that changes a
+//! bundle returns a new bundle and leaves the old one as it was, so a failure never leaves
+//! a bundle half-written.
 
 use std::fmt;
 
-use crate::bundle::{DEVICE_WRAPPED_LEN, DeviceSlot, PassphraseSlot, RecoverySlot, SLOT_SALT_LEN};
+use zeroize::Zeroizing;
+
+use crate::bundle::{PassphraseSlot, RecoverySlot, SLOT_SALT_LEN, SLOT_WRAPPED_LEN, Slot};
 use crate::envelope::{self, Purpose};
 use crate::hpke::{self, HpkePublicKey, HpkeSecretKey};
 use crate::kdf::{self, KdfParams};
 use crate::keys::SecretBytes;
-use crate::primitives::{KEY_LEN, XNONCE_LEN, fill_random, hkdf_sha256};
+use crate::primitives::{KEY_LEN, fill_random, hkdf_sha256};
 use crate::recovery::RecoveryPhrase;
-use crate::{AlbumId, AlbumKey, Error, Result};
+use crate::{Error, Result};
 
-/// HKDF info label of the identity key.
-pub const LABEL_IDENTITY: &[u8] = b"keepsake/v1/identity";
 /// HKDF info label of album keys (followed by the epoch).
 pub const LABEL_ALBUM: &[u8] = b"keepsake/v1/album";
-/// HKDF info label of the recovery slot's key.
+/// HKDF info label of the recovery slot's key material.
 pub const LABEL_RECOVERY_KEK: &[u8] = b"keepsake/v1/recovery-kek";
-/// HPKE info label of device slots.
-pub const LABEL_DEVICE_SLOT: &[u8] = b"keepsake/v1/device-slot";
+/// HPKE info label of every root slot (followed by the slot kind and its public key).
+pub const LABEL_ROOT_SLOT: &[u8] = b"keepsake/v1/root-slot";
+/// Slot kind byte of the passphrase slot.
+pub const SLOT_PASSPHRASE: u8 = 1;
+/// Slot kind byte of the recovery slot.
+pub const SLOT_RECOVERY: u8 = 2;
+/// Slot kind byte of device slots.
+pub const SLOT_DEVICE: u8 = 3;
 
 pub use crate::bundle::AccountBundle;
+
+/// Where a bundle-writing operation draws its randomness: the OS, or, for known-answer
+/// vectors, a fixed byte string consumed in the order SPEC.md 7 gives.
+pub(crate) trait Randomness {
+    fn fill(&mut self, out: &mut [u8]) -> Result<()>;
+}
+
+/// The operating system's CSPRNG.
+pub(crate) struct OsRandom;
+
+impl Randomness for OsRandom {
+    fn fill(&mut self, out: &mut [u8]) -> Result<()> {
+        fill_random(out)
+    }
+}
+
+pub(crate) fn draw<const N: usize>(random: &mut dyn Randomness) -> Result<Zeroizing<[u8; N]>> {
+    let mut out = Zeroizing::new([0u8; N]);
+    random.fill(out.as_mut())?;
+    Ok(out)
+}
 
 /// A device's X25519 key pair. The secret lives in the platform keystore; the core
 /// hands it out only as a zeroizing value ([`DeviceKey::to_bytes`]).
@@ -54,7 +85,7 @@ impl DeviceKey {
 
     /// The secret, for the platform keystore. The copy is the caller's to wipe; the
     /// returned value wipes itself when dropped.
-    pub fn to_bytes(&self) -> zeroize::Zeroizing<[u8; KEY_LEN]> {
+    pub fn to_bytes(&self) -> Zeroizing<[u8; KEY_LEN]> {
         self.0.to_bytes()
     }
 
@@ -74,11 +105,56 @@ impl fmt::Debug for DeviceKey {
     }
 }
 
-/// An unlocked account: the root key and the identity key derived from it. Both fields
-/// zeroize themselves on drop; not `Clone`.
+/// What a device remembers about its account between unlocks: the identity public key
+/// (which a planted root cannot reproduce) and the newest generation it has seen (which an
+/// older bundle, served again, cannot reach). Public, 40 bytes ([`AccountPin::to_bytes`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AccountPin {
+    /// The account's identity public key.
+    pub identity: HpkePublicKey,
+    /// The newest account generation this device has seen.
+    pub generation: u64,
+}
+
+/// Length of an encoded [`AccountPin`].
+pub const ACCOUNT_PIN_LEN: usize = 32 + 8;
+
+impl AccountPin {
+    /// `identity || be64(generation)`, for the device's own storage.
+    pub fn to_bytes(&self) -> [u8; ACCOUNT_PIN_LEN] {
+        let mut out = [0u8; ACCOUNT_PIN_LEN];
+        out[..32].copy_from_slice(self.identity.as_bytes());
+        out[32..].copy_from_slice(&self.generation.to_be_bytes());
+        out
+    }
+
+    /// Parses [`AccountPin::to_bytes`].
+    ///
+    /// # Errors
+    /// [`Error::InvalidLength`] unless exactly 40 bytes.
+    pub fn from_slice(bytes: &[u8]) -> Result<Self> {
+        let bytes: &[u8; ACCOUNT_PIN_LEN] = bytes.try_into().map_err(|_| Error::InvalidLength {
+            what: "account pin",
+            expected: ACCOUNT_PIN_LEN,
+            got: bytes.len(),
+        })?;
+        let mut identity = [0u8; 32];
+        identity.copy_from_slice(&bytes[..32]);
+        let mut generation = [0u8; 8];
+        generation.copy_from_slice(&bytes[32..]);
+        Ok(Self {
+            identity: HpkePublicKey::from_bytes(identity),
+            generation: u64::from_be_bytes(generation),
+        })
+    }
+}
+
+/// An unlocked account: the root key of every generation (the last is current) and the
+/// identity key. Every secret zeroizes itself on drop; not `Clone`.
 pub struct Keyring {
-    root: SecretBytes,
-    identity: HpkeSecretKey,
+    /// `roots[i]` is the root of generation `i`; `roots.len() == generation + 1`.
+    pub(crate) roots: Vec<SecretBytes>,
+    pub(crate) identity: HpkeSecretKey,
 }
 
 /// What [`create_account`] returns: the keyring, the bundle to store, and the recovery
@@ -93,109 +169,110 @@ pub struct NewAccount {
     pub recovery_phrase: RecoveryPhrase,
 }
 
-/// The randomness one bundle-writing operation consumes, drawn up front (and fixed in
-/// known-answer vectors).
-pub(crate) struct SlotRandomness {
-    pub(crate) salt: [u8; SLOT_SALT_LEN],
-    pub(crate) nonce: [u8; XNONCE_LEN],
+fn slot_info(kind: u8, public_key: &HpkePublicKey) -> Vec<u8> {
+    [LABEL_ROOT_SLOT, &[kind], public_key.as_bytes()].concat()
 }
 
-impl SlotRandomness {
-    pub(crate) fn draw() -> Result<Self> {
-        let mut salt = [0u8; SLOT_SALT_LEN];
-        fill_random(&mut salt)?;
-        Ok(Self {
-            salt,
-            nonce: envelope::random_nonce()?,
-        })
-    }
+/// Encapsulates `root` to a slot's public key (SPEC.md 5.4); draws the ephemeral key.
+pub(crate) fn seal_slot(
+    root: &[u8; KEY_LEN],
+    kind: u8,
+    public_key: &HpkePublicKey,
+    random: &mut dyn Randomness,
+) -> Result<Slot> {
+    let ephemeral = HpkeSecretKey::from_bytes(*draw::<32>(random)?);
+    let (enc, ciphertext) = hpke::seal_base_with_ephemeral(
+        public_key,
+        &ephemeral,
+        &slot_info(kind, public_key),
+        b"",
+        root,
+    )?;
+    let wrapped_root: [u8; SLOT_WRAPPED_LEN] = ciphertext
+        .as_slice()
+        .try_into()
+        .map_err(|_| Error::DecryptionFailed)?;
+    Ok(Slot {
+        public_key: *public_key,
+        enc,
+        wrapped_root,
+    })
 }
 
-/// The passphrase slot's envelope context: the parameters and salt it was made with.
-fn passphrase_context(params: &KdfParams, salt: &[u8; SLOT_SALT_LEN]) -> [u8; 12 + SLOT_SALT_LEN] {
-    let mut out = [0u8; 12 + SLOT_SALT_LEN];
-    out[..4].copy_from_slice(&params.memory_kib().to_be_bytes());
-    out[4..8].copy_from_slice(&params.iterations().to_be_bytes());
-    out[8..12].copy_from_slice(&params.parallelism().to_be_bytes());
-    out[12..].copy_from_slice(salt);
-    out
+fn open_slot(secret: &HpkeSecretKey, kind: u8, slot: &Slot) -> Result<SecretBytes> {
+    let opened = Zeroizing::new(hpke::open_base(
+        secret,
+        &slot.enc,
+        &slot_info(kind, &slot.public_key),
+        b"",
+        &slot.wrapped_root,
+    )?);
+    SecretBytes::from_slice("root key", &opened)
+}
+
+/// The passphrase slot's key pair: `DeriveKeyPair(Argon2id(passphrase, salt, params))`.
+fn passphrase_key(
+    passphrase: &str,
+    salt: &[u8; SLOT_SALT_LEN],
+    params: &KdfParams,
+) -> Result<HpkeSecretKey> {
+    let kek = kdf::derive_key(passphrase, salt, params)?;
+    HpkeSecretKey::derive(kek.as_ref())
+}
+
+/// The recovery slot's key pair: `DeriveKeyPair(HKDF(salt, secret, LABEL_RECOVERY_KEK))`.
+fn recovery_key(phrase: &RecoveryPhrase, salt: &[u8; SLOT_SALT_LEN]) -> Result<HpkeSecretKey> {
+    let kek = hkdf_sha256::<32>(salt, phrase.secret(), &[LABEL_RECOVERY_KEK]);
+    HpkeSecretKey::derive(kek.as_ref())
 }
 
 pub(crate) fn passphrase_slot(
     root: &[u8; KEY_LEN],
     passphrase: &str,
     params: &KdfParams,
-    random: &SlotRandomness,
+    random: &mut dyn Randomness,
 ) -> Result<PassphraseSlot> {
-    let kek = kdf::derive_key(passphrase, &random.salt, params)?;
-    let context = passphrase_context(params, &random.salt);
-    let wrapped_root = envelope::wrap_key(
-        &kek,
-        Purpose::RootPassphraseSlot,
-        &[&context],
-        root,
-        random.nonce,
-    )?;
+    let salt = *draw::<SLOT_SALT_LEN>(random)?;
+    let key = passphrase_key(passphrase, &salt, params)?;
     Ok(PassphraseSlot {
         params: *params,
-        salt: random.salt,
-        wrapped_root,
+        salt,
+        slot: seal_slot(root, SLOT_PASSPHRASE, &key.public_key(), random)?,
     })
-}
-
-fn recovery_kek(
-    phrase: &RecoveryPhrase,
-    salt: &[u8; SLOT_SALT_LEN],
-) -> zeroize::Zeroizing<[u8; 32]> {
-    hkdf_sha256::<32>(salt, phrase.secret(), &[LABEL_RECOVERY_KEK])
 }
 
 pub(crate) fn recovery_slot(
     root: &[u8; KEY_LEN],
     phrase: &RecoveryPhrase,
-    random: &SlotRandomness,
+    random: &mut dyn Randomness,
 ) -> Result<RecoverySlot> {
-    let kek = recovery_kek(phrase, &random.salt);
-    let wrapped_root = envelope::wrap_key(
-        &kek,
-        Purpose::RootRecoverySlot,
-        &[&random.salt],
-        root,
-        random.nonce,
-    )?;
+    let salt = *draw::<SLOT_SALT_LEN>(random)?;
+    let key = recovery_key(phrase, &salt)?;
     Ok(RecoverySlot {
-        salt: random.salt,
-        wrapped_root,
+        salt,
+        slot: seal_slot(root, SLOT_RECOVERY, &key.public_key(), random)?,
     })
 }
 
-fn device_info(device: &HpkePublicKey) -> Vec<u8> {
-    [LABEL_DEVICE_SLOT, device.as_bytes()].concat()
-}
-
-pub(crate) fn device_slot(
+/// The identity secret wrapped under `root`, bound to its public key (SPEC.md 5.1).
+pub(crate) fn wrap_identity(
     root: &[u8; KEY_LEN],
-    device: &HpkePublicKey,
-    ephemeral: Option<&HpkeSecretKey>,
-) -> Result<DeviceSlot> {
-    let info = device_info(device);
-    let (enc, ciphertext) = match ephemeral {
-        Some(eph) => hpke::seal_base_with_ephemeral(device, eph, &info, b"", root)?,
-        None => hpke::seal_base(device, &info, b"", root)?,
-    };
-    let wrapped_root: [u8; DEVICE_WRAPPED_LEN] = ciphertext
-        .as_slice()
-        .try_into()
-        .map_err(|_| Error::DecryptionFailed)?;
-    Ok(DeviceSlot {
-        public_key: *device,
-        enc,
-        wrapped_root,
-    })
+    identity: &HpkeSecretKey,
+    random: &mut dyn Randomness,
+) -> Result<[u8; envelope::WRAPPED_KEY_LEN]> {
+    let nonce = *draw::<{ crate::primitives::XNONCE_LEN }>(random)?;
+    let wrapped = envelope::wrap_key(
+        root,
+        Purpose::IdentitySecret,
+        &[identity.public_key().as_bytes()],
+        &identity.to_bytes(),
+        nonce,
+    )?;
+    wrapped.try_into().map_err(|_| Error::DecryptionFailed)
 }
 
-/// Creates an account: a random root key, a passphrase slot with `params`, a fresh
-/// recovery phrase and its slot, no device yet.
+/// Creates an account: a random root key (generation 0), a random identity key, a
+/// passphrase slot with `params`, a fresh recovery phrase and its slot, no device yet.
 ///
 /// ```
 /// use keepsake::{account, kdf::KdfParams};
@@ -213,99 +290,95 @@ pub(crate) fn device_slot(
 /// [`Error::RandomnessUnavailable`]; [`Error::OutOfMemory`] if Argon2id's memory cannot
 /// be allocated.
 pub fn create_account(passphrase: &str, params: &KdfParams) -> Result<NewAccount> {
-    let root = SecretBytes::random()?;
-    let phrase = RecoveryPhrase::generate()?;
-    let bundle = new_bundle(
-        &root,
-        passphrase,
-        params,
-        &phrase,
-        &SlotRandomness::draw()?,
-        &SlotRandomness::draw()?,
-    )?;
+    create_account_with(passphrase, params, &mut OsRandom)
+}
+
+/// [`create_account`] drawing, in order: root (32), identity secret (32), recovery secret
+/// (32), passphrase salt (16) and ephemeral (32), recovery salt (16) and ephemeral (32),
+/// identity nonce (24).
+pub(crate) fn create_account_with(
+    passphrase: &str,
+    params: &KdfParams,
+    random: &mut dyn Randomness,
+) -> Result<NewAccount> {
+    let root = SecretBytes::new(*draw::<KEY_LEN>(random)?);
+    let identity = HpkeSecretKey::from_bytes(*draw::<KEY_LEN>(random)?);
+    let phrase = RecoveryPhrase::from_secret(SecretBytes::new(*draw::<KEY_LEN>(random)?));
+    let passphrase_slot = passphrase_slot(root.expose(), passphrase, params, random)?;
+    let recovery_slot = recovery_slot(root.expose(), &phrase, random)?;
+    let mut bundle = AccountBundle {
+        generation: 0,
+        identity: identity.public_key(),
+        identity_secret: wrap_identity(root.expose(), &identity, random)?,
+        passphrase: passphrase_slot,
+        recovery: recovery_slot,
+        devices: Vec::new(),
+        history: Vec::new(),
+        mac: [0; 32],
+    };
+    bundle.seal_mac(root.expose());
     Ok(NewAccount {
-        keyring: Keyring::from_root(root),
+        keyring: Keyring {
+            roots: vec![root],
+            identity,
+        },
         bundle,
         recovery_phrase: phrase,
     })
 }
 
-pub(crate) fn new_bundle(
-    root: &SecretBytes,
-    passphrase: &str,
-    params: &KdfParams,
-    phrase: &RecoveryPhrase,
-    passphrase_random: &SlotRandomness,
-    recovery_random: &SlotRandomness,
-) -> Result<AccountBundle> {
-    let keyring = Keyring::from_root(root.clone_secret());
-    let mut bundle = AccountBundle {
-        identity: keyring.identity_public_key(),
-        passphrase: passphrase_slot(root.expose(), passphrase, params, passphrase_random)?,
-        recovery: recovery_slot(root.expose(), phrase, recovery_random)?,
-        devices: Vec::new(),
-        mac: [0; 32],
-    };
-    bundle.seal_mac(root.expose());
-    Ok(bundle)
-}
-
-/// Unlocks with the passphrase.
+/// Unlocks with the passphrase. A device that keeps an [`AccountPin`] then calls
+/// [`Keyring::check_pin`]; a fresh device has nothing to compare (SPEC.md 5.9).
 ///
 /// # Errors
 /// [`Error::WrongPassphrase`]; [`Error::OutOfMemory`]; then, once the root is out,
-/// [`Error::IdentityMismatch`] if it does not derive the bundle's identity and
-/// [`Error::BundleTampered`] if the MAC fails.
+/// [`Error::IdentityMismatch`] if it is not the account's root and
+/// [`Error::BundleTampered`] if the MAC or the history fails.
 pub fn unlock_with_passphrase(bundle: &AccountBundle, passphrase: &str) -> Result<Keyring> {
     let slot = &bundle.passphrase;
-    let kek = kdf::derive_key(passphrase, &slot.salt, &slot.params)?;
-    let context = passphrase_context(&slot.params, &slot.salt);
-    let root = envelope::unwrap_key(
-        &kek,
-        Purpose::RootPassphraseSlot,
-        &[&context],
-        &slot.wrapped_root,
-    )
-    .map_err(|e| match e {
+    let key = passphrase_key(passphrase, &slot.salt, &slot.params)?;
+    if key.public_key() != slot.slot.public_key {
+        return Err(Error::WrongPassphrase);
+    }
+    let root = open_slot(&key, SLOT_PASSPHRASE, &slot.slot).map_err(|e| match e {
         Error::DecryptionFailed => Error::WrongPassphrase,
         other => other,
     })?;
     Keyring::verified(root, bundle, None)
 }
 
-/// Unlocks with the recovery phrase.
+/// Unlocks with the recovery phrase. See [`unlock_with_passphrase`] for the pin.
 ///
 /// # Errors
 /// [`Error::WrongRecoveryPhrase`]; [`Error::IdentityMismatch`]; [`Error::BundleTampered`].
 pub fn unlock_with_recovery(bundle: &AccountBundle, phrase: &RecoveryPhrase) -> Result<Keyring> {
     let slot = &bundle.recovery;
-    let kek = recovery_kek(phrase, &slot.salt);
-    let root = envelope::unwrap_key(
-        &kek,
-        Purpose::RootRecoverySlot,
-        &[&slot.salt],
-        &slot.wrapped_root,
-    )
-    .map_err(|e| match e {
+    let key = recovery_key(phrase, &slot.salt)?;
+    if key.public_key() != slot.slot.public_key {
+        return Err(Error::WrongRecoveryPhrase);
+    }
+    let root = open_slot(&key, SLOT_RECOVERY, &slot.slot).map_err(|e| match e {
         Error::DecryptionFailed => Error::WrongRecoveryPhrase,
         other => other,
     })?;
     Keyring::verified(root, bundle, None)
 }
 
-/// Unlocks with an enrolled device's key, no passphrase. `pinned_identity` is the
-/// identity public key [`Keyring::enroll_device`] returned when this device was enrolled:
-/// a slot that opens to any other root (one planted by a malicious server) is refused.
+/// Unlocks with an enrolled device's key, no passphrase. `pin` is what the device kept
+/// from its enrolment and every later unlock ([`Keyring::pin`]): a slot that opens to any
+/// other account's root (one planted by a malicious server) is refused, and so is a bundle
+/// older than the newest generation the device has seen (one served again by a server).
 ///
 /// # Errors
 /// [`Error::DeviceNotEnrolled`] if no slot is for this device (never enrolled, or
 /// revoked); [`Error::DecryptionFailed`] if its slot does not open;
 /// [`Error::IdentityMismatch`] if the root is not the pinned account's;
-/// [`Error::BundleTampered`] if the MAC fails.
+/// [`Error::BundleTampered`] if the MAC or the history fails; [`Error::Rollback`] if the
+/// bundle's generation is older than the pin's.
 pub fn unlock_with_device(
     bundle: &AccountBundle,
     device: &DeviceKey,
-    pinned_identity: &HpkePublicKey,
+    pin: &AccountPin,
 ) -> Result<Keyring> {
     let public = device.public_key();
     let slot = bundle
@@ -313,51 +386,113 @@ pub fn unlock_with_device(
         .iter()
         .find(|slot| slot.public_key == public)
         .ok_or(Error::DeviceNotEnrolled)?;
-    let opened = zeroize::Zeroizing::new(hpke::open_base(
-        &device.0,
-        &slot.enc,
-        &device_info(&public),
-        b"",
-        &slot.wrapped_root,
-    )?);
-    let root = SecretBytes::from_slice("root key", &opened)?;
-    Keyring::verified(root, bundle, Some(pinned_identity))
+    let root = open_slot(&device.0, SLOT_DEVICE, slot)?;
+    Keyring::verified(root, bundle, Some(pin))
 }
 
 impl Keyring {
-    pub(crate) fn from_root(root: SecretBytes) -> Self {
-        let secret = hkdf_sha256::<32>(b"", root.expose(), &[LABEL_IDENTITY]);
-        Self {
-            identity: HpkeSecretKey::from_bytes(*secret),
-            root,
-        }
-    }
-
-    /// Accepts a root obtained from a slot only if it is the account's: it derives the
-    /// pinned identity (or, with no pin, the bundle's), and it verifies the bundle's MAC.
+    /// Accepts a root obtained from a slot only if it is the account's (SPEC.md 5.8): it
+    /// unwraps the bundle's identity secret, whose public key is the bundle's and the
+    /// pinned one; the MAC verifies; every history entry opens; the generation is not older
+    /// than the pin's.
     fn verified(
         root: SecretBytes,
         bundle: &AccountBundle,
-        pinned: Option<&HpkePublicKey>,
+        pin: Option<&AccountPin>,
     ) -> Result<Self> {
-        let keyring = Self::from_root(root);
-        let identity = keyring.identity_public_key();
-        if identity != *pinned.unwrap_or(&bundle.identity) || identity != bundle.identity {
+        let identity = envelope::unwrap_key(
+            root.expose(),
+            Purpose::IdentitySecret,
+            &[bundle.identity.as_bytes()],
+            &bundle.identity_secret,
+        )
+        .map_err(|e| match e {
+            Error::DecryptionFailed => Error::IdentityMismatch,
+            other => other,
+        })?;
+        let identity = HpkeSecretKey::from_bytes(*identity.expose());
+        let public = identity.public_key();
+        if public != bundle.identity || pin.is_some_and(|pin| pin.identity != public) {
             return Err(Error::IdentityMismatch);
         }
-        bundle.verify_mac(keyring.root.expose())?;
+        bundle.verify_mac(root.expose())?;
+        let mut roots = Vec::with_capacity(bundle.history.len() + 1);
+        for (i, wrapped) in bundle.history.iter().enumerate() {
+            let old = envelope::unwrap_key(
+                root.expose(),
+                Purpose::RootHistory,
+                &[&(i as u64).to_be_bytes(), &bundle.generation.to_be_bytes()],
+                wrapped,
+            )
+            .map_err(|_| Error::BundleTampered)?;
+            roots.push(old);
+        }
+        roots.push(root);
+        let keyring = Self { roots, identity };
+        if let Some(pin) = pin {
+            keyring.check_pin(pin)?;
+        }
         Ok(keyring)
     }
 
-    /// Checks that `bundle` is this account's and unaltered before changing it.
-    fn check_own(&self, bundle: &AccountBundle) -> Result<()> {
+    /// The current root.
+    pub(crate) fn root(&self) -> &[u8; KEY_LEN] {
+        self.roots
+            .last()
+            .expect("a keyring holds at least the root of generation 0")
+            .expose()
+    }
+
+    /// Checks that `bundle` is this account's, at this keyring's generation, and unaltered
+    /// before changing it.
+    pub(crate) fn check_own(&self, bundle: &AccountBundle) -> Result<()> {
         if bundle.identity != self.identity_public_key() {
             return Err(Error::IdentityMismatch);
         }
-        bundle.verify_mac(self.root.expose())
+        if bundle.generation < self.generation() {
+            return Err(Error::Rollback {
+                seen: self.generation(),
+                offered: bundle.generation,
+            });
+        }
+        bundle.verify_mac(self.root())
     }
 
-    /// The identity public key others share albums to; also the pin a device keeps.
+    /// The account generation this keyring's current root belongs to.
+    pub fn generation(&self) -> u64 {
+        self.roots.len() as u64 - 1
+    }
+
+    /// What the device keeps after this unlock: the identity and this generation. Store it
+    /// (replacing the older one) and pass it to the next [`unlock_with_device`].
+    pub fn pin(&self) -> AccountPin {
+        AccountPin {
+            identity: self.identity_public_key(),
+            generation: self.generation(),
+        }
+    }
+
+    /// Checks a device's stored pin against this keyring (after a passphrase or recovery
+    /// unlock on a device that has one; a device unlock checks it itself).
+    ///
+    /// # Errors
+    /// [`Error::IdentityMismatch`] if the pin is another account's; [`Error::Rollback`] if
+    /// the device has seen a newer generation than the bundle this keyring came from.
+    pub fn check_pin(&self, pin: &AccountPin) -> Result<()> {
+        if pin.identity != self.identity_public_key() {
+            return Err(Error::IdentityMismatch);
+        }
+        if pin.generation > self.generation() {
+            return Err(Error::Rollback {
+                seen: pin.generation,
+                offered: self.generation(),
+            });
+        }
+        Ok(())
+    }
+
+    /// The identity public key others share albums to; part of the pin a device keeps. It
+    /// does not change when the root rotates.
     pub fn identity_public_key(&self) -> HpkePublicKey {
         self.identity.public_key()
     }
@@ -366,49 +501,38 @@ impl Keyring {
         &self.identity
     }
 
-    /// The key of album `album_id` at `epoch`:
-    /// `HKDF-SHA256[salt = album id, info = LABEL_ALBUM || be64(epoch)](root, 32)`.
-    /// Every device holding the root reaches every album; removing a member from a shared
-    /// album moves it to `epoch + 1`, whose key the removed member never receives.
-    pub fn album_key(&self, album_id: AlbumId, epoch: u64) -> AlbumKey {
-        let key = hkdf_sha256::<32>(
-            album_id.as_bytes(),
-            self.root.expose(),
-            &[LABEL_ALBUM, &epoch.to_be_bytes()],
-        );
-        AlbumKey::from_bytes(album_id, epoch, *key)
-    }
-
     /// Rewrites the passphrase slot only. Returns the new bundle; `bundle` is untouched.
     ///
     /// # Errors
-    /// [`Error::BundleTampered`] / [`Error::IdentityMismatch`] if `bundle` is not this
-    /// account's; [`Error::OutOfMemory`]; [`Error::RandomnessUnavailable`].
+    /// [`Error::BundleTampered`] / [`Error::IdentityMismatch`] / [`Error::Rollback`] if
+    /// `bundle` is not this account's current one; [`Error::OutOfMemory`];
+    /// [`Error::RandomnessUnavailable`].
     pub fn change_passphrase(
         &self,
         bundle: &AccountBundle,
         new_passphrase: &str,
         params: &KdfParams,
     ) -> Result<AccountBundle> {
-        self.change_passphrase_with(bundle, new_passphrase, params, &SlotRandomness::draw()?)
+        self.change_passphrase_with(bundle, new_passphrase, params, &mut OsRandom)
     }
 
+    /// Draws the salt (16) and the ephemeral (32).
     pub(crate) fn change_passphrase_with(
         &self,
         bundle: &AccountBundle,
         new_passphrase: &str,
         params: &KdfParams,
-        random: &SlotRandomness,
+        random: &mut dyn Randomness,
     ) -> Result<AccountBundle> {
         self.check_own(bundle)?;
         let mut next = bundle.clone();
-        next.passphrase = passphrase_slot(self.root.expose(), new_passphrase, params, random)?;
-        next.seal_mac(self.root.expose());
+        next.passphrase = passphrase_slot(self.root(), new_passphrase, params, random)?;
+        next.seal_mac(self.root());
         Ok(next)
     }
 
-    /// Replaces the recovery slot with one for a fresh phrase; the root key is unchanged,
-    /// and the old phrase stops working for bundles written from now on.
+    /// Replaces the recovery slot with one for a fresh phrase; the old phrase stops
+    /// working for bundles written from now on.
     ///
     /// # Errors
     /// As [`Keyring::change_passphrase`].
@@ -416,16 +540,25 @@ impl Keyring {
         &self,
         bundle: &AccountBundle,
     ) -> Result<(AccountBundle, RecoveryPhrase)> {
+        self.rotate_recovery_with(bundle, &mut OsRandom)
+    }
+
+    /// Draws the recovery secret (32), the salt (16) and the ephemeral (32).
+    pub(crate) fn rotate_recovery_with(
+        &self,
+        bundle: &AccountBundle,
+        random: &mut dyn Randomness,
+    ) -> Result<(AccountBundle, RecoveryPhrase)> {
         self.check_own(bundle)?;
-        let phrase = RecoveryPhrase::generate()?;
+        let phrase = RecoveryPhrase::from_secret(SecretBytes::new(*draw::<KEY_LEN>(random)?));
         let mut next = bundle.clone();
-        next.recovery = recovery_slot(self.root.expose(), &phrase, &SlotRandomness::draw()?)?;
-        next.seal_mac(self.root.expose());
+        next.recovery = recovery_slot(self.root(), &phrase, random)?;
+        next.seal_mac(self.root());
         Ok((next, phrase))
     }
 
-    /// Enrolls a device by sealing the root key to its public key (HPKE Base). Returns
-    /// the new bundle and the identity pin the device must keep and pass to
+    /// Enrolls a device by encapsulating the current root to its public key (HPKE Base).
+    /// Returns the new bundle and the pin the device must keep and pass to
     /// [`unlock_with_device`]. Enrolling an enrolled device replaces its slot.
     ///
     /// # Errors
@@ -435,18 +568,19 @@ impl Keyring {
         &self,
         bundle: &AccountBundle,
         device: &HpkePublicKey,
-    ) -> Result<(AccountBundle, HpkePublicKey)> {
-        self.enroll_device_with(bundle, device, None)
+    ) -> Result<(AccountBundle, AccountPin)> {
+        self.enroll_device_with(bundle, device, &mut OsRandom)
     }
 
+    /// Draws the ephemeral (32).
     pub(crate) fn enroll_device_with(
         &self,
         bundle: &AccountBundle,
         device: &HpkePublicKey,
-        ephemeral: Option<&HpkeSecretKey>,
-    ) -> Result<(AccountBundle, HpkePublicKey)> {
+        random: &mut dyn Randomness,
+    ) -> Result<(AccountBundle, AccountPin)> {
         self.check_own(bundle)?;
-        let slot = device_slot(self.root.expose(), device, ephemeral)?;
+        let slot = seal_slot(self.root(), SLOT_DEVICE, device, random)?;
         let mut next = bundle.clone();
         next.devices.retain(|d| d.public_key != *device);
         if next.devices.len() >= crate::bundle::MAX_DEVICES {
@@ -460,13 +594,14 @@ impl Keyring {
             .devices
             .partition_point(|d| d.public_key.as_bytes() < device.as_bytes());
         next.devices.insert(at, slot);
-        next.seal_mac(self.root.expose());
-        Ok((next, self.identity_public_key()))
+        next.seal_mac(self.root());
+        Ok((next, self.pin()))
     }
 
-    /// Removes a device's slot. A revoked device cannot unlock this bundle or any written
-    /// after it. If the device may have kept the root key, only a root rotation (a later
-    /// feature) locks it out of data sealed before.
+    /// Removes a device's slot without rotating the root. The device cannot unlock this
+    /// bundle or any written after it, but if it kept the root it still derives every
+    /// album key of this generation: use [`Keyring::revoke_device_and_rotate`] for a lost
+    /// or stolen device.
     ///
     /// # Errors
     /// [`Error::DeviceNotEnrolled`] if it has no slot; as [`Keyring::change_passphrase`].
@@ -482,24 +617,18 @@ impl Keyring {
         if next.devices.len() == before {
             return Err(Error::DeviceNotEnrolled);
         }
-        next.seal_mac(self.root.expose());
+        next.seal_mac(self.root());
         Ok(next)
     }
 }
 
 impl fmt::Debug for Keyring {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let Self { root: _, identity } = self;
+        let Self { roots, identity } = self;
         f.debug_struct("Keyring")
             .field("identity", &identity.public_key())
-            .field("root", &"[redacted]")
+            .field("generation", &(roots.len() - 1))
+            .field("roots", &"[redacted]")
             .finish()
-    }
-}
-
-impl SecretBytes {
-    /// A second copy of a secret, made on purpose (both copies zeroize on drop).
-    pub(crate) fn clone_secret(&self) -> Self {
-        Self::new(*self.expose())
     }
 }

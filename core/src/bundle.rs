@@ -6,11 +6,13 @@
 //! bundle has one encoding and the MAC covers exactly what was parsed.
 //!
 //! ```text
-//! {"body":{"version":1,"identity":HEX32,
-//!          "passphrase":{"kdf":{"memory_kib":M,"iterations":T,"parallelism":P},"salt":HEX16,"wrapped_root":HEX105},
-//!          "recovery":{"salt":HEX16,"wrapped_root":HEX105},
-//!          "devices":[{"public_key":HEX32,"enc":HEX32,"wrapped_root":HEX48},...]},
+//! {"body":{"version":1,"generation":G,"identity":HEX32,"identity_secret":HEX105,
+//!          "passphrase":{"suite":1,"kdf":{"memory_kib":M,"iterations":T,"parallelism":P},"salt":HEX16,SLOT},
+//!          "recovery":{"suite":1,"salt":HEX16,SLOT},
+//!          "devices":[{"suite":1,SLOT},...],
+//!          "history":[{"generation":0,"wrapped_root":HEX105},...]},
 //!  "mac":HEX32}
+//! SLOT = "public_key":HEX32,"enc":HEX32,"wrapped_root":HEX48
 //! ```
 
 use hmac::{KeyInit, Mac};
@@ -25,52 +27,64 @@ use crate::{Error, Result};
 
 /// The bundle format version this build writes and reads.
 pub const BUNDLE_VERSION: u8 = 1;
-/// Largest bundle accepted (64 KiB): refused before it is parsed.
-pub const MAX_BUNDLE_LEN: usize = 64 * 1024;
+/// Largest bundle accepted (512 KiB): refused before it is parsed. A bundle at every cap
+/// (64 devices, [`MAX_GENERATIONS`] history entries) is about 270 KiB (SPEC.md 5.5).
+pub const MAX_BUNDLE_LEN: usize = 512 * 1024;
 /// Most device slots a bundle may hold.
 pub const MAX_DEVICES: usize = 64;
+/// Most root generations an account may reach (the history holds one entry per earlier
+/// generation, so a bundle holds at most `MAX_GENERATIONS - 1` of them).
+pub const MAX_GENERATIONS: u64 = 1000;
 /// Length of a passphrase or recovery slot salt.
 pub const SLOT_SALT_LEN: usize = crate::kdf::SALT_LEN;
 /// Length of an HPKE-wrapped root key: the 32-byte key and a 16-byte tag.
-pub const DEVICE_WRAPPED_LEN: usize = KEY_LEN + TAG_LEN;
+pub const SLOT_WRAPPED_LEN: usize = KEY_LEN + TAG_LEN;
 /// HKDF info label of the bundle MAC key.
 pub const LABEL_BUNDLE_MAC: &[u8] = b"keepsake/v1/bundle-mac";
 
+/// Key-encapsulation suites a slot or grant may name (SPEC.md 5.1). Suite 1 is RFC 9180
+/// HPKE with DHKEM(X25519, HKDF-SHA256), HKDF-SHA256 and ChaCha20-Poly1305.
+pub const SUITE_X25519: u8 = 1;
+
 type HmacSha256 = hmac::Hmac<Sha256>;
 
-/// The passphrase slot: Argon2id parameters and salt, and the root wrapped under the
-/// derived key.
+/// The KEM part every slot shares: the slot's public key and the root encapsulated to it
+/// (HPKE Base, SPEC.md 5.4).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Slot {
+    pub(crate) public_key: HpkePublicKey,
+    pub(crate) enc: [u8; 32],
+    pub(crate) wrapped_root: [u8; SLOT_WRAPPED_LEN],
+}
+
+/// The passphrase slot: Argon2id parameters and salt, which derive the slot's key pair.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct PassphraseSlot {
     pub(crate) params: KdfParams,
     pub(crate) salt: [u8; SLOT_SALT_LEN],
-    pub(crate) wrapped_root: Vec<u8>,
+    pub(crate) slot: Slot,
 }
 
-/// The recovery slot: a salt and the root wrapped under the recovery key.
+/// The recovery slot: the salt that, with the recovery secret, derives the slot's key pair.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct RecoverySlot {
     pub(crate) salt: [u8; SLOT_SALT_LEN],
-    pub(crate) wrapped_root: Vec<u8>,
-}
-
-/// One enrolled device: its public key and the root sealed to it with HPKE Base.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) struct DeviceSlot {
-    pub(crate) public_key: HpkePublicKey,
-    pub(crate) enc: [u8; 32],
-    pub(crate) wrapped_root: [u8; DEVICE_WRAPPED_LEN],
+    pub(crate) slot: Slot,
 }
 
 /// A parsed, well-formed account bundle. Nothing in it is secret; it is authenticated
 /// only once a slot has been opened (every unlock checks the MAC).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AccountBundle {
+    pub(crate) generation: u64,
     pub(crate) identity: HpkePublicKey,
+    pub(crate) identity_secret: [u8; WRAPPED_KEY_LEN],
     pub(crate) passphrase: PassphraseSlot,
     pub(crate) recovery: RecoverySlot,
     /// Sorted by public key, no duplicates.
-    pub(crate) devices: Vec<DeviceSlot>,
+    pub(crate) devices: Vec<Slot>,
+    /// Entry `i` is the root of generation `i` wrapped under the current root.
+    pub(crate) history: Vec<[u8; WRAPPED_KEY_LEN]>,
     pub(crate) mac: [u8; 32],
 }
 
@@ -85,21 +99,9 @@ struct WireKdf {
 #[derive(Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct WirePassphrase {
+    suite: u8,
     kdf: WireKdf,
     salt: String,
-    wrapped_root: String,
-}
-
-#[derive(Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct WireRecovery {
-    salt: String,
-    wrapped_root: String,
-}
-
-#[derive(Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct WireDevice {
     public_key: String,
     enc: String,
     wrapped_root: String,
@@ -107,12 +109,41 @@ struct WireDevice {
 
 #[derive(Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+struct WireRecovery {
+    suite: u8,
+    salt: String,
+    public_key: String,
+    enc: String,
+    wrapped_root: String,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WireDevice {
+    suite: u8,
+    public_key: String,
+    enc: String,
+    wrapped_root: String,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WireHistory {
+    generation: u64,
+    wrapped_root: String,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 struct WireBody {
     version: u8,
+    generation: u64,
     identity: String,
+    identity_secret: String,
     passphrase: WirePassphrase,
     recovery: WireRecovery,
     devices: Vec<WireDevice>,
+    history: Vec<WireHistory>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -154,14 +185,41 @@ fn version_number(version: &serde_json::Value) -> Result<Option<u64>> {
     }
 }
 
+/// The suite check of one slot: only suite 1 exists in this build.
+fn suite(value: u8) -> Result<()> {
+    if value == SUITE_X25519 {
+        Ok(())
+    } else {
+        Err(Error::UnsupportedSuite(value))
+    }
+}
+
+fn slot(public_key: &str, enc: &str, wrapped_root: &str, what: [&'static str; 3]) -> Result<Slot> {
+    Ok(Slot {
+        public_key: HpkePublicKey::from_bytes(unhex(public_key, what[0])?),
+        enc: unhex(enc, what[1])?,
+        wrapped_root: unhex(wrapped_root, what[2])?,
+    })
+}
+
+fn wire_slot(slot: &Slot) -> [String; 3] {
+    [
+        hex::encode(slot.public_key.as_bytes()),
+        hex::encode(slot.enc),
+        hex::encode(slot.wrapped_root),
+    ]
+}
+
 impl AccountBundle {
     /// Parses a bundle received from storage or a server.
     ///
     /// # Errors
     /// [`Error::TooLarge`] above [`MAX_BUNDLE_LEN`] (before parsing);
-    /// [`Error::UnsupportedVersion`]; [`Error::MalformedBundle`] naming the broken rule
-    /// (syntax, unknown or missing field, field length, non-canonical encoding, device
-    /// slots duplicated or out of order, too many devices); [`Error::KdfParamsTooWeak`] /
+    /// [`Error::UnsupportedVersion`]; [`Error::UnsupportedSuite`] for a slot of a suite this
+    /// build does not implement; [`Error::MalformedBundle`] naming the broken rule (syntax,
+    /// unknown or missing field, field length, non-canonical encoding, device slots
+    /// duplicated or out of order, too many devices, a history that does not hold exactly
+    /// generations `0..generation` in order); [`Error::KdfParamsTooWeak`] /
     /// [`Error::KdfParamsTooCostly`] for the passphrase slot's parameters.
     pub fn parse(bytes: &[u8]) -> Result<Self> {
         if bytes.len() > MAX_BUNDLE_LEN {
@@ -196,28 +254,69 @@ impl AccountBundle {
         Ok(bundle)
     }
 
-    /// Every length and encoding check of the wire bundle, then the KDF parameters: a
+    /// Suites, then every length, encoding and ordering check, then the KDF parameters: a
     /// malformed field is reported before out-of-range parameters (SPEC.md 5.5).
     fn from_wire(wire: WireBundle) -> Result<Self> {
         let body = wire.body;
+        suite(body.passphrase.suite)?;
+        suite(body.recovery.suite)?;
+        body.devices.iter().try_for_each(|d| suite(d.suite))?;
         if body.devices.len() > MAX_DEVICES {
             return Err(malformed("too many device slots"));
         }
-        let passphrase_wrapped: [u8; WRAPPED_KEY_LEN] =
-            unhex(&body.passphrase.wrapped_root, "passphrase.wrapped_root")?;
-        let recovery_wrapped: [u8; WRAPPED_KEY_LEN] =
-            unhex(&body.recovery.wrapped_root, "recovery.wrapped_root")?;
-        let mut devices = Vec::with_capacity(body.devices.len());
-        for device in &body.devices {
-            devices.push(DeviceSlot {
-                public_key: HpkePublicKey::from_bytes(unhex(
-                    &device.public_key,
-                    "devices.public_key",
-                )?),
-                enc: unhex(&device.enc, "devices.enc")?,
-                wrapped_root: unhex(&device.wrapped_root, "devices.wrapped_root")?,
-            });
+        if body.generation >= MAX_GENERATIONS {
+            return Err(malformed("generation past the cap"));
         }
+        if body.history.len() as u64 != body.generation
+            || body
+                .history
+                .iter()
+                .enumerate()
+                .any(|(i, h)| h.generation != i as u64)
+        {
+            return Err(malformed(
+                "history does not hold generations 0..generation in order",
+            ));
+        }
+        let history = body
+            .history
+            .iter()
+            .map(|h| unhex(&h.wrapped_root, "history.wrapped_root"))
+            .collect::<Result<Vec<_>>>()?;
+        let p = &body.passphrase;
+        let passphrase_slot = slot(
+            &p.public_key,
+            &p.enc,
+            &p.wrapped_root,
+            [
+                "passphrase.public_key",
+                "passphrase.enc",
+                "passphrase.wrapped_root",
+            ],
+        )?;
+        let r = &body.recovery;
+        let recovery_slot = slot(
+            &r.public_key,
+            &r.enc,
+            &r.wrapped_root,
+            [
+                "recovery.public_key",
+                "recovery.enc",
+                "recovery.wrapped_root",
+            ],
+        )?;
+        let devices = body
+            .devices
+            .iter()
+            .map(|d| {
+                slot(
+                    &d.public_key,
+                    &d.enc,
+                    &d.wrapped_root,
+                    ["devices.public_key", "devices.enc", "devices.wrapped_root"],
+                )
+            })
+            .collect::<Result<Vec<_>>>()?;
         if devices
             .windows(2)
             .any(|w| w[0].public_key.as_bytes() >= w[1].public_key.as_bytes())
@@ -225,54 +324,77 @@ impl AccountBundle {
             return Err(malformed("device slots duplicated or not in order"));
         }
         let identity = HpkePublicKey::from_bytes(unhex(&body.identity, "identity")?);
-        let passphrase_salt = unhex(&body.passphrase.salt, "passphrase.salt")?;
-        let recovery_salt = unhex(&body.recovery.salt, "recovery.salt")?;
+        let identity_secret = unhex(&body.identity_secret, "identity_secret")?;
+        let passphrase_salt = unhex(&p.salt, "passphrase.salt")?;
+        let recovery_salt = unhex(&r.salt, "recovery.salt")?;
         let mac = unhex(&wire.mac, "mac")?;
-        let params = KdfParams::new(
-            body.passphrase.kdf.memory_kib,
-            body.passphrase.kdf.iterations,
-            body.passphrase.kdf.parallelism,
-        )?;
+        let params = KdfParams::new(p.kdf.memory_kib, p.kdf.iterations, p.kdf.parallelism)?;
         Ok(Self {
+            generation: body.generation,
             identity,
+            identity_secret,
             passphrase: PassphraseSlot {
                 params,
                 salt: passphrase_salt,
-                wrapped_root: passphrase_wrapped.to_vec(),
+                slot: passphrase_slot,
             },
             recovery: RecoverySlot {
                 salt: recovery_salt,
-                wrapped_root: recovery_wrapped.to_vec(),
+                slot: recovery_slot,
             },
             devices,
+            history,
             mac,
         })
     }
 
     fn wire_body(&self) -> WireBody {
+        let [p_public, p_enc, p_wrapped] = wire_slot(&self.passphrase.slot);
+        let [r_public, r_enc, r_wrapped] = wire_slot(&self.recovery.slot);
         WireBody {
             version: BUNDLE_VERSION,
+            generation: self.generation,
             identity: hex::encode(self.identity.as_bytes()),
+            identity_secret: hex::encode(self.identity_secret),
             passphrase: WirePassphrase {
+                suite: SUITE_X25519,
                 kdf: WireKdf {
                     memory_kib: self.passphrase.params.memory_kib(),
                     iterations: self.passphrase.params.iterations(),
                     parallelism: self.passphrase.params.parallelism(),
                 },
                 salt: hex::encode(self.passphrase.salt),
-                wrapped_root: hex::encode(&self.passphrase.wrapped_root),
+                public_key: p_public,
+                enc: p_enc,
+                wrapped_root: p_wrapped,
             },
             recovery: WireRecovery {
+                suite: SUITE_X25519,
                 salt: hex::encode(self.recovery.salt),
-                wrapped_root: hex::encode(&self.recovery.wrapped_root),
+                public_key: r_public,
+                enc: r_enc,
+                wrapped_root: r_wrapped,
             },
             devices: self
                 .devices
                 .iter()
-                .map(|d| WireDevice {
-                    public_key: hex::encode(d.public_key.as_bytes()),
-                    enc: hex::encode(d.enc),
-                    wrapped_root: hex::encode(d.wrapped_root),
+                .map(|d| {
+                    let [public_key, enc, wrapped_root] = wire_slot(d);
+                    WireDevice {
+                        suite: SUITE_X25519,
+                        public_key,
+                        enc,
+                        wrapped_root,
+                    }
+                })
+                .collect(),
+            history: self
+                .history
+                .iter()
+                .enumerate()
+                .map(|(i, wrapped)| WireHistory {
+                    generation: i as u64,
+                    wrapped_root: hex::encode(wrapped),
                 })
                 .collect(),
         }
@@ -292,25 +414,21 @@ impl AccountBundle {
         serde_json::to_vec(&self.wire_body()).expect("plain structs serialize")
     }
 
-    /// `HMAC-SHA256(HKDF(root, "", LABEL_BUNDLE_MAC), body)`.
-    fn compute_mac(&self, root: &[u8; KEY_LEN]) -> [u8; 32] {
+    fn mac_state(root: &[u8; KEY_LEN]) -> HmacSha256 {
         let key = hkdf_sha256::<32>(b"", root, &[LABEL_BUNDLE_MAC]);
-        let mut mac = <HmacSha256 as KeyInit>::new_from_slice(key.as_ref())
-            .expect("HMAC takes any key length");
-        mac.update(&self.mac_input());
-        mac.finalize().into_bytes().into()
+        <HmacSha256 as KeyInit>::new_from_slice(key.as_ref()).expect("HMAC takes any key length")
     }
 
-    /// Recomputes the MAC under `root` (after any change to the slots).
+    /// Recomputes the MAC under `root` (after any change to the body).
     pub(crate) fn seal_mac(&mut self, root: &[u8; KEY_LEN]) {
-        self.mac = self.compute_mac(root);
+        let mut mac = Self::mac_state(root);
+        mac.update(&self.mac_input());
+        self.mac = mac.finalize().into_bytes().into();
     }
 
     /// Checks the MAC under `root` in constant time.
     pub(crate) fn verify_mac(&self, root: &[u8; KEY_LEN]) -> Result<()> {
-        let key = hkdf_sha256::<32>(b"", root, &[LABEL_BUNDLE_MAC]);
-        let mut mac = <HmacSha256 as KeyInit>::new_from_slice(key.as_ref())
-            .expect("HMAC takes any key length");
+        let mut mac = Self::mac_state(root);
         mac.update(&self.mac_input());
         mac.verify_slice(&self.mac)
             .map_err(|_| Error::BundleTampered)
@@ -319,6 +437,12 @@ impl AccountBundle {
     /// The identity public key the bundle names (authenticated once unlocked).
     pub fn identity(&self) -> HpkePublicKey {
         self.identity
+    }
+
+    /// The account generation: how many times the root has been rotated (authenticated once
+    /// unlocked).
+    pub fn generation(&self) -> u64 {
+        self.generation
     }
 
     /// The public keys of the enrolled devices, in slot order.

@@ -65,8 +65,8 @@ pub(crate) enum Purpose {
     AlbumName = 3,
     AlbumMetadata = 4,
     MediaKeyWrap = 5,
-    RootPassphraseSlot = 6,
-    RootRecoverySlot = 7,
+    IdentitySecret = 6,
+    RootHistory = 7,
 }
 
 impl From<MediaBlob> for Purpose {

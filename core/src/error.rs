@@ -175,10 +175,37 @@ pub enum Error {
     #[error("account bundle failed authentication: it was altered")]
     BundleTampered,
 
-    /// A slot opened to a root key that does not derive the identity this device pinned
+    /// A slot opened to a root key that does not unwrap the identity this device pinned
     /// (or the identity the bundle names): a planted slot, a key-injection attempt.
     #[error("a slot opened to a foreign root key: refused")]
     IdentityMismatch,
+
+    /// The bundle is older than the newest account generation this device has seen: a
+    /// server served an earlier bundle again (SPEC.md 5.9).
+    #[error(
+        "account bundle rolled back: this device has seen generation {seen}, the bundle is generation {offered}"
+    )]
+    Rollback {
+        /// The newest generation the device has seen.
+        seen: u64,
+        /// The generation of the bundle offered.
+        offered: u64,
+    },
+
+    /// An album epoch belongs to a generation newer than the keyring's: unlock the current
+    /// bundle first.
+    #[error("album epoch of generation {generation}, but this keyring is at generation {current}")]
+    UnknownGeneration {
+        /// The epoch's generation.
+        generation: u64,
+        /// The keyring's generation.
+        current: u64,
+    },
+
+    /// An album key is not this account's own key of its album and epoch (it came in a
+    /// grant): only the album's owner can move it to a new epoch.
+    #[error("this album key is not the account's own: only the album's owner re-keys it")]
+    NotAlbumOwner,
 
     /// A grant is not well-formed.
     #[error("malformed album grant: {reason}")]
@@ -307,6 +334,18 @@ impl Error {
             Error::MalformedBundle { reason } => Error::MalformedBundle { reason },
             Error::BundleTampered => Error::BundleTampered,
             Error::IdentityMismatch => Error::IdentityMismatch,
+            Error::Rollback { seen, offered } => Error::Rollback {
+                seen: *seen,
+                offered: *offered,
+            },
+            Error::UnknownGeneration {
+                generation,
+                current,
+            } => Error::UnknownGeneration {
+                generation: *generation,
+                current: *current,
+            },
+            Error::NotAlbumOwner => Error::NotAlbumOwner,
             Error::MalformedGrant { reason } => Error::MalformedGrant { reason },
             Error::GrantWrongSender => Error::GrantWrongSender,
             Error::GrantWrongRecipient => Error::GrantWrongRecipient,

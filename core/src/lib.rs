@@ -9,6 +9,7 @@ pub mod file;
 pub mod hpke;
 pub mod kdf;
 mod keys;
+pub mod lifecycle;
 pub mod primitives;
 pub mod recovery;
 pub mod sharing;
@@ -110,9 +111,15 @@ pub mod hazmat {
         crate::envelope::key_schedule_bytes(owner, nonce, binding)
     }
 
-    /// A keyring for a chosen root key.
-    pub fn keyring_from_root(root: [u8; 32]) -> crate::account::Keyring {
-        crate::account::Keyring::from_root(crate::keys::SecretBytes::new(root))
+    /// A keyring holding chosen roots (`roots[i]` is generation `i`'s) and identity secret.
+    pub fn keyring_from_secrets(roots: &[[u8; 32]], identity: [u8; 32]) -> crate::account::Keyring {
+        crate::account::Keyring {
+            roots: roots
+                .iter()
+                .map(|r| crate::keys::SecretBytes::new(*r))
+                .collect(),
+            identity: crate::hpke::HpkeSecretKey::from_bytes(identity),
+        }
     }
 
     /// The recovery phrase of a chosen 256-bit secret.
@@ -130,49 +137,99 @@ pub mod hazmat {
         *key.secret()
     }
 
-    /// A new account bundle from chosen randomness: the root, the recovery phrase, and each
-    /// slot's salt and envelope nonce.
-    ///
-    /// # Errors
-    /// As [`crate::account::create_account`].
-    #[allow(clippy::too_many_arguments)]
-    pub fn new_bundle(
-        root: [u8; 32],
-        passphrase: &str,
-        params: &crate::kdf::KdfParams,
-        phrase: &crate::RecoveryPhrase,
-        passphrase_salt: [u8; 16],
-        passphrase_nonce: [u8; XNONCE_LEN],
-        recovery_salt: [u8; 16],
-        recovery_nonce: [u8; XNONCE_LEN],
-    ) -> Result<crate::account::AccountBundle> {
-        crate::account::new_bundle(
-            &crate::keys::SecretBytes::new(root),
-            passphrase,
-            params,
-            phrase,
-            &crate::account::SlotRandomness {
-                salt: passphrase_salt,
-                nonce: passphrase_nonce,
-            },
-            &crate::account::SlotRandomness {
-                salt: recovery_salt,
-                nonce: recovery_nonce,
-            },
-        )
+    /// The root of generation `generation` a keyring holds.
+    pub fn root_bytes(keyring: &crate::account::Keyring, generation: usize) -> Option<[u8; 32]> {
+        keyring.roots.get(generation).map(|r| *r.expose())
     }
 
-    /// [`crate::account::Keyring::enroll_device`] with a chosen HPKE ephemeral key.
+    /// Randomness for the bundle-writing operations below: a fixed byte string consumed
+    /// from the front, in the order SPEC.md 7 gives for each operation.
+    struct Fixed<'a>(&'a [u8]);
+
+    impl crate::account::Randomness for Fixed<'_> {
+        fn fill(&mut self, out: &mut [u8]) -> Result<()> {
+            if self.0.len() < out.len() {
+                return Err(crate::Error::RandomnessUnavailable);
+            }
+            let (head, rest) = self.0.split_at(out.len());
+            out.copy_from_slice(head);
+            self.0 = rest;
+            Ok(())
+        }
+    }
+
+    fn fixed<T>(randomness: &[u8], run: impl FnOnce(&mut Fixed<'_>) -> Result<T>) -> Result<T> {
+        let mut source = Fixed(randomness);
+        let out = run(&mut source)?;
+        if source.0.is_empty() {
+            Ok(out)
+        } else {
+            Err(crate::Error::InvalidLength {
+                what: "fixed randomness (bytes left over)",
+                expected: randomness.len() - source.0.len(),
+                got: randomness.len(),
+            })
+        }
+    }
+
+    /// [`crate::account::create_account`] from fixed randomness (all of it consumed).
     ///
     /// # Errors
-    /// As [`crate::account::Keyring::enroll_device`].
-    pub fn enroll_device_with_ephemeral(
+    /// As `create_account`; [`crate::Error::RandomnessUnavailable`] if too short,
+    /// [`crate::Error::InvalidLength`] if too long.
+    pub fn create_account_with(
+        passphrase: &str,
+        params: &crate::kdf::KdfParams,
+        randomness: &[u8],
+    ) -> Result<crate::account::NewAccount> {
+        fixed(randomness, |r| {
+            crate::account::create_account_with(passphrase, params, r)
+        })
+    }
+
+    /// [`crate::account::Keyring::enroll_device`] from fixed randomness.
+    ///
+    /// # Errors
+    /// As `enroll_device` and [`create_account_with`].
+    pub fn enroll_device_with(
         keyring: &crate::account::Keyring,
         bundle: &crate::account::AccountBundle,
         device: &crate::hpke::HpkePublicKey,
-        ephemeral: &crate::hpke::HpkeSecretKey,
-    ) -> Result<(crate::account::AccountBundle, crate::hpke::HpkePublicKey)> {
-        keyring.enroll_device_with(bundle, device, Some(ephemeral))
+        randomness: &[u8],
+    ) -> Result<(crate::account::AccountBundle, crate::account::AccountPin)> {
+        fixed(randomness, |r| {
+            keyring.enroll_device_with(bundle, device, r)
+        })
+    }
+
+    /// [`crate::account::Keyring::change_passphrase`] from fixed randomness.
+    ///
+    /// # Errors
+    /// As `change_passphrase` and [`create_account_with`].
+    pub fn change_passphrase_with(
+        keyring: &crate::account::Keyring,
+        bundle: &crate::account::AccountBundle,
+        passphrase: &str,
+        params: &crate::kdf::KdfParams,
+        randomness: &[u8],
+    ) -> Result<crate::account::AccountBundle> {
+        fixed(randomness, |r| {
+            keyring.change_passphrase_with(bundle, passphrase, params, r)
+        })
+    }
+
+    /// [`crate::account::Keyring::rotate`] (or, with `revoke`,
+    /// `revoke_device_and_rotate`) from fixed randomness.
+    ///
+    /// # Errors
+    /// As `rotate` and [`create_account_with`].
+    pub fn rotate_with(
+        keyring: &crate::account::Keyring,
+        bundle: &crate::account::AccountBundle,
+        revoke: Option<&crate::hpke::HpkePublicKey>,
+        randomness: &[u8],
+    ) -> Result<(crate::account::AccountBundle, crate::account::Keyring)> {
+        fixed(randomness, |r| keyring.rotate_with(bundle, revoke, r))
     }
 
     /// [`crate::account::Keyring::grant_album`] with a chosen HPKE ephemeral key.

@@ -6,14 +6,15 @@
 //! `info`, so none of them can be changed or the grant replayed elsewhere.
 //!
 //! ```text
-//! grant = GRANT_VERSION || sender (32) || recipient (32) || album id (16) || be64(epoch)
-//!         || enc (32) || ciphertext of the album key (32 + 16)                 = 169 bytes
-//! info  = LABEL_GRANT || grant[0..89]
+//! grant = GRANT_VERSION || suite || sender (32) || recipient (32) || album id (16)
+//!         || be64(epoch) || enc (32) || ciphertext of the album key (32 + 16)  = 170 bytes
+//! info  = LABEL_GRANT || grant[0..90]
 //! ```
 
 use sha2::{Digest, Sha256};
 
 use crate::account::Keyring;
+use crate::bundle::SUITE_X25519;
 use crate::hpke::{self, HpkePublicKey, HpkeSecretKey};
 use crate::keys::{ID_LEN, SecretBytes};
 use crate::primitives::{KEY_LEN, TAG_LEN};
@@ -21,8 +22,8 @@ use crate::{AlbumId, AlbumKey, Error, Result};
 
 /// The grant format version this build writes and reads.
 pub const GRANT_VERSION: u8 = 1;
-/// Length of the grant's public header (version, sender, recipient, album id, epoch).
-pub const GRANT_HEADER_LEN: usize = 1 + 32 + 32 + ID_LEN + 8;
+/// Length of the grant's public header (version, suite, sender, recipient, album id, epoch).
+pub const GRANT_HEADER_LEN: usize = 2 + 32 + 32 + ID_LEN + 8;
 /// Length of a whole grant.
 pub const GRANT_LEN: usize = GRANT_HEADER_LEN + 32 + KEY_LEN + TAG_LEN;
 /// HPKE info label of grants (followed by the grant header).
@@ -64,10 +65,11 @@ fn header(
 ) -> [u8; GRANT_HEADER_LEN] {
     let mut out = [0u8; GRANT_HEADER_LEN];
     out[0] = GRANT_VERSION;
-    out[1..33].copy_from_slice(sender.as_bytes());
-    out[33..65].copy_from_slice(recipient.as_bytes());
-    out[65..81].copy_from_slice(album.album_id().as_bytes());
-    out[81..].copy_from_slice(&album.epoch().to_be_bytes());
+    out[1] = SUITE_X25519;
+    out[2..34].copy_from_slice(sender.as_bytes());
+    out[34..66].copy_from_slice(recipient.as_bytes());
+    out[66..82].copy_from_slice(album.album_id().as_bytes());
+    out[82..].copy_from_slice(&album.epoch().to_be_bytes());
     out
 }
 
@@ -109,17 +111,24 @@ pub struct GrantInfo {
     pub epoch: u64,
 }
 
-/// Reads a grant's public header without any key (SPEC.md 5.7): version and length are
-/// checked, nothing is opened.
+/// Reads a grant's public header without any key (SPEC.md 5.7): version, suite and length
+/// are checked, nothing is opened.
 ///
 /// # Errors
-/// [`Error::MalformedGrant`] (empty or wrong length); [`Error::UnsupportedVersion`].
+/// [`Error::MalformedGrant`] (empty, no suite byte, or wrong length);
+/// [`Error::UnsupportedVersion`]; [`Error::UnsupportedSuite`].
 pub fn inspect_grant(grant: &[u8]) -> Result<GrantInfo> {
     let version = *grant
         .first()
         .ok_or(Error::MalformedGrant { reason: "empty" })?;
     if version != GRANT_VERSION {
         return Err(Error::UnsupportedVersion(version));
+    }
+    let suite = *grant.get(1).ok_or(Error::MalformedGrant {
+        reason: "no suite byte",
+    })?;
+    if suite != SUITE_X25519 {
+        return Err(Error::UnsupportedSuite(suite));
     }
     if grant.len() != GRANT_LEN {
         return Err(Error::MalformedGrant {
@@ -132,24 +141,24 @@ pub fn inspect_grant(grant: &[u8]) -> Result<GrantInfo> {
         HpkePublicKey::from_bytes(bytes)
     };
     let mut epoch = [0u8; 8];
-    epoch.copy_from_slice(&grant[81..GRANT_HEADER_LEN]);
+    epoch.copy_from_slice(&grant[82..GRANT_HEADER_LEN]);
     Ok(GrantInfo {
-        sender: key(1),
-        recipient: key(33),
-        album_id: AlbumId::from_slice(&grant[65..81])?,
+        sender: key(2),
+        recipient: key(34),
+        album_id: AlbumId::from_slice(&grant[66..82])?,
         epoch: u64::from_be_bytes(epoch),
     })
 }
 
 impl Keyring {
     /// Grants `album` (its key at its epoch) to the identity `recipient`. The grant is
-    /// public data (169 bytes) that can travel through the server.
+    /// public data (170 bytes) that can travel through the server.
     ///
     /// ```
     /// use keepsake::{AlbumId, account, kdf::KdfParams};
     /// let alice = account::create_account("alice's passphrase", &KdfParams::FLOOR)?.keyring;
     /// let bob = account::create_account("bob's passphrase", &KdfParams::FLOOR)?.keyring;
-    /// let album = alice.album_key(AlbumId::random()?, 0);
+    /// let album = alice.album_key(AlbumId::random()?, alice.current_epoch())?;
     /// let grant = alice.grant_album(&album, &bob.identity_public_key())?;
     /// // Bob checks Alice's fingerprint out of band, then accepts with her identity key.
     /// let received = bob.accept_grant(&grant, &alice.identity_public_key(), Some((album.album_id(), 0)))?;
@@ -167,11 +176,11 @@ impl Keyring {
     /// Accepts a grant from `sender` (an identity public key the user has verified, e.g.
     /// by [`fingerprint`]), optionally requiring a given album and epoch. [`inspect_grant`]
     /// reads the same header without a key, for display. Checks, in order:
-    /// length and version, that the grant is addressed to this identity, that it names
+    /// version, suite and length, that the grant is addressed to this identity, that it names
     /// `sender`, the album and epoch, then opens it with HPKE Auth.
     ///
     /// # Errors
-    /// [`Error::MalformedGrant`]; [`Error::UnsupportedVersion`];
+    /// [`Error::MalformedGrant`]; [`Error::UnsupportedVersion`]; [`Error::UnsupportedSuite`];
     /// [`Error::GrantWrongRecipient`]; [`Error::GrantWrongSender`];
     /// [`Error::GrantWrongAlbum`]; [`Error::DecryptionFailed`] if it does not open (forged,
     /// altered, or not really from `sender`); [`Error::InvalidPublicKey`].
@@ -224,7 +233,7 @@ mod tests {
         let bob = crate::account::create_account("b", &KdfParams::FLOOR)
             .unwrap()
             .keyring;
-        let album = alice.album_key(AlbumId::from_bytes([5; 16]), 7);
+        let album = alice.album_key(AlbumId::from_bytes([5; 16]), 7).unwrap();
         let grant = alice
             .grant_album(&album, &bob.identity_public_key())
             .unwrap();
@@ -247,9 +256,21 @@ mod tests {
             inspect_grant(&v2),
             Err(Error::UnsupportedVersion(2))
         ));
+        let mut suite2 = grant.clone();
+        suite2[1] = 2;
+        assert!(matches!(
+            inspect_grant(&suite2),
+            Err(Error::UnsupportedSuite(2))
+        ));
+        assert!(matches!(
+            inspect_grant(&grant[..1]),
+            Err(Error::MalformedGrant {
+                reason: "no suite byte"
+            })
+        ));
         // The header is public, not proof: an edited sender is still refused on accept.
         let mut edited = grant.clone();
-        edited[1..33].copy_from_slice(bob.identity_public_key().as_bytes());
+        edited[2..34].copy_from_slice(bob.identity_public_key().as_bytes());
         assert_eq!(
             inspect_grant(&edited).unwrap().sender,
             bob.identity_public_key()
