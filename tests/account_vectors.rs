@@ -7,10 +7,10 @@
 use keepsake::account::{self, AccountBundle, DeviceKey};
 use keepsake::hpke::{self, HpkePublicKey, HpkeSecretKey};
 use keepsake::kdf::{self, KdfParams};
-use keepsake::{AlbumId, RecoveryPhrase, hazmat};
+use keepsake::{AlbumId, AlbumKey, Error, RecoveryPhrase, hazmat};
 use keepsake_tests::account_vectors::{
     BundleFailure, BundleVector, DerivationVector, DeviceSlotVector, GrantVector,
-    PassphraseSlotVector, RecoveryVector, check_bundle_failure,
+    PassphraseSlotVector, RecoveryVector, check_bundle_failure, replay,
 };
 use keepsake_tests::{load, unhex, unhex_array};
 
@@ -23,6 +23,51 @@ fn slot_field(bundle: &AccountBundle, path: &[&str]) -> String {
         };
     }
     v.as_str().unwrap().to_string()
+}
+
+/// `create_account_with` randomness (SPEC.md 7) with the given fields and filler elsewhere.
+fn create_randomness(
+    root: &[u8],
+    recovery_secret: &[u8],
+    pass: (&[u8], &[u8]),
+    rec: (&[u8], &[u8]),
+) -> Vec<u8> {
+    [
+        root,
+        &[0x11; 32],
+        recovery_secret,
+        pass.0,
+        pass.1,
+        rec.0,
+        rec.1,
+        &[0x22; 24],
+    ]
+    .concat()
+}
+
+/// Checks DeriveKeyPair(kek) and the HPKE open of a slot, then returns the slot secret.
+fn check_slot_keys(name: &str, kek: &[u8], secret: &str, public: &str, info: &[u8], kind: u8) {
+    let sk = HpkeSecretKey::derive(kek).unwrap();
+    assert_eq!(
+        hex::encode(*sk.to_bytes()),
+        secret,
+        "{name}: DeriveKeyPair sk"
+    );
+    assert_eq!(
+        hex::encode(sk.public_key().as_bytes()),
+        public,
+        "{name}: pk"
+    );
+    assert_eq!(
+        info,
+        [
+            account::LABEL_ROOT_SLOT,
+            &[kind],
+            sk.public_key().as_bytes()
+        ]
+        .concat(),
+        "{name}: info"
+    );
 }
 
 #[test]
@@ -40,39 +85,47 @@ fn passphrase_slot_vectors() {
         );
         let kek = kdf::derive_key(&v.passphrase, &salt, &params).unwrap();
         assert_eq!(hex::encode(*kek), v.kek, "{}: kek", v.name);
-        let context = [
-            &params.memory_kib().to_be_bytes()[..],
-            &params.iterations().to_be_bytes(),
-            &params.parallelism().to_be_bytes(),
-            &salt,
-        ]
-        .concat();
-        assert_eq!(hex::encode(context), v.context, "{}: context", v.name);
-        let phrase = hazmat::recovery_phrase_from_secret([1; 32]);
-        let bundle = hazmat::new_bundle(
-            unhex_array("root", &v.root),
-            &v.passphrase,
-            &params,
-            &phrase,
-            salt,
-            unhex_array("nonce", &v.nonce),
-            [2; 16],
-            [3; 24],
+        let info = unhex("info", &v.info);
+        check_slot_keys(
+            &v.name,
+            kek.as_ref(),
+            &v.slot_secret,
+            &v.slot_public,
+            &info,
+            1,
+        );
+        // Open direction with HPKE directly.
+        let sk = HpkeSecretKey::from_bytes(unhex_array("slot_secret", &v.slot_secret));
+        let opened = hpke::open_base(
+            &sk,
+            &unhex_array("enc", &v.enc),
+            &info,
+            b"",
+            &unhex("wrapped_root", &v.wrapped_root),
         )
         .unwrap();
-        assert_eq!(
-            slot_field(&bundle, &["body", "passphrase", "wrapped_root"]),
-            v.wrapped_root,
-            "{}",
-            v.name
+        assert_eq!(hex::encode(opened), v.root, "{}", v.name);
+        // Seal direction through account creation with the recorded salt and ephemeral.
+        let random = create_randomness(
+            &unhex("root", &v.root),
+            &[1; 32],
+            (&salt, &unhex("ephemeral_secret", &v.ephemeral_secret)),
+            (&[2; 16], &[3; 32]),
         );
-        // And back: this passphrase unlocks the root (its identity).
-        let keyring = account::unlock_with_passphrase(&bundle, &v.passphrase).unwrap();
-        let expected = hazmat::keyring_from_root(unhex_array("root", &v.root));
-        assert_eq!(
-            keyring.identity_public_key(),
-            expected.identity_public_key()
-        );
+        let new = hazmat::create_account_with(&v.passphrase, &params, &random).unwrap();
+        for (field, want) in [
+            ("public_key", &v.slot_public),
+            ("enc", &v.enc),
+            ("wrapped_root", &v.wrapped_root),
+        ] {
+            assert_eq!(
+                &slot_field(&new.bundle, &["body", "passphrase", field]),
+                want,
+                "{}: {field}",
+                v.name
+            );
+        }
+        account::unlock_with_passphrase(&new.bundle, &v.passphrase).unwrap();
     }
 }
 
@@ -95,29 +148,42 @@ fn recovery_vectors() {
             .expand(account::LABEL_RECOVERY_KEK, &mut kek)
             .unwrap();
         assert_eq!(hex::encode(kek), v.kek, "{}", v.name);
-        let bundle = hazmat::new_bundle(
-            unhex_array("root", &v.root),
-            "unused",
-            &KdfParams::FLOOR,
-            &parsed,
-            [4; 16],
-            [5; 24],
-            unhex_array("salt", &v.salt),
-            unhex_array("nonce", &v.nonce),
+        let info = unhex("info", &v.info);
+        check_slot_keys(&v.name, &kek, &v.slot_secret, &v.slot_public, &info, 2);
+        let sk = HpkeSecretKey::from_bytes(unhex_array("slot_secret", &v.slot_secret));
+        let opened = hpke::open_base(
+            &sk,
+            &unhex_array("enc", &v.enc),
+            &info,
+            b"",
+            &unhex("wrapped_root", &v.wrapped_root),
         )
         .unwrap();
-        assert_eq!(
-            slot_field(&bundle, &["body", "recovery", "wrapped_root"]),
-            v.wrapped_root,
-            "{}",
-            v.name
+        assert_eq!(hex::encode(opened), v.root, "{}", v.name);
+        let random = create_randomness(
+            &unhex("root", &v.root),
+            &secret,
+            (&[4; 16], &[5; 32]),
+            (
+                &unhex("salt", &v.salt),
+                &unhex("ephemeral_secret", &v.ephemeral_secret),
+            ),
         );
-        let keyring = account::unlock_with_recovery(&bundle, &parsed).unwrap();
-        let expected = hazmat::keyring_from_root(unhex_array("root", &v.root));
-        assert_eq!(
-            keyring.identity_public_key(),
-            expected.identity_public_key()
-        );
+        let new = hazmat::create_account_with("unused", &KdfParams::FLOOR, &random).unwrap();
+        assert_eq!(new.recovery_phrase.words(), v.words);
+        for (field, want) in [
+            ("public_key", &v.slot_public),
+            ("enc", &v.enc),
+            ("wrapped_root", &v.wrapped_root),
+        ] {
+            assert_eq!(
+                &slot_field(&new.bundle, &["body", "recovery", field]),
+                want,
+                "{}: {field}",
+                v.name
+            );
+        }
+        account::unlock_with_recovery(&new.bundle, &parsed).unwrap();
     }
 }
 
@@ -137,25 +203,24 @@ fn device_slot_vectors() {
         let info = unhex("info", &v.info);
         assert_eq!(
             info,
-            [account::LABEL_DEVICE_SLOT, device.public_key().as_bytes()].concat()
+            [
+                account::LABEL_ROOT_SLOT,
+                &[3],
+                device.public_key().as_bytes()
+            ]
+            .concat()
         );
-        // Seal direction, through the enrollment API.
-        let keyring = hazmat::keyring_from_root(root);
-        let bundle = hazmat::new_bundle(
-            root,
-            "x",
-            &KdfParams::FLOOR,
-            &hazmat::recovery_phrase_from_secret([6; 32]),
-            [7; 16],
-            [8; 24],
-            [9; 16],
-            [10; 24],
+        // Seal direction, through the enrolment API.
+        let random =
+            create_randomness(&root, &[6; 32], (&[7; 16], &[8; 32]), (&[9; 16], &[10; 32]));
+        let new = hazmat::create_account_with("x", &KdfParams::FLOOR, &random).unwrap();
+        let (enrolled, pin) = hazmat::enroll_device_with(
+            &new.keyring,
+            &new.bundle,
+            &device.public_key(),
+            &unhex("ephemeral_secret", &v.ephemeral_secret),
         )
         .unwrap();
-        let eph = HpkeSecretKey::from_bytes(unhex_array("ephemeral_secret", &v.ephemeral_secret));
-        let (enrolled, pin) =
-            hazmat::enroll_device_with_ephemeral(&keyring, &bundle, &device.public_key(), &eph)
-                .unwrap();
         assert_eq!(
             slot_field(&enrolled, &["body", "devices", "0", "enc"]),
             v.enc
@@ -184,17 +249,10 @@ fn derivation_vectors() {
     let file = load::<DerivationVector>("derivation-v1.json");
     assert_eq!(file.vectors.len(), 3);
     for v in &file.vectors {
-        let root: [u8; 32] = unhex_array("root", &v.root);
-        let keyring = hazmat::keyring_from_root(root);
-        let mut identity_secret = [0u8; 32];
-        hkdf::Hkdf::<sha2::Sha256>::new(Some(b""), &root)
-            .expand(account::LABEL_IDENTITY, &mut identity_secret)
-            .unwrap();
-        assert_eq!(
-            hex::encode(identity_secret),
-            v.identity_secret,
-            "{}",
-            v.name
+        let roots: Vec<[u8; 32]> = v.roots.iter().map(|r| unhex_array("root", r)).collect();
+        let keyring = hazmat::keyring_from_secrets(
+            &roots,
+            unhex_array("identity_secret", &v.identity_secret),
         );
         assert_eq!(
             hex::encode(keyring.identity_public_key().as_bytes()),
@@ -210,10 +268,10 @@ fn derivation_vectors() {
             "{}",
             v.name
         );
-        assert!(v.albums.len() >= 4);
+        assert!(v.albums.len() >= 6);
         for a in &v.albums {
             let id = AlbumId::from_bytes(unhex_array("album_id", &a.album_id));
-            let key = keyring.album_key(id, a.epoch);
+            let key = keyring.album_key(id, a.epoch).unwrap();
             assert_eq!(
                 hex::encode(hazmat::album_key_bytes(&key)),
                 a.album_key,
@@ -221,7 +279,8 @@ fn derivation_vectors() {
                 v.name,
                 a.epoch
             );
-            // Independently: HKDF(salt = album id, root, LABEL_ALBUM || be64(epoch)).
+            // Independently: HKDF(salt = album id, root of epoch >> 32, LABEL_ALBUM || be64(epoch)).
+            let root = roots[usize::try_from(a.epoch >> 32).unwrap()];
             let mut okm = [0u8; 32];
             hkdf::Hkdf::<sha2::Sha256>::new(Some(id.as_bytes()), &root)
                 .expand(
@@ -231,6 +290,12 @@ fn derivation_vectors() {
                 .unwrap();
             assert_eq!(hex::encode(okm), a.album_key);
         }
+        // An epoch of a generation the keyring does not have.
+        let beyond = u64::try_from(roots.len()).unwrap() << 32;
+        assert!(matches!(
+            keyring.album_key(AlbumId::from_bytes([0; 16]), beyond),
+            Err(Error::UnknownGeneration { .. })
+        ));
     }
 }
 
@@ -239,16 +304,22 @@ fn grant_vectors() {
     let file = load::<GrantVector>("grant-v1.json");
     assert_eq!(file.vectors.len(), 2);
     for v in &file.vectors {
-        let sender = hazmat::keyring_from_root(unhex_array("sender_root", &v.sender_root));
-        let recipient = hazmat::keyring_from_root(unhex_array("recipient_root", &v.recipient_root));
+        let sender = hazmat::keyring_from_secrets(
+            &[[0; 32]],
+            unhex_array("sender", &v.sender_identity_secret),
+        );
+        let recipient = hazmat::keyring_from_secrets(
+            &[[0; 32]],
+            unhex_array("recipient", &v.recipient_identity_secret),
+        );
         let id = AlbumId::from_bytes(unhex_array("album_id", &v.album_id));
-        let album = sender.album_key(id, v.epoch);
-        assert_eq!(hex::encode(hazmat::album_key_bytes(&album)), v.album_key);
+        let album = AlbumKey::from_bytes(id, v.epoch, unhex_array("album_key", &v.album_key));
         let eph = HpkeSecretKey::from_bytes(unhex_array("ephemeral_secret", &v.ephemeral_secret));
         let grant =
             hazmat::grant_with_ephemeral(&sender, &album, &recipient.identity_public_key(), &eph)
                 .unwrap();
         assert_eq!(hex::encode(&grant), v.grant, "{}", v.name);
+        assert_eq!(grant.len(), 170);
         let received = recipient
             .accept_grant(
                 &unhex("grant", &v.grant),
@@ -268,48 +339,60 @@ fn grant_vectors() {
 #[test]
 fn bundle_vectors() {
     let file = load::<BundleVector>("bundle-v1.json");
+    assert!(!file.vectors.is_empty());
     for v in &file.vectors {
-        let bundle = AccountBundle::parse(v.bundle.as_bytes()).unwrap();
-        assert_eq!(
-            bundle.to_bytes(),
-            v.bundle.as_bytes(),
-            "{}: canonical",
-            v.name
-        );
-        let expected =
-            hazmat::keyring_from_root(unhex_array("root", &v.root)).identity_public_key();
-        let by_pass = account::unlock_with_passphrase(&bundle, &v.passphrase).unwrap();
+        // Replaying the steps with the recorded randomness gives every recorded bundle.
+        let (bundles, keyring) = replay(&v.passphrase, &v.steps);
+        for (step, bundle) in v.steps.iter().zip(&bundles) {
+            assert_eq!(
+                bundle.to_bytes(),
+                step.bundle.as_bytes(),
+                "{}: {}",
+                v.name,
+                step.op
+            );
+            let parsed = AccountBundle::parse(step.bundle.as_bytes()).unwrap();
+            assert_eq!(&parsed, bundle, "{}: parse", v.name);
+        }
+        for (g, root) in v.roots.iter().enumerate() {
+            assert_eq!(
+                hex::encode(hazmat::root_bytes(&keyring, g).unwrap()),
+                *root,
+                "{}: root {g}",
+                v.name
+            );
+        }
+        let identity =
+            HpkeSecretKey::from_bytes(unhex_array("identity_secret", &v.identity_secret))
+                .public_key();
+        // The last bundle unlocks with the passphrase, the words and each remaining device,
+        // to every root; the device revoked with a rotation does not unlock it.
+        let last = AccountBundle::parse(v.steps.last().unwrap().bundle.as_bytes()).unwrap();
+        let by_pass = account::unlock_with_passphrase(&last, &v.passphrase).unwrap();
         let by_words = account::unlock_with_recovery(
-            &bundle,
+            &last,
             &RecoveryPhrase::parse(&v.recovery_words).unwrap(),
         )
         .unwrap();
-        let device = DeviceKey::from_bytes(unhex_array("device_secret", &v.device_secret));
-        let by_device = account::unlock_with_device(&bundle, &device, &expected).unwrap();
-        // The device slot re-sealed from the recorded ephemeral secret, onto the bundle
-        // without it, gives the recorded bundle byte for byte.
-        let without = by_device
-            .revoke_device(&bundle, &device.public_key())
-            .unwrap();
-        let ephemeral = HpkeSecretKey::from_bytes(unhex_array(
-            "device_ephemeral_secret",
-            &v.device_ephemeral_secret,
-        ));
-        let (again, _) = hazmat::enroll_device_with_ephemeral(
-            &by_device,
-            &without,
-            &device.public_key(),
-            &ephemeral,
-        )
-        .unwrap();
-        assert_eq!(
-            again.to_bytes(),
-            v.bundle.as_bytes(),
-            "{}: re-sealed",
-            v.name
-        );
-        for k in [by_pass, by_words, by_device] {
-            assert_eq!(k.identity_public_key(), expected, "{}", v.name);
+        let mut unlocked = vec![by_pass, by_words];
+        for secret in &v.device_secrets {
+            let device = DeviceKey::from_bytes(unhex_array("device_secret", secret));
+            let enrolled = last.devices().contains(&device.public_key());
+            match account::unlock_with_device(&last, &device, &keyring.pin()) {
+                Ok(k) => {
+                    assert!(enrolled, "{}", v.name);
+                    unlocked.push(k);
+                }
+                Err(Error::DeviceNotEnrolled) => assert!(!enrolled, "{}", v.name),
+                Err(e) => panic!("{}: {e}", v.name),
+            }
+        }
+        for k in &unlocked {
+            assert_eq!(k.identity_public_key(), identity, "{}", v.name);
+            assert_eq!(k.pin(), keyring.pin(), "{}", v.name);
+            for (g, root) in v.roots.iter().enumerate() {
+                assert_eq!(hex::encode(hazmat::root_bytes(k, g).unwrap()), *root);
+            }
         }
     }
 }
@@ -317,7 +400,7 @@ fn bundle_vectors() {
 #[test]
 fn bundle_failure_vectors() {
     let file = load::<BundleFailure>("bundle-v1-failures.json");
-    assert!(file.vectors.len() >= 20);
+    assert!(file.vectors.len() >= 35);
     for v in &file.vectors {
         assert_eq!(check_bundle_failure(v), v.error, "{}", v.name);
     }

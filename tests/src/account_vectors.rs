@@ -1,12 +1,15 @@
-//! Schemas of the account-layer vector files (SPEC.md section 5).
+//! Schemas of the account-layer vector files (SPEC.md section 5), and the replay of a
+//! bundle's history of operations that both the generator and the checks use.
 
-use keepsake::account::{self, AccountBundle, DeviceKey};
-use keepsake::hpke::HpkePublicKey;
+use keepsake::account::{self, AccountBundle, AccountPin, DeviceKey, Keyring};
+use keepsake::hazmat;
+use keepsake::kdf::KdfParams;
 use serde::{Deserialize, Serialize};
 
 use crate::error_name;
 
-/// A passphrase slot (SPEC.md 5.2): Argon2id key, then the root wrapped in an envelope.
+/// A passphrase slot (SPEC.md 5.2, 5.4): Argon2id key, the slot key pair, the root
+/// encapsulated to it.
 #[derive(Debug, Serialize, Deserialize)]
 pub struct PassphraseSlotVector {
     /// Case name.
@@ -23,19 +26,25 @@ pub struct PassphraseSlotVector {
     pub parallelism: u32,
     /// Hex, 16 bytes.
     pub salt: String,
-    /// Hex, 32 bytes: Argon2id v1.3 output.
+    /// Hex, 32 bytes: Argon2id v1.3 output, the `ikm` of DeriveKeyPair.
     pub kek: String,
-    /// Hex, 24 bytes: the envelope nonce.
-    pub nonce: String,
-    /// Hex: the envelope context (be32 m, t, p, then the salt).
-    pub context: String,
+    /// Hex, 32 bytes: the slot's X25519 secret (DeriveKeyPair's `sk`).
+    pub slot_secret: String,
+    /// Hex, 32 bytes: the slot's public key, as the bundle stores it.
+    pub slot_public: String,
     /// Hex, 32 bytes.
     pub root: String,
-    /// Hex, 105 bytes.
+    /// Hex, 32 bytes: the HPKE ephemeral secret `skE`.
+    pub ephemeral_secret: String,
+    /// Hex: the HPKE info.
+    pub info: String,
+    /// Hex, 32 bytes.
+    pub enc: String,
+    /// Hex, 48 bytes.
     pub wrapped_root: String,
 }
 
-/// A recovery phrase and slot (SPEC.md 5.3).
+/// A recovery phrase and slot (SPEC.md 5.3, 5.4).
 #[derive(Debug, Serialize, Deserialize)]
 pub struct RecoveryVector {
     /// Case name.
@@ -46,17 +55,25 @@ pub struct RecoveryVector {
     pub words: String,
     /// Hex, 16 bytes.
     pub salt: String,
-    /// Hex, 32 bytes: HKDF(salt, secret, LABEL_RECOVERY_KEK).
+    /// Hex, 32 bytes: HKDF(salt, secret, LABEL_RECOVERY_KEK), the `ikm` of DeriveKeyPair.
     pub kek: String,
-    /// Hex, 24 bytes.
-    pub nonce: String,
+    /// Hex, 32 bytes: the slot's X25519 secret.
+    pub slot_secret: String,
+    /// Hex, 32 bytes: the slot's public key.
+    pub slot_public: String,
     /// Hex, 32 bytes.
     pub root: String,
-    /// Hex, 105 bytes.
+    /// Hex, 32 bytes: `skE`.
+    pub ephemeral_secret: String,
+    /// Hex: the HPKE info.
+    pub info: String,
+    /// Hex, 32 bytes.
+    pub enc: String,
+    /// Hex, 48 bytes.
     pub wrapped_root: String,
 }
 
-/// A device slot (SPEC.md 5.4): the root sealed to a device with HPKE Base.
+/// A device slot (SPEC.md 5.4): the root encapsulated to a device with HPKE Base.
 #[derive(Debug, Serialize, Deserialize)]
 pub struct DeviceSlotVector {
     /// Case name.
@@ -77,14 +94,15 @@ pub struct DeviceSlotVector {
     pub wrapped_root: String,
 }
 
-/// Keys derived from a root (SPEC.md 5.1, 5.6, 5.7): identity, fingerprint, album keys.
+/// Keys of one account (SPEC.md 5.1, 5.6, 5.7): identity, fingerprint, album keys of
+/// epochs of several generations.
 #[derive(Debug, Serialize, Deserialize)]
 pub struct DerivationVector {
     /// Case name.
     pub name: String,
-    /// Hex, 32 bytes.
-    pub root: String,
-    /// Hex, 32 bytes: HKDF("", root, LABEL_IDENTITY).
+    /// Hex, 32 bytes each: the root of generation 0, 1, ...
+    pub roots: Vec<String>,
+    /// Hex, 32 bytes: the (random) identity secret, before X25519 clamping.
     pub identity_secret: String,
     /// Hex, 32 bytes.
     pub identity_public: String,
@@ -99,7 +117,7 @@ pub struct DerivationVector {
 pub struct AlbumKeyVector {
     /// Hex, 16 bytes.
     pub album_id: String,
-    /// The epoch (below 2^53).
+    /// The epoch (below 2^53); its generation is `epoch >> 32`.
     pub epoch: u64,
     /// Hex, 32 bytes.
     pub album_key: String,
@@ -110,40 +128,98 @@ pub struct AlbumKeyVector {
 pub struct GrantVector {
     /// Case name.
     pub name: String,
-    /// Hex, 32 bytes: the sender's root.
-    pub sender_root: String,
-    /// Hex, 32 bytes: the recipient's root.
-    pub recipient_root: String,
+    /// Hex, 32 bytes: the sender's identity secret.
+    pub sender_identity_secret: String,
+    /// Hex, 32 bytes: the recipient's identity secret.
+    pub recipient_identity_secret: String,
     /// Hex, 16 bytes.
     pub album_id: String,
     /// The epoch.
     pub epoch: u64,
-    /// Hex, 32 bytes: the sender's album key, which the recipient receives.
+    /// Hex, 32 bytes: the album key the grant carries.
     pub album_key: String,
     /// Hex, 32 bytes.
     pub ephemeral_secret: String,
-    /// Hex, 169 bytes.
+    /// Hex, 170 bytes.
     pub grant: String,
 }
 
-/// A whole account bundle (SPEC.md 5.5) and the secrets that unlock it.
+/// One bundle-writing operation of a [`BundleVector`], with the randomness it drew.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct BundleStep {
+    /// `create`, `enroll`, `rotate` or `revoke-and-rotate`.
+    pub op: String,
+    /// Hex: the device public key, for `enroll` and `revoke-and-rotate`.
+    #[serde(default)]
+    pub device: String,
+    /// Hex: every random byte the operation drew, in the order of SPEC.md 7.
+    pub randomness: String,
+    /// The canonical bundle after the operation, as a JSON string.
+    pub bundle: String,
+}
+
+/// An account's bundles from creation through enrolments and rotations (SPEC.md 5.5, 5.9),
+/// and the secrets that unlock them.
 #[derive(Debug, Serialize, Deserialize)]
 pub struct BundleVector {
     /// Case name.
     pub name: String,
-    /// Hex, 32 bytes.
-    pub root: String,
-    /// The passphrase.
+    /// The passphrase (Argon2id at the floor parameters).
     pub passphrase: String,
     /// The recovery words.
     pub recovery_words: String,
-    /// Hex, 32 bytes: an enrolled device's secret.
-    pub device_secret: String,
-    /// Hex, 32 bytes: the ephemeral X25519 secret of that device's slot (SPEC.md 5.4;
-    /// `enc` is its public key), so the slot can be re-sealed byte for byte.
-    pub device_ephemeral_secret: String,
-    /// The canonical bundle, as a JSON string.
-    pub bundle: String,
+    /// Hex, 32 bytes each: the secrets of every device the steps enroll.
+    pub device_secrets: Vec<String>,
+    /// Hex, 32 bytes: the identity secret.
+    pub identity_secret: String,
+    /// Hex, 32 bytes each: the root of generation 0, 1, ... (the last is current).
+    pub roots: Vec<String>,
+    /// The operations, first `create`.
+    pub steps: Vec<BundleStep>,
+}
+
+/// Replays a bundle vector's steps with the recorded randomness: the bundle after each
+/// step and the keyring after the last.
+///
+/// # Panics
+/// On any step that fails (a generator or test helper).
+#[allow(clippy::unwrap_used, clippy::panic)]
+pub fn replay(passphrase: &str, steps: &[BundleStep]) -> (Vec<AccountBundle>, Keyring) {
+    let mut bundles = Vec::new();
+    let mut keyring: Option<Keyring> = None;
+    for step in steps {
+        let random = hex::decode(&step.randomness).unwrap();
+        let device = || {
+            keepsake::hpke::HpkePublicKey::from_slice(&hex::decode(&step.device).unwrap()).unwrap()
+        };
+        let (bundle, next) = match (step.op.as_str(), keyring.as_ref(), bundles.last()) {
+            ("create", None, None) => {
+                let new =
+                    hazmat::create_account_with(passphrase, &KdfParams::FLOOR, &random).unwrap();
+                (new.bundle, Some(new.keyring))
+            }
+            ("enroll", Some(k), Some(b)) => (
+                hazmat::enroll_device_with(k, b, &device(), &random)
+                    .unwrap()
+                    .0,
+                None,
+            ),
+            ("rotate", Some(k), Some(b)) => {
+                let (b, k) = hazmat::rotate_with(k, b, None, &random).unwrap();
+                (b, Some(k))
+            }
+            ("revoke-and-rotate", Some(k), Some(b)) => {
+                let (b, k) = hazmat::rotate_with(k, b, Some(&device()), &random).unwrap();
+                (b, Some(k))
+            }
+            (op, ..) => panic!("step {op} out of place"),
+        };
+        bundles.push(bundle);
+        if next.is_some() {
+            keyring = next;
+        }
+    }
+    (bundles, keyring.unwrap())
 }
 
 /// A bundle that must be refused, at parse or at unlock.
@@ -160,7 +236,7 @@ pub struct BundleFailure {
     /// The secret used to unlock (passphrase, words, or device secret hex).
     #[serde(default)]
     pub secret: String,
-    /// Hex: the identity pin, for `device`.
+    /// Hex, 40 bytes: the account pin (identity || be64(generation)), for `device`.
     #[serde(default)]
     pub pin: String,
     /// The error name.
@@ -168,6 +244,10 @@ pub struct BundleFailure {
 }
 
 /// Runs a failure case through the public API; returns the error name.
+///
+/// # Panics
+/// On a case whose own fields are malformed.
+#[allow(clippy::unwrap_used, clippy::panic)]
 pub fn check_bundle_failure(c: &BundleFailure) -> String {
     let bundle = match AccountBundle::parse(c.bundle.as_bytes()) {
         Err(e) => return error_name(&e).into(),
@@ -181,7 +261,7 @@ pub fn check_bundle_failure(c: &BundleFailure) -> String {
             .map(|_| ()),
         "device" => {
             let device = DeviceKey::from_bytes(hex::decode(&c.secret).unwrap().try_into().unwrap());
-            let pin = HpkePublicKey::from_slice(&hex::decode(&c.pin).unwrap()).unwrap();
+            let pin = AccountPin::from_slice(&hex::decode(&c.pin).unwrap()).unwrap();
             account::unlock_with_device(&bundle, &device, &pin).map(|_| ())
         }
         other => panic!("unknown unlock {other}"),

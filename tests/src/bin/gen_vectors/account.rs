@@ -1,13 +1,13 @@
-//! Account vectors (SPEC.md section 5): slots, derivations, grants, whole bundles and the
-//! bundles that must be refused.
+//! Account vectors (SPEC.md section 5): slots, derivations, grants, bundles through
+//! rotations, and the bundles that must be refused.
 
 use keepsake::account::{self, AccountBundle, DeviceKey, LABEL_RECOVERY_KEK};
 use keepsake::hpke::{HpkePublicKey, HpkeSecretKey};
 use keepsake::kdf::{self, KdfParams};
-use keepsake::{AlbumId, hazmat};
+use keepsake::{AlbumId, AlbumKey, hazmat};
 use keepsake_tests::account_vectors::{
-    AlbumKeyVector, BundleFailure, BundleVector, DerivationVector, DeviceSlotVector, GrantVector,
-    PassphraseSlotVector, RecoveryVector,
+    AlbumKeyVector, BundleFailure, BundleStep, BundleVector, DerivationVector, DeviceSlotVector,
+    GrantVector, PassphraseSlotVector, RecoveryVector, replay,
 };
 use keepsake_tests::array;
 use serde_json::Value;
@@ -16,67 +16,38 @@ fn json(bundle: &AccountBundle) -> Value {
     serde_json::from_slice(&bundle.to_bytes()).unwrap()
 }
 
-/// The bundle's slot field as hex-decoded bytes.
-fn field(bundle: &AccountBundle, path: &[&str]) -> Vec<u8> {
-    let mut v = json(bundle);
-    for p in path {
-        v = v[*p].clone();
-    }
-    hex::decode(v.as_str().unwrap()).unwrap()
+fn slot_info(kind: u8, public: &HpkePublicKey) -> Vec<u8> {
+    [account::LABEL_ROOT_SLOT, &[kind], public.as_bytes()].concat()
 }
 
-fn passphrase_context(params: &KdfParams, salt: &[u8; 16]) -> Vec<u8> {
+/// The randomness `create_account_with` draws (SPEC.md 7), from seeds `seed..seed + 8`:
+/// root, identity secret, recovery secret, passphrase salt and ephemeral, recovery salt
+/// and ephemeral, identity nonce.
+pub(crate) fn create_randomness(seed: u8) -> Vec<u8> {
     [
-        &params.memory_kib().to_be_bytes()[..],
-        &params.iterations().to_be_bytes(),
-        &params.parallelism().to_be_bytes(),
-        salt,
+        &array::<32>(seed)[..],
+        &array::<32>(seed + 1),
+        &array::<32>(seed + 2),
+        &array::<16>(seed + 3),
+        &array::<32>(seed + 4),
+        &array::<16>(seed + 5),
+        &array::<32>(seed + 6),
+        &array::<24>(seed + 7),
     ]
     .concat()
 }
 
-/// A bundle from fixed inputs, with one device enrolled.
-struct Fixed {
-    root: [u8; 32],
-    passphrase: String,
-    words: String,
-    device_secret: [u8; 32],
-    bundle: AccountBundle,
-    pin: HpkePublicKey,
-}
-
-fn fixed(seed: u8, passphrase: &str) -> Fixed {
-    let root: [u8; 32] = array(seed);
-    let phrase = hazmat::recovery_phrase_from_secret(array(seed + 1));
-    let bundle = hazmat::new_bundle(
-        root,
-        passphrase,
-        &KdfParams::FLOOR,
-        &phrase,
-        array(seed + 2),
-        array(seed + 3),
-        array(seed + 4),
-        array(seed + 5),
-    )
-    .unwrap();
-    let keyring = hazmat::keyring_from_root(root);
-    let device_secret: [u8; 32] = array(seed + 6);
-    let device = DeviceKey::from_bytes(device_secret);
-    let (bundle, pin) = hazmat::enroll_device_with_ephemeral(
-        &keyring,
-        &bundle,
-        &device.public_key(),
-        &HpkeSecretKey::from_bytes(array(seed + 7)),
-    )
-    .unwrap();
-    Fixed {
-        root,
-        passphrase: passphrase.into(),
-        words: phrase.words().into(),
-        device_secret,
-        bundle,
-        pin,
+/// The randomness of a rotation at generation `g` with `devices` remaining device slots.
+fn rotate_randomness(seed: u8, g: usize, devices: usize) -> Vec<u8> {
+    let mut out = array::<32>(seed).to_vec();
+    for i in 0..2 + devices {
+        out.extend_from_slice(&array::<32>(seed.wrapping_add(1 + i as u8)));
     }
+    out.extend_from_slice(&array::<24>(seed.wrapping_add(100)));
+    for i in 0..=g {
+        out.extend_from_slice(&array::<24>(seed.wrapping_add(101 + i as u8)));
+    }
+    out
 }
 
 pub(crate) fn passphrase_slots() -> Vec<PassphraseSlotVector> {
@@ -90,10 +61,14 @@ pub(crate) fn passphrase_slots() -> Vec<PassphraseSlotVector> {
     ]
     .into_iter()
     .map(|(name, seed, passphrase)| {
-        let f = fixed(seed, passphrase);
-        let salt: [u8; 16] = array(seed + 2);
+        let new =
+            hazmat::create_account_with(passphrase, &KdfParams::FLOOR, &create_randomness(seed))
+                .unwrap();
+        let slot = &json(&new.bundle)["body"]["passphrase"];
+        let salt: [u8; 16] = array(seed + 3);
         let params = KdfParams::FLOOR;
         let kek = kdf::derive_key(passphrase, &salt, &params).unwrap();
+        let sk = HpkeSecretKey::derive(kek.as_ref()).unwrap();
         PassphraseSlotVector {
             name: format!("floor-params-{name}"),
             passphrase: passphrase.into(),
@@ -103,10 +78,13 @@ pub(crate) fn passphrase_slots() -> Vec<PassphraseSlotVector> {
             parallelism: params.parallelism(),
             salt: hex::encode(salt),
             kek: hex::encode(*kek),
-            nonce: hex::encode(array::<24>(seed + 3)),
-            context: hex::encode(passphrase_context(&params, &salt)),
-            root: hex::encode(f.root),
-            wrapped_root: hex::encode(field(&f.bundle, &["body", "passphrase", "wrapped_root"])),
+            slot_secret: hex::encode(*sk.to_bytes()),
+            slot_public: hex::encode(sk.public_key().as_bytes()),
+            root: hex::encode(array::<32>(seed)),
+            ephemeral_secret: hex::encode(array::<32>(seed + 4)),
+            info: hex::encode(slot_info(account::SLOT_PASSPHRASE, &sk.public_key())),
+            enc: slot["enc"].as_str().unwrap().into(),
+            wrapped_root: slot["wrapped_root"].as_str().unwrap().into(),
         }
     })
     .collect()
@@ -116,22 +94,30 @@ pub(crate) fn recovery() -> Vec<RecoveryVector> {
     [120u8, 130]
         .into_iter()
         .map(|seed| {
-            let f = fixed(seed, "unused here");
-            let secret: [u8; 32] = array(seed + 1);
-            let salt: [u8; 16] = array(seed + 4);
+            let new =
+                hazmat::create_account_with("unused", &KdfParams::FLOOR, &create_randomness(seed))
+                    .unwrap();
+            let slot = &json(&new.bundle)["body"]["recovery"];
+            let secret: [u8; 32] = array(seed + 2);
+            let salt: [u8; 16] = array(seed + 5);
             let mut kek = [0u8; 32];
             hkdf::Hkdf::<sha2::Sha256>::new(Some(&salt), &secret)
                 .expand(LABEL_RECOVERY_KEK, &mut kek)
                 .unwrap();
+            let sk = HpkeSecretKey::derive(&kek).unwrap();
             RecoveryVector {
                 name: format!("recovery-{seed}"),
                 secret: hex::encode(secret),
-                words: f.words.clone(),
+                words: new.recovery_phrase.words().into(),
                 salt: hex::encode(salt),
                 kek: hex::encode(kek),
-                nonce: hex::encode(array::<24>(seed + 5)),
-                root: hex::encode(f.root),
-                wrapped_root: hex::encode(field(&f.bundle, &["body", "recovery", "wrapped_root"])),
+                slot_secret: hex::encode(*sk.to_bytes()),
+                slot_public: hex::encode(sk.public_key().as_bytes()),
+                root: hex::encode(array::<32>(seed)),
+                ephemeral_secret: hex::encode(array::<32>(seed + 6)),
+                info: hex::encode(slot_info(account::SLOT_RECOVERY, &sk.public_key())),
+                enc: slot["enc"].as_str().unwrap().into(),
+                wrapped_root: slot["wrapped_root"].as_str().unwrap().into(),
             }
         })
         .collect()
@@ -141,18 +127,25 @@ pub(crate) fn device_slots() -> Vec<DeviceSlotVector> {
     [140u8, 150]
         .into_iter()
         .map(|seed| {
-            let f = fixed(seed, "unused here");
-            let device = DeviceKey::from_bytes(f.device_secret);
-            let slot = &json(&f.bundle)["body"]["devices"][0];
+            let new = hazmat::create_account_with("x", &KdfParams::FLOOR, &create_randomness(seed))
+                .unwrap();
+            let device_secret: [u8; 32] = array(seed + 8);
+            let device = DeviceKey::from_bytes(device_secret);
+            let (bundle, _) = hazmat::enroll_device_with(
+                &new.keyring,
+                &new.bundle,
+                &device.public_key(),
+                &array::<32>(seed + 9),
+            )
+            .unwrap();
+            let slot = &json(&bundle)["body"]["devices"][0];
             DeviceSlotVector {
                 name: format!("device-{seed}"),
-                root: hex::encode(f.root),
-                device_secret: hex::encode(f.device_secret),
+                root: hex::encode(array::<32>(seed)),
+                device_secret: hex::encode(device_secret),
                 device_public: hex::encode(device.public_key().as_bytes()),
-                ephemeral_secret: hex::encode(array::<32>(seed + 7)),
-                info: hex::encode(
-                    [account::LABEL_DEVICE_SLOT, device.public_key().as_bytes()].concat(),
-                ),
+                ephemeral_secret: hex::encode(array::<32>(seed + 9)),
+                info: hex::encode(slot_info(account::SLOT_DEVICE, &device.public_key())),
                 enc: slot["enc"].as_str().unwrap().into(),
                 wrapped_root: slot["wrapped_root"].as_str().unwrap().into(),
             }
@@ -164,22 +157,17 @@ pub(crate) fn derivations() -> Vec<DerivationVector> {
     [160u8, 170, 180]
         .into_iter()
         .map(|seed| {
-            let root: [u8; 32] = array(seed);
-            let keyring = hazmat::keyring_from_root(root);
-            let mut identity_secret = [0u8; 32];
-            hkdf::Hkdf::<sha2::Sha256>::new(Some(b""), &root)
-                .expand(account::LABEL_IDENTITY, &mut identity_secret)
-                .unwrap();
+            let roots: Vec<[u8; 32]> = (0..3).map(|i| array(seed + i)).collect();
+            let identity_secret: [u8; 32] = array(seed + 5);
+            let keyring = hazmat::keyring_from_secrets(&roots, identity_secret);
             let identity = keyring.identity_public_key();
-            assert_eq!(
-                HpkeSecretKey::from_bytes(identity_secret).public_key(),
-                identity
-            );
             let albums = [
-                (seed + 1, 0u64),
-                (seed + 1, 1),
-                (seed + 2, 0),
-                (seed + 2, 1u64 << 40),
+                (seed + 6, 0u64),
+                (seed + 6, 1),
+                (seed + 7, 0),
+                (seed + 7, 1 << 32),
+                (seed + 7, (1 << 32) + 5),
+                (seed + 6, 2 << 32),
             ]
             .into_iter()
             .map(|(id_seed, epoch)| {
@@ -188,14 +176,14 @@ pub(crate) fn derivations() -> Vec<DerivationVector> {
                     album_id: hex::encode(album_id.as_bytes()),
                     epoch,
                     album_key: hex::encode(hazmat::album_key_bytes(
-                        &keyring.album_key(album_id, epoch),
+                        &keyring.album_key(album_id, epoch).unwrap(),
                     )),
                 }
             })
             .collect();
             DerivationVector {
-                name: format!("root-{seed}"),
-                root: hex::encode(root),
+                name: format!("account-{seed}"),
+                roots: roots.iter().map(hex::encode).collect(),
                 identity_secret: hex::encode(identity_secret),
                 identity_public: hex::encode(identity.as_bytes()),
                 fingerprint: keepsake::sharing::fingerprint(&identity),
@@ -206,73 +194,127 @@ pub(crate) fn derivations() -> Vec<DerivationVector> {
 }
 
 pub(crate) fn grants() -> Vec<GrantVector> {
-    [(190u8, 0u64), (200, 7)]
+    [(190u8, 0u64), (200, (3 << 32) + 7)]
         .into_iter()
         .map(|(seed, epoch)| {
-            let sender = hazmat::keyring_from_root(array(seed));
-            let recipient = hazmat::keyring_from_root(array(seed + 1));
-            let album_id = AlbumId::from_bytes(array(seed + 2));
-            let album = sender.album_key(album_id, epoch);
+            let sender = hazmat::keyring_from_secrets(&[array(seed)], array(seed + 1));
+            let recipient = hazmat::keyring_from_secrets(&[array(seed + 2)], array(seed + 3));
+            let album_id = AlbumId::from_bytes(array(seed + 4));
+            let album = AlbumKey::from_bytes(album_id, epoch, array(seed + 5));
             let grant = hazmat::grant_with_ephemeral(
                 &sender,
                 &album,
                 &recipient.identity_public_key(),
-                &HpkeSecretKey::from_bytes(array(seed + 3)),
+                &HpkeSecretKey::from_bytes(array(seed + 6)),
             )
             .unwrap();
             GrantVector {
                 name: format!("grant-{seed}-epoch-{epoch}"),
-                sender_root: hex::encode(array::<32>(seed)),
-                recipient_root: hex::encode(array::<32>(seed + 1)),
+                sender_identity_secret: hex::encode(array::<32>(seed + 1)),
+                recipient_identity_secret: hex::encode(array::<32>(seed + 3)),
                 album_id: hex::encode(album_id.as_bytes()),
                 epoch,
-                album_key: hex::encode(hazmat::album_key_bytes(&album)),
-                ephemeral_secret: hex::encode(array::<32>(seed + 3)),
+                album_key: hex::encode(array::<32>(seed + 5)),
+                ephemeral_secret: hex::encode(array::<32>(seed + 6)),
                 grant: hex::encode(grant),
             }
         })
         .collect()
 }
 
-pub(crate) fn bundles() -> Vec<BundleVector> {
-    let f = fixed(210, "a bundle passphrase");
-    vec![BundleVector {
-        name: "one-device".into(),
-        root: hex::encode(f.root),
-        passphrase: f.passphrase.clone(),
-        recovery_words: f.words.clone(),
-        device_secret: hex::encode(f.device_secret),
-        device_ephemeral_secret: hex::encode(array::<32>(210 + 7)),
-        bundle: String::from_utf8(f.bundle.to_bytes()).unwrap(),
-    }]
+/// An account created from `seed`, two devices enrolled, rotated, the second device
+/// revoked with a rotation: generations 0, 1 and 2.
+fn lifecycle(seed: u8, passphrase: &str) -> BundleVector {
+    let devices: Vec<[u8; 32]> = vec![array(seed + 10), array(seed + 11)];
+    let public = |i: usize| DeviceKey::from_bytes(devices[i]).public_key();
+    let mut steps = vec![BundleStep {
+        op: "create".into(),
+        device: String::new(),
+        randomness: hex::encode(create_randomness(seed)),
+        bundle: String::new(),
+    }];
+    for (i, s) in [(0usize, seed + 12), (1, seed + 13)] {
+        steps.push(BundleStep {
+            op: "enroll".into(),
+            device: hex::encode(public(i).as_bytes()),
+            randomness: hex::encode(array::<32>(s)),
+            bundle: String::new(),
+        });
+    }
+    steps.push(BundleStep {
+        op: "rotate".into(),
+        device: String::new(),
+        randomness: hex::encode(rotate_randomness(seed.wrapping_add(20), 0, 2)),
+        bundle: String::new(),
+    });
+    steps.push(BundleStep {
+        op: "revoke-and-rotate".into(),
+        device: hex::encode(public(1).as_bytes()),
+        randomness: hex::encode(rotate_randomness(seed.wrapping_add(40), 1, 1)),
+        bundle: String::new(),
+    });
+    let (bundles, keyring) = replay(passphrase, &steps);
+    for (step, bundle) in steps.iter_mut().zip(&bundles) {
+        step.bundle = String::from_utf8(bundle.to_bytes()).unwrap();
+    }
+    let words = hazmat::recovery_phrase_from_secret(array(seed + 2))
+        .words()
+        .to_string();
+    BundleVector {
+        name: format!("lifecycle-{seed}"),
+        passphrase: passphrase.into(),
+        recovery_words: words,
+        device_secrets: devices.iter().map(hex::encode).collect(),
+        identity_secret: hex::encode(array::<32>(seed + 1)),
+        roots: (0..=keyring.generation() as usize)
+            .map(|g| hex::encode(hazmat::root_bytes(&keyring, g).unwrap()))
+            .collect(),
+        steps,
+    }
 }
 
-fn edited(bundle: &AccountBundle, edit: impl FnOnce(&mut Value)) -> String {
-    let mut v = json(bundle);
+pub(crate) fn bundles() -> Vec<BundleVector> {
+    vec![lifecycle(210, "a bundle passphrase")]
+}
+
+fn edited(bundle: &str, edit: impl FnOnce(&mut Value)) -> String {
+    let mut v: Value = serde_json::from_str(bundle).unwrap();
     edit(&mut v);
     serde_json::to_string(&v).unwrap()
 }
 
+#[allow(clippy::too_many_lines)]
 pub(crate) fn bundle_failures() -> Vec<BundleFailure> {
-    let f = fixed(210, "a bundle passphrase");
-    let b = &f.bundle;
-    let good = String::from_utf8(b.to_bytes()).unwrap();
-    let pin = hex::encode(f.pin.as_bytes());
-    let device = hex::encode(f.device_secret);
+    let vector = lifecycle(210, "a bundle passphrase");
+    let good = vector.steps.last().unwrap().bundle.clone();
+    let gen1 = vector.steps[3].bundle.clone();
+    let gen0 = vector.steps[2].bundle.clone();
+    let (bundles, keyring) = replay(&vector.passphrase, &vector.steps);
+    let pin = hex::encode(keyring.pin().to_bytes());
+    let device = vector.device_secrets[0].clone();
+    let revoked = vector.device_secrets[1].clone();
     // A second account, the server's own, with the victim's device enrolled in it.
-    let attacker = fixed(220, "the server's passphrase");
-    let attacker_keyring = hazmat::keyring_from_root(attacker.root);
-    let (planted, _) = hazmat::enroll_device_with_ephemeral(
-        &attacker_keyring,
+    let attacker = hazmat::create_account_with(
+        "the server's passphrase",
+        &KdfParams::FLOOR,
+        &create_randomness(230),
+    )
+    .unwrap();
+    let device_public = DeviceKey::from_bytes(array(220)).public_key();
+    let (planted, _) = hazmat::enroll_device_with(
+        &attacker.keyring,
         &attacker.bundle,
-        &DeviceKey::from_bytes(f.device_secret).public_key(),
-        &HpkeSecretKey::from_bytes(array(230)),
+        &device_public,
+        &array::<32>(239),
     )
     .unwrap();
     let planted_slots = json(&planted)["body"]["devices"].clone();
+    let gen1_slots: Value =
+        serde_json::from_str::<Value>(&gen1).unwrap()["body"]["devices"].clone();
     let other_words = hazmat::recovery_phrase_from_secret(array(240))
         .words()
         .to_string();
+    assert_eq!(bundles.len(), 5);
 
     let case =
         |name: &str, comment: &str, bundle: String, unlock: &str, secret: &str, error: &str| {
@@ -290,8 +332,9 @@ pub(crate) fn bundle_failures() -> Vec<BundleFailure> {
                 error: error.into(),
             }
         };
-    let pass = f.passphrase.as_str();
-    let words = f.words.as_str();
+    let b = good.as_str();
+    let pass = vector.passphrase.as_str();
+    let words = vector.recovery_words.as_str();
     let mut v = vec![
         case(
             "truncated",
@@ -340,6 +383,22 @@ pub(crate) fn bundle_failures() -> Vec<BundleFailure> {
             "parse",
             "",
             "MalformedBundle",
+        ),
+        case(
+            "unknown-device-suite",
+            "a device slot of suite 2",
+            edited(b, |v| v["body"]["devices"][0]["suite"] = 2.into()),
+            "parse",
+            "",
+            "UnsupportedSuite",
+        ),
+        case(
+            "unknown-passphrase-suite",
+            "the passphrase slot of suite 7",
+            edited(b, |v| v["body"]["passphrase"]["suite"] = 7.into()),
+            "parse",
+            "",
+            "UnsupportedSuite",
         ),
         case(
             "short-salt-and-weak-kdf",
@@ -399,6 +458,57 @@ pub(crate) fn bundle_failures() -> Vec<BundleFailure> {
                 let d = v["body"]["devices"][0].clone();
                 v["body"]["devices"].as_array_mut().unwrap().push(d);
             }),
+            "parse",
+            "",
+            "MalformedBundle",
+        ),
+        case(
+            "generation-edited",
+            "generation 2 -> 3, history unchanged",
+            edited(b, |v| v["body"]["generation"] = 3.into()),
+            "parse",
+            "",
+            "MalformedBundle",
+        ),
+        case(
+            "history-renumbered",
+            "history entries numbered 1, 0",
+            edited(b, |v| {
+                v["body"]["history"][0]["generation"] = 1.into();
+                v["body"]["history"][1]["generation"] = 0.into();
+            }),
+            "parse",
+            "",
+            "MalformedBundle",
+        ),
+        case(
+            "history-entry-removed",
+            "the generation-1 history entry dropped and generation 2 -> 1",
+            edited(b, |v| {
+                v["body"]["history"].as_array_mut().unwrap().pop();
+                v["body"]["generation"] = 1.into();
+            }),
+            "passphrase",
+            pass,
+            "BundleTampered",
+        ),
+        case(
+            "history-entries-swapped",
+            "the wrapped roots of generations 0 and 1 swapped, numbering kept",
+            edited(b, |v| {
+                let a = v["body"]["history"][0]["wrapped_root"].clone();
+                let c = v["body"]["history"][1]["wrapped_root"].clone();
+                v["body"]["history"][0]["wrapped_root"] = c;
+                v["body"]["history"][1]["wrapped_root"] = a;
+            }),
+            "recovery",
+            words,
+            "BundleTampered",
+        ),
+        case(
+            "generation-past-cap",
+            "generation 1000 (MAX_GENERATIONS)",
+            edited(b, |v| v["body"]["generation"] = 1000.into()),
             "parse",
             "",
             "MalformedBundle",
@@ -513,18 +623,42 @@ pub(crate) fn bundle_failures() -> Vec<BundleFailure> {
         ),
         case(
             "revoked-device",
-            "the device slot deleted",
-            edited(b, |v| v["body"]["devices"] = Value::Array(vec![])),
+            "the device revoked with a rotation, holding every earlier key",
+            good.clone(),
             "device",
-            &device,
+            &revoked,
             "DeviceNotEnrolled",
         ),
         case(
-            "planted-device-slot",
-            "the device slot replaced by one wrapping the server's root",
-            edited(b, |v| v["body"]["devices"] = planted_slots.clone()),
+            "revoked-device-slot-replayed",
+            "the revoked device's generation-1 slot put back into the generation-2 bundle: it opens to the old root",
+            edited(b, |v| v["body"]["devices"] = gen1_slots.clone()),
+            "device",
+            &revoked,
+            "IdentityMismatch",
+        ),
+        case(
+            "rollback-to-generation-1",
+            "the genuine generation-1 bundle, offered to a device that has seen generation 2",
+            gen1.clone(),
             "device",
             &device,
+            "Rollback",
+        ),
+        case(
+            "rollback-to-generation-0",
+            "the genuine generation-0 bundle, offered to a device that has seen generation 2",
+            gen0,
+            "device",
+            &device,
+            "Rollback",
+        ),
+        case(
+            "planted-device-slot",
+            "the device slot replaced by one encapsulating the server's root",
+            edited(b, |v| v["body"]["devices"] = planted_slots.clone()),
+            "device",
+            &hex::encode(array::<32>(220)),
             "IdentityMismatch",
         ),
         case(
@@ -532,7 +666,7 @@ pub(crate) fn bundle_failures() -> Vec<BundleFailure> {
             "the server's whole bundle, with the device enrolled",
             String::from_utf8(planted.to_bytes()).unwrap(),
             "device",
-            &device,
+            &hex::encode(array::<32>(220)),
             "IdentityMismatch",
         ),
         case(

@@ -84,32 +84,32 @@ fn main() {
     );
     write(
         "passphrase-slot-v1.json",
-        "Passphrase slot (SPEC.md 5.2): kek = Argon2id v1.3(password = NFC(passphrase), salt, m, t, p, 32 bytes); wrapped_root = envelope(kek, purpose 0x06, context, root, nonce).",
+        "Passphrase slot (SPEC.md 5.2, 5.4): kek = Argon2id v1.3(password = NFC(passphrase), salt, m, t, p, 32 bytes); (slot_secret, slot_public) = DeriveKeyPair(kek); enc, wrapped_root = HPKE SealBase(pkR = slot_public, info, aad = \"\", pt = root) with the given ephemeral secret.",
         account::passphrase_slots(),
     );
     write(
         "recovery-v1.json",
-        "Recovery phrase and slot (SPEC.md 5.3): words = BIP39 English(secret); kek = HKDF-SHA256(salt, secret, LABEL_RECOVERY_KEK, 32); wrapped_root = envelope(kek, purpose 0x07, context = salt, root, nonce).",
+        "Recovery phrase and slot (SPEC.md 5.3, 5.4): words = BIP39 English(secret); kek = HKDF-SHA256(salt, secret, LABEL_RECOVERY_KEK, 32); (slot_secret, slot_public) = DeriveKeyPair(kek); enc, wrapped_root = HPKE SealBase(pkR = slot_public, info, aad = \"\", pt = root) with the given ephemeral secret.",
         account::recovery(),
     );
     write(
         "device-slot-v1.json",
-        "Device slot (SPEC.md 5.4): enc, wrapped_root = HPKE SealBase(pkR = device_public, info, aad = \"\", pt = root) with the given ephemeral secret.",
+        "Device slot (SPEC.md 5.4): enc, wrapped_root = HPKE SealBase(pkR = device_public, info = LABEL_ROOT_SLOT || 0x03 || device_public, aad = \"\", pt = root) with the given ephemeral secret.",
         account::device_slots(),
     );
     write(
         "derivation-v1.json",
-        "Keys derived from the root (SPEC.md 5.1, 5.6, 5.7): identity secret, its X25519 public key, its fingerprint, album keys.",
+        "Keys of an account (SPEC.md 5.1, 5.6, 5.7): the roots of generations 0, 1, 2, the random identity secret, its X25519 public key, its fingerprint, album keys of epochs of several generations (from the root of generation epoch >> 32).",
         account::derivations(),
     );
     write(
         "grant-v1.json",
-        "Album grants (SPEC.md 5.7): the sender's album key sealed to the recipient's identity with HPKE Auth and the given ephemeral secret.",
+        "Album grants (SPEC.md 5.7): an album key sealed from the sender's identity to the recipient's with HPKE Auth (suite 1) and the given ephemeral secret.",
         account::grants(),
     );
     write(
         "bundle-v1.json",
-        "Account bundle (SPEC.md 5.5): a canonical bundle and the passphrase, recovery words and device secret that unlock it to `root`.",
+        "Account bundles (SPEC.md 5.5, 5.9, randomness order in 7): an account created, two devices enrolled, rotated, the second device revoked with a rotation; each step with the randomness it drew and the canonical bundle after it; the roots of every generation; the secrets that unlock.",
         account::bundles(),
     );
     write(
