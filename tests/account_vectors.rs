@@ -405,3 +405,107 @@ fn bundle_failure_vectors() {
         assert_eq!(check_bundle_failure(v), v.error, "{}", v.name);
     }
 }
+
+#[test]
+fn epoch_move_vectors() {
+    use keepsake::{MediaId, MediaKind, stream};
+    use keepsake_tests::account_vectors::EpochMoveVector;
+    let file = load::<EpochMoveVector>("epoch-move-v1.json");
+    assert!(!file.vectors.is_empty());
+    for v in &file.vectors {
+        let unlocked: Vec<(String, account::Keyring)> = v
+            .accounts
+            .iter()
+            .map(|a| {
+                let bundle = AccountBundle::parse(a.bundle.as_bytes()).unwrap();
+                (
+                    a.name.clone(),
+                    account::unlock_with_passphrase(&bundle, &a.passphrase).unwrap(),
+                )
+            })
+            .collect();
+        let keyring = |name: &str| &unlocked.iter().find(|(n, _)| n == name).unwrap().1;
+        let owner = keyring("owner");
+        let album_id = AlbumId::from_bytes(unhex_array("album_id", &v.album_id));
+        let before = owner.album_key(album_id, v.epoch_before).unwrap();
+        // The owner's move gives the recorded epoch and key, and a grant for `stays` only.
+        let moved = owner
+            .remove_member(&before, &[keyring("stays").identity_public_key()])
+            .unwrap();
+        assert_eq!(moved.album.epoch(), v.epoch_after, "{}", v.name);
+        assert_eq!(
+            hex::encode(hazmat::album_key_bytes(&moved.album)),
+            v.album_key_after
+        );
+        // Every recorded grant re-seals byte for byte and opens for its recipient only.
+        for g in &v.grants {
+            let album = owner.album_key(album_id, g.epoch).unwrap();
+            let eph =
+                HpkeSecretKey::from_bytes(unhex_array("ephemeral_secret", &g.ephemeral_secret));
+            let again = hazmat::grant_with_ephemeral(
+                owner,
+                &album,
+                &keyring(&g.to).identity_public_key(),
+                &eph,
+            )
+            .unwrap();
+            assert_eq!(hex::encode(again), g.grant, "{}: grant to {}", v.name, g.to);
+            for (name, k) in &unlocked[1..] {
+                let got = k.accept_grant(
+                    &unhex("grant", &g.grant),
+                    &owner.identity_public_key(),
+                    Some((album_id, g.epoch)),
+                );
+                if *name == g.to {
+                    assert_eq!(
+                        hazmat::album_key_bytes(&got.unwrap()),
+                        hazmat::album_key_bytes(&album)
+                    );
+                } else {
+                    assert!(matches!(got, Err(Error::GrantWrongRecipient)), "{name}");
+                }
+            }
+        }
+        assert!(
+            !v.grants
+                .iter()
+                .any(|g| g.to == "removed" && g.epoch == v.epoch_after)
+        );
+        // Each item opens under its epoch's key, from the owner; the member who was removed
+        // holds only the earlier epoch's key, which does not open the later item.
+        let removed_key = keyring("removed")
+            .accept_grant(
+                &unhex(
+                    "grant",
+                    &v.grants.iter().find(|g| g.to == "removed").unwrap().grant,
+                ),
+                &owner.identity_public_key(),
+                None,
+            )
+            .unwrap();
+        for item in &v.items {
+            let media_id = MediaId::from_bytes(unhex_array("media_id", &item.media_id));
+            let album = owner.album_key(album_id, item.epoch).unwrap();
+            let key = album
+                .unwrap_media_key(&media_id, &unhex("wrapped", &item.wrapped_media_key))
+                .unwrap();
+            let opened = stream::open(
+                &key,
+                &media_id,
+                MediaKind::Original,
+                &unhex("sealed", &item.sealed),
+            )
+            .unwrap();
+            assert_eq!(hex::encode(opened), item.plaintext);
+            let by_removed =
+                AlbumKey::from_bytes(album_id, item.epoch, hazmat::album_key_bytes(&removed_key))
+                    .unwrap_media_key(&media_id, &unhex("wrapped", &item.wrapped_media_key));
+            assert_eq!(
+                by_removed.is_ok(),
+                item.epoch == v.epoch_before,
+                "{}",
+                v.name
+            );
+        }
+    }
+}

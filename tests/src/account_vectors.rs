@@ -271,3 +271,66 @@ pub fn check_bundle_failure(c: &BundleFailure) -> String {
         Err(e) => error_name(&e).into(),
     }
 }
+
+/// One account of an [`EpochMoveVector`]: unlocked with its passphrase (floor parameters).
+#[derive(Debug, Serialize, Deserialize)]
+pub struct VectorAccount {
+    /// Who it is (`owner`, `stays`, `removed`).
+    pub name: String,
+    /// The passphrase.
+    pub passphrase: String,
+    /// The canonical bundle, as a JSON string.
+    pub bundle: String,
+}
+
+/// One grant of an [`EpochMoveVector`].
+#[derive(Debug, Serialize, Deserialize)]
+pub struct VectorGrant {
+    /// The recipient's `name`.
+    pub to: String,
+    /// The epoch it grants.
+    pub epoch: u64,
+    /// Hex, 32 bytes: the HPKE ephemeral secret.
+    pub ephemeral_secret: String,
+    /// Hex, 170 bytes.
+    pub grant: String,
+}
+
+/// One item of an [`EpochMoveVector`]: a media key wrapped under the album key of `epoch`,
+/// and the original sealed with it.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct VectorItem {
+    /// The epoch it was sealed under.
+    pub epoch: u64,
+    /// Hex, 16 bytes.
+    pub media_id: String,
+    /// Hex, 105 bytes: the media key wrapped under the album key (SPEC.md 4.3).
+    pub wrapped_media_key: String,
+    /// Hex: the original, sealed (SPEC.md 3).
+    pub sealed: String,
+    /// Hex.
+    pub plaintext: String,
+}
+
+/// A member removed from a shared album (SPEC.md 5.6): the owner's account at generation 1,
+/// the album at an epoch of generation 0 granted to two members, then moved past the
+/// removed member to the new epoch, granted to the remaining member only.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct EpochMoveVector {
+    /// Case name.
+    pub name: String,
+    /// The owner, then the members.
+    pub accounts: Vec<VectorAccount>,
+    /// Hex, 16 bytes.
+    pub album_id: String,
+    /// The album's epoch before the removal.
+    pub epoch_before: u64,
+    /// The epoch after: `max(epoch_before, generation << 32) + 1`.
+    pub epoch_after: u64,
+    /// Hex, 32 bytes: the owner's album key at `epoch_after`.
+    pub album_key_after: String,
+    /// Grants of `epoch_before` to both members, then of `epoch_after` to the one who stays.
+    pub grants: Vec<VectorGrant>,
+    /// An item sealed before the removal and one after.
+    pub items: Vec<VectorItem>,
+}

@@ -7,7 +7,7 @@ use keepsake::kdf::{self, KdfParams};
 use keepsake::{AlbumId, AlbumKey, hazmat};
 use keepsake_tests::account_vectors::{
     AlbumKeyVector, BundleFailure, BundleStep, BundleVector, DerivationVector, DeviceSlotVector,
-    GrantVector, PassphraseSlotVector, RecoveryVector, replay,
+    EpochMoveVector, GrantVector, PassphraseSlotVector, RecoveryVector, replay,
 };
 use keepsake_tests::array;
 use serde_json::Value;
@@ -686,4 +686,111 @@ pub(crate) fn bundle_failures() -> Vec<BundleFailure> {
         assert_eq!(got, c.error, "{}", c.name);
     }
     v
+}
+
+pub(crate) fn epoch_moves() -> Vec<EpochMoveVector> {
+    use keepsake::{MediaId, MediaKey, MediaKind};
+    use keepsake_tests::account_vectors::{VectorAccount, VectorGrant, VectorItem};
+    let made = |name: &str, seed: u8| {
+        let pass = format!("{name} passphrase");
+        let new = hazmat::create_account_with(&pass, &KdfParams::FLOOR, &create_randomness(seed))
+            .unwrap();
+        (name.to_string(), pass, new)
+    };
+    let (_, owner_pass, owner) = made("owner", 60);
+    let (bundle, owner_keyring) = hazmat::rotate_with(
+        &owner.keyring,
+        &owner.bundle,
+        None,
+        &rotate_randomness(70, 0, 0),
+    )
+    .unwrap();
+    let members = [made("stays", 80), made("removed", 90)];
+    let album_id = AlbumId::from_bytes(array(100));
+    let epoch_before = 7;
+    let before = owner_keyring.album_key(album_id, epoch_before).unwrap();
+    let epoch_after = generation_epoch_of(&owner_keyring) + 1;
+    let after = owner_keyring.album_key(album_id, epoch_after).unwrap();
+    let mut grants = Vec::new();
+    for (i, (name, _, m)) in members.iter().enumerate() {
+        grants.push((
+            name.clone(),
+            &before,
+            m.keyring.identity_public_key(),
+            110 + i as u8,
+        ));
+    }
+    grants.push((
+        "stays".into(),
+        &after,
+        members[0].2.keyring.identity_public_key(),
+        120,
+    ));
+    let grants = grants
+        .into_iter()
+        .map(|(to, album, recipient, seed)| VectorGrant {
+            to,
+            epoch: album.epoch(),
+            ephemeral_secret: hex::encode(array::<32>(seed)),
+            grant: hex::encode(
+                hazmat::grant_with_ephemeral(
+                    &owner_keyring,
+                    album,
+                    &recipient,
+                    &HpkeSecretKey::from_bytes(array(seed)),
+                )
+                .unwrap(),
+            ),
+        })
+        .collect();
+    let items = [(&before, 130u8), (&after, 140)]
+        .into_iter()
+        .map(|(album, seed)| {
+            let media_id = MediaId::from_bytes(array(seed));
+            let media_key = MediaKey::from_bytes(array(seed + 1));
+            let plaintext = keepsake_tests::pattern(seed + 2, 300);
+            VectorItem {
+                epoch: album.epoch(),
+                media_id: hex::encode(media_id.as_bytes()),
+                wrapped_media_key: hex::encode(
+                    hazmat::wrap_media_key(album, &media_id, &media_key, array(seed + 3)).unwrap(),
+                ),
+                sealed: hex::encode(hazmat::seal_with_salt(
+                    &media_key,
+                    &media_id,
+                    MediaKind::Original,
+                    &plaintext,
+                    &keepsake::stream::SealOptions::default(),
+                    array(seed + 4),
+                )),
+                plaintext: hex::encode(plaintext),
+            }
+        })
+        .collect();
+    let mut accounts = vec![VectorAccount {
+        name: "owner".into(),
+        passphrase: owner_pass,
+        bundle: String::from_utf8(bundle.to_bytes()).unwrap(),
+    }];
+    for (name, pass, m) in &members {
+        accounts.push(VectorAccount {
+            name: name.clone(),
+            passphrase: pass.clone(),
+            bundle: String::from_utf8(m.bundle.to_bytes()).unwrap(),
+        });
+    }
+    vec![EpochMoveVector {
+        name: "remove-one-of-two-members-after-a-rotation".into(),
+        accounts,
+        album_id: hex::encode(album_id.as_bytes()),
+        epoch_before,
+        epoch_after,
+        album_key_after: hex::encode(hazmat::album_key_bytes(&after)),
+        grants,
+        items,
+    }]
+}
+
+fn generation_epoch_of(keyring: &keepsake::account::Keyring) -> u64 {
+    keepsake::lifecycle::generation_epoch(keyring.generation())
 }

@@ -117,4 +117,9 @@ fn main() {
         "Account bundles that must be refused (SPEC.md 5.5, 5.8): at `parse`, or when unlocked with `secret` (and `pin`, for a device); `error` names the keepsake::Error.",
         account::bundle_failures(),
     );
+    write(
+        "epoch-move-v1.json",
+        "A member removed from a shared album (SPEC.md 5.6): the owner's account (rotated to generation 1), two members, the album at epoch_before (generation 0) granted to both, then moved to epoch_after and granted to the member who stays; an item sealed under each epoch. Every account unlocks with its passphrase at the floor parameters.",
+        account::epoch_moves(),
+    );
 }
