@@ -1,13 +1,14 @@
-//! The adversarial suite (issue 6): a fully malicious server stores and returns every byte
-//! Keepsake produces and may truncate, reorder, replay, swap, splice and forge them. Each
-//! case names the attack and asserts the *specific* `keepsake::Error` variant.
+//! The adversarial suite (issues 6 and 14): a fully malicious server stores and returns
+//! every byte Keepsake produces and may truncate, reorder, replay, swap, splice and forge
+//! them. Each case names the attack and asserts the *specific* `keepsake::Error` variant.
 //!
-//! Groups here: format parsing; stream integrity; key management (KDF parameters, context
-//! binding, misuse and resource exhaustion are in `adversarial_context.rs`). What `tests/stream.rs`, `tests/account.rs` and the
-//! vector files already pin down (header bit flips through `open`, the `Opener`'s released
-//! prefix, planted device slots, ...) is not repeated here: this file covers the push
-//! opener, the remaining X25519 and slot attacks, parameter downgrades, binding with equal
-//! key bytes, concurrency and allocation-driving inputs.
+//! Groups here: format parsing; stream integrity; key management: X25519 and slot attacks,
+//! roots planted in every kind of slot, slots injected, removed, reordered or duplicated,
+//! history and generation edits, rollback, and the order of the unlock checks (SPEC.md
+//! 5.8). KDF parameters, context binding, misuse and resource exhaustion are in
+//! `adversarial_context.rs`. What `tests/stream.rs`, `tests/account.rs` and the vector
+//! files already pin down (header bit flips through `open`, the `Opener`'s released prefix,
+//! ...) is not repeated here.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -196,15 +197,30 @@ fn recovery_phrase_shapes_get_precise_problems() {
 fn grant_length_and_version_are_checked_before_anything_else() {
     let (alice, bob) = (keyring(1), keyring(2));
     let grant = alice
-        .grant_album(&alice.album_key(ALBUM, 0), &bob.identity_public_key())
+        .grant_album(
+            &alice.album_key(ALBUM, 0).unwrap(),
+            &bob.identity_public_key(),
+        )
         .unwrap();
+    assert_eq!(grant.len(), 170);
     let accept = |g: &[u8]| bob.accept_grant(g, &alice.identity_public_key(), None);
+    assert_err!(accept(&[]), Error::MalformedGrant { .. });
     for len in (1..GRANT_LEN).chain([GRANT_LEN + 1, 4096]) {
         let mut g = grant.clone();
         g.resize(len, 0);
         assert_err!(accept(&g), Error::MalformedGrant { .. }, "len {len}");
+        // The suite byte comes after the version and before the length.
+        if len > 1 {
+            g[1] = 2;
+            assert_err!(accept(&g), Error::UnsupportedSuite(2), "len {len}");
+        }
         g[0] = 0;
         assert_err!(accept(&g), Error::UnsupportedVersion(0), "len {len}");
+    }
+    for suite in [0, 2, 0xff] {
+        let mut g = grant.clone();
+        g[1] = suite;
+        assert_err!(accept(&g), Error::UnsupportedSuite(x) if x == suite);
     }
     accept(&grant).unwrap();
 }
@@ -343,7 +359,10 @@ fn push_opener_errors_are_final_and_nothing_follows_finish() {
 fn low_order_x25519_keys_are_refused_wherever_a_public_key_enters() {
     let f = fixture();
     let (alice, bob) = (keyring(1), keyring(2));
-    let (alice_id, album) = (alice.identity_public_key(), alice.album_key(ALBUM, 0));
+    let (alice_id, album) = (
+        alice.identity_public_key(),
+        alice.album_key(ALBUM, 0).unwrap(),
+    );
     let grant = alice.grant_album(&album, &bob.identity_public_key());
     let grant = grant.unwrap();
     let sk = HpkeSecretKey::from_bytes([5; 32]);
@@ -365,10 +384,10 @@ fn low_order_x25519_keys_are_refused_wherever_a_public_key_enters() {
         expect(alice.grant_album(&album, &low), LOW);
         // A grant whose enc, or whose (expected) sender, is low order: before the AEAD.
         let mut bad_enc = grant.clone();
-        bad_enc[89..121].copy_from_slice(&point);
+        bad_enc[90..122].copy_from_slice(&point);
         expect(bob.accept_grant(&bad_enc, &alice_id, None), LOW);
         let mut bad_sender = grant.clone();
-        bad_sender[1..33].copy_from_slice(&point);
+        bad_sender[2..34].copy_from_slice(&point);
         expect(bob.accept_grant(&bad_sender, &low, None), LOW);
         // A device slot whose enc is low order.
         let enc = |v: &mut Value| v["body"]["devices"][0]["enc"] = hex::encode(point).into();
@@ -476,7 +495,7 @@ fn a_substituted_identity_key_is_caught_by_the_fingerprint_and_the_sender_check(
         fingerprint(&mallory_id),
         "out-of-band check shows it"
     );
-    let album = alice.album_key(ALBUM, 0);
+    let album = alice.album_key(ALBUM, 0).unwrap();
     let to_mallory = alice.grant_album(&album, &mallory_id).unwrap();
     // Relayed as is, Bob refuses it; Mallory opens it (that is what the fingerprint is for).
     expect(
@@ -494,7 +513,7 @@ fn a_substituted_identity_key_is_caught_by_the_fingerprint_and_the_sender_check(
     );
     // Re-granted with Alice's key written in the sender field: HPKE Auth fails.
     let mut claimed = regrant.clone();
-    claimed[1..33].copy_from_slice(alice.identity_public_key().as_bytes());
+    claimed[2..34].copy_from_slice(alice.identity_public_key().as_bytes());
     expect(
         bob.accept_grant(&claimed, &alice.identity_public_key(), None),
         DF,
@@ -502,7 +521,7 @@ fn a_substituted_identity_key_is_caught_by_the_fingerprint_and_the_sender_check(
     // Mallory substituting the recipient field of Alice's grant to Bob, pointing it at herself.
     let to_bob = alice.grant_album(&album, &bob_id).unwrap();
     let mut redirected = to_bob.clone();
-    redirected[33..65].copy_from_slice(mallory_id.as_bytes());
+    redirected[34..66].copy_from_slice(mallory_id.as_bytes());
     expect(
         mallory.accept_grant(&redirected, &alice.identity_public_key(), None),
         DF,
@@ -532,7 +551,270 @@ fn another_devices_slot_filed_under_this_devices_key_does_not_open() {
     });
     let swapped = AccountBundle::parse(&swapped).unwrap();
     expect(unlock_with_device(&swapped, &f.device, &f.pin), DF);
-    unlock_with_device(&swapped, &second, &f.pin).unwrap_err();
+    // The other device's own slot still opens, but the MAC does not cover the swap.
+    expect(unlock_with_device(&swapped, &second, &f.pin), TAMPERED);
+    unlock_with_device(&two, &second, &f.pin).unwrap();
+}
+
+/// The slot of each unlock method in a bundle's JSON, with its kind.
+fn slot_of(v: &mut Value, kind: u8) -> &mut Value {
+    match kind {
+        1 => &mut v["body"]["passphrase"],
+        2 => &mut v["body"]["recovery"],
+        _ => &mut v["body"]["devices"][0],
+    }
+}
+
+/// Unlocks `bundle` with the fixture's secret for slot `kind`.
+fn unlock_by(bundle: &AccountBundle, kind: u8) -> keepsake::Result<Keyring> {
+    let f = fixture();
+    match kind {
+        1 => unlock_with_passphrase(bundle, PASS),
+        2 => unlock_with_recovery(bundle, &f.phrase),
+        _ => unlock_with_device(bundle, &f.device, &f.pin),
+    }
+}
+
+/// Every slot's public key is in the bundle, so a server can encapsulate a root of its own
+/// to it (SPEC.md 5.8). Planted in the passphrase, recovery or device position, the slot
+/// opens with the user's genuine secret, but its root does not unwrap this account's
+/// identity secret: `IdentityMismatch`, whether or not the server re-MACs the bundle under
+/// its root. A whole planted account (its identity too) opens by passphrase on a device
+/// without a pin, as SPEC.md 5.9 says, and is refused against any pin.
+#[test]
+fn a_foreign_root_encapsulated_to_any_slots_public_key_is_refused() {
+    let f = fixture();
+    let foreign_root = [0x66u8; 32];
+    let randomness = account_randomness(0x66, 0x67, 0x68);
+    let server = hazmat::create_account_with("server", &KdfParams::FLOOR, &randomness).unwrap();
+    let server_json: Value = serde_json::from_slice(&server.bundle.to_bytes()).unwrap();
+    for kind in [1u8, 2, 3] {
+        let plant = |v: &mut Value| {
+            let slot = slot_of(v, kind);
+            let (enc, wrapped) = encapsulate_to(&slot["public_key"], kind, &foreign_root);
+            slot["enc"] = enc.into();
+            slot["wrapped_root"] = wrapped.into();
+        };
+        let planted = AccountBundle::parse(&edit(&f.bundle, plant)).unwrap();
+        expect(unlock_by(&planted, kind), MISMATCH);
+        let remaced = edit(&f.bundle, |v| {
+            plant(v);
+            remac(v, &foreign_root);
+        });
+        expect(
+            unlock_by(&AccountBundle::parse(&remaced).unwrap(), kind),
+            MISMATCH,
+        );
+        // The server's own identity beside its planted root: a consistent foreign account.
+        let takeover = edit(&f.bundle, |v| {
+            plant(v);
+            for field in ["identity", "identity_secret"] {
+                v["body"][field] = server_json["body"][field].clone();
+            }
+            remac(v, &foreign_root);
+        });
+        let takeover = AccountBundle::parse(&takeover).unwrap();
+        match kind {
+            3 => expect(unlock_by(&takeover, kind), MISMATCH),
+            _ => {
+                let keyring = unlock_by(&takeover, kind).unwrap();
+                assert_eq!(
+                    keyring.identity_public_key(),
+                    server.keyring.identity_public_key()
+                );
+                expect(keyring.check_pin(&f.pin), MISMATCH);
+            }
+        }
+    }
+    // The genuine slots are untouched by all this.
+    for kind in [1u8, 2, 3] {
+        unlock_by(&f.bundle, kind).unwrap();
+    }
+}
+
+/// Slots injected, removed, reordered or duplicated by the server, each with its error.
+#[test]
+fn injected_removed_reordered_and_duplicated_device_slots_are_refused() {
+    let f = fixture();
+    let second = DeviceKey::from_bytes([0x22; 32]);
+    let (two, _) =
+        hazmat::enroll_device_with(&f.keyring, &f.bundle, &second.public_key(), &[7; 32]).unwrap();
+    let two_json: Value = serde_json::from_slice(&two.to_bytes()).unwrap();
+    let other_slot = two_json["body"]["devices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["public_key"] != hex::encode(f.device.public_key().as_bytes()).as_str())
+        .unwrap()
+        .clone();
+    // Injected: the second device's genuine slot copied into the one-device bundle.
+    let injected = edit(&f.bundle, |v| {
+        let devices = v["body"]["devices"].as_array_mut().unwrap();
+        devices.push(other_slot.clone());
+        devices.sort_by_key(|d| d["public_key"].as_str().unwrap().to_owned());
+    });
+    let injected = AccountBundle::parse(&injected).unwrap();
+    for kind in [1u8, 2, 3] {
+        expect(unlock_by(&injected, kind), TAMPERED);
+    }
+    expect(unlock_with_device(&injected, &second, &f.pin), TAMPERED);
+    // Removed: the second device's slot dropped from the two-device bundle.
+    let removed = edit(&two, |v| {
+        let devices = v["body"]["devices"].as_array_mut().unwrap();
+        devices.retain(|d| *d != other_slot);
+    });
+    let removed = AccountBundle::parse(&removed).unwrap();
+    assert_eq!(removed.devices(), f.bundle.devices());
+    for kind in [1u8, 2, 3] {
+        expect(unlock_by(&removed, kind), TAMPERED);
+    }
+    // Reordered or duplicated: not canonical, refused before any key is used.
+    let reordered = edit(&two, |v| {
+        v["body"]["devices"].as_array_mut().unwrap().reverse();
+    });
+    expect(AccountBundle::parse(&reordered), MALFORMED);
+    let duplicated = edit(&f.bundle, |v| {
+        let devices = v["body"]["devices"].as_array_mut().unwrap();
+        devices.push(devices[0].clone());
+    });
+    expect(AccountBundle::parse(&duplicated), MALFORMED);
+    for kind in [1u8, 2, 3] {
+        unlock_by(&two, kind).unwrap();
+    }
+}
+
+/// SPEC.md 5.8: open the slot (1), unwrap the identity (2), verify the MAC (3), unwrap
+/// the history (4), compare the generation with the pin (5). A bundle with faults at
+/// several steps gets the error of the earliest.
+#[test]
+fn unlock_checks_run_in_the_spec_order() {
+    let f = fixture();
+    let bad_mac = |v: &mut Value| v["mac"] = "00".repeat(32).into();
+    let foreign = |v: &mut Value| {
+        let other = HpkeSecretKey::from_bytes([0x44; 32]).public_key();
+        v["body"]["identity"] = hex::encode(other.as_bytes()).into();
+    };
+    let parse = |bytes: Vec<u8>| AccountBundle::parse(&bytes).unwrap();
+    // 1 before 2 and 3.
+    let no_slot = parse(edit(&f.bundle, |v| {
+        v["body"]["devices"] = serde_json::json!([]);
+        foreign(v);
+        bad_mac(v);
+    }));
+    expect(unlock_with_device(&no_slot, &f.device, &f.pin), |e| {
+        matches!(e, Error::DeviceNotEnrolled)
+    });
+    let low = hex::encode(low_order_points()[0]);
+    let low_enc = parse(edit(&f.bundle, |v| {
+        v["body"]["devices"][0]["enc"] = low.clone().into();
+        foreign(v);
+        bad_mac(v);
+    }));
+    expect(unlock_with_device(&low_enc, &f.device, &f.pin), LOW);
+    let closed = |v: &mut Value, kind: u8| {
+        let slot = slot_of(v, kind);
+        let mut wrapped = hex::decode(slot["wrapped_root"].as_str().unwrap()).unwrap();
+        wrapped[0] ^= 1;
+        slot["wrapped_root"] = hex::encode(wrapped).into();
+        foreign(v);
+        bad_mac(v);
+    };
+    for (kind, check) in [(1u8, WRONG_PASS), (2, WRONG_PHRASE), (3, DF)] {
+        let bundle = parse(edit(&f.bundle, |v| closed(v, kind)));
+        expect(unlock_by(&bundle, kind), check);
+    }
+    // 2 before 3: a foreign identity beside a broken MAC.
+    let both = parse(edit(&f.bundle, |v| {
+        foreign(v);
+        bad_mac(v);
+    }));
+    for kind in [1u8, 2, 3] {
+        expect(unlock_by(&both, kind), MISMATCH);
+    }
+    // A genuine bundle of this account against a pin of another account.
+    let stranger = AccountPin {
+        identity: keyring(9).identity_public_key(),
+        generation: 0,
+    };
+    expect(
+        unlock_with_device(&f.bundle, &f.device, &stranger),
+        MISMATCH,
+    );
+
+    // 3, 4 and 5 need history: two rotations (generation 2, history 0 and 1).
+    let (one, k1) = f.keyring.rotate(&f.bundle).unwrap();
+    let (two, k2) = k1.rotate(&one).unwrap();
+    let seen = k2.pin();
+    assert_eq!((seen.identity, seen.generation), (f.pin.identity, 2));
+    // 5: genuine older bundles, served again.
+    assert_err!(
+        unlock_with_device(&f.bundle, &f.device, &seen),
+        Error::Rollback {
+            seen: 2,
+            offered: 0
+        }
+    );
+    assert_err!(
+        unlock_with_device(&one, &f.device, &seen),
+        Error::Rollback {
+            seen: 2,
+            offered: 1
+        }
+    );
+    let by_pass = unlock_with_passphrase(&one, PASS).unwrap();
+    assert_err!(
+        by_pass.check_pin(&seen),
+        Error::Rollback {
+            seen: 2,
+            offered: 1
+        }
+    );
+    unlock_with_device(&two, &f.device, &seen).unwrap();
+    // 2 before 5: a planted slot in an older bundle.
+    let planted = parse(edit(&f.bundle, |v| {
+        let slot = &mut v["body"]["devices"][0];
+        let (enc, wrapped) = encapsulate_to(&slot["public_key"], 3, &[0x66; 32]);
+        slot["enc"] = enc.into();
+        slot["wrapped_root"] = wrapped.into();
+    }));
+    expect(unlock_with_device(&planted, &f.device, &seen), MISMATCH);
+    // 3 before 5: an older bundle with a broken MAC; a generation counter edited down
+    // (with the history cut to match, so that it parses) is tampering, never a rollback.
+    let older_broken = parse(edit(&one, bad_mac));
+    expect(
+        unlock_with_device(&older_broken, &f.device, &seen),
+        TAMPERED,
+    );
+    let edited_down = parse(edit(&two, |v| {
+        v["body"]["generation"] = 1.into();
+        v["body"]["history"].as_array_mut().unwrap().truncate(1);
+    }));
+    assert_eq!(edited_down.generation(), 1);
+    expect(unlock_with_device(&edited_down, &f.device, &seen), TAMPERED);
+    expect(unlock_with_passphrase(&edited_down, PASS), TAMPERED);
+    // Edited without the history: malformed at parse.
+    expect(
+        AccountBundle::parse(&edit(&two, |v| v["body"]["generation"] = 3.into())),
+        MALFORMED,
+    );
+    // History entries swapped between generations, or one taken from an older bundle.
+    let one_json: Value = serde_json::from_slice(&one.to_bytes()).unwrap();
+    let moves: [&dyn Fn(&mut Value); 2] = [
+        &|v| {
+            let history = &mut v["body"]["history"];
+            let first = history[0]["wrapped_root"].clone();
+            history[0]["wrapped_root"] = history[1]["wrapped_root"].clone();
+            history[1]["wrapped_root"] = first;
+        },
+        &|v| v["body"]["history"][0] = one_json["body"]["history"][0].clone(),
+    ];
+    for moved in moves {
+        let bundle = parse(edit(&two, moved));
+        for kind in [1u8, 2, 3] {
+            expect(unlock_by(&bundle, kind), TAMPERED);
+        }
+        expect(unlock_with_device(&bundle, &f.device, &seen), TAMPERED);
+    }
 }
 
 #[test]

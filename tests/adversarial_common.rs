@@ -16,7 +16,7 @@ pub use std::time::{Duration, Instant};
 pub use chacha20poly1305::aead::inout::InOutBuf;
 pub use chacha20poly1305::{AeadInOut, ChaCha20Poly1305, KeyInit, XChaCha20Poly1305};
 pub use keepsake::account::{
-    AccountBundle, DeviceKey, Keyring, unlock_with_device, unlock_with_passphrase,
+    AccountBundle, AccountPin, DeviceKey, Keyring, unlock_with_device, unlock_with_passphrase,
     unlock_with_recovery,
 };
 pub use keepsake::envelope::{AlbumBlob, MediaBlob};
@@ -229,9 +229,26 @@ pub fn all_openers_agree(sealed: &[u8], pt: &[u8], what: &str) -> Option<Error> 
 // Fixtures
 // ---------------------------------------------------------------------------------------
 
-/// A keyring for a fixed root: no Argon2id needed.
+/// A keyring for a fixed root (generation 0) and a fixed identity secret: no Argon2id
+/// needed. Each `n` gives another account.
 pub fn keyring(n: u8) -> Keyring {
-    hazmat::keyring_from_root([n; 32])
+    hazmat::keyring_from_secrets(&[[n; 32]], [n.wrapping_add(0x80); 32])
+}
+
+/// The 216 bytes `create_account` draws (SPEC.md 7): root, identity secret, recovery
+/// secret, passphrase salt and ephemeral, recovery salt and ephemeral, identity nonce.
+pub fn account_randomness(root: u8, identity: u8, recovery: u8) -> Vec<u8> {
+    [
+        &[root; 32][..],
+        &[identity; 32],
+        &[recovery; 32],
+        &[1; 16],
+        &[2; 32],
+        &[3; 16],
+        &[4; 32],
+        &[5; 24],
+    ]
+    .concat()
 }
 
 pub struct Fixture {
@@ -239,34 +256,23 @@ pub struct Fixture {
     pub bundle: AccountBundle,
     pub phrase: RecoveryPhrase,
     pub device: DeviceKey,
-    pub pin: HpkePublicKey,
+    pub pin: AccountPin,
 }
 
 /// One deterministic account with one enrolled device, made once for the whole file.
 pub fn fixture() -> &'static Fixture {
     static FIXTURE: OnceLock<Fixture> = OnceLock::new();
     FIXTURE.get_or_init(|| {
-        let phrase = hazmat::recovery_phrase_from_secret([0x99; 32]);
-        let bundle = hazmat::new_bundle(
-            [0x77; 32],
-            PASS,
-            &KdfParams::FLOOR,
-            &phrase,
-            [1; 16],
-            [2; 24],
-            [3; 16],
-            [4; 24],
-        )
-        .unwrap();
-        let keyring = hazmat::keyring_from_root([0x77; 32]);
+        let randomness = account_randomness(0x77, 0x78, 0x99);
+        let new = hazmat::create_account_with(PASS, &KdfParams::FLOOR, &randomness).unwrap();
         let device = DeviceKey::from_bytes([0x21; 32]);
-        let (bundle, pin) = keyring
-            .enroll_device(&bundle, &device.public_key())
-            .unwrap();
+        let (bundle, pin) =
+            hazmat::enroll_device_with(&new.keyring, &new.bundle, &device.public_key(), &[6; 32])
+                .unwrap();
         Fixture {
-            keyring,
+            keyring: new.keyring,
             bundle,
-            phrase,
+            phrase: new.recovery_phrase,
             device,
             pin,
         }
@@ -303,4 +309,28 @@ pub fn temp_dir(name: &str) -> std::path::PathBuf {
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     dir
+}
+
+/// What anyone holding a bundle can do with a slot's public key: encapsulate a root of
+/// their choosing to it (SPEC.md 5.4). Returns the slot's `enc` and `wrapped_root` as hex.
+pub fn encapsulate_to(public_key: &Value, kind: u8, root: &[u8; 32]) -> (String, String) {
+    let pk = hex::decode(public_key.as_str().unwrap()).unwrap();
+    let pk = HpkePublicKey::from_slice(&pk).unwrap();
+    let info = [keepsake::account::LABEL_ROOT_SLOT, &[kind], pk.as_bytes()].concat();
+    let (enc, wrapped) = hpke::seal_base(&pk, &info, b"", root).unwrap();
+    (hex::encode(enc), hex::encode(wrapped))
+}
+
+/// Recomputes the MAC of an edited bundle under `root` (SPEC.md 5.5), as a server can for
+/// a root of its own.
+pub fn remac(value: &mut Value, root: &[u8; 32]) {
+    use hmac::Mac as _;
+    let body = serde_json::to_vec(&value["body"]).unwrap();
+    let mut mac_key = [0u8; 32];
+    hkdf::Hkdf::<sha2::Sha256>::new(Some(&[]), root)
+        .expand(keepsake::bundle::LABEL_BUNDLE_MAC, &mut mac_key)
+        .unwrap();
+    let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(&mac_key).unwrap();
+    mac.update(&body);
+    value["mac"] = hex::encode(mac.finalize().into_bytes()).into();
 }

@@ -50,11 +50,10 @@ fn parameters_outside_floor_and_ceiling_are_refused_at_parse_before_argon2() {
 #[test]
 fn a_downgrade_of_any_parameter_makes_the_slot_fail_to_open() {
     let strong = KdfParams::new(19456, 3, 1).unwrap();
-    let phrase = hazmat::recovery_phrase_from_secret([8; 32]);
-    let bundle = hazmat::new_bundle(
-        [6; 32], PASS, &strong, &phrase, [1; 16], [2; 24], [3; 16], [4; 24],
-    )
-    .unwrap();
+    let randomness = account_randomness(6, 7, 8);
+    let bundle = hazmat::create_account_with(PASS, &strong, &randomness)
+        .unwrap()
+        .bundle;
     for (m, t, p) in [(19456, 2, 1), (19460, 3, 1), (19456, 3, 2)] {
         let bytes = edit(&bundle, |v| {
             v["body"]["passphrase"]["kdf"] =
@@ -176,13 +175,16 @@ fn a_grant_rewritten_or_replayed_to_another_user_album_or_epoch_is_refused() {
     let (alice, bob, carol) = (keyring(1), keyring(2), keyring(4));
     let alice_id = alice.identity_public_key();
     let grant = alice
-        .grant_album(&alice.album_key(ALBUM, 4), &bob.identity_public_key())
+        .grant_album(
+            &alice.album_key(ALBUM, 4).unwrap(),
+            &bob.identity_public_key(),
+        )
         .unwrap();
     // Replayed to Carol: addressed to Bob.
     expect(carol.accept_grant(&grant, &alice_id, None), WRONG_RECIPIENT);
     // Recipient field rewritten to Carol: the HPKE info changed, and it was sealed to Bob.
     let mut to_carol = grant.clone();
-    to_carol[33..65].copy_from_slice(carol.identity_public_key().as_bytes());
+    to_carol[34..66].copy_from_slice(carol.identity_public_key().as_bytes());
     expect(carol.accept_grant(&to_carol, &alice_id, None), DF);
     // The epoch-4 grant replayed when Bob expects epoch 5, or another album.
     expect(
@@ -190,7 +192,7 @@ fn a_grant_rewritten_or_replayed_to_another_user_album_or_epoch_is_refused() {
         WRONG_ALBUM,
     );
     // Album or epoch fields rewritten: refused by the expectation, or by HPKE without one.
-    for (at, what) in [(65, "album"), (88, "epoch")] {
+    for (at, what) in [(66, "album"), (89, "epoch")] {
         let mut moved = grant.clone();
         moved[at] ^= 1;
         assert_err!(
@@ -214,17 +216,21 @@ fn a_grant_rewritten_or_replayed_to_another_user_album_or_epoch_is_refused() {
 fn slot_envelopes_swapped_or_spliced_between_slots_and_bundles_are_refused() {
     let f = fixture();
     let json: Value = serde_json::from_slice(&f.bundle.to_bytes()).unwrap();
-    let (pass_wrap, rec_wrap) = (
-        json["body"]["passphrase"]["wrapped_root"].clone(),
-        json["body"]["recovery"]["wrapped_root"].clone(),
-    );
-    let swapped = edit(&f.bundle, |v| {
-        v["body"]["passphrase"]["wrapped_root"] = rec_wrap;
-        v["body"]["recovery"]["wrapped_root"] = pass_wrap;
-    });
-    let swapped = AccountBundle::parse(&swapped).unwrap();
-    expect(unlock_with_passphrase(&swapped, PASS), WRONG_PASS);
-    expect(unlock_with_recovery(&swapped, &f.phrase), WRONG_PHRASE);
+    // The encapsulations (the wrapped root alone, or with its enc) swapped between the
+    // passphrase and recovery slots: each slot's key pair and HPKE info differ.
+    for fields in [&["wrapped_root"][..], &["enc", "wrapped_root"]] {
+        let swapped = edit(&f.bundle, |v| {
+            for field in fields {
+                let body = &mut v["body"];
+                let pass = body["passphrase"][field].clone();
+                body["passphrase"][field] = body["recovery"][field].clone();
+                body["recovery"][field] = pass;
+            }
+        });
+        let swapped = AccountBundle::parse(&swapped).unwrap();
+        expect(unlock_with_passphrase(&swapped, PASS), WRONG_PASS);
+        expect(unlock_with_recovery(&swapped, &f.phrase), WRONG_PHRASE);
+    }
     // The old passphrase slot spliced into the bundle written after a passphrase change: it
     // opens to the right root, but the MAC of the new bundle does not cover it.
     let changed = f
@@ -382,7 +388,7 @@ fn chunk_sizes_outside_the_format_are_refused_when_sealing() {
 fn a_bundle_with_a_million_device_entries_is_refused_fast() {
     let f = fixture();
     let json = String::from_utf8(f.bundle.to_bytes()).unwrap();
-    let device = r#"{"public_key":"00","enc":"00","wrapped_root":"00"},"#;
+    let device = r#"{"suite":1,"public_key":"00","enc":"00","wrapped_root":"00"},"#;
     let million = json.replacen(
         "\"devices\":[",
         &format!("\"devices\":[{}", device.repeat(1_000_000)),
@@ -391,7 +397,7 @@ fn a_bundle_with_a_million_device_entries_is_refused_fast() {
     let started = Instant::now();
     assert_err!(
         AccountBundle::parse(million.as_bytes()),
-        Error::TooLarge { max: 65536, .. }
+        Error::TooLarge { max, .. } if max == keepsake::bundle::MAX_BUNDLE_LEN as u64
     );
     assert!(
         started.elapsed() < Duration::from_millis(20),
@@ -404,12 +410,12 @@ fn a_bundle_with_a_million_device_entries_is_refused_fast() {
             .map(|i| {
                 let mut pk = [0u8; 32];
                 pk[..2].copy_from_slice(&(i as u16).to_be_bytes());
-                serde_json::json!({"public_key": hex::encode(pk), "enc": "11".repeat(32), "wrapped_root": "22".repeat(48)})
+                serde_json::json!({"suite": 1, "public_key": hex::encode(pk), "enc": "11".repeat(32), "wrapped_root": "22".repeat(48)})
             })
             .collect()
     };
     let many = edit(&f.bundle, |v| v["body"]["devices"] = slots(65).into());
-    assert!(many.len() < 65536);
+    assert!(many.len() < keepsake::bundle::MAX_BUNDLE_LEN);
     assert_err!(AccountBundle::parse(&many), Error::MalformedBundle { reason } if reason.contains("too many"));
     let max = AccountBundle::parse(&edit(&f.bundle, |v| {
         v["body"]["devices"] = slots(64).into()
