@@ -6,7 +6,7 @@
 #![allow(clippy::unwrap_used, clippy::panic)]
 
 use keepsake::account::{
-    self, AccountBundle, DeviceKey, Keyring, create_account, unlock_with_device,
+    self, AccountBundle, AccountPin, DeviceKey, Keyring, create_account, unlock_with_device,
     unlock_with_passphrase, unlock_with_recovery,
 };
 use keepsake::hpke::{HpkePublicKey, HpkeSecretKey};
@@ -31,7 +31,7 @@ struct Fixture {
     bundle: AccountBundle,
     phrase: RecoveryPhrase,
     device: DeviceKey,
-    pin: HpkePublicKey,
+    pin: AccountPin,
 }
 
 fn fixture() -> Fixture {
@@ -77,10 +77,12 @@ fn unlock_three_ways_gives_the_same_account() {
         let wrapped = f
             .keyring
             .album_key(album, 3)
+            .unwrap()
             .wrap_media_key(&MediaId::from_bytes([1; 16]), &media_key)
             .unwrap();
         keyring
             .album_key(album, 3)
+            .unwrap()
             .unwrap_media_key(&MediaId::from_bytes([1; 16]), &wrapped)
             .unwrap();
     }
@@ -143,7 +145,13 @@ fn enroll_list_revoke_devices() {
         .keyring
         .enroll_device(&f.bundle, &second.public_key())
         .unwrap();
+    // Enrolment hands the device the account pin: this identity, this generation.
     assert_eq!(pin, f.pin);
+    assert_eq!(pin, f.keyring.pin());
+    assert_eq!(
+        (pin.identity, pin.generation),
+        (f.keyring.identity_public_key(), 0)
+    );
     let mut listed = two.devices();
     listed.sort_by_key(|k| *k.as_bytes());
     let mut want = vec![f.device.public_key(), second.public_key()];
@@ -186,12 +194,14 @@ fn planted_device_slot_with_a_foreign_root_is_refused() {
         .keyring
         .enroll_device(&attacker.bundle, &f.device.public_key())
         .unwrap();
-    // Whole foreign bundle: the slot opens, the MAC verifies, but the root is not the pinned one.
+    // Whole foreign bundle: the slot opens, the identity secret unwraps and the MAC verifies,
+    // but the identity is the attacker's, not the pinned one.
     assert_error(
         unlock_with_device(&planted, &f.device, &f.pin),
         "IdentityMismatch",
     );
-    // Spliced slot in the victim's bundle.
+    // Spliced slot in the victim's bundle: its root does not unwrap the victim's identity
+    // secret (the identity is random, kept under the root, SPEC.md 5.8 step 2).
     let planted_json: serde_json::Value = serde_json::from_slice(&planted.to_bytes()).unwrap();
     let spliced = edit(&f.bundle, |v| {
         v["body"]["devices"] = planted_json["body"]["devices"].clone()
@@ -201,11 +211,9 @@ fn planted_device_slot_with_a_foreign_root_is_refused() {
         unlock_with_device(&spliced, &f.device, &f.pin),
         "IdentityMismatch",
     );
-    // Even with the right pin unknown (a passphrase unlock) the foreign bundle is caught by
-    // its identity only if the user pins; the victim's own slots are intact.
-    unlock_with_passphrase(&spliced, PASS)
-        .map(|_| ())
-        .unwrap_err();
+    // By passphrase (no pin involved), the victim's own slot opens to the genuine root, and
+    // the MAC does not cover the spliced device slots.
+    assert_error(unlock_with_passphrase(&spliced, PASS), "BundleTampered");
 }
 
 #[test]
@@ -378,11 +386,7 @@ fn wrong_secrets_get_their_own_errors() {
     );
     let other_account = create_account(PASS, &KdfParams::FLOOR).unwrap();
     assert_error(
-        unlock_with_device(
-            &f.bundle,
-            &f.device,
-            &other_account.keyring.identity_public_key(),
-        ),
+        unlock_with_device(&f.bundle, &f.device, &other_account.keyring.pin()),
         "IdentityMismatch",
     );
 }
@@ -394,17 +398,29 @@ fn album_keys_are_derived_per_album_and_epoch() {
     let b = AlbumId::from_bytes([2; 16]);
     let id = MediaId::from_bytes([3; 16]);
     let mk = MediaKey::generate().unwrap();
-    let wrapped = f.keyring.album_key(a, 0).wrap_media_key(&id, &mk).unwrap();
+    let wrapped = f
+        .keyring
+        .album_key(a, 0)
+        .unwrap()
+        .wrap_media_key(&id, &mk)
+        .unwrap();
     f.keyring
         .album_key(a, 0)
+        .unwrap()
         .unwrap_media_key(&id, &wrapped)
         .unwrap();
     assert_error(
-        f.keyring.album_key(a, 1).unwrap_media_key(&id, &wrapped),
+        f.keyring
+            .album_key(a, 1)
+            .unwrap()
+            .unwrap_media_key(&id, &wrapped),
         "DecryptionFailed",
     );
     assert_error(
-        f.keyring.album_key(b, 0).unwrap_media_key(&id, &wrapped),
+        f.keyring
+            .album_key(b, 0)
+            .unwrap()
+            .unwrap_media_key(&id, &wrapped),
         "DecryptionFailed",
     );
     let other = create_account(PASS, &KdfParams::FLOOR).unwrap();
@@ -412,6 +428,32 @@ fn album_keys_are_derived_per_album_and_epoch() {
         other
             .keyring
             .album_key(a, 0)
+            .unwrap()
+            .unwrap_media_key(&id, &wrapped),
+        "DecryptionFailed",
+    );
+    // An epoch of a generation this keyring has not reached (its high 32 bits).
+    assert_error(f.keyring.album_key(a, 1 << 32), "UnknownGeneration");
+    match f.keyring.album_key(a, (3 << 32) | 5) {
+        Err(Error::UnknownGeneration {
+            generation: 3,
+            current: 0,
+        }) => {}
+        other => panic!("expected UnknownGeneration, got {other:?}"),
+    }
+    // After a rotation the generation-0 epochs derive the same keys; the new current
+    // epoch is another key.
+    let (_, rotated) = f.keyring.rotate(&f.bundle).unwrap();
+    assert_eq!(rotated.current_epoch(), 1 << 32);
+    rotated
+        .album_key(a, 0)
+        .unwrap()
+        .unwrap_media_key(&id, &wrapped)
+        .unwrap();
+    assert_error(
+        rotated
+            .album_key(a, rotated.current_epoch())
+            .unwrap()
             .unwrap_media_key(&id, &wrapped),
         "DecryptionFailed",
     );
@@ -423,7 +465,7 @@ fn sharing_an_album_end_to_end() {
     let bob = create_account("bob", &KdfParams::FLOOR).unwrap().keyring;
     let carol = create_account("carol", &KdfParams::FLOOR).unwrap().keyring;
     let album_id = AlbumId::from_bytes([9; 16]);
-    let album = alice.keyring.album_key(album_id, 4);
+    let album = alice.keyring.album_key(album_id, 4).unwrap();
     let id = MediaId::from_bytes([8; 16]);
     let media_key = MediaKey::generate().unwrap();
     let wrapped = album.wrap_media_key(&id, &media_key).unwrap();
@@ -478,9 +520,12 @@ fn sharing_an_album_end_to_end() {
     // Carol forges a grant claiming to be Alice: she can write Alice's key in the header
     // but cannot authenticate as her.
     let mut forged = carol
-        .grant_album(&carol.album_key(album_id, 4), &bob.identity_public_key())
+        .grant_album(
+            &carol.album_key(album_id, 4).unwrap(),
+            &bob.identity_public_key(),
+        )
         .unwrap();
-    forged[1..33].copy_from_slice(alice_id.as_bytes());
+    forged[2..34].copy_from_slice(alice_id.as_bytes());
     assert_error(
         bob.accept_grant(&forged, &alice_id, None),
         "DecryptionFailed",
@@ -496,6 +541,13 @@ fn sharing_an_album_end_to_end() {
     assert_error(
         bob.accept_grant(&version, &alice_id, None),
         "UnsupportedVersion",
+    );
+    // Byte 1 names the suite; only suite 1 exists.
+    let mut suite = grant.clone();
+    suite[1] = 2;
+    assert_error(
+        bob.accept_grant(&suite, &alice_id, None),
+        "UnsupportedSuite",
     );
     // Low-order keys.
     assert_error(
