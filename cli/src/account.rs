@@ -403,7 +403,10 @@ pub fn share(args: &ShareArgs) -> CliResult<()> {
 pub fn album_key(keyring: &Keyring, album_id: AlbumId, epoch: Option<u64>) -> CliResult<AlbumKey> {
     let epoch = epoch.unwrap_or_else(|| keyring.current_epoch());
     keyring.album_key(album_id, epoch).map_err(|e| match e {
-        keepsake::Error::UnknownGeneration { generation, current } => CliError::usage(format!(
+        keepsake::Error::UnknownGeneration {
+            generation,
+            current,
+        } => CliError::usage(format!(
             "--epoch {epoch} belongs to account generation {generation}, but this account \
              file is at generation {current} (an older copy of the account file?)"
         )),

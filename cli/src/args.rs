@@ -430,7 +430,7 @@ pub enum AlbumCommand {
     New,
     /// Remove a member from an album this account owns: move the album to a new epoch and
     /// write a grant of it for each remaining member (not for the removed one).
-    RemoveMember(RemoveMemberArgs),
+    RemoveMember(Box<RemoveMemberArgs>),
 }
 
 /// `album remove-member`.

@@ -17,10 +17,10 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use indicatif::ProgressBar;
-use keepsake::{AlbumId, AlbumKey};
 use keepsake::kdf::KdfParams;
 use keepsake::sharing::fingerprint;
 use keepsake::stream::{RangePlan, SealOptions};
+use keepsake::{AlbumId, AlbumKey};
 use rayon::prelude::*;
 use zeroize::Zeroizing;
 
@@ -482,7 +482,14 @@ pub fn run(args: &DemoArgs) -> CliResult<()> {
     outln!("   opening again over the restored file, edited since: {again}");
     verified.push("a flipped bit, a cut tail and a foreign file are refused by name and kind; the good file in the same batch opens; nothing is overwritten".into());
 
-    lost_device(dir, &alice_file, &device_file, &words, &album, &mut verified)?;
+    lost_device(
+        dir,
+        &alice_file,
+        &device_file,
+        &words,
+        &album,
+        &mut verified,
+    )?;
 
     outln!("\nVerified:");
     for line in &verified {
@@ -509,8 +516,15 @@ fn seal_photo(album: &AlbumKey, dir: &Path, name: &str, bytes: &[u8]) -> CliResu
         size: bytes.len() as u64,
     };
     let out = dir.join("sealed");
-    let sealed = seal_one(album, &job, &out, None, SealOptions::new(), &ProgressBar::hidden())
-        .map_err(|e| fail(&format!("sealing {name}: {e}")))?;
+    let sealed = seal_one(
+        album,
+        &job,
+        &out,
+        None,
+        SealOptions::new(),
+        &ProgressBar::hidden(),
+    )
+    .map_err(|e| fail(&format!("sealing {name}: {e}")))?;
     Ok(sealed.path)
 }
 
@@ -559,9 +573,19 @@ fn lost_device(
         .ok_or_else(|| fail("the revoked phone unlocked the new account file"))?;
     let phone_keys = Keys::Account(&phone.keyring);
     let open = |file: &Path, keys: &Keys<'_>, to: &str| {
-        open_one(file, keys, Part::Original, &Dest::Dir(dir.join(to)), false, &hidden)
+        open_one(
+            file,
+            keys,
+            Part::Original,
+            &Dest::Dir(dir.join(to)),
+            false,
+            &hidden,
+        )
     };
-    let no_open = refused("the phone opening after.jpg", open(&after, &phone_keys, "phone"))?;
+    let no_open = refused(
+        "the phone opening after.jpg",
+        open(&after, &phone_keys, "phone"),
+    )?;
     open(&before, &phone_keys, "phone").map_err(|e| fail(&format!("phone, before: {e}")))?;
     outln!(
         "   the phone (its key, its pin, the old account file and every key it derived):\n     \

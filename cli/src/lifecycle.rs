@@ -128,7 +128,10 @@ pub fn remove_member(args: &RemoveMemberArgs) -> CliResult<()> {
         .collect::<CliResult<Vec<_>>>()?;
     let paths: Vec<PathBuf> = members
         .iter()
-        .map(|m| args.out.join(format!("{}.grant", hex::encode(m.as_bytes()))))
+        .map(|m| {
+            args.out
+                .join(format!("{}.grant", hex::encode(m.as_bytes())))
+        })
         .collect();
     fsutil::check_output_dir(&args.out)?;
     if args.out.is_dir() {

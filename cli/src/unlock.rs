@@ -160,10 +160,10 @@ impl Unlocked {
     /// unlock used, if its generation is newer than the one the file holds. A failure to
     /// write is a warning: the unlock itself succeeded.
     pub fn remember(&self, keyring: &Keyring) {
-        if let Some(path) = &self.pin_file {
-            if let Err(e) = remember_pin(path, keyring) {
-                crate::note!("warning: the account pin was not updated: {}", e.message);
-            }
+        if let Some(path) = &self.pin_file
+            && let Err(e) = remember_pin(path, keyring)
+        {
+            crate::note!("warning: the account pin was not updated: {}", e.message);
         }
     }
 }
@@ -176,7 +176,10 @@ impl Unlocked {
 pub fn remember_pin(path: &Path, keyring: &Keyring) -> CliResult<()> {
     let mut device = DeviceFile::load(path)?;
     let pin = keyring.pin();
-    if device.pin.is_some_and(|old| old.generation >= pin.generation) {
+    if device
+        .pin
+        .is_some_and(|old| old.generation >= pin.generation)
+    {
         return Ok(());
     }
     device.pin = Some(pin);

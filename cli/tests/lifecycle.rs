@@ -1,6 +1,9 @@
 //! The key lifecycle from the command line: `device revoke` (rotating by default),
 //! `rotate`, account pins and rollback, `album remove-member`.
 
+// Test code: a failed step should stop the test loudly.
+#![allow(clippy::unwrap_used)]
+
 mod common;
 
 use std::ffi::OsString;
@@ -232,7 +235,12 @@ fn rotate_bumps_the_generation_and_the_default_epoch() {
     let epochs: Vec<u64> = containers(&t.path("out"))
         .iter()
         .map(|c| {
-            let out = t.cmd().args(["inspect", "--json"]).arg(c).assert().success();
+            let out = t
+                .cmd()
+                .args(["inspect", "--json"])
+                .arg(c)
+                .assert()
+                .success();
             json(&out)["epoch"].as_u64().unwrap()
         })
         .collect();
@@ -343,7 +351,14 @@ fn remove_member_grants_only_the_remaining_members() {
     let out = t
         .cmd()
         .args(["album", "remove-member", "--json", "--album", &id])
-        .args(["--epoch", "0", "--member", &carol.identity, "--out", "grants"])
+        .args([
+            "--epoch",
+            "0",
+            "--member",
+            &carol.identity,
+            "--out",
+            "grants",
+        ])
         .args(alice.unlock())
         .assert()
         .success();
@@ -359,12 +374,19 @@ fn remove_member_grants_only_the_remaining_members() {
     assert_eq!(lines[1]["epoch"], 1);
     assert_eq!(lines[1]["grants"], 1);
     let carols = format!("{}.grant", carol.identity);
-    assert_eq!(names(&t.path("grants")), [carols.clone()]);
+    assert_eq!(names(&t.path("grants")), std::slice::from_ref(&carols));
     let carols = t.path("grants").join(carols);
     // Existing grant files are not replaced without --force.
     t.cmd()
         .args(["album", "remove-member", "--album", &id])
-        .args(["--epoch", "0", "--member", &carol.identity, "--out", "grants"])
+        .args([
+            "--epoch",
+            "0",
+            "--member",
+            &carol.identity,
+            "--out",
+            "grants",
+        ])
         .args(alice.unlock())
         .assert()
         .code(4);

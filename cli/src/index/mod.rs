@@ -23,8 +23,8 @@ use std::fs::{self, File};
 use std::io::{self, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 
-use keepsake::stream::{self, HEADER_LEN, Header, MIN_CHUNK_LOG2, SealOptions};
 use keepsake::account::Keyring;
+use keepsake::stream::{self, HEADER_LEN, Header, MIN_CHUNK_LOG2, SealOptions};
 use keepsake::{AlbumId, AlbumKey, ID_LEN, MediaId, MediaKey, MediaKind};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
