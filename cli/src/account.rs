@@ -8,10 +8,10 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use keepsake::account::{self, Keyring};
+use keepsake::account::{self, AccountPin, Keyring};
 use keepsake::hpke::HpkePublicKey;
 use keepsake::kdf::KdfParams;
-use keepsake::sharing::{GRANT_HEADER_LEN, GRANT_LEN, fingerprint};
+use keepsake::sharing::{GRANT_LEN, fingerprint, inspect_grant};
 use keepsake::{AlbumId, AlbumKey, RecoveryPhrase};
 
 use serde_json::json;
@@ -135,10 +135,11 @@ fn print_identity(identity: &HpkePublicKey) -> CliResult<()> {
     Ok(())
 }
 
-fn identity_json(identity: &HpkePublicKey) -> serde_json::Value {
+fn identity_json(identity: &HpkePublicKey, generation: u64) -> serde_json::Value {
     json!({
         "identity": hex::encode(identity.as_bytes()),
         "fingerprint": fingerprint(identity),
+        "generation": generation,
     })
 }
 
@@ -204,10 +205,13 @@ pub fn rotate_recovery(args: &WhoamiArgs) -> CliResult<()> {
 pub fn whoami(args: &ReportArgs) -> CliResult<()> {
     let unlocked = unlock::unlock(&args.unlock)?;
     let identity = unlocked.keyring.identity_public_key();
+    let generation = unlocked.keyring.generation();
     if args.json {
-        return output::json(&identity_json(&identity));
+        return output::json(&identity_json(&identity, generation));
     }
-    print_identity(&identity)
+    print_identity(&identity)?;
+    outln!("generation:  {generation}");
+    Ok(())
 }
 
 /// `album new`.
@@ -260,30 +264,7 @@ pub fn device(command: &DeviceCommand) -> CliResult<()> {
             }
             Ok(())
         }
-        DeviceCommand::Revoke(args) => {
-            let unlocked = unlock::unlock(&args.unlock)?;
-            let device = fsutil::parse_public_key(&args.public_key, "a device public key")?;
-            let next = unlocked
-                .keyring
-                .revoke_device(&unlocked.bundle, &device)
-                .map_err(|e| CliError::core("revoking the device", &e))?;
-            unlock::save_bundle(&unlocked.path, &next, true)?;
-            outln!(
-                "revoked {} in {}",
-                hex::encode(device.as_bytes()),
-                unlocked.path.display()
-            );
-            if unlocked.device == Some(device) {
-                note!(
-                    "note: that was the device key used to unlock; it no longer opens the account"
-                );
-            }
-            note!(
-                "note: a revoked device that kept the root key is locked out of data sealed \
-                 before only by a root rotation (not implemented yet)"
-            );
-            Ok(())
-        }
+        DeviceCommand::Revoke(args) => crate::lifecycle::revoke(args),
         DeviceCommand::Pin(args) => pin(args),
     }
 }
@@ -292,7 +273,7 @@ pub fn device(command: &DeviceCommand) -> CliResult<()> {
 ///
 /// # Errors
 /// Core errors (a low-order key, too many devices); writing the file.
-pub fn enroll_public(unlocked: &Unlocked, device: &HpkePublicKey) -> CliResult<HpkePublicKey> {
+pub fn enroll_public(unlocked: &Unlocked, device: &HpkePublicKey) -> CliResult<AccountPin> {
     let (next, pin) = unlocked
         .keyring
         .enroll_device(&unlocked.bundle, device)
@@ -318,21 +299,22 @@ fn enroll(args: &DeviceEnrollArgs) -> CliResult<()> {
     if let Some(path) = &args.device_file {
         enroll_file(&unlocked, path)?;
         outln!(
-            "enrolled the device of {} in {}; its file now holds the identity pin",
+            "enrolled the device of {} in {}; its file now holds the account pin",
             path.display(),
             unlocked.path.display()
         );
     } else if let Some(public) = &args.device_public {
         let device = fsutil::parse_public_key(public, "a device public key")?;
-        enroll_public(&unlocked, &device)?;
+        let pin = enroll_public(&unlocked, &device)?;
         outln!(
             "enrolled {} in {}",
             hex::encode(device.as_bytes()),
             unlocked.path.display()
         );
         outln!(
-            "on that device, run: keepsake device pin --device-file FILE --identity {}",
-            hex::encode(identity.as_bytes())
+            "on that device, run: keepsake device pin --device-file FILE --identity {} --generation {}",
+            hex::encode(pin.identity.as_bytes()),
+            pin.generation
         );
     }
     print_identity(&identity)
@@ -341,7 +323,7 @@ fn enroll(args: &DeviceEnrollArgs) -> CliResult<()> {
 fn pin(args: &DevicePinArgs) -> CliResult<()> {
     let mut device = DeviceFile::load(&args.device_file)?;
     let identity = fsutil::parse_public_key(&args.identity, "an identity public key")?;
-    if device.pin.is_some_and(|p| p != identity) && !args.force {
+    if device.pin.is_some_and(|p| p.identity != identity) && !args.force {
         return Err(CliError::new(
             exit::EXISTS,
             format!(
@@ -350,10 +332,18 @@ fn pin(args: &DevicePinArgs) -> CliResult<()> {
             ),
         ));
     }
-    device.pin = Some(identity);
+    // The same identity keeps the newest generation either side has seen.
+    let generation = match device.pin {
+        Some(old) if old.identity == identity => old.generation.max(args.generation),
+        _ => args.generation,
+    };
+    device.pin = Some(AccountPin {
+        identity,
+        generation,
+    });
     device.save(&args.device_file, true)?;
     outln!(
-        "{} now pins identity {}",
+        "{} now pins identity {} (generation {generation})",
         args.device_file.display(),
         hex::encode(identity.as_bytes())
     );
@@ -383,26 +373,45 @@ pub fn share(args: &ShareArgs) -> CliResult<()> {
     let recipient = fsutil::parse_public_key(&args.to, "the recipient's identity public key")?;
     fsutil::check_output_file(&args.out, args.force)?;
     let unlocked = unlock::unlock(&args.unlock)?;
-    let album = unlocked.keyring.album_key(album_id, args.epoch);
+    let album = album_key(&unlocked.keyring, album_id, args.epoch)?;
+    let epoch = album.epoch();
     let bytes = grant(&unlocked.keyring, &album, &recipient)?;
     fsutil::write_atomic(&args.out, &bytes, args.force)?;
     if args.json {
         return output::json(&json!({
             "grant_file": args.out.display().to_string(),
             "album_id": album_id.to_string(),
-            "epoch": args.epoch,
+            "epoch": epoch,
             "recipient": hex::encode(recipient.as_bytes()),
             "recipient_fingerprint": fingerprint(&recipient),
         }));
     }
     outln!(
-        "wrote {}: album {album_id} epoch {} granted to {}",
+        "wrote {}: album {album_id} epoch {epoch} granted to {}",
         args.out.display(),
-        args.epoch,
         hex::encode(recipient.as_bytes())
     );
     outln!("recipient fingerprint: {}", fingerprint(&recipient));
     Ok(())
+}
+
+/// This account's key of `album_id` at `epoch` (default: the current epoch).
+///
+/// # Errors
+/// An epoch of a generation newer than the account file's: a usage error (64) naming
+/// both generations.
+pub fn album_key(keyring: &Keyring, album_id: AlbumId, epoch: Option<u64>) -> CliResult<AlbumKey> {
+    let epoch = epoch.unwrap_or_else(|| keyring.current_epoch());
+    keyring.album_key(album_id, epoch).map_err(|e| match e {
+        keepsake::Error::UnknownGeneration {
+            generation,
+            current,
+        } => CliError::usage(format!(
+            "--epoch {epoch} belongs to account generation {generation}, but this account \
+             file is at generation {current} (an older copy of the account file?)"
+        )),
+        other => CliError::core("album key", &other),
+    })
 }
 
 /// Reads a grant file (at most a few KiB are read).
@@ -480,6 +489,8 @@ pub fn accept(args: &AcceptArgs) -> CliResult<()> {
 pub struct GrantHeader {
     /// The grant version byte.
     pub version: u8,
+    /// The KEM suite byte.
+    pub suite: u8,
     /// The sender's identity public key.
     pub sender: HpkePublicKey,
     /// The recipient's identity public key.
@@ -495,12 +506,13 @@ pub fn grant_header(bytes: &[u8]) -> Option<GrantHeader> {
     if bytes.len() != GRANT_LEN {
         return None;
     }
-    let header = bytes.get(..GRANT_HEADER_LEN)?;
+    let info = inspect_grant(bytes).ok()?;
     Some(GrantHeader {
-        version: header[0],
-        sender: HpkePublicKey::from_slice(header.get(1..33)?).ok()?,
-        recipient: HpkePublicKey::from_slice(header.get(33..65)?).ok()?,
-        album_id: AlbumId::from_slice(header.get(65..81)?).ok()?,
-        epoch: u64::from_be_bytes(header.get(81..89)?.try_into().ok()?),
+        version: bytes[0],
+        suite: bytes[1],
+        sender: info.sender,
+        recipient: info.recipient,
+        album_id: info.album_id,
+        epoch: info.epoch,
     })
 }

@@ -14,10 +14,14 @@ Secrets (first that applies):
                               newline; a failing command is an error
   --recovery-file FILE, --recovery-command CMD, --recovery (with
   KEEPSAKE_RECOVERY_PHRASE, or asked for): the recovery phrase instead
-  --device-key FILE           an enrolled device key file
+  --device-key FILE           an enrolled device key file (its account pin is checked,
+                              then raised to the generation seen)
   KEEPSAKE_PASSPHRASE         the passphrase from the environment (weaker: other
                               processes of the user, and crash reports, may see it)
-  otherwise the passphrase is asked for on the terminal, without echo";
+  otherwise the passphrase is asked for on the terminal, without echo
+  --device-pin FILE           with a passphrase or recovery phrase: also check the
+                              account pin of this device key file (refuse an older
+                              account file: exit 5) and raise it";
 
 /// `seal --json` fields.
 pub const SEAL_JSON: &str = "Print JSON objects, one per line, on standard output instead of \
@@ -38,8 +42,25 @@ text (not with --stdout, whose output is the plaintext). No object holds a secre
 /// `whoami --json` and `device list --json` fields.
 pub const REPORT_JSON: &str = "Print JSON objects, one per line, on standard output instead of \
 text.
-  whoami:       {\"identity\", \"fingerprint\"}
+  whoami:       {\"identity\", \"fingerprint\", \"generation\"}
   device list:  {\"public_key\", \"this_device\"}  per enrolled device";
+
+/// `device revoke --json` fields.
+pub const REVOKE_JSON: &str = "Print one JSON object on standard output instead of text:
+  {\"revoked\", \"rotated\", \"generation\", \"account\"}
+  (\"rotated\" is false with --no-rotate; \"generation\" is the account's after the command)";
+
+/// `rotate --json` fields.
+pub const ROTATE_JSON: &str = "Print one JSON object on standard output instead of text:
+  {\"account\", \"generation\", \"epoch\"}
+  (\"epoch\" is the epoch new items of an album are sealed under by default)";
+
+/// `album remove-member --json` fields.
+pub const REMOVE_MEMBER_JSON: &str = "Print JSON objects, one per line, on standard output \
+instead of text:
+  {\"type\":\"grant\", \"grant_file\", \"recipient\", \"recipient_fingerprint\"}
+      per remaining member
+  {\"type\":\"summary\", \"album_id\", \"old_epoch\", \"epoch\", \"grants\"}  last";
 
 /// `share --json` fields.
 pub const SHARE_JSON: &str = "Print one JSON object on standard output instead of text:
@@ -108,6 +129,9 @@ pub enum Command {
     /// Recovery phrase management.
     #[command(subcommand)]
     Recovery(RecoveryCommand),
+    /// Rotate the account's root key (a new generation; rewrites the account file): new
+    /// items are sealed under keys earlier roots cannot derive; old items still open.
+    Rotate(RotateArgs),
     /// Device keys: create, enroll, list, revoke, pin.
     #[command(subcommand)]
     Device(DeviceCommand),
@@ -129,7 +153,8 @@ pub enum Command {
     Accept(AcceptArgs),
     /// Quick throughput comparison: keepsake vs raw ChaCha20-Poly1305 vs age (< 30 s).
     Bench(BenchArgs),
-    /// The tour: two accounts, three unlocks, a sealed video, seeking, sharing, tampering.
+    /// The tour: two accounts, three unlocks, a sealed video, seeking, sharing, tampering,
+    /// a lost device revoked.
     Demo(DemoArgs),
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish) to standard
     /// output.
@@ -218,6 +243,11 @@ pub struct UnlockArgs {
     /// Unlock with an enrolled device key file (see `device new` and `device enroll`).
     #[arg(long, value_name = "FILE")]
     pub device_key: Option<PathBuf>,
+    /// With a passphrase or recovery phrase: check the account pin of this device key
+    /// file (refusing an account file older than one the device has seen, exit 5), and
+    /// raise it to the generation seen.
+    #[arg(long, value_name = "FILE", conflicts_with = "device_key")]
+    pub device_pin: Option<PathBuf>,
 }
 
 /// Where a new passphrase comes from (`init`, `passwd`).
@@ -310,9 +340,11 @@ pub enum DeviceCommand {
     Enroll(DeviceEnrollArgs),
     /// List the enrolled devices' public keys.
     List(ReportArgs),
-    /// Remove a device's slot (rewrites the account file).
+    /// Revoke a device and rotate the root key (rewrites the account file): the device
+    /// can neither unlock the account nor open anything sealed from now on.
     Revoke(DeviceRevokeArgs),
-    /// Record the account's identity pin in a device key file enrolled from elsewhere.
+    /// Record the account pin (identity and generation) in a device key file enrolled
+    /// from elsewhere.
     Pin(DevicePinArgs),
 }
 
@@ -352,6 +384,24 @@ pub struct DeviceRevokeArgs {
     /// The device's public key (64 hex characters, as `device list` prints it).
     #[arg(value_name = "HEX")]
     pub public_key: String,
+    /// Only remove the device's slot, without rotating the root key: a device that kept
+    /// the root still derives every album key, old and new.
+    #[arg(long)]
+    pub no_rotate: bool,
+    /// Print one JSON object on standard output instead of text.
+    #[arg(long, long_help = REVOKE_JSON)]
+    pub json: bool,
+}
+
+/// `rotate`.
+#[derive(Args, Debug)]
+pub struct RotateArgs {
+    /// How to unlock.
+    #[command(flatten)]
+    pub unlock: UnlockArgs,
+    /// Print one JSON object on standard output instead of text.
+    #[arg(long, long_help = ROTATE_JSON)]
+    pub json: bool,
 }
 
 /// `device pin`.
@@ -364,7 +414,11 @@ pub struct DevicePinArgs {
     /// `whoami` printed it; compare its fingerprint.
     #[arg(long, value_name = "HEX")]
     pub identity: String,
-    /// Replace a different pin already recorded.
+    /// The account generation `device enroll` printed (the newest this device has seen;
+    /// every unlock with the device raises it).
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub generation: u64,
+    /// Replace a pin of another identity already recorded.
     #[arg(long)]
     pub force: bool,
 }
@@ -374,6 +428,37 @@ pub struct DevicePinArgs {
 pub enum AlbumCommand {
     /// Print a fresh random album id (32 hex characters).
     New,
+    /// Remove a member from an album this account owns: move the album to a new epoch and
+    /// write a grant of it for each remaining member (not for the removed one).
+    RemoveMember(Box<RemoveMemberArgs>),
+}
+
+/// `album remove-member`.
+#[derive(Args, Debug)]
+pub struct RemoveMemberArgs {
+    /// How to unlock the owner's account.
+    #[command(flatten)]
+    pub unlock: UnlockArgs,
+    /// The album (32 hex characters).
+    #[arg(long, value_name = "ID")]
+    pub album: String,
+    /// The album's current epoch (what it was last sealed and shared under).
+    #[arg(long, value_name = "N")]
+    pub epoch: u64,
+    /// A remaining member's identity public key (64 hex characters); repeat for each.
+    /// The removed member is simply not named.
+    #[arg(long = "member", value_name = "IDENTITY_HEX")]
+    pub members: Vec<String>,
+    /// The folder to write the grants into, one `<member identity>.grant` per member
+    /// (created if missing).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// Replace existing grant files.
+    #[arg(long)]
+    pub force: bool,
+    /// Print JSON objects, one per line, on standard output instead of text.
+    #[arg(long, long_help = REMOVE_MEMBER_JSON)]
+    pub json: bool,
 }
 
 /// `seal`.
@@ -385,9 +470,10 @@ pub struct SealArgs {
     /// The album (32 hex characters); its key is derived from the account.
     #[arg(long, value_name = "ID", required_unless_present = "grant")]
     pub album: Option<String>,
-    /// The album epoch.
-    #[arg(long, value_name = "N", default_value_t = 0, conflicts_with = "grant")]
-    pub epoch: u64,
+    /// The album epoch (default: the account's current epoch, `generation * 2^32`; after
+    /// `album remove-member`, the epoch it printed).
+    #[arg(long, value_name = "N", conflicts_with = "grant")]
+    pub epoch: Option<u64>,
     /// Seal into an album received in this grant instead (with --from).
     #[arg(
         long,
@@ -495,13 +581,13 @@ pub struct ShareArgs {
     /// The album (32 hex characters).
     #[arg(long, value_name = "ID")]
     pub album: String,
-    /// The album epoch.
-    #[arg(long, value_name = "N", default_value_t = 0)]
-    pub epoch: u64,
+    /// The album epoch (default: the account's current epoch, `generation * 2^32`).
+    #[arg(long, value_name = "N")]
+    pub epoch: Option<u64>,
     /// The recipient's identity public key (64 hex characters, from their `whoami`).
     #[arg(long, value_name = "IDENTITY_HEX")]
     pub to: String,
-    /// Where to write the grant (169 bytes, public).
+    /// Where to write the grant (170 bytes, public).
     #[arg(long, value_name = "GRANT_FILE")]
     pub out: PathBuf,
     /// Replace an existing file.

@@ -3,7 +3,10 @@
 //! unlocks Alice's by passphrase, recovery phrase and device key, seals a generated
 //! video-like file with a thumbnail and metadata into a container, seeks into it, opens
 //! it, shares the album with Bob who opens it too, and shows tampered, truncated and
-//! foreign files refused while the good one in the same batch opens.
+//! foreign files refused while the good one in the same batch opens. Last, Alice loses a
+//! phone: she revokes it and rotates the root; the phone cannot open a photo sealed after
+//! the rotation, while her passphrase, recovery phrase and laptop open the photos from
+//! before and after, and the laptop refuses the older account file served again.
 //!
 //! It calls the functions the subcommands call (account creation, unlocking, `seal_one`,
 //! `open_one`, grants), never the binary.
@@ -14,10 +17,10 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use indicatif::ProgressBar;
-use keepsake::AlbumId;
 use keepsake::kdf::KdfParams;
 use keepsake::sharing::fingerprint;
 use keepsake::stream::{RangePlan, SealOptions};
+use keepsake::{AlbumId, AlbumKey};
 use rayon::prelude::*;
 use zeroize::Zeroizing;
 
@@ -119,6 +122,7 @@ fn unlocked(path: &Path, secret: &Secret) -> CliResult<(Unlocked, Duration)> {
             bundle,
             keyring,
             device,
+            pin_file: None,
         },
         elapsed,
     ))
@@ -221,10 +225,11 @@ pub fn run(args: &DemoArgs) -> CliResult<()> {
     let video = camera.join("beach-2026-07-14.mp4");
     write_video(&video, mib)?;
     let thumbnail: Vec<u8> = (0..4096u64).map(video_byte).collect();
-    let album = alice.keyring.album_key(
-        AlbumId::random().map_err(|e| CliError::core("album id", &e))?,
-        0,
-    );
+    let album_id = AlbumId::random().map_err(|e| CliError::core("album id", &e))?;
+    let album = alice
+        .keyring
+        .album_key(album_id, alice.keyring.current_epoch())
+        .map_err(|e| CliError::core("album key", &e))?;
     let sealed_dir = dir.join("sealed");
     fs::create_dir_all(&sealed_dir).map_err(io(&sealed_dir))?;
     let job = Job {
@@ -374,9 +379,10 @@ pub fn run(args: &DemoArgs) -> CliResult<()> {
         return Err(fail("Bob opened different bytes"));
     }
     outln!(
-        "   Bob accepted the {}-byte grant (album {} epoch 0) and opened the thumbnail ({} bytes) and the video in {:.2} s ({:.2} GB/s)",
+        "   Bob accepted the {}-byte grant (album {} epoch {}) and opened the thumbnail ({} bytes) and the video in {:.2} s ({:.2} GB/s)",
         grant.len(),
         album.album_id(),
+        album.epoch(),
         thumb.len,
         bob_time.as_secs_f64(),
         gbps(size, bob_time)
@@ -476,6 +482,15 @@ pub fn run(args: &DemoArgs) -> CliResult<()> {
     outln!("   opening again over the restored file, edited since: {again}");
     verified.push("a flipped bit, a cut tail and a foreign file are refused by name and kind; the good file in the same batch opens; nothing is overwritten".into());
 
+    lost_device(
+        dir,
+        &alice_file,
+        &device_file,
+        &words,
+        &album,
+        &mut verified,
+    )?;
+
     outln!("\nVerified:");
     for line in &verified {
         outln!("  - {line}");
@@ -487,5 +502,125 @@ pub fn run(args: &DemoArgs) -> CliResult<()> {
         range_time.as_secs_f64() * 1e3
     );
     outln!("all checks passed");
+    Ok(())
+}
+
+/// Seals `bytes` as `photos/NAME` into `out`.
+fn seal_photo(album: &AlbumKey, dir: &Path, name: &str, bytes: &[u8]) -> CliResult<PathBuf> {
+    let src = dir.join("photos").join(name);
+    fs::create_dir_all(dir.join("photos")).map_err(io(dir))?;
+    fs::write(&src, bytes).map_err(io(&src))?;
+    let job = Job {
+        src,
+        name: format!("photos/{name}"),
+        size: bytes.len() as u64,
+    };
+    let out = dir.join("sealed");
+    let sealed = seal_one(
+        album,
+        &job,
+        &out,
+        None,
+        SealOptions::new(),
+        &ProgressBar::hidden(),
+    )
+    .map_err(|e| fail(&format!("sealing {name}: {e}")))?;
+    Ok(sealed.path)
+}
+
+/// Step 7: a lost phone, revoked with a root rotation.
+fn lost_device(
+    dir: &Path,
+    alice_file: &Path,
+    laptop_file: &Path,
+    words: &str,
+    album: &AlbumKey,
+    verified: &mut Vec<String>,
+) -> CliResult<()> {
+    outln!("\n7. Alice loses her phone: revoke it and rotate the root key");
+    let hidden = ProgressBar::hidden();
+    let laptop = || DeviceFile::load(laptop_file).map(Secret::Device);
+    let phone_file = dir.join("alice-phone.device.json");
+    DeviceFile::generate()?.save(&phone_file, false)?;
+    let (by_laptop, _) = unlocked(alice_file, &laptop()?)?;
+    account::enroll_file(&by_laptop, &phone_file)?;
+    // What the phone keeps: its key and pin, this account file, the keys it derives.
+    let old_bundle = fs::read(alice_file).map_err(io(alice_file))?;
+    let (phone, _) = unlocked(alice_file, &Secret::Device(DeviceFile::load(&phone_file)?))?;
+    let before = seal_photo(album, dir, "before.jpg", &[1u8; 70_000])?;
+
+    let (by_laptop, _) = unlocked(alice_file, &laptop()?)?;
+    let by_laptop = Unlocked {
+        pin_file: Some(laptop_file.to_path_buf()),
+        ..by_laptop
+    };
+    let phone_key = phone.device.ok_or_else(|| fail("the phone has no key"))?;
+    let start = Instant::now();
+    let rotated = crate::lifecycle::rotate_account(&by_laptop, Some(&phone_key))?;
+    let new_album = rotated
+        .album_key(album.album_id(), rotated.current_epoch())
+        .map_err(|e| CliError::core("album key", &e))?;
+    outln!(
+        "   revoked the phone and rotated in {:.1} ms: generation {}, new items of the album go to epoch {}",
+        start.elapsed().as_secs_f64() * 1e3,
+        rotated.generation(),
+        new_album.epoch()
+    );
+    let after = seal_photo(&new_album, dir, "after.jpg", &[2u8; 70_000])?;
+
+    let locked_out = unlocked(alice_file, &Secret::Device(DeviceFile::load(&phone_file)?))
+        .err()
+        .ok_or_else(|| fail("the revoked phone unlocked the new account file"))?;
+    let phone_keys = Keys::Account(&phone.keyring);
+    let open = |file: &Path, keys: &Keys<'_>, to: &str| {
+        open_one(
+            file,
+            keys,
+            Part::Original,
+            &Dest::Dir(dir.join(to)),
+            false,
+            &hidden,
+        )
+    };
+    let no_open = refused(
+        "the phone opening after.jpg",
+        open(&after, &phone_keys, "phone"),
+    )?;
+    open(&before, &phone_keys, "phone").map_err(|e| fail(&format!("phone, before: {e}")))?;
+    outln!(
+        "   the phone (its key, its pin, the old account file and every key it derived):\n     \
+         unlocking the new account file: refused, exit code {} ({})\n     \
+         after.jpg, sealed after the rotation: refused ({no_open})\n     \
+         before.jpg, sealed before: still opens (it held those keys before the loss)",
+        locked_out.code,
+        locked_out.message
+    );
+
+    let phrase = Secret::Recovery(unlock::parse_recovery(words)?);
+    let passphrase = Secret::Passphrase(Zeroizing::new(ALICE.into()));
+    for (how, secret) in [
+        ("passphrase", passphrase),
+        ("recovery-phrase", phrase),
+        ("laptop", laptop()?),
+    ] {
+        let (who, _) = unlocked(alice_file, &secret)?;
+        let keys = Keys::Account(&who.keyring);
+        for file in [&before, &after] {
+            open(file, &keys, how).map_err(|e| fail(&format!("{how}: {e}")))?;
+        }
+    }
+    outln!("   passphrase, recovery phrase and laptop: each opens before.jpg and after.jpg");
+
+    let stale = dir.join("alice.account.generation-0.json");
+    fs::write(&stale, &old_bundle).map_err(io(&stale))?;
+    let rollback = unlocked(&stale, &laptop()?)
+        .err()
+        .ok_or_else(|| fail("the laptop accepted the older account file"))?;
+    outln!(
+        "   the laptop, offered the generation-0 account file again: refused, exit code {} ({})",
+        rollback.code,
+        rollback.message
+    );
+    verified.push("a revoked phone cannot unlock the rotated account nor open a photo sealed after the rotation; the passphrase, recovery phrase and another device open photos from before and after; a device refuses an older account file".into());
     Ok(())
 }

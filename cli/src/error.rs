@@ -24,8 +24,9 @@ pub mod exit {
     /// under its name).
     pub const EXISTS: u8 = 4;
     /// A security refusal: the account file, a device file, a grant or a seal index failed
-    /// a check (altered bundle, planted slot, grant from another sender or for someone
-    /// else, altered or foreign index), or a passphrase too weak to accept.
+    /// a check (altered bundle, planted slot, an account file older than one the device
+    /// has seen (`Rollback`), grant from another sender or for someone else, altered or
+    /// foreign index), or a passphrase too weak to accept.
     pub const SECURITY: u8 = 5;
     /// A usage error: an unknown option, a bad argument, a missing secret source, an
     /// `--out` that is a file, a range that starts past the end.
@@ -60,8 +61,9 @@ Exit codes:
     4  already exists: refused to overwrite a file (nothing written under its name;
        see --force)
     5  security refusal: the account file, a device file, a grant or the seal index
-       of --out failed a check (altered bundle, planted device slot, grant from
-       another sender, altered or foreign index), or a passphrase too weak (see
+       of --out failed a check (altered bundle, planted device slot, an account
+       file older than one this device has seen, grant from another sender,
+       altered or foreign index), or a passphrase too weak (see
        --weak-passphrase-ok)
    64  usage error: bad option or argument, no secret source, --out is a file, a
        range starting past the end
@@ -141,6 +143,8 @@ pub fn code_of(err: &keepsake::Error) -> u8 {
         | E::DeviceNotEnrolled => exit::WRONG_SECRET,
         E::BundleTampered
         | E::IdentityMismatch
+        | E::Rollback { .. }
+        | E::NotAlbumOwner
         | E::GrantWrongSender
         | E::GrantWrongRecipient
         | E::GrantWrongAlbum

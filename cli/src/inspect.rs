@@ -117,6 +117,7 @@ fn inspect_file(path: &Path) -> CliResult<Value> {
             return Ok(json!({
                 "type": "grant",
                 "version": g.version,
+                "suite": g.suite,
                 "len": len,
                 "sender": hex::encode(g.sender.as_bytes()),
                 "sender_fingerprint": fingerprint(&g.sender),
@@ -137,6 +138,7 @@ fn inspect_file(path: &Path) -> CliResult<Value> {
             "len": len,
             "identity": hex::encode(identity.as_bytes()),
             "fingerprint": fingerprint(&identity),
+            "generation": bundle.generation(),
             "kdf": {
                 "algorithm": "argon2id",
                 "memory_kib": params.memory_kib(),

@@ -16,7 +16,7 @@
 //! | 2 | wrong passphrase, recovery phrase or device key (after one Argon2id run) |
 //! | 3 | refused input: a file is tampered, truncated, foreign, malformed or of another album; the other files of a batch were still processed |
 //! | 4 | already exists: refused to overwrite a file (nothing written under its name) |
-//! | 5 | security refusal: the account file, a device file, a grant or a seal index failed a check, or a passphrase too weak |
+//! | 5 | security refusal: the account file, a device file, a grant or a seal index failed a check (including an account file older than one the device has seen: a rollback), or a passphrase too weak |
 //! | 64 | usage error: a bad option or argument, no secret source, `--out` naming a file, a range starting past the end |
 //! | 129, 130, 143 | interrupted by SIGHUP, SIGINT (Ctrl-C), SIGTERM: the partial files were removed ([`interrupt`]) |
 //! | 141 | standard output was closed early (`| head`): the command stops silently, like a tool killed by SIGPIPE |
@@ -38,7 +38,8 @@
 //!
 //! # Scripting
 //!
-//! `--json` (seal, open, inspect, whoami, device list, share, accept, bench) prints one
+//! `--json` (seal, open, inspect, whoami, device list, device revoke, rotate, album
+//! remove-member, share, accept, bench) prints one
 //! JSON object per line on standard output, with no secret in it; `-q/--quiet` silences
 //! notes and warnings on standard error; progress bars are drawn only on a terminal.
 //! `keepsake completions SHELL` prints a completion script; `cli/doc/` holds the man
@@ -48,8 +49,9 @@
 //!
 //! - The account file is the bundle (`keepsake::account::AccountBundle::to_bytes`,
 //!   canonical JSON, public).
-//! - A device key file holds a device secret and its identity pin ([`unlock`]), mode 0600.
-//! - A grant file is the 169-byte grant of SPEC.md 5.7 (public).
+//! - A device key file holds a device secret and its account pin (identity and newest
+//!   generation seen, [`unlock`]), mode 0600.
+//! - A grant file is the 170-byte grant of SPEC.md 5.7 (public).
 //! - A container (`.ks`) is specified in SPEC.md section 8 ([`container`]).
 //! - The seal index (`index.ks-index`, one per output folder, public) is specified in
 //!   SPEC.md 8.9–8.10 ([`index`]).
@@ -67,6 +69,7 @@ pub mod fsutil;
 pub mod index;
 pub mod inspect;
 pub mod interrupt;
+pub mod lifecycle;
 pub mod open;
 pub mod output;
 pub mod seal;
@@ -88,9 +91,11 @@ pub fn dispatch(command: &Command) -> CliResult<()> {
         Command::Init(a) => account::init(a),
         Command::Passwd(a) => account::passwd(a),
         Command::Recovery(RecoveryCommand::Rotate(a)) => account::rotate_recovery(a),
+        Command::Rotate(a) => lifecycle::rotate(a),
         Command::Device(c) => account::device(c),
         Command::Whoami(a) => account::whoami(a),
         Command::Album(AlbumCommand::New) => account::album_new(),
+        Command::Album(AlbumCommand::RemoveMember(a)) => lifecycle::remove_member(a),
         Command::Seal(a) => seal::run(a),
         Command::Open(a) => open::run(a),
         Command::Inspect(a) => inspect::run(a),

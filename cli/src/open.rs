@@ -38,7 +38,14 @@ impl Keys<'_> {
     pub fn item(&self, layout: &Layout) -> Result<Item, ContainerError> {
         match self {
             Self::Account(keyring) => {
-                container::open_item(layout, &keyring.album_key(layout.album_id, layout.epoch))
+                let album = keyring
+                    .album_key(layout.album_id, layout.epoch)
+                    .map_err(|err| ContainerError::Core {
+                        what: "album key (sealed under a newer account generation than this \
+                               account file's)",
+                        err,
+                    })?;
+                container::open_item(layout, &album)
             }
             Self::Grant(album) => container::open_item(layout, album),
         }

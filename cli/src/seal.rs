@@ -262,13 +262,13 @@ pub fn run(args: &SealArgs) -> CliResult<()> {
             "--thumbnail needs exactly one file to seal",
         ));
     }
-    let album = match (&args.grant, &args.from, &args.album) {
-        (Some(grant), Some(from), _) => album_from_grant(&args.unlock, grant, from)?,
+    let (album, keyring) = match (&args.grant, &args.from, &args.album) {
+        (Some(grant), Some(from), _) => (album_from_grant(&args.unlock, grant, from)?, None),
         (_, _, Some(album)) => {
             let album_id = fsutil::parse_album_id(album)?;
-            unlock::unlock(&args.unlock)?
-                .keyring
-                .album_key(album_id, args.epoch)
+            let keyring = unlock::unlock(&args.unlock)?.keyring;
+            let album = account::album_key(&keyring, album_id, args.epoch)?;
+            (album, Some(keyring))
         }
         _ => {
             return Err(CliError::usage(
@@ -281,7 +281,8 @@ pub fn run(args: &SealArgs) -> CliResult<()> {
     for path in &skipped {
         note!("skipped {} (not a regular file or folder)", path.display());
     }
-    let mut session = index::Session::load(&args.out, &album, args.rebuild_index)?;
+    let mut session =
+        index::Session::load(&args.out, &album, keyring.as_ref(), args.rebuild_index)?;
     let (jobs, unchanged, unreadable) = session.partition(jobs, thumbnail.is_some());
     failed.extend(unreadable);
     let total: u64 = jobs.iter().map(|j| j.size).sum();

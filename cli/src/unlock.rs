@@ -4,19 +4,23 @@
 //! A **device key file** is JSON, written with mode 0600:
 //!
 //! ```text
-//! {"version":1,"public_key":"<64 hex>","secret":"<64 hex>","identity_pin":"<64 hex>"|null}
+//! {"version":1,"public_key":"<64 hex>","secret":"<64 hex>","account_pin":"<80 hex>"|null}
 //! ```
 //!
 //! `secret` is the device's X25519 secret key, `public_key` its public key (checked against
-//! the secret on load), and `identity_pin` the account identity public key that enrolment
-//! returned: a device unlock refuses any slot that opens to another account's root. A file
-//! from `device new` has no pin until `device enroll --device-file` or `device pin` writes it.
+//! the secret on load), and `account_pin` the account pin (`identity || be64(generation)`,
+//! SPEC.md 8.11): the account identity public key that enrolment returned, so a device
+//! unlock refuses any slot that opens to another account's root, and the newest account
+//! generation this device has seen, so it refuses an older account file served again
+//! (`Rollback`). A file from `device new` has no pin until `device enroll --device-file` or
+//! `device pin` writes it; every successful unlock that involves the file raises its
+//! generation to the one it saw.
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
 use keepsake::RecoveryPhrase;
-use keepsake::account::{self, AccountBundle, DeviceKey, Keyring};
+use keepsake::account::{self, ACCOUNT_PIN_LEN, AccountBundle, AccountPin, DeviceKey, Keyring};
 use keepsake::hpke::HpkePublicKey;
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
@@ -42,12 +46,12 @@ pub enum Secret {
     Device(DeviceFile),
 }
 
-/// A device key pair and, once enrolled, the identity it pins.
+/// A device key pair and, once enrolled, its account pin.
 pub struct DeviceFile {
     /// The key pair.
     pub key: DeviceKey,
-    /// The account identity this device was enrolled in.
-    pub pin: Option<HpkePublicKey>,
+    /// The account identity this device was enrolled in and the newest generation it saw.
+    pub pin: Option<AccountPin>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -56,7 +60,7 @@ struct DeviceWire {
     version: u8,
     public_key: String,
     secret: Zeroizing<String>,
-    identity_pin: Option<String>,
+    account_pin: Option<String>,
 }
 
 impl DeviceFile {
@@ -106,10 +110,13 @@ impl DeviceFile {
             ));
         }
         let pin = wire
-            .identity_pin
-            .map(|pin| fsutil::parse_public_key(&pin, "identity_pin"))
+            .account_pin
+            .map(|pin| fsutil::parse_hex::<ACCOUNT_PIN_LEN>(&pin, "account_pin"))
             .transpose()
-            .map_err(|_| malformed("identity_pin is not 64 hex characters"))?;
+            .map_err(|_| malformed("account_pin is not 80 hex characters"))?
+            .map(|bytes| AccountPin::from_slice(&bytes))
+            .transpose()
+            .map_err(|_| malformed("account_pin"))?;
         Ok(Self { key, pin })
     }
 
@@ -122,7 +129,7 @@ impl DeviceFile {
             version: DEVICE_FILE_VERSION,
             public_key: hex::encode(self.public_key().as_bytes()),
             secret: Zeroizing::new(hex::encode(*self.key.to_bytes())),
-            identity_pin: self.pin.map(|p| hex::encode(p.as_bytes())),
+            account_pin: self.pin.map(|p| hex::encode(p.to_bytes())),
         };
         let mut text = Zeroizing::new(
             serde_json::to_vec_pretty(&wire)
@@ -143,6 +150,51 @@ pub struct Unlocked {
     pub keyring: Keyring,
     /// The device that unlocked it, if a device key did.
     pub device: Option<HpkePublicKey>,
+    /// The device key file whose account pin this unlock checked (`--device-key` or
+    /// `--device-pin`), raised to the newest generation seen.
+    pub pin_file: Option<PathBuf>,
+}
+
+impl Unlocked {
+    /// Records `keyring`'s pin (after an unlock, a rotation) in the device key file this
+    /// unlock used, if its generation is newer than the one the file holds. A failure to
+    /// write is a warning: the unlock itself succeeded.
+    pub fn remember(&self, keyring: &Keyring) {
+        if let Some(path) = &self.pin_file
+            && let Err(e) = remember_pin(path, keyring)
+        {
+            crate::note!("warning: the account pin was not updated: {}", e.message);
+        }
+    }
+}
+
+/// Writes `keyring.pin()` into the device key file at `path` (all or nothing, mode 0600)
+/// if its generation is newer than the file's pin, or the file has none.
+///
+/// # Errors
+/// Reading or writing the file.
+pub fn remember_pin(path: &Path, keyring: &Keyring) -> CliResult<()> {
+    let mut device = DeviceFile::load(path)?;
+    let pin = keyring.pin();
+    if device
+        .pin
+        .is_some_and(|old| old.generation >= pin.generation)
+    {
+        return Ok(());
+    }
+    device.pin = Some(pin);
+    device.save(path, true)
+}
+
+/// The error for an account file older than the newest generation a device has seen.
+pub fn rollback_error(seen: u64, offered: u64) -> CliError {
+    CliError::new(
+        exit::SECURITY,
+        format!(
+            "refused: the account file (from the server or a backup) is older than one this \
+             device has seen: generation {offered} < {seen}; use the current account file"
+        ),
+    )
 }
 
 /// Reads and parses an account file.
@@ -184,7 +236,7 @@ pub fn unlock_bundle(bundle: &AccountBundle, secret: &Secret) -> CliResult<Keyri
         Secret::Device(device) => {
             let pin = device.pin.ok_or_else(|| {
                 CliError::failure(
-                    "the device key file has no identity pin yet: enroll it with \
+                    "the device key file has no account pin yet: enroll it with \
                      `keepsake device enroll --device-file FILE`, or record the pin with \
                      `keepsake device pin`",
                 )
@@ -219,7 +271,24 @@ pub fn unlock_bundle(bundle: &AccountBundle, secret: &Secret) -> CliResult<Keyri
             exit::REFUSED,
             "refused: the account file failed authentication (it was altered)",
         ),
+        E::Rollback { seen, offered } => rollback_error(seen, offered),
         other => CliError::core("unlock", &other),
+    })
+}
+
+/// Checks a device's stored pin after a passphrase or recovery unlock.
+///
+/// # Errors
+/// Exit code 5: the pin is another account's, or newer than the keyring (a rollback).
+pub fn check_pin(keyring: &Keyring, pin: &AccountPin) -> CliResult<()> {
+    keyring.check_pin(pin).map_err(|err| match err {
+        keepsake::Error::Rollback { seen, offered } => rollback_error(seen, offered),
+        keepsake::Error::IdentityMismatch => CliError::new(
+            exit::SECURITY,
+            "refused: the device pin is for another account (this account file is not the \
+             one the device was enrolled in)",
+        ),
+        other => CliError::core("checking the account pin", &other),
     })
 }
 
@@ -406,21 +475,41 @@ pub fn parse_recovery(text: &str) -> CliResult<RecoveryPhrase> {
 /// As [`load_bundle`], [`secret_from_args`] and [`unlock_bundle`].
 pub fn unlock(args: &UnlockArgs) -> CliResult<Unlocked> {
     let bundle = load_bundle(&args.account)?;
+    // Read before Argon2id runs, so a bad path fails at once.
+    let stored_pin = match &args.device_pin {
+        Some(path) => Some(DeviceFile::load(path)?.pin.ok_or_else(|| {
+            CliError::usage(format!(
+                "{}: --device-pin: the device key file has no account pin yet",
+                path.display()
+            ))
+        })?),
+        None => None,
+    };
     let secret = secret_from_args(args)?;
-    let keyring = unlock_bundle(&bundle, &secret).map_err(|e| CliError {
+    let with_path = |e: CliError| CliError {
         code: e.code,
         message: format!("{}: {}", args.account.display(), e.message),
-    })?;
-    let device = match &secret {
-        Secret::Device(d) => Some(d.public_key()),
-        _ => None,
     };
-    Ok(Unlocked {
+    let keyring = unlock_bundle(&bundle, &secret).map_err(with_path)?;
+    let (device, pin_file) = match &secret {
+        Secret::Device(d) => (Some(d.public_key()), args.device_key.clone()),
+        _ => match stored_pin {
+            Some(pin) => {
+                check_pin(&keyring, &pin).map_err(with_path)?;
+                (None, args.device_pin.clone())
+            }
+            None => (None, None),
+        },
+    };
+    let unlocked = Unlocked {
         path: args.account.clone(),
         bundle,
         keyring,
         device,
-    })
+        pin_file,
+    };
+    unlocked.remember(&unlocked.keyring);
+    Ok(unlocked)
 }
 
 /// Reads a passphrase file: its content less one trailing newline (`\n` or `\r\n`).

@@ -33,6 +33,7 @@ fn help_lists_exit_codes_and_every_subcommand_has_help() {
         vec!["init"],
         vec!["passwd"],
         vec!["recovery", "rotate"],
+        vec!["rotate"],
         vec!["device", "new"],
         vec!["device", "enroll"],
         vec!["device", "list"],
@@ -40,6 +41,7 @@ fn help_lists_exit_codes_and_every_subcommand_has_help() {
         vec!["device", "pin"],
         vec!["whoami"],
         vec!["album", "new"],
+        vec!["album", "remove-member"],
         vec!["seal"],
         vec!["open"],
         vec!["inspect"],
@@ -186,7 +188,7 @@ fn unlock_by_passphrase_recovery_and_device_gives_one_identity() {
     by_device(&t)
         .assert()
         .code(1)
-        .stderr(predicate::str::contains("no identity pin"));
+        .stderr(predicate::str::contains("no account pin"));
     t.cmd()
         .args(["device", "new", "--out"])
         .arg(&device)
@@ -433,7 +435,7 @@ fn share_accept_and_open_by_grant() {
         .args(alice.unlock())
         .assert()
         .success();
-    assert_eq!(std::fs::metadata(t.path("bob.grant")).unwrap().len(), 169);
+    assert_eq!(std::fs::metadata(t.path("bob.grant")).unwrap().len(), 170);
     t.cmd()
         .args([
             "share",
@@ -563,6 +565,12 @@ fn demo_runs_with_a_small_video() {
         .success()
         .stdout(predicate::str::contains("all checks passed"))
         .stdout(predicate::str::contains("by device key"))
+        .stdout(predicate::str::contains(
+            "after.jpg, sealed after the rotation: refused",
+        ))
+        .stdout(predicate::str::contains(
+            "passphrase, recovery phrase and laptop: each opens before.jpg and after.jpg",
+        ))
         .stdout(predicate::str::contains("tampered.ks: refused"))
         .stdout(predicate::str::contains("truncated.ks: refused, truncated"))
         .stdout(predicate::str::contains("GB/s"));

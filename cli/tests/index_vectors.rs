@@ -90,7 +90,9 @@ fn entry(name: &str, seed: &str, previous: usize) -> Entry {
 }
 
 fn album_key(root: [u8; 32], album_id: [u8; 16], epoch: u64) -> AlbumKey {
-    hazmat::keyring_from_root(root).album_key(AlbumId::from_bytes(album_id), epoch)
+    hazmat::keyring_from_secrets(&[root], [0u8; 32])
+        .album_key(AlbumId::from_bytes(album_id), epoch)
+        .unwrap()
 }
 
 /// Seals `plaintext` as an index of case `name` (fixed key, id, nonce and salt), with the

@@ -135,6 +135,7 @@ impl ContainerError {
                 E::TrailingData => "trailing data",
                 E::Io(_) => "I/O error",
                 E::UnsupportedVersion(_) | E::UnsupportedSuite(_) => "unsupported",
+                E::UnknownGeneration { .. } => "newer account generation",
                 _ => "malformed",
             },
             Self::WrongAlbum { .. } => "wrong album",

@@ -23,6 +23,7 @@ use std::fs::{self, File};
 use std::io::{self, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 
+use keepsake::account::Keyring;
 use keepsake::stream::{self, HEADER_LEN, Header, MIN_CHUNK_LOG2, SealOptions};
 use keepsake::{AlbumId, AlbumKey, ID_LEN, MediaId, MediaKey, MediaKind};
 use rayon::prelude::*;
@@ -605,15 +606,15 @@ mod tests {
             sha256: [id; 32],
         };
         // Nothing recorded: nothing written.
-        let session = Session::load(dir.path(), &key, false).unwrap();
+        let session = Session::load(dir.path(), &key, None, false).unwrap();
         session.save(&key).unwrap();
         assert!(!dir.path().join(INDEX_FILE).exists());
         // Written once; then another process writes its own while this one seals.
-        let mut session = Session::load(dir.path(), &key, false).unwrap();
+        let mut session = Session::load(dir.path(), &key, None, false).unwrap();
         session.record("a.jpg", &sealed(1));
         session.save(&key).unwrap();
-        let mut first = Session::load(dir.path(), &key, false).unwrap();
-        let mut second = Session::load(dir.path(), &key, false).unwrap();
+        let mut first = Session::load(dir.path(), &key, None, false).unwrap();
+        let mut second = Session::load(dir.path(), &key, None, false).unwrap();
         second.record("a.jpg", &sealed(2));
         second.save(&key).unwrap();
         let theirs = std::fs::read(dir.path().join(INDEX_FILE)).unwrap();
@@ -687,7 +688,7 @@ mod tests {
             m.mtime_nanos = real.mtime_nanos;
         });
         let foreign = container_of(&album(2), &src, &out, "a.jpg", |_| {});
-        let mut session = Session::load(&out, &key, false).unwrap();
+        let mut session = Session::load(&out, &key, None, false).unwrap();
         assert_eq!(
             session.orphans["a.jpg"].len(),
             3,
@@ -720,7 +721,7 @@ mod tests {
         // A matching one is found, and recorded, without sealing.
         let dir2 = tempfile::tempdir().unwrap();
         let matching = container_of(&key, &src, dir2.path(), "a.jpg", |_| {});
-        let mut session = Session::load(dir2.path(), &key, false).unwrap();
+        let mut session = Session::load(dir2.path(), &key, None, false).unwrap();
         let (seal, unchanged, _) = session.partition(vec![job], false);
         assert!(seal.is_empty());
         assert!(unchanged[0].adopted);

@@ -163,7 +163,12 @@ impl Session {
     /// # Errors
     /// Exit code 5 for an index that fails a check, 1 for an I/O error; both name the file
     /// and suggest `--rebuild-index`.
-    pub fn load(out: &Path, album: &AlbumKey, rebuild: bool) -> CliResult<Self> {
+    pub fn load(
+        out: &Path,
+        album: &AlbumKey,
+        keyring: Option<&Keyring>,
+        rebuild: bool,
+    ) -> CliResult<Self> {
         let path = out.join(INDEX_FILE);
         let fail = |e: IndexError| {
             let code = if matches!(e, IndexError::Io(_)) {
@@ -181,12 +186,36 @@ impl Session {
             )
         };
         let stamp = stamp(&path).map_err(|e| fail(e.into()))?;
+        let mut moved = None;
         let opened = read_raw(&path).and_then(|raw| match raw {
             None => Ok(Index::default()),
-            Some(bytes) => Index::open(&bytes, album),
+            Some(bytes) => match (Index::open(&bytes, album), keyring) {
+                // The same album at an earlier epoch of this account (a rotation or a
+                // member removal since): opened with that epoch's key, rewritten under
+                // the new one, so the new epoch's index is not readable with old keys.
+                (Err(IndexError::WrongAlbum { index, .. }), Some(keyring))
+                    if index.0 == album.album_id() && index.1 < album.epoch() =>
+                {
+                    let old = keyring
+                        .album_key(index.0, index.1)
+                        .map_err(|e| IndexError::Malformed(e.to_string()))?;
+                    moved = Some(index.1);
+                    Index::open(&bytes, &old)
+                }
+                (result, _) => result,
+            },
         });
         let index = match opened {
-            Ok(index) => index,
+            Ok(index) => {
+                if let Some(old) = moved {
+                    crate::note!(
+                        "note: {}: the seal index of epoch {old} moves to epoch {}",
+                        path.display(),
+                        album.epoch()
+                    );
+                }
+                index
+            }
             Err(e) if rebuild && !matches!(e, IndexError::Io(_)) => {
                 crate::note!(
                     "warning: {}: {e}; discarded (--rebuild-index), rebuilt from the containers",
@@ -201,7 +230,7 @@ impl Session {
             path,
             dir: out.to_path_buf(),
             stamp,
-            changed: false,
+            changed: moved.is_some(),
             index,
             orphans,
         })
@@ -489,9 +518,10 @@ pub fn superseded(files: &[PathBuf], keys: &Keys<'_>) -> HashSet<PathBuf> {
             raw.map(|bytes| {
                 let (album_id, epoch) = header(&bytes)?;
                 match keys {
-                    Keys::Account(keyring) => {
-                        Index::open(&bytes, &keyring.album_key(album_id, epoch))
-                    }
+                    Keys::Account(keyring) => keyring
+                        .album_key(album_id, epoch)
+                        .map_err(|e| IndexError::Malformed(e.to_string()))
+                        .and_then(|key| Index::open(&bytes, &key)),
                     Keys::Grant(album) => Index::open(&bytes, album),
                 }
             })

@@ -1,0 +1,183 @@
+//! The key lifecycle: `device revoke` (with a root rotation by default), `rotate`, and
+//! `album remove-member`.
+//!
+//! A rotation writes a new account file (generation + 1) all or nothing, and records the
+//! new generation in the device key file the unlock used, so that device refuses the older
+//! file from then on. Nothing already sealed is rewritten: old items keep opening with
+//! every remaining unlock method, and new items are sealed under the new generation's
+//! epoch, which a revoked device cannot derive.
+
+use std::path::PathBuf;
+
+use keepsake::account::Keyring;
+use keepsake::hpke::HpkePublicKey;
+use keepsake::sharing::fingerprint;
+use serde_json::json;
+
+use crate::account::album_key;
+use crate::args::{DeviceRevokeArgs, RemoveMemberArgs, RotateArgs};
+use crate::error::{CliError, CliResult};
+use crate::unlock::{self, Unlocked};
+use crate::{fsutil, note, outln, output};
+
+/// Rotates the unlocked account's root (revoking `device` first if given), writes the new
+/// account file and records the new pin in the unlocking device's file.
+///
+/// # Errors
+/// `DeviceNotEnrolled` (exit code 2) for a device without a slot; writing the file.
+pub fn rotate_account(unlocked: &Unlocked, device: Option<&HpkePublicKey>) -> CliResult<Keyring> {
+    let (next, keyring) = match device {
+        Some(device) => unlocked
+            .keyring
+            .revoke_device_and_rotate(&unlocked.bundle, device)
+            .map_err(|e| CliError::core("revoking the device", &e))?,
+        None => unlocked
+            .keyring
+            .rotate(&unlocked.bundle)
+            .map_err(|e| CliError::core("rotating the root key", &e))?,
+    };
+    unlock::save_bundle(&unlocked.path, &next, true)?;
+    unlocked.remember(&keyring);
+    Ok(keyring)
+}
+
+/// `device revoke`.
+///
+/// # Errors
+/// Unlocking; a bad or unknown device key; writing the account file.
+pub fn revoke(args: &DeviceRevokeArgs) -> CliResult<()> {
+    let device = fsutil::parse_public_key(&args.public_key, "a device public key")?;
+    let unlocked = unlock::unlock(&args.unlock)?;
+    let generation = if args.no_rotate {
+        let next = unlocked
+            .keyring
+            .revoke_device(&unlocked.bundle, &device)
+            .map_err(|e| CliError::core("revoking the device", &e))?;
+        unlock::save_bundle(&unlocked.path, &next, true)?;
+        unlocked.keyring.generation()
+    } else {
+        rotate_account(&unlocked, Some(&device))?.generation()
+    };
+    if unlocked.device == Some(device) {
+        note!("note: that was the device key used to unlock; it no longer opens the account");
+    }
+    if args.no_rotate {
+        note!(
+            "warning: --no-rotate: the slot is gone, but a revoked device that kept the root \
+             key still derives every album key, old and new (run `keepsake rotate` to lock it out)"
+        );
+    }
+    if args.json {
+        return output::json(&json!({
+            "revoked": hex::encode(device.as_bytes()),
+            "rotated": !args.no_rotate,
+            "generation": generation,
+            "account": unlocked.path.display().to_string(),
+        }));
+    }
+    outln!(
+        "revoked {} in {}",
+        hex::encode(device.as_bytes()),
+        unlocked.path.display()
+    );
+    if !args.no_rotate {
+        outln!(
+            "rotated the root key: generation {generation}; the revoked device cannot open \
+             anything sealed from now on (older items still open with every remaining unlock)"
+        );
+    }
+    Ok(())
+}
+
+/// `rotate`.
+///
+/// # Errors
+/// Unlocking; writing the account file.
+pub fn rotate(args: &RotateArgs) -> CliResult<()> {
+    let unlocked = unlock::unlock(&args.unlock)?;
+    let keyring = rotate_account(&unlocked, None)?;
+    if args.json {
+        return output::json(&json!({
+            "account": unlocked.path.display().to_string(),
+            "generation": keyring.generation(),
+            "epoch": keyring.current_epoch(),
+        }));
+    }
+    outln!(
+        "rotated the root key of {}: generation {}; new items are sealed under epoch {} by \
+         default, older items still open",
+        unlocked.path.display(),
+        keyring.generation(),
+        keyring.current_epoch()
+    );
+    Ok(())
+}
+
+/// `album remove-member`.
+///
+/// # Errors
+/// Arguments; unlocking; an epoch newer than the account file; writing the grants (exit
+/// code 4 for an existing one without `--force`; every path is checked before any is
+/// written).
+pub fn remove_member(args: &RemoveMemberArgs) -> CliResult<()> {
+    let album_id = fsutil::parse_album_id(&args.album)?;
+    let members = args
+        .members
+        .iter()
+        .map(|m| fsutil::parse_public_key(m, "a member's identity public key"))
+        .collect::<CliResult<Vec<_>>>()?;
+    let paths: Vec<PathBuf> = members
+        .iter()
+        .map(|m| {
+            args.out
+                .join(format!("{}.grant", hex::encode(m.as_bytes())))
+        })
+        .collect();
+    fsutil::check_output_dir(&args.out)?;
+    if args.out.is_dir() {
+        for path in &paths {
+            fsutil::check_output_file(path, args.force)?;
+        }
+    }
+    let unlocked = unlock::unlock(&args.unlock)?;
+    let current = album_key(&unlocked.keyring, album_id, Some(args.epoch))?;
+    let moved = unlocked
+        .keyring
+        .remove_member(&current, &members)
+        .map_err(|e| CliError::core("moving the album to a new epoch", &e))?;
+    let epoch = moved.album.epoch();
+    std::fs::create_dir_all(&args.out).map_err(|e| CliError::io(&args.out, &e))?;
+    for ((member, grant), path) in moved.grants.iter().zip(&paths) {
+        fsutil::write_atomic(path, grant, args.force)?;
+        if args.json {
+            output::json(&json!({
+                "type": "grant",
+                "grant_file": path.display().to_string(),
+                "recipient": hex::encode(member.as_bytes()),
+                "recipient_fingerprint": fingerprint(member),
+            }))?;
+        } else {
+            outln!(
+                "wrote {}: granted to {} (fingerprint {})",
+                path.display(),
+                hex::encode(member.as_bytes()),
+                fingerprint(member)
+            );
+        }
+    }
+    if args.json {
+        return output::json(&json!({
+            "type": "summary",
+            "album_id": album_id.to_string(),
+            "old_epoch": args.epoch,
+            "epoch": epoch,
+            "grants": moved.grants.len(),
+        }));
+    }
+    outln!(
+        "album {album_id} moved from epoch {} to epoch {epoch}: seal new items with --epoch \
+         {epoch}; a member not named here cannot open them",
+        args.epoch
+    );
+    Ok(())
+}
