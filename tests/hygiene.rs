@@ -12,7 +12,7 @@
 use std::io::{Cursor, Write};
 use std::ops::ControlFlow;
 
-use keepsake::account::{AccountBundle, DeviceKey, NewAccount, unlock_with_device};
+use keepsake::account::{AccountBundle, AccountPin, DeviceKey, NewAccount, unlock_with_device};
 use keepsake::envelope::{AlbumBlob, MediaBlob};
 use keepsake::hpke::{self, HpkePublicKey, HpkeSecretKey};
 use keepsake::kdf::KdfParams;
@@ -79,11 +79,29 @@ fn assert_clean(what: &str, shown: &str, words: &[&str]) {
     }
 }
 
-/// Secrets derived from [`SECRET`] used as a root: the identity secret and an album key.
+/// The identity secret of the accounts here: [`SECRET`] reversed (the identity is random,
+/// not derived from the root).
+fn identity_secret() -> [u8; 32] {
+    let mut identity = SECRET;
+    identity.reverse();
+    identity
+}
+
+/// The keyring of the accounts here: root [`SECRET`], identity [`identity_secret`].
+fn keyring() -> keepsake::account::Keyring {
+    hazmat::keyring_from_secrets(&[SECRET], identity_secret())
+}
+
+/// Secrets besides [`SECRET`]: the identity secret, an album key derived from [`SECRET`]
+/// as a root, and the recovery words.
 fn derived_secrets() -> Vec<u8> {
-    let keyring = hazmat::keyring_from_root(SECRET);
-    let album = hazmat::album_key_bytes(&keyring.album_key(ALBUM, 0));
-    [album.to_vec(), phrase().words().as_bytes().to_vec()].concat()
+    let album = hazmat::album_key_bytes(&keyring().album_key(ALBUM, 0).unwrap());
+    [
+        identity_secret().to_vec(),
+        album.to_vec(),
+        phrase().words().as_bytes().to_vec(),
+    ]
+    .concat()
 }
 
 fn phrase() -> RecoveryPhrase {
@@ -94,25 +112,23 @@ fn words(phrase: &RecoveryPhrase) -> Vec<String> {
     phrase.words().split(' ').map(str::to_owned).collect()
 }
 
-/// A deterministic account: root, passphrase slot, recovery slot all from fixed inputs.
+/// A deterministic account: root [`SECRET`], identity [`identity_secret`], recovery
+/// secret [`SECRET`] (so its phrase is [`phrase`]), fixed salts, ephemerals and nonce.
 fn new_account() -> NewAccount {
-    let recovery_phrase = phrase();
-    let bundle = hazmat::new_bundle(
-        SECRET,
-        PASSPHRASE,
-        &KdfParams::FLOOR,
-        &recovery_phrase,
-        [1; 16],
-        [2; 24],
-        [3; 16],
-        [4; 24],
-    )
-    .unwrap();
-    NewAccount {
-        keyring: hazmat::keyring_from_root(SECRET),
-        bundle,
-        recovery_phrase,
-    }
+    let randomness = [
+        &SECRET[..],
+        &identity_secret(),
+        &SECRET,
+        &[1; 16],
+        &[2; 32],
+        &[3; 16],
+        &[4; 32],
+        &[5; 24],
+    ]
+    .concat();
+    let account = hazmat::create_account_with(PASSPHRASE, &KdfParams::FLOOR, &randomness).unwrap();
+    assert_eq!(account.recovery_phrase.words(), phrase().words());
+    account
 }
 
 // ---------------------------------------------------------------------------------------
@@ -145,7 +161,7 @@ fn debug_of_album_key() {
 
 #[test]
 fn debug_of_keyring() {
-    snapshot_debug!("keyring", hazmat::keyring_from_root(SECRET));
+    snapshot_debug!("keyring", keyring());
 }
 
 #[test]
@@ -233,10 +249,10 @@ fn no_error_shows_key_bytes_passphrases_or_recovery_words() {
         .keyring
         .enroll_device(&account.bundle, &device.public_key())
         .unwrap();
-    let other = hazmat::keyring_from_root([9; 32]);
+    let other = hazmat::keyring_from_secrets(&[[9; 32]], [10; 32]);
     let grant = other
         .grant_album(
-            &other.album_key(ALBUM, 0),
+            &other.album_key(ALBUM, 0).unwrap(),
             &account.keyring.identity_public_key(),
         )
         .unwrap();
@@ -326,7 +342,28 @@ fn no_error_shows_key_bytes_passphrases_or_recovery_words() {
         keepsake::account::unlock_with_recovery(&bundle, &RecoveryPhrase::generate().unwrap())
             .unwrap_err(),
         unlock_with_device(&bundle, &DeviceKey::from_bytes([3; 32]), &pin).unwrap_err(),
-        unlock_with_device(&bundle, &device, &other.identity_public_key()).unwrap_err(),
+        unlock_with_device(&bundle, &device, &other.pin()).unwrap_err(),
+        // A pin that has seen a later generation than the bundle's.
+        unlock_with_device(
+            &bundle,
+            &device,
+            &AccountPin {
+                generation: 7,
+                ..pin
+            },
+        )
+        .unwrap_err(),
+        account.keyring.album_key(ALBUM, 1 << 32).unwrap_err(),
+        // An album key the account did not derive (as if received in a grant).
+        account.keyring.remove_member(&album, &[]).unwrap_err(),
+        // Fixed randomness one byte short.
+        hazmat::enroll_device_with(
+            &account.keyring,
+            &bundle,
+            &device.public_key(),
+            &SECRET[..31],
+        )
+        .unwrap_err(),
         AccountBundle::parse(&bundle.to_bytes()[..100]).unwrap_err(),
         AccountBundle::parse(&vec![b' '; 100_000]).unwrap_err(),
         keepsake::account::unlock_with_passphrase(
@@ -390,8 +427,9 @@ fn no_error_shows_key_bytes_passphrases_or_recovery_words() {
         assert_clean("Debug", &format!("{err:#?}"), &words);
     }
     // Every variant but those no input can cause here (StreamTooLong needs 2^64 chunks,
-    // OutOfMemory an allocation failure, RandomnessUnavailable a broken OS RNG).
-    assert_eq!(seen.len(), 30, "variants provoked: {seen:?}");
+    // OutOfMemory an allocation failure); RandomnessUnavailable comes from fixed
+    // randomness that runs short, as from a broken OS RNG.
+    assert_eq!(seen.len(), 34, "variants provoked: {seen:?}");
 }
 
 // ---------------------------------------------------------------------------------------
