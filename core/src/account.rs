@@ -406,10 +406,8 @@ impl Keyring {
             &[bundle.identity.as_bytes()],
             &bundle.identity_secret,
         )
-        .map_err(|e| match e {
-            Error::DecryptionFailed => Error::IdentityMismatch,
-            other => other,
-        })?;
+        // Any failure: the root is not this account's current one (SPEC.md 5.8 step 2).
+        .map_err(|_| Error::IdentityMismatch)?;
         let identity = HpkeSecretKey::from_bytes(*identity.expose());
         let public = identity.public_key();
         if public != bundle.identity || pin.is_some_and(|pin| pin.identity != public) {
