@@ -128,7 +128,7 @@ impl Suite {
     }
 
     /// [`Suite::expand`] for a small fixed output length, in a zeroizing array.
-    fn expand_array<const L: usize>(
+    pub(crate) fn expand_array<const L: usize>(
         &self,
         prk: &[u8; N_H],
         label: &[u8],
@@ -298,13 +298,13 @@ fn decap(
 
 /// An HPKE mode (RFC 9180, section 5): Base 0x00, PSK 0x01, Auth 0x02, AuthPSK 0x03.
 #[derive(Clone, Copy)]
-struct Mode {
+pub(crate) struct Mode {
     psk: bool,
     auth: bool,
 }
 
 impl Mode {
-    fn new(psk: bool, auth: bool) -> Self {
+    pub(crate) fn new(psk: bool, auth: bool) -> Self {
         Self { psk, auth }
     }
 
@@ -338,8 +338,10 @@ fn verify_psk_inputs(mode: Mode, psk: &[u8], psk_id: &[u8]) -> Result<()> {
     Ok(())
 }
 
-/// `KeySchedule<ROLE>(mode, shared_secret, info, psk, psk_id)` (RFC 9180, section 5.1).
-fn key_schedule(
+/// `KeySchedule<ROLE>(mode, shared_secret, info, psk, psk_id)` (RFC 9180, section 5.1),
+/// under the key schedule's `suite_id` `hpke`.
+pub(crate) fn key_schedule(
+    hpke: &'static Suite,
     mode: Mode,
     shared_secret: &[u8; N_SECRET],
     info: &[u8],
@@ -347,22 +349,24 @@ fn key_schedule(
     psk_id: &[u8],
 ) -> Result<Context> {
     verify_psk_inputs(mode, psk, psk_id)?;
-    let psk_id_hash = HPKE.extract(b"", LABEL_PSK_ID_HASH, psk_id);
-    let info_hash = HPKE.extract(b"", LABEL_INFO_HASH, info);
+    let psk_id_hash = hpke.extract(b"", LABEL_PSK_ID_HASH, psk_id);
+    let info_hash = hpke.extract(b"", LABEL_INFO_HASH, info);
     // key_schedule_context = mode || psk_id_hash || info_hash
     let ctx = [&[mode.id()][..], &psk_id_hash[..], &info_hash[..]].concat();
-    let secret = HPKE.extract(shared_secret, LABEL_SECRET, psk);
+    let secret = hpke.extract(shared_secret, LABEL_SECRET, psk);
     Ok(Context {
-        key: HPKE.expand_array(&secret, LABEL_KEY, &ctx),
-        base_nonce: HPKE.expand_array(&secret, LABEL_BASE_NONCE, &ctx),
-        exporter_secret: HPKE.expand_array(&secret, LABEL_EXP, &ctx),
+        suite: hpke,
+        key: hpke.expand_array(&secret, LABEL_KEY, &ctx),
+        base_nonce: hpke.expand_array(&secret, LABEL_BASE_NONCE, &ctx),
+        exporter_secret: hpke.expand_array(&secret, LABEL_EXP, &ctx),
         seq: 0,
     })
 }
 
 /// The state both roles share: the AEAD key, base nonce, exporter secret and the sequence
 /// number of the next message.
-struct Context {
+pub(crate) struct Context {
+    suite: &'static Suite,
     key: Zeroizing<[u8; KEY_LEN]>,
     base_nonce: Zeroizing<[u8; NONCE_LEN]>,
     exporter_secret: Zeroizing<[u8; N_H]>,
@@ -392,18 +396,19 @@ impl Context {
     }
 
     fn export(&self, exporter_context: &[u8], out: &mut [u8]) -> Result<()> {
-        HPKE.expand(&self.exporter_secret, LABEL_SEC, exporter_context, out)
+        self.suite
+            .expand(&self.exporter_secret, LABEL_SEC, exporter_context, out)
     }
 }
 
 /// The sender's side of an HPKE context: seals messages in order, and exports secrets.
 #[derive(Debug)]
-pub struct SenderContext(Context);
+pub struct SenderContext(pub(crate) Context);
 
 /// The recipient's side of an HPKE context: opens messages in the order they were sealed,
 /// and exports the same secrets as the sender.
 #[derive(Debug)]
-pub struct RecipientContext(Context);
+pub struct RecipientContext(pub(crate) Context);
 
 impl SenderContext {
     /// `Seal(aad, pt)`: encrypts the next message; returns `ciphertext || tag`.
@@ -501,7 +506,7 @@ fn setup_sender_with(
     let mode = Mode::new(psk.is_some(), sk_s.is_some());
     let Psk { psk, psk_id } = psk.unwrap_or(NO_PSK);
     let (shared_secret, enc) = encap(pk_r, sk_s, sk_e)?;
-    let context = key_schedule(mode, &shared_secret, info, psk, psk_id)?;
+    let context = key_schedule(&HPKE, mode, &shared_secret, info, psk, psk_id)?;
     Ok((enc, SenderContext(context)))
 }
 
@@ -522,7 +527,7 @@ pub fn setup_recipient(
     let mode = Mode::new(psk.is_some(), pk_s.is_some());
     let Psk { psk, psk_id } = psk.unwrap_or(NO_PSK);
     let shared_secret = decap(enc, sk_r, pk_s)?;
-    key_schedule(mode, &shared_secret, info, psk, psk_id).map(RecipientContext)
+    key_schedule(&HPKE, mode, &shared_secret, info, psk, psk_id).map(RecipientContext)
 }
 
 /// The default `psk` and `psk_id` of the Base and Auth modes: empty.
@@ -622,6 +627,8 @@ pub fn open_auth(
 ) -> Result<Vec<u8>> {
     setup_recipient(sk_r, Some(pk_s), None, enc, info)?.open(aad, ciphertext)
 }
+
+pub mod xwing;
 
 #[cfg(test)]
 mod tests;

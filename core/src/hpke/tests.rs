@@ -261,7 +261,8 @@ fn contexts_keep_order_refuse_overflow_and_export() {
 fn psk_inputs_are_checked() {
     let (ss, p) = ([1u8; 32], [2u8; 32]);
     let run = |psk, p: &[u8], id: &[u8]| {
-        let [a, b] = [false, true].map(|auth| key_schedule(Mode::new(psk, auth), &ss, b"", p, id));
+        let [a, b] =
+            [false, true].map(|auth| key_schedule(&HPKE, Mode::new(psk, auth), &ss, b"", p, id));
         assert_eq!(
             a.is_ok(),
             b.is_ok(),
