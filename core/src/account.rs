@@ -4,9 +4,9 @@
 //!
 //! ```text
 //! passphrase --Argon2id--> slot key pair --\
-//! recovery phrase --HKDF--> slot key pair --+--(HPKE Base)--> ROOT KEY of generation g
-//! device X25519 key pair -------------------/        |
-//!                                                    +-- wraps --> identity X25519 secret (random)
+//! recovery phrase --HKDF--> slot key pair --+--(HPKE Base, X-Wing)--> ROOT KEY of generation g
+//! device X-Wing key pair -------------------/        |
+//!                                                    +-- wraps --> identity seed (random)
 //!                                                    +-- wraps --> roots of generations 0..g
 //!                                                    +-- HKDF(album id, epoch) --> album key
 //! ```
@@ -22,7 +22,8 @@ use zeroize::Zeroizing;
 
 use crate::bundle::{PassphraseSlot, RecoverySlot, SLOT_SALT_LEN, SLOT_WRAPPED_LEN, Slot};
 use crate::envelope::{self, Purpose};
-use crate::hpke::{self, HpkePublicKey, HpkeSecretKey};
+use crate::hpke::xwing::{self, XWingPublicKey, XWingSecretKey};
+use crate::identity::{DIGEST_LEN, IdentityPublicKey, IdentitySecret};
 use crate::kdf::{self, KdfParams};
 use crate::keys::SecretBytes;
 use crate::primitives::{KEY_LEN, fill_random, hkdf_sha256};
@@ -65,9 +66,10 @@ pub(crate) fn draw<const N: usize>(random: &mut dyn Randomness) -> Result<Zeroiz
     Ok(out)
 }
 
-/// A device's X25519 key pair. The secret lives in the platform keystore; the core
-/// hands it out only as a zeroizing value ([`DeviceKey::to_bytes`]).
-pub struct DeviceKey(HpkeSecretKey);
+/// A device's X-Wing key pair (its secret is a 32-byte seed). The secret lives in the
+/// platform keystore; the core hands it out only as a zeroizing value
+/// ([`DeviceKey::to_bytes`]).
+pub struct DeviceKey(XWingSecretKey);
 
 impl DeviceKey {
     /// A fresh device key pair.
@@ -75,12 +77,12 @@ impl DeviceKey {
     /// # Errors
     /// [`Error::RandomnessUnavailable`].
     pub fn generate() -> Result<Self> {
-        HpkeSecretKey::generate().map(Self)
+        XWingSecretKey::generate().map(Self)
     }
 
-    /// Restores a device key from the 32 bytes the keystore holds.
+    /// Restores a device key from the 32-byte seed the keystore holds.
     pub fn from_bytes(secret: [u8; KEY_LEN]) -> Self {
-        Self(HpkeSecretKey::from_bytes(secret))
+        Self(XWingSecretKey::from_seed(secret))
     }
 
     /// The secret, for the platform keystore. The copy is the caller's to wipe; the
@@ -89,8 +91,8 @@ impl DeviceKey {
         self.0.to_bytes()
     }
 
-    /// The public key, which enrolls this device.
-    pub fn public_key(&self) -> HpkePublicKey {
+    /// The public key (1216 bytes), which enrolls this device.
+    pub fn public_key(&self) -> XWingPublicKey {
         self.0.public_key()
     }
 }
@@ -105,13 +107,14 @@ impl fmt::Debug for DeviceKey {
     }
 }
 
-/// What a device remembers about its account between unlocks: the identity public key
-/// (which a planted root cannot reproduce) and the newest generation it has seen (which an
-/// older bundle, served again, cannot reach). Public, 40 bytes ([`AccountPin::to_bytes`]).
+/// What a device remembers about its account between unlocks: the identity's digest
+/// ([`IdentityPublicKey::digest`], which a planted root cannot reproduce) and the newest
+/// generation it has seen (which an older bundle, served again, cannot reach). Public, 40
+/// bytes ([`AccountPin::to_bytes`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct AccountPin {
-    /// The account's identity public key.
-    pub identity: HpkePublicKey,
+    /// The digest of the account's identity public key.
+    pub identity: [u8; DIGEST_LEN],
     /// The newest account generation this device has seen.
     pub generation: u64,
 }
@@ -123,7 +126,7 @@ impl AccountPin {
     /// `identity || be64(generation)`, for the device's own storage.
     pub fn to_bytes(&self) -> [u8; ACCOUNT_PIN_LEN] {
         let mut out = [0u8; ACCOUNT_PIN_LEN];
-        out[..32].copy_from_slice(self.identity.as_bytes());
+        out[..32].copy_from_slice(&self.identity);
         out[32..].copy_from_slice(&self.generation.to_be_bytes());
         out
     }
@@ -143,7 +146,7 @@ impl AccountPin {
         let mut generation = [0u8; 8];
         generation.copy_from_slice(&bytes[32..]);
         Ok(Self {
-            identity: HpkePublicKey::from_bytes(identity),
+            identity,
             generation: u64::from_be_bytes(generation),
         })
     }
@@ -154,7 +157,7 @@ impl AccountPin {
 pub struct Keyring {
     /// `roots[i]` is the root of generation `i`; `roots.len() == generation + 1`.
     pub(crate) roots: Vec<SecretBytes>,
-    pub(crate) identity: HpkeSecretKey,
+    pub(crate) identity: IdentitySecret,
 }
 
 /// What [`create_account`] returns: the keyring, the bundle to store, and the recovery
@@ -169,21 +172,22 @@ pub struct NewAccount {
     pub recovery_phrase: RecoveryPhrase,
 }
 
-fn slot_info(kind: u8, public_key: &HpkePublicKey) -> Vec<u8> {
-    [LABEL_ROOT_SLOT, &[kind], public_key.as_bytes()].concat()
+fn slot_info(kind: u8, public_key: &XWingPublicKey) -> Vec<u8> {
+    [LABEL_ROOT_SLOT, &[kind], &public_key.as_bytes()[..]].concat()
 }
 
-/// Encapsulates `root` to a slot's public key (SPEC.md 5.4); draws the ephemeral key.
+/// Encapsulates `root` to a slot's public key (SPEC.md 5.4); draws the 64 bytes of
+/// encapsulation randomness.
 pub(crate) fn seal_slot(
     root: &[u8; KEY_LEN],
     kind: u8,
-    public_key: &HpkePublicKey,
+    public_key: &XWingPublicKey,
     random: &mut dyn Randomness,
 ) -> Result<Slot> {
-    let ephemeral = HpkeSecretKey::from_bytes(*draw::<32>(random)?);
-    let (enc, ciphertext) = hpke::seal_base_with_ephemeral(
+    let eseed = draw::<{ xwing::ENCAPSULATION_RANDOMNESS_LEN }>(random)?;
+    let (enc, ciphertext) = xwing::seal_base_with_randomness(
         public_key,
-        &ephemeral,
+        &eseed,
         &slot_info(kind, public_key),
         b"",
         root,
@@ -193,16 +197,16 @@ pub(crate) fn seal_slot(
         .try_into()
         .map_err(|_| Error::DecryptionFailed)?;
     Ok(Slot {
-        public_key: *public_key,
+        public_key: public_key.clone(),
         enc,
         wrapped_root,
     })
 }
 
-fn open_slot(secret: &HpkeSecretKey, kind: u8, slot: &Slot) -> Result<SecretBytes> {
-    let opened = Zeroizing::new(hpke::open_base(
+fn open_slot(secret: &XWingSecretKey, kind: u8, slot: &Slot) -> Result<SecretBytes> {
+    let opened = Zeroizing::new(xwing::open_base(
         secret,
-        &slot.enc,
+        &slot.enc[..],
         &slot_info(kind, &slot.public_key),
         b"",
         &slot.wrapped_root,
@@ -215,15 +219,15 @@ fn passphrase_key(
     passphrase: &str,
     salt: &[u8; SLOT_SALT_LEN],
     params: &KdfParams,
-) -> Result<HpkeSecretKey> {
+) -> Result<XWingSecretKey> {
     let kek = kdf::derive_key(passphrase, salt, params)?;
-    HpkeSecretKey::derive(kek.as_ref())
+    XWingSecretKey::derive(kek.as_ref())
 }
 
 /// The recovery slot's key pair: `DeriveKeyPair(HKDF(salt, secret, LABEL_RECOVERY_KEK))`.
-fn recovery_key(phrase: &RecoveryPhrase, salt: &[u8; SLOT_SALT_LEN]) -> Result<HpkeSecretKey> {
+fn recovery_key(phrase: &RecoveryPhrase, salt: &[u8; SLOT_SALT_LEN]) -> Result<XWingSecretKey> {
     let kek = hkdf_sha256::<32>(salt, phrase.secret(), &[LABEL_RECOVERY_KEK]);
-    HpkeSecretKey::derive(kek.as_ref())
+    XWingSecretKey::derive(kek.as_ref())
 }
 
 pub(crate) fn passphrase_slot(
@@ -254,18 +258,18 @@ pub(crate) fn recovery_slot(
     })
 }
 
-/// The identity secret wrapped under `root`, bound to its public key (SPEC.md 5.1).
+/// The identity seed wrapped under `root`, bound to the identity's digest (SPEC.md 5.1).
 pub(crate) fn wrap_identity(
     root: &[u8; KEY_LEN],
-    identity: &HpkeSecretKey,
+    identity: &IdentitySecret,
     random: &mut dyn Randomness,
 ) -> Result<[u8; envelope::WRAPPED_KEY_LEN]> {
     let nonce = *draw::<{ crate::primitives::XNONCE_LEN }>(random)?;
     let wrapped = envelope::wrap_key(
         root,
         Purpose::IdentitySecret,
-        &[identity.public_key().as_bytes()],
-        &identity.to_bytes(),
+        &[&identity.public_key().digest()],
+        identity.seed(),
         nonce,
     )?;
     wrapped.try_into().map_err(|_| Error::DecryptionFailed)
@@ -293,22 +297,22 @@ pub fn create_account(passphrase: &str, params: &KdfParams) -> Result<NewAccount
     create_account_with(passphrase, params, &mut OsRandom)
 }
 
-/// [`create_account`] drawing, in order: root (32), identity secret (32), recovery secret
-/// (32), passphrase salt (16) and ephemeral (32), recovery salt (16) and ephemeral (32),
-/// identity nonce (24).
+/// [`create_account`] drawing, in order: root (32), identity seed (32), recovery secret
+/// (32), passphrase salt (16) and encapsulation randomness (64), recovery salt (16) and
+/// encapsulation randomness (64), identity nonce (24).
 pub(crate) fn create_account_with(
     passphrase: &str,
     params: &KdfParams,
     random: &mut dyn Randomness,
 ) -> Result<NewAccount> {
     let root = SecretBytes::new(*draw::<KEY_LEN>(random)?);
-    let identity = HpkeSecretKey::from_bytes(*draw::<KEY_LEN>(random)?);
+    let identity = IdentitySecret::from_seed(*draw::<KEY_LEN>(random)?);
     let phrase = RecoveryPhrase::from_secret(SecretBytes::new(*draw::<KEY_LEN>(random)?));
     let passphrase_slot = passphrase_slot(root.expose(), passphrase, params, random)?;
     let recovery_slot = recovery_slot(root.expose(), &phrase, random)?;
     let mut bundle = AccountBundle {
         generation: 0,
-        identity: identity.public_key(),
+        identity: identity.public_key().clone(),
         identity_secret: wrap_identity(root.expose(), &identity, random)?,
         passphrase: passphrase_slot,
         recovery: recovery_slot,
@@ -400,17 +404,19 @@ impl Keyring {
         bundle: &AccountBundle,
         pin: Option<&AccountPin>,
     ) -> Result<Self> {
-        let identity = envelope::unwrap_key(
+        let digest = bundle.identity.digest();
+        let seed = envelope::unwrap_key(
             root.expose(),
             Purpose::IdentitySecret,
-            &[bundle.identity.as_bytes()],
+            &[&digest],
             &bundle.identity_secret,
         )
         // Any failure: the root is not this account's current one (SPEC.md 5.8 step 2).
         .map_err(|_| Error::IdentityMismatch)?;
-        let identity = HpkeSecretKey::from_bytes(*identity.expose());
-        let public = identity.public_key();
-        if public != bundle.identity || pin.is_some_and(|pin| pin.identity != public) {
+        let identity = IdentitySecret::from_seed(*seed.expose());
+        if *identity.public_key() != bundle.identity
+            || pin.is_some_and(|pin| pin.identity != digest)
+        {
             return Err(Error::IdentityMismatch);
         }
         bundle.verify_mac(root.expose())?;
@@ -465,7 +471,7 @@ impl Keyring {
     /// (replacing the older one) and pass it to the next [`unlock_with_device`].
     pub fn pin(&self) -> AccountPin {
         AccountPin {
-            identity: self.identity_public_key(),
+            identity: self.identity.public_key().digest(),
             generation: self.generation(),
         }
     }
@@ -477,7 +483,7 @@ impl Keyring {
     /// [`Error::IdentityMismatch`] if the pin is another account's; [`Error::Rollback`] if
     /// the device has seen a newer generation than the bundle this keyring came from.
     pub fn check_pin(&self, pin: &AccountPin) -> Result<()> {
-        if pin.identity != self.identity_public_key() {
+        if pin.identity != self.identity.public_key().digest() {
             return Err(Error::IdentityMismatch);
         }
         if pin.generation > self.generation() {
@@ -491,11 +497,11 @@ impl Keyring {
 
     /// The identity public key others share albums to; part of the pin a device keeps. It
     /// does not change when the root rotates.
-    pub fn identity_public_key(&self) -> HpkePublicKey {
-        self.identity.public_key()
+    pub fn identity_public_key(&self) -> IdentityPublicKey {
+        self.identity.public_key().clone()
     }
 
-    pub(crate) fn identity_secret(&self) -> &HpkeSecretKey {
+    pub(crate) fn identity_secret(&self) -> &IdentitySecret {
         &self.identity
     }
 
@@ -514,7 +520,7 @@ impl Keyring {
         self.change_passphrase_with(bundle, new_passphrase, params, &mut OsRandom)
     }
 
-    /// Draws the salt (16) and the ephemeral (32).
+    /// Draws the salt (16) and the encapsulation randomness (64).
     pub(crate) fn change_passphrase_with(
         &self,
         bundle: &AccountBundle,
@@ -541,7 +547,7 @@ impl Keyring {
         self.rotate_recovery_with(bundle, &mut OsRandom)
     }
 
-    /// Draws the recovery secret (32), the salt (16) and the ephemeral (32).
+    /// Draws the recovery secret (32), the salt (16) and the encapsulation randomness (64).
     pub(crate) fn rotate_recovery_with(
         &self,
         bundle: &AccountBundle,
@@ -555,7 +561,7 @@ impl Keyring {
         Ok((next, phrase))
     }
 
-    /// Enrolls a device by encapsulating the current root to its public key (HPKE Base).
+    /// Enrolls a device by encapsulating the current root to its public key (HPKE Base, X-Wing).
     /// Returns the new bundle and the pin the device must keep and pass to
     /// [`unlock_with_device`]. Enrolling an enrolled device replaces its slot.
     ///
@@ -565,16 +571,16 @@ impl Keyring {
     pub fn enroll_device(
         &self,
         bundle: &AccountBundle,
-        device: &HpkePublicKey,
+        device: &XWingPublicKey,
     ) -> Result<(AccountBundle, AccountPin)> {
         self.enroll_device_with(bundle, device, &mut OsRandom)
     }
 
-    /// Draws the ephemeral (32).
+    /// Draws the encapsulation randomness (64).
     pub(crate) fn enroll_device_with(
         &self,
         bundle: &AccountBundle,
-        device: &HpkePublicKey,
+        device: &XWingPublicKey,
         random: &mut dyn Randomness,
     ) -> Result<(AccountBundle, AccountPin)> {
         self.check_own(bundle)?;
@@ -590,7 +596,7 @@ impl Keyring {
         }
         let at = next
             .devices
-            .partition_point(|d| d.public_key.as_bytes() < device.as_bytes());
+            .partition_point(|d| d.public_key.as_bytes()[..] < device.as_bytes()[..]);
         next.devices.insert(at, slot);
         next.seal_mac(self.root());
         Ok((next, self.pin()))
@@ -606,7 +612,7 @@ impl Keyring {
     pub fn revoke_device(
         &self,
         bundle: &AccountBundle,
-        device: &HpkePublicKey,
+        device: &XWingPublicKey,
     ) -> Result<AccountBundle> {
         self.check_own(bundle)?;
         let mut next = bundle.clone();
@@ -624,7 +630,7 @@ impl fmt::Debug for Keyring {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let Self { roots, identity } = self;
         f.debug_struct("Keyring")
-            .field("identity", &identity.public_key())
+            .field("identity", identity.public_key())
             .field("generation", &(roots.len() - 1))
             .field("roots", &"[redacted]")
             .finish()

@@ -6,13 +6,13 @@
 //! bundle has one encoding and the MAC covers exactly what was parsed.
 //!
 //! ```text
-//! {"body":{"version":1,"generation":G,"identity":HEX32,"identity_secret":HEX105,
-//!          "passphrase":{"suite":1,"kdf":{"memory_kib":M,"iterations":T,"parallelism":P},"salt":HEX16,SLOT},
-//!          "recovery":{"suite":1,"salt":HEX16,SLOT},
-//!          "devices":[{"suite":1,SLOT},...],
+//! {"body":{"version":1,"generation":G,"identity":HEX1248,"identity_secret":HEX105,
+//!          "passphrase":{"suite":2,"kdf":{"memory_kib":M,"iterations":T,"parallelism":P},"salt":HEX16,SLOT},
+//!          "recovery":{"suite":2,"salt":HEX16,SLOT},
+//!          "devices":[{"suite":2,SLOT},...],
 //!          "history":[{"generation":0,"wrapped_root":HEX105},...]},
 //!  "mac":HEX32}
-//! SLOT = "public_key":HEX32,"enc":HEX32,"wrapped_root":HEX48
+//! SLOT = "public_key":HEX1216,"enc":HEX1120,"wrapped_root":HEX48
 //! ```
 
 use hmac::{KeyInit, Mac};
@@ -20,16 +20,17 @@ use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 
 use crate::envelope::WRAPPED_KEY_LEN;
-use crate::hpke::HpkePublicKey;
+use crate::hpke::xwing::{self, XWingPublicKey};
+use crate::identity::{IDENTITY_PUBLIC_LEN, IdentityPublicKey};
 use crate::kdf::KdfParams;
 use crate::primitives::{KEY_LEN, TAG_LEN, hkdf_sha256};
 use crate::{Error, Result};
 
 /// The bundle format version this build writes and reads.
 pub const BUNDLE_VERSION: u8 = 1;
-/// Largest bundle accepted (512 KiB): refused before it is parsed. A bundle at every cap
-/// (64 devices, [`MAX_GENERATIONS`] history entries) is about 270 KiB (SPEC.md 5.5).
-pub const MAX_BUNDLE_LEN: usize = 512 * 1024;
+/// Largest bundle accepted (768 KiB): refused before it is parsed. A bundle at every cap
+/// (64 devices, [`MAX_GENERATIONS`] history entries) is about 556 KiB (SPEC.md 5.5).
+pub const MAX_BUNDLE_LEN: usize = 768 * 1024;
 /// Most device slots a bundle may hold.
 pub const MAX_DEVICES: usize = 64;
 /// Most root generations an account may reach (the history holds one entry per earlier
@@ -42,9 +43,10 @@ pub const SLOT_WRAPPED_LEN: usize = KEY_LEN + TAG_LEN;
 /// HKDF info label of the bundle MAC key.
 pub const LABEL_BUNDLE_MAC: &[u8] = b"keepsake/v1/bundle-mac";
 
-/// Key-encapsulation suites a slot or grant may name (SPEC.md 5.1). Suite 1 is RFC 9180
-/// HPKE with DHKEM(X25519, HKDF-SHA256), HKDF-SHA256 and ChaCha20-Poly1305.
-pub const SUITE_X25519: u8 = 1;
+/// The key-encapsulation suite every slot and grant of this version names (SPEC.md 5.1):
+/// RFC 9180 HPKE Base mode with X-Wing (ML-KEM-768 + X25519, `kem_id` 0x647a), HKDF-SHA256
+/// and ChaCha20-Poly1305. (Suite 1, X25519 alone, was never shipped and is not accepted.)
+pub const SUITE_XWING: u8 = 2;
 
 type HmacSha256 = hmac::Hmac<Sha256>;
 
@@ -52,8 +54,8 @@ type HmacSha256 = hmac::Hmac<Sha256>;
 /// (HPKE Base, SPEC.md 5.4).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct Slot {
-    pub(crate) public_key: HpkePublicKey,
-    pub(crate) enc: [u8; 32],
+    pub(crate) public_key: XWingPublicKey,
+    pub(crate) enc: Box<[u8; xwing::ENC_LEN]>,
     pub(crate) wrapped_root: [u8; SLOT_WRAPPED_LEN],
 }
 
@@ -77,7 +79,7 @@ pub(crate) struct RecoverySlot {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AccountBundle {
     pub(crate) generation: u64,
-    pub(crate) identity: HpkePublicKey,
+    pub(crate) identity: IdentityPublicKey,
     pub(crate) identity_secret: [u8; WRAPPED_KEY_LEN],
     pub(crate) passphrase: PassphraseSlot,
     pub(crate) recovery: RecoverySlot,
@@ -185,27 +187,50 @@ fn version_number(version: &serde_json::Value) -> Result<Option<u64>> {
     }
 }
 
-/// The suite check of one slot: only suite 1 exists in this build.
+/// The suite check of one slot: only suite 2 exists in this build.
 fn suite(value: u8) -> Result<()> {
-    if value == SUITE_X25519 {
+    if value == SUITE_XWING {
         Ok(())
     } else {
         Err(Error::UnsupportedSuite(value))
     }
 }
 
-fn slot(public_key: &str, enc: &str, wrapped_root: &str, what: [&'static str; 3]) -> Result<Slot> {
-    Ok(Slot {
-        public_key: HpkePublicKey::from_bytes(unhex(public_key, what[0])?),
-        enc: unhex(enc, what[1])?,
+/// A slot's raw fields, lengths checked; its public key is checked later (after every
+/// length in the bundle).
+struct RawSlot {
+    public_key: Box<[u8; xwing::PUBLIC_KEY_LEN]>,
+    enc: Box<[u8; xwing::ENC_LEN]>,
+    wrapped_root: [u8; SLOT_WRAPPED_LEN],
+}
+
+fn slot(
+    public_key: &str,
+    enc: &str,
+    wrapped_root: &str,
+    what: [&'static str; 3],
+) -> Result<RawSlot> {
+    Ok(RawSlot {
+        public_key: Box::new(unhex(public_key, what[0])?),
+        enc: Box::new(unhex(enc, what[1])?),
         wrapped_root: unhex(wrapped_root, what[2])?,
     })
+}
+
+impl RawSlot {
+    fn check(self) -> Result<Slot> {
+        Ok(Slot {
+            public_key: XWingPublicKey::from_slice(&self.public_key[..])?,
+            enc: self.enc,
+            wrapped_root: self.wrapped_root,
+        })
+    }
 }
 
 fn wire_slot(slot: &Slot) -> [String; 3] {
     [
         hex::encode(slot.public_key.as_bytes()),
-        hex::encode(slot.enc),
+        hex::encode(&slot.enc[..]),
         hex::encode(slot.wrapped_root),
     ]
 }
@@ -319,15 +344,24 @@ impl AccountBundle {
             .collect::<Result<Vec<_>>>()?;
         if devices
             .windows(2)
-            .any(|w| w[0].public_key.as_bytes() >= w[1].public_key.as_bytes())
+            .any(|w| w[0].public_key[..] >= w[1].public_key[..])
         {
             return Err(malformed("device slots duplicated or not in order"));
         }
-        let identity = HpkePublicKey::from_bytes(unhex(&body.identity, "identity")?);
+        let identity: Box<[u8; IDENTITY_PUBLIC_LEN]> = Box::new(unhex(&body.identity, "identity")?);
         let identity_secret = unhex(&body.identity_secret, "identity_secret")?;
         let passphrase_salt = unhex(&p.salt, "passphrase.salt")?;
         let recovery_salt = unhex(&r.salt, "recovery.salt")?;
         let mac = unhex(&wire.mac, "mac")?;
+        // Every field is well formed: now the public keys (FIPS 203 modulus check, low-order
+        // X25519 halves, Ed25519 decoding), then the KDF parameters.
+        let identity = IdentityPublicKey::from_slice(&identity[..])?;
+        let passphrase_slot = passphrase_slot.check()?;
+        let recovery_slot = recovery_slot.check()?;
+        let devices = devices
+            .into_iter()
+            .map(RawSlot::check)
+            .collect::<Result<Vec<_>>>()?;
         let params = KdfParams::new(p.kdf.memory_kib, p.kdf.iterations, p.kdf.parallelism)?;
         Ok(Self {
             generation: body.generation,
@@ -354,10 +388,10 @@ impl AccountBundle {
         WireBody {
             version: BUNDLE_VERSION,
             generation: self.generation,
-            identity: hex::encode(self.identity.as_bytes()),
+            identity: hex::encode(self.identity.to_bytes()),
             identity_secret: hex::encode(self.identity_secret),
             passphrase: WirePassphrase {
-                suite: SUITE_X25519,
+                suite: SUITE_XWING,
                 kdf: WireKdf {
                     memory_kib: self.passphrase.params.memory_kib(),
                     iterations: self.passphrase.params.iterations(),
@@ -369,7 +403,7 @@ impl AccountBundle {
                 wrapped_root: p_wrapped,
             },
             recovery: WireRecovery {
-                suite: SUITE_X25519,
+                suite: SUITE_XWING,
                 salt: hex::encode(self.recovery.salt),
                 public_key: r_public,
                 enc: r_enc,
@@ -381,7 +415,7 @@ impl AccountBundle {
                 .map(|d| {
                     let [public_key, enc, wrapped_root] = wire_slot(d);
                     WireDevice {
-                        suite: SUITE_X25519,
+                        suite: SUITE_XWING,
                         public_key,
                         enc,
                         wrapped_root,
@@ -435,8 +469,8 @@ impl AccountBundle {
     }
 
     /// The identity public key the bundle names (authenticated once unlocked).
-    pub fn identity(&self) -> HpkePublicKey {
-        self.identity
+    pub fn identity(&self) -> IdentityPublicKey {
+        self.identity.clone()
     }
 
     /// The account generation: how many times the root has been rotated (authenticated once
@@ -446,8 +480,8 @@ impl AccountBundle {
     }
 
     /// The public keys of the enrolled devices, in slot order.
-    pub fn devices(&self) -> Vec<HpkePublicKey> {
-        self.devices.iter().map(|d| d.public_key).collect()
+    pub fn devices(&self) -> Vec<XWingPublicKey> {
+        self.devices.iter().map(|d| d.public_key.clone()).collect()
     }
 
     /// The passphrase slot's Argon2id parameters.

@@ -226,6 +226,11 @@ pub enum Error {
     #[error("album grant is for another album or epoch")]
     GrantWrongAlbum,
 
+    /// A grant's signature does not verify under the expected sender's identity: altered,
+    /// or signed by someone else.
+    #[error("album grant signature does not verify: not from this sender, or altered")]
+    GrantBadSignature,
+
     /// The operating system's random number generator failed.
     #[error("the OS random number generator failed")]
     RandomnessUnavailable,
@@ -350,6 +355,7 @@ impl Error {
             Error::GrantWrongSender => Error::GrantWrongSender,
             Error::GrantWrongRecipient => Error::GrantWrongRecipient,
             Error::GrantWrongAlbum => Error::GrantWrongAlbum,
+            Error::GrantBadSignature => Error::GrantBadSignature,
             Error::Io(err) => Error::Io(io::Error::new(err.kind(), err.to_string())),
         }
     }

@@ -7,6 +7,7 @@ pub mod envelope;
 mod error;
 pub mod file;
 pub mod hpke;
+pub mod identity;
 pub mod kdf;
 mod keys;
 pub mod lifecycle;
@@ -111,14 +112,14 @@ pub mod hazmat {
         crate::envelope::key_schedule_bytes(owner, nonce, binding)
     }
 
-    /// A keyring holding chosen roots (`roots[i]` is generation `i`'s) and identity secret.
+    /// A keyring holding chosen roots (`roots[i]` is generation `i`'s) and identity seed.
     pub fn keyring_from_secrets(roots: &[[u8; 32]], identity: [u8; 32]) -> crate::account::Keyring {
         crate::account::Keyring {
             roots: roots
                 .iter()
                 .map(|r| crate::keys::SecretBytes::new(*r))
                 .collect(),
-            identity: crate::hpke::HpkeSecretKey::from_bytes(identity),
+            identity: crate::identity::IdentitySecret::from_seed(identity),
         }
     }
 
@@ -194,7 +195,7 @@ pub mod hazmat {
     pub fn enroll_device_with(
         keyring: &crate::account::Keyring,
         bundle: &crate::account::AccountBundle,
-        device: &crate::hpke::HpkePublicKey,
+        device: &crate::hpke::xwing::XWingPublicKey,
         randomness: &[u8],
     ) -> Result<(crate::account::AccountBundle, crate::account::AccountPin)> {
         fixed(randomness, |r| {
@@ -226,23 +227,37 @@ pub mod hazmat {
     pub fn rotate_with(
         keyring: &crate::account::Keyring,
         bundle: &crate::account::AccountBundle,
-        revoke: Option<&crate::hpke::HpkePublicKey>,
+        revoke: Option<&crate::hpke::xwing::XWingPublicKey>,
         randomness: &[u8],
     ) -> Result<(crate::account::AccountBundle, crate::account::Keyring)> {
         fixed(randomness, |r| keyring.rotate_with(bundle, revoke, r))
     }
 
-    /// [`crate::account::Keyring::grant_album`] with a chosen HPKE ephemeral key.
+    /// [`crate::account::Keyring::grant_album`] with chosen encapsulation randomness.
     ///
     /// # Errors
     /// As [`crate::account::Keyring::grant_album`].
-    pub fn grant_with_ephemeral(
+    pub fn grant_with_randomness(
         keyring: &crate::account::Keyring,
         album: &AlbumKey,
-        recipient: &crate::hpke::HpkePublicKey,
-        ephemeral: &crate::hpke::HpkeSecretKey,
+        recipient: &crate::identity::IdentityPublicKey,
+        randomness: &[u8; 64],
     ) -> Result<Vec<u8>> {
-        crate::sharing::grant_with(keyring.identity_secret(), album, recipient, Some(ephemeral))
+        crate::sharing::grant_with(keyring, album, recipient, randomness)
+    }
+
+    /// [`crate::hpke::xwing::seal_base`] with chosen encapsulation randomness.
+    ///
+    /// # Errors
+    /// As `seal_base`.
+    pub fn xwing_seal_base_with_randomness(
+        pk_r: &crate::hpke::xwing::XWingPublicKey,
+        randomness: &[u8; 64],
+        info: &[u8],
+        aad: &[u8],
+        plaintext: &[u8],
+    ) -> Result<(Box<[u8; crate::hpke::xwing::ENC_LEN]>, Vec<u8>)> {
+        crate::hpke::xwing::seal_base_with_randomness(pk_r, randomness, info, aad, plaintext)
     }
 
     /// The stream key schedule: `(payload key, commitment)` for a media key, the header's

@@ -13,7 +13,8 @@ use crate::account::{
 };
 use crate::bundle::MAX_GENERATIONS;
 use crate::envelope::{self, Purpose};
-use crate::hpke::HpkePublicKey;
+use crate::hpke::xwing::XWingPublicKey;
+use crate::identity::IdentityPublicKey;
 use crate::keys::SecretBytes;
 use crate::primitives::{KEY_LEN, XNONCE_LEN, hkdf_sha256};
 use crate::{AlbumId, AlbumKey, Error, Result};
@@ -38,7 +39,7 @@ pub struct EpochMove {
     /// The key of the new epoch: the default for sealing from now on.
     pub album: AlbumKey,
     /// `(member, grant)` for each remaining member, in the order given.
-    pub grants: Vec<(HpkePublicKey, Vec<u8>)>,
+    pub grants: Vec<(IdentityPublicKey, Vec<u8>)>,
 }
 
 impl Keyring {
@@ -87,7 +88,7 @@ impl Keyring {
     pub fn remove_member(
         &self,
         current: &AlbumKey,
-        remaining: &[HpkePublicKey],
+        remaining: &[IdentityPublicKey],
     ) -> Result<EpochMove> {
         let own = self.album_key(current.album_id(), current.epoch())?;
         if !bool::from(subtle::ConstantTimeEq::ct_eq(
@@ -107,7 +108,7 @@ impl Keyring {
         let album = self.album_key(current.album_id(), next)?;
         let grants = remaining
             .iter()
-            .map(|member| Ok((*member, self.grant_album(&album, member)?)))
+            .map(|member| Ok((member.clone(), self.grant_album(&album, member)?)))
             .collect::<Result<Vec<_>>>()?;
         Ok(EpochMove { album, grants })
     }
@@ -135,18 +136,18 @@ impl Keyring {
     pub fn revoke_device_and_rotate(
         &self,
         bundle: &AccountBundle,
-        device: &HpkePublicKey,
+        device: &XWingPublicKey,
     ) -> Result<(AccountBundle, Keyring)> {
         self.rotate_with(bundle, Some(device), &mut OsRandom)
     }
 
-    /// Draws, in order: the new root (32); an ephemeral (32) for the passphrase slot, the
-    /// recovery slot and each remaining device slot in slot order; the identity nonce (24);
+    /// Draws, in order: the new root (32); encapsulation randomness (64) for the passphrase
+    /// slot, the recovery slot and each remaining device slot in slot order; the identity nonce (24);
     /// a nonce (24) per history entry, generation 0 first.
     pub(crate) fn rotate_with(
         &self,
         bundle: &AccountBundle,
-        revoke: Option<&HpkePublicKey>,
+        revoke: Option<&XWingPublicKey>,
         random: &mut dyn Randomness,
     ) -> Result<(AccountBundle, Keyring)> {
         self.check_own(bundle)?;
@@ -206,7 +207,7 @@ impl Keyring {
         let mut roots: Vec<SecretBytes> =
             self.roots.iter().map(SecretBytes::clone_secret).collect();
         roots.push(root);
-        let identity = crate::hpke::HpkeSecretKey::from_bytes(*self.identity.to_bytes());
+        let identity = self.identity.clone_secret();
         Ok((next, Keyring { roots, identity }))
     }
 }

@@ -1,21 +1,24 @@
 //! Identity fingerprints and album grants (SPEC.md, section 5.7).
 //!
-//! A grant sends one album key (one album, one epoch) to another user's identity public key
-//! with HPKE Auth, so the recipient learns it came from the holder of the sender's identity
-//! key. Its public header names sender, recipient, album and epoch, all bound into the HPKE
-//! `info`, so none of them can be changed or the grant replayed elsewhere.
+//! A grant sends one album key (one album, one epoch) to another account: the key is
+//! encapsulated to the recipient identity's X-Wing key with HPKE Base (suite 2), and the
+//! sender signs everything that identifies the grant with its identity's Ed25519 key, so
+//! the recipient learns who sent it. The public header names the suite, both identities (by
+//! digest), the album and the epoch; it is bound into the HPKE `info` and the signature, so
+//! none of it can be changed or the grant replayed elsewhere.
 //!
 //! ```text
-//! grant = GRANT_VERSION || suite || sender (32) || recipient (32) || album id (16)
-//!         || be64(epoch) || enc (32) || ciphertext of the album key (32 + 16)  = 170 bytes
-//! info  = LABEL_GRANT || grant[0..90]
+//! header    = GRANT_VERSION || suite || sender digest (32) || recipient digest (32)
+//!             || album id (16) || be64(epoch)                                     90 bytes
+//! enc, ct   = HPKE SealBase(recipient X-Wing key, info = LABEL_GRANT || header, aad = "", album key)
+//! signature = Ed25519(sender, LABEL_GRANT_SIGNATURE || header || enc || ct)
+//! grant     = header || enc (1120) || ct (48) || signature (64)                  1322 bytes
 //! ```
 
-use sha2::{Digest, Sha256};
-
 use crate::account::Keyring;
-use crate::bundle::SUITE_X25519;
-use crate::hpke::{self, HpkePublicKey, HpkeSecretKey};
+use crate::bundle::SUITE_XWING;
+use crate::hpke::xwing;
+use crate::identity::{DIGEST_LEN, IdentityPublicKey, SIGNATURE_LEN};
 use crate::keys::{ID_LEN, SecretBytes};
 use crate::primitives::{KEY_LEN, TAG_LEN};
 use crate::{AlbumId, AlbumKey, Error, Result};
@@ -23,31 +26,26 @@ use crate::{AlbumId, AlbumKey, Error, Result};
 /// The grant format version this build writes and reads.
 pub const GRANT_VERSION: u8 = 1;
 /// Length of the grant's public header (version, suite, sender, recipient, album id, epoch).
-pub const GRANT_HEADER_LEN: usize = 2 + 32 + 32 + ID_LEN + 8;
+pub const GRANT_HEADER_LEN: usize = 2 + DIGEST_LEN + DIGEST_LEN + ID_LEN + 8;
 /// Length of a whole grant.
-pub const GRANT_LEN: usize = GRANT_HEADER_LEN + 32 + KEY_LEN + TAG_LEN;
+pub const GRANT_LEN: usize = GRANT_HEADER_LEN + xwing::ENC_LEN + KEY_LEN + TAG_LEN + SIGNATURE_LEN;
 /// HPKE info label of grants (followed by the grant header).
 pub const LABEL_GRANT: &[u8] = b"keepsake/v1/album-grant";
-/// Hash label of fingerprints.
-pub const LABEL_FINGERPRINT: &[u8] = b"keepsake/v1/fingerprint";
+/// Signature label of grants (followed by the header, `enc` and the ciphertext).
+pub const LABEL_GRANT_SIGNATURE: &[u8] = b"keepsake/v1/album-grant-signature";
 
-/// The safety number of an identity public key: 30 decimal digits in six groups of five,
-/// for two people to compare aloud or by scanning.
+/// The safety number of an identity: 30 decimal digits in six groups of five, for two
+/// people to compare aloud or by scanning. It commits to both of the identity's public keys
+/// (signing and key encapsulation).
 ///
-/// `SHA-256(LABEL_FINGERPRINT || public key)`; bytes `5i..5i+5` of the digest, read as a
-/// big-endian integer modulo 100000, give group `i` (i = 0..6).
-///
-/// ```
-/// use keepsake::{hpke::HpkePublicKey, sharing::fingerprint};
-/// let shown = fingerprint(&HpkePublicKey::from_bytes([9; 32]));
-/// assert_eq!(shown.len(), 6 * 5 + 5);
-/// assert!(shown.split(' ').all(|g| g.len() == 5 && g.bytes().all(|b| b.is_ascii_digit())));
-/// ```
-pub fn fingerprint(public_key: &HpkePublicKey) -> String {
-    let digest = Sha256::new()
-        .chain_update(LABEL_FINGERPRINT)
-        .chain_update(public_key.as_bytes())
-        .finalize();
+/// With `d` the identity's digest ([`IdentityPublicKey::digest`]), bytes `5i..5i+5` of `d`,
+/// read as a big-endian integer modulo 100000, give group `i` (i = 0..6).
+pub fn fingerprint(identity: &IdentityPublicKey) -> String {
+    fingerprint_of_digest(&identity.digest())
+}
+
+/// [`fingerprint`] from an identity digest (as a grant header or a pin holds it).
+pub fn fingerprint_of_digest(digest: &[u8; DIGEST_LEN]) -> String {
     let groups: Vec<String> = digest[..30]
         .chunks(5)
         .map(|five| {
@@ -59,52 +57,55 @@ pub fn fingerprint(public_key: &HpkePublicKey) -> String {
 }
 
 fn header(
-    sender: &HpkePublicKey,
-    recipient: &HpkePublicKey,
+    sender: &IdentityPublicKey,
+    recipient: &IdentityPublicKey,
     album: &AlbumKey,
 ) -> [u8; GRANT_HEADER_LEN] {
     let mut out = [0u8; GRANT_HEADER_LEN];
     out[0] = GRANT_VERSION;
-    out[1] = SUITE_X25519;
-    out[2..34].copy_from_slice(sender.as_bytes());
-    out[34..66].copy_from_slice(recipient.as_bytes());
+    out[1] = SUITE_XWING;
+    out[2..34].copy_from_slice(&sender.digest());
+    out[34..66].copy_from_slice(&recipient.digest());
     out[66..82].copy_from_slice(album.album_id().as_bytes());
     out[82..].copy_from_slice(&album.epoch().to_be_bytes());
     out
 }
 
+fn signed_message(header_enc_ct: &[u8]) -> Vec<u8> {
+    [LABEL_GRANT_SIGNATURE, header_enc_ct].concat()
+}
+
 pub(crate) fn grant_with(
-    sender: &HpkeSecretKey,
+    sender: &Keyring,
     album: &AlbumKey,
-    recipient: &HpkePublicKey,
-    ephemeral: Option<&HpkeSecretKey>,
+    recipient: &IdentityPublicKey,
+    randomness: &[u8; xwing::ENCAPSULATION_RANDOMNESS_LEN],
 ) -> Result<Vec<u8>> {
-    let header = header(&sender.public_key(), recipient, album);
+    let identity = sender.identity_secret();
+    let header = header(identity.public_key(), recipient, album);
     let info = [LABEL_GRANT, &header[..]].concat();
-    let (enc, ciphertext) = match ephemeral {
-        Some(eph) => {
-            hpke::seal_auth_with_ephemeral(recipient, sender, eph, &info, b"", album.secret())?
-        }
-        None => hpke::seal_auth(recipient, sender, &info, b"", album.secret())?,
-    };
+    let (enc, ciphertext) =
+        xwing::seal_base_with_randomness(recipient.kem(), randomness, &info, b"", album.secret())?;
     let mut out = Vec::with_capacity(GRANT_LEN);
     out.extend_from_slice(&header);
-    out.extend_from_slice(&enc);
+    out.extend_from_slice(&enc[..]);
     out.extend_from_slice(&ciphertext);
+    let signature = identity.sign(&signed_message(&out));
+    out.extend_from_slice(&signature);
     debug_assert_eq!(out.len(), GRANT_LEN);
     Ok(out)
 }
 
 /// The public header of a grant: what a share inbox shows before the user accepts it.
-/// Nothing here is authenticated until [`Keyring::accept_grant`] opens the grant with the
-/// sender's verified identity key: show the sender's [`fingerprint`] for the user to
-/// compare, never treat these fields as proof.
+/// Nothing here is authenticated until [`Keyring::accept_grant`] checks the signature with
+/// the sender's verified identity: show [`fingerprint_of_digest`] of `sender` for the user
+/// to compare, never treat these fields as proof.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct GrantInfo {
-    /// The identity public key the grant claims to come from.
-    pub sender: HpkePublicKey,
-    /// The identity public key it is addressed to.
-    pub recipient: HpkePublicKey,
+    /// The digest of the identity the grant claims to come from.
+    pub sender: [u8; DIGEST_LEN],
+    /// The digest of the identity it is addressed to.
+    pub recipient: [u8; DIGEST_LEN],
     /// The album it grants.
     pub album_id: AlbumId,
     /// The album's epoch.
@@ -112,11 +113,12 @@ pub struct GrantInfo {
 }
 
 /// Reads a grant's public header without any key (SPEC.md 5.7): version, suite and length
-/// are checked, nothing is opened.
+/// are checked, nothing is opened or verified.
 ///
 /// # Errors
 /// [`Error::MalformedGrant`] (empty, no suite byte, or wrong length);
-/// [`Error::UnsupportedVersion`]; [`Error::UnsupportedSuite`].
+/// [`Error::UnsupportedVersion`]; [`Error::UnsupportedSuite`] (suite 1, the X25519-only
+/// suite that was never shipped, included: a downgrade is refused here).
 pub fn inspect_grant(grant: &[u8]) -> Result<GrantInfo> {
     let version = *grant
         .first()
@@ -127,7 +129,7 @@ pub fn inspect_grant(grant: &[u8]) -> Result<GrantInfo> {
     let suite = *grant.get(1).ok_or(Error::MalformedGrant {
         reason: "no suite byte",
     })?;
-    if suite != SUITE_X25519 {
+    if suite != SUITE_XWING {
         return Err(Error::UnsupportedSuite(suite));
     }
     if grant.len() != GRANT_LEN {
@@ -135,16 +137,16 @@ pub fn inspect_grant(grant: &[u8]) -> Result<GrantInfo> {
             reason: "wrong length",
         });
     }
-    let key = |at: usize| {
-        let mut bytes = [0u8; 32];
-        bytes.copy_from_slice(&grant[at..at + 32]);
-        HpkePublicKey::from_bytes(bytes)
+    let digest = |at: usize| {
+        let mut bytes = [0u8; DIGEST_LEN];
+        bytes.copy_from_slice(&grant[at..at + DIGEST_LEN]);
+        bytes
     };
     let mut epoch = [0u8; 8];
     epoch.copy_from_slice(&grant[82..GRANT_HEADER_LEN]);
     Ok(GrantInfo {
-        sender: key(2),
-        recipient: key(34),
+        sender: digest(2),
+        recipient: digest(34),
         album_id: AlbumId::from_slice(&grant[66..82])?,
         epoch: u64::from_be_bytes(epoch),
     })
@@ -152,7 +154,7 @@ pub fn inspect_grant(grant: &[u8]) -> Result<GrantInfo> {
 
 impl Keyring {
     /// Grants `album` (its key at its epoch) to the identity `recipient`. The grant is
-    /// public data (170 bytes) that can travel through the server.
+    /// public data (1322 bytes) that can travel through the server.
     ///
     /// ```
     /// use keepsake::{AlbumId, account, kdf::KdfParams};
@@ -161,56 +163,62 @@ impl Keyring {
     /// let album = alice.album_key(AlbumId::random()?, alice.current_epoch())?;
     /// let grant = alice.grant_album(&album, &bob.identity_public_key())?;
     /// // Bob checks Alice's fingerprint out of band, then accepts with her identity key.
-    /// let received = bob.accept_grant(&grant, &alice.identity_public_key(), Some((album.album_id(), 0)))?;
+    /// let received = bob.accept_grant(&grant, &alice.identity_public_key(), Some((album.album_id(), album.epoch())))?;
     /// assert_eq!(received.album_id(), album.album_id());
     /// # Ok::<(), keepsake::Error>(())
     /// ```
     ///
     /// # Errors
-    /// [`Error::InvalidPublicKey`] for a low-order recipient key;
     /// [`Error::RandomnessUnavailable`].
-    pub fn grant_album(&self, album: &AlbumKey, recipient: &HpkePublicKey) -> Result<Vec<u8>> {
-        grant_with(self.identity_secret(), album, recipient, None)
+    pub fn grant_album(&self, album: &AlbumKey, recipient: &IdentityPublicKey) -> Result<Vec<u8>> {
+        let mut randomness = zeroize::Zeroizing::new([0u8; xwing::ENCAPSULATION_RANDOMNESS_LEN]);
+        crate::primitives::fill_random(randomness.as_mut())?;
+        grant_with(self, album, recipient, &randomness)
     }
 
-    /// Accepts a grant from `sender` (an identity public key the user has verified, e.g.
-    /// by [`fingerprint`]), optionally requiring a given album and epoch. [`inspect_grant`]
-    /// reads the same header without a key, for display. Checks, in order:
-    /// version, suite and length, that the grant is addressed to this identity, that it names
-    /// `sender`, the album and epoch, then opens it with HPKE Auth.
+    /// Accepts a grant from `sender` (an identity the user has verified, e.g. by
+    /// [`fingerprint`]), optionally requiring a given album and epoch. [`inspect_grant`]
+    /// reads the same header without a key, for display. Checks, in order: version, suite
+    /// and length; that the grant is addressed to this identity; that it names `sender`;
+    /// the album and epoch; the sender's signature; then opens it.
     ///
     /// # Errors
     /// [`Error::MalformedGrant`]; [`Error::UnsupportedVersion`]; [`Error::UnsupportedSuite`];
     /// [`Error::GrantWrongRecipient`]; [`Error::GrantWrongSender`];
-    /// [`Error::GrantWrongAlbum`]; [`Error::DecryptionFailed`] if it does not open (forged,
-    /// altered, or not really from `sender`); [`Error::InvalidPublicKey`].
+    /// [`Error::GrantWrongAlbum`]; [`Error::GrantBadSignature`] if `sender` did not sign
+    /// exactly these bytes; [`Error::InvalidPublicKey`] for an `enc` whose X25519 half is
+    /// of low order; [`Error::DecryptionFailed`] if it does not open.
     pub fn accept_grant(
         &self,
         grant: &[u8],
-        sender: &HpkePublicKey,
+        sender: &IdentityPublicKey,
         expected: Option<(AlbumId, u64)>,
     ) -> Result<AlbumKey> {
         let info = inspect_grant(grant)?;
-        if info.recipient != self.identity_public_key() {
+        if info.recipient != self.identity_secret().public_key().digest() {
             return Err(Error::GrantWrongRecipient);
         }
-        if info.sender != *sender {
+        if info.sender != sender.digest() {
             return Err(Error::GrantWrongSender);
         }
         let (album_id, epoch) = (info.album_id, info.epoch);
         if expected.is_some_and(|want| want != (album_id, epoch)) {
             return Err(Error::GrantWrongAlbum);
         }
-        let (header, rest) = grant.split_at(GRANT_HEADER_LEN);
-        let (enc, ciphertext) = rest.split_at(32);
-        let enc: [u8; 32] = enc
-            .try_into()
-            .map_err(|_| Error::MalformedGrant { reason: "enc" })?;
+        let (signed, signature) = grant.split_at(GRANT_LEN - SIGNATURE_LEN);
+        let signature: &[u8; SIGNATURE_LEN] =
+            signature.try_into().map_err(|_| Error::MalformedGrant {
+                reason: "signature",
+            })?;
+        if !sender.verify(&signed_message(signed), signature) {
+            return Err(Error::GrantBadSignature);
+        }
+        let (header, rest) = signed.split_at(GRANT_HEADER_LEN);
+        let (enc, ciphertext) = rest.split_at(xwing::ENC_LEN);
         let info = [LABEL_GRANT, header].concat();
-        let key = zeroize::Zeroizing::new(hpke::open_auth(
-            self.identity_secret(),
-            sender,
-            &enc,
+        let key = zeroize::Zeroizing::new(xwing::open_base(
+            self.identity_secret().kem(),
+            enc,
             &info,
             b"",
             ciphertext,
@@ -237,9 +245,10 @@ mod tests {
         let grant = alice
             .grant_album(&album, &bob.identity_public_key())
             .unwrap();
+        assert_eq!(grant.len(), GRANT_LEN);
         let info = inspect_grant(&grant).unwrap();
-        assert_eq!(info.sender, alice.identity_public_key());
-        assert_eq!(info.recipient, bob.identity_public_key());
+        assert_eq!(info.sender, alice.identity_public_key().digest());
+        assert_eq!(info.recipient, bob.identity_public_key().digest());
         assert_eq!(info.album_id, album.album_id());
         assert_eq!(info.epoch, 7);
         assert!(matches!(
@@ -256,11 +265,11 @@ mod tests {
             inspect_grant(&v2),
             Err(Error::UnsupportedVersion(2))
         ));
-        let mut suite2 = grant.clone();
-        suite2[1] = 2;
+        let mut downgrade = grant.clone();
+        downgrade[1] = 1;
         assert!(matches!(
-            inspect_grant(&suite2),
-            Err(Error::UnsupportedSuite(2))
+            inspect_grant(&downgrade),
+            Err(Error::UnsupportedSuite(1))
         ));
         assert!(matches!(
             inspect_grant(&grant[..1]),
@@ -268,16 +277,15 @@ mod tests {
                 reason: "no suite byte"
             })
         ));
-        // The header is public, not proof: an edited sender is still refused on accept.
+        // The header is public, not proof: an edited epoch keeps the sender but breaks the
+        // signature.
         let mut edited = grant.clone();
-        edited[2..34].copy_from_slice(bob.identity_public_key().as_bytes());
-        assert_eq!(
-            inspect_grant(&edited).unwrap().sender,
-            bob.identity_public_key()
-        );
-        assert!(
-            bob.accept_grant(&edited, &bob.identity_public_key(), None)
-                .is_err()
-        );
+        edited[89] ^= 1;
+        assert!(matches!(
+            bob.accept_grant(&edited, &alice.identity_public_key(), None),
+            Err(Error::GrantBadSignature)
+        ));
+        bob.accept_grant(&grant, &alice.identity_public_key(), None)
+            .unwrap();
     }
 }

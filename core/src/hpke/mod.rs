@@ -1,9 +1,12 @@
-//! HPKE (RFC 9180) for exactly one suite: DHKEM(X25519, HKDF-SHA256) / HKDF-SHA256 /
-//! ChaCha20-Poly1305 (`kem_id` 0x0020, `kdf_id` 0x0001, `aead_id` 0x0003).
+//! HPKE (RFC 9180): the key schedule, the labeled HKDF and the AEAD contexts, with two KEMs.
 //!
-//! Keepsake uses Base mode to wrap the root key to a device, and Auth mode to send an album
-//! key to another user's identity key so that the recipient knows who sent it. PSK and
-//! AuthPSK are here too, so all four modes of the RFC's vectors (Appendix A.2) are checked.
+//! - [`xwing`]: X-Wing (ML-KEM-768 + X25519, `kem_id` 0x647a), HKDF-SHA256,
+//!   ChaCha20-Poly1305, Base mode: Keepsake's suite 2, which every slot and grant uses.
+//! - This module: DHKEM(X25519, HKDF-SHA256) / HKDF-SHA256 / ChaCha20-Poly1305 (`kem_id`
+//!   0x0020), in all four modes. The account layer no longer uses it (X25519 alone is not
+//!   safe against a future quantum computer); it stays because it is the suite RFC 9180's
+//!   own vectors (Appendix A.2) exist for, which is how the shared key schedule is checked
+//!   in every mode.
 //!
 //! Everything is built from `x25519-dalek`, `hkdf`/`sha2` and `chacha20poly1305` (the AEAD
 //! through [`crate::primitives`]); the private functions carry the RFC's names

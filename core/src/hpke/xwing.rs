@@ -15,7 +15,7 @@
 //! let device = XWingSecretKey::generate()?;
 //! let (enc, ct) = xwing::seal_base(&device.public_key(), b"info", b"aad", b"root")?;
 //! assert_eq!(enc.len(), xwing::ENC_LEN);
-//! assert_eq!(xwing::open_base(&device, &enc, b"info", b"aad", &ct)?, b"root");
+//! assert_eq!(xwing::open_base(&device, &enc[..], b"info", b"aad", &ct)?, b"root");
 //! # Ok::<(), keepsake::Error>(())
 //! ```
 
