@@ -5,7 +5,8 @@
 #![allow(clippy::unwrap_used, clippy::panic)]
 
 use keepsake::account::{self, AccountBundle, DeviceKey};
-use keepsake::hpke::{self, HpkePublicKey, HpkeSecretKey};
+use keepsake::hpke::xwing::{self, XWingSecretKey};
+use keepsake::identity::IdentityPublicKey;
 use keepsake::kdf::{self, KdfParams};
 use keepsake::{AlbumId, AlbumKey, Error, RecoveryPhrase, hazmat};
 use keepsake_tests::account_vectors::{
@@ -47,7 +48,7 @@ fn create_randomness(
 
 /// Checks DeriveKeyPair(kek) and the HPKE open of a slot, then returns the slot secret.
 fn check_slot_keys(name: &str, kek: &[u8], secret: &str, public: &str, info: &[u8], kind: u8) {
-    let sk = HpkeSecretKey::derive(kek).unwrap();
+    let sk = XWingSecretKey::derive(kek).unwrap();
     assert_eq!(
         hex::encode(*sk.to_bytes()),
         secret,
@@ -63,7 +64,7 @@ fn check_slot_keys(name: &str, kek: &[u8], secret: &str, public: &str, info: &[u
         [
             account::LABEL_ROOT_SLOT,
             &[kind],
-            sk.public_key().as_bytes()
+            &sk.public_key().as_bytes()[..]
         ]
         .concat(),
         "{name}: info"
@@ -95,10 +96,10 @@ fn passphrase_slot_vectors() {
             1,
         );
         // Open direction with HPKE directly.
-        let sk = HpkeSecretKey::from_bytes(unhex_array("slot_secret", &v.slot_secret));
-        let opened = hpke::open_base(
+        let sk = XWingSecretKey::from_seed(unhex_array("slot_secret", &v.slot_secret));
+        let opened = xwing::open_base(
             &sk,
-            &unhex_array("enc", &v.enc),
+            &unhex("enc", &v.enc),
             &info,
             b"",
             &unhex("wrapped_root", &v.wrapped_root),
@@ -109,8 +110,8 @@ fn passphrase_slot_vectors() {
         let random = create_randomness(
             &unhex("root", &v.root),
             &[1; 32],
-            (&salt, &unhex("ephemeral_secret", &v.ephemeral_secret)),
-            (&[2; 16], &[3; 32]),
+            (&salt, &unhex("eseed", &v.eseed)),
+            (&[2; 16], &[3; 64]),
         );
         let new = hazmat::create_account_with(&v.passphrase, &params, &random).unwrap();
         for (field, want) in [
@@ -150,10 +151,10 @@ fn recovery_vectors() {
         assert_eq!(hex::encode(kek), v.kek, "{}", v.name);
         let info = unhex("info", &v.info);
         check_slot_keys(&v.name, &kek, &v.slot_secret, &v.slot_public, &info, 2);
-        let sk = HpkeSecretKey::from_bytes(unhex_array("slot_secret", &v.slot_secret));
-        let opened = hpke::open_base(
+        let sk = XWingSecretKey::from_seed(unhex_array("slot_secret", &v.slot_secret));
+        let opened = xwing::open_base(
             &sk,
-            &unhex_array("enc", &v.enc),
+            &unhex("enc", &v.enc),
             &info,
             b"",
             &unhex("wrapped_root", &v.wrapped_root),
@@ -163,11 +164,8 @@ fn recovery_vectors() {
         let random = create_randomness(
             &unhex("root", &v.root),
             &secret,
-            (&[4; 16], &[5; 32]),
-            (
-                &unhex("salt", &v.salt),
-                &unhex("ephemeral_secret", &v.ephemeral_secret),
-            ),
+            (&[4; 16], &[5; 64]),
+            (&unhex("salt", &v.salt), &unhex("eseed", &v.eseed)),
         );
         let new = hazmat::create_account_with("unused", &KdfParams::FLOOR, &random).unwrap();
         assert_eq!(new.recovery_phrase.words(), v.words);
@@ -212,13 +210,13 @@ fn device_slot_vectors() {
         );
         // Seal direction, through the enrolment API.
         let random =
-            create_randomness(&root, &[6; 32], (&[7; 16], &[8; 32]), (&[9; 16], &[10; 32]));
+            create_randomness(&root, &[6; 32], (&[7; 16], &[8; 64]), (&[9; 16], &[10; 64]));
         let new = hazmat::create_account_with("x", &KdfParams::FLOOR, &random).unwrap();
         let (enrolled, pin) = hazmat::enroll_device_with(
             &new.keyring,
             &new.bundle,
             &device.public_key(),
-            &unhex("ephemeral_secret", &v.ephemeral_secret),
+            &unhex("eseed", &v.eseed),
         )
         .unwrap();
         assert_eq!(
@@ -230,10 +228,10 @@ fn device_slot_vectors() {
             v.wrapped_root
         );
         // Open direction, with HPKE directly, and through device unlock.
-        let secret = HpkeSecretKey::from_bytes(unhex_array("device_secret", &v.device_secret));
-        let opened = hpke::open_base(
+        let secret = XWingSecretKey::from_seed(unhex_array("device_secret", &v.device_secret));
+        let opened = xwing::open_base(
             &secret,
-            &unhex_array("enc", &v.enc),
+            &unhex("enc", &v.enc),
             &info,
             b"",
             &unhex("wrapped_root", &v.wrapped_root),
@@ -255,13 +253,19 @@ fn derivation_vectors() {
             unhex_array("identity_secret", &v.identity_secret),
         );
         assert_eq!(
-            hex::encode(keyring.identity_public_key().as_bytes()),
+            hex::encode(keyring.identity_public_key().to_bytes()),
             v.identity_public,
             "{}",
             v.name
         );
         let public =
-            HpkePublicKey::from_slice(&unhex("identity_public", &v.identity_public)).unwrap();
+            IdentityPublicKey::from_slice(&unhex("identity_public", &v.identity_public)).unwrap();
+        assert_eq!(
+            hex::encode(public.digest()),
+            v.identity_digest,
+            "{}",
+            v.name
+        );
         assert_eq!(
             keepsake::sharing::fingerprint(&public),
             v.fingerprint,
@@ -314,12 +318,15 @@ fn grant_vectors() {
         );
         let id = AlbumId::from_bytes(unhex_array("album_id", &v.album_id));
         let album = AlbumKey::from_bytes(id, v.epoch, unhex_array("album_key", &v.album_key));
-        let eph = HpkeSecretKey::from_bytes(unhex_array("ephemeral_secret", &v.ephemeral_secret));
-        let grant =
-            hazmat::grant_with_ephemeral(&sender, &album, &recipient.identity_public_key(), &eph)
-                .unwrap();
+        let grant = hazmat::grant_with_randomness(
+            &sender,
+            &album,
+            &recipient.identity_public_key(),
+            &unhex_array("eseed", &v.eseed),
+        )
+        .unwrap();
         assert_eq!(hex::encode(&grant), v.grant, "{}", v.name);
-        assert_eq!(grant.len(), 170);
+        assert_eq!(grant.len(), 1322);
         let received = recipient
             .accept_grant(
                 &unhex("grant", &v.grant),
@@ -362,9 +369,11 @@ fn bundle_vectors() {
                 v.name
             );
         }
-        let identity =
-            HpkeSecretKey::from_bytes(unhex_array("identity_secret", &v.identity_secret))
-                .public_key();
+        let identity = hazmat::keyring_from_secrets(
+            &[[0; 32]],
+            unhex_array("identity_secret", &v.identity_secret),
+        )
+        .identity_public_key();
         // The last bundle unlocks with the passphrase, the words and each remaining device,
         // to every root; the device revoked with a rotation does not unlock it.
         let last = AccountBundle::parse(v.steps.last().unwrap().bundle.as_bytes()).unwrap();
@@ -440,13 +449,11 @@ fn epoch_move_vectors() {
         // Every recorded grant re-seals byte for byte and opens for its recipient only.
         for g in &v.grants {
             let album = owner.album_key(album_id, g.epoch).unwrap();
-            let eph =
-                HpkeSecretKey::from_bytes(unhex_array("ephemeral_secret", &g.ephemeral_secret));
-            let again = hazmat::grant_with_ephemeral(
+            let again = hazmat::grant_with_randomness(
                 owner,
                 &album,
                 &keyring(&g.to).identity_public_key(),
-                &eph,
+                &unhex_array("eseed", &g.eseed),
             )
             .unwrap();
             assert_eq!(hex::encode(again), g.grant, "{}: grant to {}", v.name, g.to);

@@ -28,17 +28,17 @@ pub struct PassphraseSlotVector {
     pub salt: String,
     /// Hex, 32 bytes: Argon2id v1.3 output, the `ikm` of DeriveKeyPair.
     pub kek: String,
-    /// Hex, 32 bytes: the slot's X25519 secret (DeriveKeyPair's `sk`).
+    /// Hex, 32 bytes: the slot's X-Wing seed (DeriveKeyPair's output).
     pub slot_secret: String,
-    /// Hex, 32 bytes: the slot's public key, as the bundle stores it.
+    /// Hex, 1216 bytes: the slot's public key, as the bundle stores it.
     pub slot_public: String,
     /// Hex, 32 bytes.
     pub root: String,
-    /// Hex, 32 bytes: the HPKE ephemeral secret `skE`.
-    pub ephemeral_secret: String,
+    /// Hex, 64 bytes: X-Wing's encapsulation randomness `eseed`.
+    pub eseed: String,
     /// Hex: the HPKE info.
     pub info: String,
-    /// Hex, 32 bytes.
+    /// Hex, 1120 bytes.
     pub enc: String,
     /// Hex, 48 bytes.
     pub wrapped_root: String,
@@ -57,17 +57,17 @@ pub struct RecoveryVector {
     pub salt: String,
     /// Hex, 32 bytes: HKDF(salt, secret, LABEL_RECOVERY_KEK), the `ikm` of DeriveKeyPair.
     pub kek: String,
-    /// Hex, 32 bytes: the slot's X25519 secret.
+    /// Hex, 32 bytes: the slot's X-Wing seed.
     pub slot_secret: String,
-    /// Hex, 32 bytes: the slot's public key.
+    /// Hex, 1216 bytes: the slot's public key.
     pub slot_public: String,
     /// Hex, 32 bytes.
     pub root: String,
-    /// Hex, 32 bytes: `skE`.
-    pub ephemeral_secret: String,
+    /// Hex, 64 bytes: X-Wing's encapsulation randomness `eseed`.
+    pub eseed: String,
     /// Hex: the HPKE info.
     pub info: String,
-    /// Hex, 32 bytes.
+    /// Hex, 1120 bytes.
     pub enc: String,
     /// Hex, 48 bytes.
     pub wrapped_root: String,
@@ -80,15 +80,15 @@ pub struct DeviceSlotVector {
     pub name: String,
     /// Hex, 32 bytes.
     pub root: String,
-    /// Hex, 32 bytes: the device's X25519 secret.
+    /// Hex, 32 bytes: the device's X-Wing seed.
     pub device_secret: String,
-    /// Hex, 32 bytes.
+    /// Hex, 1216 bytes.
     pub device_public: String,
-    /// Hex, 32 bytes: the HPKE ephemeral secret.
-    pub ephemeral_secret: String,
+    /// Hex, 64 bytes: X-Wing's encapsulation randomness `eseed`.
+    pub eseed: String,
     /// Hex: the HPKE info.
     pub info: String,
-    /// Hex, 32 bytes.
+    /// Hex, 1120 bytes.
     pub enc: String,
     /// Hex, 48 bytes.
     pub wrapped_root: String,
@@ -102,10 +102,12 @@ pub struct DerivationVector {
     pub name: String,
     /// Hex, 32 bytes each: the root of generation 0, 1, ...
     pub roots: Vec<String>,
-    /// Hex, 32 bytes: the (random) identity secret, before X25519 clamping.
+    /// Hex, 32 bytes: the (random) identity seed.
     pub identity_secret: String,
-    /// Hex, 32 bytes.
+    /// Hex, 1248 bytes: the Ed25519 public key, then the X-Wing public key.
     pub identity_public: String,
+    /// Hex, 32 bytes: the identity digest.
+    pub identity_digest: String,
     /// The safety number of the identity public key.
     pub fingerprint: String,
     /// Album keys for several ids and epochs.
@@ -128,9 +130,9 @@ pub struct AlbumKeyVector {
 pub struct GrantVector {
     /// Case name.
     pub name: String,
-    /// Hex, 32 bytes: the sender's identity secret.
+    /// Hex, 32 bytes: the sender's identity seed.
     pub sender_identity_secret: String,
-    /// Hex, 32 bytes: the recipient's identity secret.
+    /// Hex, 32 bytes: the recipient's identity seed.
     pub recipient_identity_secret: String,
     /// Hex, 16 bytes.
     pub album_id: String,
@@ -138,9 +140,9 @@ pub struct GrantVector {
     pub epoch: u64,
     /// Hex, 32 bytes: the album key the grant carries.
     pub album_key: String,
-    /// Hex, 32 bytes.
-    pub ephemeral_secret: String,
-    /// Hex, 170 bytes.
+    /// Hex, 64 bytes: X-Wing's encapsulation randomness `eseed`.
+    pub eseed: String,
+    /// Hex, 1322 bytes.
     pub grant: String,
 }
 
@@ -190,7 +192,8 @@ pub fn replay(passphrase: &str, steps: &[BundleStep]) -> (Vec<AccountBundle>, Ke
     for step in steps {
         let random = hex::decode(&step.randomness).unwrap();
         let device = || {
-            keepsake::hpke::HpkePublicKey::from_slice(&hex::decode(&step.device).unwrap()).unwrap()
+            keepsake::hpke::xwing::XWingPublicKey::from_slice(&hex::decode(&step.device).unwrap())
+                .unwrap()
         };
         let (bundle, next) = match (step.op.as_str(), keyring.as_ref(), bundles.last()) {
             ("create", None, None) => {
@@ -236,7 +239,7 @@ pub struct BundleFailure {
     /// The secret used to unlock (passphrase, words, or device secret hex).
     #[serde(default)]
     pub secret: String,
-    /// Hex, 40 bytes: the account pin (identity || be64(generation)), for `device`.
+    /// Hex, 40 bytes: the account pin (identity digest || be64(generation)), for `device`.
     #[serde(default)]
     pub pin: String,
     /// The error name.
@@ -290,9 +293,9 @@ pub struct VectorGrant {
     pub to: String,
     /// The epoch it grants.
     pub epoch: u64,
-    /// Hex, 32 bytes: the HPKE ephemeral secret.
-    pub ephemeral_secret: String,
-    /// Hex, 170 bytes.
+    /// Hex, 64 bytes: X-Wing's encapsulation randomness `eseed`.
+    pub eseed: String,
+    /// Hex, 1322 bytes.
     pub grant: String,
 }
 

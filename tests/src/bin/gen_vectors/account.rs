@@ -2,7 +2,7 @@
 //! rotations, and the bundles that must be refused.
 
 use keepsake::account::{self, AccountBundle, DeviceKey, LABEL_RECOVERY_KEK};
-use keepsake::hpke::{HpkePublicKey, HpkeSecretKey};
+use keepsake::hpke::xwing::{XWingPublicKey, XWingSecretKey};
 use keepsake::kdf::{self, KdfParams};
 use keepsake::{AlbumId, AlbumKey, hazmat};
 use keepsake_tests::account_vectors::{
@@ -16,22 +16,22 @@ fn json(bundle: &AccountBundle) -> Value {
     serde_json::from_slice(&bundle.to_bytes()).unwrap()
 }
 
-fn slot_info(kind: u8, public: &HpkePublicKey) -> Vec<u8> {
-    [account::LABEL_ROOT_SLOT, &[kind], public.as_bytes()].concat()
+fn slot_info(kind: u8, public: &XWingPublicKey) -> Vec<u8> {
+    [account::LABEL_ROOT_SLOT, &[kind], &public.as_bytes()[..]].concat()
 }
 
 /// The randomness `create_account_with` draws (SPEC.md 7), from seeds `seed..seed + 8`:
-/// root, identity secret, recovery secret, passphrase salt and ephemeral, recovery salt
-/// and ephemeral, identity nonce.
+/// root, identity seed, recovery secret, passphrase salt and eseed, recovery salt and
+/// eseed, identity nonce.
 pub(crate) fn create_randomness(seed: u8) -> Vec<u8> {
     [
         &array::<32>(seed)[..],
         &array::<32>(seed + 1),
         &array::<32>(seed + 2),
         &array::<16>(seed + 3),
-        &array::<32>(seed + 4),
+        &array::<64>(seed + 4),
         &array::<16>(seed + 5),
-        &array::<32>(seed + 6),
+        &array::<64>(seed + 6),
         &array::<24>(seed + 7),
     ]
     .concat()
@@ -41,7 +41,7 @@ pub(crate) fn create_randomness(seed: u8) -> Vec<u8> {
 fn rotate_randomness(seed: u8, g: usize, devices: usize) -> Vec<u8> {
     let mut out = array::<32>(seed).to_vec();
     for i in 0..2 + devices {
-        out.extend_from_slice(&array::<32>(seed.wrapping_add(1 + i as u8)));
+        out.extend_from_slice(&array::<64>(seed.wrapping_add(1 + i as u8)));
     }
     out.extend_from_slice(&array::<24>(seed.wrapping_add(100)));
     for i in 0..=g {
@@ -68,7 +68,7 @@ pub(crate) fn passphrase_slots() -> Vec<PassphraseSlotVector> {
         let salt: [u8; 16] = array(seed + 3);
         let params = KdfParams::FLOOR;
         let kek = kdf::derive_key(passphrase, &salt, &params).unwrap();
-        let sk = HpkeSecretKey::derive(kek.as_ref()).unwrap();
+        let sk = XWingSecretKey::derive(kek.as_ref()).unwrap();
         PassphraseSlotVector {
             name: format!("floor-params-{name}"),
             passphrase: passphrase.into(),
@@ -81,7 +81,7 @@ pub(crate) fn passphrase_slots() -> Vec<PassphraseSlotVector> {
             slot_secret: hex::encode(*sk.to_bytes()),
             slot_public: hex::encode(sk.public_key().as_bytes()),
             root: hex::encode(array::<32>(seed)),
-            ephemeral_secret: hex::encode(array::<32>(seed + 4)),
+            eseed: hex::encode(array::<64>(seed + 4)),
             info: hex::encode(slot_info(account::SLOT_PASSPHRASE, &sk.public_key())),
             enc: slot["enc"].as_str().unwrap().into(),
             wrapped_root: slot["wrapped_root"].as_str().unwrap().into(),
@@ -104,7 +104,7 @@ pub(crate) fn recovery() -> Vec<RecoveryVector> {
             hkdf::Hkdf::<sha2::Sha256>::new(Some(&salt), &secret)
                 .expand(LABEL_RECOVERY_KEK, &mut kek)
                 .unwrap();
-            let sk = HpkeSecretKey::derive(&kek).unwrap();
+            let sk = XWingSecretKey::derive(&kek).unwrap();
             RecoveryVector {
                 name: format!("recovery-{seed}"),
                 secret: hex::encode(secret),
@@ -114,7 +114,7 @@ pub(crate) fn recovery() -> Vec<RecoveryVector> {
                 slot_secret: hex::encode(*sk.to_bytes()),
                 slot_public: hex::encode(sk.public_key().as_bytes()),
                 root: hex::encode(array::<32>(seed)),
-                ephemeral_secret: hex::encode(array::<32>(seed + 6)),
+                eseed: hex::encode(array::<64>(seed + 6)),
                 info: hex::encode(slot_info(account::SLOT_RECOVERY, &sk.public_key())),
                 enc: slot["enc"].as_str().unwrap().into(),
                 wrapped_root: slot["wrapped_root"].as_str().unwrap().into(),
@@ -135,7 +135,7 @@ pub(crate) fn device_slots() -> Vec<DeviceSlotVector> {
                 &new.keyring,
                 &new.bundle,
                 &device.public_key(),
-                &array::<32>(seed + 9),
+                &array::<64>(seed + 9),
             )
             .unwrap();
             let slot = &json(&bundle)["body"]["devices"][0];
@@ -144,7 +144,7 @@ pub(crate) fn device_slots() -> Vec<DeviceSlotVector> {
                 root: hex::encode(array::<32>(seed)),
                 device_secret: hex::encode(device_secret),
                 device_public: hex::encode(device.public_key().as_bytes()),
-                ephemeral_secret: hex::encode(array::<32>(seed + 9)),
+                eseed: hex::encode(array::<64>(seed + 9)),
                 info: hex::encode(slot_info(account::SLOT_DEVICE, &device.public_key())),
                 enc: slot["enc"].as_str().unwrap().into(),
                 wrapped_root: slot["wrapped_root"].as_str().unwrap().into(),
@@ -185,7 +185,8 @@ pub(crate) fn derivations() -> Vec<DerivationVector> {
                 name: format!("account-{seed}"),
                 roots: roots.iter().map(hex::encode).collect(),
                 identity_secret: hex::encode(identity_secret),
-                identity_public: hex::encode(identity.as_bytes()),
+                identity_public: hex::encode(identity.to_bytes()),
+                identity_digest: hex::encode(identity.digest()),
                 fingerprint: keepsake::sharing::fingerprint(&identity),
                 albums,
             }
@@ -201,11 +202,11 @@ pub(crate) fn grants() -> Vec<GrantVector> {
             let recipient = hazmat::keyring_from_secrets(&[array(seed + 2)], array(seed + 3));
             let album_id = AlbumId::from_bytes(array(seed + 4));
             let album = AlbumKey::from_bytes(album_id, epoch, array(seed + 5));
-            let grant = hazmat::grant_with_ephemeral(
+            let grant = hazmat::grant_with_randomness(
                 &sender,
                 &album,
                 &recipient.identity_public_key(),
-                &HpkeSecretKey::from_bytes(array(seed + 6)),
+                &array::<64>(seed + 6),
             )
             .unwrap();
             GrantVector {
@@ -215,7 +216,7 @@ pub(crate) fn grants() -> Vec<GrantVector> {
                 album_id: hex::encode(album_id.as_bytes()),
                 epoch,
                 album_key: hex::encode(array::<32>(seed + 5)),
-                ephemeral_secret: hex::encode(array::<32>(seed + 6)),
+                eseed: hex::encode(array::<64>(seed + 6)),
                 grant: hex::encode(grant),
             }
         })
@@ -237,7 +238,7 @@ fn lifecycle(seed: u8, passphrase: &str) -> BundleVector {
         steps.push(BundleStep {
             op: "enroll".into(),
             device: hex::encode(public(i).as_bytes()),
-            randomness: hex::encode(array::<32>(s)),
+            randomness: hex::encode(array::<64>(s)),
             bundle: String::new(),
         });
     }
@@ -300,12 +301,13 @@ pub(crate) fn bundle_failures() -> Vec<BundleFailure> {
         &create_randomness(230),
     )
     .unwrap();
+    let attacker_identity = hex::encode(attacker.bundle.identity().to_bytes());
     let device_public = DeviceKey::from_bytes(array(220)).public_key();
     let (planted, _) = hazmat::enroll_device_with(
         &attacker.keyring,
         &attacker.bundle,
         &device_public,
-        &array::<32>(239),
+        &array::<64>(239),
     )
     .unwrap();
     let planted_slots = json(&planted)["body"]["devices"].clone();
@@ -386,8 +388,8 @@ pub(crate) fn bundle_failures() -> Vec<BundleFailure> {
         ),
         case(
             "unknown-device-suite",
-            "a device slot of suite 2",
-            edited(b, |v| v["body"]["devices"][0]["suite"] = 2.into()),
+            "a device slot of suite 1 (X25519 alone, never shipped): a downgrade",
+            edited(b, |v| v["body"]["devices"][0]["suite"] = 1.into()),
             "parse",
             "",
             "UnsupportedSuite",
@@ -457,6 +459,47 @@ pub(crate) fn bundle_failures() -> Vec<BundleFailure> {
             edited(b, |v| {
                 let d = v["body"]["devices"][0].clone();
                 v["body"]["devices"].as_array_mut().unwrap().push(d);
+            }),
+            "parse",
+            "",
+            "MalformedBundle",
+        ),
+        case(
+            "device-key-modulus",
+            "a device public key whose first ML-KEM coefficient is 4095 (past q): FIPS 203's modulus check",
+            edited(b, |v| {
+                let pk = v["body"]["devices"][0]["public_key"]
+                    .as_str()
+                    .unwrap()
+                    .to_string();
+                v["body"]["devices"][0]["public_key"] =
+                    format!("ff{}f{}", &pk[2..3], &pk[4..]).into();
+            }),
+            "parse",
+            "",
+            "InvalidPublicKey",
+        ),
+        case(
+            "recovery-key-low-order-x25519",
+            "the recovery slot's X25519 half replaced by the point of order 1 (all zeros)",
+            edited(b, |v| {
+                let pk = v["body"]["recovery"]["public_key"]
+                    .as_str()
+                    .unwrap()
+                    .to_string();
+                v["body"]["recovery"]["public_key"] =
+                    format!("{}{}", &pk[..pk.len() - 64], "0".repeat(64)).into();
+            }),
+            "parse",
+            "",
+            "InvalidPublicKey",
+        ),
+        case(
+            "device-enc-short",
+            "a device slot's enc one byte short",
+            edited(b, |v| {
+                let enc = v["body"]["devices"][0]["enc"].as_str().unwrap().to_string();
+                v["body"]["devices"][0]["enc"] = enc[2..].to_string().into();
             }),
             "parse",
             "",
@@ -607,7 +650,7 @@ pub(crate) fn bundle_failures() -> Vec<BundleFailure> {
             "identity-swapped",
             "body.identity replaced",
             edited(b, |v| {
-                v["body"]["identity"] = hex::encode(array::<32>(9)).into()
+                v["body"]["identity"] = attacker_identity.clone().into()
             }),
             "passphrase",
             pass,
@@ -673,7 +716,9 @@ pub(crate) fn bundle_failures() -> Vec<BundleFailure> {
             "device-enc-altered",
             "the device slot's enc changed",
             edited(b, |v| {
-                v["body"]["devices"][0]["enc"] = hex::encode(array::<32>(250)).into()
+                let enc = v["body"]["devices"][0]["enc"].as_str().unwrap().to_string();
+                v["body"]["devices"][0]["enc"] =
+                    format!("{}{}", &enc[..100], &enc[..enc.len() - 100]).into()
             }),
             "device",
             &device,
@@ -731,13 +776,13 @@ pub(crate) fn epoch_moves() -> Vec<EpochMoveVector> {
         .map(|(to, album, recipient, seed)| VectorGrant {
             to,
             epoch: album.epoch(),
-            ephemeral_secret: hex::encode(array::<32>(seed)),
+            eseed: hex::encode(array::<64>(seed)),
             grant: hex::encode(
-                hazmat::grant_with_ephemeral(
+                hazmat::grant_with_randomness(
                     &owner_keyring,
                     album,
                     &recipient,
-                    &HpkeSecretKey::from_bytes(array(seed)),
+                    &array::<64>(seed),
                 )
                 .unwrap(),
             ),
