@@ -140,8 +140,99 @@ impl std::fmt::Display for RecoveryPhrase {
 pub struct Enrollment {
     /// The new bundle.
     pub bundle: Vec<u8>,
-    /// The identity pin the device keeps and passes to `unlock_with_device`.
-    pub identity_pin: Vec<u8>,
+    /// The pin the device keeps beside its device key ([`AccountPin::to_bytes`]) and passes
+    /// to `unlock_with_device`.
+    pub pin: Arc<AccountPin>,
+}
+
+/// What `rotate` and `revoke_device_and_rotate` return (string forms redacted as
+/// [`NewAccount`]'s).
+#[derive(uniffi::Record)]
+pub struct RotatedRoot {
+    /// The new bundle (one generation newer): store it in place of the old one.
+    pub bundle: Vec<u8>,
+    /// The unlocked account at the new generation: seal new items under its
+    /// `current_epoch`, and store its `pin` on this device.
+    pub keyring: Arc<Keyring>,
+}
+
+/// What `remove_member` returns: the album's key at its new epoch and one grant of it per
+/// remaining member (string forms redacted: the album key shows its id and epoch only).
+#[derive(uniffi::Record)]
+pub struct EpochMove {
+    /// The album's key at the new epoch: seal everything added from now on under it.
+    pub album: Arc<AlbumKey>,
+    /// One grant per remaining member, in the order given.
+    pub grants: Vec<MemberGrant>,
+}
+
+/// A grant of an album's new epoch to one member (public data: send it to the member).
+#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
+pub struct MemberGrant {
+    /// The member's identity public key (32 bytes).
+    pub member_identity: Vec<u8>,
+    /// The grant (170 bytes), for the member's `accept_grant`.
+    pub grant: Vec<u8>,
+}
+
+/// What a device remembers about its account between unlocks: the account's identity
+/// public key and the newest account generation it has seen (public, 40 bytes:
+/// [`AccountPin::to_bytes`]). Keep it beside the device key, pass it to
+/// `unlock_with_device`, and after every unlock replace it with `keyring.pin()`, so a
+/// server serving an older bundle again is refused (`Rollback`). Compared by value.
+#[derive(PartialEq, Eq, uniffi::Object)]
+#[uniffi::export(Debug, Display, Eq, Hash)]
+pub struct AccountPin {
+    inner: core_account::AccountPin,
+}
+
+#[uniffi::export]
+impl AccountPin {
+    /// Parses the 40 bytes of [`AccountPin::to_bytes`].
+    #[uniffi::constructor]
+    pub fn from_bytes(bytes: Vec<u8>) -> Result<Arc<Self>> {
+        Ok(Arc::new(Self {
+            inner: core_account::AccountPin::from_slice(&bytes)?,
+        }))
+    }
+
+    /// The 40 bytes to store: identity public key (32) || generation (big-endian u64).
+    pub fn to_bytes(&self) -> Vec<u8> {
+        self.inner.to_bytes().to_vec()
+    }
+
+    /// The account's identity public key (32 bytes).
+    pub fn identity_public_key(&self) -> Vec<u8> {
+        self.inner.identity.as_bytes().to_vec()
+    }
+
+    /// The newest account generation the device has seen.
+    pub fn generation(&self) -> u64 {
+        self.inner.generation
+    }
+}
+
+impl std::fmt::Debug for AccountPin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "AccountPin(identity {}, generation {})",
+            hex(self.inner.identity.as_bytes()),
+            self.inner.generation
+        )
+    }
+}
+
+impl std::hash::Hash for AccountPin {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.inner.to_bytes().hash(state);
+    }
+}
+
+impl std::fmt::Display for AccountPin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(self, f)
+    }
 }
 
 /// What `rotate_recovery` returns (string forms redacted as [`NewAccount`]'s).
@@ -217,19 +308,25 @@ pub fn unlock_with_recovery(
     Ok(Arc::new(Keyring { inner }))
 }
 
-/// Unlocks with an enrolled device's key and the identity pin it kept at enrollment.
+/// Unlocks with an enrolled device's key and the pin it keeps (from enrollment or its last
+/// unlock). Refuses a bundle older than the pin's generation (`Rollback`). Afterwards store
+/// `keyring.pin()` in place of `pin`.
 #[uniffi::export]
 pub fn unlock_with_device(
     bundle_bytes: Vec<u8>,
     device: Arc<DeviceKey>,
-    identity_pin: Vec<u8>,
+    pin: Arc<AccountPin>,
 ) -> Result<Arc<Keyring>> {
-    let inner = core_account::unlock_with_device(
-        &bundle(&bundle_bytes)?,
-        &device.inner,
-        &public_key(&identity_pin)?,
-    )?;
+    let inner =
+        core_account::unlock_with_device(&bundle(&bundle_bytes)?, &device.inner, &pin.inner)?;
     Ok(Arc::new(Keyring { inner }))
+}
+
+/// The generation of a bundle (the number of root rotations behind it), read without a key
+/// and not authenticated until an unlock checks it.
+#[uniffi::export]
+pub fn bundle_generation(bundle_bytes: Vec<u8>) -> Result<u64> {
+    Ok(bundle(&bundle_bytes)?.generation())
 }
 
 /// The public keys of the devices enrolled in a bundle.
@@ -314,7 +411,8 @@ pub struct Keyring {
 
 #[uniffi::export]
 impl Keyring {
-    /// The identity public key others share albums to; also the device pin.
+    /// The identity public key others share albums to (part of the device's pin). It does
+    /// not change when the root rotates.
     pub fn identity_public_key(&self) -> Vec<u8> {
         self.inner.identity_public_key().as_bytes().to_vec()
     }
@@ -324,12 +422,86 @@ impl Keyring {
         keepsake::sharing::fingerprint(&self.inner.identity_public_key())
     }
 
-    /// The key of album `album_id` (16 bytes) at `epoch`.
+    /// The key of album `album_id` (16 bytes) at `epoch`: any epoch of this generation or
+    /// an earlier one (`UnknownGeneration` for a newer one). New items use
+    /// [`Keyring::current_epoch`], or the epoch of the album's last `remove_member`.
     pub fn album_key(&self, album_id: Vec<u8>, epoch: u64) -> Result<Arc<AlbumKey>> {
         let id = AlbumId::from_slice(&album_id)?;
         Ok(Arc::new(AlbumKey {
-            inner: self.inner.album_key(id, epoch),
+            inner: self.inner.album_key(id, epoch)?,
         }))
+    }
+
+    /// The account generation of this keyring (the number of root rotations).
+    pub fn generation(&self) -> u64 {
+        self.inner.generation()
+    }
+
+    /// The epoch to seal new items under, for an album without member removals in this
+    /// generation: `generation * 2^32`.
+    pub fn current_epoch(&self) -> u64 {
+        self.inner.current_epoch()
+    }
+
+    /// What this device stores after this unlock (identity and this generation), in place
+    /// of its older pin.
+    pub fn pin(&self) -> Arc<AccountPin> {
+        Arc::new(AccountPin {
+            inner: self.inner.pin(),
+        })
+    }
+
+    /// Checks a device's stored pin after a passphrase or recovery unlock:
+    /// `IdentityMismatch` if it is another account's, `Rollback` if the device has seen a
+    /// newer generation than this keyring's bundle.
+    pub fn check_pin(&self, pin: Arc<AccountPin>) -> Result<()> {
+        Ok(self.inner.check_pin(&pin.inner)?)
+    }
+
+    /// Rotates the root (needs no passphrase, recovery phrase or other device): every slot
+    /// of `bundle_bytes` gets the new root; items sealed before keep opening.
+    pub fn rotate(&self, bundle_bytes: Vec<u8>) -> Result<RotatedRoot> {
+        let (next, keyring) = self.inner.rotate(&bundle(&bundle_bytes)?)?;
+        Ok(RotatedRoot::new(next, keyring))
+    }
+
+    /// Revokes a device and rotates the root in one step, the way to lock out a lost or
+    /// stolen device (`DeviceNotEnrolled` if it has no slot).
+    pub fn revoke_device_and_rotate(
+        &self,
+        bundle_bytes: Vec<u8>,
+        device_public_key: Vec<u8>,
+    ) -> Result<RotatedRoot> {
+        let (next, keyring) = self
+            .inner
+            .revoke_device_and_rotate(&bundle(&bundle_bytes)?, &public_key(&device_public_key)?)?;
+        Ok(RotatedRoot::new(next, keyring))
+    }
+
+    /// Removes a member from an album this account owns (`album` is its current key, as
+    /// derived by `album_key`; `NotAlbumOwner` for a key received in a grant): moves the
+    /// album to a new epoch and grants it to the identities in `remaining` only.
+    pub fn remove_member(
+        &self,
+        album: Arc<AlbumKey>,
+        remaining: Vec<Vec<u8>>,
+    ) -> Result<EpochMove> {
+        let remaining = remaining
+            .iter()
+            .map(|key| public_key(key))
+            .collect::<Result<Vec<_>>>()?;
+        let moved = self.inner.remove_member(&album.inner, &remaining)?;
+        Ok(EpochMove {
+            album: Arc::new(AlbumKey { inner: moved.album }),
+            grants: moved
+                .grants
+                .into_iter()
+                .map(|(member, grant)| MemberGrant {
+                    member_identity: member.as_bytes().to_vec(),
+                    grant,
+                })
+                .collect(),
+        })
     }
 
     /// A new bundle with a new passphrase slot.
@@ -377,11 +549,13 @@ impl Keyring {
             .enroll_device(&bundle(&bundle_bytes)?, &public_key(&device_public_key)?)?;
         Ok(Enrollment {
             bundle: next.to_bytes(),
-            identity_pin: pin.as_bytes().to_vec(),
+            pin: Arc::new(AccountPin { inner: pin }),
         })
     }
 
-    /// Removes a device's slot.
+    /// Removes a device's slot without rotating the root: a device that kept the root still
+    /// derives this generation's album keys. For a lost or stolen device use
+    /// [`Keyring::revoke_device_and_rotate`].
     pub fn revoke_device(
         &self,
         bundle_bytes: Vec<u8>,
@@ -393,7 +567,7 @@ impl Keyring {
         Ok(next.to_bytes())
     }
 
-    /// Grants `album` to the identity `recipient`: 169 public bytes.
+    /// Grants `album` to the identity `recipient`: 170 public bytes.
     pub fn grant_album(&self, album: Arc<AlbumKey>, recipient: Vec<u8>) -> Result<Vec<u8>> {
         Ok(self
             .inner
@@ -415,6 +589,15 @@ impl Keyring {
             .inner
             .accept_grant(&grant, &public_key(&sender)?, expected)?;
         Ok(Arc::new(AlbumKey { inner }))
+    }
+}
+
+impl RotatedRoot {
+    fn new(bundle: AccountBundle, keyring: core_account::Keyring) -> Self {
+        Self {
+            bundle: bundle.to_bytes(),
+            keyring: Arc::new(Keyring { inner: keyring }),
+        }
     }
 }
 
@@ -529,7 +712,11 @@ impl std::fmt::Display for DeviceKey {
 impl std::fmt::Debug for Keyring {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let fingerprint = keepsake::sharing::fingerprint(&self.inner.identity_public_key());
-        write!(f, "Keyring(identity {fingerprint}, keys redacted)")
+        write!(
+            f,
+            "Keyring(identity {fingerprint}, generation {}, keys redacted)",
+            self.inner.generation()
+        )
     }
 }
 

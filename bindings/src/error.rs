@@ -93,6 +93,17 @@ pub enum KeepsakeError {
     /// A slot opened to a foreign root (key injection).
     #[error("{0}")]
     IdentityMismatch(String),
+    /// The bundle is older than the newest account generation this device has seen (its
+    /// pin): a server served an earlier bundle again. The message names both generations.
+    #[error("{0}")]
+    Rollback(String),
+    /// An album epoch of a generation newer than the keyring's: unlock the current bundle
+    /// first. The message names both generations.
+    #[error("{0}")]
+    UnknownGeneration(String),
+    /// Only the album's owner can move it to a new epoch (this key came in a grant).
+    #[error("{0}")]
+    NotAlbumOwner(String),
     /// A malformed album grant.
     #[error("{0}")]
     MalformedGrant(String),
@@ -192,6 +203,9 @@ impl KeepsakeError {
             E::MalformedBundle { .. } => Self::MalformedBundle(message),
             E::BundleTampered => Self::BundleTampered(message),
             E::IdentityMismatch => Self::IdentityMismatch(message),
+            E::Rollback { .. } => Self::Rollback(message),
+            E::UnknownGeneration { .. } => Self::UnknownGeneration(message),
+            E::NotAlbumOwner => Self::NotAlbumOwner(message),
             E::MalformedGrant { .. } => Self::MalformedGrant(message),
             E::GrantWrongSender => Self::GrantWrongSender(message),
             E::GrantWrongRecipient => Self::GrantWrongRecipient(message),
@@ -288,6 +302,21 @@ mod tests {
             (E::MalformedBundle { reason: "r" }, "MalformedBundle"),
             (E::BundleTampered, "BundleTampered"),
             (E::IdentityMismatch, "IdentityMismatch"),
+            (
+                E::Rollback {
+                    seen: 1,
+                    offered: 0,
+                },
+                "Rollback",
+            ),
+            (
+                E::UnknownGeneration {
+                    generation: 2,
+                    current: 1,
+                },
+                "UnknownGeneration",
+            ),
+            (E::NotAlbumOwner, "NotAlbumOwner"),
             (E::MalformedGrant { reason: "r" }, "MalformedGrant"),
             (E::GrantWrongSender, "GrantWrongSender"),
             (E::GrantWrongRecipient, "GrantWrongRecipient"),

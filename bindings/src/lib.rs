@@ -21,11 +21,12 @@ mod media;
 mod metadata;
 
 pub use account::{
-    AlbumBlob, AlbumKey, DeviceKey, Enrollment, ExpectedAlbum, KdfParams, KdfProfile, Keyring,
-    NewAccount, RecoveryPhrase, RotatedRecovery, bundle_devices, create_account,
-    create_account_async, fingerprint, kdf_calibrate, kdf_calibrate_async, kdf_profile,
-    new_album_id, unlock_with_device, unlock_with_passphrase, unlock_with_passphrase_async,
-    unlock_with_recovery, unlock_with_recovery_async,
+    AccountPin, AlbumBlob, AlbumKey, DeviceKey, Enrollment, EpochMove, ExpectedAlbum, KdfParams,
+    KdfProfile, Keyring, MemberGrant, NewAccount, RecoveryPhrase, RotatedRecovery, RotatedRoot,
+    bundle_devices, bundle_generation, create_account, create_account_async, fingerprint,
+    kdf_calibrate, kdf_calibrate_async, kdf_profile, new_album_id, unlock_with_device,
+    unlock_with_passphrase, unlock_with_passphrase_async, unlock_with_recovery,
+    unlock_with_recovery_async,
 };
 pub use background::CancelToken;
 pub use error::{CallbackError, KeepsakeError};

@@ -21,7 +21,7 @@ fn garbage(valid: &[u8]) -> Vec<Vec<u8>> {
         vec![0x5a; 100_000],
     ];
     let mut seed = 0x9e37_79b9_u32;
-    for len in [1usize, 57, 73, 88, 105, 169, 300, 4096] {
+    for len in [1usize, 40, 57, 73, 88, 105, 170, 300, 4096] {
         out.push(
             (0..len)
                 .map(|_| {
@@ -166,12 +166,19 @@ fn account_functions_refuse_garbage() {
             unlock_with_recovery(g.clone(), new.recovery_phrase.clone())
         });
         refuses("unlock_with_device", || {
-            unlock_with_device(g.clone(), device.clone(), enrolled.identity_pin.clone())
+            unlock_with_device(g.clone(), device.clone(), enrolled.pin.clone())
         });
         refuses("unlock_with_device, garbage pin", || {
-            unlock_with_device(enrolled.bundle.clone(), device.clone(), g.clone())
+            AccountPin::from_bytes(g.clone())
+                .and_then(|pin| unlock_with_device(enrolled.bundle.clone(), device.clone(), pin))
         });
         no_panic("bundle_devices", || bundle_devices(g.clone()));
+        no_panic("bundle_generation", || bundle_generation(g.clone()));
+        refuses("rotate", || new.keyring.rotate(g.clone()));
+        refuses("revoke_device_and_rotate", || {
+            new.keyring
+                .revoke_device_and_rotate(g.clone(), device.public_key())
+        });
         refuses("change_passphrase", || {
             new.keyring
                 .change_passphrase(g.clone(), "x".into(), kdf_profile(KdfProfile::Floor))
@@ -205,6 +212,21 @@ fn account_functions_refuse_garbage() {
                 }
             })
         });
+        refuses("revoke_device_and_rotate, garbage device", || {
+            new.keyring
+                .revoke_device_and_rotate(enrolled.bundle.clone(), g.clone())
+        });
+        refuses("remove_member, garbage member", || {
+            new.keyring.remove_member(album.clone(), vec![g.clone()])
+        });
+        refuses("remove_member of a key from garbage", || {
+            AlbumKey::from_secret_bytes(vec![0; 16], 0, g.clone())
+                .and_then(|k| new.keyring.remove_member(k, Vec::new()))
+        });
+        refuses("album_key with a garbage epoch", || {
+            new.keyring
+                .album_key(vec![0; 16], u64::from_le_bytes([0x5a; 8]) | 1 << 32)
+        });
         refuses("enroll garbage device", || {
             new.keyring
                 .enroll_device(enrolled.bundle.clone(), g.clone())
@@ -236,9 +258,8 @@ fn account_functions_refuse_garbage() {
             })
         });
         refuses("device key from garbage", || {
-            DeviceKey::from_secret_bytes(g.clone()).and_then(|d| {
-                unlock_with_device(enrolled.bundle.clone(), d, enrolled.identity_pin.clone())
-            })
+            DeviceKey::from_secret_bytes(g.clone())
+                .and_then(|d| unlock_with_device(enrolled.bundle.clone(), d, enrolled.pin.clone()))
         });
         refuses("recovery garbage", || {
             RecoveryPhrase::parse(String::from_utf8_lossy(&g).into_owned())

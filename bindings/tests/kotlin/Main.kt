@@ -1,6 +1,7 @@
 // The test harness of the Kotlin binding suite (no JUnit offline): a list of named tests,
-// run in order, each reported as `ok NAME` or `FAILED NAME: REASON`, then one closing line
-// `N passed, N failed`. Exit status 1 if any failed (or none ran).
+// run in order, each reported as `ok NAME` or `FAILED NAME: REASON` (or `skipped NAME: REASON`
+// for a test registered with `skip`), then one closing line `N passed, N failed` (with
+// `, N skipped` when any was). Exit status 1 if any failed (or none ran).
 //
 // Usage: java -Djna.library.path=DIR -cp suite.jar:jna.jar:gson.jar MainKt [SUBSTRING...]
 //   With arguments, runs only the tests whose name contains one of them.
@@ -10,7 +11,7 @@ import app.keepsake.KeepsakeException
 import java.io.ByteArrayOutputStream
 import kotlin.system.exitProcess
 
-class TestCase(val name: String, val body: () -> Unit)
+class TestCase(val name: String, val skipReason: String? = null, val body: () -> Unit)
 
 /** The tests, in the order they run, and what to clean up after the last one. */
 class Suite {
@@ -19,7 +20,13 @@ class Suite {
 
     fun test(name: String, body: () -> Unit) {
         require(tests.none { it.name == name }) { "duplicate test name: $name" }
-        tests += TestCase(name, body)
+        tests += TestCase(name, null, body)
+    }
+
+    /** Registers a test that is reported as skipped, with [reason] (say what re-enables it). */
+    fun skip(name: String, reason: String) {
+        require(tests.none { it.name == name }) { "duplicate test name: $name" }
+        tests += TestCase(name, reason) {}
     }
 }
 
@@ -110,11 +117,18 @@ fun main(args: Array<String>) {
     secretTests(suite)
     metadataTests(suite)
     asyncTests(suite)
+    lifecycleTests(suite)
     val selected = if (args.isEmpty()) suite.tests else suite.tests.filter { t -> args.any { it in t.name } }
 
     var passed = 0
     var failed = 0
+    var skipped = 0
     for (t in selected) {
+        if (t.skipReason != null) {
+            println("skipped ${t.name}: ${t.skipReason}")
+            skipped++
+            continue
+        }
         try {
             t.body()
             println("ok ${t.name}")
@@ -127,6 +141,6 @@ fun main(args: Array<String>) {
     }
     for (cleanup in suite.cleanups) runCatching(cleanup).onFailure { println("cleanup: ${describe(it)}") }
     if (selected.isEmpty()) println("no test matched ${args.toList()}")
-    println("$passed passed, $failed failed")
+    println("$passed passed, $failed failed" + if (skipped > 0) ", $skipped skipped" else "")
     exitProcess(if (failed > 0 || passed == 0) 1 else 0)
 }

@@ -53,12 +53,12 @@ private class Scenario {
     }
     val byRecovery by lazy { unlockWithRecovery(bundle, RecoveryPhrase.parse(shoutedWords)) }
     val byDevice by lazy {
-        unlockWithDevice(bundle, DeviceKey.fromSecretBytes(device.secretBytes()), enrollment.identityPin)
+        unlockWithDevice(bundle, DeviceKey.fromSecretBytes(device.secretBytes()), enrollment.pin)
     }
 
     // 4. An album.
     val albumId by lazy { newAlbumId() }
-    val album by lazy { alice.keyring.albumKey(albumId, 0uL) }
+    val album by lazy { alice.keyring.albumKey(albumId, alice.keyring.currentEpoch()) }
     val albumName = "Summer in Lisbon \u2600".toByteArray()
     val sealedName by lazy { album.sealBlob(AlbumBlob.NAME, albumName) }
 
@@ -115,7 +115,9 @@ fun scenarioTests(suite: Suite) {
         assertEquals(32, s.device.secretBytes().size, "device secret length")
         assertEquals(0, bundleDevices(s.alice.bundle).size, "devices before enrollment")
         expect(!s.bundle.contentEquals(s.alice.bundle)) { "enrollment returned the same bundle" }
-        assertBytes(s.alice.keyring.identityPublicKey(), s.enrollment.identityPin, "identity pin")
+        assertBytes(s.alice.keyring.identityPublicKey(), s.enrollment.pin.identityPublicKey(), "pin's identity")
+        assertEquals(0uL, s.enrollment.pin.generation(), "pin's generation")
+        assertEquals(s.alice.keyring.pin(), s.enrollment.pin, "the keyring's pin")
         val devices = bundleDevices(s.bundle)
         assertEquals(1, devices.size, "devices after enrollment")
         assertBytes(s.device.publicKey(), devices[0], "enrolled device")
@@ -256,7 +258,7 @@ fun scenarioTests(suite: Suite) {
 
     // 8.
     suite.test("scenario 8: Alice grants the album to Bob; Bob accepts it") {
-        assertEquals(169, s.grant.size, "grant length")
+        assertEquals(170, s.grant.size, "grant length")
         assertBytes(s.albumId, s.bobAlbum.albumId(), "received album id")
         assertEquals(0uL, s.bobAlbum.epoch(), "received epoch")
         assertBytes(s.albumName, s.bobAlbum.openBlob(AlbumBlob.NAME, s.sealedName), "album name opened by Bob")

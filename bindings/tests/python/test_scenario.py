@@ -70,21 +70,22 @@ def alice():
 class Enrolled:
     device: DeviceKey
     bundle: bytes
-    pin: bytes
+    pin: keepsake.AccountPin
 
 
 @pytest.fixture(scope="module")
 def enrolled(alice):
-    """Step 2: Alice's device, enrolled; the new bundle and the identity pin."""
+    """Step 2: Alice's device, enrolled; the new bundle and the account pin."""
     device = DeviceKey.generate()
     enrollment = alice.keyring.enroll_device(alice.bundle, device.public_key())
-    return Enrolled(device, enrollment.bundle, enrollment.identity_pin)
+    return Enrolled(device, enrollment.bundle, enrollment.pin)
 
 
 @pytest.fixture(scope="module")
 def album(alice):
-    """Step 4: an album at epoch 0."""
-    return alice.keyring.album_key(keepsake.new_album_id(), 0)
+    """Step 4: an album at the current epoch (0: no rotation yet)."""
+    assert alice.keyring.current_epoch() == 0
+    return alice.keyring.album_key(keepsake.new_album_id(), alice.keyring.current_epoch())
 
 
 @dataclass
@@ -169,8 +170,11 @@ def test_enroll_device_lists_it(alice, enrolled):
     assert keepsake.bundle_devices(enrolled.bundle) == [enrolled.device.public_key()]
 
 
-def test_identity_pin_is_the_identity_key(alice, enrolled):
-    assert enrolled.pin == alice.keyring.identity_public_key()
+def test_account_pin_is_the_identity_key_at_generation_0(alice, enrolled):
+    assert enrolled.pin.identity_public_key() == alice.keyring.identity_public_key()
+    assert enrolled.pin.generation() == 0
+    assert enrolled.pin == alice.keyring.pin()
+    assert len(enrolled.pin.to_bytes()) == 40
 
 
 # ---------------------------------------------------------------------------------------

@@ -90,6 +90,14 @@ def values():
     device = DeviceKey.generate()
     enrollment = account.keyring.enroll_device(account.bundle, device.public_key())
     rotated = account.keyring.rotate_recovery(enrollment.bundle)
+    # The key lifecycle: a root rotation that revokes the device, and a member removal.
+    rotated_root = account.keyring.revoke_device_and_rotate(rotated.bundle, device.public_key())
+    own_album = rotated_root.keyring.album_key(
+        keepsake.new_album_id(), rotated_root.keyring.current_epoch()
+    )
+    moved = rotated_root.keyring.remove_member(
+        own_album, [rotated_root.keyring.identity_public_key()]
+    )
     album_id = keepsake.new_album_id()
     album = AlbumKey.from_secret_bytes(album_id, 3, ALBUM_SECRET)
     media = MediaKey.from_secret_bytes(MEDIA_SECRET)
@@ -110,6 +118,10 @@ def values():
         keepsake.NewAccount: account,
         keepsake.Enrollment: enrollment,
         keepsake.RotatedRecovery: rotated,
+        keepsake.RotatedRoot: rotated_root,
+        keepsake.EpochMove: moved,
+        keepsake.MemberGrant: moved.grants[0],
+        keepsake.AccountPin: rotated_root.keyring.pin(),
         keepsake.KdfParams: FLOOR,
         ExpectedAlbum: ExpectedAlbum(album_id=album_id, epoch=3),
         keepsake.Keyring: account.keyring,
@@ -165,6 +177,10 @@ def test_every_exported_record_and_object_is_covered(values):
         "NewAccount",
         "Enrollment",
         "RotatedRecovery",
+        "RotatedRoot",
+        "EpochMove",
+        "MemberGrant",
+        "AccountPin",
         "KdfParams",
         "ExpectedAlbum",
         "Keyring",
@@ -209,7 +225,13 @@ def test_string_forms_say_what_they_are(values):
     device = by_class[DeviceKey]
     assert device.public_key().hex() in repr(device)
     keyring = by_class[keepsake.Keyring]
-    assert keyring.fingerprint() in str(keyring)
+    assert keyring.fingerprint() in str(keyring) and "generation 0" in str(keyring)
+    rotated = by_class[keepsake.RotatedRoot]
+    assert "generation 1" in str(rotated.keyring) and "redacted" in str(rotated)
+    pin = by_class[keepsake.AccountPin]
+    assert str(pin) == f"AccountPin(identity {pin.identity_public_key().hex()}, generation 1)"
+    moved = by_class[keepsake.EpochMove]
+    assert f"epoch {(1 << 32) + 1}" in str(moved) and "key redacted" in str(moved)
     assert "RecoveryPhrase(24 words, redacted)" in str(by_class[keepsake.NewAccount])
 
 

@@ -111,8 +111,21 @@ def test_envelope_open_fails(case):
 
 # ---------------------------------------------------------------------------------------
 # bundle-v1.json: passphrase, recovery words and device secret give the same identity
+#
+# TODO(issue 14, lead): tests/vectors/bundle-v1.json and bundle-v1-failures.json changed
+# shape with the key lifecycle (KEM slots, generation, history, 40-byte account pins) and are
+# being regenerated on main; re-enable both tests below (remove the skip marks) and adapt
+# them to the new fields once the files land.
+
+SKIP_BUNDLE_V1 = pytest.mark.skip(
+    reason="TODO(issue 14): tests/vectors/bundle-v1.json is being regenerated on main"
+)
+SKIP_BUNDLE_V1_FAILURES = pytest.mark.skip(
+    reason="TODO(issue 14): tests/vectors/bundle-v1-failures.json is being regenerated on main"
+)
 
 
+@SKIP_BUNDLE_V1
 @pytest.mark.parametrize("case", cases("bundle-v1.json"))
 def test_bundle_unlock_three_ways_same_identity(case):
     bundle = case["bundle"].encode()
@@ -124,7 +137,7 @@ def test_bundle_unlock_three_ways_same_identity(case):
     device = DeviceKey.from_secret_bytes(unhex(case["device_secret"]))
     assert device.secret_bytes() == unhex(case["device_secret"])
     assert device.public_key() in keepsake.bundle_devices(bundle)
-    by_device = keepsake.unlock_with_device(bundle, device, pin)
+    by_device = keepsake.unlock_with_device(bundle, device, by_passphrase.pin())
     for keyring in (by_recovery, by_device):
         assert keyring.identity_public_key() == pin
         assert keyring.fingerprint() == by_passphrase.fingerprint()
@@ -146,10 +159,12 @@ def unlock_failing(case):
         return keepsake.unlock_with_recovery(bundle, keepsake.RecoveryPhrase.parse(case["secret"]))
     if how == "device":
         device = DeviceKey.from_secret_bytes(unhex(case["secret"]))
-        return keepsake.unlock_with_device(bundle, device, unhex(case["pin"]))
+        pin = keepsake.AccountPin.from_bytes(unhex(case["pin"]))
+        return keepsake.unlock_with_device(bundle, device, pin)
     raise AssertionError(f"unknown unlock {how!r}")
 
 
+@SKIP_BUNDLE_V1_FAILURES
 @pytest.mark.parametrize("case", cases("bundle-v1-failures.json"))
 def test_bundle_fails(case):
     with raises(case["error"]):

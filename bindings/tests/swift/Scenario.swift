@@ -125,7 +125,9 @@ final class Scenario {
         try checkEqual(device.publicKey().count, 32, "device public key length")
         try checkEqual(try bundleDevices(bundleBytes: alice.bundle), [], "devices before enrollment")
         let enrollment = try alice.keyring.enrollDevice(bundleBytes: alice.bundle, devicePublicKey: device.publicKey())
-        try checkEqual(enrollment.identityPin, alice.keyring.identityPublicKey(), "the identity pin")
+        try checkEqual(enrollment.pin.identityPublicKey(), alice.keyring.identityPublicKey(), "the pin's identity")
+        try checkEqual(enrollment.pin.generation(), 0, "the pin's generation")
+        try check(enrollment.pin == alice.keyring.pin(), "the enrollment pin is the keyring's")
         try checkEqual(try bundleDevices(bundleBytes: enrollment.bundle), [device.publicKey()], "bundleDevices after enrollment")
         self.device = device
         self.enrollment = enrollment
@@ -170,7 +172,7 @@ final class Scenario {
         let restored = try DeviceKey.fromSecretBytes(secret: secret)
         try checkEqual(restored.publicKey(), device.publicKey(), "restored device public key")
         let keyring = try Keepsake.unlockWithDevice(bundleBytes: enrollment.bundle, device: restored,
-                                                    identityPin: enrollment.identityPin)
+                                                    pin: enrollment.pin)
         try checkSameIdentity(keyring, "device unlock")
     }
 
@@ -187,7 +189,8 @@ final class Scenario {
         let alice = try need(alice, "Alice's account")
         let albumId = try newAlbumId()
         try checkEqual(albumId.count, 16, "album id length")
-        let album = try alice.keyring.albumKey(albumId: albumId, epoch: 0)
+        try checkEqual(alice.keyring.currentEpoch(), 0, "the current epoch before any rotation")
+        let album = try alice.keyring.albumKey(albumId: albumId, epoch: alice.keyring.currentEpoch())
         try checkEqual(album.albumId(), albumId, "AlbumKey.albumId()")
         try checkEqual(album.epoch(), 0, "AlbumKey.epoch()")
         let sealed = try album.sealBlob(what: .name, plaintext: albumTitle)

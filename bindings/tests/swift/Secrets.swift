@@ -101,6 +101,10 @@ private func makeValues() throws -> Values {
     let device = try DeviceKey.generate()
     let enrollment = try account.keyring.enrollDevice(bundleBytes: account.bundle, devicePublicKey: device.publicKey())
     let rotated = try account.keyring.rotateRecovery(bundleBytes: enrollment.bundle)
+    // The key lifecycle: a root rotation that revokes the device, and a member removal.
+    let rotatedRoot = try account.keyring.revokeDeviceAndRotate(bundleBytes: rotated.bundle, devicePublicKey: device.publicKey())
+    let ownAlbum = try rotatedRoot.keyring.albumKey(albumId: try newAlbumId(), epoch: rotatedRoot.keyring.currentEpoch())
+    let moved = try rotatedRoot.keyring.removeMember(album: ownAlbum, remaining: [rotatedRoot.keyring.identityPublicKey()])
     let albumId = try newAlbumId()
     let mediaId = try newMediaId()
     let media = try MediaKey.fromSecretBytes(bytes: mediaSecret)
@@ -108,6 +112,10 @@ private func makeValues() throws -> Values {
         ("NewAccount", account),
         ("Enrollment", enrollment),
         ("RotatedRecovery", rotated),
+        ("RotatedRoot", rotatedRoot),
+        ("EpochMove", moved),
+        ("MemberGrant", moved.grants[0]),
+        ("AccountPin", rotatedRoot.keyring.pin()),
         ("KdfParams", floor),
         ("ExpectedAlbum", ExpectedAlbum(albumId: albumId, epoch: 3)),
         ("Keyring", account.keyring),
@@ -171,6 +179,14 @@ func secretTests() -> [TestCase] {
             try checkEqual("\(phrase)", "RecoveryPhrase(24 words, redacted)", "phrase interpolation")
             try checkEqual(String(reflecting: phrase), "RecoveryPhrase(24 words, redacted)", "phrase debug")
             try check("\(v.account.keyring)".contains(v.account.keyring.fingerprint()), "keyring shows its fingerprint")
+            try check("\(v.account.keyring)".contains("generation 0"), "keyring shows its generation")
+            let byName = Dictionary(v.byName, uniquingKeysWith: { first, _ in first })
+            guard let rotated = byName["RotatedRoot"] as? RotatedRoot,
+                  let pin = byName["AccountPin"] as? AccountPin,
+                  let moved = byName["EpochMove"] as? EpochMove else { throw TestFailure("a lifecycle value is missing") }
+            try check("\(rotated.keyring)".contains("generation 1") && "\(rotated)".contains("redacted"), "rotated: \(rotated)")
+            try checkEqual("\(pin)", "AccountPin(identity \(pin.identityPublicKey().hex), generation 1)", "pin interpolation")
+            try check("\(moved)".contains("epoch \((UInt64(1) << 32) + 1)") && "\(moved)".contains("key redacted"), "moved: \(moved)")
             try check("\(v.device)".contains(v.device.publicKey().hex), "device shows its public key")
             try check("\(v.account)".contains("RecoveryPhrase(24 words, redacted)"), "NewAccount: \(v.account)")
         },

@@ -222,7 +222,7 @@ func bundleTest(_ v: Vector) -> TestCase {
         let byWords = try unlockWithRecovery(bundleBytes: bundle, recoveryPhrase: RecoveryPhrase.parse(words: v.string("recovery_words")))
         let device = try DeviceKey.fromSecretBytes(secret: v.bytes("device_secret"))
         try checkEqual(try bundleDevices(bundleBytes: bundle), [device.publicKey()], "bundleDevices")
-        let byDevice = try unlockWithDevice(bundleBytes: bundle, device: device, identityPin: identity)
+        let byDevice = try unlockWithDevice(bundleBytes: bundle, device: device, pin: byPassphrase.pin())
         for (keyring, how) in [(byWords, "recovery words"), (byDevice, "device")] {
             try checkEqual(keyring.identityPublicKey(), identity, "\(how) unlock: identity public key")
             try checkEqual(keyring.fingerprint(), byPassphrase.fingerprint(), "\(how) unlock: fingerprint")
@@ -249,7 +249,7 @@ func bundleFailureTest(_ v: Vector) -> TestCase {
             let device = try DeviceKey.fromSecretBytes(secret: Data(hex: secret))
             let pin = try v.bytes("pin")
             try expectError(expected, "unlockWithDevice") {
-                try unlockWithDevice(bundleBytes: bundle, device: device, identityPin: pin)
+                try unlockWithDevice(bundleBytes: bundle, device: device, pin: try AccountPin.fromBytes(bytes: pin))
             }
         default:
             throw TestFailure("unknown unlock \(how)")
@@ -274,6 +274,15 @@ func jsonNumberTest() -> TestCase {
 
 // MARK: - All
 
+/// Vector files not run yet, and why.
+/// TODO(issue 14, lead): bundle-v1.json and bundle-v1-failures.json changed shape with the key
+/// lifecycle (KEM slots, generation, history, 40-byte account pins) and are being regenerated
+/// on main: remove them from this list (and adapt bundleTest / bundleFailureTest) then.
+let skippedVectorFiles: [String: String] = [
+    "bundle-v1.json": "TODO(issue 14): tests/vectors/bundle-v1.json is being regenerated on main",
+    "bundle-v1-failures.json": "TODO(issue 14): tests/vectors/bundle-v1-failures.json is being regenerated on main",
+]
+
 func vectorTests() -> [TestCase] {
     let files: [(String, (Vector) -> [TestCase])] = [
         ("stream-v1.json", streamTests),
@@ -287,6 +296,10 @@ func vectorTests() -> [TestCase] {
     var tests = [jsonNumberTest()]
     for (file, make) in files {
         let base = String(file.dropLast(".json".count))
+        if let reason = skippedVectorFiles[file] {
+            tests.append(TestCase(name: "\(base)/every case", skip: reason))
+            continue
+        }
         do {
             let vectors = try loadVectors(file)
             tests.append(TestCase(name: "\(base)/load (\(vectors.count) cases)") {

@@ -2,8 +2,9 @@
 //
 // Compiled with plain swiftc together with the generated Keepsake.swift, Scenario.swift and
 // Vectors.swift into one executable (no SwiftPM/XCTest: see run.sh). Runs every test by
-// name, prints `ok NAME` or `FAILED NAME: REASON`, then `N passed, N failed`, and exits 1
-// if any test failed.
+// name, prints `ok NAME` or `FAILED NAME: REASON` (`skipped NAME: REASON` for a test made
+// with `TestCase(name:skip:)`), then `N passed, N failed` (with `, N skipped` when any was),
+// and exits 1 if any test failed.
 //
 // Usage: keepsake-swift-tests [SUBSTRING...]   (runs only the tests whose names contain
 // one of the substrings, plus the scenario steps before a selected one; all by default). The vector files are read from tests/vectors/
@@ -27,6 +28,20 @@ func emit(_ line: String) {
 struct TestCase {
     let name: String
     let body: () throws -> Void
+    /// Why the test is not run (say what re-enables it); nil runs it.
+    var skipReason: String? = nil
+
+    init(name: String, body: @escaping () throws -> Void) {
+        self.name = name
+        self.body = body
+    }
+
+    /// A test reported as skipped, with `reason`.
+    init(name: String, skip reason: String) {
+        self.name = name
+        self.body = {}
+        self.skipReason = reason
+    }
 }
 
 /// Why a test failed, as printed after `FAILED name: `.
@@ -176,7 +191,7 @@ if CommandLine.arguments.count > 1 && CommandLine.arguments[1] == childOpenStall
 }
 let filters = Array(CommandLine.arguments.dropFirst())
 let scenario = scenarioTests()
-let allTests = scenario.tests + vectorTests() + secretTests() + metadataTests() + asyncTests()
+let allTests = scenario.tests + vectorTests() + secretTests() + metadataTests() + asyncTests() + lifecycleTests()
 func matches(_ test: TestCase) -> Bool { filters.isEmpty || filters.contains { test.name.contains($0) } }
 // Scenario steps build on the ones before them: a selected step brings its predecessors.
 let lastScenarioStep = scenario.tests.lastIndex(where: matches) ?? -1
@@ -185,7 +200,13 @@ let selected = scenario.tests.prefix(lastScenarioStep + 1) + allTests.dropFirst(
 let started = Date()
 var passed = 0
 var failed = 0
+var skipped = 0
 for test in selected {
+    if let reason = test.skipReason {
+        skipped += 1
+        emit("skipped \(test.name): \(reason)")
+        continue
+    }
     do {
         try test.body()
         passed += 1
@@ -206,5 +227,5 @@ for test in selected {
 scenario.cleanUp()
 if selected.isEmpty { emit("no test matches \(filters)") }
 emit(String(format: "(%.1f s)", Date().timeIntervalSince(started)))
-emit("\(passed) passed, \(failed) failed")
+emit("\(passed) passed, \(failed) failed" + (skipped > 0 ? ", \(skipped) skipped" : ""))
 exit(failed == 0 && !selected.isEmpty ? 0 : 1)

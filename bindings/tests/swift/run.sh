@@ -5,7 +5,8 @@
 #                                        target/bindings/swift/ on the host
 #   3. in the chroot, swiftc (Swift 6 language mode) compiles the generated Keepsake.swift into
 #      a static library (module Keepsake, so the tests see only its public API) and then the
-#      tests (main.swift, Scenario.swift, Vectors.swift, Secrets.swift, Metadata.swift, Async.swift) into
+#      tests (main.swift, Scenario.swift, Vectors.swift, Secrets.swift, Metadata.swift, Async.swift,
+#      Lifecycle.swift) into
 #      target/swift-tests/keepsake-swift-tests; each step is skipped when its inputs are
 #      unchanged (SWIFT_REBUILD=1 forces both)
 #   4. in the chroot, runs it from the repository root (it reads tests/vectors/) with
@@ -45,6 +46,17 @@ lib=$("$SCRIPTS/generate.sh" swift | tail -n 1)
 LIBDIR=$(dirname "$(realpath -e "$lib")")
 mkdir -p "$BUILD"
 BUILD=$(realpath -e "$BUILD")
+# A library built outside the repository (CARGO_TARGET_DIR elsewhere) is not visible in the
+# chroot: run a copy of it from $BUILD/ffi.
+case "$LIBDIR/" in
+  "$ROOT"/*) ;;
+  *)
+    mkdir -p "$BUILD/ffi"
+    cp -f "$lib" "$BUILD/ffi/"
+    log "using a copy of $lib in $BUILD/ffi ($LIBDIR is outside $ROOT)"
+    LIBDIR=$BUILD/ffi
+    ;;
+esac
 GEN=$(realpath -e "$GEN")
 # Only $ROOT is visible inside the chroot.
 for d in "$LIBDIR" "$BUILD" "$GEN"; do
@@ -74,7 +86,7 @@ else
   echo "$lib_stamp" > "$BUILD/lib/stamp"
 fi
 
-SOURCES=("$TESTS/main.swift" "$TESTS/Scenario.swift" "$TESTS/Vectors.swift" "$TESTS/Secrets.swift" "$TESTS/Metadata.swift" "$TESTS/Async.swift")
+SOURCES=("$TESTS/main.swift" "$TESTS/Scenario.swift" "$TESTS/Vectors.swift" "$TESTS/Secrets.swift" "$TESTS/Metadata.swift" "$TESTS/Async.swift" "$TESTS/Lifecycle.swift")
 test_stamp=$(echo "$lib_stamp $LIBDIR" | stamp - "${SOURCES[@]}")
 if fresh "$BUILD/stamp" "$BUILD/keepsake-swift-tests" "$test_stamp"; then
   log "keepsake-swift-tests is up to date"
