@@ -413,10 +413,8 @@ impl Keyring {
         )
         // Any failure: the root is not this account's current one (SPEC.md 5.8 step 2).
         .map_err(|_| Error::IdentityMismatch)?;
-        let identity = IdentitySecret::from_seed(*seed.expose());
-        if *identity.public_key() != bundle.identity
-            || pin.is_some_and(|pin| pin.identity != digest)
-        {
+        let identity = IdentitySecret::with_public(*seed.expose(), &bundle.identity)?;
+        if pin.is_some_and(|pin| pin.identity != digest) {
             return Err(Error::IdentityMismatch);
         }
         bundle.verify_mac(root.expose())?;

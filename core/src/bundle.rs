@@ -196,8 +196,9 @@ fn suite(value: u8) -> Result<()> {
     }
 }
 
-/// A slot's raw fields, lengths checked; its public key is checked later (after every
-/// length in the bundle).
+/// A slot's raw fields, lengths checked. Its public key is checked when something is
+/// encapsulated to it (SPEC.md 5.1), not here: the bundle is authenticated by its MAC
+/// before any key of it is used.
 struct RawSlot {
     public_key: Box<[u8; xwing::PUBLIC_KEY_LEN]>,
     enc: Box<[u8; xwing::ENC_LEN]>,
@@ -218,12 +219,12 @@ fn slot(
 }
 
 impl RawSlot {
-    fn check(self) -> Result<Slot> {
-        Ok(Slot {
-            public_key: XWingPublicKey::from_slice(&self.public_key[..])?,
+    fn into_slot(self) -> Slot {
+        Slot {
+            public_key: XWingPublicKey::unchecked(self.public_key),
             enc: self.enc,
             wrapped_root: self.wrapped_root,
-        })
+        }
     }
 }
 
@@ -353,15 +354,11 @@ impl AccountBundle {
         let passphrase_salt = unhex(&p.salt, "passphrase.salt")?;
         let recovery_salt = unhex(&r.salt, "recovery.salt")?;
         let mac = unhex(&wire.mac, "mac")?;
-        // Every field is well formed: now the public keys (FIPS 203 modulus check, low-order
-        // X25519 halves, Ed25519 decoding), then the KDF parameters.
-        let identity = IdentityPublicKey::from_slice(&identity[..])?;
-        let passphrase_slot = passphrase_slot.check()?;
-        let recovery_slot = recovery_slot.check()?;
-        let devices = devices
-            .into_iter()
-            .map(RawSlot::check)
-            .collect::<Result<Vec<_>>>()?;
+        // Every field is well formed; the public keys are checked when used (SPEC.md 5.1).
+        let identity = IdentityPublicKey::unchecked(&identity);
+        let passphrase_slot = passphrase_slot.into_slot();
+        let recovery_slot = recovery_slot.into_slot();
+        let devices = devices.into_iter().map(RawSlot::into_slot).collect();
         let params = KdfParams::new(p.kdf.memory_kib, p.kdf.iterations, p.kdf.parallelism)?;
         Ok(Self {
             generation: body.generation,

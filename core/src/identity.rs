@@ -4,6 +4,7 @@
 //! rotation. The fingerprint commits to both public keys.
 
 use std::fmt;
+use std::sync::OnceLock;
 
 use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
 use sha2::{Digest, Sha256};
@@ -27,9 +28,10 @@ pub const DIGEST_LEN: usize = 32;
 pub const SIGNATURE_LEN: usize = 64;
 
 /// An account's public identity: what others share albums to and verify grants with.
+/// Equality is bytewise.
 #[derive(Clone, PartialEq, Eq)]
 pub struct IdentityPublicKey {
-    sign: VerifyingKey,
+    sign: [u8; 32],
     kem: XWingPublicKey,
 }
 
@@ -49,20 +51,34 @@ impl IdentityPublicKey {
             });
         }
         let (sign, kem) = bytes.split_at(32);
-        let sign = VerifyingKey::from_bytes(sign.try_into().map_err(|_| Error::InvalidPublicKey)?)
-            .map_err(|_| Error::InvalidPublicKey)?;
-        if sign.is_weak() {
-            return Err(Error::InvalidPublicKey);
-        }
+        let sign: [u8; 32] = sign.try_into().map_err(|_| Error::InvalidPublicKey)?;
+        verifying_key(&sign)?;
         Ok(Self {
             sign,
             kem: XWingPublicKey::from_slice(kem)?,
         })
     }
 
+    /// An identity read from an authenticated bundle: its keys are checked when used.
+    pub(crate) fn unchecked(bytes: &[u8; IDENTITY_PUBLIC_LEN]) -> Self {
+        let mut sign = [0u8; 32];
+        sign.copy_from_slice(&bytes[..32]);
+        let mut kem = Box::new([0u8; xwing::PUBLIC_KEY_LEN]);
+        kem.copy_from_slice(&bytes[32..]);
+        Self {
+            sign,
+            kem: XWingPublicKey::unchecked(kem),
+        }
+    }
+
+    /// The Ed25519 half.
+    pub(crate) fn sign_bytes(&self) -> &[u8; 32] {
+        &self.sign
+    }
+
     /// The 1248-byte encoding.
     pub fn to_bytes(&self) -> Vec<u8> {
-        [&self.sign.to_bytes()[..], &self.kem.as_bytes()[..]].concat()
+        [&self.sign[..], &self.kem.as_bytes()[..]].concat()
     }
 
     /// `SHA-256(LABEL_FINGERPRINT || Ed25519 key || X-Wing key)`: names the identity in grants
@@ -70,7 +86,7 @@ impl IdentityPublicKey {
     pub fn digest(&self) -> [u8; DIGEST_LEN] {
         Sha256::new()
             .chain_update(LABEL_FINGERPRINT)
-            .chain_update(self.sign.as_bytes())
+            .chain_update(self.sign)
             .chain_update(self.kem.as_bytes())
             .finalize()
             .into()
@@ -84,10 +100,20 @@ impl IdentityPublicKey {
     /// Checks an Ed25519 signature with `verify_strict` (no small-order keys, canonical
     /// encodings only).
     pub(crate) fn verify(&self, message: &[u8], signature: &[u8; SIGNATURE_LEN]) -> bool {
-        self.sign
-            .verify_strict(message, &Signature::from_bytes(signature))
-            .is_ok()
+        verifying_key(&self.sign).is_ok_and(|key| {
+            key.verify_strict(message, &Signature::from_bytes(signature))
+                .is_ok()
+        })
     }
+}
+
+/// Decodes an Ed25519 public key, refusing small-order ones.
+fn verifying_key(bytes: &[u8; 32]) -> Result<VerifyingKey> {
+    let key = VerifyingKey::from_bytes(bytes).map_err(|_| Error::InvalidPublicKey)?;
+    if key.is_weak() {
+        return Err(Error::InvalidPublicKey);
+    }
+    Ok(key)
 }
 
 impl fmt::Debug for IdentityPublicKey {
@@ -96,13 +122,13 @@ impl fmt::Debug for IdentityPublicKey {
     }
 }
 
-/// The identity's secrets: the seed and the two key pairs it gives. Zeroized on drop, not
-/// `Clone`, printed redacted.
+/// The identity's secrets: the seed, the Ed25519 key, and (derived when first needed, to
+/// keep an unlock cheap) the X-Wing key. Zeroized on drop, not `Clone`, printed redacted.
 pub(crate) struct IdentitySecret {
     seed: SecretBytes,
     sign: SigningKey,
-    kem: XWingSecretKey,
-    public: IdentityPublicKey,
+    kem: OnceLock<XWingSecretKey>,
+    public: OnceLock<IdentityPublicKey>,
 }
 
 impl IdentitySecret {
@@ -115,21 +141,27 @@ impl IdentitySecret {
             seed.expose(),
             &[LABEL_IDENTITY_SIGN],
         ));
-        let kem = XWingSecretKey::from_seed(*hkdf_sha256::<32>(
-            b"",
-            seed.expose(),
-            &[LABEL_IDENTITY_KEM],
-        ));
-        let public = IdentityPublicKey {
-            sign: sign.verifying_key(),
-            kem: kem.public_key(),
-        };
         Self {
             seed,
             sign,
-            kem,
-            public,
+            kem: OnceLock::new(),
+            public: OnceLock::new(),
         }
+    }
+
+    /// The identity of `seed`, if it is `public` (SPEC.md 5.8 step 2): its Ed25519 key must
+    /// be `public`'s. The X-Wing half follows from the same seed, so it is not re-derived
+    /// here; an unlock never needs it.
+    pub(crate) fn with_public(seed: [u8; KEY_LEN], public: &IdentityPublicKey) -> Result<Self> {
+        let identity = Self::from_seed(seed);
+        if identity.sign.verifying_key().as_bytes() != public.sign_bytes() {
+            return Err(Error::IdentityMismatch);
+        }
+        identity
+            .public
+            .set(public.clone())
+            .map_err(|_| Error::IdentityMismatch)?;
+        Ok(identity)
     }
 
     pub(crate) fn seed(&self) -> &[u8; KEY_LEN] {
@@ -137,11 +169,20 @@ impl IdentitySecret {
     }
 
     pub(crate) fn public_key(&self) -> &IdentityPublicKey {
-        &self.public
+        self.public.get_or_init(|| IdentityPublicKey {
+            sign: self.sign.verifying_key().to_bytes(),
+            kem: self.kem().public_key(),
+        })
     }
 
     pub(crate) fn kem(&self) -> &XWingSecretKey {
-        &self.kem
+        self.kem.get_or_init(|| {
+            XWingSecretKey::from_seed(*hkdf_sha256::<32>(
+                b"",
+                self.seed.expose(),
+                &[LABEL_IDENTITY_KEM],
+            ))
+        })
     }
 
     pub(crate) fn sign(&self, message: &[u8]) -> [u8; SIGNATURE_LEN] {
@@ -149,7 +190,11 @@ impl IdentitySecret {
     }
 
     pub(crate) fn clone_secret(&self) -> Self {
-        Self::from_seed(*self.seed.expose())
+        let copy = Self::from_seed(*self.seed.expose());
+        if let Some(public) = self.public.get() {
+            let _ = copy.public.set(public.clone());
+        }
+        copy
     }
 }
 

@@ -56,13 +56,24 @@ pub struct XWingSecretKey {
     public: XWingPublicKey,
 }
 
-/// An X-Wing public key, checked when built: its ML-KEM half passes FIPS 203's modulus
-/// check and its X25519 half is not of low order.
-#[derive(Clone, PartialEq, Eq)]
+/// An X-Wing public key. Built with [`XWingPublicKey::from_slice`] it is checked at once
+/// (its ML-KEM half passes FIPS 203's modulus check, its X25519 half is not of low order);
+/// read from an account bundle it is checked the first time something is encapsulated to
+/// it (SPEC.md 5.1: parsing a 64-device bundle must not pay 66 ML-KEM key expansions that
+/// an unlock never uses). Equality is bytewise.
+#[derive(Clone)]
 pub struct XWingPublicKey {
     bytes: Box<[u8; PUBLIC_KEY_LEN]>,
-    key: EncapsulationKey,
+    key: std::sync::OnceLock<Option<EncapsulationKey>>,
 }
+
+impl PartialEq for XWingPublicKey {
+    fn eq(&self, other: &Self) -> bool {
+        self.bytes == other.bytes
+    }
+}
+
+impl Eq for XWingPublicKey {}
 
 /// `SHAKE256.LabeledDerive(ikm, "DeriveKeyPair", "", 32)` of draft-ietf-hpke-pq:
 /// `SHAKE256(ikm || "HPKE-v1" || suite_id || I2OSP(13, 2) || "DeriveKeyPair" || I2OSP(32, 2), 32)`.
@@ -94,7 +105,9 @@ impl XWingSecretKey {
             key.encapsulation_key().to_bytes().into()
         };
         let public = XWingPublicKey {
-            key: x_wing::kem::Decapsulator::encapsulation_key(&key).clone(),
+            key: std::sync::OnceLock::from(Some(
+                x_wing::kem::Decapsulator::encapsulation_key(&key).clone(),
+            )),
             bytes: Box::new(bytes),
         };
         Self { seed, key, public }
@@ -170,16 +183,32 @@ impl XWingPublicKey {
             expected: PUBLIC_KEY_LEN,
             got: bytes.len(),
         })?;
-        let key = EncapsulationKey::try_from(&array[..]).map_err(|_| Error::InvalidPublicKey)?;
-        let mut x = [0u8; 32];
-        x.copy_from_slice(&array[PUBLIC_KEY_LEN - 32..]);
-        if low_order(&x) {
-            return Err(Error::InvalidPublicKey);
+        let key = Self::unchecked(Box::new(array));
+        key.checked()?;
+        Ok(key)
+    }
+
+    /// A key read from an authenticated record, checked when first used.
+    pub(crate) fn unchecked(bytes: Box<[u8; PUBLIC_KEY_LEN]>) -> Self {
+        Self {
+            bytes,
+            key: std::sync::OnceLock::new(),
         }
-        Ok(Self {
-            bytes: Box::new(array),
-            key,
-        })
+    }
+
+    /// The parsed key, checked (once) as [`XWingPublicKey::from_slice`] says.
+    fn checked(&self) -> Result<&EncapsulationKey> {
+        self.key
+            .get_or_init(|| {
+                let mut x = [0u8; 32];
+                x.copy_from_slice(&self.bytes[PUBLIC_KEY_LEN - 32..]);
+                if low_order(&x) {
+                    return None;
+                }
+                EncapsulationKey::try_from(&self.bytes[..]).ok()
+            })
+            .as_ref()
+            .ok_or(Error::InvalidPublicKey)
     }
 
     /// The 1216 bytes.
@@ -196,12 +225,15 @@ impl fmt::Debug for XWingPublicKey {
 }
 
 /// `SetupBaseS(pkR, info)` with the encapsulation randomness given: `(enc, context)`.
+/// [`Error::InvalidPublicKey`] if `pk_r` fails the checks of [`XWingPublicKey::from_slice`].
 pub(crate) fn setup_sender_with(
     pk_r: &XWingPublicKey,
     info: &[u8],
     randomness: &[u8; ENCAPSULATION_RANDOMNESS_LEN],
 ) -> Result<(Box<[u8; ENC_LEN]>, SenderContext)> {
-    let (ct, shared) = pk_r.key.encapsulate_deterministic(&(*randomness).into());
+    let (ct, shared) = pk_r
+        .checked()?
+        .encapsulate_deterministic(&(*randomness).into());
     let shared = Zeroizing::new(<[u8; 32]>::from(shared));
     let enc: [u8; ENC_LEN] = ct.into();
     let context = key_schedule(&HPKE, Mode::new(false, false), &shared, info, b"", b"")?;
@@ -231,6 +263,7 @@ pub fn setup_recipient(sk_r: &XWingSecretKey, enc: &[u8], info: &[u8]) -> Result
 /// Single-shot `SealBase(pkR, info, aad, pt)`: `(enc, ciphertext || tag)`.
 ///
 /// # Errors
+/// [`Error::InvalidPublicKey`] (see [`XWingPublicKey::from_slice`]);
 /// [`Error::RandomnessUnavailable`]; [`Error::TooLarge`] past HPKE's plaintext limit.
 pub fn seal_base(
     pk_r: &XWingPublicKey,
@@ -274,7 +307,7 @@ pub fn open_base(
 impl XWingPublicKey {
     #[cfg(test)]
     pub(crate) fn key_for_tests(&self) -> &EncapsulationKey {
-        &self.key
+        self.checked().expect("a valid key")
     }
 }
 

@@ -466,7 +466,7 @@ pub(crate) fn bundle_failures() -> Vec<BundleFailure> {
         ),
         case(
             "device-key-modulus",
-            "a device public key whose first ML-KEM coefficient is 4095 (past q): FIPS 203's modulus check",
+            "a device public key whose first ML-KEM coefficient is 4095 (past q): parsed (keys are checked when used), refused by the MAC",
             edited(b, |v| {
                 let pk = v["body"]["devices"][0]["public_key"]
                     .as_str()
@@ -475,13 +475,13 @@ pub(crate) fn bundle_failures() -> Vec<BundleFailure> {
                 v["body"]["devices"][0]["public_key"] =
                     format!("ff{}f{}", &pk[2..3], &pk[4..]).into();
             }),
-            "parse",
-            "",
-            "InvalidPublicKey",
+            "passphrase",
+            pass,
+            "BundleTampered",
         ),
         case(
             "recovery-key-low-order-x25519",
-            "the recovery slot's X25519 half replaced by the point of order 1 (all zeros)",
+            "the recovery slot's X25519 half replaced by the all-zero point: parsed (keys are checked when used), refused by the MAC",
             edited(b, |v| {
                 let pk = v["body"]["recovery"]["public_key"]
                     .as_str()
@@ -490,9 +490,9 @@ pub(crate) fn bundle_failures() -> Vec<BundleFailure> {
                 v["body"]["recovery"]["public_key"] =
                     format!("{}{}", &pk[..pk.len() - 64], "0".repeat(64)).into();
             }),
-            "parse",
-            "",
-            "InvalidPublicKey",
+            "passphrase",
+            pass,
+            "BundleTampered",
         ),
         case(
             "device-enc-short",
