@@ -14,6 +14,7 @@
 #
 #   FUZZ_RUNS=10000000 fuzz/run.sh 7200  # each target until 10 million executions (or 2 h)
 #   FUZZ_SANITIZER=none fuzz/run.sh 600  # without AddressSanitizer (about 5x faster)
+#   FUZZ_TARGET_DIR=target/smoke FUZZ_LOGS=logs/smoke fuzz/run.sh 20  # beside a campaign
 #
 # FUZZ_SANITIZER is passed to `cargo fuzz --sanitizer` (address, the default, or none).
 # `core` forbids unsafe code, so outside its dependencies' SIMD code the sanitizer finds
@@ -53,6 +54,11 @@ case "$sanitizer" in
   *) echo "FUZZ_SANITIZER must be address or none, got: $sanitizer" >&2; exit 2 ;;
 esac
 build_flags=(-O -a --sanitizer "$sanitizer")
+# FUZZ_TARGET_DIR: build elsewhere than fuzz/target, so that a smoke (AddressSanitizer)
+# beside a campaign (none) does not rebuild the campaign's binaries under it.
+if [ -n "${FUZZ_TARGET_DIR:-}" ]; then
+  build_flags+=(--target-dir "$FUZZ_TARGET_DIR")
+fi
 limits=(-max_total_time="$seconds")
 if [ -n "$runs" ]; then
   limits+=(-runs="$runs")

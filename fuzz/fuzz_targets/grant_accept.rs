@@ -1,45 +1,97 @@
-//! Accepting an album grant (SPEC.md 5.7) on arbitrary bytes.
+//! Reading and accepting an album grant (SPEC.md 5.7) on arbitrary bytes.
 //!
-//! Input: `recipient root (32) || sender root (32) || flags (1) || expected album id (16) ||
-//! expected epoch (8) || grant`; the sender's identity key is derived from its root, and
-//! bit 0 of the flags says whether an album and epoch are expected.
-//! Invariants: the checks come in 5.7's order with their errors; an accepted key is for the
-//! album and epoch its header names (and the expected ones).
+//! Three fixed identities (`keepsake_fuzz::fixture`): the sender (a keyring at generation
+//! 1), the recipient, and another. Input: `flags (1) || expected album id (16) || expected
+//! epoch (8) || grant`. Flags: bit 0 an album and epoch are expected; bit 1 the other
+//! identity accepts (else the recipient); bit 2 the other identity is the claimed sender
+//! (else the sender).
+//! Invariants: `inspect_grant` gives 5.7's header errors in order (empty, version, no
+//! suite byte, suite, length) and otherwise exactly the header's fields; `accept_grant`
+//! gives the same error whenever `inspect_grant` fails, then recipient, sender, album and
+//! epoch in that order; an accepted key names the grant's album and epoch (and the
+//! expected ones) and is the sender's own album key there: no grant the sender did not
+//! make is accepted.
 #![no_main]
 
-use keepsake::sharing::GRANT_LEN;
+use keepsake::sharing::{GRANT_LEN, GRANT_VERSION, inspect_grant};
 use keepsake::{AlbumId, Error, hazmat};
 use keepsake_fuzz::Fields;
+use keepsake_fuzz::fixture::Fixture;
 use libfuzzer_sys::fuzz_target;
 
-fuzz_target!(|data: &[u8]| {
-    let mut fields = Fields(data);
-    let recipient = hazmat::keyring_from_root(fields.array());
-    let sender = hazmat::keyring_from_root(fields.array()).identity_public_key();
-    let expect_album = fields.byte() & 1 == 1;
-    let expected = (AlbumId::from_bytes(fields.array()), fields.u64());
-    let grant = fields.rest();
-    let result = recipient.accept_grant(grant, &sender, expect_album.then_some(expected));
-    let header_ok = grant.len() == GRANT_LEN && grant[0] == 1;
-    let to_me = header_ok && grant[33..65] == recipient.identity_public_key().as_bytes()[..];
-    let from_sender = to_me && grant[1..33] == sender.as_bytes()[..];
-    match result {
-        Ok(key) => {
-            assert!(from_sender);
-            assert_eq!(key.album_id().as_bytes()[..], grant[65..81]);
-            assert_eq!(key.epoch().to_be_bytes()[..], grant[81..89]);
-            if expect_album {
-                assert_eq!((key.album_id(), key.epoch()), expected);
+const SUITE: u8 = keepsake::bundle::SUITE_X25519;
+
+fuzz_target!(
+    init: {
+        Fixture::get();
+    },
+    |data: &[u8]| {
+        let f = Fixture::get();
+        let mut fields = Fields(data);
+        let flags = fields.byte();
+        let expect_album = flags & 1 == 1;
+        let [sender_public, recipient_public, other_public] = f.sharing_public;
+        let (recipient, recipient_public) = if flags & 2 == 0 {
+            (&f.recipient, recipient_public)
+        } else {
+            (&f.other, other_public)
+        };
+        let sender = if flags & 4 == 0 { sender_public } else { other_public };
+        let expected = (AlbumId::from_bytes(fields.array()), fields.u64());
+        let grant = fields.rest();
+
+        let inspected = inspect_grant(grant);
+        let header_error = if grant.is_empty() {
+            Some("MalformedGrant { reason: \"empty\" }".to_string())
+        } else if grant[0] != GRANT_VERSION {
+            Some(format!("UnsupportedVersion({})", grant[0]))
+        } else if grant.len() == 1 {
+            Some("MalformedGrant { reason: \"no suite byte\" }".to_string())
+        } else if grant[1] != SUITE {
+            Some(format!("UnsupportedSuite({})", grant[1]))
+        } else if grant.len() != GRANT_LEN {
+            Some("MalformedGrant { reason: \"wrong length\" }".to_string())
+        } else {
+            None
+        };
+        let result = recipient.accept_grant(grant, &sender, expect_album.then_some(expected));
+        let info = match (&inspected, header_error) {
+            (Err(e), Some(want)) => {
+                assert_eq!(format!("{e:?}"), want);
+                assert_eq!(
+                    format!("{:?}", result.as_ref().err()),
+                    format!("{:?}", Some(e)),
+                    "inspect_grant and accept_grant disagree"
+                );
+                return;
             }
+            (Ok(info), None) => info,
+            (got, want) => panic!("inspect_grant gave {got:?}, expected {want:?}"),
+        };
+        assert_eq!(info.sender.as_bytes()[..], grant[2..34]);
+        assert_eq!(info.recipient.as_bytes()[..], grant[34..66]);
+        assert_eq!(info.album_id.as_bytes()[..], grant[66..82]);
+        assert_eq!(info.epoch.to_be_bytes()[..], grant[82..90]);
+        let to_me = info.recipient == recipient_public;
+        let from_sender = to_me && info.sender == sender;
+        let album_ok =
+            from_sender && (!expect_album || (info.album_id, info.epoch) == expected);
+        match result {
+            Ok(key) => {
+                assert!(album_ok);
+                assert_eq!((key.album_id(), key.epoch()), (info.album_id, info.epoch));
+                assert_eq!(sender, sender_public, "a forged grant opened");
+                let own = f
+                    .sender
+                    .album_key(key.album_id(), key.epoch())
+                    .expect("the sender granted only epochs it has");
+                assert_eq!(hazmat::album_key_bytes(&key), hazmat::album_key_bytes(&own));
+            }
+            Err(Error::GrantWrongRecipient) => assert!(!to_me),
+            Err(Error::GrantWrongSender) => assert!(to_me && !from_sender),
+            Err(Error::GrantWrongAlbum) => assert!(from_sender && !album_ok),
+            Err(Error::InvalidPublicKey | Error::DecryptionFailed) => assert!(album_ok),
+            Err(other) => panic!("unexpected error {other:?}"),
         }
-        Err(Error::MalformedGrant { .. }) => {
-            assert!(grant.is_empty() || (grant[0] == 1 && grant.len() != GRANT_LEN))
-        }
-        Err(Error::UnsupportedVersion(v)) => assert!(!grant.is_empty() && grant[0] == v && v != 1),
-        Err(Error::GrantWrongRecipient) => assert!(header_ok && !to_me),
-        Err(Error::GrantWrongSender) => assert!(to_me && !from_sender),
-        Err(Error::GrantWrongAlbum) => assert!(from_sender && expect_album),
-        Err(Error::InvalidPublicKey | Error::DecryptionFailed) => assert!(from_sender),
-        Err(other) => panic!("unexpected error {other:?}"),
     }
-});
+);

@@ -3,7 +3,9 @@
 //! Input: `passphrase length (1) || passphrase (UTF-8, lossy) || bundle`.
 //! Every bundle that parses runs Argon2id at its parameters (at least the floor, 19 MiB ×
 //! 2 passes), so this target runs at tens of executions per second: see README.md.
-//! Invariants: a keyring that unlocks derives the bundle's identity; errors are 5.8's.
+//! Seeds: the fixture account's bundles (`keepsake_fuzz::fixture`) at generations 0 and 2.
+//! Invariants: a keyring that unlocks derives the bundle's identity and is at the bundle's
+//! generation (holding a root for each); errors are 5.8's.
 #![no_main]
 
 use keepsake::account::{AccountBundle, unlock_with_passphrase};
@@ -19,7 +21,11 @@ fuzz_target!(|data: &[u8]| {
         Err(err) => return assert_allowed(&err, BUNDLE_ERRORS),
     };
     match unlock_with_passphrase(&bundle, &passphrase) {
-        Ok(keyring) => assert_eq!(keyring.identity_public_key(), bundle.identity()),
+        Ok(keyring) => {
+            assert_eq!(keyring.identity_public_key(), bundle.identity());
+            assert_eq!(keyring.generation(), bundle.generation());
+            assert_eq!(keyring.pin().generation, bundle.generation());
+        }
         Err(err) => assert_allowed(
             &err,
             &[
@@ -27,6 +33,7 @@ fuzz_target!(|data: &[u8]| {
                 "IdentityMismatch",
                 "BundleTampered",
                 "UnsupportedVersion",
+                "InvalidPublicKey",
                 "OutOfMemory",
             ],
         ),

@@ -1,8 +1,10 @@
 //! Unlock with a recovery phrase (SPEC.md 5.3, 5.8) on an arbitrary bundle and phrase.
 //!
 //! Input: `phrase length (2) || phrase (UTF-8, lossy) || bundle`.
+//! Seeds: the fixture account's bundles (`keepsake_fuzz::fixture`) at generations 0 and 2.
 //! Invariants: the bundle is parsed first, then the phrase; a keyring that unlocks derives
-//! the bundle's identity, and unlocking twice gives the same one; errors are 5.8's.
+//! the bundle's identity at the bundle's generation, and unlocking twice gives the same
+//! one; errors are 5.8's.
 #![no_main]
 
 use keepsake::RecoveryPhrase;
@@ -25,6 +27,7 @@ fuzz_target!(|data: &[u8]| {
     match unlock_with_recovery(&bundle, &phrase) {
         Ok(keyring) => {
             assert_eq!(keyring.identity_public_key(), bundle.identity());
+            assert_eq!(keyring.generation(), bundle.generation());
             let again = unlock_with_recovery(&bundle, &phrase).expect("unlocks twice");
             assert_eq!(again.identity_public_key(), bundle.identity());
         }
@@ -35,6 +38,7 @@ fuzz_target!(|data: &[u8]| {
                 "IdentityMismatch",
                 "BundleTampered",
                 "UnsupportedVersion",
+                "InvalidPublicKey",
             ],
         ),
     }

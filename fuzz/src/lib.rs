@@ -3,7 +3,10 @@
 //! differential checks, and the allowed errors of each API.
 //!
 //! Input layouts are documented in `fuzz/README.md`; `fuzz/seed.sh` writes seeds in them
-//! from `tests/vectors/`.
+//! from `tests/vectors/` and, for the lifecycle records, from [`fixture`] (through
+//! `fuzz/seedgen`).
+
+pub mod fixture;
 
 use std::io::{Cursor, Read};
 
@@ -94,6 +97,10 @@ pub fn name(err: &Error) -> &'static str {
         Error::GrantWrongSender => "GrantWrongSender",
         Error::GrantWrongRecipient => "GrantWrongRecipient",
         Error::GrantWrongAlbum => "GrantWrongAlbum",
+        Error::Rollback { .. } => "Rollback",
+        Error::UnknownGeneration { .. } => "UnknownGeneration",
+        Error::NotAlbumOwner => "NotAlbumOwner",
+        Error::OutOfMemory { .. } => "OutOfMemory",
         _ => "other",
     }
 }
@@ -123,6 +130,7 @@ pub const BUNDLE_ERRORS: &[&str] = &[
     "TooLarge",
     "MalformedBundle",
     "UnsupportedVersion",
+    "UnsupportedSuite",
     "KdfParamsTooWeak",
     "KdfParamsTooCostly",
 ];

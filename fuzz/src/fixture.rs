@@ -1,0 +1,272 @@
+//! A fixed account, rotated twice, and three fixed sharing identities: built once per fuzz
+//! process from fixed randomness (the `hazmat` entry points), so that every target that
+//! needs a genuine bundle, device, pin or grant gets the same ones, and `seedgen` writes
+//! seeds from exactly the bytes the targets compare against.
+//!
+//! The account: created at generation 0 (passphrase [`PASSPHRASE`] at the Argon2id floor),
+//! devices 0..5 enrolled, then `revoke_device_and_rotate(device 0)` (generation 1) and
+//! `rotate` (generation 2, two history entries, four device slots). Every bundle written on
+//! the way is kept in [`Fixture::genuine`]: a MAC that verifies under one of the account's
+//! roots covers exactly one of them, so an unlock that succeeds must have been given one.
+//!
+//! This file is also compiled into `fuzz/seedgen` (by path), which needs no libFuzzer.
+
+use std::sync::OnceLock;
+
+use keepsake::account::{AccountBundle, AccountPin, DeviceKey, Keyring};
+use keepsake::hpke::{HpkePublicKey, HpkeSecretKey};
+use keepsake::kdf::KdfParams;
+use keepsake::{AlbumId, hazmat};
+
+/// The passphrase of the fixed account.
+pub const PASSPHRASE: &str = "fuzz fixture passphrase";
+/// How many devices are enrolled at generation 0 (device 0 is revoked at generation 1).
+pub const DEVICES: usize = 5;
+/// The generation of the newest bundle.
+pub const GENERATION: u64 = 2;
+
+/// Deterministic bytes: splitmix64 seeded from a label (fixtures, not secrets).
+pub fn fixed_bytes(label: &str, n: usize) -> Vec<u8> {
+    let mut state = label.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
+    });
+    let mut out = Vec::with_capacity(n + 8);
+    while out.len() < n {
+        state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = state;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        out.extend_from_slice(&(z ^ (z >> 31)).to_be_bytes());
+    }
+    out.truncate(n);
+    out
+}
+
+/// 32 deterministic bytes.
+pub fn fixed_key(label: &str) -> [u8; 32] {
+    fixed_bytes(label, 32).try_into().expect("32 bytes")
+}
+
+/// The fixed account and sharing identities.
+pub struct Fixture {
+    /// The recovery phrase's words.
+    pub recovery_words: String,
+    /// The account's identity public key.
+    pub identity: HpkePublicKey,
+    /// The secrets of devices 0..DEVICES (device 0 revoked at generation 1), then one
+    /// device never enrolled.
+    pub device_secrets: Vec<[u8; 32]>,
+    /// Every bundle written, in order (the last of each generation is `by_generation`).
+    pub genuine: Vec<Vec<u8>>,
+    /// The final bundle of generations 0, 1, 2.
+    pub by_generation: Vec<Vec<u8>>,
+    /// The roots of generations 0..=2.
+    pub roots: Vec<[u8; 32]>,
+    /// The keyring at generation 2.
+    pub keyring: Keyring,
+    /// A foreign identity (for pins of another account).
+    pub foreign: HpkePublicKey,
+    /// Sharing: the sender (generation 1 keyring), the recipient and another identity.
+    pub sender: Keyring,
+    /// The grant recipient.
+    pub recipient: Keyring,
+    /// A third identity, neither sender nor recipient of the seeded grants.
+    pub other: Keyring,
+    /// The identity public keys of `sender`, `recipient`, `other` (computed once).
+    pub sharing_public: [HpkePublicKey; 3],
+    /// Genuine grants from `sender`: `(recipient index 0 = recipient / 1 = other, album id,
+    /// epoch, grant)`.
+    pub grants: Vec<(u8, AlbumId, u64, Vec<u8>)>,
+}
+
+impl Fixture {
+    /// The fixture, built on first use (one Argon2id at the floor).
+    pub fn get() -> &'static Fixture {
+        static FIXTURE: OnceLock<Fixture> = OnceLock::new();
+        FIXTURE.get_or_init(build)
+    }
+
+    /// The pin of this account at `generation`.
+    pub fn pin(&self, generation: u64) -> AccountPin {
+        AccountPin {
+            identity: self.identity,
+            generation,
+        }
+    }
+
+    /// The device key `index` (`DEVICES` is the never-enrolled one).
+    pub fn device(&self, index: usize) -> DeviceKey {
+        DeviceKey::from_bytes(self.device_secrets[index])
+    }
+}
+
+fn rotate(
+    keyring: &Keyring,
+    bundle: &AccountBundle,
+    revoke: Option<&HpkePublicKey>,
+    label: &str,
+) -> (AccountBundle, Keyring) {
+    let slots = 2 + bundle.devices().len() - usize::from(revoke.is_some());
+    let history = keyring.generation() as usize + 1;
+    let randomness = fixed_bytes(label, 32 + 32 * slots + 24 + 24 * history);
+    hazmat::rotate_with(keyring, bundle, revoke, &randomness).expect("fixture rotation")
+}
+
+fn build() -> Fixture {
+    let new = hazmat::create_account_with(
+        PASSPHRASE,
+        &KdfParams::FLOOR,
+        &fixed_bytes("account", 32 * 3 + 16 + 32 + 16 + 32 + 24),
+    )
+    .expect("fixture account");
+    let keyring0 = new.keyring;
+    let mut bundle = new.bundle;
+    let mut genuine = vec![bundle.to_bytes()];
+    let device_secrets: Vec<[u8; 32]> = (0..=DEVICES)
+        .map(|i| fixed_key(&format!("device {i}")))
+        .collect();
+    for (i, secret) in device_secrets[..DEVICES].iter().enumerate() {
+        let public = DeviceKey::from_bytes(*secret).public_key();
+        let (next, _pin) = hazmat::enroll_device_with(
+            &keyring0,
+            &bundle,
+            &public,
+            &fixed_bytes(&format!("enroll {i}"), 32),
+        )
+        .expect("fixture enrolment");
+        bundle = next;
+        genuine.push(bundle.to_bytes());
+    }
+    let mut by_generation = vec![bundle.to_bytes()];
+    let revoked = DeviceKey::from_bytes(device_secrets[0]).public_key();
+    let (bundle1, keyring1) = rotate(&keyring0, &bundle, Some(&revoked), "rotate 1");
+    genuine.push(bundle1.to_bytes());
+    by_generation.push(bundle1.to_bytes());
+    let (bundle2, keyring2) = rotate(&keyring1, &bundle1, None, "rotate 2");
+    genuine.push(bundle2.to_bytes());
+    by_generation.push(bundle2.to_bytes());
+    assert_eq!(keyring2.generation(), GENERATION);
+    let roots = (0..=GENERATION as usize)
+        .map(|g| hazmat::root_bytes(&keyring2, g).expect("root"))
+        .collect();
+
+    let sender = hazmat::keyring_from_secrets(
+        &[fixed_key("sender root 0"), fixed_key("sender root 1")],
+        fixed_key("sender identity"),
+    );
+    let recipient = hazmat::keyring_from_secrets(
+        &[fixed_key("recipient root")],
+        fixed_key("recipient identity"),
+    );
+    let other =
+        hazmat::keyring_from_secrets(&[fixed_key("other root")], fixed_key("other identity"));
+    let mut grants = Vec::new();
+    let epochs = [0, 3, 1 << 32, (1 << 32) + 1];
+    for (n, epoch) in epochs.into_iter().enumerate() {
+        let album_id = AlbumId::from_bytes(
+            fixed_bytes(&format!("album {n}"), 16)
+                .try_into()
+                .expect("16"),
+        );
+        let album = sender.album_key(album_id, epoch).expect("sender's epoch");
+        for (who, to) in [(0u8, &recipient), (1u8, &other)] {
+            let ephemeral = HpkeSecretKey::from_bytes(fixed_key(&format!("grant {n} {who}")));
+            let grant = hazmat::grant_with_ephemeral(
+                &sender,
+                &album,
+                &to.identity_public_key(),
+                &ephemeral,
+            )
+            .expect("fixture grant");
+            grants.push((who, album_id, epoch, grant));
+        }
+    }
+
+    Fixture {
+        recovery_words: new.recovery_phrase.words().to_string(),
+        identity: keyring2.identity_public_key(),
+        device_secrets,
+        genuine,
+        by_generation,
+        roots,
+        keyring: keyring2,
+        foreign: other.identity_public_key(),
+        sharing_public: [
+            sender.identity_public_key(),
+            recipient.identity_public_key(),
+            other.identity_public_key(),
+        ],
+        sender,
+        recipient,
+        other,
+        grants,
+    }
+}
+
+/// Seeds for the targets that need genuine lifecycle records, in their input layouts
+/// (README.md): `(target, input)`.
+pub fn seeds() -> Vec<(&'static str, Vec<u8>)> {
+    let f = Fixture::get();
+    let mut out = Vec::new();
+    for bundle in &f.genuine {
+        out.push(("bundle_parse", bundle.clone()));
+    }
+    // unlock_device: `device (1) || pin (1) || bundle`; pin byte = generation | 4 (foreign).
+    for (g, bundle) in f.by_generation.iter().enumerate() {
+        let g = g as u8;
+        for (device, pin) in [(1, g), (2, 0), (0, g), (5, g), (3, 3), (1, 4 | g)] {
+            out.push(("unlock_device", [&[device, pin][..], bundle].concat()));
+        }
+    }
+    // A genuine older bundle under a newer pin: Rollback.
+    out.push((
+        "unlock_device",
+        [&[1u8, 2][..], &f.by_generation[0]].concat(),
+    ));
+    // unlock_passphrase: `n (1) || passphrase || bundle`; unlock_recovery: `n (2) || words || bundle`.
+    for bundle in [&f.by_generation[0], &f.by_generation[2]] {
+        let p = PASSPHRASE.as_bytes();
+        out.push((
+            "unlock_passphrase",
+            [&[p.len() as u8][..], p, bundle].concat(),
+        ));
+        let w = f.recovery_words.as_bytes();
+        out.push((
+            "unlock_recovery",
+            [&(w.len() as u16).to_be_bytes()[..], w, bundle].concat(),
+        ));
+    }
+    // account_pin_parse: pins at every generation, one foreign, one too short, one too long.
+    for g in 0..=GENERATION + 1 {
+        out.push(("account_pin_parse", f.pin(g).to_bytes().to_vec()));
+    }
+    let foreign = AccountPin {
+        identity: f.foreign,
+        generation: 1,
+    };
+    out.push(("account_pin_parse", foreign.to_bytes().to_vec()));
+    out.push(("account_pin_parse", f.pin(1).to_bytes()[..39].to_vec()));
+    out.push((
+        "account_pin_parse",
+        [&f.pin(1).to_bytes()[..], &[0]].concat(),
+    ));
+    // grant_accept: `flags (1) || expected album id (16) || expected epoch (8) || grant`;
+    // flags: bit 0 expect the album, bit 1 the other identity receives, bit 2 it is the
+    // claimed sender.
+    for (who, album_id, epoch, grant) in &f.grants {
+        for expect in [0u8, 1] {
+            let flags = expect | (who << 1);
+            out.push((
+                "grant_accept",
+                [
+                    &[flags][..],
+                    album_id.as_bytes(),
+                    &epoch.to_be_bytes(),
+                    grant,
+                ]
+                .concat(),
+            ));
+        }
+    }
+    out
+}
