@@ -7,7 +7,7 @@ use super::*;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) struct Bundle {
     pub(super) generation: u64,
-    pub(super) identity: Key,
+    pub(super) identity: IdPk,
     pub(super) identity_secret: Vec<u8>,
     pub(super) kdf: Kdf,
     pub(super) pass_salt: Salt,
@@ -20,7 +20,7 @@ pub(super) struct Bundle {
     pub(super) mac: Key,
 }
 
-/// `"public_key":HEX(32),"enc":HEX(32),"wrapped_root":HEX(48)` (the `SLOT` of 5.5).
+/// `"public_key":HEX(1216),"enc":HEX(1120),"wrapped_root":HEX(48)` (the `SLOT` of 5.5).
 pub(super) fn slot_json(s: &Slot) -> String {
     let (pk, enc, wr) = (
         hex::encode(s.public_key),
@@ -36,7 +36,7 @@ impl Bundle {
         let devices: Vec<String> = self
             .devices
             .iter()
-            .map(|d| format!(r#"{{"suite":{SUITE_X25519},{}}}"#, slot_json(d)))
+            .map(|d| format!(r#"{{"suite":{SUITE_XWING},{}}}"#, slot_json(d)))
             .collect();
         let history: Vec<String> = self
             .history
@@ -50,7 +50,7 @@ impl Bundle {
             })
             .collect();
         let Kdf { m, t, p } = self.kdf;
-        let (s, g) = (SUITE_X25519, self.generation);
+        let (s, g) = (SUITE_XWING, self.generation);
         let (id, ids) = (
             hex::encode(self.identity),
             hex::encode(&self.identity_secret),
@@ -195,7 +195,7 @@ pub(super) fn parse_bundle(input: &[u8]) -> Res<Bundle> {
     let suites_ok = [pass.0, rec.0]
         .iter()
         .chain(devs.iter().map(|d| &d.0))
-        .all(|&s| s == u64::from(SUITE_X25519));
+        .all(|&s| s == u64::from(SUITE_XWING));
     ensure(suites_ok, UnsupportedSuite)?;
     // Counts, generations, history numbering, hex lengths, device order.
     ensure(
@@ -225,6 +225,13 @@ pub(super) fn parse_bundle(input: &[u8]) -> Res<Bundle> {
         .windows(2)
         .all(|w| w[0].public_key < w[1].public_key);
     ensure(sorted, MalformedBundle)?;
+    // The public keys: the identity's, then the passphrase, recovery and device slots'.
+    check_identity(&bundle.identity)?;
+    let slots = [&bundle.pass, &bundle.rec].into_iter();
+    let checked = slots
+        .chain(&bundle.devices)
+        .try_for_each(|s| check_public(&s.public_key));
+    checked?;
     // Only now the KDF parameters, then byte-identity with the canonical encoding.
     bundle.kdf.check()?;
     ensure(bundle.encode().as_bytes() == input, MalformedBundle)?;

@@ -1,12 +1,11 @@
-//! Primitives (section 1), envelopes (section 4), RFC 9180 HPKE with DeriveKeyPair (suite 1 of
-//! section 5.1) and the slots of sections 5.2 to 5.4.
+//! Primitives (section 1), envelopes (section 4), RFC 9180 HPKE's Base mode over X-Wing (suite 2
+//! of section 5.1) and the slots of sections 5.2 to 5.4.
 
 use argon2::{Algorithm, Argon2, Params, Version};
 use chacha20poly1305::aead::inout::InOutBuf;
 use chacha20poly1305::{AeadInOut, ChaCha20Poly1305, KeyInit, XChaCha20Poly1305};
 use sha2::Sha256;
 use unicode_normalization::UnicodeNormalization;
-use x25519_dalek::{PublicKey, StaticSecret};
 
 use super::*;
 // ---------------------------------------------------------------- primitives (section 1)
@@ -65,9 +64,9 @@ pub(super) fn binding(purpose: u8, context: &[u8]) -> Vec<u8> {
     [&[ENVELOPE_VERSION, purpose, len8][..], context].concat()
 }
 
-/// Purpose 0x06: context the identity public key.
-pub(super) fn identity_binding(identity: &Key) -> Vec<u8> {
-    binding(PURPOSE_IDENTITY, identity)
+/// Purpose 0x06: context the identity digest.
+pub(super) fn identity_binding(digest: &Key) -> Vec<u8> {
+    binding(PURPOSE_IDENTITY, digest)
 }
 
 /// Purpose 0x07: history entry `i` under the root of generation `g`, context `be64(i) || be64(g)`.
@@ -116,7 +115,7 @@ pub(super) fn open_key(owner: &Key, binding: &[u8], s: &[u8], err: Error) -> Res
     pt.try_into().map_err(|_| err)
 }
 
-// ---------------------------------------------------------------- HPKE (RFC 9180, section 5.1)
+// ---------------------------------------------------------------- HPKE (RFC 9180, suite 2 of 5.1)
 
 pub(super) fn labeled_extract(suite: &[u8], salt: &[u8], label: &[u8], ikm: &[u8]) -> Key {
     let ikm = [b"HPKE-v1", suite, label, ikm].concat();
@@ -138,77 +137,37 @@ pub(super) fn labeled_expand<const L: usize>(
     out
 }
 
-pub(super) fn x25519_public(secret: &Key) -> Key {
-    PublicKey::from(&StaticSecret::from(*secret)).to_bytes()
-}
-
-/// RFC 9180 7.1.3 for DHKEM(X25519, HKDF-SHA256): `(sk, pk)`, `sk` before clamping.
-pub(super) fn derive_key_pair(ikm: &Key) -> (Key, Key) {
-    let dkp_prk = labeled_extract(KEM_SUITE, b"", b"dkp_prk", ikm);
-    let sk: Key = labeled_expand(KEM_SUITE, &dkp_prk, b"sk", b"");
-    (sk, x25519_public(&sk))
-}
-
-/// X25519 with the all-zero check of 5.1 (it runs before any AEAD open).
-pub(super) fn dh(secret: &Key, public: &Key) -> Res<Key> {
-    let shared = StaticSecret::from(*secret).diffie_hellman(&PublicKey::from(*public));
-    ensure(shared.was_contributory(), InvalidPublicKey)?;
-    Ok(shared.to_bytes())
-}
-
-/// DHKEM `ExtractAndExpand`, then the key schedule (no PSK) for one message: `(aead, nonce)`.
-pub(super) fn hpke_context(
-    dh: &[u8],
-    kem_ctx: &[u8],
-    info: &[u8],
-    auth: bool,
-) -> (ChaCha20Poly1305, Nonce) {
-    let eae_prk = labeled_extract(KEM_SUITE, b"", b"eae_prk", dh);
-    let shared: Key = labeled_expand(KEM_SUITE, &eae_prk, b"shared_secret", kem_ctx);
-    let mode = if auth { MODE_AUTH } else { MODE_BASE };
+/// The Base-mode key schedule (no PSK) with X-Wing's shared secret used as HPKE's
+/// `shared_secret`: `(key, base_nonce, exporter_secret)`.
+pub(super) fn key_schedule(shared: &Key, info: &[u8]) -> (Key, Nonce, Key) {
     let psk_id_hash = labeled_extract(HPKE_SUITE, b"", b"psk_id_hash", b"");
     let info_hash = labeled_extract(HPKE_SUITE, b"", b"info_hash", info);
-    let ks_context = [&[mode][..], &psk_id_hash, &info_hash].concat();
-    let secret = labeled_extract(HPKE_SUITE, &shared, b"secret", b"");
-    let key: Key = labeled_expand(HPKE_SUITE, &secret, b"key", &ks_context);
+    let ks_context = [&[MODE_BASE][..], &psk_id_hash, &info_hash].concat();
+    let secret = labeled_extract(HPKE_SUITE, shared, b"secret", b"");
+    let key = labeled_expand(HPKE_SUITE, &secret, b"key", &ks_context);
     let nonce = labeled_expand(HPKE_SUITE, &secret, b"base_nonce", &ks_context);
+    let exporter = labeled_expand(HPKE_SUITE, &secret, b"exp", &ks_context);
+    (key, nonce, exporter)
+}
+
+/// One message's AEAD and nonce.
+pub(super) fn hpke_context(shared: &Key, info: &[u8]) -> (ChaCha20Poly1305, Nonce) {
+    let (key, nonce, _) = key_schedule(shared, info);
     (ChaCha20Poly1305::new_from_slice(&key).unwrap(), nonce)
 }
 
-/// SealBase (`sk_s` = None) or SealAuth (aad ""): `(enc, ct)`. The ephemeral secret is the
-/// X25519 scalar itself (section 7: not an `ikmE` for DeriveKeyPair).
-pub(super) fn hpke_seal(
-    pk_r: &Key,
-    info: &[u8],
-    pt: &[u8],
-    eph: &Key,
-    sk_s: Option<&Key>,
-) -> Res<Sealed> {
-    let enc = x25519_public(eph);
-    let (mut dhs, mut kem_ctx) = (dh(eph, pk_r)?.to_vec(), [enc, *pk_r].concat());
-    if let Some(sk_s) = sk_s {
-        dhs.extend_from_slice(&dh(sk_s, pk_r)?);
-        kem_ctx.extend_from_slice(&x25519_public(sk_s));
-    }
-    let (aead, nonce) = hpke_context(&dhs, &kem_ctx, info, sk_s.is_some());
+/// SealBase (aad ""): `(enc, ct)`, with `eseed` X-Wing's encapsulation randomness (section 7:
+/// not an `ikmE` for DeriveKeyPair).
+pub(super) fn hpke_seal(pk_r: &XPk, info: &[u8], pt: &[u8], eseed: &Eseed) -> Res<Sealed> {
+    let (shared, enc) = xwing_encaps(pk_r, eseed)?;
+    let (aead, nonce) = hpke_context(&shared, info);
     Ok((enc, seal_with(&aead, &nonce, b"", pt)))
 }
 
-/// OpenBase (`pk_s` = None) or OpenAuth with the sender's public key (aad "").
-pub(super) fn hpke_open(
-    enc: &Key,
-    sk_r: &Key,
-    info: &[u8],
-    ct: &[u8],
-    pk_s: Option<&Key>,
-) -> Res<Vec<u8>> {
-    let mut dhs = dh(sk_r, enc)?.to_vec();
-    let mut kem_ctx = [*enc, x25519_public(sk_r)].concat();
-    if let Some(pk_s) = pk_s {
-        dhs.extend_from_slice(&dh(sk_r, pk_s)?);
-        kem_ctx.extend_from_slice(pk_s);
-    }
-    let (aead, nonce) = hpke_context(&dhs, &kem_ctx, info, pk_s.is_some());
+/// OpenBase (aad "") with the recipient's X-Wing seed.
+pub(super) fn hpke_open(enc: &Enc, seed_r: &Key, info: &[u8], ct: &[u8]) -> Res<Vec<u8>> {
+    let shared = xwing_decaps(seed_r, enc)?;
+    let (aead, nonce) = hpke_context(&shared, info);
     open_with(&aead, &nonce, b"", ct).ok_or(DecryptionFailed)
 }
 
@@ -235,19 +194,19 @@ impl Kdf {
 /// Section 5.4: every slot's public key and the root encapsulated to it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) struct Slot {
-    pub(super) public_key: Key,
-    pub(super) enc: Key,
+    pub(super) public_key: XPk,
+    pub(super) enc: Enc,
     pub(super) wrapped_root: [u8; SLOT_CT_LEN],
 }
 
 /// `info = LABEL_ROOT_SLOT || kind || public_key`.
-pub(super) fn slot_info(kind: u8, public_key: &Key) -> Vec<u8> {
+pub(super) fn slot_info(kind: u8, public_key: &XPk) -> Vec<u8> {
     [LABEL_ROOT_SLOT, &[kind], public_key].concat()
 }
 
-pub(super) fn seal_slot(kind: u8, public_key: &Key, root: &Key, eph: &Key) -> Res<Slot> {
+pub(super) fn seal_slot(kind: u8, public_key: &XPk, root: &Key, eseed: &Eseed) -> Res<Slot> {
     let info = slot_info(kind, public_key);
-    let (enc, ct) = hpke_seal(public_key, &info, root, eph, None)?;
+    let (enc, ct) = hpke_seal(public_key, &info, root, eseed)?;
     let wrapped_root = ct.try_into().unwrap();
     Ok(Slot {
         public_key: *public_key,
@@ -259,17 +218,17 @@ pub(super) fn seal_slot(kind: u8, public_key: &Key, root: &Key, eph: &Key) -> Re
 /// HPKE OpenBase of a slot with its secret: `InvalidPublicKey` or `DecryptionFailed`.
 pub(super) fn open_slot(kind: u8, slot: &Slot, secret: &Key) -> Res<Key> {
     let info = slot_info(kind, &slot.public_key);
-    let root = hpke_open(&slot.enc, secret, &info, &slot.wrapped_root, None)?;
+    let root = hpke_open(&slot.enc, secret, &info, &slot.wrapped_root)?;
     root.try_into().map_err(|_| DecryptionFailed)
 }
 
 /// Opens a passphrase or recovery slot with the key pair its secret derives: a public key
-/// that is not the slot's, or a slot that does not open, is `wrong`. GUESS (5.8 step 1 does
-/// not say): a low-order `enc` keeps 5.1's `InvalidPublicKey`, as for a device slot.
+/// that is not the slot's, or a slot that does not open, is `wrong`; a low-order `enc` keeps
+/// 5.1's `InvalidPublicKey` (5.8 step 1).
 pub(super) fn open_secret_slot(
     kind: u8,
     slot: &Slot,
-    (sk, pk): (Key, Key),
+    (sk, pk): (Key, XPk),
     wrong: Error,
 ) -> Res<Key> {
     ensure(pk == slot.public_key, wrong)?;
@@ -291,7 +250,7 @@ pub(super) fn passphrase_kek(passphrase: &str, salt: &[u8], kdf: Kdf) -> Res<Key
 }
 
 /// Section 5.2: `DeriveKeyPair(Argon2id(NFC(passphrase), salt, m, t, p))`.
-pub(super) fn passphrase_key_pair(passphrase: &str, salt: &[u8], kdf: Kdf) -> Res<(Key, Key)> {
+pub(super) fn passphrase_key_pair(passphrase: &str, salt: &[u8], kdf: Kdf) -> Res<(Key, XPk)> {
     Ok(derive_key_pair(&passphrase_kek(passphrase, salt, kdf)?))
 }
 
@@ -316,6 +275,6 @@ pub(super) fn recovery_kek(secret: &Key, salt: &[u8]) -> Key {
 }
 
 /// Section 5.3: `DeriveKeyPair(HKDF(salt, recovery secret, LABEL_RECOVERY_KEK))`.
-pub(super) fn recovery_key_pair(secret: &Key, salt: &[u8]) -> (Key, Key) {
+pub(super) fn recovery_key_pair(secret: &Key, salt: &[u8]) -> (Key, XPk) {
     derive_key_pair(&recovery_kek(secret, salt))
 }
