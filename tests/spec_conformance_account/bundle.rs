@@ -225,14 +225,8 @@ pub(super) fn parse_bundle(input: &[u8]) -> Res<Bundle> {
         .windows(2)
         .all(|w| w[0].public_key < w[1].public_key);
     ensure(sorted, MalformedBundle)?;
-    // The public keys: the identity's, then the passphrase, recovery and device slots'.
-    check_identity(&bundle.identity)?;
-    let slots = [&bundle.pass, &bundle.rec].into_iter();
-    let checked = slots
-        .chain(&bundle.devices)
-        .try_for_each(|s| check_public(&s.public_key));
-    checked?;
-    // Only now the KDF parameters, then byte-identity with the canonical encoding.
+    // The public keys are checked when used (5.1), not here. Now the KDF parameters, then
+    // byte-identity with the canonical encoding.
     bundle.kdf.check()?;
     ensure(bundle.encode().as_bytes() == input, MalformedBundle)?;
     Ok(bundle)
