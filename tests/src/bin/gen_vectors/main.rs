@@ -84,27 +84,27 @@ fn main() {
     );
     write(
         "passphrase-slot-v1.json",
-        "Passphrase slot (SPEC.md 5.2, 5.4): kek = Argon2id v1.3(password = NFC(passphrase), salt, m, t, p, 32 bytes); (slot_secret, slot_public) = DeriveKeyPair(kek); enc, wrapped_root = HPKE SealBase(pkR = slot_public, info, aad = \"\", pt = root) with the given ephemeral secret.",
+        "Passphrase slot (SPEC.md 5.2, 5.4): kek = Argon2id v1.3(password = NFC(passphrase), salt, m, t, p, 32 bytes); (slot_secret, slot_public) = X-Wing DeriveKeyPair(kek) (slot_secret is the 32-byte seed); enc, wrapped_root = HPKE SealBase(pkR = slot_public, info, aad = \"\", pt = root) with the given X-Wing encapsulation randomness eseed (suite 2).",
         account::passphrase_slots(),
     );
     write(
         "recovery-v1.json",
-        "Recovery phrase and slot (SPEC.md 5.3, 5.4): words = BIP39 English(secret); kek = HKDF-SHA256(salt, secret, LABEL_RECOVERY_KEK, 32); (slot_secret, slot_public) = DeriveKeyPair(kek); enc, wrapped_root = HPKE SealBase(pkR = slot_public, info, aad = \"\", pt = root) with the given ephemeral secret.",
+        "Recovery phrase and slot (SPEC.md 5.3, 5.4): words = BIP39 English(secret); kek = HKDF-SHA256(salt, secret, LABEL_RECOVERY_KEK, 32); (slot_secret, slot_public) = X-Wing DeriveKeyPair(kek) (slot_secret is the 32-byte seed); enc, wrapped_root = HPKE SealBase(pkR = slot_public, info, aad = \"\", pt = root) with the given X-Wing encapsulation randomness eseed (suite 2).",
         account::recovery(),
     );
     write(
         "device-slot-v1.json",
-        "Device slot (SPEC.md 5.4): enc, wrapped_root = HPKE SealBase(pkR = device_public, info = LABEL_ROOT_SLOT || 0x03 || device_public, aad = \"\", pt = root) with the given ephemeral secret.",
+        "Device slot (SPEC.md 5.4): enc, wrapped_root = HPKE SealBase(pkR = device_public, info = LABEL_ROOT_SLOT || 0x03 || device_public, aad = \"\", pt = root) with the given X-Wing encapsulation randomness eseed (suite 2).",
         account::device_slots(),
     );
     write(
         "derivation-v1.json",
-        "Keys of an account (SPEC.md 5.1, 5.6, 5.7): the roots of generations 0, 1, 2, the random identity secret, its X25519 public key, its fingerprint, album keys of epochs of several generations (from the root of generation epoch >> 32).",
+        "Keys of an account (SPEC.md 5.1, 5.6, 5.7): the roots of generations 0, 1, 2, the random identity seed, its public key (Ed25519 || X-Wing) and digest, its fingerprint, album keys of epochs of several generations (from the root of generation epoch >> 32).",
         account::derivations(),
     );
     write(
         "grant-v1.json",
-        "Album grants (SPEC.md 5.7): an album key sealed from the sender's identity to the recipient's with HPKE Auth (suite 1) and the given ephemeral secret.",
+        "Album grants (SPEC.md 5.7, suite 2): an album key encapsulated to the recipient identity's X-Wing key (HPKE Base, given eseed) and signed with the sender identity's Ed25519 key; 1322 bytes.",
         account::grants(),
     );
     write(
