@@ -22,7 +22,7 @@
 use std::fmt;
 
 use shake::{ExtendableOutput, Shake256, Update, XofReader};
-use x_wing::{DecapsulationKeyRejectNonContrib, EncapsulationKey};
+use x_wing::EncapsulationKey;
 use x25519_dalek::{PublicKey, StaticSecret};
 use zeroize::Zeroizing;
 
@@ -48,13 +48,21 @@ const KEM_SUITE_ID: &[u8] = b"KEM\x64\x7a";
 /// The key schedule's `suite_id`: `"HPKE" || 0x647a || 0x0001 || 0x0003`.
 pub(crate) static HPKE: Suite = Suite(b"HPKE\x64\x7a\x00\x01\x00\x03");
 
-/// An X-Wing secret key: the 32-byte seed (the key pair is expanded from it). Zeroized on
-/// drop, printed redacted, not `Clone`.
+/// An X-Wing secret key: the 32-byte seed, and the key pair expanded from it once (the
+/// draft allows caching the expansion; the `x-wing` crate's own decapsulation key redoes it
+/// on every call, which doubled the cost of an unlock). Zeroized on drop, printed
+/// redacted, not `Clone`.
 pub struct XWingSecretKey {
     seed: Zeroizing<[u8; SECRET_KEY_LEN]>,
-    key: DecapsulationKeyRejectNonContrib,
+    /// ML-KEM-768's decapsulation key (`d || z` from the expansion); wipes itself on drop.
+    dk_m: ml_kem::ml_kem_768::DecapsulationKey,
+    /// The X25519 secret (the expansion's last 32 bytes); wipes itself on drop.
+    sk_x: StaticSecret,
     public: XWingPublicKey,
 }
+
+/// X-Wing's label, the last input of its combiner: `"\.//^\"`.
+const XWING_LABEL: &[u8; 6] = b"\\.//^\\";
 
 /// An X-Wing public key. Built with [`XWingPublicKey::from_slice`] it is checked at once
 /// (its ML-KEM half passes FIPS 203's modulus check, its X25519 half is not of low order);
@@ -95,22 +103,52 @@ fn labeled_derive_seed(ikm: &[u8]) -> Zeroizing<[u8; SECRET_KEY_LEN]> {
 }
 
 impl XWingSecretKey {
-    /// The key of a 32-byte seed (X-Wing's `GenerateKeyPairDerand`).
+    /// The key of a 32-byte seed (X-Wing's `GenerateKeyPairDerand`): `SHAKE256(seed)` to 96
+    /// bytes, ML-KEM-768's `KeyGen_internal(d, z)` from the first 64, the X25519 secret from
+    /// the last 32.
     pub fn from_seed(seed: [u8; SECRET_KEY_LEN]) -> Self {
+        use ml_kem::KeyExport;
         let seed = Zeroizing::new(seed);
-        let key = DecapsulationKeyRejectNonContrib::from(*seed);
-        let bytes: [u8; PUBLIC_KEY_LEN] = {
-            use x_wing::KeyExport;
-            use x_wing::kem::Decapsulator;
-            key.encapsulation_key().to_bytes().into()
-        };
-        let public = XWingPublicKey {
-            key: std::sync::OnceLock::from(Some(
-                x_wing::kem::Decapsulator::encapsulation_key(&key).clone(),
-            )),
-            bytes: Box::new(bytes),
-        };
-        Self { seed, key, public }
+        let mut shake = Shake256::default();
+        shake.update(seed.as_ref());
+        let mut reader = shake.finalize_xof();
+        let mut d_z = Zeroizing::new([0u8; 64]);
+        reader.read(d_z.as_mut());
+        let mut x = Zeroizing::new([0u8; 32]);
+        reader.read(x.as_mut());
+        let dk_m = ml_kem::ml_kem_768::DecapsulationKey::from_seed((*d_z).into());
+        let sk_x = StaticSecret::from(*x);
+        let mut bytes = Box::new([0u8; PUBLIC_KEY_LEN]);
+        bytes[..PUBLIC_KEY_LEN - 32].copy_from_slice(&dk_m.encapsulation_key().to_bytes());
+        bytes[PUBLIC_KEY_LEN - 32..].copy_from_slice(PublicKey::from(&sk_x).as_bytes());
+        Self {
+            seed,
+            dk_m,
+            sk_x,
+            public: XWingPublicKey::unchecked(bytes),
+        }
+    }
+
+    /// X-Wing's `Decapsulate(sk, enc)` with the expanded key: ML-KEM-768 decapsulation of
+    /// `enc[..1088]`, X25519 with `enc[1088..]` (an all-zero result is refused), then
+    /// `SHA3-256(ss_M || ss_X || ct_X || pk_X || label)`.
+    fn decapsulate(&self, enc: &[u8; ENC_LEN]) -> Result<Zeroizing<[u8; 32]>> {
+        use ml_kem::Decapsulate;
+        use sha3::Digest;
+        let (ct_m, ct_x) = enc.split_at(ENC_LEN - 32);
+        let ct_m: &[u8; ENC_LEN - 32] = ct_m.try_into().map_err(|_| Error::DecryptionFailed)?;
+        let ct_x: [u8; 32] = ct_x.try_into().map_err(|_| Error::DecryptionFailed)?;
+        let ss_m = Zeroizing::new(<[u8; 32]>::from(self.dk_m.decapsulate(&(*ct_m).into())));
+        let ss_x = self.sk_x.diffie_hellman(&PublicKey::from(ct_x));
+        if !ss_x.was_contributory() {
+            return Err(Error::InvalidPublicKey);
+        }
+        let pk_x = &self.public.bytes[PUBLIC_KEY_LEN - 32..];
+        let mut hash = sha3::Sha3_256::new();
+        for part in [&ss_m[..], ss_x.as_bytes(), &ct_x, pk_x, XWING_LABEL] {
+            Digest::update(&mut hash, part);
+        }
+        Ok(Zeroizing::new(hash.finalize().into()))
     }
 
     /// A fresh key from the OS random number generator.
@@ -246,17 +284,12 @@ pub(crate) fn setup_sender_with(
 /// [`Error::InvalidLength`] if `enc` is not 1120 bytes; [`Error::InvalidPublicKey`] if its
 /// X25519 half gives the all-zero shared secret.
 pub fn setup_recipient(sk_r: &XWingSecretKey, enc: &[u8], info: &[u8]) -> Result<RecipientContext> {
-    use x_wing::kem::TryDecapsulate;
     let enc: &[u8; ENC_LEN] = enc.try_into().map_err(|_| Error::InvalidLength {
         what: "X-Wing enc",
         expected: ENC_LEN,
         got: enc.len(),
     })?;
-    let shared = sk_r
-        .key
-        .try_decapsulate(&(*enc).into())
-        .map_err(|_| Error::InvalidPublicKey)?;
-    let shared = Zeroizing::new(<[u8; 32]>::from(shared));
+    let shared = sk_r.decapsulate(enc)?;
     key_schedule(&HPKE, Mode::new(false, false), &shared, info, b"", b"").map(RecipientContext)
 }
 
