@@ -182,16 +182,18 @@ fn a_grant_rewritten_or_replayed_to_another_user_album_or_epoch_is_refused() {
         .unwrap();
     // Replayed to Carol: addressed to Bob.
     expect(carol.accept_grant(&grant, &alice_id, None), WRONG_RECIPIENT);
-    // Recipient field rewritten to Carol: the HPKE info changed, and it was sealed to Bob.
+    // Recipient field rewritten to Carol: Alice's signature no longer verifies (and the
+    // HPKE info changed, and it was sealed to Bob).
     let mut to_carol = grant.clone();
-    to_carol[34..66].copy_from_slice(carol.identity_public_key().as_bytes());
-    expect(carol.accept_grant(&to_carol, &alice_id, None), DF);
+    to_carol[34..66].copy_from_slice(&carol.identity_public_key().digest());
+    expect(carol.accept_grant(&to_carol, &alice_id, None), BAD_SIGNATURE);
     // The epoch-4 grant replayed when Bob expects epoch 5, or another album.
     expect(
         bob.accept_grant(&grant, &alice_id, Some((ALBUM, 5))),
         WRONG_ALBUM,
     );
-    // Album or epoch fields rewritten: refused by the expectation, or by HPKE without one.
+    // Album or epoch fields rewritten: refused by the expectation, or by the signature
+    // without one.
     for (at, what) in [(66, "album"), (89, "epoch")] {
         let mut moved = grant.clone();
         moved[at] ^= 1;
@@ -202,7 +204,7 @@ fn a_grant_rewritten_or_replayed_to_another_user_album_or_epoch_is_refused() {
         );
         assert_err!(
             bob.accept_grant(&moved, &alice_id, None),
-            Error::DecryptionFailed,
+            Error::GrantBadSignature,
             "{what}"
         );
     }
