@@ -377,66 +377,6 @@ fn push_opener_errors_are_final_and_nothing_follows_finish() {
 // ---------------------------------------------------------------------------------------
 
 #[test]
-fn low_order_x25519_keys_are_refused_wherever_a_public_key_enters() {
-    let f = fixture();
-    let (alice, bob) = (keyring(1), keyring(2));
-    let (alice_id, album) = (
-        alice.identity_public_key(),
-        alice.album_key(ALBUM, 0).unwrap(),
-    );
-    let grant = alice
-        .grant_album(&album, &bob.identity_public_key())
-        .unwrap();
-    let identity = bob.identity_public_key().to_bytes();
-    let sk = HpkeSecretKey::from_bytes([5; 32]);
-    let own = *sk.public_key().as_bytes();
-    let xsk = XWingSecretKey::from_seed([5; 32]);
-    let psk = Some(Psk {
-        psk: &[1; 32],
-        psk_id: b"id",
-    });
-    for point in low_order_points() {
-        let low = HpkePublicKey::from_bytes(point);
-        // The reference X25519 HPKE: every mode, sender and recipient side.
-        expect(hpke::seal_base(&low, b"", b"", b"x"), LOW);
-        expect(hpke::seal_auth(&low, &sk, b"", b"", b"x"), LOW);
-        expect(hpke::setup_sender(&low, None, psk, b""), LOW);
-        expect(hpke::open_base(&sk, &point, b"", b"", &[0; 48]), LOW);
-        expect(hpke::setup_recipient(&sk, Some(&low), None, &own, b""), LOW);
-        // Suite 2: an X-Wing key (a device to enrol, the KEM half of an identity to share
-        // to) whose X25519 half is low order is refused when it is parsed, so nothing is
-        // ever encapsulated to it.
-        let low_key = with_x25519_half(xwing_public(1), &point);
-        expect(XWingPublicKey::from_slice(&low_key), LOW);
-        let mut low_identity = identity.clone();
-        low_identity[1248 - 32..].copy_from_slice(&point);
-        expect(IdentityPublicKey::from_slice(&low_identity), LOW);
-        // An enc whose X25519 half is low order: refused by decapsulation, before the AEAD.
-        let enc = enc_with_x25519_half(&point);
-        expect(xwing::open_base(&xsk, &enc, b"", b"", &[0; 48]), LOW);
-        expect(xwing::setup_recipient(&xsk, &enc, b""), LOW);
-        // In a grant the signature covers enc: an edited enc is caught by it first.
-        let mut bad_enc = grant.clone();
-        bad_enc[90..1210].copy_from_slice(&enc);
-        expect(bob.accept_grant(&bad_enc, &alice_id, None), BAD_SIGNATURE);
-        // A device slot whose enc is low order: the unlock refuses it before the AEAD.
-        let enc = |v: &mut Value| v["body"]["devices"][0]["enc"] = hex::encode(enc).into();
-        let planted = AccountBundle::parse(&edit(&f.bundle, enc)).unwrap();
-        expect(unlock_with_device(&planted, &f.device, &f.pin), LOW);
-        // A low-order key in a slot or as the bundle's identity: the parser refuses it.
-        let device = |v: &mut Value| {
-            let slot = &mut v["body"]["devices"][0]["public_key"];
-            let key = hex::decode(slot.as_str().unwrap()).unwrap();
-            let key: [u8; 1216] = key.try_into().unwrap();
-            *slot = hex::encode(with_x25519_half(key, &point)).into();
-        };
-        expect(AccountBundle::parse(&edit(&f.bundle, device)), LOW);
-        let planted = |v: &mut Value| v["body"]["identity"] = hex::encode(&low_identity).into();
-        expect(AccountBundle::parse(&edit(&f.bundle, planted)), LOW);
-    }
-}
-
-#[test]
 fn a_commitment_for_another_key_grafted_onto_chunks_opens_under_neither_key() {
     // Partitioning-oracle / invisible-salamander shape: the server wants one object that
     // opens under two keys. The header commits to exactly one.

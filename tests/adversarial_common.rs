@@ -114,7 +114,9 @@ pub fn low_order_points() -> Vec<[u8; 32]> {
 
 /// A well-formed X-Wing public key (of a fixed seed).
 pub fn xwing_public(seed: u8) -> [u8; xwing::PUBLIC_KEY_LEN] {
-    *XWingSecretKey::from_seed([seed; 32]).public_key().as_bytes()
+    *XWingSecretKey::from_seed([seed; 32])
+        .public_key()
+        .as_bytes()
 }
 
 /// `key` with its X25519 half (the last 32 bytes) replaced by `point`.
@@ -347,7 +349,12 @@ pub fn temp_dir(name: &str) -> std::path::PathBuf {
 pub fn encapsulate_to(public_key: &Value, kind: u8, root: &[u8; 32]) -> (String, String) {
     let pk = hex::decode(public_key.as_str().unwrap()).unwrap();
     let pk = XWingPublicKey::from_slice(&pk).unwrap();
-    let info = [keepsake::account::LABEL_ROOT_SLOT, &[kind], &pk.as_bytes()[..]].concat();
+    let info = [
+        keepsake::account::LABEL_ROOT_SLOT,
+        &[kind],
+        &pk.as_bytes()[..],
+    ]
+    .concat();
     let (enc, wrapped) = xwing::seal_base(&pk, &info, b"", root).unwrap();
     (hex::encode(&enc[..]), hex::encode(wrapped))
 }
