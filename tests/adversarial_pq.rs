@@ -54,7 +54,7 @@ fn small_order_ed25519() -> Vec<[u8; 32]> {
 /// set to `value`.
 fn with_coefficient(mut key: [u8; 1216], index: usize, value: u16) -> [u8; 1216] {
     let at = index / 2 * 3;
-    if index % 2 == 0 {
+    if index.is_multiple_of(2) {
         key[at] = (value & 0xff) as u8;
         key[at + 1] = (key[at + 1] & 0xf0) | (value >> 8) as u8;
     } else {
