@@ -9,7 +9,8 @@ use keepsake::account::{
     self, AccountBundle, AccountPin, DeviceKey, Keyring, create_account, unlock_with_device,
     unlock_with_passphrase, unlock_with_recovery,
 };
-use keepsake::hpke::{HpkePublicKey, HpkeSecretKey};
+use keepsake::hpke::xwing::XWingPublicKey;
+use keepsake::identity::IdentityPublicKey;
 use keepsake::kdf::KdfParams;
 use keepsake::sharing::fingerprint;
 use keepsake::{AlbumId, Error, MediaId, MediaKey, MediaKind, RecoveryPhrase, stream};
@@ -150,7 +151,7 @@ fn enroll_list_revoke_devices() {
     assert_eq!(pin, f.keyring.pin());
     assert_eq!(
         (pin.identity, pin.generation),
-        (f.keyring.identity_public_key(), 0)
+        (f.keyring.identity_public_key().digest(), 0)
     );
     let mut listed = two.devices();
     listed.sort_by_key(|k| *k.as_bytes());
@@ -176,12 +177,10 @@ fn enroll_list_revoke_devices() {
         unlock_with_device(&two, &DeviceKey::generate().unwrap(), &pin),
         "DeviceNotEnrolled",
     );
-    // Enrolling a low-order key is refused.
-    assert_error(
-        f.keyring
-            .enroll_device(&f.bundle, &HpkePublicKey::from_bytes([0; 32])),
-        "InvalidPublicKey",
-    );
+    // A device key whose X25519 half is low order never becomes a key to enrol.
+    let mut low = *second.public_key().as_bytes();
+    low[1216 - 32..].fill(0);
+    assert_error(XWingPublicKey::from_slice(&low), "InvalidPublicKey");
 }
 
 #[test]
@@ -348,9 +347,12 @@ fn tampering_after_parse_is_caught_at_unlock() {
         "BundleTampered",
     );
     // A swapped identity: refused as a foreign root.
-    let other = HpkeSecretKey::generate().unwrap().public_key();
+    let other = create_account("other", &KdfParams::FLOOR)
+        .unwrap()
+        .keyring
+        .identity_public_key();
     let identity = edit(&f.bundle, |v| {
-        v["body"]["identity"] = hex::encode(other.as_bytes()).into()
+        v["body"]["identity"] = hex::encode(other.to_bytes()).into()
     });
     assert_error(
         unlock_with_passphrase(&AccountBundle::parse(&identity).unwrap(), PASS),
@@ -510,25 +512,25 @@ fn sharing_an_album_end_to_end() {
         bob.accept_grant(&grant, &alice_id, Some((AlbumId::from_bytes([1; 16]), 4))),
         "GrantWrongAlbum",
     );
-    // A header edited to another album or epoch no longer opens.
+    // A header edited to another album or epoch no longer verifies.
     let mut moved = grant.clone();
     moved[70] ^= 1;
     assert_error(
         bob.accept_grant(&moved, &alice_id, None),
-        "DecryptionFailed",
+        "GrantBadSignature",
     );
-    // Carol forges a grant claiming to be Alice: she can write Alice's key in the header
-    // but cannot authenticate as her.
+    // Carol forges a grant claiming to be Alice: she can write Alice's digest in the header
+    // but cannot sign as her.
     let mut forged = carol
         .grant_album(
             &carol.album_key(album_id, 4).unwrap(),
             &bob.identity_public_key(),
         )
         .unwrap();
-    forged[2..34].copy_from_slice(alice_id.as_bytes());
+    forged[2..34].copy_from_slice(&alice_id.digest());
     assert_error(
         bob.accept_grant(&forged, &alice_id, None),
-        "DecryptionFailed",
+        "GrantBadSignature",
     );
     // Malformed.
     assert_error(
@@ -542,20 +544,22 @@ fn sharing_an_album_end_to_end() {
         bob.accept_grant(&version, &alice_id, None),
         "UnsupportedVersion",
     );
-    // Byte 1 names the suite; only suite 1 exists.
+    // Byte 1 names the suite; only suite 2 exists (suite 1, X25519 alone, is refused).
     let mut suite = grant.clone();
-    suite[1] = 2;
+    suite[1] = 1;
     assert_error(
         bob.accept_grant(&suite, &alice_id, None),
         "UnsupportedSuite",
     );
-    // Low-order keys.
-    assert_error(
-        alice
-            .keyring
-            .grant_album(&album, &HpkePublicKey::from_bytes([0; 32])),
-        "InvalidPublicKey",
-    );
+    // Low-order keys never become an identity to share to: an X25519 half of zero, an
+    // Ed25519 key of small order (the identity point).
+    let mut low = bob.identity_public_key().to_bytes();
+    low[1248 - 32..].fill(0);
+    assert_error(IdentityPublicKey::from_slice(&low), "InvalidPublicKey");
+    let mut small = bob.identity_public_key().to_bytes();
+    small[..32].fill(0);
+    small[0] = 1;
+    assert_error(IdentityPublicKey::from_slice(&small), "InvalidPublicKey");
     let _ = account::LABEL_ALBUM;
 }
 

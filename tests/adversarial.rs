@@ -61,6 +61,19 @@ fn wrong_length_keys_ids_and_public_keys_are_refused_before_any_crypto() {
         assert_err!(MediaKey::from_slice(&vec![7; len]), Error::InvalidLength { expected: 32, got, .. } if got == len);
         assert_err!(HpkePublicKey::from_slice(&vec![9; len]), Error::InvalidLength { expected: 32, got, .. } if got == len);
     }
+    // Suite 2's keys: an X-Wing public key is 1216 bytes, an identity public key 1248.
+    let genuine = xwing_public(1);
+    for len in [0, 32, 1184, 1215, 1217, 1248, 2432] {
+        let mut key = genuine.to_vec();
+        key.resize(len, 9);
+        assert_err!(XWingPublicKey::from_slice(&key), Error::InvalidLength { expected: 1216, got, .. } if got == len);
+    }
+    let identity = keyring(1).identity_public_key().to_bytes();
+    for len in [0, 32, 1216, 1247, 1249, 2496] {
+        let mut key = identity.clone();
+        key.resize(len, 9);
+        assert_err!(IdentityPublicKey::from_slice(&key), Error::InvalidLength { expected: 1248, got, .. } if got == len);
+    }
     for len in [0, 15, 17, 32] {
         assert_err!(MediaId::from_slice(&vec![1; len]), Error::InvalidLength { expected: 16, got, .. } if got == len);
         assert_err!(AlbumId::from_slice(&vec![1; len]), Error::InvalidLength { expected: 16, got, .. } if got == len);
@@ -74,7 +87,15 @@ fn wrong_length_keys_ids_and_public_keys_are_refused_before_any_crypto() {
         assert_err!(r, Error::InvalidLength { expected: 16, got, .. } if got == len);
         assert!(started.elapsed() < Duration::from_millis(10), "salt {len}");
     }
-    // HPKE DeriveKeyPair needs 32 bytes of input keying material.
+    // HPKE DeriveKeyPair needs 32 bytes of input keying material, in either suite.
+    assert_err!(
+        XWingSecretKey::derive(&[1; 31]),
+        Error::InvalidLength {
+            expected: 32,
+            got: 31,
+            ..
+        }
+    );
     assert_err!(
         HpkeSecretKey::derive(&[1; 31]),
         Error::InvalidLength {
@@ -202,7 +223,7 @@ fn grant_length_and_version_are_checked_before_anything_else() {
             &bob.identity_public_key(),
         )
         .unwrap();
-    assert_eq!(grant.len(), 170);
+    assert_eq!(grant.len(), 1322);
     let accept = |g: &[u8]| bob.accept_grant(g, &alice.identity_public_key(), None);
     assert_err!(accept(&[]), Error::MalformedGrant { .. });
     for len in (1..GRANT_LEN).chain([GRANT_LEN + 1, 4096]) {
@@ -211,13 +232,13 @@ fn grant_length_and_version_are_checked_before_anything_else() {
         assert_err!(accept(&g), Error::MalformedGrant { .. }, "len {len}");
         // The suite byte comes after the version and before the length.
         if len > 1 {
-            g[1] = 2;
-            assert_err!(accept(&g), Error::UnsupportedSuite(2), "len {len}");
+            g[1] = 1;
+            assert_err!(accept(&g), Error::UnsupportedSuite(1), "len {len}");
         }
         g[0] = 0;
         assert_err!(accept(&g), Error::UnsupportedVersion(0), "len {len}");
     }
-    for suite in [0, 2, 0xff] {
+    for suite in [0, 1, 3, 0xff] {
         let mut g = grant.clone();
         g[1] = suite;
         assert_err!(accept(&g), Error::UnsupportedSuite(x) if x == suite);
@@ -356,52 +377,6 @@ fn push_opener_errors_are_final_and_nothing_follows_finish() {
 // ---------------------------------------------------------------------------------------
 
 #[test]
-fn low_order_x25519_keys_are_refused_wherever_a_public_key_enters() {
-    let f = fixture();
-    let (alice, bob) = (keyring(1), keyring(2));
-    let (alice_id, album) = (
-        alice.identity_public_key(),
-        alice.album_key(ALBUM, 0).unwrap(),
-    );
-    let grant = alice.grant_album(&album, &bob.identity_public_key());
-    let grant = grant.unwrap();
-    let sk = HpkeSecretKey::from_bytes([5; 32]);
-    let own = *sk.public_key().as_bytes();
-    let psk = Some(Psk {
-        psk: &[1; 32],
-        psk_id: b"id",
-    });
-    for point in low_order_points() {
-        let low = HpkePublicKey::from_bytes(point);
-        // HPKE: every mode, sender and recipient side.
-        expect(hpke::seal_base(&low, b"", b"", b"x"), LOW);
-        expect(hpke::seal_auth(&low, &sk, b"", b"", b"x"), LOW);
-        expect(hpke::setup_sender(&low, None, psk, b""), LOW);
-        expect(hpke::open_base(&sk, &point, b"", b"", &[0; 48]), LOW);
-        expect(hpke::setup_recipient(&sk, Some(&low), None, &own, b""), LOW);
-        // Enrolling a device, sharing to a recipient.
-        expect(f.keyring.enroll_device(&f.bundle, &low), LOW);
-        expect(alice.grant_album(&album, &low), LOW);
-        // A grant whose enc, or whose (expected) sender, is low order: before the AEAD.
-        let mut bad_enc = grant.clone();
-        bad_enc[90..122].copy_from_slice(&point);
-        expect(bob.accept_grant(&bad_enc, &alice_id, None), LOW);
-        let mut bad_sender = grant.clone();
-        bad_sender[2..34].copy_from_slice(&point);
-        expect(bob.accept_grant(&bad_sender, &low, None), LOW);
-        // A device slot whose enc is low order.
-        let enc = |v: &mut Value| v["body"]["devices"][0]["enc"] = hex::encode(point).into();
-        let planted = AccountBundle::parse(&edit(&f.bundle, enc)).unwrap();
-        expect(unlock_with_device(&planted, &f.device, &f.pin), LOW);
-        // A low-order identity in the bundle is just not this account's identity.
-        let identity = |v: &mut Value| v["body"]["identity"] = hex::encode(point).into();
-        let planted = AccountBundle::parse(&edit(&f.bundle, identity)).unwrap();
-        let r = unlock_with_device(&planted, &f.device, &f.pin);
-        expect(r, MISMATCH);
-    }
-}
-
-#[test]
 fn a_commitment_for_another_key_grafted_onto_chunks_opens_under_neither_key() {
     // Partitioning-oracle / invisible-salamander shape: the server wants one object that
     // opens under two keys. The header commits to exactly one.
@@ -511,20 +486,21 @@ fn a_substituted_identity_key_is_caught_by_the_fingerprint_and_the_sender_check(
         bob.accept_grant(&regrant, &alice.identity_public_key(), None),
         WRONG_SENDER,
     );
-    // Re-granted with Alice's key written in the sender field: HPKE Auth fails.
+    // Re-granted with Alice's digest written in the sender field: Mallory's signature does
+    // not verify under Alice's key.
     let mut claimed = regrant.clone();
-    claimed[2..34].copy_from_slice(alice.identity_public_key().as_bytes());
+    claimed[2..34].copy_from_slice(&alice.identity_public_key().digest());
     expect(
         bob.accept_grant(&claimed, &alice.identity_public_key(), None),
-        DF,
+        BAD_SIGNATURE,
     );
     // Mallory substituting the recipient field of Alice's grant to Bob, pointing it at herself.
     let to_bob = alice.grant_album(&album, &bob_id).unwrap();
     let mut redirected = to_bob.clone();
-    redirected[34..66].copy_from_slice(mallory_id.as_bytes());
+    redirected[34..66].copy_from_slice(&mallory_id.digest());
     expect(
         mallory.accept_grant(&redirected, &alice.identity_public_key(), None),
-        DF,
+        BAD_SIGNATURE,
     );
 }
 
@@ -638,7 +614,7 @@ fn injected_removed_reordered_and_duplicated_device_slots_are_refused() {
     let f = fixture();
     let second = DeviceKey::from_bytes([0x22; 32]);
     let (two, _) =
-        hazmat::enroll_device_with(&f.keyring, &f.bundle, &second.public_key(), &[7; 32]).unwrap();
+        hazmat::enroll_device_with(&f.keyring, &f.bundle, &second.public_key(), &[7; 64]).unwrap();
     let two_json: Value = serde_json::from_slice(&two.to_bytes()).unwrap();
     let other_slot = two_json["body"]["devices"]
         .as_array()
@@ -691,8 +667,8 @@ fn unlock_checks_run_in_the_spec_order() {
     let f = fixture();
     let bad_mac = |v: &mut Value| v["mac"] = "00".repeat(32).into();
     let foreign = |v: &mut Value| {
-        let other = HpkeSecretKey::from_bytes([0x44; 32]).public_key();
-        v["body"]["identity"] = hex::encode(other.as_bytes()).into();
+        let other = keyring(0x44).identity_public_key();
+        v["body"]["identity"] = hex::encode(other.to_bytes()).into();
     };
     let parse = |bytes: Vec<u8>| AccountBundle::parse(&bytes).unwrap();
     // 1 before 2 and 3.
@@ -704,7 +680,7 @@ fn unlock_checks_run_in_the_spec_order() {
     expect(unlock_with_device(&no_slot, &f.device, &f.pin), |e| {
         matches!(e, Error::DeviceNotEnrolled)
     });
-    let low = hex::encode(low_order_points()[0]);
+    let low = hex::encode(enc_with_x25519_half(&low_order_points()[0]));
     let low_enc = parse(edit(&f.bundle, |v| {
         v["body"]["devices"][0]["enc"] = low.clone().into();
         foreign(v);
@@ -733,7 +709,7 @@ fn unlock_checks_run_in_the_spec_order() {
     }
     // A genuine bundle of this account against a pin of another account.
     let stranger = AccountPin {
-        identity: keyring(9).identity_public_key(),
+        identity: keyring(9).identity_public_key().digest(),
         generation: 0,
     };
     expect(

@@ -20,7 +20,9 @@ pub use keepsake::account::{
     unlock_with_recovery,
 };
 pub use keepsake::envelope::{AlbumBlob, MediaBlob};
+pub use keepsake::hpke::xwing::{self, XWingPublicKey, XWingSecretKey};
 pub use keepsake::hpke::{self, HpkePublicKey, HpkeSecretKey, Psk};
+pub use keepsake::identity::IdentityPublicKey;
 pub use keepsake::kdf::{self, KdfParams};
 pub use keepsake::recovery::PhraseProblem;
 pub use keepsake::sharing::{GRANT_LEN, fingerprint};
@@ -67,6 +69,7 @@ pub const MISMATCH: Check = |e| matches!(e, Error::IdentityMismatch);
 pub const TOO_LARGE: Check = |e| matches!(e, Error::TooLarge { .. });
 pub const LOW: Check = |e| matches!(e, Error::InvalidPublicKey);
 pub const MALFORMED: Check = |e| matches!(e, Error::MalformedBundle { .. });
+pub const BAD_SIGNATURE: Check = |e| matches!(e, Error::GrantBadSignature);
 
 /// Asserts that `result` is an error passing `check`.
 #[track_caller]
@@ -107,6 +110,36 @@ pub fn low_order_points() -> Vec<[u8; 32]> {
         .collect();
     points.extend(high);
     points
+}
+
+/// A well-formed X-Wing public key (of a fixed seed).
+pub fn xwing_public(seed: u8) -> [u8; xwing::PUBLIC_KEY_LEN] {
+    *XWingSecretKey::from_seed([seed; 32])
+        .public_key()
+        .as_bytes()
+}
+
+/// `key` with its X25519 half (the last 32 bytes) replaced by `point`.
+pub fn with_x25519_half<const N: usize>(mut key: [u8; N], point: &[u8; 32]) -> [u8; N] {
+    key[N - 32..].copy_from_slice(point);
+    key
+}
+
+/// A genuine X-Wing public key whose ML-KEM half fails FIPS 203's modulus check: its first
+/// coefficient is 4095 (at least q = 3329). The X25519 half is intact.
+pub fn modulus_failing(seed: u8) -> [u8; xwing::PUBLIC_KEY_LEN] {
+    let mut key = xwing_public(seed);
+    key[0] = 0xff;
+    key[1] |= 0x0f;
+    key
+}
+
+/// An X-Wing `enc` of the right length whose X25519 half is `point` (the ML-KEM half is a
+/// genuine ciphertext's, which decapsulates by implicit rejection).
+pub fn enc_with_x25519_half(point: &[u8; 32]) -> [u8; xwing::ENC_LEN] {
+    let pk = XWingSecretKey::from_seed([0x5e; 32]).public_key();
+    let (enc, _) = xwing::seal_base(&pk, b"", b"", b"x").unwrap();
+    with_x25519_half(*enc, point)
 }
 
 pub fn key() -> MediaKey {
@@ -235,17 +268,17 @@ pub fn keyring(n: u8) -> Keyring {
     hazmat::keyring_from_secrets(&[[n; 32]], [n.wrapping_add(0x80); 32])
 }
 
-/// The 216 bytes `create_account` draws (SPEC.md 7): root, identity secret, recovery
-/// secret, passphrase salt and ephemeral, recovery salt and ephemeral, identity nonce.
+/// The 280 bytes `create_account` draws (SPEC.md 7): root, identity secret, recovery
+/// secret, passphrase salt and `eseed`, recovery salt and `eseed`, identity nonce.
 pub fn account_randomness(root: u8, identity: u8, recovery: u8) -> Vec<u8> {
     [
         &[root; 32][..],
         &[identity; 32],
         &[recovery; 32],
         &[1; 16],
-        &[2; 32],
+        &[2; 64],
         &[3; 16],
-        &[4; 32],
+        &[4; 64],
         &[5; 24],
     ]
     .concat()
@@ -267,7 +300,7 @@ pub fn fixture() -> &'static Fixture {
         let new = hazmat::create_account_with(PASS, &KdfParams::FLOOR, &randomness).unwrap();
         let device = DeviceKey::from_bytes([0x21; 32]);
         let (bundle, pin) =
-            hazmat::enroll_device_with(&new.keyring, &new.bundle, &device.public_key(), &[6; 32])
+            hazmat::enroll_device_with(&new.keyring, &new.bundle, &device.public_key(), &[6; 64])
                 .unwrap();
         Fixture {
             keyring: new.keyring,
@@ -315,10 +348,15 @@ pub fn temp_dir(name: &str) -> std::path::PathBuf {
 /// their choosing to it (SPEC.md 5.4). Returns the slot's `enc` and `wrapped_root` as hex.
 pub fn encapsulate_to(public_key: &Value, kind: u8, root: &[u8; 32]) -> (String, String) {
     let pk = hex::decode(public_key.as_str().unwrap()).unwrap();
-    let pk = HpkePublicKey::from_slice(&pk).unwrap();
-    let info = [keepsake::account::LABEL_ROOT_SLOT, &[kind], pk.as_bytes()].concat();
-    let (enc, wrapped) = hpke::seal_base(&pk, &info, b"", root).unwrap();
-    (hex::encode(enc), hex::encode(wrapped))
+    let pk = XWingPublicKey::from_slice(&pk).unwrap();
+    let info = [
+        keepsake::account::LABEL_ROOT_SLOT,
+        &[kind],
+        &pk.as_bytes()[..],
+    ]
+    .concat();
+    let (enc, wrapped) = xwing::seal_base(&pk, &info, b"", root).unwrap();
+    (hex::encode(&enc[..]), hex::encode(wrapped))
 }
 
 /// Recomputes the MAC of an edited bundle under `root` (SPEC.md 5.5), as a server can for

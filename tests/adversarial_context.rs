@@ -182,16 +182,21 @@ fn a_grant_rewritten_or_replayed_to_another_user_album_or_epoch_is_refused() {
         .unwrap();
     // Replayed to Carol: addressed to Bob.
     expect(carol.accept_grant(&grant, &alice_id, None), WRONG_RECIPIENT);
-    // Recipient field rewritten to Carol: the HPKE info changed, and it was sealed to Bob.
+    // Recipient field rewritten to Carol: Alice's signature no longer verifies (and the
+    // HPKE info changed, and it was sealed to Bob).
     let mut to_carol = grant.clone();
-    to_carol[34..66].copy_from_slice(carol.identity_public_key().as_bytes());
-    expect(carol.accept_grant(&to_carol, &alice_id, None), DF);
+    to_carol[34..66].copy_from_slice(&carol.identity_public_key().digest());
+    expect(
+        carol.accept_grant(&to_carol, &alice_id, None),
+        BAD_SIGNATURE,
+    );
     // The epoch-4 grant replayed when Bob expects epoch 5, or another album.
     expect(
         bob.accept_grant(&grant, &alice_id, Some((ALBUM, 5))),
         WRONG_ALBUM,
     );
-    // Album or epoch fields rewritten: refused by the expectation, or by HPKE without one.
+    // Album or epoch fields rewritten: refused by the expectation, or by the signature
+    // without one.
     for (at, what) in [(66, "album"), (89, "epoch")] {
         let mut moved = grant.clone();
         moved[at] ^= 1;
@@ -202,7 +207,7 @@ fn a_grant_rewritten_or_replayed_to_another_user_album_or_epoch_is_refused() {
         );
         assert_err!(
             bob.accept_grant(&moved, &alice_id, None),
-            Error::DecryptionFailed,
+            Error::GrantBadSignature,
             "{what}"
         );
     }
@@ -388,7 +393,7 @@ fn chunk_sizes_outside_the_format_are_refused_when_sealing() {
 fn a_bundle_with_a_million_device_entries_is_refused_fast() {
     let f = fixture();
     let json = String::from_utf8(f.bundle.to_bytes()).unwrap();
-    let device = r#"{"suite":1,"public_key":"00","enc":"00","wrapped_root":"00"},"#;
+    let device = r#"{"suite":2,"public_key":"00","enc":"00","wrapped_root":"00"},"#;
     let million = json.replacen(
         "\"devices\":[",
         &format!("\"devices\":[{}", device.repeat(1_000_000)),
@@ -405,12 +410,13 @@ fn a_bundle_with_a_million_device_entries_is_refused_fast() {
         started.elapsed()
     );
     // Under the size cap: 65 well-formed, sorted slots are still too many; 64 parse.
+    let mut keys: Vec<[u8; 1216]> = (0..65).map(xwing_public).collect();
+    keys.sort_unstable();
     let slots = |n: usize| -> Vec<Value> {
-        (0..n)
-            .map(|i| {
-                let mut pk = [0u8; 32];
-                pk[..2].copy_from_slice(&(i as u16).to_be_bytes());
-                serde_json::json!({"suite": 1, "public_key": hex::encode(pk), "enc": "11".repeat(32), "wrapped_root": "22".repeat(48)})
+        keys[..n]
+            .iter()
+            .map(|pk| {
+                serde_json::json!({"suite": 2, "public_key": hex::encode(pk), "enc": "11".repeat(1120), "wrapped_root": "22".repeat(48)})
             })
             .collect()
     };

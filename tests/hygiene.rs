@@ -14,6 +14,7 @@ use std::ops::ControlFlow;
 
 use keepsake::account::{AccountBundle, AccountPin, DeviceKey, NewAccount, unlock_with_device};
 use keepsake::envelope::{AlbumBlob, MediaBlob};
+use keepsake::hpke::xwing::XWingPublicKey;
 use keepsake::hpke::{self, HpkePublicKey, HpkeSecretKey};
 use keepsake::kdf::KdfParams;
 use keepsake::stream::{self, Opener, PushOpener, SealOptions};
@@ -120,9 +121,9 @@ fn new_account() -> NewAccount {
         &identity_secret(),
         &SECRET,
         &[1; 16],
-        &[2; 32],
+        &[2; 64],
         &[3; 16],
-        &[4; 32],
+        &[4; 64],
         &[5; 24],
     ]
     .concat();
@@ -256,6 +257,8 @@ fn no_error_shows_key_bytes_passphrases_or_recovery_words() {
             &account.keyring.identity_public_key(),
         )
         .unwrap();
+    let mut altered_grant = grant.clone();
+    altered_grant[1250] ^= 1;
     let edit = |f: &dyn Fn(&mut serde_json::Value)| {
         let mut v: serde_json::Value = serde_json::from_slice(&bundle.to_bytes()).unwrap();
         f(&mut v);
@@ -361,7 +364,7 @@ fn no_error_shows_key_bytes_passphrases_or_recovery_words() {
             &account.keyring,
             &bundle,
             &device.public_key(),
-            &SECRET[..31],
+            &[SECRET, SECRET].concat()[..63],
         )
         .unwrap_err(),
         AccountBundle::parse(&bundle.to_bytes()[..100]).unwrap_err(),
@@ -386,6 +389,13 @@ fn no_error_shows_key_bytes_passphrases_or_recovery_words() {
             .keyring
             .accept_grant(&grant[..100], &other.identity_public_key(), None)
             .unwrap_err(),
+        // A grant altered after it was signed.
+        account
+            .keyring
+            .accept_grant(&altered_grant, &other.identity_public_key(), None)
+            .unwrap_err(),
+        // An X-Wing public key whose ML-KEM half fails the modulus check.
+        XWingPublicKey::from_slice(&[0xff; 1216]).unwrap_err(),
         keepsake::seal_file(
             &key,
             &ID,
@@ -429,7 +439,7 @@ fn no_error_shows_key_bytes_passphrases_or_recovery_words() {
     // Every variant but those no input can cause here (StreamTooLong needs 2^64 chunks,
     // OutOfMemory an allocation failure); RandomnessUnavailable comes from fixed
     // randomness that runs short, as from a broken OS RNG.
-    assert_eq!(seen.len(), 34, "variants provoked: {seen:?}");
+    assert_eq!(seen.len(), 35, "variants provoked: {seen:?}");
 }
 
 // ---------------------------------------------------------------------------------------

@@ -6,7 +6,7 @@
 #![allow(clippy::unwrap_used, clippy::panic)]
 
 use keepsake::account::{self, AccountBundle, DeviceKey, Keyring, NewAccount};
-use keepsake::hpke::HpkePublicKey;
+use keepsake::hpke::xwing::{self, XWingPublicKey};
 use keepsake::kdf::KdfParams;
 use keepsake::lifecycle::{epoch_generation, generation_epoch};
 use keepsake::{AlbumBlob, AlbumId, AlbumKey, Error, MediaId, MediaKey, MediaKind, stream};
@@ -415,19 +415,19 @@ fn a_foreign_root_encapsulated_to_a_public_slot_key_is_refused() {
     // own to the passphrase slot: the identity check refuses it (SPEC.md 5.8 step 2).
     let new = new_account();
     let v: serde_json::Value = serde_json::from_slice(&new.bundle.to_bytes()).unwrap();
-    let slot_pk = HpkePublicKey::from_slice(
+    let slot_pk = XWingPublicKey::from_slice(
         &hex::decode(v["body"]["passphrase"]["public_key"].as_str().unwrap()).unwrap(),
     )
     .unwrap();
     let info = [
         account::LABEL_ROOT_SLOT,
         &[account::SLOT_PASSPHRASE],
-        slot_pk.as_bytes(),
+        &slot_pk.as_bytes()[..],
     ]
     .concat();
-    let (enc, wrapped) = keepsake::hpke::seal_base(&slot_pk, &info, b"", &[0x66; 32]).unwrap();
+    let (enc, wrapped) = xwing::seal_base(&slot_pk, &info, b"", &[0x66; 32]).unwrap();
     let planted = AccountBundle::parse(&edit(&new.bundle, |v| {
-        v["body"]["passphrase"]["enc"] = hex::encode(enc).into();
+        v["body"]["passphrase"]["enc"] = hex::encode(&enc[..]).into();
         v["body"]["passphrase"]["wrapped_root"] = hex::encode(&wrapped).into();
     }))
     .unwrap();

@@ -75,6 +75,7 @@ pub fn error_name(err: &keepsake::Error) -> &'static str {
         E::GrantWrongSender => "GrantWrongSender",
         E::GrantWrongRecipient => "GrantWrongRecipient",
         E::GrantWrongAlbum => "GrantWrongAlbum",
+        E::GrantBadSignature => "GrantBadSignature",
         E::Rollback { .. } => "Rollback",
         E::UnknownGeneration { .. } => "UnknownGeneration",
         E::NotAlbumOwner => "NotAlbumOwner",
