@@ -153,11 +153,14 @@ fn ml_kem_keys_failing_the_modulus_check_are_refused_wherever_they_enter() {
         IdentityPublicKey::from_slice(&identity),
         Error::InvalidPublicKey
     );
-    // In a bundle: the identity and each slot's key, after every length check.
+    // In a bundle, keys are checked when used (SPEC.md 5.1): the bundle parses, and the
+    // unlock refuses it before any key is used (the identity's digest no longer matches the
+    // envelope of the identity seed; a slot key edit breaks the MAC).
     let planted = |v: &mut Value| v["body"]["identity"] = hex_value(&identity);
+    let parsed = AccountBundle::parse(&edit(&f.bundle, planted)).unwrap();
     assert_err!(
-        AccountBundle::parse(&edit(&f.bundle, planted)),
-        Error::InvalidPublicKey
+        unlock_with_device(&parsed, &f.device, &f.pin),
+        Error::IdentityMismatch
     );
     for kind in [1u8, 2, 3] {
         let modulus = |v: &mut Value| {
@@ -166,10 +169,14 @@ fn ml_kem_keys_failing_the_modulus_check_are_refused_wherever_they_enter() {
             let key = with_coefficient(key.try_into().unwrap(), 100, 4095);
             s["public_key"] = hex_value(&key);
         };
-        assert_err!(
-            AccountBundle::parse(&edit(&f.bundle, modulus)),
-            Error::InvalidPublicKey,
-            "slot {kind}"
+        let parsed = AccountBundle::parse(&edit(&f.bundle, modulus)).unwrap();
+        let refused = unlock_with_device(&parsed, &f.device, &f.pin);
+        assert!(
+            matches!(
+                refused,
+                Err(Error::BundleTampered | Error::DeviceNotEnrolled)
+            ),
+            "slot {kind}: {refused:?}"
         );
         // A wrong length is a malformed bundle, and it is found before the modulus check
         // of another field.
@@ -219,10 +226,12 @@ fn small_order_ed25519_keys_are_refused_in_identities() {
             "{}",
             hex::encode(point)
         );
+        // In a bundle it parses (keys are checked when used) and the unlock refuses it.
         let planted = |v: &mut Value| v["body"]["identity"] = hex_value(&identity);
+        let parsed = AccountBundle::parse(&edit(&f.bundle, planted)).unwrap();
         assert_err!(
-            AccountBundle::parse(&edit(&f.bundle, planted)),
-            Error::InvalidPublicKey
+            unlock_with_device(&parsed, &f.device, &f.pin),
+            Error::IdentityMismatch
         );
     }
 }
@@ -650,15 +659,22 @@ fn low_order_x25519_keys_are_refused_wherever_a_public_key_enters() {
         let enc = |v: &mut Value| v["body"]["devices"][0]["enc"] = hex::encode(enc).into();
         let planted = AccountBundle::parse(&edit(&f.bundle, enc)).unwrap();
         expect(unlock_with_device(&planted, &f.device, &f.pin), LOW);
-        // A low-order key in a slot or as the bundle's identity: the parser refuses it.
+        // A low-order key in a slot or as the bundle's identity: parsed (keys are checked
+        // when used), and the unlock refuses the edit before any key is used.
         let device = |v: &mut Value| {
-            let slot = &mut v["body"]["devices"][0]["public_key"];
+            let slot = &mut v["body"]["passphrase"]["public_key"];
             let key = hex::decode(slot.as_str().unwrap()).unwrap();
             let key: [u8; 1216] = key.try_into().unwrap();
             *slot = hex::encode(with_x25519_half(key, &point)).into();
         };
-        expect(AccountBundle::parse(&edit(&f.bundle, device)), LOW);
+        let parsed = AccountBundle::parse(&edit(&f.bundle, device)).unwrap();
+        expect(unlock_with_device(&parsed, &f.device, &f.pin), |e| {
+            matches!(e, Error::BundleTampered)
+        });
         let planted = |v: &mut Value| v["body"]["identity"] = hex::encode(&low_identity).into();
-        expect(AccountBundle::parse(&edit(&f.bundle, planted)), LOW);
+        let parsed = AccountBundle::parse(&edit(&f.bundle, planted)).unwrap();
+        expect(unlock_with_device(&parsed, &f.device, &f.pin), |e| {
+            matches!(e, Error::IdentityMismatch)
+        });
     }
 }

@@ -156,3 +156,28 @@ fn wycheproof_mlkem_768_encapsulation_keys() {
     }
     assert!(valid > 50 && overflow >= 10, "{valid} {overflow}");
 }
+
+#[test]
+fn keys_read_unchecked_are_checked_before_anything_is_encapsulated_to_them() {
+    let good = XWingSecretKey::from_seed([9; 32]).public_key();
+    let mut modulus = good.as_bytes().to_vec();
+    modulus[0] = 0xff;
+    modulus[1] |= 0x0f;
+    let mut low = good.as_bytes().to_vec();
+    low[PUBLIC_KEY_LEN - 32..].fill(0);
+    for bad in [modulus, low] {
+        let key = XWingPublicKey::unchecked(Box::new(bad.try_into().unwrap()));
+        assert!(matches!(
+            seal_base(&key, b"i", b"", b"pt"),
+            Err(Error::InvalidPublicKey)
+        ));
+        // Asked again, the same answer (the check is remembered, not skipped).
+        assert!(matches!(
+            seal_base(&key, b"i", b"", b"pt"),
+            Err(Error::InvalidPublicKey)
+        ));
+    }
+    let unchecked = XWingPublicKey::unchecked(Box::new(*good.as_bytes()));
+    assert_eq!(unchecked, good);
+    assert!(seal_base(&unchecked, b"i", b"", b"pt").is_ok());
+}
