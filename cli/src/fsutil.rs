@@ -270,7 +270,7 @@ pub fn key_text(value: &str) -> CliResult<String> {
 
 /// Decodes `text`, the hex of a public key of `len` bytes.
 fn key_bytes(text: &str, len: usize, what: &str) -> CliResult<Vec<u8>> {
-    match hex::decode(&text) {
+    match hex::decode(text) {
         Ok(bytes) if bytes.len() == len => Ok(bytes),
         _ => Err(CliError::usage(format!(
             "{what} must be {} hex digits ({len} bytes) or @FILE holding them, got {:?} \

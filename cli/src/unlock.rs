@@ -43,8 +43,8 @@ pub enum Secret {
     Passphrase(Zeroizing<String>),
     /// The recovery phrase.
     Recovery(RecoveryPhrase),
-    /// A device key file's contents.
-    Device(DeviceFile),
+    /// A device key file's contents (boxed: an X-Wing key is large).
+    Device(Box<DeviceFile>),
 }
 
 /// A device key pair and, once enrolled, its account pin.
@@ -421,7 +421,7 @@ pub fn secret_from_args(args: &UnlockArgs) -> CliResult<Secret> {
         return read_source(Source::Command(command), "the passphrase").map(Secret::Passphrase);
     }
     if let Some(path) = &args.device_key {
-        return DeviceFile::load(path).map(Secret::Device);
+        return DeviceFile::load(path).map(|d| Secret::Device(Box::new(d)));
     }
     let recovery = match (&args.recovery_file, &args.recovery_command) {
         (Some(path), _) => Some(Source::File(path)),

@@ -250,7 +250,10 @@ fn device_enroll_by_public_key_pin_and_revoke() {
         .success();
     let printed = text(&out.get_output().stdout);
     assert!(
-        printed.contains(&format!("device pin --device-file FILE --identity {}", a.digest)),
+        printed.contains(&format!(
+            "device pin --device-file FILE --identity {}",
+            a.digest
+        )),
         "{printed}"
     );
     // A wrong pin (another account's identity) is refused as a planted slot.

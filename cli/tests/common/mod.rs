@@ -155,7 +155,10 @@ pub fn identity_of(stdout: &str) -> String {
         .lines()
         .find(|l| l.starts_with("identity digest:"))
         .unwrap();
-    let hex = line.trim_start_matches("identity digest:").trim().to_string();
+    let hex = line
+        .trim_start_matches("identity digest:")
+        .trim()
+        .to_string();
     assert_eq!(hex.len(), 64);
     hex
 }
