@@ -9,15 +9,16 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use keepsake::account::{self, AccountPin, Keyring};
-use keepsake::hpke::HpkePublicKey;
+use keepsake::hpke::xwing::XWingPublicKey;
+use keepsake::identity::{DIGEST_LEN, IdentityPublicKey};
 use keepsake::kdf::KdfParams;
-use keepsake::sharing::{GRANT_LEN, fingerprint, inspect_grant};
+use keepsake::sharing::{GRANT_LEN, fingerprint, fingerprint_of_digest, inspect_grant};
 use keepsake::{AlbumId, AlbumKey, RecoveryPhrase};
 
 use serde_json::json;
 
 use crate::args::{
-    AcceptArgs, DeviceCommand, DeviceEnrollArgs, DevicePinArgs, InitArgs, PasswdArgs, ReportArgs,
+    AcceptArgs, DeviceCommand, DeviceEnrollArgs, DevicePinArgs, IdentityArgs, InitArgs, PasswdArgs,
     ShareArgs, WhoamiArgs,
 };
 use crate::error::{CliError, CliResult, exit};
@@ -29,7 +30,7 @@ pub struct Created {
     /// Show once.
     pub recovery_phrase: RecoveryPhrase,
     /// The identity public key.
-    pub identity: HpkePublicKey,
+    pub identity: IdentityPublicKey,
     /// The unlocked keys.
     pub keyring: Keyring,
     /// How long creating the account (one Argon2id run) took.
@@ -97,6 +98,11 @@ pub fn init(args: &InitArgs) -> CliResult<()> {
         created.elapsed.as_secs_f64()
     );
     print_identity(&created.identity)?;
+    outln!(
+        "to share albums, give others your identity public key: keepsake whoami --account {} \
+         --out FILE",
+        args.account.display()
+    );
     print_phrase(&created.recovery_phrase)
 }
 
@@ -129,15 +135,16 @@ fn print_phrase(phrase: &RecoveryPhrase) -> CliResult<()> {
     Ok(())
 }
 
-fn print_identity(identity: &HpkePublicKey) -> CliResult<()> {
-    outln!("identity:    {}", hex::encode(identity.as_bytes()));
-    outln!("fingerprint: {}", fingerprint(identity));
+fn print_identity(identity: &IdentityPublicKey) -> CliResult<()> {
+    outln!("identity digest: {}", hex::encode(identity.digest()));
+    outln!("fingerprint:     {}", fingerprint(identity));
     Ok(())
 }
 
-fn identity_json(identity: &HpkePublicKey, generation: u64) -> serde_json::Value {
+fn identity_json(identity: &IdentityPublicKey, generation: u64) -> serde_json::Value {
     json!({
-        "identity": hex::encode(identity.as_bytes()),
+        "identity": hex::encode(identity.to_bytes()),
+        "digest": hex::encode(identity.digest()),
         "fingerprint": fingerprint(identity),
         "generation": generation,
     })
@@ -202,15 +209,30 @@ pub fn rotate_recovery(args: &WhoamiArgs) -> CliResult<()> {
 ///
 /// # Errors
 /// Unlocking.
-pub fn whoami(args: &ReportArgs) -> CliResult<()> {
+pub fn whoami(args: &IdentityArgs) -> CliResult<()> {
+    if let Some(out) = &args.out {
+        fsutil::check_output_file(out, args.force)?;
+    }
     let unlocked = unlock::unlock(&args.unlock)?;
     let identity = unlocked.keyring.identity_public_key();
     let generation = unlocked.keyring.generation();
+    if let Some(out) = &args.out {
+        fsutil::write_key_file(out, &identity.to_bytes(), args.force)?;
+    }
     if args.json {
         return output::json(&identity_json(&identity, generation));
     }
     print_identity(&identity)?;
-    outln!("generation:  {generation}");
+    outln!("generation:      {generation}");
+    if let Some(out) = &args.out {
+        outln!(
+            "wrote {}: the identity public key ({} hex digits); others pass it as @{} to \
+             share, accept, open/seal --from, album remove-member --member",
+            out.display(),
+            2 * keepsake::identity::IDENTITY_PUBLIC_LEN,
+            out.display()
+        );
+    }
     Ok(())
 }
 
@@ -231,9 +253,20 @@ pub fn album_new() -> CliResult<()> {
 pub fn device(command: &DeviceCommand) -> CliResult<()> {
     match command {
         DeviceCommand::New(args) => {
+            if let Some(public) = &args.public_out {
+                fsutil::check_output_file(public, args.force)?;
+            }
             let device = DeviceFile::generate()?;
             device.save(&args.out, args.force)?;
             outln!("wrote {} (mode 0600; not enrolled yet)", args.out.display());
+            if let Some(public) = &args.public_out {
+                fsutil::write_key_file(public, device.public_key().as_bytes(), args.force)?;
+                outln!(
+                    "wrote {}: its public key, for `device enroll --device-public @{}`",
+                    public.display(),
+                    public.display()
+                );
+            }
             outln!(
                 "device public key: {}",
                 hex::encode(device.public_key().as_bytes())
@@ -248,14 +281,14 @@ pub fn device(command: &DeviceCommand) -> CliResult<()> {
                 for device in devices {
                     output::json(&json!({
                         "public_key": hex::encode(device.as_bytes()),
-                        "this_device": unlocked.device == Some(device),
+                        "this_device": unlocked.device.as_ref() == Some(&device),
                     }))?;
                 }
                 return Ok(());
             }
             outln!("{} enrolled device(s)", devices.len());
             for device in devices {
-                let this = if unlocked.device == Some(device) {
+                let this = if unlocked.device.as_ref() == Some(&device) {
                     "  (this device)"
                 } else {
                     ""
@@ -273,7 +306,7 @@ pub fn device(command: &DeviceCommand) -> CliResult<()> {
 ///
 /// # Errors
 /// Core errors (a low-order key, too many devices); writing the file.
-pub fn enroll_public(unlocked: &Unlocked, device: &HpkePublicKey) -> CliResult<AccountPin> {
+pub fn enroll_public(unlocked: &Unlocked, device: &XWingPublicKey) -> CliResult<AccountPin> {
     let (next, pin) = unlocked
         .keyring
         .enroll_device(&unlocked.bundle, device)
@@ -304,7 +337,7 @@ fn enroll(args: &DeviceEnrollArgs) -> CliResult<()> {
             unlocked.path.display()
         );
     } else if let Some(public) = &args.device_public {
-        let device = fsutil::parse_public_key(public, "a device public key")?;
+        let device = fsutil::parse_device_public(public, "--device-public")?;
         let pin = enroll_public(&unlocked, &device)?;
         outln!(
             "enrolled {} in {}",
@@ -313,7 +346,7 @@ fn enroll(args: &DeviceEnrollArgs) -> CliResult<()> {
         );
         outln!(
             "on that device, run: keepsake device pin --device-file FILE --identity {} --generation {}",
-            hex::encode(pin.identity.as_bytes()),
+            hex::encode(pin.identity),
             pin.generation
         );
     }
@@ -322,7 +355,7 @@ fn enroll(args: &DeviceEnrollArgs) -> CliResult<()> {
 
 fn pin(args: &DevicePinArgs) -> CliResult<()> {
     let mut device = DeviceFile::load(&args.device_file)?;
-    let identity = fsutil::parse_public_key(&args.identity, "an identity public key")?;
+    let identity = pin_identity(&args.identity)?;
     if device.pin.is_some_and(|p| p.identity != identity) && !args.force {
         return Err(CliError::new(
             exit::EXISTS,
@@ -345,20 +378,35 @@ fn pin(args: &DevicePinArgs) -> CliResult<()> {
     outln!(
         "{} now pins identity {} (generation {generation})",
         args.device_file.display(),
-        hex::encode(identity.as_bytes())
+        hex::encode(identity)
     );
     outln!(
         "fingerprint: {} (compare it with the account's `whoami`)",
-        fingerprint(&identity)
+        fingerprint_of_digest(&identity)
     );
     Ok(())
+}
+
+/// The identity digest `device pin --identity` names: 64 hex digits are the digest itself
+/// (as `device enroll` and `whoami` print it); otherwise the identity public key (2496 hex
+/// digits or `@FILE`), whose digest is taken.
+fn pin_identity(value: &str) -> CliResult<[u8; DIGEST_LEN]> {
+    let text = fsutil::key_text(value)?;
+    if text.len() == 2 * DIGEST_LEN {
+        return fsutil::parse_hex::<DIGEST_LEN>(&text, "--identity (an identity digest)");
+    }
+    Ok(fsutil::identity_from_hex(&text, "--identity")?.digest())
 }
 
 /// Grants `album` to `recipient`.
 ///
 /// # Errors
 /// A low-order recipient key; the OS RNG failing.
-pub fn grant(keyring: &Keyring, album: &AlbumKey, recipient: &HpkePublicKey) -> CliResult<Vec<u8>> {
+pub fn grant(
+    keyring: &Keyring,
+    album: &AlbumKey,
+    recipient: &IdentityPublicKey,
+) -> CliResult<Vec<u8>> {
     keyring
         .grant_album(album, recipient)
         .map_err(|e| CliError::core("granting the album", &e))
@@ -370,7 +418,7 @@ pub fn grant(keyring: &Keyring, album: &AlbumKey, recipient: &HpkePublicKey) -> 
 /// Unlocking, arguments, writing the grant.
 pub fn share(args: &ShareArgs) -> CliResult<()> {
     let album_id = fsutil::parse_album_id(&args.album)?;
-    let recipient = fsutil::parse_public_key(&args.to, "the recipient's identity public key")?;
+    let recipient = fsutil::parse_identity(&args.to, "--to (the recipient's identity public key)")?;
     fsutil::check_output_file(&args.out, args.force)?;
     let unlocked = unlock::unlock(&args.unlock)?;
     let album = album_key(&unlocked.keyring, album_id, args.epoch)?;
@@ -382,14 +430,14 @@ pub fn share(args: &ShareArgs) -> CliResult<()> {
             "grant_file": args.out.display().to_string(),
             "album_id": album_id.to_string(),
             "epoch": epoch,
-            "recipient": hex::encode(recipient.as_bytes()),
+            "recipient_digest": hex::encode(recipient.digest()),
             "recipient_fingerprint": fingerprint(&recipient),
         }));
     }
     outln!(
-        "wrote {}: album {album_id} epoch {epoch} granted to {}",
+        "wrote {}: album {album_id} epoch {epoch} granted to identity {}",
         args.out.display(),
-        hex::encode(recipient.as_bytes())
+        hex::encode(recipient.digest())
     );
     outln!("recipient fingerprint: {}", fingerprint(&recipient));
     Ok(())
@@ -425,30 +473,41 @@ pub fn read_grant(path: &Path) -> CliResult<Vec<u8>> {
 /// Accepts a grant from `sender` with `keyring`.
 ///
 /// # Errors
-/// Exit code 5 for a grant for someone else, from another sender, or forged.
+/// Exit code 5 for a grant for someone else, from another sender, of another suite
+/// (suite 1: a downgrade), whose signature does not verify (altered, or signed by another
+/// account), or that does not open.
 pub fn accept_grant(
     keyring: &Keyring,
     path: &Path,
     grant: &[u8],
-    sender: &HpkePublicKey,
+    sender: &IdentityPublicKey,
 ) -> CliResult<AlbumKey> {
     keyring.accept_grant(grant, sender, None).map_err(|e| {
         let code = match e {
             keepsake::Error::DecryptionFailed
             | keepsake::Error::UnsupportedVersion(_)
+            | keepsake::Error::UnsupportedSuite(_)
             | keepsake::Error::InvalidPublicKey => exit::REFUSED,
             ref other => crate::error::code_of(other),
         };
-        CliError::new(code, format!("{}: grant refused: {e}", path.display()))
+        let message = match e {
+            keepsake::Error::GrantBadSignature => format!(
+                "{}: grant refused: its signature does not verify with the sender's identity \
+                 key (the grant was altered, or another account signed it)",
+                path.display()
+            ),
+            ref other => format!("{}: grant refused: {other}", path.display()),
+        };
+        CliError::new(code, message)
     })
 }
 
-/// A sender's identity key from the command line.
+/// A sender's identity key from the command line (2496 hex digits, or `@FILE`).
 ///
 /// # Errors
-/// Not 64 hex characters.
-pub fn parse_sender(text: &str) -> CliResult<HpkePublicKey> {
-    fsutil::parse_public_key(text, "the sender's identity public key")
+/// As [`fsutil::parse_identity`].
+pub fn parse_sender(text: &str) -> CliResult<IdentityPublicKey> {
+    fsutil::parse_identity(text, "--from (the sender's identity public key)")
 }
 
 /// `accept`.
@@ -464,22 +523,26 @@ pub fn accept(args: &AcceptArgs) -> CliResult<()> {
         return output::json(&json!({
             "album_id": album.album_id().to_string(),
             "epoch": album.epoch(),
-            "sender": hex::encode(sender.as_bytes()),
+            "sender_digest": hex::encode(sender.digest()),
             "sender_fingerprint": fingerprint(&sender),
         }));
     }
     outln!(
-        "accepted: album {} epoch {} from {}",
+        "accepted: album {} epoch {} from identity {}",
         album.album_id(),
         album.epoch(),
-        hex::encode(sender.as_bytes())
+        hex::encode(sender.digest())
     );
     outln!("sender fingerprint: {}", fingerprint(&sender));
+    let from = if args.from.starts_with('@') {
+        args.from.as_str()
+    } else {
+        "SENDER"
+    };
     outln!(
-        "open its containers with: keepsake open --account {} --grant {} --from {} FILE... --out DIR",
+        "open its containers with: keepsake open --account {} --grant {} --from {from} FILE... --out DIR",
         args.unlock.account.display(),
         args.grant.display(),
-        hex::encode(sender.as_bytes())
     );
     Ok(())
 }
@@ -491,10 +554,10 @@ pub struct GrantHeader {
     pub version: u8,
     /// The KEM suite byte.
     pub suite: u8,
-    /// The sender's identity public key.
-    pub sender: HpkePublicKey,
-    /// The recipient's identity public key.
-    pub recipient: HpkePublicKey,
+    /// The digest of the sender's identity public key.
+    pub sender: [u8; DIGEST_LEN],
+    /// The digest of the recipient's identity public key.
+    pub recipient: [u8; DIGEST_LEN],
     /// The album granted.
     pub album_id: AlbumId,
     /// Its epoch.

@@ -42,8 +42,18 @@ text (not with --stdout, whose output is the plaintext). No object holds a secre
 /// `whoami --json` and `device list --json` fields.
 pub const REPORT_JSON: &str = "Print JSON objects, one per line, on standard output instead of \
 text.
-  whoami:       {\"identity\", \"fingerprint\", \"generation\"}
+  whoami:       {\"identity\", \"digest\", \"fingerprint\", \"generation\"}
+                (\"identity\": the identity public key, 2496 hex digits)
   device list:  {\"public_key\", \"this_device\"}  per enrolled device";
+
+/// How the commands that take a public key read it, appended to their `--help`.
+pub const KEYS_HELP: &str = "\
+Public keys on the command line (--to, --from, --member, --identity, --device-public,
+device revoke): the hex digits themselves, or @FILE to read them from FILE (ASCII
+white space ignored), as `whoami --out FILE` and `device new --public-out FILE`
+write them. An identity public key is 2496 hex digits (1248 bytes: Ed25519 and
+X-Wing), a device public key 2432 (1216 bytes: X-Wing); grants, pins and
+fingerprints name an identity by its 64-hex-digit digest.";
 
 /// `device revoke --json` fields.
 pub const REVOKE_JSON: &str = "Print one JSON object on standard output instead of text:
@@ -58,17 +68,17 @@ pub const ROTATE_JSON: &str = "Print one JSON object on standard output instead 
 /// `album remove-member --json` fields.
 pub const REMOVE_MEMBER_JSON: &str = "Print JSON objects, one per line, on standard output \
 instead of text:
-  {\"type\":\"grant\", \"grant_file\", \"recipient\", \"recipient_fingerprint\"}
+  {\"type\":\"grant\", \"grant_file\", \"recipient_digest\", \"recipient_fingerprint\"}
       per remaining member
   {\"type\":\"summary\", \"album_id\", \"old_epoch\", \"epoch\", \"grants\"}  last";
 
 /// `share --json` fields.
 pub const SHARE_JSON: &str = "Print one JSON object on standard output instead of text:
-  {\"grant_file\", \"album_id\", \"epoch\", \"recipient\", \"recipient_fingerprint\"}";
+  {\"grant_file\", \"album_id\", \"epoch\", \"recipient_digest\", \"recipient_fingerprint\"}";
 
 /// `accept --json` fields.
 pub const ACCEPT_JSON: &str = "Print one JSON object on standard output instead of text:
-  {\"album_id\", \"epoch\", \"sender\", \"sender_fingerprint\"}";
+  {\"album_id\", \"epoch\", \"sender_digest\", \"sender_fingerprint\"}";
 
 /// `bench --json` fields.
 pub const BENCH_JSON: &str = "Print JSON objects, one per line, on standard output instead of \
@@ -79,7 +89,8 @@ text, one per candidate:
 /// `inspect --json`.
 pub const INSPECT_JSON: &str = "Print the JSON object on one line (the default is indented). \
 Its fields: \"type\" (container, stream, grant or account), \"file\", \"len\", and the public \
-structure of that type (ids, epoch, lengths, salts, commitments, public keys); \
+structure of that type (ids, epoch, lengths, salts, commitments, public keys; a grant's \
+suite, sender and recipient identity digests and fingerprints); \
 \"authenticated\" is always false: inspect uses no key.";
 
 /// keepsake: end-to-end encrypted memories, from the command line.
@@ -113,6 +124,16 @@ pub fn command() -> clap::Command {
             help.push_str(SECRETS_HELP);
             help.push_str("\n\n");
         }
+        let takes_keys = cmd.get_arguments().any(|a| {
+            matches!(
+                a.get_id().as_str(),
+                "to" | "from" | "members" | "identity" | "device_public" | "public_key"
+            )
+        });
+        if takes_keys {
+            help.push_str(KEYS_HELP);
+            help.push_str("\n\n");
+        }
         help.push_str(EXIT_CODES_HELP);
         cmd.after_help(help).mut_subcommands(with_codes)
     }
@@ -135,8 +156,9 @@ pub enum Command {
     /// Device keys: create, enroll, list, revoke, pin.
     #[command(subcommand)]
     Device(DeviceCommand),
-    /// Print this account's identity public key and its fingerprint (safety number).
-    Whoami(ReportArgs),
+    /// Print this account's identity digest and fingerprint (safety number); `--out` writes
+    /// the identity public key others share to.
+    Whoami(IdentityArgs),
     /// Albums.
     #[command(subcommand)]
     Album(AlbumCommand),
@@ -319,7 +341,25 @@ pub struct WhoamiArgs {
     pub unlock: UnlockArgs,
 }
 
-/// `whoami` and `device list`: unlock, then report.
+/// `whoami`.
+#[derive(Args, Debug)]
+pub struct IdentityArgs {
+    /// How to unlock.
+    #[command(flatten)]
+    pub unlock: UnlockArgs,
+    /// Also write the identity public key (2496 hex digits and a newline; public) to FILE,
+    /// for others to pass as `--to @FILE` or `--from @FILE`.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Replace an existing --out file.
+    #[arg(long, requires = "out")]
+    pub force: bool,
+    /// Print JSON objects, one per line, on standard output instead of text.
+    #[arg(long, long_help = REPORT_JSON)]
+    pub json: bool,
+}
+
+/// `device list`: unlock, then report.
 #[derive(Args, Debug)]
 pub struct ReportArgs {
     /// How to unlock.
@@ -354,7 +394,11 @@ pub struct DeviceNewArgs {
     /// The device key file to write.
     #[arg(long, value_name = "FILE")]
     pub out: PathBuf,
-    /// Replace an existing file.
+    /// Also write the device public key (2432 hex digits and a newline) to FILE, for
+    /// `device enroll --device-public @FILE` on a machine that can unlock the account.
+    #[arg(long, value_name = "FILE")]
+    pub public_out: Option<PathBuf>,
+    /// Replace existing files.
     #[arg(long)]
     pub force: bool,
 }
@@ -366,9 +410,9 @@ pub struct DeviceEnrollArgs {
     /// How to unlock.
     #[command(flatten)]
     pub unlock: UnlockArgs,
-    /// The public key (64 hex characters) of a device whose key file is elsewhere; it
-    /// must then record the printed pin with `device pin`.
-    #[arg(long, value_name = "HEX")]
+    /// The public key (2432 hex digits, or @FILE) of a device whose key file is
+    /// elsewhere; it must then record the printed pin with `device pin`.
+    #[arg(long, value_name = "HEX|@FILE")]
     pub device_public: Option<String>,
     /// A device key file here: it is enrolled and gets the identity pin written into it.
     #[arg(long, value_name = "FILE")]
@@ -381,8 +425,8 @@ pub struct DeviceRevokeArgs {
     /// How to unlock.
     #[command(flatten)]
     pub unlock: UnlockArgs,
-    /// The device's public key (64 hex characters, as `device list` prints it).
-    #[arg(value_name = "HEX")]
+    /// The device's public key (2432 hex digits, as `device list` prints it, or @FILE).
+    #[arg(value_name = "HEX|@FILE")]
     pub public_key: String,
     /// Only remove the device's slot, without rotating the root key: a device that kept
     /// the root still derives every album key, old and new.
@@ -410,9 +454,10 @@ pub struct DevicePinArgs {
     /// The device key file.
     #[arg(long, value_name = "FILE")]
     pub device_file: PathBuf,
-    /// The account's identity public key (64 hex characters), as `device enroll` or
-    /// `whoami` printed it; compare its fingerprint.
-    #[arg(long, value_name = "HEX")]
+    /// The account's identity digest (64 hex digits), as `device enroll` or `whoami`
+    /// printed it, or its identity public key (2496 hex digits, or @FILE); compare the
+    /// fingerprint printed.
+    #[arg(long, value_name = "HEX|@FILE")]
     pub identity: String,
     /// The account generation `device enroll` printed (the newest this device has seen;
     /// every unlock with the device raises it).
@@ -445,12 +490,12 @@ pub struct RemoveMemberArgs {
     /// The album's current epoch (what it was last sealed and shared under).
     #[arg(long, value_name = "N")]
     pub epoch: u64,
-    /// A remaining member's identity public key (64 hex characters); repeat for each.
-    /// The removed member is simply not named.
-    #[arg(long = "member", value_name = "IDENTITY_HEX")]
+    /// A remaining member's identity public key (2496 hex digits, or @FILE); repeat for
+    /// each. The removed member is simply not named.
+    #[arg(long = "member", value_name = "IDENTITY")]
     pub members: Vec<String>,
-    /// The folder to write the grants into, one `<member identity>.grant` per member
-    /// (created if missing).
+    /// The folder to write the grants into, one `<member identity digest>.grant` per
+    /// member (created if missing).
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
     /// Replace existing grant files.
@@ -482,8 +527,8 @@ pub struct SealArgs {
         conflicts_with = "album"
     )]
     pub grant: Option<PathBuf>,
-    /// The grant's sender: an identity public key (64 hex characters).
-    #[arg(long, value_name = "IDENTITY_HEX", requires = "grant")]
+    /// The grant's sender: an identity public key (2496 hex digits, or @FILE).
+    #[arg(long, value_name = "IDENTITY", requires = "grant")]
     pub from: Option<String>,
     /// Files and folders to seal; folders are sealed recursively. A file the index of
     /// --out records as sealed, unchanged (name, size, modification time, permission bits
@@ -524,8 +569,8 @@ pub struct OpenArgs {
     /// deriving it.
     #[arg(long, value_name = "GRANT_FILE", requires = "from")]
     pub grant: Option<PathBuf>,
-    /// The grant's sender: an identity public key (64 hex characters).
-    #[arg(long, value_name = "IDENTITY_HEX", requires = "grant")]
+    /// The grant's sender: an identity public key (2496 hex digits, or @FILE).
+    #[arg(long, value_name = "IDENTITY", requires = "grant")]
     pub from: Option<String>,
     /// Containers to open; a folder stands for the `.ks` files in it (not recursive).
     /// Files already restored identically are skipped, and so are earlier versions that
@@ -584,10 +629,11 @@ pub struct ShareArgs {
     /// The album epoch (default: the account's current epoch, `generation * 2^32`).
     #[arg(long, value_name = "N")]
     pub epoch: Option<u64>,
-    /// The recipient's identity public key (64 hex characters, from their `whoami`).
-    #[arg(long, value_name = "IDENTITY_HEX")]
+    /// The recipient's identity public key (2496 hex digits, or @FILE: the file their
+    /// `whoami --out FILE` wrote).
+    #[arg(long, value_name = "IDENTITY")]
     pub to: String,
-    /// Where to write the grant (170 bytes, public).
+    /// Where to write the grant (1322 bytes, public).
     #[arg(long, value_name = "GRANT_FILE")]
     pub out: PathBuf,
     /// Replace an existing file.
@@ -607,8 +653,9 @@ pub struct AcceptArgs {
     /// The grant file.
     #[arg(value_name = "GRANT_FILE")]
     pub grant: PathBuf,
-    /// The sender's identity public key (64 hex characters); compare its fingerprint.
-    #[arg(long, value_name = "IDENTITY_HEX")]
+    /// The sender's identity public key (2496 hex digits, or @FILE); compare the
+    /// fingerprint printed.
+    #[arg(long, value_name = "IDENTITY")]
     pub from: String,
     /// Print JSON objects, one per line, on standard output instead of text.
     #[arg(long, long_help = ACCEPT_JSON)]

@@ -163,10 +163,10 @@ pub fn run(args: &DemoArgs) -> CliResult<()> {
         KdfParams::PHONE.iterations()
     );
     let words = Zeroizing::new(created.recovery_phrase.words().to_string());
-    let alice_id = created.identity;
+    let alice_id = created.identity.clone();
     let bob_file = dir.join("bob.account.json");
     let bob_created = create_account(&bob_file, BOB, &KdfParams::FLOOR)?;
-    let bob_id = bob_created.identity;
+    let bob_id = bob_created.identity.clone();
     outln!(
         "   bob:   created in {:.2} s (floor profile, to keep the demo short)",
         bob_created.elapsed.as_secs_f64()
@@ -191,7 +191,7 @@ pub fn run(args: &DemoArgs) -> CliResult<()> {
     outln!("   by recovery phrase: {:.3} s", t.as_secs_f64());
     let (alice, t) = unlocked(
         &alice_file,
-        &Secret::Device(DeviceFile::load(&device_file)?),
+        &Secret::Device(Box::new(DeviceFile::load(&device_file)?)),
     )?;
     outln!(
         "   by device key:      {:.3} s (enrolled {}, pinned to the identity)",
@@ -501,6 +501,11 @@ pub fn run(args: &DemoArgs) -> CliResult<()> {
         gbps(size, open_time),
         range_time.as_secs_f64() * 1e3
     );
+    outln!(
+        "What a server dump protects: every slot and grant is X-Wing (ML-KEM-768 + X25519), so \
+         a dump taken today stays confidential even against a future quantum computer; media \
+         and envelopes are symmetric (ChaCha20-Poly1305, 256-bit keys)."
+    );
     outln!("all checks passed");
     Ok(())
 }
@@ -539,14 +544,17 @@ fn lost_device(
 ) -> CliResult<()> {
     outln!("\n7. Alice loses her phone: revoke it and rotate the root key");
     let hidden = ProgressBar::hidden();
-    let laptop = || DeviceFile::load(laptop_file).map(Secret::Device);
+    let laptop = || DeviceFile::load(laptop_file).map(|d| Secret::Device(Box::new(d)));
     let phone_file = dir.join("alice-phone.device.json");
     DeviceFile::generate()?.save(&phone_file, false)?;
     let (by_laptop, _) = unlocked(alice_file, &laptop()?)?;
     account::enroll_file(&by_laptop, &phone_file)?;
     // What the phone keeps: its key and pin, this account file, the keys it derives.
     let old_bundle = fs::read(alice_file).map_err(io(alice_file))?;
-    let (phone, _) = unlocked(alice_file, &Secret::Device(DeviceFile::load(&phone_file)?))?;
+    let (phone, _) = unlocked(
+        alice_file,
+        &Secret::Device(Box::new(DeviceFile::load(&phone_file)?)),
+    )?;
     let before = seal_photo(album, dir, "before.jpg", &[1u8; 70_000])?;
 
     let (by_laptop, _) = unlocked(alice_file, &laptop()?)?;
@@ -554,7 +562,10 @@ fn lost_device(
         pin_file: Some(laptop_file.to_path_buf()),
         ..by_laptop
     };
-    let phone_key = phone.device.ok_or_else(|| fail("the phone has no key"))?;
+    let phone_key = phone
+        .device
+        .clone()
+        .ok_or_else(|| fail("the phone has no key"))?;
     let start = Instant::now();
     let rotated = crate::lifecycle::rotate_account(&by_laptop, Some(&phone_key))?;
     let new_album = rotated
@@ -568,9 +579,12 @@ fn lost_device(
     );
     let after = seal_photo(&new_album, dir, "after.jpg", &[2u8; 70_000])?;
 
-    let locked_out = unlocked(alice_file, &Secret::Device(DeviceFile::load(&phone_file)?))
-        .err()
-        .ok_or_else(|| fail("the revoked phone unlocked the new account file"))?;
+    let locked_out = unlocked(
+        alice_file,
+        &Secret::Device(Box::new(DeviceFile::load(&phone_file)?)),
+    )
+    .err()
+    .ok_or_else(|| fail("the revoked phone unlocked the new account file"))?;
     let phone_keys = Keys::Account(&phone.keyring);
     let open = |file: &Path, keys: &Keys<'_>, to: &str| {
         open_one(

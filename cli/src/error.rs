@@ -25,8 +25,10 @@ pub mod exit {
     pub const EXISTS: u8 = 4;
     /// A security refusal: the account file, a device file, a grant or a seal index failed
     /// a check (altered bundle, planted slot, an account file older than one the device
-    /// has seen (`Rollback`), grant from another sender or for someone else, altered or
-    /// foreign index), or a passphrase too weak to accept.
+    /// has seen (`Rollback`), grant from another sender or for someone else, a grant whose
+    /// signature does not verify (`GrantBadSignature`: altered, or signed by another
+    /// account) or of another suite, altered or foreign index), or a passphrase too weak to
+    /// accept.
     pub const SECURITY: u8 = 5;
     /// A usage error: an unknown option, a bad argument, a missing secret source, an
     /// `--out` that is a file, a range that starts past the end.
@@ -62,9 +64,10 @@ Exit codes:
        see --force)
     5  security refusal: the account file, a device file, a grant or the seal index
        of --out failed a check (altered bundle, planted device slot, an account
-       file older than one this device has seen, grant from another sender,
-       altered or foreign index), or a passphrase too weak (see
-       --weak-passphrase-ok)
+       file older than one this device has seen, grant from another sender or
+       for someone else, grant signature that does not verify (altered, or
+       signed by another account), altered or foreign index), or a passphrase
+       too weak (see --weak-passphrase-ok)
    64  usage error: bad option or argument, no secret source, --out is a file, a
        range starting past the end
   129  interrupted by SIGHUP   } partial files removed, nothing
@@ -148,6 +151,7 @@ pub fn code_of(err: &keepsake::Error) -> u8 {
         | E::GrantWrongSender
         | E::GrantWrongRecipient
         | E::GrantWrongAlbum
+        | E::GrantBadSignature
         | E::MalformedGrant { .. } => exit::SECURITY,
         E::DestinationExists => exit::EXISTS,
         E::Io(_) => exit::IO,

@@ -5,6 +5,8 @@ use std::fs::File;
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 
+use keepsake::hpke::xwing::{self, XWingPublicKey};
+use keepsake::identity::{IDENTITY_PUBLIC_LEN, IdentityPublicKey};
 use tempfile::NamedTempFile;
 
 use zeroize::Zeroizing;
@@ -242,12 +244,82 @@ pub fn parse_album_id(text: &str) -> CliResult<keepsake::AlbumId> {
     parse_hex::<16>(text, "an album id").map(keepsake::AlbumId::from_bytes)
 }
 
-/// An identity or device public key from 64 hex characters.
+/// Largest file an `@FILE` public-key argument may name.
+pub const MAX_KEY_FILE: u64 = 16 * 1024;
+
+/// The hex text of a public-key argument. The one rule: a value that starts with `@`
+/// names a file whose content is the hex (as `whoami --out` or `device new --public-out`
+/// writes it); any other value is the hex itself. ASCII white space is ignored either
+/// way (a key wrapped over several lines still reads).
 ///
 /// # Errors
-/// As [`parse_hex`].
-pub fn parse_public_key(text: &str, what: &str) -> CliResult<keepsake::hpke::HpkePublicKey> {
-    parse_hex::<32>(text, what).map(keepsake::hpke::HpkePublicKey::from_bytes)
+/// Reading the file (exit code 1); a file larger than [`MAX_KEY_FILE`].
+pub fn key_text(value: &str) -> CliResult<String> {
+    let text = match value.strip_prefix('@') {
+        Some(path) => {
+            let path = Path::new(path);
+            let bytes = read_capped(path, MAX_KEY_FILE, "a public key file")?;
+            String::from_utf8(bytes).map_err(|_| {
+                CliError::usage(format!("{}: not a hex public key file", path.display()))
+            })?
+        }
+        None => value.to_string(),
+    };
+    Ok(text.chars().filter(|c| !c.is_ascii_whitespace()).collect())
+}
+
+/// Decodes `text`, the hex of a public key of `len` bytes.
+fn key_bytes(text: &str, len: usize, what: &str) -> CliResult<Vec<u8>> {
+    match hex::decode(text) {
+        Ok(bytes) if bytes.len() == len => Ok(bytes),
+        _ => Err(CliError::usage(format!(
+            "{what} must be {} hex digits ({len} bytes) or @FILE holding them, got {:?} \
+             ({} characters)",
+            2 * len,
+            shorten(text),
+            text.len()
+        ))),
+    }
+}
+
+/// An account's identity public key (SPEC.md 5.6): 2496 hex digits, or `@FILE`
+/// ([`key_text`]).
+///
+/// # Errors
+/// As [`key_text`]; not 2496 hex digits, or a key that fails its checks: a usage error.
+pub fn parse_identity(value: &str, what: &str) -> CliResult<IdentityPublicKey> {
+    identity_from_hex(&key_text(value)?, what)
+}
+
+/// [`parse_identity`] of hex text already read.
+///
+/// # Errors
+/// As [`parse_identity`].
+pub fn identity_from_hex(text: &str, what: &str) -> CliResult<IdentityPublicKey> {
+    let bytes = key_bytes(text, IDENTITY_PUBLIC_LEN, what)?;
+    IdentityPublicKey::from_slice(&bytes).map_err(|e| CliError::usage(format!("{what}: {e}")))
+}
+
+/// A device public key (an X-Wing key, SPEC.md 5.2): 2432 hex digits, or `@FILE`
+/// ([`key_text`]).
+///
+/// # Errors
+/// As [`key_text`]; not 2432 hex digits, or a key that fails its checks (the ML-KEM
+/// modulus check, a low-order X25519 half): a usage error.
+pub fn parse_device_public(value: &str, what: &str) -> CliResult<XWingPublicKey> {
+    let bytes = key_bytes(&key_text(value)?, xwing::PUBLIC_KEY_LEN, what)?;
+    XWingPublicKey::from_slice(&bytes).map_err(|e| CliError::usage(format!("{what}: {e}")))
+}
+
+/// Writes a public key's hex and a newline to `path` (all or nothing; exit code 4 if it
+/// exists and `overwrite` is false): the file an `@FILE` argument reads.
+///
+/// # Errors
+/// As [`write_atomic`].
+pub fn write_key_file(path: &Path, bytes: &[u8], overwrite: bool) -> CliResult<()> {
+    let mut text = hex::encode(bytes);
+    text.push('\n');
+    write_atomic(path, text.as_bytes(), overwrite)
 }
 
 fn shorten(text: &str) -> String {

@@ -6,7 +6,7 @@ use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
 use std::path::Path;
 
-use keepsake::sharing::{GRANT_LEN, fingerprint};
+use keepsake::sharing::{GRANT_LEN, fingerprint, fingerprint_of_digest};
 use keepsake::stream::{HEADER_LEN, Header};
 use serde_json::{Value, json};
 
@@ -119,10 +119,10 @@ fn inspect_file(path: &Path) -> CliResult<Value> {
                 "version": g.version,
                 "suite": g.suite,
                 "len": len,
-                "sender": hex::encode(g.sender.as_bytes()),
-                "sender_fingerprint": fingerprint(&g.sender),
-                "recipient": hex::encode(g.recipient.as_bytes()),
-                "recipient_fingerprint": fingerprint(&g.recipient),
+                "sender_digest": hex::encode(g.sender),
+                "sender_fingerprint": fingerprint_of_digest(&g.sender),
+                "recipient_digest": hex::encode(g.recipient),
+                "recipient_fingerprint": fingerprint_of_digest(&g.recipient),
                 "album_id": g.album_id.to_string(),
                 "epoch": g.epoch,
                 "authenticated": false,
@@ -136,7 +136,8 @@ fn inspect_file(path: &Path) -> CliResult<Value> {
         return Ok(json!({
             "type": "account",
             "len": len,
-            "identity": hex::encode(identity.as_bytes()),
+            "identity": hex::encode(identity.to_bytes()),
+            "identity_digest": hex::encode(identity.digest()),
             "fingerprint": fingerprint(&identity),
             "generation": bundle.generation(),
             "kdf": {

@@ -16,7 +16,7 @@
 //! | 2 | wrong passphrase, recovery phrase or device key (after one Argon2id run) |
 //! | 3 | refused input: a file is tampered, truncated, foreign, malformed or of another album; the other files of a batch were still processed |
 //! | 4 | already exists: refused to overwrite a file (nothing written under its name) |
-//! | 5 | security refusal: the account file, a device file, a grant or a seal index failed a check (including an account file older than one the device has seen: a rollback), or a passphrase too weak |
+//! | 5 | security refusal: the account file, a device file, a grant or a seal index failed a check (including an account file older than one the device has seen: a rollback, and a grant whose signature does not verify: altered, or signed by another account), or a passphrase too weak |
 //! | 64 | usage error: a bad option or argument, no secret source, `--out` naming a file, a range starting past the end |
 //! | 129, 130, 143 | interrupted by SIGHUP, SIGINT (Ctrl-C), SIGTERM: the partial files were removed ([`interrupt`]) |
 //! | 141 | standard output was closed early (`| head`): the command stops silently, like a tool killed by SIGPIPE |
@@ -49,9 +49,13 @@
 //!
 //! - The account file is the bundle (`keepsake::account::AccountBundle::to_bytes`,
 //!   canonical JSON, public).
-//! - A device key file holds a device secret and its account pin (identity and newest
-//!   generation seen, [`unlock`]), mode 0600.
-//! - A grant file is the 170-byte grant of SPEC.md 5.7 (public).
+//! - A device key file holds a device secret (a 32-byte X-Wing seed) and its account pin
+//!   (identity digest and newest generation seen, [`unlock`]), mode 0600.
+//! - A grant file is the 1322-byte signed grant of SPEC.md 5.7 (public).
+//! - An identity file (`whoami --out`) holds an identity public key as 2496 hex digits and
+//!   a newline (public); a device public key file (`device new --public-out`), 2432.
+//!   Wherever a public key is an argument, `@FILE` reads it from such a file
+//!   ([`fsutil::key_text`]).
 //! - A container (`.ks`) is specified in SPEC.md section 8 ([`container`]).
 //! - The seal index (`index.ks-index`, one per output folder, public) is specified in
 //!   SPEC.md 8.9–8.10 ([`index`]).

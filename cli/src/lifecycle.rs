@@ -10,7 +10,7 @@
 use std::path::PathBuf;
 
 use keepsake::account::Keyring;
-use keepsake::hpke::HpkePublicKey;
+use keepsake::hpke::xwing::XWingPublicKey;
 use keepsake::sharing::fingerprint;
 use serde_json::json;
 
@@ -25,7 +25,7 @@ use crate::{fsutil, note, outln, output};
 ///
 /// # Errors
 /// `DeviceNotEnrolled` (exit code 2) for a device without a slot; writing the file.
-pub fn rotate_account(unlocked: &Unlocked, device: Option<&HpkePublicKey>) -> CliResult<Keyring> {
+pub fn rotate_account(unlocked: &Unlocked, device: Option<&XWingPublicKey>) -> CliResult<Keyring> {
     let (next, keyring) = match device {
         Some(device) => unlocked
             .keyring
@@ -46,7 +46,7 @@ pub fn rotate_account(unlocked: &Unlocked, device: Option<&HpkePublicKey>) -> Cl
 /// # Errors
 /// Unlocking; a bad or unknown device key; writing the account file.
 pub fn revoke(args: &DeviceRevokeArgs) -> CliResult<()> {
-    let device = fsutil::parse_public_key(&args.public_key, "a device public key")?;
+    let device = fsutil::parse_device_public(&args.public_key, "the device public key")?;
     let unlocked = unlock::unlock(&args.unlock)?;
     let generation = if args.no_rotate {
         let next = unlocked
@@ -58,7 +58,7 @@ pub fn revoke(args: &DeviceRevokeArgs) -> CliResult<()> {
     } else {
         rotate_account(&unlocked, Some(&device))?.generation()
     };
-    if unlocked.device == Some(device) {
+    if unlocked.device.as_ref() == Some(&device) {
         note!("note: that was the device key used to unlock; it no longer opens the account");
     }
     if args.no_rotate {
@@ -124,14 +124,11 @@ pub fn remove_member(args: &RemoveMemberArgs) -> CliResult<()> {
     let members = args
         .members
         .iter()
-        .map(|m| fsutil::parse_public_key(m, "a member's identity public key"))
+        .map(|m| fsutil::parse_identity(m, "--member (an identity public key)"))
         .collect::<CliResult<Vec<_>>>()?;
     let paths: Vec<PathBuf> = members
         .iter()
-        .map(|m| {
-            args.out
-                .join(format!("{}.grant", hex::encode(m.as_bytes())))
-        })
+        .map(|m| args.out.join(format!("{}.grant", hex::encode(m.digest()))))
         .collect();
     fsutil::check_output_dir(&args.out)?;
     if args.out.is_dir() {
@@ -153,14 +150,14 @@ pub fn remove_member(args: &RemoveMemberArgs) -> CliResult<()> {
             output::json(&json!({
                 "type": "grant",
                 "grant_file": path.display().to_string(),
-                "recipient": hex::encode(member.as_bytes()),
+                "recipient_digest": hex::encode(member.digest()),
                 "recipient_fingerprint": fingerprint(member),
             }))?;
         } else {
             outln!(
-                "wrote {}: granted to {} (fingerprint {})",
+                "wrote {}: granted to identity {} (fingerprint {})",
                 path.display(),
-                hex::encode(member.as_bytes()),
+                hex::encode(member.digest()),
                 fingerprint(member)
             );
         }

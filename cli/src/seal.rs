@@ -272,7 +272,7 @@ pub fn run(args: &SealArgs) -> CliResult<()> {
         }
         _ => {
             return Err(CliError::usage(
-                "give --album ID, or --grant FILE --from HEX",
+                "give --album ID, or --grant FILE --from IDENTITY",
             ));
         }
     };

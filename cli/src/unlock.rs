@@ -4,12 +4,13 @@
 //! A **device key file** is JSON, written with mode 0600:
 //!
 //! ```text
-//! {"version":1,"public_key":"<64 hex>","secret":"<64 hex>","account_pin":"<80 hex>"|null}
+//! {"version":1,"public_key":"<2432 hex>","secret":"<64 hex>","account_pin":"<80 hex>"|null}
 //! ```
 //!
-//! `secret` is the device's X25519 secret key, `public_key` its public key (checked against
-//! the secret on load), and `account_pin` the account pin (`identity || be64(generation)`,
-//! SPEC.md 8.11): the account identity public key that enrolment returned, so a device
+//! `secret` is the device's X-Wing secret key (its 32-byte seed, SPEC.md 5.2), `public_key`
+//! its 1216-byte X-Wing public key (checked against the secret on load), and `account_pin`
+//! the account pin (`identity digest || be64(generation)`, SPEC.md 8.11): the digest of the
+//! account identity that enrolment returned, so a device
 //! unlock refuses any slot that opens to another account's root, and the newest account
 //! generation this device has seen, so it refuses an older account file served again
 //! (`Rollback`). A file from `device new` has no pin until `device enroll --device-file` or
@@ -21,7 +22,7 @@ use std::path::{Path, PathBuf};
 
 use keepsake::RecoveryPhrase;
 use keepsake::account::{self, ACCOUNT_PIN_LEN, AccountBundle, AccountPin, DeviceKey, Keyring};
-use keepsake::hpke::HpkePublicKey;
+use keepsake::hpke::xwing::{self, XWingPublicKey};
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
@@ -32,7 +33,7 @@ use crate::fsutil;
 /// Largest passphrase or recovery file read.
 pub const MAX_SECRET_FILE: u64 = 64 * 1024;
 /// Largest device key file read.
-pub const MAX_DEVICE_FILE: u64 = 4096;
+pub const MAX_DEVICE_FILE: u64 = 8192;
 /// The device key file format version.
 pub const DEVICE_FILE_VERSION: u8 = 1;
 
@@ -42,8 +43,8 @@ pub enum Secret {
     Passphrase(Zeroizing<String>),
     /// The recovery phrase.
     Recovery(RecoveryPhrase),
-    /// A device key file's contents.
-    Device(DeviceFile),
+    /// A device key file's contents (boxed: an X-Wing key is large).
+    Device(Box<DeviceFile>),
 }
 
 /// A device key pair and, once enrolled, its account pin.
@@ -74,7 +75,7 @@ impl DeviceFile {
     }
 
     /// The device's public key.
-    pub fn public_key(&self) -> HpkePublicKey {
+    pub fn public_key(&self) -> XWingPublicKey {
         self.key.public_key()
     }
 
@@ -98,8 +99,12 @@ impl DeviceFile {
         hex::decode_to_slice(wire.secret.trim(), secret.as_mut())
             .map_err(|_| malformed("secret is not 64 hex characters"))?;
         let key = DeviceKey::from_bytes(*secret);
-        let public = fsutil::parse_public_key(&wire.public_key, "public_key")
-            .map_err(|_| malformed("public_key is not 64 hex characters"))?;
+        let public = hex::decode(wire.public_key.trim())
+            .ok()
+            .filter(|b| b.len() == xwing::PUBLIC_KEY_LEN)
+            .ok_or_else(|| malformed("public_key is not 2432 hex characters"))?;
+        let public = XWingPublicKey::from_slice(&public)
+            .map_err(|_| malformed("public_key is not a valid X-Wing public key"))?;
         if key.public_key() != public {
             return Err(CliError::new(
                 exit::REFUSED,
@@ -149,7 +154,7 @@ pub struct Unlocked {
     /// The keys.
     pub keyring: Keyring,
     /// The device that unlocked it, if a device key did.
-    pub device: Option<HpkePublicKey>,
+    pub device: Option<XWingPublicKey>,
     /// The device key file whose account pin this unlock checked (`--device-key` or
     /// `--device-pin`), raised to the newest generation seen.
     pub pin_file: Option<PathBuf>,
@@ -416,7 +421,7 @@ pub fn secret_from_args(args: &UnlockArgs) -> CliResult<Secret> {
         return read_source(Source::Command(command), "the passphrase").map(Secret::Passphrase);
     }
     if let Some(path) = &args.device_key {
-        return DeviceFile::load(path).map(Secret::Device);
+        return DeviceFile::load(path).map(|d| Secret::Device(Box::new(d)));
     }
     let recovery = match (&args.recovery_file, &args.recovery_command) {
         (Some(path), _) => Some(Source::File(path)),

@@ -125,7 +125,7 @@ fn wrong_passphrase_gets_exit_code_2_after_one_argon2_run() {
     assert!(start.elapsed().as_secs() < 20);
     // The wrong passphrase never appears in any output; the right one works.
     let out = t.cmd().arg("whoami").args(a.unlock()).assert().success();
-    assert_eq!(identity_of(&text(&out.get_output().stdout)), a.identity);
+    assert_eq!(identity_of(&text(&out.get_output().stdout)), a.digest);
     // A garbled recovery phrase is a wrong secret too, and names no word.
     let bad = t.write("bad.words", b"abandon abandon abandon");
     t.cmd()
@@ -152,7 +152,7 @@ fn unlock_by_passphrase_recovery_and_device_gives_one_identity() {
         .assert()
         .success();
     let printed = text(&out.get_output().stdout);
-    assert_eq!(identity_of(&printed), a.identity);
+    assert_eq!(identity_of(&printed), a.digest);
     assert!(printed.contains("fingerprint: "));
     assert!(!printed.contains(&a.phrase));
 
@@ -205,7 +205,7 @@ fn unlock_by_passphrase_recovery_and_device_gives_one_identity() {
         .success();
     assert!(!text(&out.get_output().stdout).contains(&secret));
     let out = by_device(&t).assert().success();
-    assert_eq!(identity_of(&text(&out.get_output().stdout)), a.identity);
+    assert_eq!(identity_of(&text(&out.get_output().stdout)), a.digest);
     let out = t
         .cmd()
         .args(["device", "list", "--account"])
@@ -229,7 +229,7 @@ fn device_enroll_by_public_key_pin_and_revoke() {
     let phone = t.path("phone.device.json");
     let out = t
         .cmd()
-        .args(["device", "new", "--out"])
+        .args(["device", "new", "--public-out", "phone.public", "--out"])
         .arg(&phone)
         .assert()
         .success();
@@ -237,13 +237,25 @@ fn device_enroll_by_public_key_pin_and_revoke() {
         .lines()
         .find_map(|l| l.strip_prefix("device public key: ").map(str::to_string))
         .unwrap();
+    assert_eq!(public.len(), 2432);
+    assert_eq!(
+        std::fs::read_to_string(t.path("phone.public")).unwrap(),
+        format!("{public}\n")
+    );
     let out = t
         .cmd()
-        .args(["device", "enroll", "--device-public", &public])
+        .args(["device", "enroll", "--device-public", "@phone.public"])
         .args(a.unlock())
         .assert()
         .success();
-    assert!(text(&out.get_output().stdout).contains("device pin"));
+    let printed = text(&out.get_output().stdout);
+    assert!(
+        printed.contains(&format!(
+            "device pin --device-file FILE --identity {}",
+            a.digest
+        )),
+        "{printed}"
+    );
     // A wrong pin (another account's identity) is refused as a planted slot.
     let b = t.init("bob", "pw2");
     t.cmd()
@@ -265,10 +277,11 @@ fn device_enroll_by_public_key_pin_and_revoke() {
         .args(["--identity", &a.identity])
         .assert()
         .code(4);
+    // The digest `device enroll` printed names the identity as well as its public key.
     t.cmd()
         .args(["device", "pin", "--force", "--device-file"])
         .arg(&phone)
-        .args(["--identity", &a.identity])
+        .args(["--identity", &a.digest])
         .assert()
         .success();
     t.cmd()
@@ -435,7 +448,7 @@ fn share_accept_and_open_by_grant() {
         .args(alice.unlock())
         .assert()
         .success();
-    assert_eq!(std::fs::metadata(t.path("bob.grant")).unwrap().len(), 170);
+    assert_eq!(std::fs::metadata(t.path("bob.grant")).unwrap().len(), 1322);
     t.cmd()
         .args([
             "share",
@@ -480,7 +493,26 @@ fn share_accept_and_open_by_grant() {
         .args(["accept", "forged.grant", "--from", &alice.identity])
         .args(bob.unlock())
         .assert()
-        .code(5);
+        .code(5)
+        .stderr(predicate::str::contains("signature does not verify"));
+    // The identity given as its hex instead of @FILE: the same grant.
+    t.cmd()
+        .args(["accept", "bob.grant", "--from", &alice.identity_hex])
+        .args(bob.unlock())
+        .assert()
+        .success();
+    // A truncated or garbled identity is a usage error that names the expected length.
+    t.cmd()
+        .args(["accept", "bob.grant", "--from", &alice.identity_hex[..64]])
+        .args(bob.unlock())
+        .assert()
+        .code(64)
+        .stderr(predicate::str::contains("2496 hex digits"));
+    t.cmd()
+        .args(["accept", "bob.grant", "--from", "@missing.identity"])
+        .args(bob.unlock())
+        .assert()
+        .code(1);
 
     // Bob's own root does not reach Alice's album; the grant does.
     t.cmd()
@@ -545,8 +577,11 @@ fn share_accept_and_open_by_grant() {
     let out = t.cmd().args(["inspect", "bob.grant"]).assert().success();
     let json: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
     assert_eq!(json["type"], "grant");
-    assert_eq!(json["sender"], alice.identity.as_str());
-    assert_eq!(json["recipient"], bob.identity.as_str());
+    assert_eq!(json["suite"], 2);
+    assert_eq!(json["len"], 1322);
+    assert_eq!(json["sender_digest"], alice.digest.as_str());
+    assert_eq!(json["recipient_digest"], bob.digest.as_str());
+    assert_eq!(json["sender_fingerprint"].as_str().unwrap().len(), 35);
     assert_eq!(json["album_id"], id.as_str());
 }
 

@@ -368,12 +368,12 @@ fn remove_member_grants_only_the_remaining_members() {
         .collect();
     assert_eq!(lines.len(), 2);
     assert_eq!(lines[0]["type"], "grant");
-    assert_eq!(lines[0]["recipient"], carol.identity.as_str());
+    assert_eq!(lines[0]["recipient_digest"], carol.digest.as_str());
     assert_eq!(lines[1]["type"], "summary");
     assert_eq!(lines[1]["old_epoch"], 0);
     assert_eq!(lines[1]["epoch"], 1);
     assert_eq!(lines[1]["grants"], 1);
-    let carols = format!("{}.grant", carol.identity);
+    let carols = format!("{}.grant", carol.digest);
     assert_eq!(names(&t.path("grants")), std::slice::from_ref(&carols));
     let carols = t.path("grants").join(carols);
     // Existing grant files are not replaced without --force.

@@ -116,7 +116,8 @@ fn json_output_of_every_reporting_command() {
         .success();
     let lines = json_lines(&out.get_output().stdout, &secrets);
     assert_eq!(lines.len(), 1);
-    assert_eq!(lines[0]["identity"], a.identity.as_str());
+    assert_eq!(lines[0]["identity"], a.identity_hex.as_str());
+    assert_eq!(lines[0]["digest"], a.digest.as_str());
     assert!(lines[0]["fingerprint"].as_str().is_some());
 
     let out = t
@@ -141,7 +142,7 @@ fn json_output_of_every_reporting_command() {
         .success();
     let lines = json_lines(&out.get_output().stdout, &secrets);
     assert_eq!(lines[0]["grant_file"], "bob.grant");
-    assert_eq!(lines[0]["recipient"], b.identity.as_str());
+    assert_eq!(lines[0]["recipient_digest"], b.digest.as_str());
     assert_eq!(lines[0]["epoch"], 0);
 
     let out = t
@@ -155,7 +156,7 @@ fn json_output_of_every_reporting_command() {
         &[b.passphrase.as_str(), &b.phrase],
     );
     assert_eq!(lines[0]["album_id"], id.as_str());
-    assert_eq!(lines[0]["sender"], a.identity.as_str());
+    assert_eq!(lines[0]["sender_digest"], a.digest.as_str());
 
     let out = t
         .cmd()

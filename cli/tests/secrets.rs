@@ -27,19 +27,19 @@ fn the_passphrase_comes_from_stdin_a_command_or_the_environment() {
         .write_stdin("pw for scripts\n")
         .assert()
         .success();
-    assert_eq!(identity_of(&text(&out.get_output().stdout)), a.identity);
+    assert_eq!(identity_of(&text(&out.get_output().stdout)), a.digest);
     // A command, its trailing newline stripped.
     let out = who(&t)
         .args(["--passphrase-command", "printf 'pw for scripts\\n'"])
         .assert()
         .success();
-    assert_eq!(identity_of(&text(&out.get_output().stdout)), a.identity);
+    assert_eq!(identity_of(&text(&out.get_output().stdout)), a.digest);
     // The environment.
     let out = who(&t)
         .env("KEEPSAKE_PASSPHRASE", "pw for scripts")
         .assert()
         .success();
-    assert_eq!(identity_of(&text(&out.get_output().stdout)), a.identity);
+    assert_eq!(identity_of(&text(&out.get_output().stdout)), a.digest);
     who(&t)
         .env("KEEPSAKE_PASSPHRASE", "not it")
         .assert()
@@ -103,7 +103,7 @@ fn the_recovery_phrase_comes_from_a_command_or_the_environment() {
         .arg(format!("cat '{}'", words.display()))
         .assert()
         .success();
-    assert_eq!(identity_of(&text(&out.get_output().stdout)), a.identity);
+    assert_eq!(identity_of(&text(&out.get_output().stdout)), a.digest);
     let out = t
         .cmd()
         .args(["whoami", "--recovery", "--account"])
@@ -111,7 +111,7 @@ fn the_recovery_phrase_comes_from_a_command_or_the_environment() {
         .env("KEEPSAKE_RECOVERY_PHRASE", &a.phrase)
         .assert()
         .success();
-    assert_eq!(identity_of(&text(&out.get_output().stdout)), a.identity);
+    assert_eq!(identity_of(&text(&out.get_output().stdout)), a.digest);
     t.cmd()
         .args(["whoami", "--recovery-file", "-", "--account"])
         .arg(&a.file)

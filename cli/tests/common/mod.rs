@@ -21,7 +21,12 @@ pub struct Account {
     pub pass: PathBuf,
     pub passphrase: String,
     pub phrase: String,
+    /// `@NAME.identity`: the identity public key as an argument (written by `whoami --out`).
     pub identity: String,
+    /// The identity public key's hex, as that file holds it.
+    pub identity_hex: String,
+    /// The identity digest (64 hex digits) `init` and `whoami` print.
+    pub digest: String,
 }
 
 impl Account {
@@ -96,12 +101,27 @@ impl T {
             .stdout
             .clone();
         let text = String::from_utf8(out).unwrap();
+        let key_file = format!("{name}.identity");
+        self.cmd()
+            .args(["whoami", "--out", &key_file, "--account"])
+            .arg(&file)
+            .arg("--passphrase-file")
+            .arg(&pass)
+            .assert()
+            .success();
+        let identity_hex = std::fs::read_to_string(self.path(&key_file))
+            .unwrap()
+            .trim()
+            .to_string();
+        assert_eq!(identity_hex.len(), 2496);
         Account {
             file,
             pass,
             passphrase: passphrase.into(),
             phrase: phrase_of(&text),
-            identity: identity_of(&text),
+            identity: format!("@{key_file}"),
+            identity_hex,
+            digest: identity_of(&text),
         }
     }
 }
@@ -129,10 +149,16 @@ pub fn phrase_of(stdout: &str) -> String {
     words.join(" ")
 }
 
-/// The identity hex of an `identity:` line.
+/// The identity digest of an `identity digest:` line.
 pub fn identity_of(stdout: &str) -> String {
-    let line = stdout.lines().find(|l| l.starts_with("identity:")).unwrap();
-    let hex = line.trim_start_matches("identity:").trim().to_string();
+    let line = stdout
+        .lines()
+        .find(|l| l.starts_with("identity digest:"))
+        .unwrap();
+    let hex = line
+        .trim_start_matches("identity digest:")
+        .trim()
+        .to_string();
     assert_eq!(hex.len(), 64);
     hex
 }
