@@ -39,7 +39,19 @@ private fun JsonObject.kind(): MediaKind = when (val k = str("kind")) {
  * loaded with at least [minCases] cases (the counts of SPEC.md section 7). With [skip], the
  * file is not read and one skipped test says why.
  */
-private fun Suite.vectorFile(file: String, minCases: Int, skip: String? = null, each: (JsonObject) -> Unit) {
+private fun Suite.vectorFile(file: String, minCases: Int, skip: String? = null, each: (JsonObject) -> Unit) =
+    vectorFileParts(file, minCases, skip, "" to each)
+
+/**
+ * [vectorFile] with several tests per case, one per part, named `FILE: CASE: PART` (a part
+ * named "" gives `FILE: CASE`).
+ */
+private fun Suite.vectorFileParts(
+    file: String,
+    minCases: Int,
+    skip: String? = null,
+    vararg parts: Pair<String, (JsonObject) -> Unit>,
+) {
     if (skip != null) {
         skip("$file: every case", skip)
         return
@@ -55,7 +67,9 @@ private fun Suite.vectorFile(file: String, minCases: Int, skip: String? = null, 
         expect(cases.size >= minCases) { "$file: ${cases.size} cases, expected at least $minCases" }
     }
     for (v in cases) {
-        test("$file: ${v.str("name")}") { each(v) }
+        for ((part, body) in parts) {
+            test("$file: ${v.str("name")}" + if (part.isEmpty()) "" else ": $part") { body(v) }
+        }
     }
 }
 
@@ -149,25 +163,14 @@ fun vectorTests(suite: Suite) {
         assertRaisesNamed(v.str("error"), v.str("purpose")) { openEnvelope(v) }
     }
 
-    // TODO(issue 14, lead): bundle-v1.json and bundle-v1-failures.json changed shape with the
-    // key lifecycle (KEM slots, generation, history, 40-byte account pins) and are being
-    // regenerated on main: remove the `skip` arguments (and adapt to the new fields) then.
-    suite.vectorFile("bundle-v1.json", 1, skip = "TODO(issue 14): tests/vectors/bundle-v1.json is being regenerated on main") { v ->
-        val bundle = v.str("bundle").toByteArray()
-        val byPassphrase = unlockWithPassphrase(bundle, v.str("passphrase"))
-        val byRecovery = unlockWithRecovery(bundle, RecoveryPhrase.parse(v.str("recovery_words")))
-        val device = DeviceKey.fromSecretBytes(v.bytes("device_secret"))
-        val byDevice = unlockWithDevice(bundle, device, byPassphrase.pin())
-        val identity = byPassphrase.identityPublicKey()
-        assertBytes(identity, byRecovery.identityPublicKey(), "recovery identity")
-        assertBytes(identity, byDevice.identityPublicKey(), "device identity")
-        assertEquals(byPassphrase.fingerprint(), byRecovery.fingerprint(), "recovery fingerprint")
-        assertEquals(byPassphrase.fingerprint(), byDevice.fingerprint(), "device fingerprint")
-        expect(bundleDevices(bundle).any { it.contentEquals(device.publicKey()) }) { "bundleDevices lists the device" }
-        listOf(byPassphrase, byRecovery, byDevice, device).forEach { it.close() }
-    }
+    suite.vectorFileParts(
+        "bundle-v1.json", 1, null,
+        "every step parses at its generation" to ::bundleStepsParse,
+        "the last unlocks by passphrase, words and each enrolled device alike" to ::bundleLastUnlocks,
+        "earlier steps are rollbacks for the last pin" to ::bundleEarlierStepsRollback,
+    )
 
-    suite.vectorFile("bundle-v1-failures.json", 22, skip = "TODO(issue 14): tests/vectors/bundle-v1-failures.json is being regenerated on main") { v ->
+    suite.vectorFile("bundle-v1-failures.json", 38) { v ->
         val bundle = v.str("bundle").toByteArray()
         val secret = v.str("secret")
         val error = v.str("error")
@@ -175,10 +178,223 @@ fun vectorTests(suite: Suite) {
             "parse" -> assertRaisesNamed(error, "bundleDevices") { bundleDevices(bundle) }
             "passphrase" -> assertRaisesNamed(error, "unlockWithPassphrase") { unlockWithPassphrase(bundle, secret).close() }
             "recovery" -> assertRaisesNamed(error, "unlockWithRecovery") { unlockWithRecovery(bundle, RecoveryPhrase.parse(secret)).close() }
-            "device" -> assertRaisesNamed(error, "unlockWithDevice") {
-                DeviceKey.fromSecretBytes(unhex(secret)).use { unlockWithDevice(bundle, it, AccountPin.fromBytes(v.bytes("pin"))).close() }
+            "device" -> {
+                val pin = v.bytes("pin")
+                assertEquals(40, pin.size, "the account pin's length")
+                DeviceKey.fromSecretBytes(unhex(secret)).use { device ->
+                    AccountPin.fromBytes(pin).use { p ->
+                        assertRaisesNamed(error, "unlockWithDevice") { unlockWithDevice(bundle, device, p).close() }
+                    }
+                }
             }
             else -> fail("unknown unlock `$unlock`")
         }
+    }
+
+    suite.vectorFileParts(
+        "epoch-move-v1.json", 1, null,
+        "removeMember moves the album to epoch_after" to ::epochMoveRemoveMember,
+        "each grant opens for its recipient only" to ::epochMoveGrants,
+        "each item opens under its epoch's key" to ::epochMoveItems,
+        "the removed member opens the earlier item only" to ::epochMoveRemovedLockedOut,
+    )
+}
+
+// ---------------------------------------------------------------------------------------
+// bundle-v1.json: an account's bundles through its steps (create, enroll, enroll, rotate,
+// revoke-and-rotate).
+
+private class BundleStep(val bundle: ByteArray, val op: String, val generation: ULong)
+
+/** Each step's bundle, op and the generation after it (the rotations so far). */
+private fun bundleSteps(v: JsonObject): List<BundleStep> {
+    var generation = 0uL
+    val steps = v.getAsJsonArray("steps").map { it.asJsonObject }.map { step ->
+        val op = step.str("op")
+        if (op == "rotate" || op == "revoke-and-rotate") generation++
+        BundleStep(step.str("bundle").toByteArray(), op, generation)
+    }
+    expect(steps.firstOrNull()?.op == "create") { "the first step creates the account" }
+    return steps
+}
+
+private fun deviceKeys(v: JsonObject): List<DeviceKey> =
+    v.getAsJsonArray("device_secrets").map { DeviceKey.fromSecretBytes(unhex(it.asString)) }
+
+private fun revokedDevices(v: JsonObject): List<ByteArray> =
+    v.getAsJsonArray("steps").map { it.asJsonObject }
+        .filter { it.str("op") == "revoke-and-rotate" }.map { it.bytes("device") }
+
+private fun List<ByteArray>.holds(key: ByteArray) = any { it.contentEquals(key) }
+
+private fun bundleStepsParse(v: JsonObject) {
+    val steps = bundleSteps(v)
+    steps.forEachIndexed { i, step ->
+        assertEquals(step.generation, bundleGeneration(step.bundle), "step $i (${step.op}): bundleGeneration")
+        bundleDevices(step.bundle)
+    }
+    assertEquals(v.getAsJsonArray("roots").size().toULong() - 1uL, steps.last().generation, "one root per generation")
+}
+
+private fun bundleLastUnlocks(v: JsonObject) {
+    val last = bundleSteps(v).last()
+    val byPassphrase = unlockWithPassphrase(last.bundle, v.str("passphrase"))
+    val pin = byPassphrase.pin()
+    assertEquals(last.generation, pin.generation(), "the pin's generation")
+    val unlocked = mutableListOf(
+        "passphrase" to byPassphrase,
+        "recovery words" to unlockWithRecovery(last.bundle, RecoveryPhrase.parse(v.str("recovery_words"))),
+    )
+    val enrolled = bundleDevices(last.bundle)
+    val revoked = revokedDevices(v)
+    expect(revoked.isNotEmpty()) { "the steps revoke a device" }
+    deviceKeys(v).forEachIndexed { i, device ->
+        if (enrolled.holds(device.publicKey())) {
+            unlocked += "device $i" to unlockWithDevice(last.bundle, device, pin)
+        } else {
+            expect(revoked.holds(device.publicKey())) { "device $i is neither enrolled nor revoked" }
+            assertRaises<KeepsakeException.DeviceNotEnrolled>("revoked device $i") {
+                unlockWithDevice(last.bundle, device, pin)
+            }
+        }
+    }
+    assertEquals(2 + enrolled.size, unlocked.size, "unlocks")
+    val identity = byPassphrase.identityPublicKey()
+    assertEquals(32, identity.size, "identity public key length")
+    for ((how, keyring) in unlocked) {
+        assertBytes(identity, keyring.identityPublicKey(), "$how: identity")
+        assertEquals(byPassphrase.fingerprint(), keyring.fingerprint(), "$how: fingerprint")
+        assertEquals(last.generation, keyring.generation(), "$how: generation")
+        assertEquals(pin, keyring.pin(), "$how: pin")
+    }
+}
+
+private fun bundleEarlierStepsRollback(v: JsonObject) {
+    val steps = bundleSteps(v)
+    val pin = unlockWithPassphrase(steps.last().bundle, v.str("passphrase")).pin()
+    val devices = deviceKeys(v)
+    var checked = 0
+    steps.dropLast(1).forEachIndexed { i, step ->
+        expect(step.generation < pin.generation()) { "step $i (${step.op}) is older than the last" }
+        val enrolled = bundleDevices(step.bundle)
+        devices.forEachIndexed { d, device ->
+            if (enrolled.holds(device.publicKey())) {
+                assertRaises<KeepsakeException.Rollback>("step $i (${step.op}), device $d") {
+                    unlockWithDevice(step.bundle, device, pin)
+                }
+                checked++
+            }
+        }
+    }
+    expect(checked > 0) { "no earlier step enrolls a device" }
+}
+
+// ---------------------------------------------------------------------------------------
+// epoch-move-v1.json: a member removed from a shared album.
+
+private val epochMoveKeyrings = mutableMapOf<String, Map<String, Keyring>>()
+
+/** The case's accounts unlocked by passphrase, by name (once per case). */
+private fun keyrings(v: JsonObject): Map<String, Keyring> = epochMoveKeyrings.getOrPut(v.str("name")) {
+    v.getAsJsonArray("accounts").map { it.asJsonObject }.associate { a ->
+        a.str("name") to unlockWithPassphrase(a.str("bundle").toByteArray(), a.str("passphrase"))
+    }
+}
+
+private fun items(v: JsonObject) = v.getAsJsonArray("items").map { it.asJsonObject }
+
+private fun grants(v: JsonObject) = v.getAsJsonArray("grants").map { it.asJsonObject }
+
+private fun itemOf(v: JsonObject, epoch: ULong): JsonObject =
+    items(v).singleOrNull { it.ulong("epoch") == epoch } ?: fail("no single item of epoch $epoch")
+
+/** Unwraps [item]'s media key under [album] and opens its sealed original. */
+private fun openItem(album: AlbumKey, item: JsonObject): ByteArray {
+    val mediaId = item.bytes("media_id")
+    return album.unwrapMediaKey(mediaId, item.bytes("wrapped_media_key")).use {
+        it.open(mediaId, MediaKind.ORIGINAL, item.bytes("sealed"))
+    }
+}
+
+private fun epochMoveRemoveMember(v: JsonObject) {
+    val k = keyrings(v)
+    assertEquals(setOf("owner", "stays", "removed"), k.keys, "accounts")
+    val owner = k.getValue("owner")
+    val stays = k.getValue("stays")
+    val albumId = v.bytes("album_id")
+    val epochAfter = v.ulong("epoch_after")
+    val before = owner.albumKey(albumId, v.ulong("epoch_before"))
+    val moved = owner.removeMember(before, listOf(stays.identityPublicKey()))
+    assertEquals(epochAfter, moved.album.epoch(), "the epoch after")
+    assertBytes(albumId, moved.album.albumId(), "the album id")
+    assertEquals(1, moved.grants.size, "grants")
+    assertBytes(stays.identityPublicKey(), moved.grants[0].memberIdentity, "the grant's member")
+    // The key's effect: the moved key, the recorded key and the owner's derivation at
+    // epoch_after all open the item sealed at epoch_after.
+    val after = itemOf(v, epochAfter)
+    val plaintext = after.bytes("plaintext")
+    val recorded = AlbumKey.fromSecretBytes(albumId, epochAfter, v.bytes("album_key_after"))
+    for ((how, album) in listOf("moved" to moved.album, "recorded" to recorded, "derived" to owner.albumKey(albumId, epochAfter))) {
+        assertBytes(plaintext, openItem(album, after), "$how key opens the item of epoch_after")
+    }
+    val expected = ExpectedAlbum(albumId, epochAfter)
+    val got = stays.acceptGrant(moved.grants[0].grant, owner.identityPublicKey(), expected)
+    assertBytes(plaintext, openItem(got, after), "the member who stays opens the item of epoch_after")
+    assertRaises<KeepsakeException.GrantWrongRecipient>("the removed member accepts the new grant") {
+        k.getValue("removed").acceptGrant(moved.grants[0].grant, owner.identityPublicKey(), expected)
+    }
+}
+
+private fun epochMoveGrants(v: JsonObject) {
+    val k = keyrings(v)
+    val owner = k.getValue("owner")
+    val albumId = v.bytes("album_id")
+    val members = v.getAsJsonArray("accounts").drop(1).map { it.asJsonObject.str("name") }
+    val epochAfter = v.ulong("epoch_after")
+    expect(grants(v).none { it.str("to") == "removed" && it.ulong("epoch") == epochAfter }) {
+        "a grant of epoch_after to the removed member"
+    }
+    for (g in grants(v)) {
+        val to = g.str("to")
+        val epoch = g.ulong("epoch")
+        val grant = g.bytes("grant")
+        assertEquals(170, grant.size, "grant length")
+        val expected = ExpectedAlbum(albumId, epoch)
+        val got = k.getValue(to).acceptGrant(grant, owner.identityPublicKey(), expected)
+        assertEquals(epoch, got.epoch(), "grant to $to: epoch")
+        assertBytes(albumId, got.albumId(), "grant to $to: album id")
+        val item = itemOf(v, epoch)
+        assertBytes(item.bytes("plaintext"), openItem(got, item), "grant to $to of epoch $epoch opens its item")
+        for (other in members.filter { it != to }) {
+            assertRaises<KeepsakeException.GrantWrongRecipient>("$other accepts the grant to $to") {
+                k.getValue(other).acceptGrant(grant, owner.identityPublicKey(), expected)
+            }
+        }
+    }
+}
+
+private fun epochMoveItems(v: JsonObject) {
+    val owner = keyrings(v).getValue("owner")
+    val albumId = v.bytes("album_id")
+    assertEquals(listOf(v.ulong("epoch_before"), v.ulong("epoch_after")), items(v).map { it.ulong("epoch") }.sorted(), "item epochs")
+    for (item in items(v)) {
+        val epoch = item.ulong("epoch")
+        assertBytes(item.bytes("plaintext"), openItem(owner.albumKey(albumId, epoch), item), "item of epoch $epoch")
+    }
+}
+
+private fun epochMoveRemovedLockedOut(v: JsonObject) {
+    val k = keyrings(v)
+    val g = grants(v).singleOrNull { it.str("to") == "removed" } ?: fail("no single grant to the removed member")
+    val epochBefore = v.ulong("epoch_before")
+    assertEquals(epochBefore, g.ulong("epoch"), "the removed member's grant's epoch")
+    val removedKey = k.getValue("removed").acceptGrant(
+        g.bytes("grant"), k.getValue("owner").identityPublicKey(), ExpectedAlbum(v.bytes("album_id"), epochBefore),
+    )
+    val old = itemOf(v, epochBefore)
+    assertBytes(old.bytes("plaintext"), openItem(removedKey, old), "the removed member opens the item of epoch_before")
+    val new = itemOf(v, v.ulong("epoch_after"))
+    assertRaises<KeepsakeException.DecryptionFailed>("the removed member unwraps the item of epoch_after") {
+        removedKey.unwrapMediaKey(new.bytes("media_id"), new.bytes("wrapped_media_key"))
     }
 }

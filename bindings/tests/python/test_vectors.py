@@ -2,12 +2,23 @@
 Rust tests run), through the public Python API. Each case is its own test, named by the
 case's `name`."""
 
+import functools
+
 import pytest
 
 import keepsake
-from keepsake import AlbumBlob, AlbumKey, DeviceKey, MediaBlob, MediaKey, MediaKind
+from keepsake import (
+    AccountPin,
+    AlbumBlob,
+    AlbumKey,
+    DeviceKey,
+    ExpectedAlbum,
+    MediaBlob,
+    MediaKey,
+    MediaKind,
+)
 
-from helpers import MEDIA_KINDS, U64_MAX, cases, open_streaming, raises, unhex
+from helpers import MEDIA_KINDS, U64_MAX, cases, load_vectors, open_streaming, raises, unhex
 
 # ---------------------------------------------------------------------------------------
 # stream-v1.json: open, and the streaming opener fed 1000-byte pieces
@@ -110,38 +121,90 @@ def test_envelope_open_fails(case):
 
 
 # ---------------------------------------------------------------------------------------
-# bundle-v1.json: passphrase, recovery words and device secret give the same identity
-#
-# TODO(issue 14, lead): tests/vectors/bundle-v1.json and bundle-v1-failures.json changed
-# shape with the key lifecycle (KEM slots, generation, history, 40-byte account pins) and are
-# being regenerated on main; re-enable both tests below (remove the skip marks) and adapt
-# them to the new fields once the files land.
+# bundle-v1.json: an account's bundles through its steps (create, enroll, enroll, rotate,
+# revoke-and-rotate). Every step's bundle parses at its generation; the last unlocks by
+# passphrase, recovery words and each device still enrolled, all alike; the revoked device
+# is refused; every earlier bundle is a rollback for a device holding the last pin.
 
-SKIP_BUNDLE_V1 = pytest.mark.skip(
-    reason="TODO(issue 14): tests/vectors/bundle-v1.json is being regenerated on main"
-)
-SKIP_BUNDLE_V1_FAILURES = pytest.mark.skip(
-    reason="TODO(issue 14): tests/vectors/bundle-v1-failures.json is being regenerated on main"
-)
+ROTATIONS = ("rotate", "revoke-and-rotate")
 
 
-@SKIP_BUNDLE_V1
+def bundle_steps(case):
+    """(bundle bytes, op, generation after it) for each step, in order."""
+    steps, generation = [], 0
+    for step in case["steps"]:
+        if step["op"] in ROTATIONS:
+            generation += 1
+        steps.append((step["bundle"].encode(), step["op"], generation))
+    assert steps and steps[0][1] == "create", "the first step creates the account"
+    return steps
+
+
+def bundle_devices_of(case):
+    """Every device of the case, as DeviceKey, from its secret."""
+    return [DeviceKey.from_secret_bytes(unhex(s)) for s in case["device_secrets"]]
+
+
+def revoked_publics(case):
+    return {unhex(s["device"]) for s in case["steps"] if s["op"] == "revoke-and-rotate"}
+
+
 @pytest.mark.parametrize("case", cases("bundle-v1.json"))
-def test_bundle_unlock_three_ways_same_identity(case):
-    bundle = case["bundle"].encode()
-    by_passphrase = keepsake.unlock_with_passphrase(bundle, case["passphrase"])
-    pin = by_passphrase.identity_public_key()
-    by_recovery = keepsake.unlock_with_recovery(
-        bundle, keepsake.RecoveryPhrase.parse(case["recovery_words"])
-    )
-    device = DeviceKey.from_secret_bytes(unhex(case["device_secret"]))
-    assert device.secret_bytes() == unhex(case["device_secret"])
-    assert device.public_key() in keepsake.bundle_devices(bundle)
-    by_device = keepsake.unlock_with_device(bundle, device, by_passphrase.pin())
-    for keyring in (by_recovery, by_device):
-        assert keyring.identity_public_key() == pin
-        assert keyring.fingerprint() == by_passphrase.fingerprint()
-    assert keepsake.fingerprint(pin) == by_passphrase.fingerprint()
+def test_bundle_steps_parse_at_their_generation(case):
+    steps = bundle_steps(case)
+    for i, (bundle, op, generation) in enumerate(steps):
+        assert keepsake.bundle_generation(bundle) == generation, f"step {i} ({op})"
+        keepsake.bundle_devices(bundle)
+    assert steps[-1][2] == len(case["roots"]) - 1, "one root per generation"
+
+
+@pytest.mark.parametrize("case", cases("bundle-v1.json"))
+def test_bundle_last_unlocks_every_way_alike(case):
+    last, _, generation = bundle_steps(case)[-1]
+    by_passphrase = keepsake.unlock_with_passphrase(last, case["passphrase"])
+    pin = by_passphrase.pin()
+    assert pin.generation() == generation
+    unlocked = {
+        "passphrase": by_passphrase,
+        "recovery words": keepsake.unlock_with_recovery(
+            last, keepsake.RecoveryPhrase.parse(case["recovery_words"])
+        ),
+    }
+    enrolled = keepsake.bundle_devices(last)
+    revoked = revoked_publics(case)
+    assert revoked, "the steps revoke a device"
+    for i, device in enumerate(bundle_devices_of(case)):
+        if device.public_key() in enrolled:
+            unlocked[f"device {i}"] = keepsake.unlock_with_device(last, device, pin)
+        else:
+            assert device.public_key() in revoked, f"device {i} is neither enrolled nor revoked"
+            with raises("DeviceNotEnrolled"):
+                keepsake.unlock_with_device(last, device, pin)
+    assert len(unlocked) == 2 + len(enrolled)
+    identity = by_passphrase.identity_public_key()
+    assert len(identity) == 32
+    for how, keyring in unlocked.items():
+        assert keyring.identity_public_key() == identity, how
+        assert keyring.fingerprint() == by_passphrase.fingerprint(), how
+        assert keyring.generation() == generation, how
+        assert keyring.pin() == pin, how
+
+
+@pytest.mark.parametrize("case", cases("bundle-v1.json"))
+def test_bundle_earlier_steps_are_rollbacks(case):
+    steps = bundle_steps(case)
+    pin = keepsake.unlock_with_passphrase(steps[-1][0], case["passphrase"]).pin()
+    devices = bundle_devices_of(case)
+    checked = 0
+    for i, (bundle, op, generation) in enumerate(steps[:-1]):
+        assert generation < pin.generation(), f"step {i} ({op})"
+        enrolled = keepsake.bundle_devices(bundle)
+        for d, device in enumerate(devices):
+            if device.public_key() in enrolled:
+                with raises("Rollback"):  # step i, device d
+                    keepsake.unlock_with_device(bundle, device, pin)
+                checked += 1
+    assert checked > 0, "no earlier step enrolls a device"
 
 
 # ---------------------------------------------------------------------------------------
@@ -159,13 +222,121 @@ def unlock_failing(case):
         return keepsake.unlock_with_recovery(bundle, keepsake.RecoveryPhrase.parse(case["secret"]))
     if how == "device":
         device = DeviceKey.from_secret_bytes(unhex(case["secret"]))
-        pin = keepsake.AccountPin.from_bytes(unhex(case["pin"]))
+        pin = AccountPin.from_bytes(unhex(case["pin"]))
         return keepsake.unlock_with_device(bundle, device, pin)
     raise AssertionError(f"unknown unlock {how!r}")
 
 
-@SKIP_BUNDLE_V1_FAILURES
+def test_bundle_failures_count():
+    assert len(load_vectors("bundle-v1-failures.json")) >= 38
+
+
 @pytest.mark.parametrize("case", cases("bundle-v1-failures.json"))
 def test_bundle_fails(case):
+    if case["unlock"] == "device":
+        assert len(unhex(case["pin"])) == 40, "the 40-byte account pin"
     with raises(case["error"]):
         unlock_failing(case)
+
+
+# ---------------------------------------------------------------------------------------
+# epoch-move-v1.json: a member removed from a shared album. The owner's remove_member moves
+# the album to epoch_after; each grant opens for its recipient only; each item opens under
+# its epoch's key; the removed member's key opens the earlier item but not the later one.
+
+
+@functools.cache
+def epoch_move_keyrings(name):
+    """The accounts of the epoch-move case NAME, unlocked by passphrase, by account name."""
+    (case,) = [v for v in load_vectors("epoch-move-v1.json") if v["name"] == name]
+    return {
+        a["name"]: keepsake.unlock_with_passphrase(a["bundle"].encode(), a["passphrase"])
+        for a in case["accounts"]
+    }
+
+
+def item_of(case, epoch):
+    (item,) = [i for i in case["items"] if i["epoch"] == epoch]
+    return item
+
+
+def open_item(album, item):
+    """Unwraps ITEM's media key under ALBUM and opens its sealed original."""
+    media_id = unhex(item["media_id"])
+    key = album.unwrap_media_key(media_id, unhex(item["wrapped_media_key"]))
+    return key.open(media_id, MediaKind.ORIGINAL, unhex(item["sealed"]))
+
+
+@pytest.mark.parametrize("case", cases("epoch-move-v1.json"))
+def test_epoch_move_remove_member(case):
+    k = epoch_move_keyrings(case["name"])
+    assert set(k) == {"owner", "stays", "removed"}
+    owner = k["owner"]
+    album_id = unhex(case["album_id"])
+    before = owner.album_key(album_id, case["epoch_before"])
+    moved = owner.remove_member(before, [k["stays"].identity_public_key()])
+    assert moved.album.epoch() == case["epoch_after"]
+    assert moved.album.album_id() == album_id
+    assert [g.member_identity for g in moved.grants] == [k["stays"].identity_public_key()]
+    # The key's effect: the moved key, the recorded key and the owner's derivation at
+    # epoch_after all open the item sealed at epoch_after.
+    after = item_of(case, case["epoch_after"])
+    plaintext = unhex(after["plaintext"])
+    recorded = AlbumKey.from_secret_bytes(
+        album_id, case["epoch_after"], unhex(case["album_key_after"])
+    )
+    for album in (moved.album, recorded, owner.album_key(album_id, case["epoch_after"])):
+        assert open_item(album, after) == plaintext
+    # The fresh grant opens for the member who stays.
+    expected = ExpectedAlbum(album_id=album_id, epoch=case["epoch_after"])
+    got = k["stays"].accept_grant(moved.grants[0].grant, owner.identity_public_key(), expected)
+    assert open_item(got, after) == plaintext
+    with raises("GrantWrongRecipient"):
+        k["removed"].accept_grant(moved.grants[0].grant, owner.identity_public_key(), expected)
+
+
+@pytest.mark.parametrize("case", cases("epoch-move-v1.json"))
+def test_epoch_move_grants_open_for_their_recipient_only(case):
+    k = epoch_move_keyrings(case["name"])
+    owner = k["owner"]
+    album_id = unhex(case["album_id"])
+    members = [a["name"] for a in case["accounts"][1:]]
+    assert not [g for g in case["grants"] if g["to"] == "removed" and g["epoch"] == case["epoch_after"]]
+    for g in case["grants"]:
+        grant = unhex(g["grant"])
+        assert len(grant) == 170
+        expected = ExpectedAlbum(album_id=album_id, epoch=g["epoch"])
+        got = k[g["to"]].accept_grant(grant, owner.identity_public_key(), expected)
+        assert got.epoch() == g["epoch"] and got.album_id() == album_id
+        item = item_of(case, g["epoch"])
+        assert open_item(got, item) == unhex(item["plaintext"]), f"grant to {g['to']}"
+        for other in members:
+            if other != g["to"]:
+                with raises("GrantWrongRecipient"):
+                    k[other].accept_grant(grant, owner.identity_public_key(), expected)
+
+
+@pytest.mark.parametrize("case", cases("epoch-move-v1.json"))
+def test_epoch_move_items_open(case):
+    owner = epoch_move_keyrings(case["name"])["owner"]
+    album_id = unhex(case["album_id"])
+    assert sorted(i["epoch"] for i in case["items"]) == [case["epoch_before"], case["epoch_after"]]
+    for item in case["items"]:
+        album = owner.album_key(album_id, item["epoch"])
+        assert open_item(album, item) == unhex(item["plaintext"]), f"epoch {item['epoch']}"
+
+
+@pytest.mark.parametrize("case", cases("epoch-move-v1.json"))
+def test_epoch_move_removed_member_locked_out(case):
+    k = epoch_move_keyrings(case["name"])
+    (g,) = [g for g in case["grants"] if g["to"] == "removed"]
+    assert g["epoch"] == case["epoch_before"]
+    expected = ExpectedAlbum(album_id=unhex(case["album_id"]), epoch=g["epoch"])
+    removed_key = k["removed"].accept_grant(
+        unhex(g["grant"]), k["owner"].identity_public_key(), expected
+    )
+    old = item_of(case, case["epoch_before"])
+    assert open_item(removed_key, old) == unhex(old["plaintext"])
+    new = item_of(case, case["epoch_after"])
+    with raises("DecryptionFailed"):
+        removed_key.unwrap_media_key(unhex(new["media_id"]), unhex(new["wrapped_media_key"]))

@@ -35,6 +35,22 @@ struct Vector {
         }
     }
 
+    /// An array field of objects, each as a Vector of the same file and case name.
+    func objects(_ key: String) throws -> [Vector] {
+        guard let list = fields[key] as? [[String: Any]] else {
+            throw TestFailure("\(file) \(name): `\(key)` is not an array of objects")
+        }
+        return list.map { Vector(file: file, fields: $0.merging(["name": name]) { mine, _ in mine }) }
+    }
+
+    /// An array field of strings.
+    func strings(_ key: String) throws -> [String] {
+        guard let list = fields[key] as? [String] else {
+            throw TestFailure("\(file) \(name): `\(key)` is not an array of strings")
+        }
+        return list
+    }
+
     /// A text field as its UTF-8 bytes (the bundles are JSON text held in a JSON string).
     func utf8(_ key: String) throws -> Data { Data(try string(key).utf8) }
 
@@ -213,21 +229,95 @@ func envelopeFailureTest(_ v: Vector) -> TestCase {
     }
 }
 
-func bundleTest(_ v: Vector) -> TestCase {
-    TestCase(name: "bundle-v1/\(v.name)") {
-        let bundle = try v.utf8("bundle")
-        let byPassphrase = try unlockWithPassphrase(bundleBytes: bundle, passphrase: v.string("passphrase"))
-        let identity = byPassphrase.identityPublicKey()
-        try checkEqual(identity.count, 32, "identity public key length")
-        let byWords = try unlockWithRecovery(bundleBytes: bundle, recoveryPhrase: RecoveryPhrase.parse(words: v.string("recovery_words")))
-        let device = try DeviceKey.fromSecretBytes(secret: v.bytes("device_secret"))
-        try checkEqual(try bundleDevices(bundleBytes: bundle), [device.publicKey()], "bundleDevices")
-        let byDevice = try unlockWithDevice(bundleBytes: bundle, device: device, pin: byPassphrase.pin())
-        for (keyring, how) in [(byWords, "recovery words"), (byDevice, "device")] {
-            try checkEqual(keyring.identityPublicKey(), identity, "\(how) unlock: identity public key")
-            try checkEqual(keyring.fingerprint(), byPassphrase.fingerprint(), "\(how) unlock: fingerprint")
-        }
+// bundle-v1.json: an account's bundles through its steps (create, enroll, enroll, rotate,
+// revoke-and-rotate). Every step's bundle parses at its generation; the last unlocks by
+// passphrase, recovery words and each device still enrolled, all alike; the revoked device is
+// refused; every earlier bundle is a rollback for a device holding the last pin.
+
+struct BundleStep {
+    let bundle: Data
+    let op: String
+    /// The generation after the step: the rotations so far.
+    let generation: UInt64
+}
+
+func bundleSteps(_ v: Vector) throws -> [BundleStep] {
+    var generation: UInt64 = 0
+    var steps = [BundleStep]()
+    for step in try v.objects("steps") {
+        let op = try step.string("op")
+        if op == "rotate" || op == "revoke-and-rotate" { generation += 1 }
+        steps.append(BundleStep(bundle: try step.utf8("bundle"), op: op, generation: generation))
     }
+    try check(steps.first?.op == "create", "the first step creates the account")
+    return steps
+}
+
+func deviceKeys(_ v: Vector) throws -> [DeviceKey] {
+    try v.strings("device_secrets").map { try DeviceKey.fromSecretBytes(secret: Data(hex: $0)) }
+}
+
+func bundleTests(_ v: Vector) -> [TestCase] {
+    [
+        TestCase(name: "bundle-v1/\(v.name)/every step parses at its generation") {
+            let steps = try bundleSteps(v)
+            for (i, step) in steps.enumerated() {
+                try checkEqual(try bundleGeneration(bundleBytes: step.bundle), step.generation, "step \(i) (\(step.op)): bundleGeneration")
+                _ = try bundleDevices(bundleBytes: step.bundle)
+            }
+            try checkEqual(UInt64(try v.strings("roots").count) - 1, steps.last!.generation, "one root per generation")
+        },
+        TestCase(name: "bundle-v1/\(v.name)/the last unlocks by passphrase, words and each enrolled device alike") {
+            let last = try bundleSteps(v).last!
+            let byPassphrase = try unlockWithPassphrase(bundleBytes: last.bundle, passphrase: v.string("passphrase"))
+            let pin = byPassphrase.pin()
+            try checkEqual(pin.generation(), last.generation, "the pin's generation")
+            var unlocked: [(String, Keyring)] = [
+                ("passphrase", byPassphrase),
+                ("recovery words", try unlockWithRecovery(bundleBytes: last.bundle,
+                                                          recoveryPhrase: RecoveryPhrase.parse(words: v.string("recovery_words")))),
+            ]
+            let enrolled = try bundleDevices(bundleBytes: last.bundle)
+            let revoked = try v.objects("steps").filter { try $0.string("op") == "revoke-and-rotate" }.map { try $0.bytes("device") }
+            try check(!revoked.isEmpty, "the steps revoke a device")
+            for (i, device) in try deviceKeys(v).enumerated() {
+                if enrolled.contains(device.publicKey()) {
+                    unlocked.append(("device \(i)", try unlockWithDevice(bundleBytes: last.bundle, device: device, pin: pin)))
+                } else {
+                    try check(revoked.contains(device.publicKey()), "device \(i) is neither enrolled nor revoked")
+                    try expectError(KeepsakeError.DeviceNotEnrolled, "revoked device \(i)") {
+                        try unlockWithDevice(bundleBytes: last.bundle, device: device, pin: pin)
+                    }
+                }
+            }
+            try checkEqual(unlocked.count, 2 + enrolled.count, "unlocks")
+            let identity = byPassphrase.identityPublicKey()
+            try checkEqual(identity.count, 32, "identity public key length")
+            for (how, keyring) in unlocked {
+                try checkEqual(keyring.identityPublicKey(), identity, "\(how): identity")
+                try checkEqual(keyring.fingerprint(), byPassphrase.fingerprint(), "\(how): fingerprint")
+                try checkEqual(keyring.generation(), last.generation, "\(how): generation")
+                try check(keyring.pin() == pin, "\(how): pin")
+            }
+        },
+        TestCase(name: "bundle-v1/\(v.name)/earlier steps are rollbacks for the last pin") {
+            let steps = try bundleSteps(v)
+            let pin = try unlockWithPassphrase(bundleBytes: steps.last!.bundle, passphrase: v.string("passphrase")).pin()
+            let devices = try deviceKeys(v)
+            var checked = 0
+            for (i, step) in steps.dropLast().enumerated() {
+                try check(step.generation < pin.generation(), "step \(i) (\(step.op)) is older than the last")
+                let enrolled = try bundleDevices(bundleBytes: step.bundle)
+                for (d, device) in devices.enumerated() where enrolled.contains(device.publicKey()) {
+                    try expectError(KeepsakeError.Rollback, "step \(i) (\(step.op)), device \(d)") {
+                        try unlockWithDevice(bundleBytes: step.bundle, device: device, pin: pin)
+                    }
+                    checked += 1
+                }
+            }
+            try check(checked > 0, "no earlier step enrolls a device")
+        },
+    ]
 }
 
 func bundleFailureTest(_ v: Vector) -> TestCase {
@@ -248,6 +338,7 @@ func bundleFailureTest(_ v: Vector) -> TestCase {
         case "device":
             let device = try DeviceKey.fromSecretBytes(secret: Data(hex: secret))
             let pin = try v.bytes("pin")
+            try checkEqual(pin.count, 40, "the account pin's length")
             try expectError(expected, "unlockWithDevice") {
                 try unlockWithDevice(bundleBytes: bundle, device: device, pin: try AccountPin.fromBytes(bytes: pin))
             }
@@ -272,16 +363,136 @@ func jsonNumberTest() -> TestCase {
     }
 }
 
+// epoch-move-v1.json: a member removed from a shared album. The owner's removeMember moves
+// the album to epoch_after; each grant opens for its recipient only; each item opens under
+// its epoch's key; the removed member's key opens the earlier item but not the later one.
+
+/// The accounts of one case, unlocked by passphrase once, by name.
+final class EpochMoveAccounts {
+    let v: Vector
+    private var unlocked: [String: Keyring]?
+    init(_ v: Vector) { self.v = v }
+
+    func all() throws -> [String: Keyring] {
+        if let unlocked { return unlocked }
+        var result = [String: Keyring]()
+        for a in try v.objects("accounts") {
+            result[try a.string("name")] = try unlockWithPassphrase(bundleBytes: a.utf8("bundle"), passphrase: a.string("passphrase"))
+        }
+        unlocked = result
+        return result
+    }
+
+    func keyring(_ name: String) throws -> Keyring {
+        guard let k = try all()[name] else { throw TestFailure("\(v.file) \(v.name): no account `\(name)`") }
+        return k
+    }
+}
+
+func itemOf(_ v: Vector, epoch: UInt64) throws -> Vector {
+    let items = try v.objects("items").filter { try $0.u64("epoch") == epoch }
+    guard items.count == 1 else { throw TestFailure("\(v.file) \(v.name): \(items.count) items of epoch \(epoch)") }
+    return items[0]
+}
+
+/// Unwraps the item's media key under `album` and opens its sealed original.
+func openItem(_ album: AlbumKey, _ item: Vector) throws -> Data {
+    let mediaId = try item.bytes("media_id")
+    let key = try album.unwrapMediaKey(mediaId: mediaId, wrapped: item.bytes("wrapped_media_key"))
+    return try key.open(mediaId: mediaId, kind: .original, sealed: item.bytes("sealed"))
+}
+
+func epochMoveTests(_ v: Vector) -> [TestCase] {
+    let accounts = EpochMoveAccounts(v)
+    let base = "epoch-move-v1/\(v.name)"
+    return [
+        TestCase(name: "\(base)/removeMember moves the album to epoch_after") {
+            try checkEqual(Set(try accounts.all().keys), ["owner", "stays", "removed"], "accounts")
+            let (owner, stays) = (try accounts.keyring("owner"), try accounts.keyring("stays"))
+            let albumId = try v.bytes("album_id")
+            let epochAfter = try v.u64("epoch_after")
+            let before = try owner.albumKey(albumId: albumId, epoch: v.u64("epoch_before"))
+            let moved = try owner.removeMember(album: before, remaining: [stays.identityPublicKey()])
+            try checkEqual(moved.album.epoch(), epochAfter, "the epoch after")
+            try checkEqual(moved.album.albumId(), albumId, "the album id")
+            try checkEqual(moved.grants.map(\.memberIdentity), [stays.identityPublicKey()], "the grants' members")
+            // The key's effect: the moved key, the recorded key and the owner's derivation at
+            // epoch_after all open the item sealed at epoch_after.
+            let after = try itemOf(v, epoch: epochAfter)
+            let plaintext = try after.bytes("plaintext")
+            let recorded = try AlbumKey.fromSecretBytes(albumId: albumId, epoch: epochAfter, bytes: v.bytes("album_key_after"))
+            let derived = try owner.albumKey(albumId: albumId, epoch: epochAfter)
+            for (how, album) in [("moved", moved.album), ("recorded", recorded), ("derived", derived)] {
+                try checkEqual(try openItem(album, after), plaintext, "\(how) key opens the item of epoch_after")
+            }
+            let expected = ExpectedAlbum(albumId: albumId, epoch: epochAfter)
+            let got = try stays.acceptGrant(grant: moved.grants[0].grant, sender: owner.identityPublicKey(), expected: expected)
+            try checkEqual(try openItem(got, after), plaintext, "the member who stays opens the item of epoch_after")
+            let removed = try accounts.keyring("removed")
+            try expectError(KeepsakeError.GrantWrongRecipient, "the removed member accepts the new grant") {
+                try removed.acceptGrant(grant: moved.grants[0].grant, sender: owner.identityPublicKey(), expected: expected)
+            }
+        },
+        TestCase(name: "\(base)/each grant opens for its recipient only") {
+            let owner = try accounts.keyring("owner")
+            let albumId = try v.bytes("album_id")
+            let members = try v.objects("accounts").dropFirst().map { try $0.string("name") }
+            let grants = try v.objects("grants")
+            let epochAfter = try v.u64("epoch_after")
+            let lateToRemoved = try grants.filter { try $0.string("to") == "removed" && $0.u64("epoch") == epochAfter }
+            try check(lateToRemoved.isEmpty, "a grant of epoch_after to the removed member")
+            for g in grants {
+                let (to, epoch, grant) = (try g.string("to"), try g.u64("epoch"), try g.bytes("grant"))
+                try checkEqual(grant.count, 170, "grant length")
+                let expected = ExpectedAlbum(albumId: albumId, epoch: epoch)
+                let got = try accounts.keyring(to).acceptGrant(grant: grant, sender: owner.identityPublicKey(), expected: expected)
+                try checkEqual(got.epoch(), epoch, "grant to \(to): epoch")
+                try checkEqual(got.albumId(), albumId, "grant to \(to): album id")
+                let item = try itemOf(v, epoch: epoch)
+                try checkEqual(try openItem(got, item), try item.bytes("plaintext"), "grant to \(to) of epoch \(epoch) opens its item")
+                for other in members where other != to {
+                    let k = try accounts.keyring(other)
+                    try expectError(KeepsakeError.GrantWrongRecipient, "\(other) accepts the grant to \(to)") {
+                        try k.acceptGrant(grant: grant, sender: owner.identityPublicKey(), expected: expected)
+                    }
+                }
+            }
+        },
+        TestCase(name: "\(base)/each item opens under its epoch's key") {
+            let owner = try accounts.keyring("owner")
+            let albumId = try v.bytes("album_id")
+            let items = try v.objects("items")
+            try checkEqual(try items.map { try $0.u64("epoch") }.sorted(), [try v.u64("epoch_before"), try v.u64("epoch_after")], "item epochs")
+            for item in items {
+                let epoch = try item.u64("epoch")
+                let album = try owner.albumKey(albumId: albumId, epoch: epoch)
+                try checkEqual(try openItem(album, item), try item.bytes("plaintext"), "item of epoch \(epoch)")
+            }
+        },
+        TestCase(name: "\(base)/the removed member opens the earlier item only") {
+            let grants = try v.objects("grants").filter { try $0.string("to") == "removed" }
+            try checkEqual(grants.count, 1, "grants to the removed member")
+            let epochBefore = try v.u64("epoch_before")
+            try checkEqual(try grants[0].u64("epoch"), epochBefore, "the removed member's grant's epoch")
+            let removedKey = try accounts.keyring("removed").acceptGrant(
+                grant: grants[0].bytes("grant"), sender: accounts.keyring("owner").identityPublicKey(),
+                expected: ExpectedAlbum(albumId: v.bytes("album_id"), epoch: epochBefore))
+            let old = try itemOf(v, epoch: epochBefore)
+            try checkEqual(try openItem(removedKey, old), try old.bytes("plaintext"), "the removed member opens the item of epoch_before")
+            let new = try itemOf(v, epoch: v.u64("epoch_after"))
+            let (mediaId, wrapped) = (try new.bytes("media_id"), try new.bytes("wrapped_media_key"))
+            try expectError(KeepsakeError.DecryptionFailed, "the removed member unwraps the item of epoch_after") {
+                try removedKey.unwrapMediaKey(mediaId: mediaId, wrapped: wrapped)
+            }
+        },
+    ]
+}
+
 // MARK: - All
 
-/// Vector files not run yet, and why.
-/// TODO(issue 14, lead): bundle-v1.json and bundle-v1-failures.json changed shape with the key
-/// lifecycle (KEM slots, generation, history, 40-byte account pins) and are being regenerated
-/// on main: remove them from this list (and adapt bundleTest / bundleFailureTest) then.
-let skippedVectorFiles: [String: String] = [
-    "bundle-v1.json": "TODO(issue 14): tests/vectors/bundle-v1.json is being regenerated on main",
-    "bundle-v1-failures.json": "TODO(issue 14): tests/vectors/bundle-v1-failures.json is being regenerated on main",
-]
+/// Vector files not run yet, and why (none now; an entry makes the runner report the file as
+/// skipped, naming it).
+let skippedVectorFiles: [String: String] = [:]
 
 func vectorTests() -> [TestCase] {
     let files: [(String, (Vector) -> [TestCase])] = [
@@ -290,8 +501,9 @@ func vectorTests() -> [TestCase] {
         ("stream-v1-ranges.json", { [rangeTest($0)] }),
         ("envelope-v1.json", { [envelopeTest($0)] }),
         ("envelope-v1-failures.json", { [envelopeFailureTest($0)] }),
-        ("bundle-v1.json", { [bundleTest($0)] }),
+        ("bundle-v1.json", bundleTests),
         ("bundle-v1-failures.json", { [bundleFailureTest($0)] }),
+        ("epoch-move-v1.json", epochMoveTests),
     ]
     var tests = [jsonNumberTest()]
     for (file, make) in files {
