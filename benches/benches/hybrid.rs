@@ -4,8 +4,9 @@
 //!
 //! Measured with criterion in one run:
 //!
-//! - `kem`: X-Wing HPKE Base seal (encapsulate + seal a 32-byte key) and open (decapsulate
-//!   + open) against X25519 HPKE Base `seal_base` / `open_base` of the same key and info;
+//! - `kem`: X-Wing HPKE Base seal (encapsulate, then seal a 32-byte key) and open
+//!   (decapsulate, then open) against X25519 HPKE Base `seal_base` / `open_base` of the
+//!   same key and info;
 //!   plus an X-Wing seal to a key parsed on every call (`XWingPublicKey::from_slice`: the
 //!   ML-KEM modulus check and key expansion a first grant to a new recipient pays);
 //! - `grant`: `grant_album` (X-Wing HPKE Base + Ed25519 signature, 1322 bytes) and
@@ -20,9 +21,9 @@
 //! unlock <= 2x the classical one. There is no X25519 account layer left to time, so the
 //! classical unlock is estimated: the hybrid unlock with its X-Wing open replaced by an
 //! X25519 HPKE open (`unlock - xwing_open + x25519_open`, the same parse, MAC, envelope and
-//! Ed25519 work), and, stricter, with the parse also removed (`unlock - parse - xwing_open
-//! + x25519_open`: a classical bundle is about 30 times smaller, so its parse is nearly
-//! free).
+//! Ed25519 work), and, stricter, with the parse also removed
+//! (`unlock - parse - xwing_open + x25519_open`: a classical bundle is about 17 times
+//! smaller, so its parse is nearly free).
 
 // criterion_group! generates an undocumented pub fn.
 #![allow(missing_docs)]
