@@ -104,6 +104,35 @@ for v in optional("grant-v1.json"):
     except (KeyError, TypeError, ValueError):
         pass
 
+# X-Wing public keys, identities and encapsulations from the vector files (the draft's
+# own, the HPKE PQ vector, device slots, derivations); the X-Wing encapsulations are to
+# other keys than the fixture's, so they exercise the DecryptionFailed path.
+def raw(name):
+    try:
+        with open(os.path.join(VECTORS, name)) as f:
+            data = json.load(f)
+        return data["vectors"] if isinstance(data, dict) else data
+    except (OSError, KeyError, ValueError) as e:
+        print(f"skipping {name}: {e!r}")
+        return []
+
+
+for v in raw("xwing-draft-10.json") + raw("hpke-pq-xwing-sha256-chacha20poly1305.json") + raw("device-slot-v1.json"):
+    try:
+        pk = h(v.get("pk") or v.get("pkRm") or v.get("device_public"))
+        enc = h(v.get("ct") or v.get("enc"))
+    except (TypeError, ValueError):
+        continue
+    if pk:
+        seed("xwing_public_key", pk)
+    if enc:
+        seed("xwing_open", struct.pack(">H", len(enc)) + enc + bytes(48))
+for v in raw("derivation-v1.json"):
+    try:
+        seed("identity_public_key", h(v["identity_public"]))
+    except (KeyError, TypeError, ValueError):
+        pass
+
 # Recovery phrases as typed.
 for v in load("recovery-v1.json"):
     words = v["words"]
@@ -121,5 +150,7 @@ for target in sorted(count):
 PY
 
 # The lifecycle seeds: bundles of the fixture account (generations 0..2, history, four
-# devices), unlock inputs with its devices and pins, pins, 170-byte grants.
+# devices), unlock inputs with its devices and pins, pins, 1322-byte grants, X-Wing and
+# identity public keys (valid, low-order, modulus overflow, wrong length), genuine and
+# altered X-Wing seals to the fixture's X-Wing key.
 cargo run --quiet --release -p keepsake-fuzz-seedgen -- corpus

@@ -3,7 +3,7 @@
 //!
 //! Input: the pin bytes.
 //! Invariants: a pin parses exactly when it is `ACCOUNT_PIN_LEN` (40) bytes, into
-//! `identity = bytes[..32]` and `generation = be64(bytes[32..])`, and re-serializes byte for
+//! `identity = bytes[..32]` (the identity's 32-byte digest) and `generation = be64(bytes[32..])`, and re-serializes byte for
 //! byte; otherwise `InvalidLength { expected: 40, got: len }`. Against the fixture's keyring
 //! (generation 2), `check_pin` accepts exactly the account's identity at generation <= 2,
 //! gives `IdentityMismatch` for another identity and `Rollback { seen, offered: 2 }` above.
@@ -23,18 +23,18 @@ fuzz_target!(
             Ok(pin) => {
                 assert_eq!(data.len(), ACCOUNT_PIN_LEN);
                 assert_eq!(pin.to_bytes()[..], data[..]);
-                assert_eq!(pin.identity.as_bytes()[..], data[..32]);
+                assert_eq!(pin.identity[..], data[..32]);
                 assert_eq!(pin.generation.to_be_bytes()[..], data[32..]);
                 assert_eq!(AccountPin::from_slice(&pin.to_bytes()).expect("reparses"), pin);
                 let f = Fixture::get();
                 match f.keyring.check_pin(&pin) {
                     Ok(()) => {
-                        assert_eq!(pin.identity, f.identity);
+                        assert_eq!(pin.identity, f.identity_digest);
                         assert!(pin.generation <= GENERATION);
                     }
-                    Err(Error::IdentityMismatch) => assert_ne!(pin.identity, f.identity),
+                    Err(Error::IdentityMismatch) => assert_ne!(pin.identity, f.identity_digest),
                     Err(Error::Rollback { seen, offered }) => {
-                        assert_eq!(pin.identity, f.identity);
+                        assert_eq!(pin.identity, f.identity_digest);
                         assert_eq!((seen, offered), (pin.generation, GENERATION));
                         assert!(seen > offered);
                     }

@@ -37,7 +37,7 @@ fuzz_target!(|data: &[u8]| {
                     .windows(2)
                     .all(|w| w[0].as_bytes() < w[1].as_bytes())
             );
-            assert_eq!(count(data, b"{\"suite\":1,\"public_key\""), devices.len());
+            assert_eq!(count(data, b"{\"suite\":2,\"public_key\""), devices.len());
             let generation = bundle.generation();
             assert!(generation < MAX_GENERATIONS);
             // `"generation":` once in the body, once per history entry.

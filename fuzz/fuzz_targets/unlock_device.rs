@@ -31,7 +31,11 @@ fuzz_target!(
         let device = f.device(usize::from(fields.byte()) % (DEVICES + 1));
         let pin_byte = fields.byte();
         let pin = AccountPin {
-            identity: if pin_byte & 4 == 0 { f.identity } else { f.foreign },
+            identity: if pin_byte & 4 == 0 {
+                f.identity_digest
+            } else {
+                f.foreign
+            },
             generation: u64::from(pin_byte & 3),
         };
         let bytes = fields.rest();
@@ -46,7 +50,7 @@ fuzz_target!(
         if genuine {
             let expected = if !enrolled {
                 "DeviceNotEnrolled"
-            } else if pin.identity != f.identity {
+            } else if pin.identity != f.identity_digest {
                 "IdentityMismatch"
             } else if pin.generation > generation {
                 "Rollback"

@@ -14,7 +14,8 @@
 use std::sync::OnceLock;
 
 use keepsake::account::{AccountBundle, AccountPin, DeviceKey, Keyring};
-use keepsake::hpke::{HpkePublicKey, HpkeSecretKey};
+use keepsake::hpke::xwing::{XWingPublicKey, XWingSecretKey};
+use keepsake::identity::IdentityPublicKey;
 use keepsake::kdf::KdfParams;
 use keepsake::{AlbumId, hazmat};
 
@@ -24,6 +25,9 @@ pub const PASSPHRASE: &str = "fuzz fixture passphrase";
 pub const DEVICES: usize = 5;
 /// The generation of the newest bundle.
 pub const GENERATION: u64 = 2;
+
+/// The `info` of the fixture's X-Wing seals (`xwing_open`).
+pub const XWING_INFO: &[u8] = b"keepsake fuzz xwing_open";
 
 /// Deterministic bytes: splitmix64 seeded from a label (fixtures, not secrets).
 pub fn fixed_bytes(label: &str, n: usize) -> Vec<u8> {
@@ -51,8 +55,10 @@ pub fn fixed_key(label: &str) -> [u8; 32] {
 pub struct Fixture {
     /// The recovery phrase's words.
     pub recovery_words: String,
-    /// The account's identity public key.
-    pub identity: HpkePublicKey,
+    /// The account's identity public key (1248 bytes).
+    pub identity: IdentityPublicKey,
+    /// Its digest (what pins and grants hold).
+    pub identity_digest: [u8; 32],
     /// The secrets of devices 0..DEVICES (device 0 revoked at generation 1), then one
     /// device never enrolled.
     pub device_secrets: Vec<[u8; 32]>,
@@ -64,8 +70,8 @@ pub struct Fixture {
     pub roots: Vec<[u8; 32]>,
     /// The keyring at generation 2.
     pub keyring: Keyring,
-    /// A foreign identity (for pins of another account).
-    pub foreign: HpkePublicKey,
+    /// The digest of a foreign identity (for pins of another account).
+    pub foreign: [u8; 32],
     /// Sharing: the sender (generation 1 keyring), the recipient and another identity.
     pub sender: Keyring,
     /// The grant recipient.
@@ -73,10 +79,15 @@ pub struct Fixture {
     /// A third identity, neither sender nor recipient of the seeded grants.
     pub other: Keyring,
     /// The identity public keys of `sender`, `recipient`, `other` (computed once).
-    pub sharing_public: [HpkePublicKey; 3],
+    pub sharing_public: [IdentityPublicKey; 3],
     /// Genuine grants from `sender`: `(recipient index 0 = recipient / 1 = other, album id,
     /// epoch, grant)`.
     pub grants: Vec<(u8, AlbumId, u64, Vec<u8>)>,
+    /// A fixed X-Wing secret key (`xwing_open`, `xwing_public_key`).
+    pub xwing: XWingSecretKey,
+    /// Genuine HPKE Base seals to `xwing` with [`XWING_INFO`] and an empty aad, from fixed
+    /// randomness: `(enc, ciphertext, plaintext)`.
+    pub xwing_seals: Vec<(Vec<u8>, Vec<u8>, Vec<u8>)>,
 }
 
 impl Fixture {
@@ -89,7 +100,7 @@ impl Fixture {
     /// The pin of this account at `generation`.
     pub fn pin(&self, generation: u64) -> AccountPin {
         AccountPin {
-            identity: self.identity,
+            identity: self.identity_digest,
             generation,
         }
     }
@@ -103,12 +114,14 @@ impl Fixture {
 fn rotate(
     keyring: &Keyring,
     bundle: &AccountBundle,
-    revoke: Option<&HpkePublicKey>,
+    revoke: Option<&XWingPublicKey>,
     label: &str,
 ) -> (AccountBundle, Keyring) {
     let slots = 2 + bundle.devices().len() - usize::from(revoke.is_some());
     let history = keyring.generation() as usize + 1;
-    let randomness = fixed_bytes(label, 32 + 32 * slots + 24 + 24 * history);
+    // SPEC.md 7: root (32), an eseed (64) per slot, the identity nonce (24), a nonce (24)
+    // per history entry.
+    let randomness = fixed_bytes(label, 32 + 64 * slots + 24 + 24 * history);
     hazmat::rotate_with(keyring, bundle, revoke, &randomness).expect("fixture rotation")
 }
 
@@ -116,7 +129,9 @@ fn build() -> Fixture {
     let new = hazmat::create_account_with(
         PASSPHRASE,
         &KdfParams::FLOOR,
-        &fixed_bytes("account", 32 * 3 + 16 + 32 + 16 + 32 + 24),
+        // SPEC.md 7: root, identity seed, recovery secret (32 each), passphrase salt (16) and
+        // eseed (64), recovery salt (16) and eseed (64), identity nonce (24): 280 bytes.
+        &fixed_bytes("account", 32 * 3 + 16 + 64 + 16 + 64 + 24),
     )
     .expect("fixture account");
     let keyring0 = new.keyring;
@@ -131,7 +146,7 @@ fn build() -> Fixture {
             &keyring0,
             &bundle,
             &public,
-            &fixed_bytes(&format!("enroll {i}"), 32),
+            &fixed_bytes(&format!("enroll {i}"), 64),
         )
         .expect("fixture enrolment");
         bundle = next;
@@ -170,27 +185,52 @@ fn build() -> Fixture {
         );
         let album = sender.album_key(album_id, epoch).expect("sender's epoch");
         for (who, to) in [(0u8, &recipient), (1u8, &other)] {
-            let ephemeral = HpkeSecretKey::from_bytes(fixed_key(&format!("grant {n} {who}")));
-            let grant = hazmat::grant_with_ephemeral(
+            let eseed: [u8; 64] = fixed_bytes(&format!("grant {n} {who}"), 64)
+                .try_into()
+                .expect("64");
+            let grant = hazmat::grant_with_randomness(
                 &sender,
                 &album,
                 &to.identity_public_key(),
-                &ephemeral,
+                &eseed,
             )
             .expect("fixture grant");
             grants.push((who, album_id, epoch, grant));
         }
     }
 
+    let xwing = XWingSecretKey::from_seed(fixed_key("xwing secret"));
+    let xwing_seals = [0usize, 1, 32, 100]
+        .into_iter()
+        .map(|n| {
+            let plaintext = fixed_bytes(&format!("xwing plaintext {n}"), n);
+            let eseed: [u8; 64] = fixed_bytes(&format!("xwing eseed {n}"), 64)
+                .try_into()
+                .expect("64");
+            let (enc, ct) = hazmat::xwing_seal_base_with_randomness(
+                &xwing.public_key(),
+                &eseed,
+                XWING_INFO,
+                b"",
+                &plaintext,
+            )
+            .expect("fixture seal");
+            (enc.to_vec(), ct, plaintext)
+        })
+        .collect();
+
     Fixture {
+        xwing,
+        xwing_seals,
         recovery_words: new.recovery_phrase.words().to_string(),
         identity: keyring2.identity_public_key(),
+        identity_digest: keyring2.identity_public_key().digest(),
         device_secrets,
         genuine,
         by_generation,
         roots,
         keyring: keyring2,
-        foreign: other.identity_public_key(),
+        foreign: other.identity_public_key().digest(),
         sharing_public: [
             sender.identity_public_key(),
             recipient.identity_public_key(),
@@ -249,6 +289,70 @@ pub fn seeds() -> Vec<(&'static str, Vec<u8>)> {
     out.push((
         "account_pin_parse",
         [&f.pin(1).to_bytes()[..], &[0]].concat(),
+    ));
+    // xwing_public_key: valid keys; each with a low-order X25519 half (0, 1, p - 1, and 0
+    // with bit 255 set); a modulus overflow in the first and last coefficient; 1215 and
+    // 1217 bytes.
+    let mut keys: Vec<Vec<u8>> = (0..=DEVICES)
+        .map(|i| f.device(i).public_key().as_bytes().to_vec())
+        .collect();
+    keys.push(f.xwing.public_key().as_bytes().to_vec());
+    keys.extend(f.sharing_public.iter().map(|id| id.kem().as_bytes().to_vec()));
+    let mut p_minus_1 = [0xff; 32];
+    p_minus_1[0] = 0xec;
+    p_minus_1[31] = 0x7f;
+    let mut high_zero = [0u8; 32];
+    high_zero[31] = 0x80;
+    let mut one = [0u8; 32];
+    one[0] = 1;
+    for key in keys.iter().take(2) {
+        out.push(("xwing_public_key", key.clone()));
+        for low in [[0u8; 32], one, p_minus_1, high_zero] {
+            out.push(("xwing_public_key", [&key[..1184], &low[..]].concat()));
+        }
+        let mut overflow = key.clone();
+        overflow[0] = 0xff;
+        overflow[1] |= 0x0f;
+        out.push(("xwing_public_key", overflow));
+        let mut overflow = key.clone();
+        overflow[1151] = 0xff;
+        out.push(("xwing_public_key", overflow));
+        out.push(("xwing_public_key", key[..1215].to_vec()));
+        out.push(("xwing_public_key", [&key[..], &[0]].concat()));
+    }
+    for key in keys.iter().skip(2) {
+        out.push(("xwing_public_key", key.clone()));
+    }
+    // identity_public_key: the four identities; an Ed25519 half of small order (zero);
+    // an X-Wing half with a low-order X25519 part; 1247 bytes.
+    let mut ids: Vec<Vec<u8>> = f.sharing_public.iter().map(|id| id.to_bytes()).collect();
+    ids.push(f.identity.to_bytes());
+    for id in &ids {
+        out.push(("identity_public_key", id.clone()));
+    }
+    let id = &ids[0];
+    out.push(("identity_public_key", [&[0u8; 32][..], &id[32..]].concat()));
+    out.push(("identity_public_key", [&id[..1216], &[0u8; 32][..]].concat()));
+    out.push(("identity_public_key", id[..1247].to_vec()));
+    // xwing_open: `n (2) || enc (n bytes) || ct`: the genuine seals, one with its enc's
+    // X25519 half zero (low order), one with a byte of the ML-KEM ciphertext flipped, one
+    // with the enc a byte short.
+    for (enc, ct, _) in &f.xwing_seals {
+        let n = (enc.len() as u16).to_be_bytes();
+        out.push(("xwing_open", [&n[..], enc, ct].concat()));
+    }
+    let (enc, ct, _) = &f.xwing_seals[2];
+    let n = (enc.len() as u16).to_be_bytes();
+    out.push((
+        "xwing_open",
+        [&n[..], &enc[..1088], &[0u8; 32][..], ct].concat(),
+    ));
+    let mut flipped = enc.clone();
+    flipped[7] ^= 1;
+    out.push(("xwing_open", [&n[..], &flipped, ct].concat()));
+    out.push((
+        "xwing_open",
+        [&1119u16.to_be_bytes()[..], &enc[..1119], ct].concat(),
     ));
     // grant_accept: `flags (1) || expected album id (16) || expected epoch (8) || grant`;
     // flags: bit 0 expect the album, bit 1 the other identity receives, bit 2 it is the

@@ -97,6 +97,8 @@ pub fn name(err: &Error) -> &'static str {
         Error::GrantWrongSender => "GrantWrongSender",
         Error::GrantWrongRecipient => "GrantWrongRecipient",
         Error::GrantWrongAlbum => "GrantWrongAlbum",
+        Error::GrantBadSignature => "GrantBadSignature",
+        Error::RandomnessUnavailable => "RandomnessUnavailable",
         Error::Rollback { .. } => "Rollback",
         Error::UnknownGeneration { .. } => "UnknownGeneration",
         Error::NotAlbumOwner => "NotAlbumOwner",
@@ -257,4 +259,65 @@ pub fn all_openers_agree(
         assert_eq!(&streamed, pt);
     }
     (one_shot, streamed)
+}
+
+/// The little-endian u-coordinates whose X25519 with any clamped scalar is all-zero (the
+/// points of order dividing 8 on the curve and its twist: 0, 1, the two points of order
+/// 8, p - 1, and the non-canonical p and p + 1), as libsodium lists them. Bit 255 is
+/// ignored by X25519, so each also counts with it set. Written independently of the core
+/// (which computes a DH and compares with zero), so a target can check that the core
+/// refuses exactly these.
+const LOW_ORDER: [[u8; 32]; 7] = {
+    let mut p_minus_1 = [0xff; 32];
+    p_minus_1[0] = 0xec;
+    p_minus_1[31] = 0x7f;
+    let mut p = p_minus_1;
+    p[0] = 0xed;
+    let mut p_plus_1 = p_minus_1;
+    p_plus_1[0] = 0xee;
+    let mut one = [0u8; 32];
+    one[0] = 1;
+    [
+        [0; 32],
+        one,
+        [
+            0xe0, 0xeb, 0x7a, 0x7c, 0x3b, 0x41, 0xb8, 0xae, 0x16, 0x56, 0xe3, 0xfa, 0xf1, 0x9f,
+            0xc4, 0x6a, 0xda, 0x09, 0x8d, 0xeb, 0x9c, 0x32, 0xb1, 0xfd, 0x86, 0x62, 0x05, 0x16,
+            0x5f, 0x49, 0xb8, 0x00,
+        ],
+        [
+            0x5f, 0x9c, 0x95, 0xbc, 0xa3, 0x50, 0x8c, 0x24, 0xb1, 0xd0, 0xb1, 0x55, 0x9c, 0x83,
+            0xef, 0x5b, 0x04, 0x44, 0x5c, 0xc4, 0x58, 0x1c, 0x8e, 0x86, 0xd8, 0x22, 0x4e, 0xdd,
+            0xd0, 0x9f, 0x11, 0x57,
+        ],
+        p_minus_1,
+        p,
+        p_plus_1,
+    ]
+};
+
+/// True if the X25519 u-coordinate `u` is of low order (see [`LOW_ORDER`]).
+pub fn x25519_low_order(u: &[u8]) -> bool {
+    let mut masked = [0u8; 32];
+    masked.copy_from_slice(&u[..32]);
+    masked[31] &= 0x7f;
+    LOW_ORDER.contains(&masked)
+}
+
+/// FIPS 203's modulus check of an ML-KEM-768 encapsulation key (1184 bytes): every 12-bit
+/// coefficient of its 1152-byte `t` is below q = 3329 (the last 32 bytes, `rho`, are free).
+pub fn mlkem768_modulus_ok(ek: &[u8]) -> bool {
+    ek[..1152].chunks_exact(3).all(|b| {
+        let lo = u16::from(b[0]) | (u16::from(b[1] & 0x0f) << 8);
+        let hi = u16::from(b[1] >> 4) | (u16::from(b[2]) << 4);
+        lo < 3329 && hi < 3329
+    })
+}
+
+/// Whether a 1216-byte X-Wing public key (ML-KEM-768 key 1184 || X25519 32) passes the
+/// checks SPEC.md 5.1 requires, computed independently of the core.
+pub fn xwing_key_valid(bytes: &[u8]) -> bool {
+    bytes.len() == keepsake::hpke::xwing::PUBLIC_KEY_LEN
+        && mlkem768_modulus_ok(&bytes[..1184])
+        && !x25519_low_order(&bytes[1184..])
 }
