@@ -4,10 +4,11 @@ use std::sync::Arc;
 
 use keepsake::AlbumId;
 use keepsake::account::{self as core_account, AccountBundle};
-use keepsake::hpke::HpkePublicKey;
+use keepsake::hpke::xwing::XWingPublicKey;
+use keepsake::identity::IdentityPublicKey;
 
 use crate::background;
-use crate::error::Result;
+use crate::error::{KeepsakeError, Result};
 use crate::media::{MediaKey, parse_media_id};
 
 /// Argon2id parameters (memory in KiB, passes, lanes). Checked against the floor and the
@@ -76,8 +77,42 @@ pub fn kdf_calibrate(memory_budget_kib: u32, target_millis: u64) -> Result<KdfPa
     Ok(KdfParams::from_core(params))
 }
 
-fn public_key(bytes: &[u8]) -> Result<HpkePublicKey> {
-    Ok(HpkePublicKey::from_slice(bytes)?)
+/// A device's X-Wing public key (1216 bytes): `InvalidLength` for another length,
+/// `InvalidPublicKey` if its ML-KEM half fails the modulus check or its X25519 half is of
+/// small order.
+fn device_key(bytes: &[u8]) -> Result<XWingPublicKey> {
+    XWingPublicKey::from_slice(bytes).map_err(|err| {
+        key_error(
+            err,
+            "device public key",
+            "its ML-KEM-768 half fails FIPS 203's modulus check or its X25519 half is of \
+             small order",
+        )
+    })
+}
+
+/// An identity public key (1248 bytes: Ed25519 || X-Wing): `InvalidLength` for another
+/// length, `InvalidPublicKey` if either half is refused.
+fn identity_key(bytes: &[u8]) -> Result<IdentityPublicKey> {
+    IdentityPublicKey::from_slice(bytes).map_err(|err| {
+        key_error(
+            err,
+            "identity public key",
+            "its Ed25519 half does not decode or is of small order, or its X-Wing half's \
+             ML-KEM-768 key fails FIPS 203's modulus check or its X25519 key is of small order",
+        )
+    })
+}
+
+/// A refused public key, named, with what `InvalidPublicKey` means for it (the core's
+/// message speaks only of a low-order key).
+fn key_error(err: keepsake::Error, what: &str, why: &str) -> KeepsakeError {
+    match err {
+        keepsake::Error::InvalidPublicKey => {
+            KeepsakeError::InvalidPublicKey(format!("invalid {what}: {why}"))
+        }
+        err => KeepsakeError::about(err, what),
+    }
 }
 
 fn bundle(bytes: &[u8]) -> Result<AccountBundle> {
@@ -169,14 +204,14 @@ pub struct EpochMove {
 /// A grant of an album's new epoch to one member (public data: send it to the member).
 #[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
 pub struct MemberGrant {
-    /// The member's identity public key (32 bytes).
+    /// The member's identity public key (1248 bytes).
     pub member_identity: Vec<u8>,
-    /// The grant (170 bytes), for the member's `accept_grant`.
+    /// The grant (1322 bytes), for the member's `accept_grant`.
     pub grant: Vec<u8>,
 }
 
-/// What a device remembers about its account between unlocks: the account's identity
-/// public key and the newest account generation it has seen (public, 40 bytes:
+/// What a device remembers about its account between unlocks: the digest of the account's
+/// identity public key and the newest account generation it has seen (public, 40 bytes:
 /// [`AccountPin::to_bytes`]). Keep it beside the device key, pass it to
 /// `unlock_with_device`, and after every unlock replace it with `keyring.pin()`, so a
 /// server serving an older bundle again is refused (`Rollback`). Compared by value.
@@ -196,14 +231,15 @@ impl AccountPin {
         }))
     }
 
-    /// The 40 bytes to store: identity public key (32) || generation (big-endian u64).
+    /// The 40 bytes to store: identity digest (32) || generation (big-endian u64).
     pub fn to_bytes(&self) -> Vec<u8> {
         self.inner.to_bytes().to_vec()
     }
 
-    /// The account's identity public key (32 bytes).
-    pub fn identity_public_key(&self) -> Vec<u8> {
-        self.inner.identity.as_bytes().to_vec()
+    /// The digest of the account's identity public key (32 bytes, as
+    /// [`Keyring::identity_digest`]).
+    pub fn identity_digest(&self) -> Vec<u8> {
+        self.inner.identity.to_vec()
     }
 
     /// The newest account generation the device has seen.
@@ -217,7 +253,7 @@ impl std::fmt::Debug for AccountPin {
         write!(
             f,
             "AccountPin(identity {}, generation {})",
-            hex(self.inner.identity.as_bytes()),
+            hex(&self.inner.identity),
             self.inner.generation
         )
     }
@@ -329,7 +365,7 @@ pub fn bundle_generation(bundle_bytes: Vec<u8>) -> Result<u64> {
     Ok(bundle(&bundle_bytes)?.generation())
 }
 
-/// The public keys of the devices enrolled in a bundle.
+/// The public keys (1216 bytes each) of the devices enrolled in a bundle.
 #[uniffi::export]
 pub fn bundle_devices(bundle_bytes: Vec<u8>) -> Result<Vec<Vec<u8>>> {
     Ok(bundle(&bundle_bytes)?
@@ -339,12 +375,20 @@ pub fn bundle_devices(bundle_bytes: Vec<u8>) -> Result<Vec<Vec<u8>>> {
         .collect())
 }
 
-/// The safety number of an identity public key: six groups of five digits.
+/// The safety number of an identity public key (1248 bytes): six groups of five digits,
+/// from its digest.
 #[uniffi::export]
 pub fn fingerprint(identity_public_key: Vec<u8>) -> Result<String> {
-    Ok(keepsake::sharing::fingerprint(&public_key(
+    Ok(keepsake::sharing::fingerprint(&identity_key(
         &identity_public_key,
     )?))
+}
+
+/// The 32-byte digest of an identity public key (1248 bytes): what names the identity in
+/// grants ([`crate::GrantInfo`]) and pins ([`AccountPin::identity_digest`]).
+#[uniffi::export]
+pub fn identity_digest(identity_public_key: Vec<u8>) -> Result<Vec<u8>> {
+    Ok(identity_key(&identity_public_key)?.digest().to_vec())
 }
 
 /// A fresh random 16-byte album id.
@@ -353,7 +397,8 @@ pub fn new_album_id() -> Result<Vec<u8>> {
     Ok(AlbumId::random()?.as_bytes().to_vec())
 }
 
-/// A device's X25519 key pair. String forms show the public key only.
+/// A device's X-Wing key pair (ML-KEM-768 + X25519, from a 32-byte seed). String forms
+/// show the public key only.
 #[derive(uniffi::Object)]
 #[uniffi::export(Debug, Display)]
 pub struct DeviceKey {
@@ -370,7 +415,7 @@ impl DeviceKey {
         }))
     }
 
-    /// Restores the key from the 32 secret bytes the platform keystore holds (what
+    /// Restores the key from the 32 secret bytes (the seed) the platform keystore holds (what
     /// [`DeviceKey::secret_bytes`] gave at enrollment).
     #[uniffi::constructor]
     pub fn from_secret_bytes(secret: Vec<u8>) -> Result<Arc<Self>> {
@@ -396,7 +441,7 @@ impl DeviceKey {
         self.inner.to_bytes().to_vec()
     }
 
-    /// The public key, which enrolls this device.
+    /// The public key (1216 bytes), which enrolls this device.
     pub fn public_key(&self) -> Vec<u8> {
         self.inner.public_key().as_bytes().to_vec()
     }
@@ -411,10 +456,16 @@ pub struct Keyring {
 
 #[uniffi::export]
 impl Keyring {
-    /// The identity public key others share albums to (part of the device's pin). It does
-    /// not change when the root rotates.
+    /// The identity public key others share albums to (1248 bytes: Ed25519 || X-Wing). It
+    /// does not change when the root rotates.
     pub fn identity_public_key(&self) -> Vec<u8> {
-        self.inner.identity_public_key().as_bytes().to_vec()
+        self.inner.identity_public_key().to_bytes()
+    }
+
+    /// The digest of the identity public key (32 bytes): what the device's pin and grants
+    /// name this identity by.
+    pub fn identity_digest(&self) -> Vec<u8> {
+        self.inner.identity_public_key().digest().to_vec()
     }
 
     /// This identity's safety number.
@@ -474,7 +525,7 @@ impl Keyring {
     ) -> Result<RotatedRoot> {
         let (next, keyring) = self
             .inner
-            .revoke_device_and_rotate(&bundle(&bundle_bytes)?, &public_key(&device_public_key)?)?;
+            .revoke_device_and_rotate(&bundle(&bundle_bytes)?, &device_key(&device_public_key)?)?;
         Ok(RotatedRoot::new(next, keyring))
     }
 
@@ -488,7 +539,7 @@ impl Keyring {
     ) -> Result<EpochMove> {
         let remaining = remaining
             .iter()
-            .map(|key| public_key(key))
+            .map(|key| identity_key(key))
             .collect::<Result<Vec<_>>>()?;
         let moved = self.inner.remove_member(&album.inner, &remaining)?;
         Ok(EpochMove {
@@ -497,7 +548,7 @@ impl Keyring {
                 .grants
                 .into_iter()
                 .map(|(member, grant)| MemberGrant {
-                    member_identity: member.as_bytes().to_vec(),
+                    member_identity: member.to_bytes(),
                     grant,
                 })
                 .collect(),
@@ -546,7 +597,7 @@ impl Keyring {
     ) -> Result<Enrollment> {
         let (next, pin) = self
             .inner
-            .enroll_device(&bundle(&bundle_bytes)?, &public_key(&device_public_key)?)?;
+            .enroll_device(&bundle(&bundle_bytes)?, &device_key(&device_public_key)?)?;
         Ok(Enrollment {
             bundle: next.to_bytes(),
             pin: Arc::new(AccountPin { inner: pin }),
@@ -563,18 +614,21 @@ impl Keyring {
     ) -> Result<Vec<u8>> {
         let next = self
             .inner
-            .revoke_device(&bundle(&bundle_bytes)?, &public_key(&device_public_key)?)?;
+            .revoke_device(&bundle(&bundle_bytes)?, &device_key(&device_public_key)?)?;
         Ok(next.to_bytes())
     }
 
-    /// Grants `album` to the identity `recipient`: 170 public bytes.
+    /// Grants `album` to the identity `recipient` (its 1248-byte public key): 1322 public
+    /// bytes.
     pub fn grant_album(&self, album: Arc<AlbumKey>, recipient: Vec<u8>) -> Result<Vec<u8>> {
         Ok(self
             .inner
-            .grant_album(&album.inner, &public_key(&recipient)?)?)
+            .grant_album(&album.inner, &identity_key(&recipient)?)?)
     }
 
-    /// Accepts a grant from the identity `sender`, optionally requiring an album and epoch.
+    /// Accepts a grant from the identity `sender` (its 1248-byte public key, checked out of
+    /// band by its fingerprint), optionally requiring an album and epoch.
+    /// `GrantBadSignature` if the grant was altered or not signed by `sender`.
     pub fn accept_grant(
         &self,
         grant: Vec<u8>,
@@ -587,7 +641,7 @@ impl Keyring {
         };
         let inner = self
             .inner
-            .accept_grant(&grant, &public_key(&sender)?, expected)?;
+            .accept_grant(&grant, &identity_key(&sender)?, expected)?;
         Ok(Arc::new(AlbumKey { inner }))
     }
 }

@@ -60,7 +60,10 @@ pub enum KeepsakeError {
     /// An I/O error.
     #[error("{0}")]
     Io(String),
-    /// A low-order X25519 public key.
+    /// A public key refused: an X-Wing key (a device's, or an identity's KEM half) whose
+    /// ML-KEM half fails FIPS 203's modulus check or whose X25519 half is of small order, an
+    /// identity's Ed25519 half that does not decode or is of small order, or an
+    /// encapsulation giving an all-zero X25519 secret.
     #[error("{0}")]
     InvalidPublicKey(String),
     /// Argon2id parameters below the floor.
@@ -116,6 +119,11 @@ pub enum KeepsakeError {
     /// A grant for another album or epoch.
     #[error("{0}")]
     GrantWrongAlbum(String),
+    /// A grant whose signature does not verify under the expected sender's identity: it
+    /// was altered (any byte of its header, encapsulation, ciphertext or signature), or
+    /// signed by another account.
+    #[error("{0}")]
+    GrantBadSignature(String),
     /// A streaming object used after `finish` or after an error.
     #[error("{0}")]
     StreamClosed(String),
@@ -210,6 +218,7 @@ impl KeepsakeError {
             E::GrantWrongSender => Self::GrantWrongSender(message),
             E::GrantWrongRecipient => Self::GrantWrongRecipient(message),
             E::GrantWrongAlbum => Self::GrantWrongAlbum(message),
+            E::GrantBadSignature => Self::GrantBadSignature(message),
             _ => Self::Other(message),
         }
     }
@@ -321,6 +330,7 @@ mod tests {
             (E::GrantWrongSender, "GrantWrongSender"),
             (E::GrantWrongRecipient, "GrantWrongRecipient"),
             (E::GrantWrongAlbum, "GrantWrongAlbum"),
+            (E::GrantBadSignature, "GrantBadSignature"),
         ];
         for (core, want) in cases {
             let message = core.to_string();

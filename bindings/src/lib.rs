@@ -24,8 +24,8 @@ pub use account::{
     AccountPin, AlbumBlob, AlbumKey, DeviceKey, Enrollment, EpochMove, ExpectedAlbum, KdfParams,
     KdfProfile, Keyring, MemberGrant, NewAccount, RecoveryPhrase, RotatedRecovery, RotatedRoot,
     bundle_devices, bundle_generation, create_account, create_account_async, fingerprint,
-    kdf_calibrate, kdf_calibrate_async, kdf_profile, new_album_id, unlock_with_device,
-    unlock_with_passphrase, unlock_with_passphrase_async, unlock_with_recovery,
+    identity_digest, kdf_calibrate, kdf_calibrate_async, kdf_profile, new_album_id,
+    unlock_with_device, unlock_with_passphrase, unlock_with_passphrase_async, unlock_with_recovery,
     unlock_with_recovery_async,
 };
 pub use background::CancelToken;

@@ -50,12 +50,13 @@ pub struct RangePlan {
 /// what proves them; show `sender_fingerprint` for the user to compare.
 #[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
 pub struct GrantInfo {
-    /// The identity public key the grant claims to come from (32 bytes).
-    pub sender_identity: Vec<u8>,
-    /// That key's safety number (six groups of five digits).
+    /// The digest of the identity the grant claims to come from (32 bytes; compare with
+    /// `identity_digest` of the sender's identity public key).
+    pub sender_identity_digest: Vec<u8>,
+    /// That identity's safety number (six groups of five digits).
     pub sender_fingerprint: String,
-    /// The identity public key it is addressed to (32 bytes).
-    pub recipient_identity: Vec<u8>,
+    /// The digest of the identity it is addressed to (32 bytes).
+    pub recipient_identity_digest: Vec<u8>,
     /// The album id (16 bytes).
     pub album_id: Vec<u8>,
     /// The album's epoch.
@@ -112,9 +113,9 @@ pub fn plan_range(
 pub fn inspect_grant(grant: Vec<u8>) -> Result<GrantInfo> {
     let info = keepsake::sharing::inspect_grant(&grant)?;
     Ok(GrantInfo {
-        sender_identity: info.sender.as_bytes().to_vec(),
-        sender_fingerprint: keepsake::sharing::fingerprint(&info.sender),
-        recipient_identity: info.recipient.as_bytes().to_vec(),
+        sender_identity_digest: info.sender.to_vec(),
+        sender_fingerprint: keepsake::sharing::fingerprint_of_digest(&info.sender),
+        recipient_identity_digest: info.recipient.to_vec(),
         album_id: info.album_id.as_bytes().to_vec(),
         epoch: info.epoch,
     })

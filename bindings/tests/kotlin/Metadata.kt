@@ -149,9 +149,9 @@ fun metadataTests(suite: Suite) {
         val albumId = newAlbumId()
         val grant = alice.grantAlbum(alice.albumKey(albumId, 4uL), bob.identityPublicKey())
         val info = inspectGrant(grant)
-        assertBytes(alice.identityPublicKey(), info.senderIdentity, "sender")
+        assertBytes(alice.identityDigest(), info.senderIdentityDigest, "sender")
         assertEquals(alice.fingerprint(), info.senderFingerprint, "fingerprint")
-        assertBytes(bob.identityPublicKey(), info.recipientIdentity, "recipient")
+        assertBytes(bob.identityDigest(), info.recipientIdentityDigest, "recipient")
         assertBytes(albumId, info.albumId, "album")
         assertEquals(4uL, info.epoch, "epoch")
         assertRaises<KeepsakeException.MalformedGrant>("cut grant") { inspectGrant(grant.copyOf(grant.size - 1)) }

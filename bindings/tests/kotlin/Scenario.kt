@@ -106,16 +106,18 @@ fun scenarioTests(suite: Suite) {
         assertEquals(24, words.size, "recovery word count")
         expect(words.all { w -> w.isNotEmpty() && w.all { it in 'a'..'z' } }) { "recovery words: ${words.size} lower-case words" }
         expect(s.alice.bundle.isNotEmpty() && s.alice.bundle[0] == '{'.code.toByte()) { "bundle is JSON" }
-        assertEquals(32, s.alice.keyring.identityPublicKey().size, "identity public key length")
+        assertEquals(1248, s.alice.keyring.identityPublicKey().size, "identity public key length (Ed25519 || X-Wing)")
+        assertEquals(32, s.alice.keyring.identityDigest().size, "identity digest length")
+        assertBytes(s.alice.keyring.identityDigest(), identityDigest(s.alice.keyring.identityPublicKey()), "identityDigest(identityPublicKey)")
     }
 
     // 2.
     suite.test("scenario 2: Alice enrolls a device; bundleDevices lists it") {
-        assertEquals(32, s.device.publicKey().size, "device public key length")
+        assertEquals(1216, s.device.publicKey().size, "device public key length (X-Wing)")
         assertEquals(32, s.device.secretBytes().size, "device secret length")
         assertEquals(0, bundleDevices(s.alice.bundle).size, "devices before enrollment")
         expect(!s.bundle.contentEquals(s.alice.bundle)) { "enrollment returned the same bundle" }
-        assertBytes(s.alice.keyring.identityPublicKey(), s.enrollment.pin.identityPublicKey(), "pin's identity")
+        assertBytes(s.alice.keyring.identityDigest(), s.enrollment.pin.identityDigest(), "pin's identity digest")
         assertEquals(0uL, s.enrollment.pin.generation(), "pin's generation")
         assertEquals(s.alice.keyring.pin(), s.enrollment.pin, "the keyring's pin")
         val devices = bundleDevices(s.bundle)
@@ -258,7 +260,10 @@ fun scenarioTests(suite: Suite) {
 
     // 8.
     suite.test("scenario 8: Alice grants the album to Bob; Bob accepts it") {
-        assertEquals(170, s.grant.size, "grant length")
+        assertEquals(1322, s.grant.size, "grant length")
+        val info = inspectGrant(s.grant)
+        assertBytes(s.alice.keyring.identityDigest(), info.senderIdentityDigest, "sender digest")
+        assertBytes(s.bob.keyring.identityDigest(), info.recipientIdentityDigest, "recipient digest")
         assertBytes(s.albumId, s.bobAlbum.albumId(), "received album id")
         assertEquals(0uL, s.bobAlbum.epoch(), "received epoch")
         assertBytes(s.albumName, s.bobAlbum.openBlob(AlbumBlob.NAME, s.sealedName), "album name opened by Bob")
@@ -273,6 +278,43 @@ fun scenarioTests(suite: Suite) {
         assertRaises<KeepsakeException.GrantWrongSender>("grant from Carol") {
             s.bob.keyring.acceptGrant(s.grant, s.carol.keyring.identityPublicKey(), ExpectedAlbum(s.albumId, 0uL))
         }
+    }
+    // The grant's layout (SPEC.md 5.7): version, suite, sender digest, recipient digest, album
+    // id, be64 epoch (90 bytes), then enc (1120), ciphertext (48), signature (64).
+    suite.test("scenario 8: an altered epoch or signature raises GrantBadSignature") {
+        val epochAt = 2 + 32 + 32 + 16
+        for ((what, at) in listOf("epoch" to epochAt + 7, "signature" to s.grant.size - 64, "signature end" to s.grant.size - 1)) {
+            val altered = s.grant.copyOf().also { it[at] = (it[at].toInt() xor 0x01).toByte() }
+            val e = assertRaises<KeepsakeException.GrantBadSignature>("flipped $what") {
+                s.bob.keyring.acceptGrant(altered, s.alice.keyring.identityPublicKey(), null)
+            }
+            expect("signature" in (e.message ?: "")) { "message: ${e.message}" }
+        }
+    }
+    suite.test("scenario 8: a grant of suite 1 (a downgrade) raises UnsupportedSuite") {
+        val downgraded = s.grant.copyOf().also { it[1] = 1 }
+        assertRaises<KeepsakeException.UnsupportedSuite>("accept suite 1") {
+            s.bob.keyring.acceptGrant(downgraded, s.alice.keyring.identityPublicKey(), null)
+        }
+        assertRaises<KeepsakeException.UnsupportedSuite>("inspect suite 1") { inspectGrant(downgraded) }
+    }
+    suite.test("scenario 8: malformed device and identity public keys raise InvalidPublicKey") {
+        val good = DeviceKey.generate().publicKey()
+        // An ML-KEM coefficient of 0xfff (past the modulus 3329); an all-zero X25519 half.
+        val pastModulus = good.copyOf().also { it[0] = 0xff.toByte(); it[1] = 0x0f }
+        val zeroX25519 = good.copyOf().also { it.fill(0, it.size - 32, it.size) }
+        for ((what, bad) in listOf("past the modulus" to pastModulus, "zero X25519" to zeroX25519)) {
+            val e = assertRaises<KeepsakeException.InvalidPublicKey>("enroll device, $what") {
+                s.alice.keyring.enrollDevice(s.alice.bundle, bad)
+            }
+            expect("device public key" in (e.message ?: "")) { "message: ${e.message}" }
+        }
+        assertRaises<KeepsakeException.InvalidLength>("32-byte device key") { s.alice.keyring.enrollDevice(s.alice.bundle, good.copyOf(32)) }
+        val ipk = s.alice.keyring.identityPublicKey()
+        val badIdentity = ipk.copyOf().also { it[32] = 0xff.toByte(); it[33] = 0x0f }
+        assertRaises<KeepsakeException.InvalidPublicKey>("grant to a bad identity") { s.alice.keyring.grantAlbum(s.album, badIdentity) }
+        assertRaises<KeepsakeException.InvalidPublicKey>("fingerprint of a bad identity") { fingerprint(badIdentity) }
+        assertRaises<KeepsakeException.InvalidLength>("digest of a digest") { identityDigest(s.alice.keyring.identityDigest()) }
     }
 
     // 9.

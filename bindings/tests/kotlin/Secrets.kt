@@ -156,7 +156,7 @@ fun secretTests(suite: Suite) {
         val rotated = byClass["RotatedRoot"] as RotatedRoot
         expect("generation 1" in rotated.keyring.toString() && "redacted" in rotated.toString()) { "rotated: $rotated" }
         val pin = byClass["AccountPin"] as AccountPin
-        assertEquals("AccountPin(identity ${hex(pin.identityPublicKey())}, generation 1)", pin.toString(), "pin")
+        assertEquals("AccountPin(identity ${hex(pin.identityDigest())}, generation 1)", pin.toString(), "pin")
         val moved = byClass["EpochMove"] as EpochMove
         expect("epoch ${(1uL shl 32) + 1uL}" in moved.toString() && "key redacted" in moved.toString()) { "moved: $moved" }
         val device = byClass["DeviceKey"] as DeviceKey

@@ -235,14 +235,15 @@ def test_pin_round_trips_through_bytes(world):
     pin = world.keyring1.pin()
     data = pin.to_bytes()
     assert len(data) == 40
-    assert data[:32] == pin.identity_public_key() == world.keyring1.identity_public_key()
+    assert data[:32] == pin.identity_digest() == world.keyring1.identity_digest()
+    assert pin.identity_digest() == keepsake.identity_digest(world.keyring1.identity_public_key())
     assert data[32:] == (1).to_bytes(8, "big")
     again = AccountPin.from_bytes(data)
     assert again == pin and hash(again) == hash(pin)
     assert again.generation() == 1
     assert again != world.phone_pin
     assert len({again, pin, world.phone_pin}) == 2
-    assert world.phone_pin.to_bytes() == world.keyring1.identity_public_key() + bytes(8)
+    assert world.phone_pin.to_bytes() == world.keyring1.identity_digest() + bytes(8)
     for bad in (b"", data[:39], data + b"\x00", data[:32]):
         with raises("InvalidLength"):
             AccountPin.from_bytes(bad)
@@ -250,7 +251,7 @@ def test_pin_round_trips_through_bytes(world):
 
 def test_enrollment_pin_is_the_keyrings(world):
     assert world.phone_pin == world.account.keyring.pin()
-    assert world.phone_pin.identity_public_key() == world.account.keyring.identity_public_key()
+    assert world.phone_pin.identity_digest() == world.account.keyring.identity_digest()
 
 
 # ---------------------------------------------------------------------------------------
@@ -290,10 +291,10 @@ def test_remove_member_grants_only_the_remaining(world, shared):
     bob, carol, *_, moved, _ = shared
     assert [g.member_identity for g in moved.grants] == [bob.identity_public_key()]
     grant = moved.grants[0].grant
-    assert len(grant) == 170
+    assert len(grant) == 1322
     info = keepsake.inspect_grant(grant)
-    assert info.recipient_identity == bob.identity_public_key()
-    assert info.sender_identity == world.keyring1.identity_public_key()
+    assert info.recipient_identity_digest == bob.identity_digest()
+    assert info.sender_identity_digest == world.keyring1.identity_digest()
     assert (info.album_id, info.epoch) == (world.album_id, moved.album.epoch())
     with raises("GrantWrongRecipient"):
         carol.accept_grant(grant, world.keyring1.identity_public_key(), None)

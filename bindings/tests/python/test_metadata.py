@@ -176,9 +176,9 @@ def test_inspect_grant_shows_the_header_before_acceptance():
     grant = alice.grant_album(album, bob.identity_public_key())
     info = keepsake.inspect_grant(grant)
     assert info == keepsake.GrantInfo(
-        sender_identity=alice.identity_public_key(),
+        sender_identity_digest=alice.identity_digest(),
         sender_fingerprint=alice.fingerprint(),
-        recipient_identity=bob.identity_public_key(),
+        recipient_identity_digest=bob.identity_digest(),
         album_id=album_id,
         epoch=4,
     )

@@ -151,7 +151,11 @@ def test_create_account(alice):
     words = alice.recovery_phrase.words().split()
     assert len(words) == 24
     assert all(w.isalpha() and w.islower() for w in words)
-    assert len(alice.keyring.identity_public_key()) == 32
+    assert len(alice.keyring.identity_public_key()) == 1248  # Ed25519 || X-Wing
+    assert len(alice.keyring.identity_digest()) == 32
+    assert keepsake.identity_digest(alice.keyring.identity_public_key()) == (
+        alice.keyring.identity_digest()
+    )
     assert re.fullmatch(r"\d{5}( \d{5}){5}", alice.keyring.fingerprint())
     assert keepsake.bundle_devices(alice.bundle) == []
 
@@ -165,13 +169,14 @@ def test_floor_profile_is_the_floor():
 
 
 def test_enroll_device_lists_it(alice, enrolled):
-    assert len(enrolled.device.public_key()) == 32
+    assert len(enrolled.device.public_key()) == 1216  # X-Wing
     assert enrolled.bundle != alice.bundle
     assert keepsake.bundle_devices(enrolled.bundle) == [enrolled.device.public_key()]
 
 
-def test_account_pin_is_the_identity_key_at_generation_0(alice, enrolled):
-    assert enrolled.pin.identity_public_key() == alice.keyring.identity_public_key()
+def test_account_pin_is_the_identity_digest_at_generation_0(alice, enrolled):
+    assert enrolled.pin.identity_digest() == alice.keyring.identity_digest()
+    assert enrolled.pin.to_bytes()[:32] == alice.keyring.identity_digest()
     assert enrolled.pin.generation() == 0
     assert enrolled.pin == alice.keyring.pin()
     assert len(enrolled.pin.to_bytes()) == 40
@@ -396,6 +401,65 @@ def test_grant_from_wrong_sender(album, bob, grant):
     expected = ExpectedAlbum(album_id=album.album_id(), epoch=0)
     with raises("GrantWrongSender"):
         bob.keyring.accept_grant(grant, carol.keyring.identity_public_key(), expected)
+
+
+def test_grant_is_1322_bytes_naming_both_digests(alice, bob, grant):
+    assert len(grant) == 1322
+    info = keepsake.inspect_grant(grant)
+    assert info.sender_identity_digest == alice.keyring.identity_digest()
+    assert info.recipient_identity_digest == bob.keyring.identity_digest()
+    assert info.sender_fingerprint == alice.keyring.fingerprint()
+
+
+# The grant's layout (SPEC.md 5.7): version, suite, sender digest, recipient digest,
+# album id, be64 epoch (90 bytes), then enc (1120), ciphertext (48), signature (64).
+GRANT_SUITE = 1
+GRANT_EPOCH = 2 + 32 + 32 + 16
+
+
+@pytest.mark.parametrize(
+    "where", [GRANT_EPOCH + 7, 1322 - 1, 1322 - 64], ids=["epoch", "signature-end", "signature"]
+)
+def test_altered_grant_has_a_bad_signature(alice, bob, grant, where):
+    with raises("GrantBadSignature") as err:
+        bob.keyring.accept_grant(flip(grant, where), alice.keyring.identity_public_key(), None)
+    assert "signature" in str(err.value)
+
+
+def test_grant_of_suite_1_is_a_refused_downgrade(alice, bob, grant):
+    downgraded = grant[:GRANT_SUITE] + b"\x01" + grant[GRANT_SUITE + 1 :]
+    with raises("UnsupportedSuite"):
+        bob.keyring.accept_grant(downgraded, alice.keyring.identity_public_key(), None)
+    with raises("UnsupportedSuite"):
+        keepsake.inspect_grant(downgraded)
+
+
+def test_malformed_device_public_keys_are_refused(alice):
+    good = DeviceKey.generate().public_key()
+    # An ML-KEM coefficient of 0xfff, past the modulus 3329.
+    past_modulus = b"\xff\x0f" + good[2:]
+    # The all-zero X25519 half (a point of small order).
+    zero_x25519 = good[:-32] + bytes(32)
+    for bad in (past_modulus, zero_x25519):
+        with raises("InvalidPublicKey") as err:
+            alice.keyring.enroll_device(alice.bundle, bad)
+        assert "device public key" in str(err.value)
+    with raises("InvalidLength"):
+        alice.keyring.enroll_device(alice.bundle, good[:32])
+
+
+def test_malformed_identity_public_keys_are_refused(alice, album):
+    good = alice.keyring.identity_public_key()
+    past_modulus = good[:32] + b"\xff\x0f" + good[34:]
+    for bad in (past_modulus, good[:-32] + bytes(32)):
+        with raises("InvalidPublicKey"):
+            alice.keyring.grant_album(album, bad)
+        with raises("InvalidPublicKey"):
+            keepsake.fingerprint(bad)
+        with raises("InvalidPublicKey"):
+            keepsake.identity_digest(bad)
+    with raises("InvalidLength"):
+        keepsake.identity_digest(alice.keyring.identity_digest())
 
 
 # ---------------------------------------------------------------------------------------

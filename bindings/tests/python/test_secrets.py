@@ -229,7 +229,7 @@ def test_string_forms_say_what_they_are(values):
     rotated = by_class[keepsake.RotatedRoot]
     assert "generation 1" in str(rotated.keyring) and "redacted" in str(rotated)
     pin = by_class[keepsake.AccountPin]
-    assert str(pin) == f"AccountPin(identity {pin.identity_public_key().hex()}, generation 1)"
+    assert str(pin) == f"AccountPin(identity {pin.identity_digest().hex()}, generation 1)"
     moved = by_class[keepsake.EpochMove]
     assert f"epoch {(1 << 32) + 1}" in str(moved) and "key redacted" in str(moved)
     assert "RecoveryPhrase(24 words, redacted)" in str(by_class[keepsake.NewAccount])

@@ -161,9 +161,9 @@ func metadataTests() -> [TestCase] {
             let albumId = try newAlbumId()
             let grant = try alice.grantAlbum(album: try alice.albumKey(albumId: albumId, epoch: 4), recipient: bob.identityPublicKey())
             let info = try inspectGrant(grant: grant)
-            try checkEqual(info.senderIdentity, alice.identityPublicKey(), "sender")
+            try checkEqual(info.senderIdentityDigest, alice.identityDigest(), "sender")
             try checkEqual(info.senderFingerprint, alice.fingerprint(), "fingerprint")
-            try checkEqual(info.recipientIdentity, bob.identityPublicKey(), "recipient")
+            try checkEqual(info.recipientIdentityDigest, bob.identityDigest(), "recipient")
             try checkEqual(info.albumId, albumId, "album")
             try checkEqual(info.epoch, 4, "epoch")
             try expectError(KeepsakeError.MalformedGrant, "cut grant") { try inspectGrant(grant: grant.dropLast()) }

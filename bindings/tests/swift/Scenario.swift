@@ -113,7 +113,10 @@ final class Scenario {
         let words = account.recoveryPhrase.words().split(separator: " ")
         try checkEqual(words.count, 24, "number of recovery words")
         try check(words.allSatisfy { $0.allSatisfy(\.isLowercase) }, "recovery words are lowercase letters")
-        try checkEqual(account.keyring.identityPublicKey().count, 32, "identity public key length")
+        try checkEqual(account.keyring.identityPublicKey().count, 1248, "identity public key length (Ed25519 || X-Wing)")
+        try checkEqual(account.keyring.identityDigest().count, 32, "identity digest length")
+        try checkEqual(try identityDigest(identityPublicKey: account.keyring.identityPublicKey()),
+                       account.keyring.identityDigest(), "identityDigest(identityPublicKey:)")
         alice = account
     }
 
@@ -122,10 +125,10 @@ final class Scenario {
     func enrollDevice() throws {
         let alice = try need(alice, "Alice's account")
         let device = try DeviceKey.generate()
-        try checkEqual(device.publicKey().count, 32, "device public key length")
+        try checkEqual(device.publicKey().count, 1216, "device public key length (X-Wing)")
         try checkEqual(try bundleDevices(bundleBytes: alice.bundle), [], "devices before enrollment")
         let enrollment = try alice.keyring.enrollDevice(bundleBytes: alice.bundle, devicePublicKey: device.publicKey())
-        try checkEqual(enrollment.pin.identityPublicKey(), alice.keyring.identityPublicKey(), "the pin's identity")
+        try checkEqual(enrollment.pin.identityDigest(), alice.keyring.identityDigest(), "the pin's identity digest")
         try checkEqual(enrollment.pin.generation(), 0, "the pin's generation")
         try check(enrollment.pin == alice.keyring.pin(), "the enrollment pin is the keyring's")
         try checkEqual(try bundleDevices(bundleBytes: enrollment.bundle), [device.publicKey()], "bundleDevices after enrollment")
@@ -364,6 +367,10 @@ final class Scenario {
         let bob = try Keepsake.createAccount(passphrase: bobPassphrase, params: floor)
         try check(bob.keyring.identityPublicKey() != alice.keyring.identityPublicKey(), "Bob has Alice's identity")
         let grant = try alice.keyring.grantAlbum(album: album, recipient: bob.keyring.identityPublicKey())
+        try checkEqual(grant.count, 1322, "grant length")
+        let info = try inspectGrant(grant: grant)
+        try checkEqual(info.senderIdentityDigest, alice.keyring.identityDigest(), "the grant's sender digest")
+        try checkEqual(info.recipientIdentityDigest, bob.keyring.identityDigest(), "the grant's recipient digest")
         let received = try bob.keyring.acceptGrant(grant: grant, sender: alice.keyring.identityPublicKey(),
                                                    expected: ExpectedAlbum(albumId: albumId, epoch: 0))
         try checkEqual(received.albumId(), albumId, "the received album id")
@@ -387,6 +394,61 @@ final class Scenario {
         try expectError(KeepsakeError.GrantWrongSender, "Bob accepts Alice's grant as if from Carol") {
             try bob.keyring.acceptGrant(grant: grant, sender: carol.keyring.identityPublicKey(),
                                         expected: ExpectedAlbum(albumId: albumId, epoch: 0))
+        }
+    }
+
+    // The grant's layout (SPEC.md 5.7): version, suite, sender digest, recipient digest, album
+    // id, be64 epoch (90 bytes), then enc (1120), ciphertext (48), signature (64).
+    func grantAltered() throws {
+        let alice = try need(alice, "Alice's account")
+        let album = try need(album, "the album key")
+        let bob = try need(bob, "Bob's account")
+        let grant = try alice.keyring.grantAlbum(album: album, recipient: bob.keyring.identityPublicKey())
+        let epochAt = 2 + 32 + 32 + 16
+        for (what, at) in [("epoch", epochAt + 7), ("signature", grant.count - 64), ("signature end", grant.count - 1)] {
+            try expectError(KeepsakeError.GrantBadSignature, "a flipped byte in the \(what)") {
+                try bob.keyring.acceptGrant(grant: grant.flipping(at: at), sender: alice.keyring.identityPublicKey(),
+                                            expected: nil)
+            }
+        }
+        var downgraded = grant
+        downgraded[downgraded.startIndex + 1] = 1
+        try expectError(KeepsakeError.UnsupportedSuite, "a grant of suite 1 (a downgrade)") {
+            try bob.keyring.acceptGrant(grant: downgraded, sender: alice.keyring.identityPublicKey(), expected: nil)
+        }
+        try expectError(KeepsakeError.UnsupportedSuite, "inspecting a grant of suite 1") {
+            try inspectGrant(grant: downgraded)
+        }
+    }
+
+    func malformedPublicKeys() throws {
+        let alice = try need(alice, "Alice's account")
+        let album = try need(album, "the album key")
+        let good = try DeviceKey.generate().publicKey()
+        // An ML-KEM coefficient of 0xfff (past the modulus 3329); an all-zero X25519 half.
+        var pastModulus = good
+        pastModulus[pastModulus.startIndex] = 0xff
+        pastModulus[pastModulus.startIndex + 1] = 0x0f
+        let zeroX25519 = good.prefix(good.count - 32) + Data(count: 32)
+        for (what, bad) in [("past the modulus", pastModulus), ("zero X25519 half", zeroX25519)] {
+            try expectError(KeepsakeError.InvalidPublicKey, "enrolling a device key \(what)") {
+                try alice.keyring.enrollDevice(bundleBytes: alice.bundle, devicePublicKey: bad)
+            }
+        }
+        try expectError(KeepsakeError.InvalidLength, "a 32-byte device key") {
+            try alice.keyring.enrollDevice(bundleBytes: alice.bundle, devicePublicKey: good.prefix(32))
+        }
+        var badIdentity = alice.keyring.identityPublicKey()
+        badIdentity[badIdentity.startIndex + 32] = 0xff
+        badIdentity[badIdentity.startIndex + 33] = 0x0f
+        try expectError(KeepsakeError.InvalidPublicKey, "granting to a bad identity") {
+            try alice.keyring.grantAlbum(album: album, recipient: badIdentity)
+        }
+        try expectError(KeepsakeError.InvalidPublicKey, "the fingerprint of a bad identity") {
+            try fingerprint(identityPublicKey: badIdentity)
+        }
+        try expectError(KeepsakeError.InvalidLength, "the digest of a digest") {
+            try identityDigest(identityPublicKey: alice.keyring.identityDigest())
         }
     }
 
@@ -475,6 +537,8 @@ func scenarioTests() -> (tests: [TestCase], cleanUp: () -> Void) {
         ("7 streaming opener, 1000-byte pieces", s.streamingOpen),
         ("8 share with Bob: grant, accept, unwrap, open all three", s.share),
         ("8 accept with Carol as sender raises GrantWrongSender", s.grantWrongSender),
+        ("8 an altered grant raises GrantBadSignature, a suite-1 grant UnsupportedSuite", s.grantAltered),
+        ("8 malformed device and identity public keys raise InvalidPublicKey", s.malformedPublicKeys),
         ("9 flipped byte in the original raises DecryptionFailed", s.tamperedOriginal),
         ("9 original opened as THUMBNAIL raises DecryptionFailed", s.originalAsThumbnail),
         ("9 original cut at last chunk boundary raises TruncatedStream", s.truncatedOriginal),

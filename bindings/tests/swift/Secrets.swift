@@ -185,7 +185,7 @@ func secretTests() -> [TestCase] {
                   let pin = byName["AccountPin"] as? AccountPin,
                   let moved = byName["EpochMove"] as? EpochMove else { throw TestFailure("a lifecycle value is missing") }
             try check("\(rotated.keyring)".contains("generation 1") && "\(rotated)".contains("redacted"), "rotated: \(rotated)")
-            try checkEqual("\(pin)", "AccountPin(identity \(pin.identityPublicKey().hex), generation 1)", "pin interpolation")
+            try checkEqual("\(pin)", "AccountPin(identity \(pin.identityDigest().hex), generation 1)", "pin interpolation")
             try check("\(moved)".contains("epoch \((UInt64(1) << 32) + 1)") && "\(moved)".contains("key redacted"), "moved: \(moved)")
             try check("\(v.device)".contains(v.device.publicKey().hex), "device shows its public key")
             try check("\(v.account)".contains("RecoveryPhrase(24 words, redacted)"), "NewAccount: \(v.account)")
