@@ -260,7 +260,7 @@ private fun bundleLastUnlocks(v: JsonObject) {
     }
     assertEquals(2 + enrolled.size, unlocked.size, "unlocks")
     val identity = byPassphrase.identityPublicKey()
-    assertEquals(32, identity.size, "identity public key length")
+    assertEquals(1248, identity.size, "identity public key length")
     for ((how, keyring) in unlocked) {
         assertBytes(identity, keyring.identityPublicKey(), "$how: identity")
         assertEquals(byPassphrase.fingerprint(), keyring.fingerprint(), "$how: fingerprint")

@@ -182,7 +182,7 @@ def test_bundle_last_unlocks_every_way_alike(case):
                 keepsake.unlock_with_device(last, device, pin)
     assert len(unlocked) == 2 + len(enrolled)
     identity = by_passphrase.identity_public_key()
-    assert len(identity) == 32
+    assert len(identity) == 1248
     for how, keyring in unlocked.items():
         assert keyring.identity_public_key() == identity, how
         assert keyring.fingerprint() == by_passphrase.fingerprint(), how

@@ -292,7 +292,7 @@ func bundleTests(_ v: Vector) -> [TestCase] {
             }
             try checkEqual(unlocked.count, 2 + enrolled.count, "unlocks")
             let identity = byPassphrase.identityPublicKey()
-            try checkEqual(identity.count, 32, "identity public key length")
+            try checkEqual(identity.count, 1248, "identity public key length")
             for (how, keyring) in unlocked {
                 try checkEqual(keyring.identityPublicKey(), identity, "\(how): identity")
                 try checkEqual(keyring.fingerprint(), byPassphrase.fingerprint(), "\(how): fingerprint")
