@@ -82,8 +82,8 @@ fn setup() -> Setup {
     // same length).
     let info = [LABEL_GRANT, &[0x17; GRANT_HEADER_LEN][..]].concat();
     let xwing_secret = XWingSecretKey::from_seed([0x11; 32]);
-    let xwing_public = XWingPublicKey::from_slice(xwing_secret.public_key().as_bytes())
-        .expect("a valid key");
+    let xwing_public =
+        XWingPublicKey::from_slice(xwing_secret.public_key().as_bytes()).expect("a valid key");
     let (enc, xwing_ct) = xwing::seal_base(&xwing_public, &info, b"", &key).expect("seal");
     let x25519_secret = HpkeSecretKey::from_bytes([0x22; 32]);
     let x25519_sender = HpkeSecretKey::from_bytes([0x33; 32]);
@@ -100,8 +100,10 @@ fn setup() -> Setup {
 
     let sender = hazmat::keyring_from_secrets(&[[0x44; 32]], [0x55; 32]);
     let recipient = hazmat::keyring_from_secrets(&[[0x66; 32]], [0x77; 32]);
-    let (sender_public, recipient_public) =
-        (sender.identity_public_key(), recipient.identity_public_key());
+    let (sender_public, recipient_public) = (
+        sender.identity_public_key(),
+        recipient.identity_public_key(),
+    );
     let album = sender
         .album_key(AlbumId::from_bytes([0x88; 16]), sender.current_epoch())
         .expect("album key");
@@ -196,8 +198,8 @@ fn ops(s: &Setup) -> Vec<Op<'_>> {
         (
             "kem/x25519_seal_base".into(),
             Box::new(|| {
-                let (enc, ct) = hpke::seal_base(&s.x25519_public, &s.info, b"", &s.key)
-                    .expect("seal");
+                let (enc, ct) =
+                    hpke::seal_base(&s.x25519_public, &s.info, b"", &s.key).expect("seal");
                 enc.len() + ct.len()
             }),
         ),
@@ -235,14 +237,9 @@ fn ops(s: &Setup) -> Vec<Op<'_>> {
         (
             "grant/x25519_seal_auth".into(),
             Box::new(|| {
-                let (enc, ct) = hpke::seal_auth(
-                    &s.x25519_public,
-                    &s.x25519_sender,
-                    &s.info,
-                    b"",
-                    &s.key,
-                )
-                .expect("seal");
+                let (enc, ct) =
+                    hpke::seal_auth(&s.x25519_public, &s.x25519_sender, &s.info, b"", &s.key)
+                        .expect("seal");
                 enc.len() + ct.len()
             }),
         ),
@@ -265,12 +262,7 @@ fn ops(s: &Setup) -> Vec<Op<'_>> {
     for (n, bytes) in &s.bundles {
         out.push((
             format!("unlock/parse/{n}_devices"),
-            Box::new(move || {
-                AccountBundle::parse(bytes)
-                    .expect("parse")
-                    .devices()
-                    .len()
-            }),
+            Box::new(move || AccountBundle::parse(bytes).expect("parse").devices().len()),
         ));
         out.push((
             format!("unlock/parse_and_unlock_with_device/{n}_devices"),
@@ -365,7 +357,11 @@ fn main() {
             unlock / classical,
             strict * 1e6,
             unlock / strict,
-            if unlock / classical <= 2.0 { "met" } else { "NOT met" }
+            if unlock / classical <= 2.0 {
+                "met"
+            } else {
+                "NOT met"
+            }
         );
     }
 }
