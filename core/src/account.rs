@@ -448,7 +448,7 @@ impl Keyring {
     /// Checks that `bundle` is this account's, at this keyring's generation, and unaltered
     /// before changing it.
     pub(crate) fn check_own(&self, bundle: &AccountBundle) -> Result<()> {
-        if bundle.identity != self.identity_public_key() {
+        if bundle.identity != *self.identity.public_key() {
             return Err(Error::IdentityMismatch);
         }
         if bundle.generation < self.generation() {
