@@ -319,6 +319,7 @@ pub(crate) fn create_account_with(
         devices: Vec::new(),
         history: Vec::new(),
         mac: [0; 32],
+        body_bytes: crate::bundle::BodyBytes::default(),
     };
     bundle.seal_mac(root.expose());
     Ok(NewAccount {

@@ -88,7 +88,48 @@ pub struct AccountBundle {
     /// Entry `i` is the root of generation `i` wrapped under the current root.
     pub(crate) history: Vec<[u8; WRAPPED_KEY_LEN]>,
     pub(crate) mac: [u8; 32],
+    /// The body's bytes as parsed, which the MAC covers (see [`BodyBytes`]).
+    pub(crate) body_bytes: BodyBytes,
 }
+
+/// The exact body bytes a bundle was parsed from, kept so that checking the MAC does not
+/// encode the body a second time (for 64 X-Wing devices about 320 KB).
+///
+/// `parse` accepts only the canonical encoding, so these bytes are a function of the
+/// parsed fields: two bundles with equal fields have equal body bytes, and `PartialEq`
+/// ignores them. A clone is made to be changed (every change starts from `clone()` and
+/// ends in [`AccountBundle::seal_mac`]), so it does not carry them: a changed bundle
+/// re-encodes its body. Only `parse` sets them.
+#[derive(Default)]
+pub(crate) struct BodyBytes(Option<Box<[u8]>>);
+
+impl Clone for BodyBytes {
+    fn clone(&self) -> Self {
+        Self(None)
+    }
+}
+
+impl PartialEq for BodyBytes {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl Eq for BodyBytes {}
+
+impl core::fmt::Debug for BodyBytes {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match &self.0 {
+            Some(bytes) => write!(f, "BodyBytes({} bytes as parsed)", bytes.len()),
+            None => f.write_str("BodyBytes(not parsed)"),
+        }
+    }
+}
+
+/// What comes before the body in the canonical encoding.
+const BODY_PREFIX: &[u8] = b"{\"body\":";
+/// What comes after it: `,"mac":"` + 64 hex digits + `"}`.
+const BODY_SUFFIX_LEN: usize = 8 + 64 + 2;
 
 #[derive(Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -273,10 +314,14 @@ impl AccountBundle {
         }
         let wire: WireBundle = serde_json::from_value(value)
             .map_err(|_| malformed("fields do not match the bundle schema"))?;
-        let bundle = Self::from_wire(wire)?;
+        let mut bundle = Self::from_wire(wire)?;
         if bundle.to_bytes() != bytes {
             return Err(malformed("not in canonical form"));
         }
+        debug_assert!(bytes.starts_with(BODY_PREFIX));
+        bundle.body_bytes = BodyBytes(Some(
+            bytes[BODY_PREFIX.len()..bytes.len() - BODY_SUFFIX_LEN].into(),
+        ));
         Ok(bundle)
     }
 
@@ -376,6 +421,7 @@ impl AccountBundle {
             devices,
             history,
             mac,
+            body_bytes: BodyBytes::default(),
         })
     }
 
@@ -440,9 +486,15 @@ impl AccountBundle {
         serde_json::to_vec(&wire).expect("plain structs of strings and numbers serialize")
     }
 
-    /// The bytes the MAC covers: the canonical encoding of the body.
-    fn mac_input(&self) -> Vec<u8> {
-        serde_json::to_vec(&self.wire_body()).expect("plain structs serialize")
+    /// The bytes the MAC covers: the canonical encoding of the body (as parsed, when the
+    /// bundle was parsed and not changed since).
+    fn mac_input(&self) -> std::borrow::Cow<'_, [u8]> {
+        match &self.body_bytes.0 {
+            Some(bytes) => std::borrow::Cow::Borrowed(bytes),
+            None => std::borrow::Cow::Owned(
+                serde_json::to_vec(&self.wire_body()).expect("plain structs serialize"),
+            ),
+        }
     }
 
     fn mac_state(root: &[u8; KEY_LEN]) -> HmacSha256 {
@@ -452,6 +504,7 @@ impl AccountBundle {
 
     /// Recomputes the MAC under `root` (after any change to the body).
     pub(crate) fn seal_mac(&mut self, root: &[u8; KEY_LEN]) {
+        self.body_bytes = BodyBytes::default();
         let mut mac = Self::mac_state(root);
         mac.update(&self.mac_input());
         self.mac = mac.finalize().into_bytes().into();
@@ -484,5 +537,40 @@ impl AccountBundle {
     /// The passphrase slot's Argon2id parameters.
     pub fn kdf_params(&self) -> KdfParams {
         self.passphrase.params
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::account::create_account;
+
+    /// The MAC of a parsed bundle is checked over the bytes as parsed; a clone changed
+    /// after parsing is checked over its new encoding, never over the parsed bytes.
+    #[test]
+    fn parsed_body_bytes_serve_the_mac_only_until_a_change() {
+        let new = create_account("p", &KdfParams::FLOOR).unwrap();
+        let root = *new.keyring.root();
+        let bytes = new.bundle.to_bytes();
+        assert!(new.bundle.body_bytes.0.is_none());
+        let parsed = AccountBundle::parse(&bytes).unwrap();
+        let body = parsed.body_bytes.0.as_deref().expect("parse keeps the body");
+        assert_eq!(body, &serde_json::to_vec(&parsed.wire_body()).unwrap()[..]);
+        assert_eq!(parsed, new.bundle);
+        parsed.verify_mac(&root).unwrap();
+
+        let mut changed = parsed.clone();
+        assert!(changed.body_bytes.0.is_none());
+        changed.generation += 1;
+        assert!(matches!(
+            changed.verify_mac(&root),
+            Err(Error::BundleTampered)
+        ));
+        changed.seal_mac(&root);
+        changed.verify_mac(&root).unwrap();
+        assert!(matches!(
+            parsed.verify_mac(&[7; KEY_LEN]),
+            Err(Error::BundleTampered)
+        ));
     }
 }
