@@ -202,7 +202,11 @@ fn malformed(reason: &'static str) -> Error {
 
 fn unhex<const N: usize>(value: &str, reason: &'static str) -> Result<[u8; N]> {
     let mut out = [0u8; N];
-    hex::decode_to_slice(value, &mut out).map_err(|_| malformed(reason))?;
+    // The length first: `const_hex` would also take a `0x` prefix, which is not hex here.
+    if value.len() != 2 * N {
+        return Err(malformed(reason));
+    }
+    const_hex::decode_to_slice(value, &mut out).map_err(|_| malformed(reason))?;
     Ok(out)
 }
 
@@ -271,9 +275,9 @@ impl RawSlot {
 
 fn wire_slot(slot: &Slot) -> [String; 3] {
     [
-        hex::encode(slot.public_key.as_bytes()),
-        hex::encode(&slot.enc[..]),
-        hex::encode(slot.wrapped_root),
+        const_hex::encode(slot.public_key.as_bytes()),
+        const_hex::encode(&slot.enc[..]),
+        const_hex::encode(slot.wrapped_root),
     ]
 }
 
@@ -431,8 +435,8 @@ impl AccountBundle {
         WireBody {
             version: BUNDLE_VERSION,
             generation: self.generation,
-            identity: hex::encode(self.identity.to_bytes()),
-            identity_secret: hex::encode(self.identity_secret),
+            identity: const_hex::encode(self.identity.to_bytes()),
+            identity_secret: const_hex::encode(self.identity_secret),
             passphrase: WirePassphrase {
                 suite: SUITE_XWING,
                 kdf: WireKdf {
@@ -440,14 +444,14 @@ impl AccountBundle {
                     iterations: self.passphrase.params.iterations(),
                     parallelism: self.passphrase.params.parallelism(),
                 },
-                salt: hex::encode(self.passphrase.salt),
+                salt: const_hex::encode(self.passphrase.salt),
                 public_key: p_public,
                 enc: p_enc,
                 wrapped_root: p_wrapped,
             },
             recovery: WireRecovery {
                 suite: SUITE_XWING,
-                salt: hex::encode(self.recovery.salt),
+                salt: const_hex::encode(self.recovery.salt),
                 public_key: r_public,
                 enc: r_enc,
                 wrapped_root: r_wrapped,
@@ -471,7 +475,7 @@ impl AccountBundle {
                 .enumerate()
                 .map(|(i, wrapped)| WireHistory {
                     generation: i as u64,
-                    wrapped_root: hex::encode(wrapped),
+                    wrapped_root: const_hex::encode(wrapped),
                 })
                 .collect(),
         }
@@ -481,7 +485,7 @@ impl AccountBundle {
     pub fn to_bytes(&self) -> Vec<u8> {
         let wire = WireBundle {
             body: self.wire_body(),
-            mac: hex::encode(self.mac),
+            mac: const_hex::encode(self.mac),
         };
         serde_json::to_vec(&wire).expect("plain structs of strings and numbers serialize")
     }
