@@ -125,6 +125,7 @@ for v in raw("xwing-draft-10.json") + raw("hpke-pq-xwing-sha256-chacha20poly1305
         continue
     if pk:
         seed("xwing_public_key", pk)
+        seed("xwing_seal", pk)
     if enc:
         seed("xwing_open", struct.pack(">H", len(enc)) + enc + bytes(48))
 for v in raw("derivation-v1.json"):

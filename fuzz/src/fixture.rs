@@ -83,7 +83,7 @@ pub struct Fixture {
     /// Genuine grants from `sender`: `(recipient index 0 = recipient / 1 = other, album id,
     /// epoch, grant)`.
     pub grants: Vec<(u8, AlbumId, u64, Vec<u8>)>,
-    /// A fixed X-Wing secret key (`xwing_open`, `xwing_public_key`).
+    /// A fixed X-Wing secret key (`xwing_open`, `xwing_seal`).
     pub xwing: XWingSecretKey,
     /// Genuine HPKE Base seals to `xwing` with [`XWING_INFO`] and an empty aad, from fixed
     /// randomness: `(enc, ciphertext, plaintext)`.
@@ -323,6 +323,13 @@ pub fn seeds() -> Vec<(&'static str, Vec<u8>)> {
     for key in keys.iter().skip(2) {
         out.push(("xwing_public_key", key.clone()));
     }
+    // xwing_seal: the same keys (it encapsulates to those that parse).
+    let seal_seeds: Vec<_> = out
+        .iter()
+        .filter(|(target, _)| *target == "xwing_public_key")
+        .map(|(_, key)| ("xwing_seal", key.clone()))
+        .collect();
+    out.extend(seal_seeds);
     // identity_public_key: the four identities; an Ed25519 half of small order (zero);
     // an X-Wing half with a low-order X25519 part; 1247 bytes.
     let mut ids: Vec<Vec<u8>> = f.sharing_public.iter().map(|id| id.to_bytes()).collect();
