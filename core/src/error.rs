@@ -107,9 +107,11 @@ pub enum Error {
     #[error("cancelled")]
     Cancelled,
 
-    /// A public key is unusable: an X25519 key of low order (including all zeros) whose
-    /// Diffie-Hellman result would be all zeros.
-    #[error("invalid public key (low order or all zeros)")]
+    /// A public key or encapsulation is unusable (SPEC.md 5.1): an X-Wing public key whose
+    /// ML-KEM-768 half fails FIPS 203's modulus check, or an X25519 share of low order
+    /// (including all zeros) whose Diffie-Hellman result would be all zeros; an Ed25519
+    /// identity key that does not decode or is of small order.
+    #[error("invalid public key (ML-KEM modulus check, or a low-order X25519 or Ed25519 key)")]
     InvalidPublicKey,
 
     /// Argon2id parameters below the floor (weaker than m = 19 MiB, t = 2).
