@@ -558,7 +558,11 @@ mod tests {
         let bytes = new.bundle.to_bytes();
         assert!(new.bundle.body_bytes.0.is_none());
         let parsed = AccountBundle::parse(&bytes).unwrap();
-        let body = parsed.body_bytes.0.as_deref().expect("parse keeps the body");
+        let body = parsed
+            .body_bytes
+            .0
+            .as_deref()
+            .expect("parse keeps the body");
         assert_eq!(body, &serde_json::to_vec(&parsed.wire_body()).unwrap()[..]);
         assert_eq!(parsed, new.bundle);
         parsed.verify_mac(&root).unwrap();

@@ -118,7 +118,11 @@ fn verifying_key(bytes: &[u8; 32]) -> Result<VerifyingKey> {
 
 impl fmt::Debug for IdentityPublicKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "IdentityPublicKey({})", const_hex::encode(&self.digest()[..8]))
+        write!(
+            f,
+            "IdentityPublicKey({})",
+            const_hex::encode(&self.digest()[..8])
+        )
     }
 }
 

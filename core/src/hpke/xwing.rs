@@ -258,7 +258,11 @@ impl XWingPublicKey {
 impl fmt::Debug for XWingPublicKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         // The whole key is 2432 hex digits: show its start, which identifies it in logs.
-        write!(f, "XWingPublicKey({}…)", const_hex::encode(&self.bytes[..8]))
+        write!(
+            f,
+            "XWingPublicKey({}…)",
+            const_hex::encode(&self.bytes[..8])
+        )
     }
 }
 

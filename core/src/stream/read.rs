@@ -24,6 +24,16 @@ use crate::{Error, Result};
 ///
 /// Errors come out of `read` as [`io::Error`]s; [`Error::from_io`] recovers the
 /// Keepsake error.
+///
+/// **Memory** (SPEC.md 3.8; checked by a counting allocator in `tests/stream_memory.rs`):
+/// with `c` the chunk size the header names and `B` the chunks of a batch
+/// (`max(BATCH_BYTES / c, min(threads, MAX_BATCH_THREADS))` when parallel,
+/// `max(SEQUENTIAL_BATCH_BYTES / c, 1)` when not), the buffers peak at
+/// `k·(B·(c + 16) + 1) + B·c` bytes, `k` = 2 when parallel (the next batch is read while
+/// this one opens), 1 when not; the `B·c` of plaintext is not allocated while every `read`
+/// is given at least `B·c` bytes. 96 MiB for 4 MiB chunks on 8 threads, 3 MiB for 64 KiB
+/// chunks in parallel, whatever follows the header. The first batch's buffer grows only as
+/// the stream delivers data, so a short stream costs little whatever chunk size it claims.
 pub struct Opener<R: Read> {
     inner: R,
     header: Header,
@@ -184,12 +194,15 @@ impl<R: Read> Opener<R> {
         out: &mut [u8],
     ) -> (std::result::Result<(), (usize, Error)>, Result<usize>) {
         let carried = self.filled - body;
-        if self.ahead.len() < carried {
-            self.ahead.resize(carried, 0);
+        let want = self.batch * (self.chunk + TAG_LEN) + 1;
+        // This batch was full, so the stream has delivered a batch: the next one's buffer
+        // is made whole at once (exact, not grown: SPEC.md 3.8's peak).
+        if self.ahead.len() < want {
+            self.ahead.reserve_exact(want - self.ahead.len());
+            self.ahead.resize(want, 0);
         }
         self.ahead[..carried].copy_from_slice(&self.sealed[body..self.filled]);
         let mut ahead_filled = carried;
-        let want = self.batch * (self.chunk + TAG_LEN) + 1;
         let (aead, chunk, sealed) = (&self.aead, self.chunk, &self.sealed[..body]);
         let (inner, ahead) = (&mut self.inner, &mut self.ahead);
         let mut opened = Ok(());
@@ -272,9 +285,12 @@ impl<R: Read> std::fmt::Debug for Opener<R> {
 }
 
 /// Reads into `buf[*filled..]` until `limit` bytes are filled or the reader ends; returns
-/// the new `*filled`. `buf` is grown geometrically from a small start, and only when it is
-/// too short (so a short stream costs a small allocation); bytes past `*filled` are
-/// scratch, so a buffer reused from batch to batch is not zeroed again.
+/// the new `*filled`. `buf` grows only when it is too short, and only as data arrives (so a
+/// short stream, whatever chunk size its header claims, costs a small allocation), through
+/// the sizes `limit / 2^k` (at least 16 KiB) and always to an exact capacity: a buffer never
+/// holds more than `limit` bytes, and its last growth copies at most half of it (SPEC.md
+/// 3.8). Bytes past `*filled` are scratch, so a buffer reused from batch to batch is not
+/// zeroed again.
 fn read_growing(
     reader: &mut impl Read,
     buf: &mut Vec<u8>,
@@ -287,9 +303,14 @@ fn read_growing(
         if len == limit {
             return Ok(len);
         }
-        // Doubling from a small start, or all of a buffer already grown earlier.
-        let target = (len.max(START / 2) * 2).max(buf.len()).min(limit);
+        // The smallest `limit / 2^k` above what is filled, or all of a buffer grown earlier.
+        let mut target = limit;
+        while target / 2 > len && target / 2 >= START {
+            target /= 2;
+        }
+        let target = target.max(buf.len()).min(limit);
         if buf.len() < target {
+            buf.reserve_exact(target - buf.len());
             buf.resize(target, 0);
         }
         let got = read_full(reader, &mut buf[len..target])?;

@@ -25,6 +25,14 @@ use crate::{Error, Result};
 ///
 /// After any error, every further call returns that error again.
 ///
+/// **Memory** (SPEC.md 3.8; checked by a counting allocator in `tests/stream_memory.rs`):
+/// with `c` the chunk size and `B` the chunks of a batch
+/// (`max(BATCH_BYTES / c, min(threads, MAX_BATCH_THREADS))` when parallel,
+/// `max(SEQUENTIAL_BATCH_BYTES / c, 1)` when not), the buffers peak at
+/// `B·c + k·B·(c + 16)` bytes, `k` = 2 when parallel (a batch sealing while the previous
+/// one is written), 1 when not: 96 MiB for 4 MiB chunks on 8 threads, 3 MiB for 64 KiB
+/// chunks in parallel. They grow to it only as plaintext arrives.
+///
 /// ```
 /// use std::io::Write;
 /// use keepsake::{MediaId, MediaKey, MediaKind, stream::{Opener, Sealer}};

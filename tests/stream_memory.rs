@@ -1,0 +1,270 @@
+//! Peak memory of the streaming objects, counted by a global allocator (issue 18).
+//!
+//! Every allocation and free of this test binary goes through [`Counting`], which keeps the
+//! bytes live now and the most ever live since the last reset. Each case resets the peak,
+//! runs one streaming object to its end (or its error) on a pool of a given number of
+//! threads, and compares the peak above what was live before with the formula the object's
+//! documentation states (SPEC.md 3.8). The tests run one at a time ([`alone`]), so no other
+//! test's allocations are counted; rayon's worker threads allocate little (their stacks are
+//! not heap allocations).
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::io::{self, Read, Write};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use keepsake::stream::{self, OpenOptions, Opener, SealOptions, Sealer};
+use keepsake::{MediaId, MediaKey, MediaKind};
+
+/// The system allocator, counting live bytes.
+struct Counting;
+
+static LIVE: AtomicUsize = AtomicUsize::new(0);
+static PEAK: AtomicUsize = AtomicUsize::new(0);
+
+fn grew(by: usize) {
+    let now = LIVE.fetch_add(by, Ordering::SeqCst) + by;
+    PEAK.fetch_max(now, Ordering::SeqCst);
+}
+
+#[allow(unsafe_code)]
+// SAFETY: every call is forwarded unchanged to `System`; only counters are updated.
+unsafe impl std::alloc::GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: std::alloc::Layout) -> *mut u8 {
+        let ptr = unsafe { std::alloc::System.alloc(layout) };
+        if !ptr.is_null() {
+            grew(layout.size());
+        }
+        ptr
+    }
+
+    unsafe fn alloc_zeroed(&self, layout: std::alloc::Layout) -> *mut u8 {
+        let ptr = unsafe { std::alloc::System.alloc_zeroed(layout) };
+        if !ptr.is_null() {
+            grew(layout.size());
+        }
+        ptr
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: std::alloc::Layout) {
+        unsafe { std::alloc::System.dealloc(ptr, layout) };
+        LIVE.fetch_sub(layout.size(), Ordering::SeqCst);
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: std::alloc::Layout, new: usize) -> *mut u8 {
+        // Counted as the worst case: both blocks live until the old one is freed.
+        grew(new);
+        let moved = unsafe { std::alloc::System.realloc(ptr, layout, new) };
+        if moved.is_null() {
+            LIVE.fetch_sub(new, Ordering::SeqCst);
+        } else {
+            LIVE.fetch_sub(layout.size(), Ordering::SeqCst);
+        }
+        moved
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: Counting = Counting;
+
+/// Held for the whole of a test, so that no other test allocates while one measures.
+fn alone() -> std::sync::MutexGuard<'static, ()> {
+    static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
+    ONE_AT_A_TIME
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// Runs `f` and returns its result and the peak of bytes live above those live when it
+/// started (call it under [`alone`]).
+fn peak_of<T>(f: impl FnOnce() -> T) -> (T, usize) {
+    let before = LIVE.load(Ordering::SeqCst);
+    PEAK.store(before, Ordering::SeqCst);
+    let out = f();
+    (out, PEAK.load(Ordering::SeqCst) - before)
+}
+
+const KEY: [u8; 32] = [7; 32];
+const ID: MediaId = MediaId::from_bytes([9; 16]);
+const TAG: usize = 16;
+
+/// A sealed stream's first `good` bytes, then an endless run of garbage: an opener must
+/// stop at the first garbage chunk, whatever the claimed length.
+struct ThenGarbage {
+    good: io::Cursor<Vec<u8>>,
+}
+
+impl Read for ThenGarbage {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.good.read(buf)?;
+        if n > 0 {
+            return Ok(n);
+        }
+        buf.fill(0x5a);
+        Ok(buf.len())
+    }
+}
+
+/// Chunks per batch as `stream::batch_chunks` computes them (SPEC.md 3.8).
+fn batch(chunk: usize, threads: usize, parallel: bool) -> usize {
+    if parallel {
+        (stream::BATCH_BYTES / chunk).max(threads.clamp(1, stream::MAX_BATCH_THREADS))
+    } else {
+        (stream::SEQUENTIAL_BATCH_BYTES / chunk).max(1)
+    }
+}
+
+/// The opener's stated peak: a batch of ciphertext and its look-ahead byte, twice when
+/// parallel (the next batch is read while this one opens), and a batch of plaintext.
+fn opener_formula(chunk: usize, threads: usize, parallel: bool) -> usize {
+    let b = batch(chunk, threads, parallel);
+    let sealed = b * (chunk + TAG) + 1;
+    let copies = if parallel { 2 } else { 1 };
+    copies * sealed + b * chunk
+}
+
+/// The sealer's stated peak: a batch of plaintext and a batch of ciphertext, and, when
+/// parallel, the previous batch's ciphertext still being written.
+fn sealer_formula(chunk: usize, threads: usize, parallel: bool) -> usize {
+    let b = batch(chunk, threads, parallel);
+    let sealed = b * (chunk + TAG);
+    let copies = if parallel { 2 } else { 1 };
+    b * chunk + copies * sealed
+}
+
+fn pool(threads: usize) -> rayon::ThreadPool {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .expect("a thread pool")
+}
+
+/// `plain_len` bytes sealed in chunks of `2^log2`.
+fn sealed(log2: u8, plain_len: usize) -> Vec<u8> {
+    let options = SealOptions::new().with_chunk_size_log2(log2).unwrap();
+    let plain: Vec<u8> = (0..plain_len).map(|i| (i % 251) as u8).collect();
+    stream::seal_with(
+        &MediaKey::from_bytes(KEY),
+        &ID,
+        MediaKind::Original,
+        &plain,
+        &options,
+    )
+    .unwrap()
+}
+
+/// Opens `source` through an `Opener` read into `buf` (64 KiB, shorter than a batch, so the
+/// opener's own plaintext buffer is used) and returns the bytes released and the error, if
+/// any.
+fn open_all(source: impl Read, parallel: bool, buf: &mut [u8]) -> (usize, Option<io::Error>) {
+    let options = OpenOptions::default().with_parallel(parallel);
+    let mut opener = Opener::with_options(
+        &MediaKey::from_bytes(KEY),
+        &ID,
+        MediaKind::Original,
+        source,
+        &options,
+    )
+    .unwrap();
+    let mut total = 0;
+    loop {
+        match opener.read(buf) {
+            Ok(0) => return (total, None),
+            Ok(n) => total += n,
+            Err(err) => return (total, Some(err)),
+        }
+    }
+}
+
+/// Asserts that `peak` is the formula's bytes within 5 % (and not below it by more than
+/// what the small objects around the buffers make up).
+fn assert_near(what: &str, peak: usize, formula: usize) {
+    let ratio = peak as f64 / formula as f64;
+    eprintln!("{what}: peak {peak} bytes, formula {formula} bytes ({ratio:.4}x)");
+    assert!(
+        (0.95..=1.05).contains(&ratio),
+        "{what}: peak {peak} bytes, formula {formula} bytes ({ratio:.3}x)"
+    );
+}
+
+#[test]
+fn opener_4_mib_chunks_8_threads_then_endless_garbage() {
+    let _alone = alone();
+    let chunk = 4 << 20;
+    let good = sealed(22, 3 * chunk + 1000);
+    // The genuine stream without its final chunk, then garbage.
+    let cut = good.len() - (1000 + TAG);
+    let source = ThenGarbage {
+        good: io::Cursor::new(good[..cut].to_vec()),
+    };
+    drop(good);
+    let (pool, mut buf) = (pool(8), vec![0u8; 64 << 10]);
+    let ((released, err), peak) = peak_of(|| pool.install(|| open_all(source, true, &mut buf)));
+    assert!(err.is_some(), "garbage must fail");
+    assert_eq!(
+        released,
+        3 * chunk,
+        "the chunks before the garbage are released"
+    );
+    assert_near(
+        "opener 4 MiB x 8 threads",
+        peak,
+        opener_formula(chunk, 8, true),
+    );
+}
+
+#[test]
+fn opener_64_kib_chunks() {
+    let _alone = alone();
+    let chunk = 64 << 10;
+    let good = sealed(16, 10 << 20);
+    for (threads, parallel) in [(2, true), (1, false), (8, true)] {
+        let source = io::Cursor::new(good.clone());
+        let (pool, mut buf) = (pool(threads), vec![0u8; 64 << 10]);
+        let ((released, err), peak) =
+            peak_of(|| pool.install(|| open_all(source, parallel, &mut buf)));
+        assert!(err.is_none(), "{err:?}");
+        assert_eq!(released, 10 << 20);
+        assert_near(
+            &format!("opener 64 KiB x {threads} threads, parallel {parallel}"),
+            peak,
+            opener_formula(chunk, threads, parallel),
+        );
+    }
+}
+
+#[test]
+fn sealer_peaks() {
+    let _alone = alone();
+    for (log2, threads, parallel) in [(22u8, 8, true), (16, 2, true), (16, 1, false)] {
+        let chunk = 1usize << log2;
+        let plain = vec![3u8; 8 * batch(chunk, threads, parallel) * chunk + 17];
+        let pool = pool(threads);
+        let ((), peak) = peak_of(|| {
+            pool.install(|| {
+                let options = SealOptions::new()
+                    .with_chunk_size_log2(log2)
+                    .unwrap()
+                    .with_parallel(parallel);
+                let mut sealer = Sealer::with_options(
+                    &MediaKey::from_bytes(KEY),
+                    &ID,
+                    MediaKind::Original,
+                    io::sink(),
+                    &options,
+                )
+                .unwrap();
+                for piece in plain.chunks(64 * 1024) {
+                    sealer.write_all(piece).unwrap();
+                }
+                sealer.finish().unwrap();
+            })
+        });
+        assert_near(
+            &format!("sealer 2^{log2} x {threads} threads, parallel {parallel}"),
+            peak,
+            sealer_formula(chunk, threads, parallel),
+        );
+    }
+}
