@@ -219,9 +219,13 @@ fn opener_64_kib_chunks() {
     let _alone = alone();
     let chunk = 64 << 10;
     let good = sealed(16, 10 << 20);
+    // Every pool made first: a dropped pool's threads free their memory later, which
+    // would be counted against the next case.
+    let pools: Vec<_> = [2, 1, 8].into_iter().map(|t| (t, pool(t))).collect();
     for (threads, parallel) in [(2, true), (1, false), (8, true)] {
         let source = io::Cursor::new(good.clone());
-        let (pool, mut buf) = (pool(threads), vec![0u8; 64 << 10]);
+        let pool = &pools.iter().find(|(t, _)| *t == threads).unwrap().1;
+        let mut buf = vec![0u8; 64 << 10];
         let ((released, err), peak) =
             peak_of(|| pool.install(|| open_all(source, parallel, &mut buf)));
         assert!(err.is_none(), "{err:?}");
@@ -237,10 +241,11 @@ fn opener_64_kib_chunks() {
 #[test]
 fn sealer_peaks() {
     let _alone = alone();
+    let pools: Vec<_> = [8, 2, 1].into_iter().map(|t| (t, pool(t))).collect();
     for (log2, threads, parallel) in [(22u8, 8, true), (16, 2, true), (16, 1, false)] {
         let chunk = 1usize << log2;
         let plain = vec![3u8; 8 * batch(chunk, threads, parallel) * chunk + 17];
-        let pool = pool(threads);
+        let pool = &pools.iter().find(|(t, _)| *t == threads).unwrap().1;
         let ((), peak) = peak_of(|| {
             pool.install(|| {
                 let options = SealOptions::new()
@@ -266,5 +271,140 @@ fn sealer_peaks() {
             peak,
             sealer_formula(chunk, threads, parallel),
         );
+    }
+}
+
+/// With a memory budget the opener reads smaller batches, stays under the budget (its
+/// stated peak, measured), and releases the same plaintext.
+#[test]
+fn opener_within_a_memory_budget() {
+    let _alone = alone();
+    let chunk = 4 << 20;
+    let good = sealed(22, 5 * chunk + 1000);
+    let pool = pool(8);
+    for (budget, parallel_expected) in [(40usize << 20, true), (12 << 20, false)] {
+        let options = OpenOptions::default().with_memory_budget(budget);
+        let mut buf = vec![0u8; 64 << 10];
+        let source = io::Cursor::new(good.clone());
+        let ((released, stated), peak) = peak_of(|| {
+            pool.install(|| {
+                let mut opener = Opener::with_options(
+                    &MediaKey::from_bytes(KEY),
+                    &ID,
+                    MediaKind::Original,
+                    source,
+                    &options,
+                )
+                .unwrap();
+                let stated = opener.peak_memory();
+                let mut total = 0;
+                loop {
+                    match opener.read(&mut buf).unwrap() {
+                        0 => return (total, stated),
+                        n => total += n,
+                    }
+                }
+            })
+        });
+        assert_eq!(released, 5 * chunk + 1000);
+        assert!(stated <= budget, "stated {stated} over the budget {budget}");
+        assert!(peak <= budget, "peak {peak} over the budget {budget}");
+        assert_near(&format!("opener budget {budget}"), peak, stated);
+        let batch_of_3 = opener_formula(chunk, 3, true);
+        if parallel_expected {
+            // 3 chunks in parallel: 2 x 3 x (4 MiB + 16) + 2 + 3 x 4 MiB = 36 MiB.
+            assert_eq!(stated, batch_of_3);
+        } else {
+            // One chunk at a time, sequentially: 2 x 4 MiB + 17.
+            assert_eq!(stated, 2 * chunk + TAG + 1);
+        }
+    }
+}
+
+/// A budget that cannot hold one chunk refuses the stream right after its header, having
+/// read nothing more; the sealer refuses before writing anything.
+#[test]
+fn a_budget_below_one_chunk_is_refused_before_any_chunk() {
+    let _alone = alone();
+    let good = sealed(22, 1 << 20);
+    let mut source = io::Cursor::new(good);
+    let options = OpenOptions::default().with_memory_budget(6 << 20);
+    let err = Opener::with_options(
+        &MediaKey::from_bytes(KEY),
+        &ID,
+        MediaKind::Original,
+        &mut source,
+        &options,
+    )
+    .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            keepsake::Error::TooLarge { len, max, .. }
+                if len == 2 * (4 << 20) + 17 && max == 6 << 20
+        ),
+        "{err:?}"
+    );
+    assert_eq!(source.position(), keepsake::stream::HEADER_LEN as u64);
+
+    let mut written = Vec::new();
+    let options = SealOptions::new()
+        .with_chunk_size_log2(22)
+        .unwrap()
+        .with_memory_budget(8 << 20);
+    let err = Sealer::with_options(
+        &MediaKey::from_bytes(KEY),
+        &ID,
+        MediaKind::Original,
+        &mut written,
+        &options,
+    )
+    .unwrap_err();
+    assert!(
+        matches!(err, keepsake::Error::TooLarge { len, max, .. } if len == 2 * (4 << 20) + 16 && max == 8 << 20),
+        "{err:?}"
+    );
+    assert!(written.is_empty(), "nothing is written before the refusal");
+}
+
+/// The sealer under a budget: smaller batches, the same stream (it opens to the input),
+/// its peak measured under the budget.
+#[test]
+fn sealer_within_a_memory_budget() {
+    let _alone = alone();
+    let chunk = 64 << 10;
+    let plain: Vec<u8> = (0..3 << 20).map(|i| (i % 253) as u8).collect();
+    let pool = pool(2);
+    for budget in [1usize << 20, 200 << 10] {
+        let options = SealOptions::new().with_memory_budget(budget);
+        let mut out = Vec::with_capacity(plain.len() + (1 << 20));
+        let (stated, peak) = peak_of(|| {
+            pool.install(|| {
+                let mut sealer = Sealer::with_options(
+                    &MediaKey::from_bytes(KEY),
+                    &ID,
+                    MediaKind::Original,
+                    &mut out,
+                    &options,
+                )
+                .unwrap();
+                let stated = sealer.peak_memory();
+                for piece in plain.chunks(10_000) {
+                    sealer.write_all(piece).unwrap();
+                }
+                sealer.finish().unwrap();
+                stated
+            })
+        });
+        assert!(
+            stated <= budget && peak <= budget,
+            "{stated} / {peak} over {budget}"
+        );
+        assert_near(&format!("sealer budget {budget}"), peak, stated);
+        if budget == 200 << 10 {
+            assert_eq!(stated, chunk + (chunk + TAG), "one chunk, sequentially");
+        }
+        let opened = stream::open(&MediaKey::from_bytes(KEY), &ID, MediaKind::Original, &out);
+        assert_eq!(opened.unwrap(), plain);
     }
 }

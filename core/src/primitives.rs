@@ -78,11 +78,25 @@ pub(crate) fn reserve_wiping(buf: &mut Zeroizing<Vec<u8>>, additional: usize) {
     if needed <= buf.capacity() {
         return;
     }
-    let mut grown = Zeroizing::new(Vec::with_capacity(
-        needed.max(buf.capacity().saturating_mul(2)),
-    ));
+    move_wiping(buf, needed.max(buf.capacity().saturating_mul(2)));
+}
+
+/// Moves `buf`'s contents to a new allocation of exactly `capacity` bytes; the old one is
+/// wiped as it drops.
+fn move_wiping(buf: &mut Zeroizing<Vec<u8>>, capacity: usize) {
+    let mut grown = Zeroizing::new(Vec::with_capacity(capacity));
     grown.extend_from_slice(buf);
     std::mem::swap(buf, &mut grown);
+}
+
+/// [`reserve_wiping`] for a buffer that never holds more than `limit` bytes: it grows
+/// geometrically but never past `limit`, so its capacity stays within a stated bound.
+pub(crate) fn reserve_wiping_within(buf: &mut Zeroizing<Vec<u8>>, additional: usize, limit: usize) {
+    let needed = buf.len().saturating_add(additional);
+    if needed <= buf.capacity() {
+        return;
+    }
+    move_wiping(buf, needed.max(buf.capacity().saturating_mul(2).min(limit)));
 }
 
 /// [`Vec::resize`] with zeros, growing as [`reserve_wiping`] does.

@@ -203,11 +203,12 @@ fn key_schedule(
     (ChunkAead::new(&payload_key), commitment)
 }
 
-/// How to seal: chunk size and whether to use all cores.
+/// How to seal: chunk size, whether to use all cores, and an optional memory budget.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct SealOptions {
     chunk_log2: u8,
     parallel: bool,
+    memory_budget: Option<usize>,
 }
 
 impl Default for SealOptions {
@@ -222,6 +223,7 @@ impl SealOptions {
         Self {
             chunk_log2: DEFAULT_CHUNK_LOG2,
             parallel: true,
+            memory_budget: None,
         }
     }
 
@@ -249,17 +251,36 @@ impl SealOptions {
     pub const fn parallel(&self) -> bool {
         self.parallel
     }
+
+    /// Caps the streaming [`Sealer`]'s buffers at `bytes` (SPEC.md 3.8): it works smaller
+    /// batches, or one chunk at a time on one thread, when the budget demands it; a chunk
+    /// size that cannot fit at all is refused before anything is written
+    /// ([`Error::TooLarge`]). The output bytes are the same either way. The one-shot calls
+    /// hold the whole object and ignore it.
+    pub const fn with_memory_budget(mut self, bytes: usize) -> Self {
+        self.memory_budget = Some(bytes);
+        self
+    }
+
+    /// The memory budget, if one was set.
+    pub const fn memory_budget(&self) -> Option<usize> {
+        self.memory_budget
+    }
 }
 
-/// How to open: whether to use all cores.
+/// How to open: whether to use all cores, and an optional memory budget.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct OpenOptions {
     parallel: bool,
+    memory_budget: Option<usize>,
 }
 
 impl Default for OpenOptions {
     fn default() -> Self {
-        Self { parallel: true }
+        Self {
+            parallel: true,
+            memory_budget: None,
+        }
     }
 }
 
@@ -268,6 +289,21 @@ impl OpenOptions {
     pub const fn with_parallel(mut self, parallel: bool) -> Self {
         self.parallel = parallel;
         self
+    }
+
+    /// Caps the streaming [`Opener`]'s buffers at `bytes` (SPEC.md 3.8; an iOS share
+    /// extension sets it): it reads smaller batches, or one chunk at a time on one thread,
+    /// when the budget demands it, and refuses a stream whose chunk size cannot fit at all
+    /// right after its header, before reading any chunk ([`Error::TooLarge`]). The output
+    /// is the same either way.
+    pub const fn with_memory_budget(mut self, bytes: usize) -> Self {
+        self.memory_budget = Some(bytes);
+        self
+    }
+
+    /// The memory budget, if one was set.
+    pub const fn memory_budget(&self) -> Option<usize> {
+        self.memory_budget
     }
 }
 
@@ -550,6 +586,66 @@ pub(crate) fn batch_chunks(chunk: usize, parallel: bool) -> usize {
         (BATCH_BYTES / chunk).max(threads)
     } else {
         (SEQUENTIAL_BATCH_BYTES / chunk).max(1)
+    }
+}
+
+/// Which streaming object a memory plan is for.
+#[derive(Clone, Copy)]
+pub(crate) enum Buffers {
+    /// [`Sealer`]: a batch of plaintext, and `k` batches of ciphertext.
+    Sealer,
+    /// [`Opener`]: `k` batches of ciphertext with a look-ahead byte each, and a batch of
+    /// plaintext.
+    Opener,
+}
+
+/// The bytes a streaming object's buffers peak at for batches of `batch` chunks of `chunk`
+/// bytes (SPEC.md 3.8): `k` = 2 copies of a batch's ciphertext in parallel, else 1.
+pub(crate) fn peak_bytes(buffers: Buffers, chunk: usize, batch: usize, parallel: bool) -> usize {
+    let k = if parallel { 2 } else { 1 };
+    let look_ahead = match buffers {
+        Buffers::Sealer => 0,
+        Buffers::Opener => 1,
+    };
+    let sealed = batch
+        .saturating_mul(chunk + TAG_LEN)
+        .saturating_add(look_ahead);
+    sealed
+        .saturating_mul(k)
+        .saturating_add(batch.saturating_mul(chunk))
+}
+
+/// The batch size (chunks) and parallelism of a streaming object: [`batch_chunks`],
+/// reduced to the largest batch whose peak fits `budget`, in parallel if at least two
+/// chunks fit that way, else sequentially.
+///
+/// # Errors
+/// [`Error::TooLarge`] when not even one chunk fits, sequentially: `len` is the bytes that
+/// needs, `max` the budget.
+pub(crate) fn plan_batches(
+    buffers: Buffers,
+    chunk: usize,
+    parallel: bool,
+    budget: Option<usize>,
+) -> Result<(usize, bool)> {
+    let Some(budget) = budget else {
+        return Ok((batch_chunks(chunk, parallel), parallel));
+    };
+    let fits = |batch: usize, parallel: bool| peak_bytes(buffers, chunk, batch, parallel) <= budget;
+    if parallel {
+        let most = batch_chunks(chunk, true);
+        if let Some(batch) = (2..=most).rev().find(|&b| fits(b, true)) {
+            return Ok((batch, true));
+        }
+    }
+    let most = batch_chunks(chunk, false);
+    match (1..=most).rev().find(|&b| fits(b, false)) {
+        Some(batch) => Ok((batch, false)),
+        None => Err(Error::TooLarge {
+            what: "streaming buffers of one chunk (memory budget)",
+            len: peak_bytes(buffers, chunk, 1, false) as u64,
+            max: budget as u64,
+        }),
     }
 }
 

@@ -6,8 +6,8 @@ use std::io::{self, Read};
 use zeroize::{Zeroize, Zeroizing};
 
 use super::{
-    ChunkCounter, ChunkRun, HEADER_LEN, Header, OpenOptions, batch_chunks, open_run, opened_len,
-    verify_header,
+    Buffers, ChunkCounter, ChunkRun, HEADER_LEN, Header, OpenOptions, open_run, opened_len,
+    peak_bytes, plan_batches, verify_header,
 };
 use crate::keys::{MediaId, MediaKey, MediaKind};
 use crate::primitives::{ChunkAead, TAG_LEN, resize_wiping};
@@ -84,7 +84,12 @@ impl<R: Read> Opener<R> {
         let header = Header::parse(&header_bytes[..got])?;
         let aead = verify_header(key, media_id, kind, &header)?;
         let chunk = header.chunk_size();
-        let batch = batch_chunks(chunk, options.parallel);
+        let (batch, parallel) = plan_batches(
+            Buffers::Opener,
+            chunk,
+            options.parallel,
+            options.memory_budget,
+        )?;
         Ok(Self {
             inner,
             header,
@@ -98,7 +103,7 @@ impl<R: Read> Opener<R> {
             ahead: Vec::new(),
             plain: Zeroizing::new(Vec::new()),
             pos: 0,
-            parallel: options.parallel,
+            parallel,
             pending: None,
             failed: None,
             done: false,
@@ -113,6 +118,12 @@ impl<R: Read> Opener<R> {
     /// The underlying reader.
     pub fn get_ref(&self) -> &R {
         &self.inner
+    }
+
+    /// The bytes this opener's buffers can reach (SPEC.md 3.8), within the options' memory
+    /// budget if one was set.
+    pub fn peak_memory(&self) -> usize {
+        peak_bytes(Buffers::Opener, self.chunk, self.batch, self.parallel)
     }
 
     /// Chunks read so far (authenticated or not yet checked).
@@ -339,6 +350,7 @@ pub(crate) fn read_full(reader: &mut impl Read, buf: &mut [u8]) -> Result<usize>
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::stream::batch_chunks;
 
     /// Reads the header, then reports a cancellation from below.
     struct Cancelling(std::io::Cursor<Vec<u8>>);

@@ -5,10 +5,11 @@ use std::io::{self, Write};
 use zeroize::Zeroizing;
 
 use super::{
-    ChunkCounter, HEADER_LEN, SealOptions, batch_chunks, new_header, random_salt, seal_run,
+    Buffers, ChunkCounter, HEADER_LEN, SealOptions, new_header, peak_bytes, plan_batches,
+    random_salt, seal_run,
 };
 use crate::keys::{MediaId, MediaKey, MediaKind};
-use crate::primitives::{ChunkAead, TAG_LEN, extend_wiping};
+use crate::primitives::{ChunkAead, TAG_LEN, extend_wiping, reserve_wiping_within};
 use crate::{Error, Result};
 
 /// Seals a stream of plaintext written to it, writing the sealed stream to `W`.
@@ -99,10 +100,16 @@ impl<W: Write> Sealer<W> {
         salt: [u8; super::SALT_LEN],
     ) -> Result<Self> {
         let (header, aead) = new_header(key, media_id, kind, options.chunk_size_log2(), salt);
+        let chunk = header.chunk_size();
+        // Refused before the header is written when the budget cannot hold a chunk.
+        let (batch, parallel) = plan_batches(
+            Buffers::Sealer,
+            chunk,
+            options.parallel(),
+            options.memory_budget(),
+        )?;
         let header_bytes: [u8; HEADER_LEN] = header.to_bytes();
         inner.write_all(&header_bytes)?;
-        let chunk = header.chunk_size();
-        let batch = batch_chunks(chunk, options.parallel());
         Ok(Self {
             inner,
             aead,
@@ -113,7 +120,7 @@ impl<W: Write> Sealer<W> {
             batch,
             sealed: Vec::new(),
             unwritten: Vec::new(),
-            parallel: options.parallel(),
+            parallel,
             failed: None,
         })
     }
@@ -132,6 +139,10 @@ impl<W: Write> Sealer<W> {
         let len = plaintext + count * TAG_LEN;
         // Truncate, then grow: a reused buffer of the same size is not zeroed again.
         self.sealed.truncate(len);
+        if self.sealed.capacity() < len {
+            // Exactly: a batch's ciphertext, never a doubled capacity (SPEC.md 3.8).
+            self.sealed.reserve_exact(len - self.sealed.len());
+        }
         self.sealed.resize(len, 0);
         // With no pending plaintext, a short final chunk of `pending` is sealed as `more`.
         let (head, more) = if more.is_empty() {
@@ -183,6 +194,12 @@ impl<W: Write> Sealer<W> {
             self.failed = Some(err.replay());
         }
         result
+    }
+
+    /// The bytes this sealer's buffers can reach (SPEC.md 3.8), within the options' memory
+    /// budget if one was set.
+    pub fn peak_memory(&self) -> usize {
+        peak_bytes(Buffers::Sealer, self.chunk, self.batch, self.parallel)
     }
 
     /// Seals what is left, marks the final chunk, flushes and returns the writer.
@@ -241,6 +258,8 @@ impl<W: Write> Write for Sealer<W> {
                     self.chunk - self.pending.len() % self.chunk
                 };
                 let take = rest.len().min(room);
+                // Never past a batch: the stated peak (SPEC.md 3.8).
+                reserve_wiping_within(&mut self.pending, take, capacity);
                 extend_wiping(&mut self.pending, &rest[..take]);
                 rest = &rest[take..];
                 continue;
@@ -280,6 +299,7 @@ impl<W: Write> std::fmt::Debug for Sealer<W> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::stream::batch_chunks;
     use crate::stream::{SealOptions, seal_with_salt};
 
     /// 256-byte chunks, sealed in parallel or not.
