@@ -5,7 +5,7 @@ use std::ops::ControlFlow;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
-use keepsake::stream::{self, PushOpener, Sealer};
+use keepsake::stream::{self, OpenOptions, PushOpener, SealOptions, Sealer};
 
 use crate::background::{self, Cancel, CancelToken};
 use crate::error::{CallbackError, KeepsakeError, Result};
@@ -192,6 +192,12 @@ impl MediaKey {
 
     /// Seals the file `source` into `destination` (temporary file, fsync, rename; nothing
     /// is left under `destination` on error or cancellation). Returns the sealed size.
+    ///
+    /// `memory_budget_bytes` (every file and streaming call takes it; an iOS extension sets
+    /// it) caps the streaming buffers (SPEC.md 3.8): smaller batches, then one chunk on one
+    /// thread; `TooLarge` if not even that fits, before anything is written.
+    #[allow(clippy::too_many_arguments)]
+    #[uniffi::method(default(memory_budget_bytes = None))]
     pub fn seal_file(
         &self,
         media_id: Vec<u8>,
@@ -200,6 +206,7 @@ impl MediaKey {
         destination: String,
         overwrite: bool,
         listener: Option<Arc<dyn ProgressListener>>,
+        memory_budget_bytes: Option<u64>,
     ) -> Result<u64> {
         FileJob {
             op: FileOp::Seal,
@@ -209,6 +216,7 @@ impl MediaKey {
             destination,
             overwrite,
             listener,
+            memory_budget_bytes,
         }
         .run(self, None)
     }
@@ -218,7 +226,7 @@ impl MediaKey {
     /// (any language; Swift's task cancellation through `KeepsakeAsync.swift`), stops it at
     /// the next progress step with `Cancelled`; nothing is left under `destination`.
     #[allow(clippy::too_many_arguments)]
-    #[uniffi::method(default(listener = None, cancel = None))]
+    #[uniffi::method(default(listener = None, cancel = None, memory_budget_bytes = None))]
     pub async fn seal_file_async(
         self: Arc<Self>,
         media_id: Vec<u8>,
@@ -228,6 +236,7 @@ impl MediaKey {
         overwrite: bool,
         listener: Option<Arc<dyn ProgressListener>>,
         cancel: Option<Arc<CancelToken>>,
+        memory_budget_bytes: Option<u64>,
     ) -> Result<u64> {
         let job = FileJob {
             op: FileOp::Seal,
@@ -237,6 +246,7 @@ impl MediaKey {
             destination,
             overwrite,
             listener,
+            memory_budget_bytes,
         };
         background::run_with(cancel, move |cancel| job.run(&self, Some(&cancel))).await
     }
@@ -244,7 +254,7 @@ impl MediaKey {
     /// [`MediaKey::open_file`] off the caller's thread; cancellable as
     /// [`MediaKey::seal_file_async`] (no plaintext is left behind).
     #[allow(clippy::too_many_arguments)]
-    #[uniffi::method(default(listener = None, cancel = None))]
+    #[uniffi::method(default(listener = None, cancel = None, memory_budget_bytes = None))]
     pub async fn open_file_async(
         self: Arc<Self>,
         media_id: Vec<u8>,
@@ -254,6 +264,7 @@ impl MediaKey {
         overwrite: bool,
         listener: Option<Arc<dyn ProgressListener>>,
         cancel: Option<Arc<CancelToken>>,
+        memory_budget_bytes: Option<u64>,
     ) -> Result<u64> {
         let job = FileJob {
             op: FileOp::Open,
@@ -263,12 +274,17 @@ impl MediaKey {
             destination,
             overwrite,
             listener,
+            memory_budget_bytes,
         };
         background::run_with(cancel, move |cancel| job.run(&self, Some(&cancel))).await
     }
 
     /// Opens the sealed file `source` into `destination`, which appears only once the
-    /// whole stream has authenticated. Returns the plaintext size.
+    /// whole stream has authenticated. Returns the plaintext size. `memory_budget_bytes` as
+    /// in [`MediaKey::seal_file`]; a stream whose chunk size cannot fit it is refused right
+    /// after its header (`TooLarge`).
+    #[allow(clippy::too_many_arguments)]
+    #[uniffi::method(default(memory_budget_bytes = None))]
     pub fn open_file(
         &self,
         media_id: Vec<u8>,
@@ -277,6 +293,7 @@ impl MediaKey {
         destination: String,
         overwrite: bool,
         listener: Option<Arc<dyn ProgressListener>>,
+        memory_budget_bytes: Option<u64>,
     ) -> Result<u64> {
         FileJob {
             op: FileOp::Open,
@@ -286,6 +303,7 @@ impl MediaKey {
             destination,
             overwrite,
             listener,
+            memory_budget_bytes,
         }
         .run(self, None)
     }
@@ -314,13 +332,25 @@ impl MediaKey {
             .open_blob(&parse_media_id(&media_id)?, what.into(), &envelope)?)
     }
 
-    /// A streaming sealer for item `media_id`'s rendition `kind`.
-    pub fn sealer(&self, media_id: Vec<u8>, kind: MediaKind) -> Result<Arc<StreamSealer>> {
-        let sealer = Sealer::new(
+    /// A streaming sealer for item `media_id`'s rendition `kind`; `memory_budget_bytes` as
+    /// in [`MediaKey::seal_file`].
+    #[uniffi::method(default(memory_budget_bytes = None))]
+    pub fn sealer(
+        &self,
+        media_id: Vec<u8>,
+        kind: MediaKind,
+        memory_budget_bytes: Option<u64>,
+    ) -> Result<Arc<StreamSealer>> {
+        let mut options = SealOptions::new();
+        if let Some(budget) = memory_budget_bytes {
+            options = options.with_memory_budget(budget_bytes(budget));
+        }
+        let sealer = Sealer::with_options(
             &self.inner,
             &parse_media_id(&media_id)?,
             kind.into(),
             Vec::new(),
+            &options,
         )?;
         Ok(Arc::new(StreamSealer {
             inner: Mutex::new(Some(sealer)),
@@ -352,6 +382,12 @@ struct FileJob {
     destination: String,
     overwrite: bool,
     listener: Option<Arc<dyn ProgressListener>>,
+    memory_budget_bytes: Option<u64>,
+}
+
+/// A budget in bytes as the core takes it (a budget past the address space is no limit).
+fn budget_bytes(budget: u64) -> usize {
+    usize::try_from(budget).unwrap_or(usize::MAX)
 }
 
 impl FileJob {
@@ -365,7 +401,13 @@ impl FileJob {
                 item(&self.media_id, self.kind)
             ),
         };
-        with_progress(self.listener, self.overwrite, cancel, what, |options| {
+        let budget = self.memory_budget_bytes.map(budget_bytes);
+        with_progress(self.listener, self.overwrite, cancel, what, |mut options| {
+            if let Some(budget) = budget {
+                options = options
+                    .seal_options(SealOptions::new().with_memory_budget(budget))
+                    .open_options(OpenOptions::default().with_memory_budget(budget));
+            }
             let core = match self.op {
                 FileOp::Seal => keepsake::seal_file,
                 FileOp::Open => keepsake::open_file,

@@ -116,7 +116,7 @@ fn media_functions_refuse_garbage() {
 fn streaming_objects_refuse_use_after_finish() {
     let key = MediaKey::generate().unwrap();
     let id = new_media_id().unwrap();
-    let sealer = key.sealer(id.clone(), MediaKind::Preview).unwrap();
+    let sealer = key.sealer(id.clone(), MediaKind::Preview, None).unwrap();
     let mut sealed = sealer.push(vec![1; 300_000]).unwrap();
     sealed.extend(sealer.finish().unwrap());
     refuses("push after finish", || sealer.push(vec![1]));
@@ -128,7 +128,7 @@ fn streaming_objects_refuse_use_after_finish() {
     refuses("push after finish", || opener.push(vec![1]));
     // Concurrent pushes from several threads are serialized: no byte is lost or doubled
     // (all pushes carry the same bytes, so only the total can be checked from outside).
-    let sealer = key.sealer(id.clone(), MediaKind::Preview).unwrap();
+    let sealer = key.sealer(id.clone(), MediaKind::Preview, None).unwrap();
     let total = std::sync::atomic::AtomicUsize::new(0);
     std::thread::scope(|s| {
         for _ in 0..4 {

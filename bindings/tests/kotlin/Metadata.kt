@@ -179,4 +179,32 @@ fun metadataTests(suite: Suite) {
             assertRaises<KeepsakeException.StreamClosed>("finish after finish") { opener.finish() }
         }
     }
+    suite.test("memory budget: file calls and the sealer stay within it, or refuse a chunk that cannot fit") {
+        val dir = Files.createTempDirectory("keepsake-kotlin-budget-").toFile()
+        try {
+            val data = ByteArray(300_000) { (it * 31 % 251).toByte() }
+            val plain = File(dir, "in").also { it.writeBytes(data) }
+            val sealedFile = File(dir, "in.ks")
+            val budget = 200uL * 1024uL // one 64 KiB chunk at a time, not a batch
+            key.sealFile(mediaId, MediaKind.ORIGINAL, plain.path, sealedFile.path, false, null, budget)
+            val out = File(dir, "out")
+            val n = key.openFile(mediaId, MediaKind.ORIGINAL, sealedFile.path, out.path, false, null, budget)
+            assertEquals(data.size.toULong(), n, "opened size")
+            assertBytes(data, out.readBytes(), "opened")
+            val e = assertRaises<KeepsakeException.TooLarge>("below one chunk") {
+                key.openFile(mediaId, MediaKind.ORIGINAL, sealedFile.path, File(dir, "refused").path, false, null, 100_000uL)
+            }
+            expect("131089" in (e.message ?: "")) { "message: ${e.message}" }
+            assertEquals(listOf("in", "in.ks", "out"), dir.list()!!.sorted(), "files left")
+            assertRaises<KeepsakeException.TooLarge>("sealer below one chunk") {
+                key.sealer(mediaId, MediaKind.PREVIEW, 100_000uL)
+            }
+            key.sealer(mediaId, MediaKind.PREVIEW, budget).use { sealer ->
+                val stream = concat(listOf(sealer.push(data.copyOf(123_456)), sealer.push(data.copyOfRange(123_456, data.size)), sealer.finish()))
+                assertBytes(data, key.open(mediaId, MediaKind.PREVIEW, stream), "sealed under a budget")
+            }
+        } finally {
+            dir.deleteRecursively()
+        }
+    }
 }

@@ -279,3 +279,34 @@ def test_errors_name_what_they_are_about(item, tmp_path):
     with raises("Io") as io:
         key.seal_file(media_id, MediaKind.PREVIEW, str(missing), str(tmp_path / "x.ks"), False, None)
     assert str(missing) in str(io.value)
+
+
+def test_a_memory_budget_caps_streaming_and_refuses_a_chunk_that_cannot_fit(tmp_path):
+    """SCENARIO.md section 4: `memory_budget_bytes` on the file calls and the sealer."""
+    key = MediaKey.generate()
+    media_id = keepsake.new_media_id()
+    data = bytes(i * 31 % 251 for i in range(300_000))
+    plain, sealed = tmp_path / "in", tmp_path / "in.ks"
+    plain.write_bytes(data)
+    # 200 KiB holds one 64 KiB chunk at a time (2 x 64 KiB + 17 bytes), not a batch.
+    budget = 200 * 1024
+    key.seal_file(media_id, MediaKind.ORIGINAL, str(plain), str(sealed), False, None, budget)
+    out = tmp_path / "out"
+    opened = key.open_file(
+        media_id, MediaKind.ORIGINAL, str(sealed), str(out), False, None, memory_budget_bytes=budget
+    )
+    assert opened == len(data) and out.read_bytes() == data
+    # Below one chunk: refused after the header, nothing written.
+    refused = tmp_path / "refused"
+    with raises("TooLarge") as e:
+        key.open_file(
+            media_id, MediaKind.ORIGINAL, str(sealed), str(refused), False, None,
+            memory_budget_bytes=100_000,
+        )
+    assert "131089" in str(e.value) and "100000" in str(e.value), str(e.value)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in", "in.ks", "out"]
+    with raises("TooLarge"):
+        key.sealer(media_id, MediaKind.PREVIEW, memory_budget_bytes=100_000)
+    sealer = key.sealer(media_id, MediaKind.PREVIEW, memory_budget_bytes=budget)
+    stream = sealer.push(data[:123_456]) + sealer.push(data[123_456:]) + sealer.finish()
+    assert key.open(media_id, MediaKind.PREVIEW, stream) == data

@@ -198,5 +198,40 @@ func metadataTests() -> [TestCase] {
             try expectError(KeepsakeError.StreamClosed, "push after finish") { try opener.push(sealed: Data([1])) }
             try expectError(KeepsakeError.StreamClosed, "finish after finish") { try opener.finish() }
         },
+        TestCase(name: "memory budget: file calls and the sealer stay within it, or refuse a chunk that cannot fit") {
+            let dir = FileManager.default.temporaryDirectory.appendingPathComponent("keepsake-swift-budget-\(getpid())")
+            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(at: dir) }
+            let key = try MediaKey.generate()
+            let id = try newMediaId()
+            let data = Data((0..<300_000).map { UInt8($0 * 31 % 251) })
+            try data.write(to: dir.appendingPathComponent("in"))
+            let sealedPath = dir.appendingPathComponent("in.ks").path
+            let budget: UInt64 = 200 * 1024 // one 64 KiB chunk at a time, not a batch
+            _ = try key.sealFile(mediaId: id, kind: .original, source: dir.appendingPathComponent("in").path,
+                                 destination: sealedPath, overwrite: false, listener: nil, memoryBudgetBytes: budget)
+            let n = try key.openFile(mediaId: id, kind: .original, source: sealedPath,
+                                     destination: dir.appendingPathComponent("out").path, overwrite: false,
+                                     listener: nil, memoryBudgetBytes: budget)
+            try checkEqual(n, UInt64(data.count), "opened size")
+            try checkEqual(try Data(contentsOf: dir.appendingPathComponent("out")), data, "opened")
+            do {
+                _ = try key.openFile(mediaId: id, kind: .original, source: sealedPath,
+                                     destination: dir.appendingPathComponent("refused").path, overwrite: false,
+                                     listener: nil, memoryBudgetBytes: 100_000)
+                throw fail("no error")
+            } catch let e as KeepsakeError {
+                try checkEqual(caseName(e), "TooLarge", "case")
+                try check(message(e).contains("131089"), "message: \(message(e))")
+            }
+            let left = try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted()
+            try checkEqual(left, ["in", "in.ks", "out"], "files left")
+            try expectError(KeepsakeError.TooLarge, "sealer below one chunk") {
+                _ = try key.sealer(mediaId: id, kind: .preview, memoryBudgetBytes: 100_000)
+            }
+            let sealer = try key.sealer(mediaId: id, kind: .preview, memoryBudgetBytes: budget)
+            let stream = try sealer.push(plaintext: data.prefix(123_456)) + sealer.push(plaintext: data.dropFirst(123_456)) + sealer.finish()
+            try checkEqual(try key.open(mediaId: id, kind: .preview, sealed: stream), data, "sealed under a budget")
+        },
     ]
 }
