@@ -154,27 +154,64 @@ fn sealed(log2: u8, plain_len: usize) -> Vec<u8> {
     .unwrap()
 }
 
-/// Opens `source` through an `Opener` read into `buf` (64 KiB, shorter than a batch, so the
-/// opener's own plaintext buffer is used) and returns the bytes released and the error, if
-/// any.
-fn open_all(source: impl Read, parallel: bool, buf: &mut [u8]) -> (usize, Option<io::Error>) {
-    let options = OpenOptions::default().with_parallel(parallel);
+/// What an opener released, the error it ended on (if any), and the peak it stated.
+struct Opened {
+    released: usize,
+    err: Option<io::Error>,
+    stated: usize,
+}
+
+/// Opens `source` through an `Opener` with `options`, read into `buf` (64 KiB, shorter
+/// than a batch, so the opener's own plaintext buffer is used).
+fn open_all(source: impl Read, options: &OpenOptions, buf: &mut [u8]) -> Opened {
     let mut opener = Opener::with_options(
         &MediaKey::from_bytes(KEY),
         &ID,
         MediaKind::Original,
         source,
-        &options,
+        options,
     )
     .unwrap();
-    let mut total = 0;
+    let stated = opener.peak_memory();
+    let mut released = 0;
     loop {
         match opener.read(buf) {
-            Ok(0) => return (total, None),
-            Ok(n) => total += n,
-            Err(err) => return (total, Some(err)),
+            Ok(0) => {
+                return Opened {
+                    released,
+                    err: None,
+                    stated,
+                };
+            }
+            Ok(n) => released += n,
+            Err(err) => {
+                return Opened {
+                    released,
+                    err: Some(err),
+                    stated,
+                };
+            }
         }
     }
+}
+
+/// Seals `plain` through a `Sealer` with `options`, written in `piece`-byte writes, into
+/// `out`; returns the peak it stated.
+fn seal_all(plain: &[u8], piece: usize, options: &SealOptions, out: impl Write) -> usize {
+    let mut sealer = Sealer::with_options(
+        &MediaKey::from_bytes(KEY),
+        &ID,
+        MediaKind::Original,
+        out,
+        options,
+    )
+    .unwrap();
+    let stated = sealer.peak_memory();
+    for piece in plain.chunks(piece) {
+        sealer.write_all(piece).unwrap();
+    }
+    sealer.finish().unwrap();
+    stated
 }
 
 /// Asserts that `peak` is the formula's bytes within 5 % (and not below it by more than
@@ -200,13 +237,15 @@ fn opener_4_mib_chunks_8_threads_then_endless_garbage() {
     };
     drop(good);
     let (pool, mut buf) = (pool(8), vec![0u8; 64 << 10]);
-    let ((released, err), peak) = peak_of(|| pool.install(|| open_all(source, true, &mut buf)));
-    assert!(err.is_some(), "garbage must fail");
+    let options = OpenOptions::default();
+    let (opened, peak) = peak_of(|| pool.install(|| open_all(source, &options, &mut buf)));
+    assert!(opened.err.is_some(), "garbage must fail");
     assert_eq!(
-        released,
+        opened.released,
         3 * chunk,
         "the chunks before the garbage are released"
     );
+    assert_eq!(opened.stated, opener_formula(chunk, 8, true));
     assert_near(
         "opener 4 MiB x 8 threads",
         peak,
@@ -226,10 +265,11 @@ fn opener_64_kib_chunks() {
         let source = io::Cursor::new(good.clone());
         let pool = &pools.iter().find(|(t, _)| *t == threads).unwrap().1;
         let mut buf = vec![0u8; 64 << 10];
-        let ((released, err), peak) =
-            peak_of(|| pool.install(|| open_all(source, parallel, &mut buf)));
-        assert!(err.is_none(), "{err:?}");
-        assert_eq!(released, 10 << 20);
+        let options = OpenOptions::default().with_parallel(parallel);
+        let (opened, peak) = peak_of(|| pool.install(|| open_all(source, &options, &mut buf)));
+        assert!(opened.err.is_none(), "{:?}", opened.err);
+        assert_eq!(opened.released, 10 << 20);
+        assert_eq!(opened.stated, opener_formula(chunk, threads, parallel));
         assert_near(
             &format!("opener 64 KiB x {threads} threads, parallel {parallel}"),
             peak,
@@ -246,26 +286,13 @@ fn sealer_peaks() {
         let chunk = 1usize << log2;
         let plain = vec![3u8; 8 * batch(chunk, threads, parallel) * chunk + 17];
         let pool = &pools.iter().find(|(t, _)| *t == threads).unwrap().1;
-        let ((), peak) = peak_of(|| {
-            pool.install(|| {
-                let options = SealOptions::new()
-                    .with_chunk_size_log2(log2)
-                    .unwrap()
-                    .with_parallel(parallel);
-                let mut sealer = Sealer::with_options(
-                    &MediaKey::from_bytes(KEY),
-                    &ID,
-                    MediaKind::Original,
-                    io::sink(),
-                    &options,
-                )
-                .unwrap();
-                for piece in plain.chunks(64 * 1024) {
-                    sealer.write_all(piece).unwrap();
-                }
-                sealer.finish().unwrap();
-            })
-        });
+        let options = SealOptions::new()
+            .with_chunk_size_log2(log2)
+            .unwrap()
+            .with_parallel(parallel);
+        let (stated, peak) =
+            peak_of(|| pool.install(|| seal_all(&plain, 64 * 1024, &options, io::sink())));
+        assert_eq!(stated, sealer_formula(chunk, threads, parallel));
         assert_near(
             &format!("sealer 2^{log2} x {threads} threads, parallel {parallel}"),
             peak,
@@ -286,27 +313,9 @@ fn opener_within_a_memory_budget() {
         let options = OpenOptions::default().with_memory_budget(budget);
         let mut buf = vec![0u8; 64 << 10];
         let source = io::Cursor::new(good.clone());
-        let ((released, stated), peak) = peak_of(|| {
-            pool.install(|| {
-                let mut opener = Opener::with_options(
-                    &MediaKey::from_bytes(KEY),
-                    &ID,
-                    MediaKind::Original,
-                    source,
-                    &options,
-                )
-                .unwrap();
-                let stated = opener.peak_memory();
-                let mut total = 0;
-                loop {
-                    match opener.read(&mut buf).unwrap() {
-                        0 => return (total, stated),
-                        n => total += n,
-                    }
-                }
-            })
-        });
-        assert_eq!(released, 5 * chunk + 1000);
+        let (opened, peak) = peak_of(|| pool.install(|| open_all(source, &options, &mut buf)));
+        let stated = opened.stated;
+        assert_eq!(opened.released, 5 * chunk + 1000);
         assert!(stated <= budget, "stated {stated} over the budget {budget}");
         assert!(peak <= budget, "peak {peak} over the budget {budget}");
         assert_near(&format!("opener budget {budget}"), peak, stated);
@@ -378,24 +387,8 @@ fn sealer_within_a_memory_budget() {
     for budget in [1usize << 20, 200 << 10] {
         let options = SealOptions::new().with_memory_budget(budget);
         let mut out = Vec::with_capacity(plain.len() + (1 << 20));
-        let (stated, peak) = peak_of(|| {
-            pool.install(|| {
-                let mut sealer = Sealer::with_options(
-                    &MediaKey::from_bytes(KEY),
-                    &ID,
-                    MediaKind::Original,
-                    &mut out,
-                    &options,
-                )
-                .unwrap();
-                let stated = sealer.peak_memory();
-                for piece in plain.chunks(10_000) {
-                    sealer.write_all(piece).unwrap();
-                }
-                sealer.finish().unwrap();
-                stated
-            })
-        });
+        let (stated, peak) =
+            peak_of(|| pool.install(|| seal_all(&plain, 10_000, &options, &mut out)));
         assert!(
             stated <= budget && peak <= budget,
             "{stated} / {peak} over {budget}"
