@@ -252,6 +252,7 @@ fn range_source(c: &mut Criterion) {
         path(&sealed_path),
         false,
         None,
+        None,
     )
     .expect("bench setup");
     std::fs::remove_file(&plain_path).expect("bench setup");
@@ -285,8 +286,8 @@ fn argon2(c: &mut Criterion) {
     let salt = [0x5a_u8; kdf::SALT_LEN];
     for (name, params) in [
         ("floor_19MiB_t2", KdfParams::FLOOR),
-        ("ios_extension_32MiB_t32", KdfParams::IOS_EXTENSION),
-        ("phone_128MiB_t6", KdfParams::PHONE),
+        ("ios_extension_32MiB_t60_p4", KdfParams::IOS_EXTENSION),
+        ("phone_128MiB_t15_p4", KdfParams::PHONE),
     ] {
         group.bench_function(name, |b| {
             b.iter(|| {

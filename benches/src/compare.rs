@@ -798,27 +798,28 @@ pub fn report(samples: &Samples, repeats: usize) -> String {
 }
 
 /// Argon2id: Keepsake's `kdf::derive_key` against libsodium's `crypto_pwhash` at equal
-/// parameters (`p = 1`), interleaved; then `kdf::calibrate` against its time target.
+/// memory and passes, interleaved. libsodium computes one lane (`p = 1`); Keepsake computes
+/// the profile's lanes in parallel, so the comparison is memory x passes per wall second
+/// (issue 18: >= 1.5x at the profiles on this 2-core machine; at the floor, `p = 1` on both
+/// sides, the time ratio <= 1.25x). Then `kdf::calibrate` against its time target.
 ///
 /// # Errors
 /// A KDF failing.
 pub fn kdf_report(repeats: usize) -> Result<String, String> {
     use keepsake::kdf::{self, KdfParams};
     let mut out = String::from(
-        "Argon2id (p = 1), seconds per derivation: median [min - max]\n\n\
-         | parameters | keepsake derive_key | libsodium crypto_pwhash | keepsake / libsodium | target <= 1.25x |\n|---|---|---|---|---|\n",
+        "Argon2id, seconds per derivation: median [min - max]; libsodium computes one lane\n\n\
+         | parameters | keepsake derive_key | libsodium crypto_pwhash (p = 1) | MiB x passes per second, keepsake / libsodium | target |\n|---|---|---|---|---|\n",
     );
     let salt = [0x5a_u8; 16];
-    for (name, params, m_kib, t) in [
-        ("FLOOR m=19 MiB t=2", KdfParams::FLOOR, 19 * 1024u32, 2u32),
-        (
-            "IOS_EXTENSION m=32 MiB t=32",
-            KdfParams::IOS_EXTENSION,
-            32 * 1024,
-            32,
-        ),
-        ("PHONE m=128 MiB t=6", KdfParams::PHONE, 128 * 1024, 6),
+    for (name, params) in [
+        ("FLOOR", KdfParams::FLOOR),
+        ("IOS_EXTENSION", KdfParams::IOS_EXTENSION),
+        ("PHONE", KdfParams::PHONE),
+        ("DESKTOP", KdfParams::DESKTOP),
     ] {
+        let (m_kib, t, p) = (params.memory_kib(), params.iterations(), params.parallelism());
+        let name = format!("{name} m={} MiB t={t} p={p}", m_kib / 1024);
         let mut ours = Vec::new();
         #[allow(unused_mut)] // filled only when libsodium is linked
         let mut theirs: Vec<f64> = Vec::new();
@@ -841,7 +842,6 @@ pub fn kdf_report(repeats: usize) -> Result<String, String> {
                 theirs.push(start.elapsed().as_secs_f64());
             }
         }
-        let _ = (m_kib, t);
         let o = Spread::of(&ours);
         if theirs.is_empty() {
             out.push_str(&format!(
@@ -850,16 +850,22 @@ pub fn kdf_report(repeats: usize) -> Result<String, String> {
             ));
         } else {
             let s = Spread::of(&theirs);
-            let ratio = o.median / s.median;
+            // Equal memory and passes: the rate ratio is the inverse of the time ratio.
+            let rate = s.median / o.median;
+            let (target, met) = if p == 1 {
+                ("time <= 1.25x", o.median / s.median <= 1.25)
+            } else {
+                (">= 1.5x", rate >= 1.5)
+            };
             out.push_str(&format!(
-                "| {name} | {:.3} [{:.3} - {:.3}] | {:.3} [{:.3} - {:.3}] | {ratio:.2}x | {} |\n",
+                "| {name} | {:.3} [{:.3} - {:.3}] | {:.3} [{:.3} - {:.3}] | {rate:.2}x | {target}: {} |\n",
                 o.median,
                 o.min,
                 o.max,
                 s.median,
                 s.min,
                 s.max,
-                if ratio <= 1.25 { "met" } else { "not met" }
+                if met { "met" } else { "not met" }
             ));
         }
     }

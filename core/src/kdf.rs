@@ -12,9 +12,12 @@
 //! [`calibrate`] picks parameters that fit a memory budget and a time target on the running
 //! device.
 //!
-//! This build computes Argon2 lanes one after another (the `argon2` crate's `parallel`
-//! feature is off), so `p > 1` takes as long as `p = 1` with the same `m` and `t`; it is
-//! accepted so that a slot written by another implementation with a few lanes still opens.
+//! Lanes are computed in parallel on rayon's thread pool (the `argon2` crate's `parallel`
+//! feature), so on a device with several cores `p` lanes take about `1/min(p, cores)` of
+//! one lane's time for the same `m` and `t`: the profiles use [`PROFILE_LANES`] lanes and
+//! more passes, and [`calibrate`] uses as many lanes as the device has cores (up to
+//! [`PROFILE_LANES`]), so that in the same wall time the slot costs a guesser more memory
+//! × passes. `p = 1` stays available ([`calibrate_with_lanes`], [`KdfParams::new`]).
 
 use std::time::{Duration, Instant};
 
@@ -28,6 +31,9 @@ use crate::{Error, Result};
 
 /// Length of the Argon2id salt stored in a passphrase slot (RFC 9106 recommends 16 bytes).
 pub const SALT_LEN: usize = 16;
+/// Lanes (`p`) of the profiles, and the most [`calibrate`] picks: Bitwarden's default, as
+/// many as a current phone has fast cores.
+pub const PROFILE_LANES: u32 = 4;
 
 /// Smallest memory cost accepted, in KiB: 19 MiB, OWASP's minimum for Argon2id (with `t = 2`).
 pub const MIN_MEMORY_KIB: u32 = 19 * 1024;
@@ -100,33 +106,34 @@ impl KdfParams {
     };
 
     /// For an iOS app extension (share sheet, photo picker), whose whole process is killed
-    /// above about 120 MiB: `m = 32 MiB, t = 32, p = 1`, leaving room for the extension's own
-    /// memory and making up for the small `m` with passes. Measured on the project's 2-core
-    /// x86_64 CI machine: 0.67 s (release build; medians of 3 runs in four sessions
-    /// ranged from 0.50 s to 0.79 s). A slow phone may take a few times longer.
+    /// above about 120 MiB: `m = 32 MiB, t = 60, p = 4`, leaving room for the extension's own
+    /// memory and making up for the small `m` with passes (lanes share the `m`, they add no
+    /// memory). Measured on the project's 2-core x86_64 CI machine: about 0.5 s (release
+    /// build, 4 lanes on 2 cores; benches/README.md). A slow phone may take a few times
+    /// longer; a phone with 4 fast cores less.
     pub const IOS_EXTENSION: Self = Self {
         memory_kib: 32 * 1024,
-        iterations: 32,
-        parallelism: 1,
+        iterations: 60,
+        parallelism: PROFILE_LANES,
     };
 
-    /// For a phone app in the foreground: `m = 128 MiB, t = 6, p = 1`. Measured on the
-    /// project's 2-core x86_64 CI machine: 0.75 s (release build; medians of 3 runs in four
-    /// sessions ranged from 0.54 s to 0.80 s). A slow phone may take a few times longer.
+    /// For a phone app in the foreground: `m = 128 MiB, t = 15, p = 4`. Measured on the
+    /// project's 2-core x86_64 CI machine: about 0.7 s (release build, 4 lanes on 2 cores;
+    /// benches/README.md). A slow phone may take a few times longer.
     pub const PHONE: Self = Self {
         memory_kib: 128 * 1024,
-        iterations: 6,
-        parallelism: 1,
+        iterations: 15,
+        parallelism: PROFILE_LANES,
     };
 
-    /// For a desktop or laptop: `m = 256 MiB, t = 3, p = 1`. Measured on the project's 2-core
-    /// x86_64 CI machine: 0.78 s (release build; medians of 3 runs in four sessions ranged
-    /// from 0.75 s to 0.84 s). `m = 512 MiB, t = 2` took 1.6 s there (first touching fresh
-    /// memory costs about as much as a pass), past the one-second budget.
+    /// For a desktop or laptop: `m = 256 MiB, t = 6, p = 4`. Measured on the project's 2-core
+    /// x86_64 CI machine: about 0.8 s (release build, 4 lanes on 2 cores; benches/README.md).
+    /// With one lane, `m = 512 MiB, t = 2` took 1.6 s there (first touching fresh memory
+    /// costs about as much as a pass), past the one-second budget.
     pub const DESKTOP: Self = Self {
         memory_kib: 256 * 1024,
-        iterations: 3,
-        parallelism: 1,
+        iterations: 6,
+        parallelism: PROFILE_LANES,
     };
 
     /// Validated parameters: `m` KiB of memory, `t` passes, `p` lanes. Nothing is allocated.
@@ -252,9 +259,10 @@ pub fn derive_key(
 }
 
 /// Parameters for this device: the largest memory within `memory_budget_kib` (clamped to the
-/// floor and the ceiling: a budget below 19 MiB still gets 19 MiB), and the number of passes
-/// that makes [`derive_key`] take about `target` here (at least 2, at most what the ceiling
-/// allows), with `p = 1`.
+/// floor and the ceiling: a budget below 19 MiB still gets 19 MiB), as many lanes as the
+/// device has cores (at most [`PROFILE_LANES`]), and the number of passes that makes
+/// [`derive_key`] take about `target` here with them (at least 2, at most what the ceiling
+/// allows).
 ///
 /// It allocates the memory once, times the allocation, [`CALIBRATION_RUNS`] single passes
 /// (taking the median) and the wipe, and solves `setup + t × pass + wipe ≈ target`. It takes
@@ -264,13 +272,29 @@ pub fn derive_key(
 /// # Errors
 /// [`Error::OutOfMemory`] if the device cannot allocate the memory.
 pub fn calibrate(memory_budget_kib: u32, target: Duration) -> Result<KdfParams> {
+    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+    let lanes = u32::try_from(cores).unwrap_or(PROFILE_LANES);
+    calibrate_with_lanes(memory_budget_kib, target, lanes.clamp(1, PROFILE_LANES))
+}
+
+/// [`calibrate`] with `lanes` lanes (`p`, clamped to `1..=MAX_PARALLELISM`), e.g. `p = 1`
+/// for parameters another implementation without parallel lanes derives as fast.
+///
+/// # Errors
+/// As [`calibrate`].
+pub fn calibrate_with_lanes(
+    memory_budget_kib: u32,
+    target: Duration,
+    lanes: u32,
+) -> Result<KdfParams> {
     const PASSPHRASE: &[u8] = b"keepsake calibration";
-    let memory_kib = calibration_memory(memory_budget_kib);
+    let lanes = lanes.clamp(MIN_PARALLELISM, MAX_PARALLELISM);
+    let memory_kib = calibration_memory(memory_budget_kib, lanes);
     // One pass (t = 1, below the floor) is used only for timing, never for a key.
     let timing = KdfParams {
         memory_kib,
         iterations: 1,
-        parallelism: 1,
+        parallelism: lanes,
     };
     let argon2 = argon2id(&timing)?;
 
@@ -300,14 +324,14 @@ pub fn calibrate(memory_budget_kib: u32, target: Duration) -> Result<KdfParams> 
     let wipe = started.elapsed();
 
     let iterations = calibration_iterations(memory_kib, target, setup + wipe, pass);
-    KdfParams::new(memory_kib, iterations, 1)
+    KdfParams::new(memory_kib, iterations, lanes)
 }
 
 /// The memory [`calibrate`] uses for a budget: clamped to the floor and the ceiling, and
-/// rounded down to whole Argon2 segments (4 blocks with one lane) so it is all used.
-fn calibration_memory(memory_budget_kib: u32) -> u32 {
+/// rounded down to whole Argon2 segments (4 blocks per lane) so it is all used.
+fn calibration_memory(memory_budget_kib: u32, lanes: u32) -> u32 {
     let memory_kib = memory_budget_kib.clamp(MIN_MEMORY_KIB, MAX_MEMORY_KIB);
-    memory_kib - memory_kib % 4
+    memory_kib - memory_kib % (4 * lanes)
 }
 
 /// Passes so that `fixed + t × pass` is nearest to `target`, within the floor and the ceiling.
@@ -436,6 +460,32 @@ mod tests {
         }
     }
 
+    /// RFC 9106 section 5.3's Argon2id vector (m = 32 KiB, t = 3, p = 4, with a secret and
+    /// associated data) through the `argon2` crate as this build compiles it: its four lanes
+    /// computed in parallel give the published tag.
+    #[test]
+    fn rfc9106_argon2id_vector_with_four_parallel_lanes() {
+        let params = argon2::ParamsBuilder::new()
+            .m_cost(32)
+            .t_cost(3)
+            .p_cost(4)
+            .data(argon2::AssociatedData::new(&[4; 12]).unwrap())
+            .output_len(32)
+            .build()
+            .unwrap();
+        let argon2 =
+            Argon2::new_with_secret(&[3; 8], Algorithm::Argon2id, Version::V0x13, params)
+                .unwrap();
+        let mut tag = [0u8; 32];
+        argon2
+            .hash_password_into(&[1; 32], &[2; 16], &mut tag)
+            .unwrap();
+        assert_eq!(
+            hex::encode(tag),
+            "0d640df58d78766c08c037a34a8b53c9d01ef0452d75b65eb52520e96b01e659"
+        );
+    }
+
     #[test]
     fn memory_bytes_is_the_memory_in_bytes() {
         assert_eq!(KdfParams::FLOOR.memory_bytes(), 19 * 1024 * 1024);
@@ -562,7 +612,7 @@ mod tests {
         let json = serde_json::to_string(&KdfParams::PHONE).unwrap();
         assert_eq!(
             json,
-            r#"{"memory_kib":131072,"iterations":6,"parallelism":1}"#
+            r#"{"memory_kib":131072,"iterations":15,"parallelism":4}"#
         );
         let back: KdfParams = serde_json::from_str(&json).unwrap();
         assert_eq!(back, KdfParams::PHONE);
@@ -596,9 +646,11 @@ mod tests {
 
     #[test]
     fn calibration_arithmetic() {
-        assert_eq!(calibration_memory(0), MIN_MEMORY_KIB);
-        assert_eq!(calibration_memory(u32::MAX), MAX_MEMORY_KIB);
-        assert_eq!(calibration_memory(32 * 1024 + 3), 32 * 1024);
+        assert_eq!(calibration_memory(0, 1), MIN_MEMORY_KIB);
+        assert_eq!(calibration_memory(u32::MAX, 4), MAX_MEMORY_KIB);
+        assert_eq!(calibration_memory(32 * 1024 + 3, 1), 32 * 1024);
+        assert_eq!(calibration_memory(32 * 1024 + 15, 4), 32 * 1024);
+        assert_eq!(calibration_memory(32 * 1024 + 16, 4), 32 * 1024 + 16);
         let ms = Duration::from_millis;
         let t = |m, target, fixed, pass| calibration_iterations(m, ms(target), ms(fixed), ms(pass));
         // 10 ms fixed + t × 50 ms nearest to 500 ms: t = 10 (9.8 rounds up).
@@ -615,9 +667,15 @@ mod tests {
     fn calibrate_returns_valid_params() {
         let params = calibrate(1024, Duration::from_millis(100)).unwrap();
         assert_eq!(params.memory_kib(), MIN_MEMORY_KIB);
-        assert_eq!(params.parallelism(), 1);
+        let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+        assert_eq!(params.parallelism() as usize, cores.clamp(1, 4));
         assert_eq!(params.revalidate().unwrap(), params);
         derive_key(PASSPHRASE, &salt(), &params).unwrap();
+        let one = calibrate_with_lanes(1024, Duration::from_millis(100), 1).unwrap();
+        assert_eq!(one.parallelism(), 1);
+        let many = calibrate_with_lanes(1024, Duration::from_millis(100), 99).unwrap();
+        assert_eq!(many.parallelism(), MAX_PARALLELISM);
+        assert_eq!(many.memory_kib() % (4 * MAX_PARALLELISM), 0);
     }
 
     fn median_derive_time(params: &KdfParams) -> Duration {
@@ -652,6 +710,20 @@ mod tests {
         ] {
             let took = median_derive_time(&params);
             println!("{name:>13} {params:?}: {took:?} (median of 3)");
+            // The same memory in one lane, and the memory x passes per second of each.
+            let one = KdfParams::new(params.memory_kib(), params.iterations(), 1).unwrap();
+            let one_took = median_derive_time(&one);
+            let rate = |p: &KdfParams, d: Duration| {
+                f64::from(p.memory_kib()) / 1024.0 * f64::from(p.iterations()) / d.as_secs_f64()
+            };
+            println!(
+                "{:>13} p = 1: {one_took:?}; MiB x passes per second: {:.0} (p = {}) / {:.0} (p = 1) = {:.2}x",
+                "",
+                rate(&params, took),
+                params.parallelism(),
+                rate(&one, one_took),
+                rate(&params, took) / rate(&one, one_took),
+            );
         }
         // The worst a bundle can ask for: 1 GiB × 2 passes (MAX_WORK_KIB). One run.
         let ceiling = KdfParams::new(MAX_MEMORY_KIB, 2, 1).unwrap();
