@@ -818,7 +818,11 @@ pub fn kdf_report(repeats: usize) -> Result<String, String> {
         ("PHONE", KdfParams::PHONE),
         ("DESKTOP", KdfParams::DESKTOP),
     ] {
-        let (m_kib, t, p) = (params.memory_kib(), params.iterations(), params.parallelism());
+        let (m_kib, t, p) = (
+            params.memory_kib(),
+            params.iterations(),
+            params.parallelism(),
+        );
         let name = format!("{name} m={} MiB t={t} p={p}", m_kib / 1024);
         let mut ours = Vec::new();
         #[allow(unused_mut)] // filled only when libsodium is linked

@@ -402,25 +402,31 @@ impl FileJob {
             ),
         };
         let budget = self.memory_budget_bytes.map(budget_bytes);
-        with_progress(self.listener, self.overwrite, cancel, what, |mut options| {
-            if let Some(budget) = budget {
-                options = options
-                    .seal_options(SealOptions::new().with_memory_budget(budget))
-                    .open_options(OpenOptions::default().with_memory_budget(budget));
-            }
-            let core = match self.op {
-                FileOp::Seal => keepsake::seal_file,
-                FileOp::Open => keepsake::open_file,
-            };
-            core(
-                &key.inner,
-                &id,
-                self.kind.into(),
-                Path::new(source),
-                Path::new(destination),
-                options,
-            )
-        })
+        with_progress(
+            self.listener,
+            self.overwrite,
+            cancel,
+            what,
+            |mut options| {
+                if let Some(budget) = budget {
+                    options = options
+                        .seal_options(SealOptions::new().with_memory_budget(budget))
+                        .open_options(OpenOptions::default().with_memory_budget(budget));
+                }
+                let core = match self.op {
+                    FileOp::Seal => keepsake::seal_file,
+                    FileOp::Open => keepsake::open_file,
+                };
+                core(
+                    &key.inner,
+                    &id,
+                    self.kind.into(),
+                    Path::new(source),
+                    Path::new(destination),
+                    options,
+                )
+            },
+        )
     }
 }
 

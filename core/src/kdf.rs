@@ -474,8 +474,7 @@ mod tests {
             .build()
             .unwrap();
         let argon2 =
-            Argon2::new_with_secret(&[3; 8], Algorithm::Argon2id, Version::V0x13, params)
-                .unwrap();
+            Argon2::new_with_secret(&[3; 8], Algorithm::Argon2id, Version::V0x13, params).unwrap();
         let mut tag = [0u8; 32];
         argon2
             .hash_password_into(&[1; 32], &[2; 16], &mut tag)
