@@ -212,11 +212,11 @@ pub struct CompletionsArgs {
 pub enum KdfProfile {
     /// 19 MiB, 2 passes: the accepted minimum; for tests only.
     Floor,
-    /// 32 MiB, 32 passes: fits an iOS app extension.
+    /// 32 MiB, 60 passes, 4 lanes: fits an iOS app extension.
     IosExtension,
-    /// 128 MiB, 6 passes (the default).
+    /// 128 MiB, 15 passes, 4 lanes (the default).
     Phone,
-    /// 256 MiB, 3 passes.
+    /// 256 MiB, 6 passes, 4 lanes.
     Desktop,
 }
 

@@ -239,7 +239,7 @@ fn after_kill_9_the_next_run_removes_the_stale_partial_file_and_says_so() {
 #[test]
 fn ctrl_c_during_the_key_derivation_exits_130_at_once_and_writes_nothing() {
     let t = T::new();
-    // The desktop profile (256 MiB, 3 passes) runs long enough to be interrupted.
+    // The desktop profile (256 MiB, 6 passes) runs long enough to be interrupted.
     let mut child = Command::new(env!("CARGO_BIN_EXE_keepsake"))
         .current_dir(t.dir.path())
         .args(["init", "--kdf-profile", "desktop", "--account", "a.json"])
