@@ -92,8 +92,9 @@ pub struct AccountBundle {
     pub(crate) body_bytes: BodyBytes,
 }
 
-/// The exact body bytes a bundle was parsed from, kept so that checking the MAC does not
-/// encode the body a second time (for 64 X-Wing devices about 320 KB).
+/// The canonical encoding a bundle was parsed from (the one `parse` builds to compare with
+/// its input, kept rather than copied again), so that checking the MAC over its body does
+/// not encode the body a second time (for 64 X-Wing devices about 320 KB).
 ///
 /// `parse` accepts only the canonical encoding, so these bytes are a function of the
 /// parsed fields: two bundles with equal fields have equal body bytes, and `PartialEq`
@@ -101,7 +102,15 @@ pub struct AccountBundle {
 /// ends in [`AccountBundle::seal_mac`]), so it does not carry them: a changed bundle
 /// re-encodes its body. Only `parse` sets them.
 #[derive(Default)]
-pub(crate) struct BodyBytes(Option<Box<[u8]>>);
+pub(crate) struct BodyBytes(Option<Vec<u8>>);
+
+impl BodyBytes {
+    /// The body's bytes within the kept encoding, if the bundle was parsed.
+    fn body(&self) -> Option<&[u8]> {
+        let encoded = self.0.as_deref()?;
+        Some(&encoded[BODY_PREFIX.len()..encoded.len() - BODY_SUFFIX_LEN])
+    }
+}
 
 impl Clone for BodyBytes {
     fn clone(&self) -> Self {
@@ -319,13 +328,12 @@ impl AccountBundle {
         let wire: WireBundle = serde_json::from_value(value)
             .map_err(|_| malformed("fields do not match the bundle schema"))?;
         let mut bundle = Self::from_wire(wire)?;
-        if bundle.to_bytes() != bytes {
+        let encoded = bundle.to_bytes();
+        if encoded != bytes {
             return Err(malformed("not in canonical form"));
         }
-        debug_assert!(bytes.starts_with(BODY_PREFIX));
-        bundle.body_bytes = BodyBytes(Some(
-            bytes[BODY_PREFIX.len()..bytes.len() - BODY_SUFFIX_LEN].into(),
-        ));
+        debug_assert!(encoded.starts_with(BODY_PREFIX));
+        bundle.body_bytes = BodyBytes(Some(encoded));
         Ok(bundle)
     }
 
@@ -493,7 +501,7 @@ impl AccountBundle {
     /// The bytes the MAC covers: the canonical encoding of the body (as parsed, when the
     /// bundle was parsed and not changed since).
     fn mac_input(&self) -> std::borrow::Cow<'_, [u8]> {
-        match &self.body_bytes.0 {
+        match self.body_bytes.body() {
             Some(bytes) => std::borrow::Cow::Borrowed(bytes),
             None => std::borrow::Cow::Owned(
                 serde_json::to_vec(&self.wire_body()).expect("plain structs serialize"),
@@ -558,11 +566,7 @@ mod tests {
         let bytes = new.bundle.to_bytes();
         assert!(new.bundle.body_bytes.0.is_none());
         let parsed = AccountBundle::parse(&bytes).unwrap();
-        let body = parsed
-            .body_bytes
-            .0
-            .as_deref()
-            .expect("parse keeps the body");
+        let body = parsed.body_bytes.body().expect("parse keeps the body");
         assert_eq!(body, &serde_json::to_vec(&parsed.wire_body()).unwrap()[..]);
         assert_eq!(parsed, new.bundle);
         parsed.verify_mac(&root).unwrap();
