@@ -12,9 +12,9 @@
 
 use keepsake::Error;
 use keepsake::hazmat;
-use keepsake::hpke::xwing::{self, ENC_LEN, PUBLIC_KEY_LEN, XWingPublicKey};
+use keepsake::hpke::xwing::{self, ENC_LEN};
 use keepsake_fuzz::fixture::Fixture;
-use keepsake_fuzz::xwing_key_valid;
+use keepsake_fuzz::parse_xwing_checked;
 use libfuzzer_sys::fuzz_target;
 
 const INFO: &[u8] = b"keepsake fuzz xwing_seal";
@@ -24,42 +24,26 @@ fuzz_target!(
         Fixture::get();
     },
     |data: &[u8]| {
-        let valid = xwing_key_valid(data);
-        match XWingPublicKey::from_slice(data) {
-            Ok(key) => {
-                assert!(valid, "a key failing the modulus or low-order check parsed");
-                assert_eq!(key.as_bytes()[..], data[..]);
-                assert!(XWingPublicKey::from_slice(key.as_bytes()).expect("reparses") == key);
-                let f = Fixture::get();
-                let randomness = [0x5a; 64];
-                let (enc, ct) =
-                    hazmat::xwing_seal_base_with_randomness(&key, &randomness, INFO, b"", b"k")
-                        .expect("a parsed key encapsulates");
-                assert_eq!(enc.len(), ENC_LEN);
-                assert_eq!(ct.len(), 1 + 16);
-                let again =
-                    hazmat::xwing_seal_base_with_randomness(&key, &randomness, INFO, b"", b"k")
-                        .expect("twice");
-                assert!(again == (enc.clone(), ct.clone()), "not deterministic");
-                let opened = xwing::open_base(&f.xwing, &enc[..], INFO, b"", &ct);
-                if key == f.xwing.public_key() {
-                    assert_eq!(opened.expect("opens with its secret"), b"k");
-                } else {
-                    assert!(
-                        matches!(opened, Err(Error::DecryptionFailed)),
-                        "a seal to another key: {opened:?}"
-                    );
-                }
-            }
-            Err(Error::InvalidLength { expected, got, .. }) => {
-                assert_ne!(data.len(), PUBLIC_KEY_LEN);
-                assert_eq!((expected, got), (PUBLIC_KEY_LEN, data.len()));
-            }
-            Err(Error::InvalidPublicKey) => {
-                assert_eq!(data.len(), PUBLIC_KEY_LEN);
-                assert!(!valid, "a valid key refused");
-            }
-            Err(other) => panic!("unexpected error {other:?}"),
+        let Some(key) = parse_xwing_checked(data) else {
+            return;
+        };
+        let f = Fixture::get();
+        let randomness = [0x5a; 64];
+        let (enc, ct) = hazmat::xwing_seal_base_with_randomness(&key, &randomness, INFO, b"", b"k")
+            .expect("a parsed key encapsulates");
+        assert_eq!(enc.len(), ENC_LEN);
+        assert_eq!(ct.len(), 1 + 16);
+        let again = hazmat::xwing_seal_base_with_randomness(&key, &randomness, INFO, b"", b"k")
+            .expect("twice");
+        assert!(again == (enc.clone(), ct.clone()), "not deterministic");
+        let opened = xwing::open_base(&f.xwing, &enc[..], INFO, b"", &ct);
+        if key == f.xwing.public_key() {
+            assert_eq!(opened.expect("opens with its secret"), b"k");
+        } else {
+            assert!(
+                matches!(opened, Err(Error::DecryptionFailed)),
+                "a seal to another key: {opened:?}"
+            );
         }
     }
 );

@@ -188,13 +188,9 @@ fn build() -> Fixture {
             let eseed: [u8; 64] = fixed_bytes(&format!("grant {n} {who}"), 64)
                 .try_into()
                 .expect("64");
-            let grant = hazmat::grant_with_randomness(
-                &sender,
-                &album,
-                &to.identity_public_key(),
-                &eseed,
-            )
-            .expect("fixture grant");
+            let grant =
+                hazmat::grant_with_randomness(&sender, &album, &to.identity_public_key(), &eseed)
+                    .expect("fixture grant");
             grants.push((who, album_id, epoch, grant));
         }
     }
@@ -297,7 +293,11 @@ pub fn seeds() -> Vec<(&'static str, Vec<u8>)> {
         .map(|i| f.device(i).public_key().as_bytes().to_vec())
         .collect();
     keys.push(f.xwing.public_key().as_bytes().to_vec());
-    keys.extend(f.sharing_public.iter().map(|id| id.kem().as_bytes().to_vec()));
+    keys.extend(
+        f.sharing_public
+            .iter()
+            .map(|id| id.kem().as_bytes().to_vec()),
+    );
     let mut p_minus_1 = [0xff; 32];
     p_minus_1[0] = 0xec;
     p_minus_1[31] = 0x7f;
@@ -339,7 +339,10 @@ pub fn seeds() -> Vec<(&'static str, Vec<u8>)> {
     }
     let id = &ids[0];
     out.push(("identity_public_key", [&[0u8; 32][..], &id[32..]].concat()));
-    out.push(("identity_public_key", [&id[..1216], &[0u8; 32][..]].concat()));
+    out.push((
+        "identity_public_key",
+        [&id[..1216], &[0u8; 32][..]].concat(),
+    ));
     out.push(("identity_public_key", id[..1247].to_vec()));
     // xwing_open: `n (2) || enc (n bytes) || ct`: the genuine seals, one with its enc's
     // X25519 half zero (low order), one with a byte of the ML-KEM ciphertext flipped, one

@@ -314,6 +314,35 @@ pub fn mlkem768_modulus_ok(ek: &[u8]) -> bool {
     })
 }
 
+/// `XWingPublicKey::from_slice(data)` with the parser's invariants asserted (SPEC.md 5.1):
+/// it parses exactly when [`xwing_key_valid`], keeping its bytes and reparsing to itself;
+/// else `InvalidLength { expected: 1216, got }` for another length, `InvalidPublicKey` for
+/// 1216 bytes. The key, when it parses (`xwing_public_key`, `xwing_seal`).
+pub fn parse_xwing_checked(data: &[u8]) -> Option<keepsake::hpke::xwing::XWingPublicKey> {
+    use keepsake::hpke::xwing::{PUBLIC_KEY_LEN, XWingPublicKey};
+    let valid = xwing_key_valid(data);
+    match XWingPublicKey::from_slice(data) {
+        Ok(key) => {
+            assert!(valid, "a key failing the modulus or low-order check parsed");
+            assert_eq!(key.as_bytes()[..], data[..]);
+            let again = XWingPublicKey::from_slice(key.as_bytes()).expect("reparses");
+            assert!(again == key);
+            Some(key)
+        }
+        Err(Error::InvalidLength { expected, got, .. }) => {
+            assert_ne!(data.len(), PUBLIC_KEY_LEN);
+            assert_eq!((expected, got), (PUBLIC_KEY_LEN, data.len()));
+            None
+        }
+        Err(Error::InvalidPublicKey) => {
+            assert_eq!(data.len(), PUBLIC_KEY_LEN);
+            assert!(!valid, "a valid key refused");
+            None
+        }
+        Err(other) => panic!("unexpected error {other:?}"),
+    }
+}
+
 /// Whether a 1216-byte X-Wing public key (ML-KEM-768 key 1184 || X25519 32) passes the
 /// checks SPEC.md 5.1 requires, computed independently of the core.
 pub fn xwing_key_valid(bytes: &[u8]) -> bool {
