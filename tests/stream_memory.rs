@@ -1,18 +1,20 @@
 //! Peak memory of the streaming objects, counted by a global allocator (issue 18).
 //!
 //! Every allocation and free of this test binary goes through [`Counting`], which keeps the
-//! bytes live now and the most ever live since the last reset. Each case resets the peak,
-//! runs one streaming object to its end (or its error) on a pool of a given number of
-//! threads, and compares the peak above what was live before with the formula the object's
-//! documentation states (SPEC.md 3.8). The tests run one at a time ([`alone`]), so no other
-//! test's allocations are counted; rayon's worker threads allocate little (their stacks are
-//! not heap allocations).
-
+//! bytes live now and the most ever live since the last reset, counting only the threads
+//! of the measuring test: the test's own thread and the workers of the pools it builds
+//! ([`pool`]). Threads of other tests, of the harness and of pools dropped earlier (their
+//! workers exit and free their memory asynchronously) are not counted, so their frees
+//! cannot pull a measured peak down. Each case resets the peak, runs one streaming object
+//! to its end (or its error) on a pool of a given number of threads, and compares the peak
+//! above what was live before with the formula the object's documentation states (SPEC.md
+//! 3.8). The tests run one at a time ([`alone`]).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+use std::cell::Cell;
 use std::io::{self, Read, Write};
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 
 use keepsake::stream::{self, OpenOptions, Opener, SealOptions, Sealer};
 use keepsake::{MediaId, MediaKey, MediaKind};
@@ -20,12 +22,82 @@ use keepsake::{MediaId, MediaKey, MediaKind};
 /// The system allocator, counting live bytes.
 struct Counting;
 
+/// Bytes of this session's blocks that are live (see [`BLOCKS`]).
 static LIVE: AtomicUsize = AtomicUsize::new(0);
 static PEAK: AtomicUsize = AtomicUsize::new(0);
+/// The measuring session; 0 before the first.
+static SESSION: AtomicU64 = AtomicU64::new(0);
+/// Set when [`BLOCKS`] had no room for a block (the measurement is then void).
+static OVERFLOW: AtomicBool = AtomicBool::new(false);
 
-fn grew(by: usize) {
-    let now = LIVE.fetch_add(by, Ordering::SeqCst) + by;
+thread_local! {
+    /// The session this thread counts for (no destructor, no allocation: safe to read
+    /// from the allocator).
+    static COUNTS_FOR: Cell<u64> = const { Cell::new(0) };
+}
+
+/// The live blocks this session's threads allocated: an open-addressed table of
+/// addresses (0 empty, 1 removed) and their sizes. A free is counted only when its block
+/// is here, so memory allocated before the session and freed during it, by any thread
+/// (a dropped pool's workers exiting, crossbeam-epoch's deferred garbage), never pulls a
+/// measured peak down.
+const SLOTS: usize = 1 << 16;
+const EMPTY: usize = 0;
+const REMOVED: usize = 1;
+static BLOCKS: [AtomicUsize; SLOTS] = [const { AtomicUsize::new(EMPTY) }; SLOTS];
+static SIZES: [AtomicUsize; SLOTS] = [const { AtomicUsize::new(0) }; SLOTS];
+
+fn slot_of(ptr: usize) -> usize {
+    (ptr >> 4).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (usize::BITS - SLOTS.trailing_zeros())
+}
+
+/// Whether this thread's allocations count in the current session.
+fn counted() -> bool {
+    let session = SESSION.load(Ordering::SeqCst);
+    session != 0
+        && COUNTS_FOR
+            .try_with(|mine| mine.get() == session)
+            .unwrap_or(false)
+}
+
+/// Counts a block a session thread allocated.
+fn track(ptr: *mut u8, size: usize) {
+    let now = LIVE.fetch_add(size, Ordering::SeqCst) + size;
     PEAK.fetch_max(now, Ordering::SeqCst);
+    let start = slot_of(ptr as usize);
+    for i in 0..SLOTS {
+        let slot = (start + i) % SLOTS;
+        let cell = &BLOCKS[slot];
+        let seen = cell.load(Ordering::SeqCst);
+        if (seen == EMPTY || seen == REMOVED)
+            && cell
+                .compare_exchange(seen, ptr as usize, Ordering::SeqCst, Ordering::SeqCst)
+                .is_ok()
+        {
+            SIZES[slot].store(size, Ordering::SeqCst);
+            return;
+        }
+    }
+    OVERFLOW.store(true, Ordering::SeqCst);
+}
+
+/// Uncounts a block if this session allocated it (call before the block is freed, so its
+/// address cannot be handed out again first).
+fn untrack(ptr: *mut u8) {
+    let start = slot_of(ptr as usize);
+    for i in 0..SLOTS {
+        let slot = (start + i) % SLOTS;
+        let seen = BLOCKS[slot].load(Ordering::SeqCst);
+        if seen == EMPTY {
+            return;
+        }
+        if seen == ptr as usize {
+            let size = SIZES[slot].load(Ordering::SeqCst);
+            BLOCKS[slot].store(REMOVED, Ordering::SeqCst);
+            LIVE.fetch_sub(size, Ordering::SeqCst);
+            return;
+        }
+    }
 }
 
 #[allow(unsafe_code)]
@@ -33,33 +105,37 @@ fn grew(by: usize) {
 unsafe impl std::alloc::GlobalAlloc for Counting {
     unsafe fn alloc(&self, layout: std::alloc::Layout) -> *mut u8 {
         let ptr = unsafe { std::alloc::System.alloc(layout) };
-        if !ptr.is_null() {
-            grew(layout.size());
+        if !ptr.is_null() && counted() {
+            track(ptr, layout.size());
         }
         ptr
     }
 
     unsafe fn alloc_zeroed(&self, layout: std::alloc::Layout) -> *mut u8 {
         let ptr = unsafe { std::alloc::System.alloc_zeroed(layout) };
-        if !ptr.is_null() {
-            grew(layout.size());
+        if !ptr.is_null() && counted() {
+            track(ptr, layout.size());
         }
         ptr
     }
 
     unsafe fn dealloc(&self, ptr: *mut u8, layout: std::alloc::Layout) {
+        untrack(ptr);
         unsafe { std::alloc::System.dealloc(ptr, layout) };
-        LIVE.fetch_sub(layout.size(), Ordering::SeqCst);
     }
 
     unsafe fn realloc(&self, ptr: *mut u8, layout: std::alloc::Layout, new: usize) -> *mut u8 {
         // Counted as the worst case: both blocks live until the old one is freed.
-        grew(new);
-        let moved = unsafe { std::alloc::System.realloc(ptr, layout, new) };
-        if moved.is_null() {
+        let counts = counted();
+        if counts {
+            let now = LIVE.fetch_add(new, Ordering::SeqCst) + new;
+            PEAK.fetch_max(now, Ordering::SeqCst);
             LIVE.fetch_sub(new, Ordering::SeqCst);
-        } else {
-            LIVE.fetch_sub(layout.size(), Ordering::SeqCst);
+        }
+        untrack(ptr);
+        let moved = unsafe { std::alloc::System.realloc(ptr, layout, new) };
+        if !moved.is_null() && counts {
+            track(moved, new);
         }
         moved
     }
@@ -68,12 +144,20 @@ unsafe impl std::alloc::GlobalAlloc for Counting {
 #[global_allocator]
 static ALLOCATOR: Counting = Counting;
 
-/// Held for the whole of a test, so that no other test allocates while one measures.
+/// Held for the whole of a test: starts a new session, counted on this thread and on the
+/// workers of the pools built while it is held.
 fn alone() -> std::sync::MutexGuard<'static, ()> {
     static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
-    ONE_AT_A_TIME
+    let guard = ONE_AT_A_TIME
         .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let session = SESSION.fetch_add(1, Ordering::SeqCst) + 1;
+    for cell in &BLOCKS {
+        cell.store(EMPTY, Ordering::SeqCst);
+    }
+    LIVE.store(0, Ordering::SeqCst);
+    COUNTS_FOR.with(|mine| mine.set(session));
+    guard
 }
 
 /// Runs `f` and returns its result and the peak of bytes live above those live when it
@@ -82,6 +166,10 @@ fn peak_of<T>(f: impl FnOnce() -> T) -> (T, usize) {
     let before = LIVE.load(Ordering::SeqCst);
     PEAK.store(before, Ordering::SeqCst);
     let out = f();
+    assert!(
+        !OVERFLOW.load(Ordering::SeqCst),
+        "more live blocks than the table holds"
+    );
     (out, PEAK.load(Ordering::SeqCst) - before)
 }
 
@@ -133,9 +221,12 @@ fn sealer_formula(chunk: usize, threads: usize, parallel: bool) -> usize {
     b * chunk + copies * sealed
 }
 
+/// A pool whose workers count for the current session (build it under [`alone`]).
 fn pool(threads: usize) -> rayon::ThreadPool {
+    let session = SESSION.load(Ordering::SeqCst);
     rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
+        .start_handler(move |_| COUNTS_FOR.with(|mine| mine.set(session)))
         .build()
         .expect("a thread pool")
 }
@@ -258,8 +349,6 @@ fn opener_64_kib_chunks() {
     let _alone = alone();
     let chunk = 64 << 10;
     let good = sealed(16, 10 << 20);
-    // Every pool made first: a dropped pool's threads free their memory later, which
-    // would be counted against the next case.
     let pools: Vec<_> = [2, 1, 8].into_iter().map(|t| (t, pool(t))).collect();
     for (threads, parallel) in [(2, true), (1, false), (8, true)] {
         let source = io::Cursor::new(good.clone());
