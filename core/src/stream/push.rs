@@ -14,6 +14,9 @@ use zeroize::Zeroizing;
 /// plaintext of every chunk that is complete and known not to be the last (one byte of the
 /// next chunk has arrived); [`PushOpener::finish`] opens the rest as the final chunk.
 /// Memory holds at most one batch of ciphertext beyond what the caller pushes at once.
+/// Whole chunks of a pushed piece are opened straight from the caller's slice whenever no
+/// earlier bytes are pending (only a piece's last partial chunk is copied, to wait for the
+/// rest), and each call's plaintext is allocated once, at its final size.
 ///
 /// The same guarantees as [`super::Opener`]: only authenticated plaintext, in order; the
 /// first error is final and every later call returns it again; nothing after `finish`.
@@ -141,13 +144,44 @@ impl PushOpener {
                 pending,
             } => {
                 let stride = *chunk + TAG_LEN;
-                let mut out = Zeroizing::new(Vec::new());
+                let batch = batch_chunks(*chunk, self.parallel);
+                // This call's plaintext is at most the opened length of what is pending and
+                // pushed (the caller's bytes, not a claimed length): reserved once, so `out`
+                // is never moved (copied) while it grows.
+                let mut out = Zeroizing::new(Vec::with_capacity(opened_len(
+                    pending.len().saturating_add(data.len()),
+                    *chunk,
+                )));
                 let mut rest = data;
                 loop {
+                    // Nothing pending: whole chunks of the caller's slice, a batch at a time,
+                    // are opened straight from it (no copy of the ciphertext), keeping back
+                    // at least one byte after them (`finish` pushes nothing).
+                    let direct = if pending.is_empty() {
+                        (rest.len().saturating_sub(1) / stride).min(batch) * stride
+                    } else {
+                        0
+                    };
+                    if direct > 0 {
+                        let count = direct / stride;
+                        let run = counter.reserve(count as u64, false)?;
+                        let start = out.len();
+                        resize_wiping(&mut out, start + opened_len(direct, *chunk));
+                        open_run(
+                            aead,
+                            &run,
+                            *chunk,
+                            &rest[..direct],
+                            &mut out[start..],
+                            self.parallel && count > 1,
+                        )
+                        .map_err(|(_, err)| err)?;
+                        rest = &rest[direct..];
+                        continue;
+                    }
                     // Add input up to one batch past what is pending, then open every full
                     // chunk that has at least one byte after it.
-                    let room = (batch_chunks(*chunk, self.parallel) * stride + 1)
-                        .saturating_sub(pending.len());
+                    let room = (batch * stride + 1).saturating_sub(pending.len());
                     let take = room.min(rest.len());
                     pending.extend_from_slice(&rest[..take]);
                     rest = &rest[take..];
@@ -239,6 +273,30 @@ mod tests {
                 assert!(matches!(opener.finish(), Err(Error::TruncatedStream)));
             }
         }
+    }
+
+    /// A piece holding many whole chunks is opened straight from the caller's slice; a
+    /// chunk altered there fails the push, and every call after it, with the same error.
+    #[test]
+    fn chunks_opened_straight_from_the_pushed_slice_are_authenticated() {
+        let opts = SealOptions::new().with_chunk_size_log2(8).unwrap();
+        let pt: Vec<u8> = (0..50_000u32).map(|i| (i % 241) as u8).collect();
+        let sealed = seal_with(&key(), &ID, MediaKind::Original, &pt, &opts).unwrap();
+        let mut opener = PushOpener::new(&key(), &ID, MediaKind::Original);
+        let mut out = opener.push(&sealed).unwrap();
+        // Everything but the final chunk, which might still be followed by more.
+        assert_eq!(
+            out.len(),
+            (pt.len() / 256) * 256 - if pt.len() % 256 == 0 { 256 } else { 0 }
+        );
+        out.extend(opener.finish().unwrap());
+        assert!(out == pt);
+        let mut bad = sealed.clone();
+        bad[HEADER_LEN + 100 * 272 + 5] ^= 1;
+        let mut opener = PushOpener::new(&key(), &ID, MediaKind::Original);
+        assert!(matches!(opener.push(&bad), Err(Error::DecryptionFailed)));
+        assert!(matches!(opener.push(b"x"), Err(Error::DecryptionFailed)));
+        assert!(matches!(opener.finish(), Err(Error::DecryptionFailed)));
     }
 
     /// Without parallelism a batch of 512 KiB chunks is a single chunk (one chunk is more
