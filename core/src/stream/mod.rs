@@ -27,7 +27,7 @@ mod write;
 pub(crate) use oneshot::seal_with_salt;
 pub use oneshot::{open, open_into, open_with, seal, seal_into, seal_with};
 pub use push::PushOpener;
-pub use range::{RangePlan, open_range, plaintext_len};
+pub use range::{RANGE_RESERVE, RangePlan, open_range, plaintext_len};
 pub use read::Opener;
 pub use write::Sealer;
 

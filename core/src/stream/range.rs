@@ -109,6 +109,10 @@ pub fn plaintext_len(header: &Header, sealed_len: u64) -> Result<u64> {
     Ok(RangePlan::new(header, sealed_len, 0, 0)?.plaintext_len)
 }
 
+/// The most plaintext [`open_range`] reserves up front from the range's length, which an
+/// untrusted object's claimed size determines (16 MiB).
+pub const RANGE_RESERVE: usize = 16 << 20;
+
 /// Opens plaintext bytes `[offset, offset + len)` of a sealed object, clipped to its end,
 /// decrypting only the chunks the range touches (in batches of bounded size). A range that
 /// reaches the end also authenticates the final chunk, so a truncated object is refused.
@@ -147,9 +151,13 @@ pub fn open_range<R: Read + Seek>(
     let chunk = header.chunk_size();
     let stride = chunk + TAG_LEN;
     let batch = batch_chunks(chunk, true) as u64;
-    // Nothing is reserved from the object's length, which is untrusted: `out` grows only
-    // by authenticated batches. Plaintext buffers are wiped on every path.
-    let mut out = Zeroizing::new(Vec::new());
+    // The object's length is untrusted: at most RANGE_RESERVE bytes are reserved from it
+    // (enough for a video player's ranges never to move `out` while it grows); beyond that
+    // `out` grows only by authenticated batches. Plaintext buffers are wiped on every path.
+    let reserve = usize::try_from(plan.end - offset.min(plan.end))
+        .unwrap_or(usize::MAX)
+        .min(RANGE_RESERVE);
+    let mut out = Zeroizing::new(Vec::with_capacity(reserve));
     let mut sealed = Vec::new();
     let mut plain = Zeroizing::new(Vec::new());
     source.seek(SeekFrom::Start(plan.sealed_offset))?;
@@ -172,16 +180,25 @@ pub fn open_range<R: Read + Seek>(
         if read_full(source, &mut sealed)? != bytes {
             return Err(Error::TruncatedStream);
         }
-        resize_wiping(&mut plain, super::opened_len(bytes, chunk));
+        let opened = super::opened_len(bytes, chunk);
         let run = ChunkRun::at(next, count, ends_stream)?;
         let parallel = count > 1 && bytes >= super::PARALLEL_MIN_BYTES;
-        open_run(&aead, &run, chunk, &sealed, &mut plain, parallel).map_err(|(_, e)| e)?;
-        // Keep the part of this batch's plaintext inside [offset, end).
         let batch_start = next * chunk as u64;
-        let from = offset.max(batch_start) - batch_start;
-        let to = plan.end.min(batch_start + plain.len() as u64);
-        if to > batch_start + from {
-            extend_wiping(&mut out, &plain[from as usize..(to - batch_start) as usize]);
+        if batch_start >= offset && batch_start + opened as u64 <= plan.end {
+            // The whole batch is inside [offset, end): opened straight into `out`.
+            let start = out.len();
+            resize_wiping(&mut out, start + opened);
+            open_run(&aead, &run, chunk, &sealed, &mut out[start..], parallel)
+                .map_err(|(_, e)| e)?;
+        } else {
+            // A batch the range starts or ends inside: opened aside, its part kept.
+            resize_wiping(&mut plain, opened);
+            open_run(&aead, &run, chunk, &sealed, &mut plain, parallel).map_err(|(_, e)| e)?;
+            let from = offset.max(batch_start) - batch_start;
+            let to = plan.end.min(batch_start + plain.len() as u64);
+            if to > batch_start + from {
+                extend_wiping(&mut out, &plain[from as usize..(to - batch_start) as usize]);
+            }
         }
         next += count;
     }
@@ -241,8 +258,55 @@ mod tests {
         ));
     }
 
+    /// Ranges over several batches: the batches wholly inside are opened straight into the
+    /// result, the ones a range starts or ends in are opened aside; both agree with the
+    /// plaintext, and an altered chunk in either kind of batch fails the read.
     #[test]
-    fn a_claimed_length_reserves_nothing() {
+    fn ranges_over_many_batches_match_and_are_authenticated() {
+        let key = MediaKey::from_bytes([1; 32]);
+        let id = MediaId::from_bytes([2; 16]);
+        let options = crate::stream::SealOptions::new()
+            .with_chunk_size_log2(8)
+            .unwrap();
+        let batch = batch_chunks(256, true) * 256;
+        let pt: Vec<u8> = (0..3 * batch + 999).map(|i| (i % 251) as u8).collect();
+        let sealed =
+            crate::stream::seal_with(&key, &id, MediaKind::Original, &pt, &options).unwrap();
+        let open = |sealed: &[u8], offset: usize, len: usize| {
+            let mut source = Cursor::new(sealed.to_vec());
+            open_range(
+                &key,
+                &id,
+                MediaKind::Original,
+                &mut source,
+                offset as u64,
+                len as u64,
+            )
+        };
+        for (offset, len) in [
+            (0, pt.len()),
+            (batch, batch),
+            (100, 2 * batch),
+            (batch + 7, 2 * batch),
+        ] {
+            let got = open(&sealed, offset, len).unwrap();
+            assert!(
+                got[..] == pt[offset..(offset + len).min(pt.len())],
+                "{offset} {len}"
+            );
+        }
+        // A chunk of the second batch (wholly inside the range), then of the first (where
+        // the range starts), altered.
+        for chunk in [batch / 256 + 3, 2] {
+            let mut bad = sealed.clone();
+            bad[HEADER_LEN + chunk * 272 + 9] ^= 1;
+            let err = open(&bad, 100, 2 * batch).unwrap_err();
+            assert!(matches!(err, Error::DecryptionFailed), "{err:?}");
+        }
+    }
+
+    #[test]
+    fn a_claimed_length_beyond_the_object_fails() {
         let key = MediaKey::from_bytes([1; 32]);
         let id = MediaId::from_bytes([2; 16]);
         let sealed = crate::stream::seal(&key, &id, MediaKind::Original, b"nine byte").unwrap();
