@@ -12,6 +12,7 @@ from typing import Any, BinaryIO, ClassVar, Protocol, Union
 from typing_extensions import Buffer, Self
 
 __version__: str
+__all__: list[str]
 
 #: What every bytes argument takes: bytes, bytearray, memoryview, any buffer.
 BytesLike = Buffer
