@@ -299,11 +299,12 @@ def _listener(listener):
 class MediaKey(_g.MediaKey):
     __doc__ = _g.MediaKey.__doc__
 
-    def _file(self, run, media_id, kind, source, destination, overwrite, listener, budget):
+    def _file(self, name, media_id, kind, source, destination, overwrite, listener, budget):
         source, destination = _path(source), _path(destination)
         adapter = _listener(listener)
         try:
-            return run(self, media_id, kind, source, destination, overwrite, adapter, budget)
+            run = getattr(super(), name)
+            return run(media_id, kind, source, destination, overwrite, adapter, budget)
         except KeepsakeError as err:
             _name_paths(err, source, destination)
             _chain(err, adapter)
@@ -311,21 +312,22 @@ class MediaKey(_g.MediaKey):
 
     def seal_file(self, media_id, kind, source, destination, overwrite=False, listener=None,
                   memory_budget_bytes=None):
-        return self._file(_g.MediaKey.seal_file, media_id, kind, source, destination,
+        return self._file("seal_file", media_id, kind, source, destination,
                           overwrite, listener, memory_budget_bytes)
 
     def open_file(self, media_id, kind, source, destination, overwrite=False, listener=None,
                   memory_budget_bytes=None):
-        return self._file(_g.MediaKey.open_file, media_id, kind, source, destination,
+        return self._file("open_file", media_id, kind, source, destination,
                           overwrite, listener, memory_budget_bytes)
 
-    async def _file_async(self, run, media_id, kind, source, destination, overwrite,
+    async def _file_async(self, name, media_id, kind, source, destination, overwrite,
                           listener, cancel, budget):
         source, destination = _path(source), _path(destination)
         adapter = _listener(listener)
         try:
-            return await run(self, media_id, kind, source, destination, overwrite, adapter,
-                             cancel, budget)
+            run = getattr(super(), name)
+            return await run(media_id, kind, source, destination, overwrite, adapter, cancel,
+                             budget)
         except KeepsakeError as err:
             _name_paths(err, source, destination)
             _chain(err, adapter)
@@ -333,13 +335,13 @@ class MediaKey(_g.MediaKey):
 
     async def seal_file_async(self, media_id, kind, source, destination, overwrite=False,
                               listener=None, cancel=None, memory_budget_bytes=None):
-        return await self._file_async(_g.MediaKey.seal_file_async, media_id, kind, source,
+        return await self._file_async("seal_file_async", media_id, kind, source,
                                       destination, overwrite, listener, cancel,
                                       memory_budget_bytes)
 
     async def open_file_async(self, media_id, kind, source, destination, overwrite=False,
                               listener=None, cancel=None, memory_budget_bytes=None):
-        return await self._file_async(_g.MediaKey.open_file_async, media_id, kind, source,
+        return await self._file_async("open_file_async", media_id, kind, source,
                                       destination, overwrite, listener, cancel,
                                       memory_budget_bytes)
 

@@ -84,7 +84,7 @@ if [ -z "${KEEPSAKE_SKIP_MYPY:-}" ]; then
 fi
 step=$(date +%s)
 junit=$venv/junit.xml
-PYTHONDONTWRITEBYTECODE=1 KEEPSAKE_REQUIRE_INSTALLED=$venv \
+PYTHONDONTWRITEBYTECODE=1 KEEPSAKE_REQUIRE_INSTALLED=$venv KEEPSAKE_WHEEL=$wheel \
   "$venv/bin/pytest" bindings/tests/python --junitxml="$junit" "$@" || { [ "$status" -ne 0 ] || status=$?; }
 
 counts=$("$venv/bin/python" - "$junit" <<'EOF' || echo "0 passed, 1 failed"

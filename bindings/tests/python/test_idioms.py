@@ -1,4 +1,4 @@
-"""SCENARIO.md section 6: the Python layer is idiomatic (issue 12, item 4).
+"""SCENARIO.md section 7, Python: the Python layer is idiomatic (issue 12, item 4).
 
 Type hints shipped (py.typed, a stub that matches the runtime name by name and parameter by
 parameter), bytes-like and path-like arguments, keyword defaults, plain callables as
@@ -364,7 +364,7 @@ def test_an_exception_inside_a_sealers_with_block_never_finishes_the_stream(
     out = io.BytesIO()
     with pytest.raises(AppError):
         with key.sealer(media_id, KIND, out) as sealer:
-            sealer.write(PLAINTEXT)
+            sealer.write(PLAINTEXT * 20)  # 6 MB: more than the sealer's batch, so chunks out
             raise AppError("the camera went away")
     assert sealer.closed
     with pytest.raises(KeepsakeError.StreamClosed):
@@ -373,7 +373,7 @@ def test_an_exception_inside_a_sealers_with_block_never_finishes_the_stream(
         sealer.finish()
     # What was written is a cut stream: it never opens as a whole one.
     cut = out.getvalue()
-    assert len(cut) > 88
+    assert len(cut) > 88 + 20 * (65_536 + 16)
     with pytest.raises(KeepsakeError.TruncatedStream):
         key.open(media_id, KIND, cut)
     # The same block without the exception gives a stream that opens.
@@ -386,8 +386,9 @@ def test_an_exception_inside_a_sealers_with_block_never_finishes_the_stream(
 def test_an_opener_returns_only_authenticated_plaintext(
     key: MediaKey, media_id: bytes, sealed: bytes
 ) -> None:
-    # A cut stream: reading to the end raises instead of returning EOF.
-    with key.opener(media_id, KIND, io.BytesIO(sealed[: 88 + 65_536 + 16])) as opener:
+    # A stream cut after its second chunk: reading to the end raises instead of returning
+    # EOF (the first chunk comes out, the second cannot pass for the final one).
+    with key.opener(media_id, KIND, io.BytesIO(sealed[: 88 + 2 * (65_536 + 16)])) as opener:
         assert opener.read(65_536) == PLAINTEXT[:65_536]
         with pytest.raises(KeepsakeError.TruncatedStream):
             opener.read()

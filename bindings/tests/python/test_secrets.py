@@ -150,10 +150,13 @@ def values() -> Values:
 
 
 def exported_value_classes() -> set[type]:
-    """The records and objects the module exports: its classes, less enums, errors and the
-    foreign-implemented listener interface (and the generated *Protocol twins)."""
+    """The records and objects the package exports: its classes, and those of the generated
+    module it wraps (keepsake._ffi.keepsake: so a type the wrapper forgot to re-export is
+    still covered), less enums, errors and the foreign-implemented listener interface (and
+    the generated *Protocol twins)."""
     found = set()
-    for name, cls in vars(keepsake).items():
+    generated = vars(keepsake._ffi.keepsake)  # type: ignore[attr-defined]
+    for name, cls in [*vars(keepsake).items(), *generated.items()]:
         if not inspect.isclass(cls) or name.startswith("_"):
             continue
         if getattr(cls, "__module__", "").split(".")[0] != "keepsake":
@@ -167,6 +170,14 @@ def exported_value_classes() -> set[type]:
             continue
         found.add(cls)
     return found
+
+
+def test_the_package_exports_every_public_name_of_the_generated_module() -> None:
+    generated = keepsake._ffi.keepsake  # type: ignore[attr-defined]
+    public = {n for n in generated.__all__ if not n.endswith(("Protocol", "Impl"))}
+    assert public and public <= set(keepsake.__all__)
+    for name in public:
+        assert hasattr(keepsake, name), name
 
 
 def test_every_exported_record_and_object_is_covered(values: Values) -> None:
