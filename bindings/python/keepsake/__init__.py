@@ -15,13 +15,14 @@ This package is a thin Python layer over the UniFFI-generated module `keepsake._
 - An exception raised in a callback ends the call with `KeepsakeError.Callback`, whose
   `__cause__` is that very exception (`KeyboardInterrupt`, `SystemExit` and other
   non-`Exception`s are raised again as themselves).
-- Streaming: `key.sealer(id, kind, out)` / `key.opener(id, kind, source)` are context
+- Streaming: `key.sealer(id, kind, out=file)` / `key.opener(id, kind, file)` are context
   managers and file-like objects (`write`; `read`, `readinto`); see `StreamSealer`.
 - Errors: one family, `KeepsakeError`, with a class per variant (`KeepsakeError.Io`, ...),
-  each also in one category a caller branches on: `AuthenticationError`,
-  `MalformedInputError` (a `ValueError`), `WrongSecretError`, `InputOutputError` (an
-  `OSError`: `errno`, `strerror`, `filename`, `filename2`) and `MisuseError`; `Cancelled`,
-  `Callback`, `OutOfMemory` (a `MemoryError`) and `Other` are in none (see `CATEGORIES`).
+  each but `Other` also in one category a caller branches on (`CATEGORIES`, the mapping all
+  three languages share): `AuthenticationError`, `MalformedInputError` (a `ValueError`),
+  `WrongSecretError`, `KeepsakeIOError` (an `OSError`: `errno`, `strerror`, `filename`,
+  `filename2`; `DestinationExists` a `FileExistsError`), `MisuseError`,
+  `OperationCancelled`, `CallbackFailed`, `ResourceError` (`OutOfMemory` a `MemoryError`).
 """
 
 from __future__ import annotations
@@ -112,29 +113,43 @@ def _path(value) -> str:
 
 
 class AuthenticationError(KeepsakeError):
-    """Authentication failed: the data, or a claim about it, does not verify (altered,
-    forged, foreign, or served again after a rotation). Opaque by design."""
+    """The data is altered, foreign, replayed or not for this context: refuse it, never
+    retry with the same bytes. Opaque by design."""
 
 
 class MalformedInputError(KeepsakeError, ValueError):
-    """The input is not a well-formed Keepsake structure or value (nothing was opened)."""
+    """The bytes (or typed words) do not parse, or exceed a cap. Also a `ValueError`."""
 
 
 class WrongSecretError(KeepsakeError):
-    """The passphrase, recovery phrase or device key does not open the account."""
+    """The passphrase, recovery phrase or device key does not open the account: ask the
+    user again, or use another secret."""
 
 
-class InputOutputError(KeepsakeError, OSError):
-    """The operating system failed or refused (files, randomness). An `OSError`: `errno`
-    and `strerror` when the OS gave a code, `filename` (and `filename2` for a call with a
-    source and a destination, as `os.rename` sets them) when the call named paths."""
+class KeepsakeIOError(KeepsakeError, OSError):
+    """A file-system problem. An `OSError`: `errno` and `strerror` when the OS gave a code,
+    `filename` (and `filename2` for a call with a source and a destination, as `os.rename`
+    sets them) when the call named paths."""
 
 
 class MisuseError(KeepsakeError):
-    """A call the object's state or the arguments do not allow (a bug in the caller)."""
+    """A programming error or a wrong call order (arguments, state)."""
 
 
-#: The category of every KeepsakeError variant; variants not listed are in none.
+class OperationCancelled(KeepsakeError):
+    """The app cancelled; nothing was written. (Not `CancelledError`: asyncio has one.)"""
+
+
+class CallbackFailed(KeepsakeError):
+    """The app's own listener or source failed; its exception is the `__cause__`."""
+
+
+class ResourceError(KeepsakeError):
+    """The OS could not provide randomness or memory."""
+
+
+#: The category of every KeepsakeError variant (one mapping for Python, Kotlin and Swift);
+#: `Other`, a newer core's error, is in none: only `KeepsakeError` catches it.
 CATEGORIES: dict[str, type[KeepsakeError]] = {
     **dict.fromkeys(
         "DecryptionFailed BundleTampered IdentityMismatch Rollback GrantBadSignature "
@@ -144,18 +159,21 @@ CATEGORIES: dict[str, type[KeepsakeError]] = {
     **dict.fromkeys(
         "BadMagic UnsupportedVersion UnsupportedSuite ChunkSizeOutOfRange UnknownKind "
         "TruncatedHeader TruncatedStream TrailingData EmptyFinalChunk TooLarge InvalidLength "
-        "InvalidPublicKey InvalidRecoveryPhrase MalformedBundle MalformedGrant "
-        "KdfParamsTooWeak KdfParamsTooCostly".split(),
+        "InvalidPublicKey MalformedBundle MalformedGrant InvalidRecoveryPhrase".split(),
         MalformedInputError,
     ),
     **dict.fromkeys(
         "WrongPassphrase WrongRecoveryPhrase DeviceNotEnrolled".split(), WrongSecretError
     ),
-    **dict.fromkeys("Io DestinationExists RandomnessUnavailable".split(), InputOutputError),
+    **dict.fromkeys("Io DestinationExists".split(), KeepsakeIOError),
     **dict.fromkeys(
-        "RangeOutOfBounds StreamTooLong StreamClosed NotAlbumOwner UnknownGeneration".split(),
+        "RangeOutOfBounds StreamTooLong StreamClosed KdfParamsTooWeak KdfParamsTooCostly "
+        "NotAlbumOwner UnknownGeneration".split(),
         MisuseError,
     ),
+    "Cancelled": OperationCancelled,
+    "Callback": CallbackFailed,
+    **dict.fromkeys("RandomnessUnavailable OutOfMemory".split(), ResourceError),
 }
 
 _OS_ERROR = _re.compile(r"\(os error (\d+)\)")
@@ -195,7 +213,7 @@ def _patch_errors():
             bases += (FileExistsError,)
         if name == "OutOfMemory":
             bases += (MemoryError,)
-        if CATEGORIES.get(name) is InputOutputError:
+        if CATEGORIES.get(name) is KeepsakeIOError:
             namespace["__init__"], namespace["__str__"] = _os_init, _os_str
         setattr(KeepsakeError, name, type(name, bases, namespace))
 
@@ -205,7 +223,7 @@ _patch_errors()
 
 def _name_paths(err, filename, filename2=None):
     """Fills in the paths of an I/O error raised by a call that named them."""
-    if isinstance(err, InputOutputError) and getattr(err, "filename", None) is None:
+    if isinstance(err, KeepsakeIOError) and getattr(err, "filename", None) is None:
         err.filename = filename
         err.filename2 = filename2
         if isinstance(err, KeepsakeError.DestinationExists):
@@ -361,7 +379,7 @@ class MediaKey(_g.MediaKey):
             _chain(err, adapter)
             raise
 
-    def sealer(self, media_id, kind, out=None, memory_budget_bytes=None):
+    def sealer(self, media_id, kind, memory_budget_bytes=None, out=None):
         sealer = super().sealer(media_id, kind, memory_budget_bytes)
         sealer._out = out
         return sealer
@@ -380,7 +398,7 @@ class StreamSealer(_g.StreamSealer):
     """Seals a stream pushed to it in pieces: `push(plaintext)` returns the sealed bytes
     ready so far, `finish()` the last ones (the final chunk).
 
-    Made by `key.sealer(media_id, kind, out)`, with `out` a binary file (anything with
+    Made by `key.sealer(media_id, kind, out=out)`, with `out` a binary file (anything with
     `write`), it is also a writable file object: `write(plaintext)` writes the sealed bytes
     to `out`, and `close()`, or leaving a `with` block normally, writes the final chunk.
     Leaving a `with` block by an exception never writes it: the sealer is closed, and what
@@ -555,8 +573,11 @@ __all__ = [
     "AuthenticationError",
     "MalformedInputError",
     "WrongSecretError",
-    "InputOutputError",
+    "KeepsakeIOError",
     "MisuseError",
+    "OperationCancelled",
+    "CallbackFailed",
+    "ResourceError",
     "CATEGORIES",
     "__version__",
 ]
