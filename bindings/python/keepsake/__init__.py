@@ -183,9 +183,11 @@ def _os_init(self, message=""):
     # The core's message ends with the OS's "... (os error N)" when there is a code.
     OSError.__init__(self, message)
     found = _OS_ERROR.search(str(message))
-    if found:
-        self.errno = int(found.group(1))
-        self.strerror = _os.strerror(self.errno)
+    code = int(found.group(1)) if found else None
+    if isinstance(self, FileExistsError):  # DestinationExists: no OS error, but EEXIST's case
+        code = _errno.EEXIST
+    if code is not None:
+        self.errno, self.strerror = code, _os.strerror(code)
 
 
 def _os_str(self):
@@ -224,11 +226,10 @@ _patch_errors()
 def _name_paths(err, filename, filename2=None):
     """Fills in the paths of an I/O error raised by a call that named them."""
     if isinstance(err, KeepsakeIOError) and getattr(err, "filename", None) is None:
-        err.filename = filename
-        err.filename2 = filename2
-        if isinstance(err, KeepsakeError.DestinationExists):
-            err.errno, err.strerror = _errno.EEXIST, _os.strerror(_errno.EEXIST)
-            err.filename, err.filename2 = filename2 if filename2 is not None else filename, None
+        if isinstance(err, KeepsakeError.DestinationExists):  # the destination, only
+            err.filename = filename2 if filename2 is not None else filename
+        else:
+            err.filename, err.filename2 = filename, filename2
 
 
 # ---------------------------------------------------------------------------------------

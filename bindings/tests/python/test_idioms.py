@@ -468,6 +468,12 @@ def test_every_variant_is_placed() -> None:
         err = cls("a message")
         assert str(err) == "a message" and repr(err) == f"KeepsakeError.{name}('a message')"
     assert issubclass(KeepsakeError.OutOfMemory, MemoryError)
+    # errno comes from the OS's "(os error N)" at the end of the core's message, if any.
+    denied = KeepsakeError.Io("opening /x: I/O error: Permission denied (os error 13)")
+    assert (denied.errno, denied.strerror) == (errno.EACCES, os.strerror(errno.EACCES))
+    assert str(denied) == "opening /x: I/O error: Permission denied (os error 13)"
+    assert KeepsakeError.Io("I/O error: a callback's own").errno is None
+    assert KeepsakeError.DestinationExists("destination already exists").errno == errno.EEXIST
     assert issubclass(keepsake.MalformedInputError, ValueError)
     assert issubclass(KeepsakeError.DestinationExists, FileExistsError)
 
