@@ -256,6 +256,20 @@ def test_files_and_duck_typed_objects_are_sources(
     with pytest.raises(TypeError):
         key.open_range_from(media_id, KIND, object(), 0, 1)  # type: ignore[arg-type]
 
+    class Views:
+        """Answers with memoryviews into its buffer (as an mmap-backed source would)."""
+
+        def __init__(self, data: bytes) -> None:
+            self.data = data
+
+        def length(self) -> int:
+            return len(self.data)
+
+        def read_at(self, offset: int, length: int) -> memoryview:
+            return memoryview(self.data)[offset : offset + length]
+
+    assert key.open_range_from(media_id, KIND, Views(sealed), 1, 3) == PLAINTEXT[1:4]
+
 
 # ---------------------------------------------------------------------------------------
 # The exception a callback raised is the cause.
