@@ -391,6 +391,16 @@ class MediaKey(_g.MediaKey):
         return opener
 
 
+def _write_all(out, data: bytes) -> None:
+    # A raw (unbuffered) file may take less than all: write the rest.
+    view = memoryview(data)
+    while view:
+        n = out.write(view)
+        if n is None or n >= len(view):
+            return
+        view = view[n:]
+
+
 def _closed() -> KeepsakeError:
     return KeepsakeError.StreamClosed("the stream was closed; start a new one")
 
@@ -436,7 +446,7 @@ class StreamSealer(_g.StreamSealer):
     def write(self, plaintext) -> int:
         if self._out is None:
             raise _io.UnsupportedOperation("write: made without `out`; use push()")
-        self._out.write(self.push(plaintext))
+        _write_all(self._out, self.push(plaintext))
         return memoryview(plaintext).nbytes
 
     def flush(self) -> None:
@@ -453,7 +463,7 @@ class StreamSealer(_g.StreamSealer):
         if self._out is None:
             self.abort()
         else:
-            self._out.write(self.finish())
+            _write_all(self._out, self.finish())
 
     def __enter__(self):
         if self._closed:

@@ -372,6 +372,27 @@ def test_sealer_and_opener_as_files(key: MediaKey, media_id: bytes) -> None:
         opener.read()
 
 
+def test_a_sealer_writes_everything_to_a_raw_file(key: MediaKey, media_id: bytes) -> None:
+    """An unbuffered file's write may take only part: the sealer writes the rest."""
+
+    class Trickle(io.RawIOBase):
+        def __init__(self) -> None:
+            self.data = bytearray()
+
+        def writable(self) -> bool:
+            return True
+
+        def write(self, b: Any) -> int:
+            piece = bytes(memoryview(b)[:1000])
+            self.data += piece
+            return len(piece)
+
+    out = Trickle()
+    with key.sealer(media_id, KIND, out=out) as sealer:
+        sealer.write(PLAINTEXT * 10)
+    assert key.open(media_id, KIND, bytes(out.data)) == PLAINTEXT * 10
+
+
 def test_an_exception_inside_a_sealers_with_block_never_finishes_the_stream(
     key: MediaKey, media_id: bytes
 ) -> None:
