@@ -5,7 +5,8 @@
 #   - the tag is py3-none-* (a ctypes-loaded library: no CPython ABI, see pyproject.toml);
 #   - METADATA: Name keepsake-e2ee, the README as long description (markdown), the SPDX
 #     license with both license files in the dist-info, and the project URLs;
-#   - the package files: keepsake/__init__.py, keepsake/keepsake.py, keepsake/libkeepsake_ffi.so,
+#   - the package files: the hand-written layer (keepsake/__init__.py, __init__.pyi, py.typed)
+#     and the generated one (keepsake/_ffi/__init__.py, keepsake.py, libkeepsake_ffi.so),
 #     and a RECORD whose hashes and sizes match them.
 # Usage: bindings/scripts/check-wheel.sh WHEEL [TOOL_VENV]   (default /var/cache/keepsake/venv,
 #        made by setup-python.sh, which installs auditwheel)
@@ -64,7 +65,9 @@ for label in ("Homepage", "Repository", "Changelog"):
 need(meta.get("Requires-Python"), "no Requires-Python")
 tags = wheel_info.get_all("Tag") or []
 need(tags and all(t.startswith("py3-none-") for t in tags), f"WHEEL tags {tags}")
-for f in ("keepsake/__init__.py", "keepsake/keepsake.py", "keepsake/libkeepsake_ffi.so"):
+for f in ("keepsake/__init__.py", "keepsake/__init__.pyi", "keepsake/py.typed",
+          "keepsake/_ffi/__init__.py", "keepsake/_ffi/keepsake.py",
+          "keepsake/_ffi/libkeepsake_ffi.so"):
     need(f in names, f"{f} missing")
 # RECORD: every file listed with the right sha256 and size (strip-wheel.sh rewrites one line).
 import base64, hashlib

@@ -14,7 +14,7 @@ import keepsake
 from helpers import VECTORS
 
 
-def pytest_configure(config):
+def pytest_configure(config: pytest.Config) -> None:
     # run.sh sets KEEPSAKE_REQUIRE_INSTALLED to the fresh venv it installed the wheel into:
     # refuse to test any other copy of the module (a source tree, a stale install).
     venv = os.environ.get("KEEPSAKE_REQUIRE_INSTALLED")
@@ -24,7 +24,7 @@ def pytest_configure(config):
             raise pytest.UsageError(f"keepsake imported from {module}, not from {venv}")
 
 
-def pytest_report_header(config):
+def pytest_report_header(config: pytest.Config) -> list[str]:
     return [
         f"keepsake module: {keepsake.__file__}",
         f"vectors: {VECTORS}",

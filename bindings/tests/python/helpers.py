@@ -3,8 +3,10 @@
 import json
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
+from _pytest.mark.structures import ParameterSet
 
 import keepsake
 
@@ -15,13 +17,14 @@ VECTORS = Path(os.environ.get("KEEPSAKE_VECTORS", REPO / "tests" / "vectors"))
 U64_MAX = 2**64 - 1
 
 
-def load_vectors(name):
+def load_vectors(name: str) -> list[dict[str, Any]]:
     """The `vectors` list of tests/vectors/NAME.json."""
     with open(VECTORS / name, encoding="utf-8") as f:
-        return json.load(f)["vectors"]
+        vectors: list[dict[str, Any]] = json.load(f)["vectors"]
+        return vectors
 
 
-def cases(name):
+def cases(name: str) -> list[ParameterSet]:
     """pytest parameters of a vector file, one per case, each named by the case's name."""
     vectors = load_vectors(name)
     names = [v["name"] for v in vectors]
@@ -29,18 +32,18 @@ def cases(name):
     return [pytest.param(v, id=v["name"]) for v in vectors]
 
 
-def unhex(text):
+def unhex(text: str) -> bytes:
     return bytes.fromhex(text)
 
 
-def error_class(name):
+def error_class(name: str) -> type[keepsake.KeepsakeError]:
     """The exception class of the flat error variant NAME, e.g. KeepsakeError.DecryptionFailed."""
     cls = getattr(keepsake.KeepsakeError, name, None)
-    assert isinstance(cls, type) and issubclass(cls, Exception), f"no KeepsakeError.{name}"
+    assert isinstance(cls, type) and issubclass(cls, keepsake.KeepsakeError), f"no KeepsakeError.{name}"
     return cls
 
 
-def raises(name):
+def raises(name: str) -> pytest.RaisesExc[keepsake.KeepsakeError]:
     """pytest.raises for the flat error variant NAME (checked by class, not message)."""
     return pytest.raises(error_class(name))
 
@@ -53,12 +56,12 @@ MEDIA_KINDS = {
 }
 
 
-def pieces(data, size):
+def pieces(data: bytes, size: int) -> list[bytes]:
     """DATA cut into SIZE-byte pieces (the last one shorter)."""
     return [data[i : i + size] for i in range(0, len(data), size)]
 
 
-def open_streaming(opener, sealed, size=1000):
+def open_streaming(opener: keepsake.StreamOpener, sealed: bytes, size: int = 1000) -> bytes:
     """Pushes SEALED to OPENER in SIZE-byte pieces, then finishes; the plaintext."""
     out = bytearray()
     for piece in pieces(sealed, size):

@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
 # The Python binding tests, end to end, in one command (bindings/tests/SCENARIO.md):
-#   1. the tool venv (pytest, maturin) via bindings/scripts/setup-python.sh
+#   1. the tool venv (pytest, maturin, mypy) via bindings/scripts/setup-python.sh
 #      ($KEEPSAKE_VENV, default /var/cache/keepsake/venv);
 #   2. the wheel, built by maturin from bindings/pyproject.toml (release) into target/wheels/:
 #      the publishable one (manylinux_2_28 through zig, PyPI name keepsake-e2ee), checked by
 #      bindings/scripts/check-wheel.sh (auditwheel show, METADATA);
 #   3. a FRESH venv, target/python-venv/ (recreated every run), with that wheel and pytest;
-#   4. pytest on bindings/tests/python from the fresh venv, so `import keepsake` is the
-#      installed wheel (checked), never the source tree.
-# Exits non-zero when anything fails; ends with the time taken and "N passed, N failed".
+#   4. mypy --strict on bindings/tests/python against that venv (so the type hints checked
+#      are the installed wheel's: keepsake/__init__.pyi, py.typed), then pytest from it, so
+#      `import keepsake` is the installed wheel (checked), never the source tree.
+# Exits non-zero when anything fails (mypy or pytest); ends with the time taken and
+# "N passed, N failed".
+# KEEPSAKE_SKIP_MYPY=1 skips the type check (a quick local run of a few tests).
 # Usage: bindings/tests/python/run.sh [PYTEST ARGS...]      (e.g. -k scenario, -x, -v)
 # Idempotent; works from a fresh clone as root (CI). Needs cargo and python3 (with venv).
 # PyPI is used only when missing: pytest's wheels are kept in target/python-wheelhouse/.
@@ -23,7 +26,9 @@ elapsed() { echo $(($(date +%s) - $1)); }
 tools=$(bindings/scripts/setup-python.sh "${KEEPSAKE_VENV:-/var/cache/keepsake/venv}")
 
 # 2. The wheel (maturin builds the cdylib in release with --locked, runs the crate's own
-#    uniffi-bindgen on it, and packs keepsake/{__init__.py,keepsake.py,libkeepsake_ffi.so}).
+#    uniffi-bindgen on it, and packs the package keepsake/ from bindings/python/keepsake/
+#    (the wrapper, its type hints, py.typed) with the generated subpackage
+#    keepsake/_ffi/{__init__.py,keepsake.py,libkeepsake_ffi.so}).
 #    It is the publishable wheel: linked by zig (the tool venv's ziglang, found by maturin on
 #    PATH) against glibc 2.28, tagged py3-none-manylinux_2_28_ARCH (bindings/pyproject.toml
 #    says why not abi3), then checked: auditwheel show and the METADATA.
@@ -61,13 +66,26 @@ case $module in
   *) log "keepsake imported from $module, not from $venv"; exit 1 ;;
 esac
 
-# 4. The tests, from the fresh venv (its pytest script: the working directory is not put on
-#    sys.path). Nothing is written into the source tree (no __pycache__, no .pytest_cache).
+# 4. The type check, then the tests, from the fresh venv (its pytest script: the working
+#    directory is not put on sys.path). Nothing is written into the source tree (no
+#    __pycache__, no .pytest_cache, mypy's cache in the venv).
+step=$(date +%s)
+status=0
+typed="mypy skipped"
+if [ -z "${KEEPSAKE_SKIP_MYPY:-}" ]; then
+  if (cd bindings/tests/python && "$tools/bin/mypy" --strict --python-executable "$venv/bin/python" \
+       --cache-dir "$venv/mypy-cache" --no-error-summary .); then
+    typed="mypy --strict clean"
+  else
+    typed="mypy --strict FAILED"
+    status=1
+  fi
+  log "$typed ($(elapsed "$step")s)"
+fi
 step=$(date +%s)
 junit=$venv/junit.xml
-status=0
-PYTHONDONTWRITEBYTECODE=1 KEEPSAKE_REQUIRE_INSTALLED=$venv \
-  "$venv/bin/pytest" bindings/tests/python --junitxml="$junit" "$@" || status=$?
+PYTHONDONTWRITEBYTECODE=1 KEEPSAKE_REQUIRE_INSTALLED=$venv KEEPSAKE_WHEEL=$wheel \
+  "$venv/bin/pytest" bindings/tests/python --junitxml="$junit" "$@" || { [ "$status" -ne 0 ] || status=$?; }
 
 counts=$("$venv/bin/python" - "$junit" <<'EOF' || echo "0 passed, 1 failed"
 import sys
@@ -87,5 +105,5 @@ if [ "$status" -eq 0 ] && [[ $counts == "0 passed"* ]]; then
   status=1
 fi
 log "tests took $(elapsed "$step")s; whole run $(elapsed "$started")s (exit $status)"
-echo "$counts"
+echo "$counts; $typed"
 exit "$status"

@@ -6,6 +6,9 @@ under the destination (no partial plaintext either)."""
 import asyncio
 import os
 import time
+from collections.abc import Awaitable
+from pathlib import Path
+from typing import TypeVar
 
 import pytest
 
@@ -15,14 +18,15 @@ from keepsake import KdfProfile, MediaKey, MediaKind
 from helpers import raises
 
 FLOOR = keepsake.kdf_profile(KdfProfile.FLOOR)
+T = TypeVar("T")
 
 
-async def ticking(coro):
+async def ticking(coro: Awaitable[T]) -> tuple[T, int]:
     """Runs CORO while a ticker task counts loop iterations; returns (result, ticks)."""
     ticks = 0
     stop = False
 
-    async def ticker():
+    async def ticker() -> None:
         nonlocal ticks
         while not stop:
             ticks += 1
@@ -37,8 +41,8 @@ async def ticking(coro):
     return result, ticks
 
 
-def test_account_calls_run_off_the_event_loop():
-    async def main():
+def test_account_calls_run_off_the_event_loop() -> None:
+    async def main() -> tuple[int, int]:
         # A profile slow enough to be seen (64 MiB, 3 passes), as an app's would be.
         params = keepsake.KdfParams(memory_kib=64 * 1024, iterations=3, parallelism=1)
         new, ticks_create = await ticking(keepsake.create_account_async("pass phrase", params))
@@ -61,25 +65,25 @@ def test_account_calls_run_off_the_event_loop():
     assert ticks_create > 3 and ticks_unlock > 3, (ticks_create, ticks_unlock)
 
 
-def test_kdf_calibrate_async():
+def test_kdf_calibrate_async() -> None:
     params = asyncio.run(keepsake.kdf_calibrate_async(32 * 1024, 50))
     assert params.memory_kib <= 32 * 1024
     assert params.memory_kib >= FLOOR.memory_kib
 
 
-def test_seal_and_open_file_async_round_trip(tmp_path):
+def test_seal_and_open_file_async_round_trip(tmp_path: Path) -> None:
     key = MediaKey.generate()
     media_id = keepsake.new_media_id()
     data = os.urandom(3 << 20)
     (tmp_path / "in").write_bytes(data)
-    calls = []
+    calls: list[tuple[int, int]] = []
 
     class Recorder(keepsake.ProgressListener):
-        def on_progress(self, done, total):
+        def on_progress(self, done: int, total: int) -> bool:
             calls.append((done, total))
             return True
 
-    async def main():
+    async def main() -> tuple[int, int]:
         sealed = await key.seal_file_async(
             media_id, MediaKind.ORIGINAL, str(tmp_path / "in"), str(tmp_path / "in.ks"), False, Recorder()
         )
@@ -100,29 +104,29 @@ def test_seal_and_open_file_async_round_trip(tmp_path):
         )
 
 
-def test_cancelling_an_open_file_task_stops_it_mid_file_and_leaves_nothing(tmp_path):
+def test_cancelling_an_open_file_task_stops_it_mid_file_and_leaves_nothing(tmp_path: Path) -> None:
     key = MediaKey.generate()
     media_id = keepsake.new_media_id()
     (tmp_path / "in").write_bytes(os.urandom(32 << 20))
     key.seal_file(media_id, MediaKind.ORIGINAL, str(tmp_path / "in"), str(tmp_path / "in.ks"), False, None)
     out = tmp_path / "out"
     out.mkdir()
-    seen = []
+    seen: list[int] = []
 
     class Slow(keepsake.ProgressListener):
         """Slows the open to ~20 ms a MiB and tells the loop once 4 MiB are through."""
 
-        def __init__(self, loop, started):
+        def __init__(self, loop: asyncio.AbstractEventLoop, started: asyncio.Event) -> None:
             self.loop, self.started = loop, started
 
-        def on_progress(self, done, total):
+        def on_progress(self, done: int, total: int) -> bool:
             seen.append(done)
             if done >= 4 << 20:
                 self.loop.call_soon_threadsafe(self.started.set)
             time.sleep(0.02)
             return True
 
-    async def main():
+    async def main() -> None:
         started = asyncio.Event()
         task = asyncio.create_task(
             key.open_file_async(
@@ -149,7 +153,7 @@ def test_cancelling_an_open_file_task_stops_it_mid_file_and_leaves_nothing(tmp_p
     assert max(seen) < 32 << 20, "the open ran to the end instead of stopping"
 
 
-def test_a_cancel_token_cancels_an_async_file_operation(tmp_path):
+def test_a_cancel_token_cancels_an_async_file_operation(tmp_path: Path) -> None:
     key = MediaKey.generate()
     media_id = keepsake.new_media_id()
     (tmp_path / "in").write_bytes(os.urandom(4 << 20))
@@ -157,7 +161,7 @@ def test_a_cancel_token_cancels_an_async_file_operation(tmp_path):
     assert not token.is_cancelled()
 
     class CancelAt2MiB(keepsake.ProgressListener):
-        def on_progress(self, done, total):
+        def on_progress(self, done: int, total: int) -> bool:
             if done >= 2 << 20:
                 token.cancel()
             return True

@@ -30,7 +30,7 @@ class Sealed:
     name: bytes
 
 
-def seal_item(album, text):
+def seal_item(album: keepsake.AlbumKey, text: bytes) -> Sealed:
     media_id = keepsake.new_media_id()
     key = MediaKey.generate()
     original = text * 50
@@ -44,7 +44,7 @@ def seal_item(album, text):
     )
 
 
-def opens(album, item):
+def opens(album: keepsake.AlbumKey, item: Sealed) -> bool:
     """Whether ALBUM (a key of the item's epoch) opens the item and its album name."""
     key = album.unwrap_media_key(item.media_id, item.wrapped)
     assert key.open(item.media_id, MediaKind.ORIGINAL, item.sealed) == item.original
@@ -54,24 +54,24 @@ def opens(album, item):
 
 @dataclass
 class World:
-    account: object  # NewAccount
+    account: keepsake.NewAccount
     phone: DeviceKey
     lost: DeviceKey
     phone_pin: AccountPin
     lost_pin: AccountPin
     bundle0: bytes
-    lost_keyring: object  # what the lost device unlocked before it was lost
+    lost_keyring: keepsake.Keyring  # what the lost device unlocked before it was lost
     album_id: bytes
-    album0: object  # the album key at epoch 0 (the lost device derived it)
+    album0: keepsake.AlbumKey  # the album key at epoch 0 (the lost device derived it)
     before: Sealed
     bundle1: bytes
-    keyring1: object
-    album1: object
+    keyring1: keepsake.Keyring
+    album1: keepsake.AlbumKey
     after: Sealed
 
 
 @pytest.fixture(scope="module")
-def world():
+def world() -> World:
     account = keepsake.create_account(PASSPHRASE, FLOOR)
     keyring = account.keyring
     phone, lost = DeviceKey.generate(), DeviceKey.generate()
@@ -107,7 +107,7 @@ def world():
 # Generations and epochs
 
 
-def test_rotation_moves_to_generation_1(world):
+def test_rotation_moves_to_generation_1(world: World) -> None:
     assert world.account.keyring.generation() == 0
     assert world.account.keyring.current_epoch() == 0
     assert world.keyring1.generation() == 1
@@ -118,12 +118,12 @@ def test_rotation_moves_to_generation_1(world):
     assert keepsake.bundle_devices(world.bundle1) == [world.phone.public_key()]
 
 
-def test_identity_survives_rotation(world):
+def test_identity_survives_rotation(world: World) -> None:
     assert world.keyring1.identity_public_key() == world.account.keyring.identity_public_key()
     assert world.keyring1.fingerprint() == world.account.keyring.fingerprint()
 
 
-def test_bundle_generation_of_garbage():
+def test_bundle_generation_of_garbage() -> None:
     with raises("MalformedBundle"):
         keepsake.bundle_generation(b"not a bundle")
 
@@ -132,18 +132,18 @@ def test_bundle_generation_of_garbage():
 # Revocation locks out
 
 
-def test_revoked_device_cannot_unlock_rotated_bundle(world):
+def test_revoked_device_cannot_unlock_rotated_bundle(world: World) -> None:
     with raises("DeviceNotEnrolled"):
         keepsake.unlock_with_device(world.bundle1, world.lost, world.lost_pin)
 
 
-def test_revoked_device_cannot_derive_the_new_epoch(world):
+def test_revoked_device_cannot_derive_the_new_epoch(world: World) -> None:
     with raises("UnknownGeneration") as err:
         world.lost_keyring.album_key(world.album_id, GENERATION_1)
     assert "generation 1" in str(err.value) and "generation 0" in str(err.value)
 
 
-def test_old_album_key_cannot_open_items_of_the_new_epoch(world):
+def test_old_album_key_cannot_open_items_of_the_new_epoch(world: World) -> None:
     with raises("DecryptionFailed"):
         world.album0.unwrap_media_key(world.after.media_id, world.after.wrapped)
     with raises("DecryptionFailed"):
@@ -156,7 +156,7 @@ def test_old_album_key_cannot_open_items_of_the_new_epoch(world):
             key.unwrap_media_key(world.after.media_id, world.after.wrapped)
 
 
-def test_revoking_an_unenrolled_device_fails(world):
+def test_revoking_an_unenrolled_device_fails(world: World) -> None:
     with raises("DeviceNotEnrolled"):
         world.keyring1.revoke_device_and_rotate(world.bundle1, world.lost.public_key())
 
@@ -165,7 +165,7 @@ def test_revoking_an_unenrolled_device_fails(world):
 # Every remaining unlock method opens items sealed before and after
 
 
-def remaining_unlocks(world):
+def remaining_unlocks(world: World) -> dict[str, keepsake.Keyring]:
     return {
         "passphrase": keepsake.unlock_with_passphrase(world.bundle1, PASSPHRASE),
         "recovery": keepsake.unlock_with_recovery(world.bundle1, world.account.recovery_phrase),
@@ -174,7 +174,7 @@ def remaining_unlocks(world):
 
 
 @pytest.mark.parametrize("how", ["passphrase", "recovery", "phone"])
-def test_remaining_unlocks_open_before_and_after(world, how):
+def test_remaining_unlocks_open_before_and_after(world: World, how: str) -> None:
     keyring = remaining_unlocks(world)[how]
     assert keyring.generation() == 1
     assert keyring.identity_public_key() == world.account.keyring.identity_public_key()
@@ -182,7 +182,7 @@ def test_remaining_unlocks_open_before_and_after(world, how):
     assert opens(keyring.album_key(world.album_id, keyring.current_epoch()), world.after)
 
 
-def test_plain_rotation_needs_no_secret_and_keeps_everything(world):
+def test_plain_rotation_needs_no_secret_and_keeps_everything(world: World) -> None:
     rotated = world.keyring1.rotate(world.bundle1)
     assert rotated.keyring.generation() == 2
     assert keepsake.bundle_generation(rotated.bundle) == 2
@@ -195,7 +195,7 @@ def test_plain_rotation_needs_no_secret_and_keeps_everything(world):
     assert by_passphrase.identity_public_key() == by_phone.identity_public_key()
 
 
-def test_a_newer_keyring_refuses_to_rotate_an_older_bundle(world):
+def test_a_newer_keyring_refuses_to_rotate_an_older_bundle(world: World) -> None:
     with raises("Rollback") as err:
         world.keyring1.rotate(world.bundle0)
     assert "seen generation 1" in str(err.value) and "generation 0" in str(err.value)
@@ -205,7 +205,7 @@ def test_a_newer_keyring_refuses_to_rotate_an_older_bundle(world):
 # Rollback: a device pin at generation 1 refuses the generation-0 bundle
 
 
-def test_pin_at_generation_1_refuses_generation_0_bundle(world):
+def test_pin_at_generation_1_refuses_generation_0_bundle(world: World) -> None:
     keyring = keepsake.unlock_with_device(world.bundle1, world.phone, world.phone_pin)
     pin = keyring.pin()
     assert pin.generation() == 1
@@ -218,7 +218,7 @@ def test_pin_at_generation_1_refuses_generation_0_bundle(world):
     assert keepsake.unlock_with_device(world.bundle1, world.phone, pin).generation() == 1
 
 
-def test_check_pin_after_a_passphrase_unlock(world):
+def test_check_pin_after_a_passphrase_unlock(world: World) -> None:
     pin1 = world.keyring1.pin()
     old = keepsake.unlock_with_passphrase(world.bundle0, PASSPHRASE)
     with raises("Rollback") as err:
@@ -231,7 +231,7 @@ def test_check_pin_after_a_passphrase_unlock(world):
         world.keyring1.check_pin(other.pin())
 
 
-def test_pin_round_trips_through_bytes(world):
+def test_pin_round_trips_through_bytes(world: World) -> None:
     pin = world.keyring1.pin()
     data = pin.to_bytes()
     assert len(data) == 40
@@ -249,7 +249,7 @@ def test_pin_round_trips_through_bytes(world):
             AccountPin.from_bytes(bad)
 
 
-def test_enrollment_pin_is_the_keyrings(world):
+def test_enrollment_pin_is_the_keyrings(world: World) -> None:
     assert world.phone_pin == world.account.keyring.pin()
     assert world.phone_pin.identity_digest() == world.account.keyring.identity_digest()
 
@@ -258,8 +258,14 @@ def test_enrollment_pin_is_the_keyrings(world):
 # Member removal re-keys an album
 
 
+# Bob, Carol, their keys of the album before the move, the move, an item sealed after it.
+Shared = tuple[
+    keepsake.Keyring, keepsake.Keyring, keepsake.AlbumKey, keepsake.AlbumKey, keepsake.EpochMove, Sealed
+]
+
+
 @pytest.fixture(scope="module")
-def shared(world):
+def shared(world: World) -> Shared:
     """Alice (generation 1) shares the album at its current epoch with Bob and Carol, who
     accept; then removes Carol."""
     alice = world.keyring1
@@ -278,7 +284,7 @@ def shared(world):
     return bob, carol, bob_old, carol_old, moved, added
 
 
-def test_remove_member_moves_to_the_next_epoch(world, shared):
+def test_remove_member_moves_to_the_next_epoch(world: World, shared: Shared) -> None:
     *_, moved, _ = shared
     assert moved.album.album_id() == world.album_id
     assert moved.album.epoch() == world.album1.epoch() + 1
@@ -287,7 +293,7 @@ def test_remove_member_moves_to_the_next_epoch(world, shared):
     assert opens(again, shared[-1])
 
 
-def test_remove_member_grants_only_the_remaining(world, shared):
+def test_remove_member_grants_only_the_remaining(world: World, shared: Shared) -> None:
     bob, carol, *_, moved, _ = shared
     assert [g.member_identity for g in moved.grants] == [bob.identity_public_key()]
     grant = moved.grants[0].grant
@@ -300,7 +306,7 @@ def test_remove_member_grants_only_the_remaining(world, shared):
         carol.accept_grant(grant, world.keyring1.identity_public_key(), None)
 
 
-def test_remaining_member_opens_old_and_new_epochs(world, shared):
+def test_remaining_member_opens_old_and_new_epochs(world: World, shared: Shared) -> None:
     bob, _, bob_old, _, moved, added = shared
     expected = ExpectedAlbum(album_id=world.album_id, epoch=moved.album.epoch())
     bob_new = bob.accept_grant(
@@ -310,7 +316,7 @@ def test_remaining_member_opens_old_and_new_epochs(world, shared):
     assert opens(bob_old, world.after)
 
 
-def test_removed_member_cannot_open_items_of_the_new_epoch(world, shared):
+def test_removed_member_cannot_open_items_of_the_new_epoch(world: World, shared: Shared) -> None:
     _, _, _, carol_old, _, added = shared
     assert opens(carol_old, world.after)  # what she had, she keeps
     with raises("DecryptionFailed"):
@@ -319,7 +325,7 @@ def test_removed_member_cannot_open_items_of_the_new_epoch(world, shared):
         carol_old.open_blob(AlbumBlob.NAME, added.name)
 
 
-def test_only_the_owner_removes_members(world, shared):
+def test_only_the_owner_removes_members(world: World, shared: Shared) -> None:
     bob, *_ = shared
     # A key Bob received, of an epoch of his own generation (a received key of a newer
     # generation than his is refused earlier, with UnknownGeneration).
@@ -337,6 +343,6 @@ def test_only_the_owner_removes_members(world, shared):
         world.keyring1.remove_member(forged, [])
 
 
-def test_remove_member_refuses_a_bad_member_key(world):
+def test_remove_member_refuses_a_bad_member_key(world: World) -> None:
     with raises("InvalidLength"):
         world.keyring1.remove_member(world.album1, [b"short"])

@@ -7,6 +7,8 @@ import subprocess
 import sys
 import textwrap
 
+from pathlib import Path
+
 import pytest
 
 import keepsake
@@ -22,20 +24,20 @@ TAG_LEN = 16
 class BytesSource(RandomAccessSource):
     """A sealed object in memory, read by offset; records every request."""
 
-    def __init__(self, data):
+    def __init__(self, data: bytes) -> None:
         self.data = data
-        self.requests = []
+        self.requests: list[tuple[int, int]] = []
 
-    def length(self):
+    def length(self) -> int:
         return len(self.data)
 
-    def read_at(self, offset, length):
+    def read_at(self, offset: int, length: int) -> bytes:
         self.requests.append((offset, length))
         return self.data[offset : offset + length]
 
 
 @pytest.fixture(scope="module")
-def item():
+def item() -> tuple[MediaKey, bytes, bytes, bytes]:
     key = MediaKey.generate()
     media_id = keepsake.new_media_id()
     plaintext = os.urandom(1024 * 1024 + 123)
@@ -43,7 +45,7 @@ def item():
     return key, media_id, plaintext, sealed
 
 
-def test_parse_stream_header_needs_no_key(item):
+def test_parse_stream_header_needs_no_key(item: tuple[MediaKey, bytes, bytes, bytes]) -> None:
     _, media_id, _, sealed = item
     header = keepsake.parse_stream_header(sealed[:HEADER_LEN])
     assert header == keepsake.StreamHeader(
@@ -57,20 +59,20 @@ def test_parse_stream_header_needs_no_key(item):
 
 
 @pytest.mark.parametrize("size", [0, 1, CHUNK - 1, CHUNK, CHUNK + 1, 5 * CHUNK + 7])
-def test_plaintext_length_from_the_sealed_length(size):
+def test_plaintext_length_from_the_sealed_length(size: int) -> None:
     key = MediaKey.generate()
     media_id = keepsake.new_media_id()
     sealed = key.seal(media_id, MediaKind.ORIGINAL, bytes(size))
     assert keepsake.stream_plaintext_len(sealed[:HEADER_LEN], len(sealed)) == size
 
 
-def test_plaintext_length_of_a_cut_object_is_refused(item):
+def test_plaintext_length_of_a_cut_object_is_refused(item: tuple[MediaKey, bytes, bytes, bytes]) -> None:
     _, _, _, sealed = item
     with raises("TruncatedStream"):
         keepsake.stream_plaintext_len(sealed[:HEADER_LEN], HEADER_LEN)
 
 
-def test_range_plan_names_the_ciphertext_bytes_a_player_fetches(item):
+def test_range_plan_names_the_ciphertext_bytes_a_player_fetches(item: tuple[MediaKey, bytes, bytes, bytes]) -> None:
     key, media_id, plaintext, sealed = item
     plan = keepsake.plan_range(sealed[:HEADER_LEN], len(sealed), 500_000, 70_000)
     stride = CHUNK + TAG_LEN
@@ -97,7 +99,7 @@ def test_range_plan_names_the_ciphertext_bytes_a_player_fetches(item):
         keepsake.plan_range(sealed[:HEADER_LEN], len(sealed), len(plaintext) + 1, 1)
 
 
-def test_open_range_from_a_source_checks_the_key_and_the_item(item):
+def test_open_range_from_a_source_checks_the_key_and_the_item(item: tuple[MediaKey, bytes, bytes, bytes]) -> None:
     key, media_id, plaintext, sealed = item
     with raises("DecryptionFailed"):
         MediaKey.generate().open_range_from(media_id, MediaKind.PREVIEW, BytesSource(sealed), 0, 10)
@@ -116,17 +118,17 @@ def test_open_range_from_a_source_checks_the_key_and_the_item(item):
 
 
 class FailingSource(BytesSource):
-    def __init__(self, data, error):
+    def __init__(self, data: bytes, error: Exception) -> None:
         super().__init__(data)
         self.error = error
 
-    def read_at(self, offset, length):
+    def read_at(self, offset: int, length: int) -> bytes:
         if offset >= HEADER_LEN:
             raise self.error
         return super().read_at(offset, length)
 
 
-def test_an_error_raised_by_the_source_reaches_the_caller(item, capfd):
+def test_an_error_raised_by_the_source_reaches_the_caller(item: tuple[MediaKey, bytes, bytes, bytes], capfd: pytest.CaptureFixture[str]) -> None:
     key, media_id, _, sealed = item
     source = FailingSource(sealed, CallbackError.Failed("the network went away"))
     with raises("Callback") as caught:
@@ -139,24 +141,24 @@ def test_an_error_raised_by_the_source_reaches_the_caller(item, capfd):
     assert "panicked" not in capfd.readouterr().err
 
 
-def test_a_source_returning_too_much_is_refused(item):
+def test_a_source_returning_too_much_is_refused(item: tuple[MediaKey, bytes, bytes, bytes]) -> None:
     key, media_id, _, sealed = item
 
     class Liar(BytesSource):
-        def read_at(self, offset, length):
+        def read_at(self, offset: int, length: int) -> bytes:
             return self.data[offset : offset + length] + b"extra"
 
     with raises("Callback"):
         key.open_range_from(media_id, MediaKind.PREVIEW, Liar(sealed), 0, 10)
 
 
-def test_an_exception_in_a_progress_listener_fails_the_call_and_leaves_nothing(item, tmp_path, capfd):
+def test_an_exception_in_a_progress_listener_fails_the_call_and_leaves_nothing(item: tuple[MediaKey, bytes, bytes, bytes], tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:
     key, media_id, _, sealed = item
     src = tmp_path / "item.ks"
     src.write_bytes(sealed)
 
     class Broken(keepsake.ProgressListener):
-        def on_progress(self, done, total):
+        def on_progress(self, done: int, total: int) -> bool:
             raise RuntimeError("listener exploded")
 
     dst = tmp_path / "out.jpg"
@@ -167,7 +169,7 @@ def test_an_exception_in_a_progress_listener_fails_the_call_and_leaves_nothing(i
     assert "panicked" not in capfd.readouterr().err
 
 
-def test_inspect_grant_shows_the_header_before_acceptance():
+def test_inspect_grant_shows_the_header_before_acceptance() -> None:
     floor = keepsake.kdf_profile(keepsake.KdfProfile.FLOOR)
     alice = keepsake.create_account("alice", floor).keyring
     bob = keepsake.create_account("bob", floor).keyring
@@ -188,7 +190,7 @@ def test_inspect_grant_shows_the_header_before_acceptance():
         keepsake.inspect_grant(b"\x07" + grant[1:])
 
 
-def test_streaming_opener_after_an_error_or_finish_is_closed(item):
+def test_streaming_opener_after_an_error_or_finish_is_closed(item: tuple[MediaKey, bytes, bytes, bytes]) -> None:
     key, media_id, plaintext, sealed = item
     opener = key.opener(media_id, MediaKind.PREVIEW)
     with raises("BadMagic"):
@@ -217,11 +219,11 @@ CHILD = textwrap.dedent(
     key = keepsake.MediaKey.from_secret_bytes(bytes.fromhex(key_hex))
 
     class FileSource(keepsake.RandomAccessSource):
-        def __init__(self, fd):
+        def __init__(self, fd: int) -> None:
             self.fd, self.read = fd, 0
-        def length(self):
+        def length(self) -> int:
             return os.fstat(self.fd).st_size
-        def read_at(self, offset, length):
+        def read_at(self, offset: int, length: int) -> bytes:
             data = os.pread(self.fd, length, offset)
             self.read += len(data)
             return data
@@ -240,7 +242,7 @@ CHILD = textwrap.dedent(
 )
 
 
-def test_a_range_of_a_large_object_reads_about_the_range(tmp_path):
+def test_a_range_of_a_large_object_reads_about_the_range(tmp_path: Path) -> None:
     key_bytes = os.urandom(32)
     key = MediaKey.from_secret_bytes(key_bytes)
     media_id = keepsake.new_media_id()
@@ -263,7 +265,7 @@ def test_a_range_of_a_large_object_reads_about_the_range(tmp_path):
     assert growth <= 8 << 20, f"peak RSS grew by {growth / 2**20:.1f} MiB"
 
 
-def test_errors_name_what_they_are_about(item, tmp_path):
+def test_errors_name_what_they_are_about(item: tuple[MediaKey, bytes, bytes, bytes], tmp_path: Path) -> None:
     key, media_id, _, sealed = item
     with raises("DecryptionFailed") as refused:
         key.open(media_id, MediaKind.THUMBNAIL, sealed)
@@ -281,7 +283,7 @@ def test_errors_name_what_they_are_about(item, tmp_path):
     assert str(missing) in str(io.value)
 
 
-def test_a_memory_budget_caps_streaming_and_refuses_a_chunk_that_cannot_fit(tmp_path):
+def test_a_memory_budget_caps_streaming_and_refuses_a_chunk_that_cannot_fit(tmp_path: Path) -> None:
     """SCENARIO.md section 4: `memory_budget_bytes` on the file calls and the sealer."""
     key = MediaKey.generate()
     media_id = keepsake.new_media_id()

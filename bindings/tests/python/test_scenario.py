@@ -6,6 +6,8 @@ import os
 import re
 from dataclasses import dataclass
 
+from pathlib import Path
+
 import pytest
 
 import keepsake
@@ -32,12 +34,12 @@ ALICE_PASSPHRASE = "correct horse battery staple, Alice"
 FLOOR = keepsake.kdf_profile(KdfProfile.FLOOR)
 
 
-def deterministic(n, seed=0):
+def deterministic(n: int, seed: int = 0) -> bytes:
     """n deterministic bytes: (i * 31 + seed) % 251."""
     return bytes((i * 31 + seed) % 251 for i in range(n))
 
 
-def flip(data, index):
+def flip(data: bytes, index: int) -> bytes:
     """DATA with one bit of byte INDEX flipped."""
     out = bytearray(data)
     out[index] ^= 0x01
@@ -47,11 +49,11 @@ def flip(data, index):
 class Recorder(ProgressListener):
     """Records every (done, total) call; cancels (returns False) when `cancel` is set."""
 
-    def __init__(self, cancel=False):
-        self.calls = []
+    def __init__(self, cancel: bool = False) -> None:
+        self.calls: list[tuple[int, int]] = []
         self.cancel = cancel
 
-    def on_progress(self, done, total):
+    def on_progress(self, done: int, total: int) -> bool:
         self.calls.append((done, total))
         return not self.cancel
 
@@ -61,7 +63,7 @@ class Recorder(ProgressListener):
 
 
 @pytest.fixture(scope="module")
-def alice():
+def alice() -> keepsake.NewAccount:
     """Step 1: Alice's account (Floor KDF profile: tests only)."""
     return keepsake.create_account(ALICE_PASSPHRASE, FLOOR)
 
@@ -74,7 +76,7 @@ class Enrolled:
 
 
 @pytest.fixture(scope="module")
-def enrolled(alice):
+def enrolled(alice: keepsake.NewAccount) -> Enrolled:
     """Step 2: Alice's device, enrolled; the new bundle and the account pin."""
     device = DeviceKey.generate()
     enrollment = alice.keyring.enroll_device(alice.bundle, device.public_key())
@@ -82,7 +84,7 @@ def enrolled(alice):
 
 
 @pytest.fixture(scope="module")
-def album(alice):
+def album(alice: keepsake.NewAccount) -> keepsake.AlbumKey:
     """Step 4: an album at the current epoch (0: no rotation yet)."""
     assert alice.keyring.current_epoch() == 0
     return alice.keyring.album_key(keepsake.new_album_id(), alice.keyring.current_epoch())
@@ -101,7 +103,7 @@ class Item:
 
 
 @pytest.fixture(scope="module")
-def item(album):
+def item(album: keepsake.AlbumKey) -> Item:
     """Step 5: a media item: key wrapped under the album key, original sealed in one shot,
     thumbnail with the streaming sealer (several pieces), metadata envelope."""
     media_id = keepsake.new_media_id()
@@ -129,13 +131,13 @@ def item(album):
 
 
 @pytest.fixture(scope="module")
-def bob():
+def bob() -> keepsake.NewAccount:
     """Step 8: Bob's account."""
     return keepsake.create_account("Bob's own passphrase", FLOOR)
 
 
 @pytest.fixture(scope="module")
-def grant(alice, album, bob):
+def grant(alice: keepsake.NewAccount, album: keepsake.AlbumKey, bob: keepsake.NewAccount) -> bytes:
     """Step 8: Alice grants the album to Bob's identity."""
     return alice.keyring.grant_album(album, bob.keyring.identity_public_key())
 
@@ -144,7 +146,7 @@ def grant(alice, album, bob):
 # 1. The account
 
 
-def test_create_account(alice):
+def test_create_account(alice: keepsake.NewAccount) -> None:
     assert isinstance(alice.keyring, keepsake.Keyring)
     assert alice.bundle and isinstance(alice.bundle, bytes)
     assert isinstance(alice.recovery_phrase, keepsake.RecoveryPhrase)
@@ -160,7 +162,7 @@ def test_create_account(alice):
     assert keepsake.bundle_devices(alice.bundle) == []
 
 
-def test_floor_profile_is_the_floor():
+def test_floor_profile_is_the_floor() -> None:
     assert FLOOR == keepsake.KdfParams(memory_kib=19 * 1024, iterations=2, parallelism=1)
 
 
@@ -168,13 +170,13 @@ def test_floor_profile_is_the_floor():
 # 2. The device
 
 
-def test_enroll_device_lists_it(alice, enrolled):
+def test_enroll_device_lists_it(alice: keepsake.NewAccount, enrolled: Enrolled) -> None:
     assert len(enrolled.device.public_key()) == 1216  # X-Wing
     assert enrolled.bundle != alice.bundle
     assert keepsake.bundle_devices(enrolled.bundle) == [enrolled.device.public_key()]
 
 
-def test_account_pin_is_the_identity_digest_at_generation_0(alice, enrolled):
+def test_account_pin_is_the_identity_digest_at_generation_0(alice: keepsake.NewAccount, enrolled: Enrolled) -> None:
     assert enrolled.pin.identity_digest() == alice.keyring.identity_digest()
     assert enrolled.pin.to_bytes()[:32] == alice.keyring.identity_digest()
     assert enrolled.pin.generation() == 0
@@ -186,18 +188,18 @@ def test_account_pin_is_the_identity_digest_at_generation_0(alice, enrolled):
 # 3. Unlock three ways
 
 
-def assert_same_identity(keyring, alice):
+def assert_same_identity(keyring: keepsake.Keyring, alice: keepsake.NewAccount) -> None:
     assert keyring.identity_public_key() == alice.keyring.identity_public_key()
     assert keyring.fingerprint() == alice.keyring.fingerprint()
     assert keepsake.fingerprint(keyring.identity_public_key()) == alice.keyring.fingerprint()
 
 
-def test_unlock_with_passphrase(alice, enrolled):
+def test_unlock_with_passphrase(alice: keepsake.NewAccount, enrolled: Enrolled) -> None:
     keyring = keepsake.unlock_with_passphrase(enrolled.bundle, ALICE_PASSPHRASE)
     assert_same_identity(keyring, alice)
 
 
-def test_unlock_with_recovery_words_upper_case_extra_spaces(alice, enrolled):
+def test_unlock_with_recovery_words_upper_case_extra_spaces(alice: keepsake.NewAccount, enrolled: Enrolled) -> None:
     words = alice.recovery_phrase.words()
     shouted = "   " + "   ".join(words.upper().split()) + "  "
     assert shouted != words
@@ -207,7 +209,7 @@ def test_unlock_with_recovery_words_upper_case_extra_spaces(alice, enrolled):
     assert_same_identity(keyring, alice)
 
 
-def test_unlock_with_device_restored_from_secret(alice, enrolled):
+def test_unlock_with_device_restored_from_secret(alice: keepsake.NewAccount, enrolled: Enrolled) -> None:
     secret = enrolled.device.secret_bytes()
     assert len(secret) == 32
     restored = DeviceKey.from_secret_bytes(secret)
@@ -216,7 +218,7 @@ def test_unlock_with_device_restored_from_secret(alice, enrolled):
     assert_same_identity(keyring, alice)
 
 
-def test_wrong_passphrase(enrolled):
+def test_wrong_passphrase(enrolled: Enrolled) -> None:
     with raises("WrongPassphrase"):
         keepsake.unlock_with_passphrase(enrolled.bundle, "not Alice's passphrase")
 
@@ -225,19 +227,19 @@ def test_wrong_passphrase(enrolled):
 # 4. The album
 
 
-def test_album_key_epoch_zero(album):
+def test_album_key_epoch_zero(album: keepsake.AlbumKey) -> None:
     assert len(album.album_id()) == 16
     assert album.epoch() == 0
 
 
-def test_album_name_round_trip(album):
+def test_album_name_round_trip(album: keepsake.AlbumKey) -> None:
     name = "Summer 2024 ☀️".encode()
     sealed = album.seal_blob(AlbumBlob.NAME, name)
     assert name not in sealed
     assert album.open_blob(AlbumBlob.NAME, sealed) == name
 
 
-def test_album_key_is_derived_again(alice, album):
+def test_album_key_is_derived_again(alice: keepsake.NewAccount, album: keepsake.AlbumKey) -> None:
     """The same album id and epoch give the same key (it opens the other's envelope)."""
     again = alice.keyring.album_key(album.album_id(), 0)
     sealed = album.seal_blob(AlbumBlob.NAME, b"name")
@@ -248,7 +250,7 @@ def test_album_key_is_derived_again(alice, album):
 # 5. The media item
 
 
-def test_media_key_wrap_round_trip(album, item):
+def test_media_key_wrap_round_trip(album: keepsake.AlbumKey, item: Item) -> None:
     assert len(item.wrapped) == 105
     unwrapped = album.unwrap_media_key(item.media_id, item.wrapped)
     assert unwrapped.open(item.media_id, MediaKind.THUMBNAIL, item.sealed_thumbnail) == (
@@ -256,7 +258,7 @@ def test_media_key_wrap_round_trip(album, item):
     )
 
 
-def test_original_spans_several_chunks(item):
+def test_original_spans_several_chunks(item: Item) -> None:
     full, rest = divmod(ORIGINAL_LEN, CHUNK)
     assert (full, rest) == (16, 123)
     expected = HEADER_LEN + full * (CHUNK + TAG_LEN) + rest + TAG_LEN
@@ -266,14 +268,14 @@ def test_original_spans_several_chunks(item):
     )
 
 
-def test_thumbnail_streaming_sealer(item):
+def test_thumbnail_streaming_sealer(item: Item) -> None:
     assert len(item.sealed_thumbnail) == HEADER_LEN + THUMBNAIL_LEN + TAG_LEN
     assert item.key.open(item.media_id, MediaKind.THUMBNAIL, item.sealed_thumbnail) == (
         item.thumbnail
     )
 
 
-def test_metadata_envelope(item):
+def test_metadata_envelope(item: Item) -> None:
     opened = item.key.open_blob(item.media_id, MediaBlob.METADATA, item.sealed_metadata)
     assert opened == METADATA
 
@@ -285,14 +287,14 @@ RANGE_OFFSET = 500_000
 RANGE_LENGTH = 70_000
 
 
-def test_open_range(item):
+def test_open_range(item: Item) -> None:
     got = item.key.open_range(
         item.media_id, MediaKind.ORIGINAL, item.sealed_original, RANGE_OFFSET, RANGE_LENGTH
     )
     assert got == item.original[RANGE_OFFSET : RANGE_OFFSET + RANGE_LENGTH]
 
 
-def test_open_file_range(item, tmp_path):
+def test_open_file_range(item: Item, tmp_path: Path) -> None:
     path = tmp_path / "original.ksms"
     path.write_bytes(item.sealed_original)
     got = item.key.open_file_range(
@@ -301,7 +303,7 @@ def test_open_file_range(item, tmp_path):
     assert got == item.original[RANGE_OFFSET : RANGE_OFFSET + RANGE_LENGTH]
 
 
-def assert_progress(recorder):
+def assert_progress(recorder: Recorder) -> None:
     assert len(recorder.calls) >= 1
     done, total = recorder.calls[-1]
     assert done == total
@@ -310,7 +312,7 @@ def assert_progress(recorder):
     assert all(t == total for _, t in recorder.calls)
 
 
-def test_seal_file_open_file_round_trip(item, tmp_path):
+def test_seal_file_open_file_round_trip(item: Item, tmp_path: Path) -> None:
     plain = tmp_path / "original.jpg"
     sealed = tmp_path / "original.ksms"
     opened = tmp_path / "opened.jpg"
@@ -334,7 +336,7 @@ def test_seal_file_open_file_round_trip(item, tmp_path):
     assert item.key.open(item.media_id, MediaKind.ORIGINAL, sealed.read_bytes()) == item.original
 
 
-def test_seal_file_without_listener(item, tmp_path):
+def test_seal_file_without_listener(item: Item, tmp_path: Path) -> None:
     plain = tmp_path / "thumb.jpg"
     sealed = tmp_path / "thumb.ksms"
     plain.write_bytes(item.thumbnail)
@@ -344,7 +346,7 @@ def test_seal_file_without_listener(item, tmp_path):
     )
 
 
-def test_seal_file_cancelled_leaves_nothing(item, tmp_path):
+def test_seal_file_cancelled_leaves_nothing(item: Item, tmp_path: Path) -> None:
     plain = tmp_path / "original.jpg"
     sealed = tmp_path / "original.ksms"
     plain.write_bytes(item.original)
@@ -358,7 +360,7 @@ def test_seal_file_cancelled_leaves_nothing(item, tmp_path):
     assert sorted(os.listdir(tmp_path)) == ["original.jpg"], "a temporary file was left"
 
 
-def test_open_file_cancelled_leaves_nothing(item, tmp_path):
+def test_open_file_cancelled_leaves_nothing(item: Item, tmp_path: Path) -> None:
     sealed = tmp_path / "original.ksms"
     opened = tmp_path / "opened.jpg"
     sealed.write_bytes(item.sealed_original)
@@ -376,7 +378,7 @@ def test_open_file_cancelled_leaves_nothing(item, tmp_path):
 # 7. Streaming open
 
 
-def test_streaming_opener_in_1000_byte_pieces(item):
+def test_streaming_opener_in_1000_byte_pieces(item: Item) -> None:
     opener = item.key.opener(item.media_id, MediaKind.THUMBNAIL)
     assert open_streaming(opener, item.sealed_thumbnail, 1000) == item.thumbnail
 
@@ -385,7 +387,7 @@ def test_streaming_opener_in_1000_byte_pieces(item):
 # 8. Sharing
 
 
-def test_share_album_with_bob(alice, album, item, bob, grant):
+def test_share_album_with_bob(alice: keepsake.NewAccount, album: keepsake.AlbumKey, item: Item, bob: keepsake.NewAccount, grant: bytes) -> None:
     expected = ExpectedAlbum(album_id=album.album_id(), epoch=0)
     received = bob.keyring.accept_grant(grant, alice.keyring.identity_public_key(), expected)
     assert received.album_id() == album.album_id()
@@ -396,14 +398,14 @@ def test_share_album_with_bob(alice, album, item, bob, grant):
     assert key.open_blob(item.media_id, MediaBlob.METADATA, item.sealed_metadata) == METADATA
 
 
-def test_grant_from_wrong_sender(album, bob, grant):
+def test_grant_from_wrong_sender(album: keepsake.AlbumKey, bob: keepsake.NewAccount, grant: bytes) -> None:
     carol = keepsake.create_account("Carol's passphrase", FLOOR)
     expected = ExpectedAlbum(album_id=album.album_id(), epoch=0)
     with raises("GrantWrongSender"):
         bob.keyring.accept_grant(grant, carol.keyring.identity_public_key(), expected)
 
 
-def test_grant_is_1322_bytes_naming_both_digests(alice, bob, grant):
+def test_grant_is_1322_bytes_naming_both_digests(alice: keepsake.NewAccount, bob: keepsake.NewAccount, grant: bytes) -> None:
     assert len(grant) == 1322
     info = keepsake.inspect_grant(grant)
     assert info.sender_identity_digest == alice.keyring.identity_digest()
@@ -420,13 +422,13 @@ GRANT_EPOCH = 2 + 32 + 32 + 16
 @pytest.mark.parametrize(
     "where", [GRANT_EPOCH + 7, 1322 - 1, 1322 - 64], ids=["epoch", "signature-end", "signature"]
 )
-def test_altered_grant_has_a_bad_signature(alice, bob, grant, where):
+def test_altered_grant_has_a_bad_signature(alice: keepsake.NewAccount, bob: keepsake.NewAccount, grant: bytes, where: int) -> None:
     with raises("GrantBadSignature") as err:
         bob.keyring.accept_grant(flip(grant, where), alice.keyring.identity_public_key(), None)
     assert "signature" in str(err.value)
 
 
-def test_grant_of_suite_1_is_a_refused_downgrade(alice, bob, grant):
+def test_grant_of_suite_1_is_a_refused_downgrade(alice: keepsake.NewAccount, bob: keepsake.NewAccount, grant: bytes) -> None:
     downgraded = grant[:GRANT_SUITE] + b"\x01" + grant[GRANT_SUITE + 1 :]
     with raises("UnsupportedSuite"):
         bob.keyring.accept_grant(downgraded, alice.keyring.identity_public_key(), None)
@@ -434,7 +436,7 @@ def test_grant_of_suite_1_is_a_refused_downgrade(alice, bob, grant):
         keepsake.inspect_grant(downgraded)
 
 
-def test_malformed_device_public_keys_are_refused(alice):
+def test_malformed_device_public_keys_are_refused(alice: keepsake.NewAccount) -> None:
     good = DeviceKey.generate().public_key()
     # An ML-KEM coefficient of 0xfff, past the modulus 3329.
     past_modulus = b"\xff\x0f" + good[2:]
@@ -448,7 +450,7 @@ def test_malformed_device_public_keys_are_refused(alice):
         alice.keyring.enroll_device(alice.bundle, good[:32])
 
 
-def test_malformed_identity_public_keys_are_refused(alice, album):
+def test_malformed_identity_public_keys_are_refused(alice: keepsake.NewAccount, album: keepsake.AlbumKey) -> None:
     good = alice.keyring.identity_public_key()
     past_modulus = good[:32] + b"\xff\x0f" + good[34:]
     for bad in (past_modulus, good[:-32] + bytes(32)):
@@ -466,30 +468,30 @@ def test_malformed_identity_public_keys_are_refused(alice, album):
 # 9. Tampering
 
 
-def test_flipped_byte_in_original(item):
+def test_flipped_byte_in_original(item: Item) -> None:
     tampered = flip(item.sealed_original, len(item.sealed_original) // 2)
     with raises("DecryptionFailed"):
         item.key.open(item.media_id, MediaKind.ORIGINAL, tampered)
 
 
-def test_original_opened_as_thumbnail(item):
+def test_original_opened_as_thumbnail(item: Item) -> None:
     with raises("DecryptionFailed"):
         item.key.open(item.media_id, MediaKind.THUMBNAIL, item.sealed_original)
 
 
-def test_original_cut_at_last_chunk_boundary(item):
+def test_original_cut_at_last_chunk_boundary(item: Item) -> None:
     full_chunks = ORIGINAL_LEN // CHUNK
     cut = item.sealed_original[: HEADER_LEN + full_chunks * (CHUNK + TAG_LEN)]
     with raises("TruncatedStream"):
         item.key.open(item.media_id, MediaKind.ORIGINAL, cut)
 
 
-def test_flipped_byte_in_wrapped_media_key(album, item):
+def test_flipped_byte_in_wrapped_media_key(album: keepsake.AlbumKey, item: Item) -> None:
     with raises("DecryptionFailed"):
         album.unwrap_media_key(item.media_id, flip(item.wrapped, len(item.wrapped) // 2))
 
 
-def test_garbage_bundle(alice):
+def test_garbage_bundle(alice: keepsake.NewAccount) -> None:
     garbage = b"\x00\xffnot a keepsake bundle at all" * 3
     with raises("MalformedBundle"):
         keepsake.bundle_devices(garbage)
@@ -499,7 +501,7 @@ def test_garbage_bundle(alice):
         alice.keyring.enroll_device(garbage, DeviceKey.generate().public_key())
 
 
-def test_streaming_sealer_after_finish(item):
+def test_streaming_sealer_after_finish(item: Item) -> None:
     sealer = item.key.sealer(item.media_id, MediaKind.PREVIEW)
     sealer.push(b"some preview bytes")
     sealer.finish()
@@ -509,7 +511,7 @@ def test_streaming_sealer_after_finish(item):
         sealer.finish()
 
 
-def test_errors_are_flat_keepsake_errors():
+def test_errors_are_flat_keepsake_errors() -> None:
     """Every variant is a subclass of KeepsakeError (callers may catch the base)."""
     with pytest.raises(keepsake.KeepsakeError):
         keepsake.bundle_devices(b"garbage")

@@ -3,6 +3,7 @@ Rust tests run), through the public Python API. Each case is its own test, named
 case's `name`."""
 
 import functools
+from typing import Any
 
 import pytest
 
@@ -25,14 +26,14 @@ from helpers import MEDIA_KINDS, U64_MAX, cases, load_vectors, open_streaming, r
 
 
 @pytest.mark.parametrize("case", cases("stream-v1.json"))
-def test_stream_open(case):
+def test_stream_open(case: dict[str, Any]) -> None:
     key = MediaKey.from_secret_bytes(unhex(case["media_key"]))
     opened = key.open(unhex(case["media_id"]), MEDIA_KINDS[case["kind"]], unhex(case["sealed"]))
     assert opened == unhex(case["plaintext"])
 
 
 @pytest.mark.parametrize("case", cases("stream-v1.json"))
-def test_stream_opener_in_pieces(case):
+def test_stream_opener_in_pieces(case: dict[str, Any]) -> None:
     key = MediaKey.from_secret_bytes(unhex(case["media_key"]))
     opener = key.opener(unhex(case["media_id"]), MEDIA_KINDS[case["kind"]])
     assert open_streaming(opener, unhex(case["sealed"]), 1000) == unhex(case["plaintext"])
@@ -43,7 +44,7 @@ def test_stream_opener_in_pieces(case):
 
 
 @pytest.mark.parametrize("case", cases("stream-v1-failures.json"))
-def test_stream_open_fails(case):
+def test_stream_open_fails(case: dict[str, Any]) -> None:
     key = MediaKey.from_secret_bytes(unhex(case["media_key"]))
     with raises(case["error"]):
         key.open(unhex(case["media_id"]), MEDIA_KINDS[case["kind"]], unhex(case["sealed"]))
@@ -54,7 +55,7 @@ def test_stream_open_fails(case):
 
 
 @pytest.mark.parametrize("case", cases("stream-v1-ranges.json"))
-def test_stream_open_range(case):
+def test_stream_open_range(case: dict[str, Any]) -> None:
     key = MediaKey.from_secret_bytes(unhex(case["media_key"]))
     args = (
         unhex(case["media_id"]),
@@ -77,11 +78,11 @@ MEDIA_PURPOSES = {"media-metadata": MediaBlob.METADATA, "media-caption": MediaBl
 ALBUM_PURPOSES = {"album-name": AlbumBlob.NAME, "album-metadata": AlbumBlob.METADATA}
 
 
-def album_key(case):
+def album_key(case: dict[str, Any]) -> AlbumKey:
     return AlbumKey.from_secret_bytes(unhex(case["album_id"]), case["epoch"], unhex(case["key"]))
 
 
-def open_envelope(case):
+def open_envelope(case: dict[str, Any]) -> bytes | MediaKey:
     """Opens the case's `sealed` for its purpose: the plaintext, or (media-key-wrap) the
     unwrapped MediaKey."""
     purpose = case["purpose"]
@@ -97,7 +98,7 @@ def open_envelope(case):
 
 
 @pytest.mark.parametrize("case", cases("envelope-v1.json"))
-def test_envelope_open(case):
+def test_envelope_open(case: dict[str, Any]) -> None:
     opened = open_envelope(case)
     plaintext = unhex(case["plaintext"])
     if case["purpose"] != "media-key-wrap":
@@ -115,7 +116,7 @@ def test_envelope_open(case):
 
 
 @pytest.mark.parametrize("case", cases("envelope-v1-failures.json"))
-def test_envelope_open_fails(case):
+def test_envelope_open_fails(case: dict[str, Any]) -> None:
     with raises(case["error"]):
         open_envelope(case)
 
@@ -129,9 +130,10 @@ def test_envelope_open_fails(case):
 ROTATIONS = ("rotate", "revoke-and-rotate")
 
 
-def bundle_steps(case):
+def bundle_steps(case: dict[str, Any]) -> list[tuple[bytes, str, int]]:
     """(bundle bytes, op, generation after it) for each step, in order."""
-    steps, generation = [], 0
+    steps: list[tuple[bytes, str, int]] = []
+    generation = 0
     for step in case["steps"]:
         if step["op"] in ROTATIONS:
             generation += 1
@@ -140,17 +142,17 @@ def bundle_steps(case):
     return steps
 
 
-def bundle_devices_of(case):
+def bundle_devices_of(case: dict[str, Any]) -> list[DeviceKey]:
     """Every device of the case, as DeviceKey, from its secret."""
     return [DeviceKey.from_secret_bytes(unhex(s)) for s in case["device_secrets"]]
 
 
-def revoked_publics(case):
+def revoked_publics(case: dict[str, Any]) -> set[bytes]:
     return {unhex(s["device"]) for s in case["steps"] if s["op"] == "revoke-and-rotate"}
 
 
 @pytest.mark.parametrize("case", cases("bundle-v1.json"))
-def test_bundle_steps_parse_at_their_generation(case):
+def test_bundle_steps_parse_at_their_generation(case: dict[str, Any]) -> None:
     steps = bundle_steps(case)
     for i, (bundle, op, generation) in enumerate(steps):
         assert keepsake.bundle_generation(bundle) == generation, f"step {i} ({op})"
@@ -159,7 +161,7 @@ def test_bundle_steps_parse_at_their_generation(case):
 
 
 @pytest.mark.parametrize("case", cases("bundle-v1.json"))
-def test_bundle_last_unlocks_every_way_alike(case):
+def test_bundle_last_unlocks_every_way_alike(case: dict[str, Any]) -> None:
     last, _, generation = bundle_steps(case)[-1]
     by_passphrase = keepsake.unlock_with_passphrase(last, case["passphrase"])
     pin = by_passphrase.pin()
@@ -191,7 +193,7 @@ def test_bundle_last_unlocks_every_way_alike(case):
 
 
 @pytest.mark.parametrize("case", cases("bundle-v1.json"))
-def test_bundle_earlier_steps_are_rollbacks(case):
+def test_bundle_earlier_steps_are_rollbacks(case: dict[str, Any]) -> None:
     steps = bundle_steps(case)
     pin = keepsake.unlock_with_passphrase(steps[-1][0], case["passphrase"]).pin()
     devices = bundle_devices_of(case)
@@ -211,7 +213,7 @@ def test_bundle_earlier_steps_are_rollbacks(case):
 # bundle-v1-failures.json: parse (bundle_devices) or the named unlock raises `error`
 
 
-def unlock_failing(case):
+def unlock_failing(case: dict[str, Any]) -> object:
     bundle = case["bundle"].encode()
     how = case["unlock"]
     if how == "parse":
@@ -227,12 +229,12 @@ def unlock_failing(case):
     raise AssertionError(f"unknown unlock {how!r}")
 
 
-def test_bundle_failures_count():
+def test_bundle_failures_count() -> None:
     assert len(load_vectors("bundle-v1-failures.json")) >= 38
 
 
 @pytest.mark.parametrize("case", cases("bundle-v1-failures.json"))
-def test_bundle_fails(case):
+def test_bundle_fails(case: dict[str, Any]) -> None:
     if case["unlock"] == "device":
         assert len(unhex(case["pin"])) == 40, "the 40-byte account pin"
     with raises(case["error"]):
@@ -246,7 +248,7 @@ def test_bundle_fails(case):
 
 
 @functools.cache
-def epoch_move_keyrings(name):
+def epoch_move_keyrings(name: str) -> dict[str, keepsake.Keyring]:
     """The accounts of the epoch-move case NAME, unlocked by passphrase, by account name."""
     (case,) = [v for v in load_vectors("epoch-move-v1.json") if v["name"] == name]
     return {
@@ -255,12 +257,13 @@ def epoch_move_keyrings(name):
     }
 
 
-def item_of(case, epoch):
+def item_of(case: dict[str, Any], epoch: int) -> dict[str, Any]:
     (item,) = [i for i in case["items"] if i["epoch"] == epoch]
+    assert isinstance(item, dict)
     return item
 
 
-def open_item(album, item):
+def open_item(album: keepsake.AlbumKey, item: dict[str, Any]) -> bytes:
     """Unwraps ITEM's media key under ALBUM and opens its sealed original."""
     media_id = unhex(item["media_id"])
     key = album.unwrap_media_key(media_id, unhex(item["wrapped_media_key"]))
@@ -268,7 +271,7 @@ def open_item(album, item):
 
 
 @pytest.mark.parametrize("case", cases("epoch-move-v1.json"))
-def test_epoch_move_remove_member(case):
+def test_epoch_move_remove_member(case: dict[str, Any]) -> None:
     k = epoch_move_keyrings(case["name"])
     assert set(k) == {"owner", "stays", "removed"}
     owner = k["owner"]
@@ -296,7 +299,7 @@ def test_epoch_move_remove_member(case):
 
 
 @pytest.mark.parametrize("case", cases("epoch-move-v1.json"))
-def test_epoch_move_grants_open_for_their_recipient_only(case):
+def test_epoch_move_grants_open_for_their_recipient_only(case: dict[str, Any]) -> None:
     k = epoch_move_keyrings(case["name"])
     owner = k["owner"]
     album_id = unhex(case["album_id"])
@@ -317,7 +320,7 @@ def test_epoch_move_grants_open_for_their_recipient_only(case):
 
 
 @pytest.mark.parametrize("case", cases("epoch-move-v1.json"))
-def test_epoch_move_items_open(case):
+def test_epoch_move_items_open(case: dict[str, Any]) -> None:
     owner = epoch_move_keyrings(case["name"])["owner"]
     album_id = unhex(case["album_id"])
     assert sorted(i["epoch"] for i in case["items"]) == [case["epoch_before"], case["epoch_after"]]
@@ -327,7 +330,7 @@ def test_epoch_move_items_open(case):
 
 
 @pytest.mark.parametrize("case", cases("epoch-move-v1.json"))
-def test_epoch_move_removed_member_locked_out(case):
+def test_epoch_move_removed_member_locked_out(case: dict[str, Any]) -> None:
     k = epoch_move_keyrings(case["name"])
     (g,) = [g for g in case["grants"] if g["to"] == "removed"]
     assert g["epoch"] == case["epoch_before"]
