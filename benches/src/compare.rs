@@ -384,11 +384,13 @@ impl Contender for RawFresh {
     }
 }
 
-/// Evidence row: the raw primitive (1 core) with the one copy per batch (256 KiB, like a
-/// sequential `Sealer` / `Opener`) that streaming through `Write` / `Read` implies: sealed
-/// chunks go from the batch buffer into the writer; sealed chunks come from the reader into
-/// the batch buffer. (Plaintext is sealed straight from the caller's buffer and opened
-/// straight into it, as the streaming API does for whole batches.)
+/// Evidence row: the raw primitive with the one copy per batch that streaming through
+/// `Write` / `Read` implies: sealed chunks go from the batch buffer into the writer; sealed
+/// chunks come from the reader into the batch buffer. (Plaintext is sealed straight from
+/// the caller's buffer and opened straight into it, as the streaming API does for whole
+/// batches.) On 1 core the batch is a sequential `Sealer`'s (256 KiB); on 2 cores a parallel
+/// one's (1 MiB), its chunks sealed on the pool and the copy made after them, not
+/// overlapped: the ceiling of a `Write` / `Read` stream on this machine.
 pub struct RawCopies {
     raw: Raw,
     stage: Vec<u8>,
@@ -396,25 +398,50 @@ pub struct RawCopies {
 
 const COPY_BATCH: usize = 256 * 1024;
 
+impl RawCopies {
+    fn batch(&self) -> usize {
+        if self.raw.parallel {
+            keepsake::stream::BATCH_BYTES
+        } else {
+            COPY_BATCH
+        }
+    }
+}
+
 impl Contender for RawCopies {
     fn name(&self) -> String {
-        "evidence: raw + 1 copy/batch (1 core)".into()
+        let cores = if self.raw.parallel {
+            "2 cores"
+        } else {
+            "1 core"
+        };
+        format!("evidence: raw + 1 copy/batch ({cores})")
     }
 
     fn seal(&mut self, plain: &[u8], out: &mut Vec<u8>) -> Outcome {
         out.clear();
         let chunks = plain.len().div_ceil(CHUNK).max(1);
-        for (b, batch) in plain.chunks(COPY_BATCH).enumerate() {
+        let per = self.batch() / CHUNK;
+        for (b, batch) in plain.chunks(per * CHUNK).enumerate() {
             let n = batch.len().div_ceil(CHUNK);
             self.stage.resize(batch.len() + n * TAG, 0);
-            let first = b * (COPY_BATCH / CHUNK);
-            for (k, (input, output)) in batch
-                .chunks(CHUNK)
-                .zip(self.stage.chunks_mut(CHUNK + TAG))
-                .enumerate()
-            {
-                self.raw
-                    .seal_chunk(first + k, first + k + 1 == chunks, input, output)?;
+            let first = b * per;
+            let raw = &self.raw;
+            let job = |(k, (input, output)): (usize, (&[u8], &mut [u8]))| {
+                raw.seal_chunk(first + k, first + k + 1 == chunks, input, output)
+            };
+            if raw.parallel {
+                batch
+                    .par_chunks(CHUNK)
+                    .zip(self.stage.par_chunks_mut(CHUNK + TAG))
+                    .enumerate()
+                    .try_for_each(job)?;
+            } else {
+                batch
+                    .chunks(CHUNK)
+                    .zip(self.stage.chunks_mut(CHUNK + TAG))
+                    .enumerate()
+                    .try_for_each(job)?;
             }
             out.extend_from_slice(&self.stage);
         }
@@ -425,7 +452,7 @@ impl Contender for RawCopies {
         out.clear();
         let stride = CHUNK + TAG;
         let chunks = sealed.len().div_ceil(stride);
-        let per = COPY_BATCH / CHUNK;
+        let per = self.batch() / CHUNK;
         for (b, batch) in sealed.chunks(per * stride).enumerate() {
             self.stage.clear();
             self.stage.extend_from_slice(batch);
@@ -433,14 +460,22 @@ impl Contender for RawCopies {
             let at = out.len();
             out.resize(at + batch.len() - n * TAG, 0);
             let first = b * per;
-            for (k, (input, output)) in self
-                .stage
-                .chunks(stride)
-                .zip(out[at..].chunks_mut(CHUNK))
-                .enumerate()
-            {
-                self.raw
-                    .open_chunk(first + k, first + k + 1 == chunks, input, output)?;
+            let raw = &self.raw;
+            let job = |(k, (input, output)): (usize, (&[u8], &mut [u8]))| {
+                raw.open_chunk(first + k, first + k + 1 == chunks, input, output)
+            };
+            if raw.parallel {
+                self.stage
+                    .par_chunks(stride)
+                    .zip(out[at..].par_chunks_mut(CHUNK))
+                    .enumerate()
+                    .try_for_each(job)?;
+            } else {
+                self.stage
+                    .chunks(stride)
+                    .zip(out[at..].chunks_mut(CHUNK))
+                    .enumerate()
+                    .try_for_each(job)?;
             }
         }
         Ok(())
@@ -471,8 +506,10 @@ pub mod row {
     pub const RAW_COPIES: usize = 9;
     /// Evidence: Keepsake one-shot allocating its output, 1 core.
     pub const ONESHOT_FRESH: usize = 10;
+    /// Evidence: raw with the copy per (parallel) batch, 2 cores.
+    pub const RAW_COPIES_PAR: usize = 11;
     /// libsodium secretstream, 1 core (absent without libsodium).
-    pub const SODIUM: usize = 11;
+    pub const SODIUM: usize = 12;
 }
 
 /// Every contender, in [`row`] order.
@@ -522,6 +559,13 @@ pub fn contenders() -> Result<Vec<Box<dyn Contender>>, String> {
             stage: Vec::with_capacity(COPY_BATCH + 64 * TAG),
         }),
         Box::new(KeepsakeOneShot::new(false, false)),
+        Box::new(RawCopies {
+            raw: Raw {
+                aead: ChaCha20Poly1305::new(&KEY.into()),
+                parallel: true,
+            },
+            stage: Vec::with_capacity(keepsake::stream::BATCH_BYTES + 64 * TAG),
+        }),
     ];
     #[cfg(keepsake_libsodium)]
     {
@@ -669,6 +713,12 @@ pub fn targets() -> Vec<Target> {
             min: 0.95,
         });
         t.push(Target {
+            what: label("2 cores vs raw primitive 2 cores"),
+            a: par,
+            b: RAW_PAR,
+            min: 0.90,
+        });
+        t.push(Target {
             what: label("2 cores vs age"),
             a: par,
             b: AGE,
@@ -769,6 +819,16 @@ pub fn report(samples: &Samples, repeats: usize) -> String {
             "keepsake stream 1 core / raw + 1 copy",
             row::STREAM,
             row::RAW_COPIES,
+        ),
+        (
+            "raw + 1 copy per batch, 2 cores / raw 2 cores",
+            row::RAW_COPIES_PAR,
+            row::RAW_PAR,
+        ),
+        (
+            "keepsake stream 2 cores / raw + 1 copy, 2 cores (the Write/Read ceiling)",
+            row::STREAM_PAR,
+            row::RAW_COPIES_PAR,
         ),
         (
             "keepsake one-shot, fresh output / raw into a fresh Vec",
