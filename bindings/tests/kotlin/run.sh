@@ -40,7 +40,8 @@ elapsed "library and bindings ready ($LIB)"
 BUILD=target/kotlin-tests
 JAR=$BUILD/suite.jar
 CP="$JNA_JAR:$GSON_JAR:$KOTLINX_COROUTINES"   # coroutines: the suspend exports
-SOURCES=("$BINDINGS" "$HERE"/*.kt)
+# The module is the generated bindings plus the hand-written Kotlin of bindings/kotlin/.
+SOURCES=("$BINDINGS" bindings/kotlin/*.kt "$HERE"/*.kt)
 stamp=$( { echo "$KOTLINC $CP"; cat "${SOURCES[@]}"; } | sha256sum | cut -d' ' -f1)
 if [ -f "$JAR" ] && [ "$(cat "$BUILD/suite.stamp" 2>/dev/null)" = "$stamp" ]; then
   log "suite.jar up to date"
