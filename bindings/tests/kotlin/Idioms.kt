@@ -152,6 +152,53 @@ fun idiomTests(suite: Suite) {
         assertEquals(plaintext.size + 88 + 16, sealed.size, "use {} returned the block's value: sealed size")
     }
 
+    suite.test("java: a Java caller (JavaCallers.java, compiled by javac) calls every numeric API by its plain name") {
+        val caller = runCatching { Class.forName("JavaCallers") }.getOrElse {
+            fail("JavaCallers is not on the class path: run the suite through run.sh")
+        }
+        try {
+            caller.getMethod("run").invoke(null)
+        } catch (e: java.lang.reflect.InvocationTargetException) {
+            throw e.targetException
+        }
+    }
+
+    suite.test("java: every mangled JVM name has a plain-named form in KeepsakeJvm") {
+        // What javap shows: a member taking or returning ULong/UInt is named `name-XXXXXXX`.
+        val pkg = "app.keepsake"
+        val jar = File(KeepsakeException::class.java.protectionDomain.codeSource.location.toURI())
+        val jarLoader = KeepsakeException::class.java.classLoader
+        val classes = java.util.zip.ZipFile(jar).use { z ->
+            z.entries().toList().map { it.name }
+                .filter { it.startsWith("app/keepsake/") && it.endsWith(".class") }
+                .map { Class.forName(it.removeSuffix(".class").replace('/', '.'), false, jarLoader) }
+        }
+        val facade = Class.forName("$pkg.KeepsakeJvm").methods.map { it.name }.toSet()
+        // The callback interfaces have their Java adapters (JavaProgressListener, JavaRandomAccessSource).
+        val adapters = setOf("ProgressListener", "RandomAccessSource", "JavaProgressListener", "JavaRandomAccessSource")
+        val missing = mutableListOf<String>()
+        for (c in classes) {
+            if (!java.lang.reflect.Modifier.isPublic(c.modifiers) || c.simpleName.endsWith("Impl")) continue
+            if (c.simpleName.startsWith("FfiConverter") || c.simpleName in adapters) continue
+            for (m in c.declaredMethods) {
+                // (A `$` marks a Kotlin-internal member: `alloc-VKZWuLQ$main`.)
+                if (!java.lang.reflect.Modifier.isPublic(m.modifiers) || m.isSynthetic || '-' !in m.name || '$' in m.name) continue
+                val base = m.name.substringBefore('-')
+                // Kotlin-only: suspend calls (Java has no coroutines), data-class copy/componentN.
+                if (m.parameterTypes.lastOrNull() == kotlin.coroutines.Continuation::class.java) continue
+                if (base == "copy" || base.matches(Regex("component\\d+"))) continue
+                val plain = if (base.startsWith("get") && m.parameterCount == 0) base.removePrefix("get").replaceFirstChar { it.lowercase() } else base
+                if (plain !in facade) missing += "${c.simpleName}.${m.name}"
+            }
+        }
+        expect(missing.isEmpty()) { "no Java-callable form in KeepsakeJvm for $missing" }
+        // And the adapters implement the callback interfaces under plain names.
+        val listener = Class.forName("$pkg.JavaProgressListener").getMethod("onProgress", Long::class.java, Long::class.java)
+        expect(java.lang.reflect.Modifier.isAbstract(listener.modifiers)) { "JavaProgressListener.onProgress(long, long) is not abstract" }
+        val source = Class.forName("$pkg.JavaRandomAccessSource").getMethod("readAt", Long::class.java, Int::class.java)
+        expect(java.lang.reflect.Modifier.isAbstract(source.modifiers)) { "JavaRandomAccessSource.readAt(long, int) is not abstract" }
+    }
+
     suite.test("idioms: every KeepsakeException variant has the category of the mapping") {
         // Java reflection (no kotlin-reflect here): the sealed class's nested subclasses.
         val variants = KeepsakeException::class.java.declaredClasses.filter { KeepsakeException::class.java.isAssignableFrom(it) }
