@@ -884,3 +884,43 @@ impl std::fmt::Display for AlbumKey {
 pub(crate) fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::hash_map::RandomState;
+    use std::hash::BuildHasher;
+
+    #[test]
+    fn records_of_bytes_compare_by_content_and_objects_by_identity() {
+        let hasher = RandomState::new();
+        let pin = |generation: u8| {
+            let mut bytes = vec![7u8; 40];
+            bytes[39] = generation;
+            AccountPin::from_bytes(bytes).expect("40 bytes are a pin")
+        };
+        let a = Enrollment {
+            bundle: b"bundle".to_vec(),
+            pin: pin(1),
+        };
+        // Another allocation of the same bytes, another pin object of the same value.
+        let b = Enrollment {
+            bundle: b"bundle".to_vec(),
+            pin: pin(1),
+        };
+        assert!(a == b);
+        assert_eq!(hasher.hash_one(&a), hasher.hash_one(&b));
+        assert!(a != Enrollment { pin: pin(2), ..b });
+
+        let one = Arc::new(3u8);
+        let same = Arc::clone(&one);
+        let equal_value = Arc::new(3u8);
+        assert!(same_object(&one, &same) && !same_object(&one, &equal_value));
+        let identity = |object: &Arc<u8>| {
+            let mut state = hasher.build_hasher();
+            hash_object(object, &mut state);
+            std::hash::Hasher::finish(&state)
+        };
+        assert_eq!(identity(&one), identity(&same));
+    }
+}
