@@ -4,7 +4,8 @@
 #   (a Maven repository layout: publish the directory, or point Gradle at it with
 #   maven { url = uri(".../target/android/maven") }; then implementation("app.keepsake:keepsake:VERSION"))
 # and a copy target/android/keepsake.aar. The AAR holds:
-#   - classes.jar: the Kotlin bindings (package app.keepsake), compiled with
+#   - classes.jar: the Kotlin bindings (package app.keepsake: the generated keepsake.kt and the
+#     hand-written bindings/kotlin/*.kt), compiled with
 #     -language-version 1.9 -api-version 1.9 (kotlinc 2.3.21: kotlinc 2.4 no longer accepts
 #     1.9) so that the kotlin.Metadata is readable by Kotlin 1.9+ consumers;
 #   - proguard.txt: consumer R8 rules keeping JNA and app.keepsake (bindings/android/);
@@ -87,18 +88,21 @@ KOTLIN_VERSION=${KOTLIN_AAR_VERSION:-2.3.21} bash bindings/scripts/setup-kotlin.
 # shellcheck disable=SC1091
 . "$KOTLIN_CACHE/env.sh"
 source_kt=target/bindings/kotlin/app/keepsake/keepsake.kt
+# The module is the generated bindings plus the hand-written Kotlin of bindings/kotlin/ (error
+# categories, the Java-callable forms of the ULong/UInt calls).
+sources_kt=("$source_kt" bindings/kotlin/*.kt)
 # -module-name: the jar's META-INF/NAME.kotlin_module must not be the default main.kotlin_module,
 # which other libraries ship too (a duplicate-file error when the app is packaged).
 kotlin_flags=(-nowarn -language-version 1.9 -api-version 1.9 -jvm-target 1.8 -module-name keepsake)
 jar_cache=target/android-classes
-stamp=$( { echo "$KOTLINC ${kotlin_flags[*]} $JNA_JAR $KOTLINX_COROUTINES"; cat "$source_kt"; } | sha256sum | cut -d' ' -f1)
+stamp=$( { echo "$KOTLINC ${kotlin_flags[*]} $JNA_JAR $KOTLINX_COROUTINES"; cat "${sources_kt[@]}"; } | sha256sum | cut -d' ' -f1)
 if [ -f "$jar_cache/classes.jar" ] && [ "$(cat "$jar_cache/stamp" 2>/dev/null)" = "$stamp" ]; then
   log "classes.jar up to date"
 else
   step=$(date +%s)
   mkdir -p "$jar_cache" && rm -f "$jar_cache/classes.jar" "$jar_cache/stamp"
   JAVA_OPTS=${KOTLINC_JAVA_OPTS:--Xmx2g -Xms512m -XX:TieredStopAtLevel=1 -XX:+UseParallelGC} \
-    "$KOTLINC" "${kotlin_flags[@]}" -cp "$JNA_JAR:$KOTLINX_COROUTINES" -d "$jar_cache/classes.jar" "$source_kt"
+    "$KOTLINC" "${kotlin_flags[@]}" -cp "$JNA_JAR:$KOTLINX_COROUTINES" -d "$jar_cache/classes.jar" "${sources_kt[@]}"
   echo "$stamp" > "$jar_cache/stamp"
   log "compiled classes.jar in $(($(date +%s) - step))s ($KOTLINC ${kotlin_flags[*]})"
 fi

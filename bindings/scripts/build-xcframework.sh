@@ -56,8 +56,9 @@ xcodebuild -create-xcframework \
 
 mkdir -p "$out/Keepsake/Sources/Keepsake"
 cp "$out/generated/Keepsake.swift" "$out/Keepsake/Sources/Keepsake/"
-# The hand-written Swift concurrency wrappers (task cancellation) belong to the same module.
-cp bindings/swift/KeepsakeAsync.swift "$out/Keepsake/Sources/Keepsake/"
+# The hand-written Swift of bindings/swift/ (task cancellation; the errors' category and
+# LocalizedError conformance) belongs to the same module.
+cp bindings/swift/*.swift "$out/Keepsake/Sources/Keepsake/"
 bindings/scripts/package-swift.sh --path KeepsakeFFI.xcframework > "$out/Keepsake/Package.swift"
 echo "built $out/Keepsake (Swift package with KeepsakeFFI.xcframework)"
 
@@ -72,7 +73,7 @@ if [ -n "$release_url" ]; then
     || { echo "compute-checksum differs from the zip's SHA-256" >&2; exit 1; }
   bindings/scripts/package-swift.sh --url "${release_url%/}/KeepsakeFFI.xcframework.zip" \
     --checksum "$checksum" > "$rel/Package.swift"
-  cp "$out/generated/Keepsake.swift" bindings/swift/KeepsakeAsync.swift "$rel/Sources/Keepsake/"
+  cp "$out/generated/Keepsake.swift" bindings/swift/*.swift "$rel/Sources/Keepsake/"
   echo "$checksum" > "$rel/KeepsakeFFI.xcframework.zip.sha256"
   echo "release: upload $rel/KeepsakeFFI.xcframework.zip to ${release_url%/}/; commit $rel/Package.swift and $rel/Sources (checksum $checksum)"
 fi

@@ -5,7 +5,8 @@
 #     kept) and jni/ABI/libkeepsake_ffi.so for each expected ABI, and nothing else;
 #   - every native library is an ELF of its ABI's machine whose LOAD segments are all aligned
 #     to >= 16 KB (0x4000; readelf), as Android 15+ devices with 16 KB pages require;
-#   - classes.jar holds the generated classes (app/keepsake/..., the main ones named), no
+#   - classes.jar holds the generated and hand-written classes (app/keepsake/..., the main
+#     ones named, KeepsakeJvm and KeepsakeIdioms among them), no
 #     bundled kotlin/ or com/sun/jna/ classes, and META-INF/keepsake.kotlin_module (not the
 #     default main.kotlin_module, which would clash with other libraries in an app); every class carries kotlin.Metadata with a
 #     metadata version readable by Kotlin 1.9 (<= 2.0: a compiler reads one version ahead)
@@ -71,7 +72,11 @@ with tempfile.TemporaryDirectory() as tmp, zipfile.ZipFile(aar) as z:
     need(modules == ["META-INF/keepsake.kotlin_module"], f"Kotlin module files {modules} (want keepsake)")
     foreign = [c for c in classes if not c.startswith("app/keepsake/")]
     need(not foreign, f"classes.jar bundles classes outside app/keepsake: {foreign[:5]}")
-    for c in ("KeepsakeKt", "MediaKey", "Keyring", "KeepsakeException", "UniffiLib", "ProgressListener"):
+    # The generated classes, and the hand-written ones of bindings/kotlin/ (KeepsakeIdioms.kt,
+    # KeepsakeJvm.kt).
+    for c in ("KeepsakeKt", "MediaKey", "Keyring", "KeepsakeException", "UniffiLib", "ProgressListener",
+              "KeepsakeIdioms", "KeepsakeErrorCategory", "KeepsakeJvm", "JavaProgressListener",
+              "JavaRandomAccessSource"):
         need(f"app/keepsake/{c}.class" in classes, f"classes.jar lacks app/keepsake/{c}.class")
     names_ = [c[:-len(".class")].replace("/", ".") for c in classes if not c.endswith("module-info.class")]
     out = subprocess.run(["javap", "-v", "-cp", str(root / "classes.jar"), *names_],

@@ -1,5 +1,6 @@
 //! The account: create, unlock three ways, slots, devices, albums, sharing.
 
+use std::hash::Hash;
 use std::sync::Arc;
 
 use keepsake::AlbumId;
@@ -121,7 +122,10 @@ fn bundle(bytes: &[u8]) -> Result<AccountBundle> {
 
 /// What `create_account` returns. Its string forms show no secret: the recovery phrase is
 /// an object whose description is redacted; only [`RecoveryPhrase::words`] reveals it.
+/// Compared (and hashed) by the bundle's bytes and the identity of its objects (see
+/// [`same_object`]).
 #[derive(uniffi::Record)]
+#[uniffi::export(Eq, Hash)]
 pub struct NewAccount {
     /// The unlocked account.
     pub keyring: Arc<Keyring>,
@@ -170,8 +174,10 @@ impl std::fmt::Display for RecoveryPhrase {
     }
 }
 
-/// What `enroll_device` returns.
+/// What `enroll_device` returns. Compared (and hashed) by the bundle's bytes and the pin's
+/// value.
 #[derive(uniffi::Record)]
+#[uniffi::export(Eq, Hash)]
 pub struct Enrollment {
     /// The new bundle.
     pub bundle: Vec<u8>,
@@ -181,8 +187,9 @@ pub struct Enrollment {
 }
 
 /// What `rotate` and `revoke_device_and_rotate` return (string forms redacted as
-/// [`NewAccount`]'s).
+/// [`NewAccount`]'s). Compared (and hashed) as [`NewAccount`].
 #[derive(uniffi::Record)]
+#[uniffi::export(Eq, Hash)]
 pub struct RotatedRoot {
     /// The new bundle (one generation newer): store it in place of the old one.
     pub bundle: Vec<u8>,
@@ -202,7 +209,9 @@ pub struct EpochMove {
 }
 
 /// A grant of an album's new epoch to one member (public data: send it to the member).
-#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
+/// Compared (and hashed) by value, bytes by content.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, uniffi::Record)]
+#[uniffi::export(Eq, Hash)]
 pub struct MemberGrant {
     /// The member's identity public key (1248 bytes).
     pub member_identity: Vec<u8>,
@@ -271,13 +280,85 @@ impl std::fmt::Display for AccountPin {
     }
 }
 
-/// What `rotate_recovery` returns (string forms redacted as [`NewAccount`]'s).
+/// What `rotate_recovery` returns (string forms redacted as [`NewAccount`]'s). Compared
+/// (and hashed) as [`NewAccount`].
 #[derive(uniffi::Record)]
+#[uniffi::export(Eq, Hash)]
 pub struct RotatedRecovery {
     /// The new bundle.
     pub bundle: Vec<u8>,
     /// The new recovery phrase: show its words once.
     pub recovery_phrase: Arc<RecoveryPhrase>,
+}
+
+// Equality of the records that hold bytes (issue 12: Kotlin data classes compare
+// `ByteArray` fields by reference; these exports give every language `==` and a hash by
+// content). Objects inside a record compare by identity: the same Rust object, whichever
+// foreign wrapper holds it (a key is never compared by its secret).
+
+/// Whether two handles are the same object (not two objects of equal value).
+fn same_object<T>(a: &Arc<T>, b: &Arc<T>) -> bool {
+    Arc::ptr_eq(a, b)
+}
+
+/// Hashes an object's identity, consistent with [`same_object`].
+fn hash_object<T, H: std::hash::Hasher>(object: &Arc<T>, state: &mut H) {
+    std::hash::Hash::hash(&Arc::as_ptr(object).cast::<()>(), state);
+}
+
+impl PartialEq for NewAccount {
+    fn eq(&self, other: &Self) -> bool {
+        self.bundle == other.bundle
+            && same_object(&self.keyring, &other.keyring)
+            && same_object(&self.recovery_phrase, &other.recovery_phrase)
+    }
+}
+impl Eq for NewAccount {}
+impl std::hash::Hash for NewAccount {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.bundle.hash(state);
+        hash_object(&self.keyring, state);
+        hash_object(&self.recovery_phrase, state);
+    }
+}
+
+impl PartialEq for Enrollment {
+    fn eq(&self, other: &Self) -> bool {
+        self.bundle == other.bundle && self.pin == other.pin
+    }
+}
+impl Eq for Enrollment {}
+impl std::hash::Hash for Enrollment {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.bundle.hash(state);
+        self.pin.hash(state);
+    }
+}
+
+impl PartialEq for RotatedRoot {
+    fn eq(&self, other: &Self) -> bool {
+        self.bundle == other.bundle && same_object(&self.keyring, &other.keyring)
+    }
+}
+impl Eq for RotatedRoot {}
+impl std::hash::Hash for RotatedRoot {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.bundle.hash(state);
+        hash_object(&self.keyring, state);
+    }
+}
+
+impl PartialEq for RotatedRecovery {
+    fn eq(&self, other: &Self) -> bool {
+        self.bundle == other.bundle && same_object(&self.recovery_phrase, &other.recovery_phrase)
+    }
+}
+impl Eq for RotatedRecovery {}
+impl std::hash::Hash for RotatedRecovery {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.bundle.hash(state);
+        hash_object(&self.recovery_phrase, state);
+    }
 }
 
 /// Creates an account with a passphrase slot using `params`, a recovery phrase and slot.
@@ -655,8 +736,10 @@ impl RotatedRoot {
     }
 }
 
-/// The album and epoch a grant must be for.
-#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
+/// The album and epoch a grant must be for. Compared (and hashed) by value, bytes by
+/// content.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, uniffi::Record)]
+#[uniffi::export(Eq, Hash)]
 pub struct ExpectedAlbum {
     /// The album id (16 bytes).
     pub album_id: Vec<u8>,
@@ -800,4 +883,44 @@ impl std::fmt::Display for AlbumKey {
 /// Lower-case hex of public bytes (ids, public keys) for string forms.
 pub(crate) fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::hash_map::RandomState;
+    use std::hash::BuildHasher;
+
+    #[test]
+    fn records_of_bytes_compare_by_content_and_objects_by_identity() {
+        let hasher = RandomState::new();
+        let pin = |generation: u8| {
+            let mut bytes = vec![7u8; 40];
+            bytes[39] = generation;
+            AccountPin::from_bytes(bytes).expect("40 bytes are a pin")
+        };
+        let a = Enrollment {
+            bundle: b"bundle".to_vec(),
+            pin: pin(1),
+        };
+        // Another allocation of the same bytes, another pin object of the same value.
+        let b = Enrollment {
+            bundle: b"bundle".to_vec(),
+            pin: pin(1),
+        };
+        assert!(a == b);
+        assert_eq!(hasher.hash_one(&a), hasher.hash_one(&b));
+        assert!(a != Enrollment { pin: pin(2), ..b });
+
+        let one = Arc::new(3u8);
+        let same = Arc::clone(&one);
+        let equal_value = Arc::new(3u8);
+        assert!(same_object(&one, &same) && !same_object(&one, &equal_value));
+        let identity = |object: &Arc<u8>| {
+            let mut state = hasher.build_hasher();
+            hash_object(object, &mut state);
+            std::hash::Hasher::finish(&state)
+        };
+        assert_eq!(identity(&one), identity(&same));
+    }
 }

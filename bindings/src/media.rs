@@ -11,7 +11,7 @@ use crate::background::{self, Cancel, CancelToken};
 use crate::error::{CallbackError, KeepsakeError, Result};
 
 /// Which rendition of a media item a stream holds.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, uniffi::Enum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, uniffi::Enum)]
 pub enum MediaKind {
     /// The original photo or video.
     Original,

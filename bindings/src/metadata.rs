@@ -10,8 +10,10 @@ use crate::error::{CallbackError, KeepsakeError, Result};
 use crate::media::{MediaKey, MediaKind, parse_media_id};
 
 /// The public header of a sealed stream (SPEC.md 3.2). Nothing in it is secret or
-/// authenticated: opening checks it against the key, media id and kind.
-#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
+/// authenticated: opening checks it against the key, media id and kind. Compared (and
+/// hashed) by value, bytes by content.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, uniffi::Record)]
+#[uniffi::export(Eq, Hash)]
 pub struct StreamHeader {
     /// The rendition it claims to hold.
     pub kind: MediaKind,
@@ -47,8 +49,10 @@ pub struct RangePlan {
 
 /// The public header of an album grant (SPEC.md 5.7): what a share inbox shows before the
 /// user accepts. Claims only: `acceptGrant` with the sender's verified identity key is
-/// what proves them; show `sender_fingerprint` for the user to compare.
-#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
+/// what proves them; show `sender_fingerprint` for the user to compare. Compared (and
+/// hashed) by value, bytes by content.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, uniffi::Record)]
+#[uniffi::export(Eq, Hash)]
 pub struct GrantInfo {
     /// The digest of the identity the grant claims to come from (32 bytes; compare with
     /// `identity_digest` of the sender's identity public key).

@@ -118,6 +118,7 @@ fun main(args: Array<String>) {
     metadataTests(suite)
     asyncTests(suite)
     lifecycleTests(suite)
+    idiomTests(suite)
     val selected = if (args.isEmpty()) suite.tests else suite.tests.filter { t -> args.any { it in t.name } }
 
     var passed = 0

@@ -3,7 +3,7 @@
 #   installs the toolchain (setup-kotlin.sh; Debian's Gson), builds the cdylib and generates
 #   the Kotlin bindings (generate.sh kotlin), compiles the bindings and the tests in one kotlinc
 #   call into target/kotlin-tests/suite.jar (skipped when its inputs are unchanged), and runs
-#   it from the repo root. Exit status: the suite's (non-zero if any test failed).
+#   it from the repo root (with JavaCallers.java compiled by javac beside it). Exit status: the suite's (non-zero if any test failed).
 # Usage: bindings/tests/kotlin/run.sh [SUBSTRING...]   (only tests whose name contains one)
 # Idempotent; works from a fresh clone as root.
 set -euo pipefail
@@ -40,7 +40,8 @@ elapsed "library and bindings ready ($LIB)"
 BUILD=target/kotlin-tests
 JAR=$BUILD/suite.jar
 CP="$JNA_JAR:$GSON_JAR:$KOTLINX_COROUTINES"   # coroutines: the suspend exports
-SOURCES=("$BINDINGS" "$HERE"/*.kt)
+# The module is the generated bindings plus the hand-written Kotlin of bindings/kotlin/.
+SOURCES=("$BINDINGS" bindings/kotlin/*.kt "$HERE"/*.kt)
 stamp=$( { echo "$KOTLINC $CP"; cat "${SOURCES[@]}"; } | sha256sum | cut -d' ' -f1)
 if [ -f "$JAR" ] && [ "$(cat "$BUILD/suite.stamp" 2>/dev/null)" = "$stamp" ]; then
   log "suite.jar up to date"
@@ -56,10 +57,17 @@ else
   elapsed "compiled"
 fi
 
-# 4. Run from the repo root (the vector files are read from tests/vectors).
+# 4. A Java caller (JavaCallers.java), compiled by javac against the module: a name Java cannot
+#    call (a mangled ULong name) fails here. Run by the suite's "java:" test.
+JAVA_OUT=$BUILD/java
+rm -rf "$JAVA_OUT" && mkdir -p "$JAVA_OUT"
+javac -nowarn -encoding UTF-8 -cp "$JAR:$CP" -d "$JAVA_OUT" "$HERE/JavaCallers.java"
+elapsed "JavaCallers.java compiled"
+
+# 5. Run from the repo root (the vector files are read from tests/vectors).
 set +e
 java -Djna.library.path="$(dirname "$LIB")" -Dkeepsake.vectors=tests/vectors \
-  -cp "$JAR:$CP" MainKt "$@"
+  -cp "$JAR:$JAVA_OUT:$CP" MainKt "$@"
 status=$?
 set -e
 elapsed "suite finished with status $status"

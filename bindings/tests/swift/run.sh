@@ -6,7 +6,7 @@
 #   3. in the chroot, swiftc (Swift 6 language mode) compiles the generated Keepsake.swift into
 #      a static library (module Keepsake, so the tests see only its public API) and then the
 #      tests (main.swift, Scenario.swift, Vectors.swift, Secrets.swift, Metadata.swift, Async.swift,
-#      Lifecycle.swift) into
+#      Lifecycle.swift, Idioms.swift) into
 #      target/swift-tests/keepsake-swift-tests; each step is skipped when its inputs are
 #      unchanged (SWIFT_REBUILD=1 forces both)
 #   4. in the chroot, runs it from the repository root (it reads tests/vectors/) with
@@ -71,8 +71,9 @@ FFI=(-Xcc "-fmodule-map-file=$GEN/KeepsakeFFI.modulemap" -I "$GEN" -module-cache
 stamp() { cat "$@" "${BASH_SOURCE[0]}" "${SWIFT_CHROOT:-/var/cache/keepsake/swift-chroot}/.keepsake-swift-ready" | sha256sum | cut -c1-64; }
 fresh() { [ "${SWIFT_REBUILD:-0}" != 1 ] && [ -f "$2" ] && [ "$(cat "$1" 2>/dev/null)" = "$3" ]; }
 
-# The module is the generated bindings plus the hand-written Swift concurrency wrappers.
-EXTRA=("$ROOT/bindings/swift/KeepsakeAsync.swift")
+# The module is the generated bindings plus the hand-written Swift of bindings/swift/ (the
+# concurrency wrappers, the errors' category and LocalizedError conformance).
+EXTRA=("$ROOT/bindings/swift/KeepsakeAsync.swift" "$ROOT/bindings/swift/KeepsakeErrors.swift")
 lib_stamp=$(stamp "$GEN/Keepsake.swift" "$GEN/KeepsakeFFI.h" "$GEN/KeepsakeFFI.modulemap" "${EXTRA[@]}")
 if fresh "$BUILD/lib/stamp" "$BUILD/lib/libKeepsake.a" "$lib_stamp"; then
   log "libKeepsake.a is up to date"
@@ -86,7 +87,7 @@ else
   echo "$lib_stamp" > "$BUILD/lib/stamp"
 fi
 
-SOURCES=("$TESTS/main.swift" "$TESTS/Scenario.swift" "$TESTS/Vectors.swift" "$TESTS/Secrets.swift" "$TESTS/Metadata.swift" "$TESTS/Async.swift" "$TESTS/Lifecycle.swift")
+SOURCES=("$TESTS/main.swift" "$TESTS/Scenario.swift" "$TESTS/Vectors.swift" "$TESTS/Secrets.swift" "$TESTS/Metadata.swift" "$TESTS/Async.swift" "$TESTS/Lifecycle.swift" "$TESTS/Idioms.swift")
 test_stamp=$(echo "$lib_stamp $LIBDIR" | stamp - "${SOURCES[@]}")
 if fresh "$BUILD/stamp" "$BUILD/keepsake-swift-tests" "$test_stamp"; then
   log "keepsake-swift-tests is up to date"
