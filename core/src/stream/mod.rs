@@ -305,6 +305,11 @@ impl OpenOptions {
     pub const fn memory_budget(&self) -> Option<usize> {
         self.memory_budget
     }
+
+    /// Whether opening uses all cores.
+    pub const fn parallel(&self) -> bool {
+        self.parallel
+    }
 }
 
 /// The exact size of a sealed object holding `plaintext_len` bytes in chunks of
