@@ -86,6 +86,11 @@ impl std::fmt::Debug for FileOptions<'_> {
 /// Seals the file `src` into `dst` as media item `media_id`'s rendition `kind`; returns
 /// the sealed size. Progress counts plaintext bytes read.
 ///
+/// With parallel seal options and no memory budget, `src` is read on a helper thread one
+/// [`PROGRESS_STEP`] piece ahead, so reading overlaps with sealing (the sealer already
+/// writes one batch while sealing the next). Memory: the [`Sealer`]'s (SPEC.md 3.8) and two
+/// pieces (one without the helper thread).
+///
 /// # Errors
 /// [`Error::DestinationExists`] unless overwriting; [`Error::Cancelled`]; [`Error::Io`].
 /// On any error nothing is left under `dst`.
@@ -127,6 +132,11 @@ pub fn seal_file(
 /// Opens the sealed file `src` into `dst`, checking that it is media item `media_id`'s
 /// rendition `kind`; returns the plaintext size. `dst` appears only once the whole stream
 /// has authenticated. Progress counts sealed bytes read.
+///
+/// With parallel open options and no memory budget, plaintext is written to the temporary
+/// file on a helper thread while the next piece is read and opened, so writing overlaps
+/// with opening. Memory: the [`Opener`]'s (SPEC.md 3.8) and two [`PROGRESS_STEP`] pieces of
+/// plaintext, wiped (one without the helper thread).
 ///
 /// # Errors
 /// As [`crate::stream::open`]; [`Error::DestinationExists`] unless overwriting;
