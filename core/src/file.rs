@@ -159,22 +159,23 @@ pub fn open_file(
     let mut opener = Opener::with_options(key, media_id, kind, counted, &options.open)?;
     options.report(opener.get_ref().count, total)?;
     let overlap = options.open.parallel() && options.open.memory_budget().is_none();
-    let mut open_piece = |buf: &mut [u8]| -> Result<usize> {
-        let n = opener.read(buf).map_err(Error::from_io)?;
-        if n > 0 {
-            options.report(opener.get_ref().count, total)?;
-        }
-        Ok(n)
-    };
     if overlap {
-        write_behind(&mut temp, open_piece)?;
+        write_behind(
+            &mut temp,
+            |buf| {
+                let n = opener.read(buf).map_err(Error::from_io)?;
+                Ok((n, opener.get_ref().count))
+            },
+            |done| options.report(done, total),
+        )?;
     } else {
         let mut buf = Zeroizing::new(vec![0u8; PROGRESS_STEP]);
         loop {
-            match open_piece(&mut buf)? {
+            match opener.read(&mut buf).map_err(Error::from_io)? {
                 0 => break,
                 n => temp.write_all(&buf[..n])?,
             }
+            options.report(opener.get_ref().count, total)?;
         }
     }
     persist(temp, dst, options.overwrite)
@@ -246,20 +247,28 @@ fn read_ahead(
 }
 
 /// Fills buffers with `fill` here and writes each to `out` on a helper thread, so writing
-/// piece `n` overlaps with producing piece `n + 1`. Stops at the first error of either
-/// side (`fill`'s first); what was written before it stays in `out`, which the caller
-/// discards.
+/// piece `n` overlaps with producing piece `n + 1`. `fill` returns a piece's length (0 at
+/// the end) and the progress it reaches; `written` is told that progress once the piece is
+/// in `out` (so a report never runs ahead of what was written). Stops at the first error of
+/// either side (`fill`'s or `written`'s first); what was written before it stays in `out`,
+/// which the caller discards.
 fn write_behind(
     out: &mut (impl Write + Send),
-    mut fill: impl FnMut(&mut [u8]) -> Result<usize>,
+    mut fill: impl FnMut(&mut [u8]) -> Result<(usize, u64)>,
+    mut written: impl FnMut(u64) -> Result<()>,
 ) -> Result<()> {
-    let (free, take) = two_buffers();
-    let (full, next) = mpsc::sync_channel::<(Buffer, usize)>(1);
+    // Free buffers, with the progress of the piece last written from each.
+    let (free, take) = mpsc::sync_channel::<(Buffer, Option<u64>)>(2);
+    for _ in 0..2 {
+        free.send((Zeroizing::new(vec![0u8; PROGRESS_STEP]), None))
+            .expect("the channel has room for both");
+    }
+    let (full, next) = mpsc::sync_channel::<(Buffer, usize, u64)>(1);
     std::thread::scope(|scope| {
         let writer = scope.spawn(move || -> Result<()> {
-            for (buf, n) in next {
+            for (buf, n, done) in next {
                 out.write_all(&buf[..n])?;
-                if free.send(buf).is_err() {
+                if free.send((buf, Some(done))).is_err() {
                     break;
                 }
             }
@@ -267,11 +276,14 @@ fn write_behind(
         });
         let filled = (|| {
             // Ends at the end of the input, or when the writer has stopped (its error).
-            for mut buf in &take {
+            for (mut buf, done) in &take {
+                if let Some(done) = done {
+                    written(done)?;
+                }
                 match fill(&mut buf)? {
-                    0 => break,
-                    n => {
-                        if full.send((buf, n)).is_err() {
+                    (0, _) => break,
+                    (n, done) => {
+                        if full.send((buf, n, done)).is_err() {
                             break;
                         }
                     }
@@ -279,11 +291,16 @@ fn write_behind(
             }
             Ok(())
         })();
-        drop((full, take));
-        let written = writer.join().unwrap_or(Err(Error::Io(io::Error::other(
+        drop(full);
+        let wrote = writer.join().unwrap_or(Err(Error::Io(io::Error::other(
             "the file writer thread panicked",
         ))));
-        filled.and(written)
+        filled.and(wrote)?;
+        // The pieces written since the last report.
+        match take.try_iter().filter_map(|(_, done)| done).max() {
+            Some(done) => written(done),
+            None => Ok(()),
+        }
     })
 }
 
@@ -758,6 +775,20 @@ mod tests {
         }
     }
 
+    /// A writer into a shared buffer, which a test can look at while it is written.
+    struct Shared(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+    impl Write for Shared {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
     /// Either side's error stops the overlapped pipelines and is the one returned; the
     /// producing side's error wins when both fail.
     #[test]
@@ -768,11 +799,15 @@ mod tests {
             written: Vec::new(),
         };
         let mut filled = 0;
-        let err = write_behind(&mut out, |buf| {
-            filled += 1;
-            buf.fill(7);
-            Ok(buf.len())
-        })
+        let err = write_behind(
+            &mut out,
+            |buf| {
+                filled += 1;
+                buf.fill(7);
+                Ok((buf.len(), filled))
+            },
+            |_| Ok(()),
+        )
         .unwrap_err();
         assert!(
             matches!(&err, Error::Io(e) if e.to_string() == "disk full"),
@@ -789,17 +824,46 @@ mod tests {
             written: Vec::new(),
         };
         let mut n = 0u8;
-        let err = write_behind(&mut out, |buf| {
-            n += 1;
-            if n == 3 {
-                return Err(Error::Cancelled);
-            }
-            buf.fill(n);
-            Ok(10)
-        })
+        let err = write_behind(
+            &mut out,
+            |buf| {
+                n += 1;
+                if n == 3 {
+                    return Err(Error::Cancelled);
+                }
+                buf.fill(n);
+                Ok((10, u64::from(n)))
+            },
+            |_| Ok(()),
+        )
         .unwrap_err();
         assert!(matches!(err, Error::Cancelled), "{err:?}");
         assert_eq!(out.written, [[1u8; 10], [2u8; 10]].concat());
+        // Progress is reported only for pieces already written, and the last one at the end.
+        let shared = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let mut sink = Shared(shared.clone());
+        let mut reports = Vec::new();
+        let mut k = 0u64;
+        write_behind(
+            &mut sink,
+            |buf| {
+                k += 1;
+                buf[..3].fill(k as u8);
+                Ok((if k <= 5 { 3 } else { 0 }, k))
+            },
+            |done| {
+                let on_disk = shared.lock().unwrap().len() as u64;
+                assert!(
+                    on_disk >= 3 * done,
+                    "reported {done} with {on_disk} bytes written"
+                );
+                reports.push(done);
+                Ok(())
+            },
+        )
+        .unwrap();
+        assert_eq!(reports.last(), Some(&5));
+        assert!(reports.windows(2).all(|w| w[0] < w[1]), "{reports:?}");
         // read_ahead: the consumer's error is returned; the pieces before it came in order.
         let data: Vec<u8> = (0..3 * PROGRESS_STEP).map(|i| (i % 251) as u8).collect();
         let mut seen = Vec::new();
