@@ -1,0 +1,288 @@
+//! The file calls' overlapped I/O: a helper thread reads ahead ([`read_ahead`]) or writes
+//! behind ([`write_behind`]) while the calling thread seals or opens, with two wiped
+//! [`PROGRESS_STEP`] buffers passed between them.
+
+use std::io::{self, Read, Write};
+use std::sync::mpsc;
+
+use zeroize::Zeroizing;
+
+use super::PROGRESS_STEP;
+use crate::{Error, Result};
+
+/// A piece of a file in flight between two threads (plaintext on one side or the other).
+type Buffer = Zeroizing<Vec<u8>>;
+
+/// One `read` of `input` into `buf`, retried when interrupted.
+pub(super) fn read_piece(input: &mut impl Read, buf: &mut [u8]) -> Result<usize> {
+    loop {
+        match input.read(buf) {
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            read => return Ok(read?),
+        }
+    }
+}
+
+/// Two buffers of [`PROGRESS_STEP`] bytes (plaintext: wiped when dropped) passed between
+/// this thread and one helper thread, so that file I/O on the helper overlaps with sealing
+/// or opening here (on all cores: the parallel file calls without a memory budget).
+fn two_buffers() -> (mpsc::SyncSender<Buffer>, mpsc::Receiver<Buffer>) {
+    let (free, take) = mpsc::sync_channel(2);
+    for _ in 0..2 {
+        free.send(Zeroizing::new(vec![0u8; PROGRESS_STEP]))
+            .expect("the channel has room for both");
+    }
+    (free, take)
+}
+
+/// Reads `input` on a helper thread, a buffer ahead, and hands each piece to `use_piece`
+/// here, in order. Stops at the first error of either side (`use_piece`'s first).
+pub(super) fn read_ahead(
+    input: &mut (impl Read + Send),
+    mut use_piece: impl FnMut(&[u8]) -> Result<()>,
+) -> Result<()> {
+    let (free, take) = two_buffers();
+    let (full, next) = mpsc::sync_channel::<(Buffer, usize)>(1);
+    std::thread::scope(|scope| {
+        let reader = scope.spawn(move || -> Result<()> {
+            for mut buf in take {
+                let n = read_piece(input, &mut buf)?;
+                if full.send((buf, n)).is_err() || n == 0 {
+                    break;
+                }
+            }
+            Ok(())
+        });
+        let used = (|| {
+            // Ends when the reader has stopped (end of input, or its error).
+            for (buf, n) in &next {
+                if n == 0 {
+                    break;
+                }
+                use_piece(&buf[..n])?;
+                if free.send(buf).is_err() {
+                    break;
+                }
+            }
+            Ok(())
+        })();
+        // Dropping the channels stops the reader at its next buffer.
+        drop((free, next));
+        let read = reader.join().unwrap_or(Err(Error::Io(io::Error::other(
+            "the file reader thread panicked",
+        ))));
+        used.and(read)
+    })
+}
+
+/// Fills buffers with `fill` here and writes each to `out` on a helper thread, so writing
+/// piece `n` overlaps with producing piece `n + 1`. `fill` returns a piece's length (0 at
+/// the end) and the progress it reaches; `written` is told that progress once the piece is
+/// in `out` (so a report never runs ahead of what was written). Stops at the first error of
+/// either side (`fill`'s or `written`'s first); what was written before it stays in `out`,
+/// which the caller discards.
+pub(super) fn write_behind(
+    out: &mut (impl Write + Send),
+    mut fill: impl FnMut(&mut [u8]) -> Result<(usize, u64)>,
+    mut written: impl FnMut(u64) -> Result<()>,
+) -> Result<()> {
+    // Free buffers, with the progress of the piece last written from each.
+    let (free, take) = mpsc::sync_channel::<(Buffer, Option<u64>)>(2);
+    for _ in 0..2 {
+        free.send((Zeroizing::new(vec![0u8; PROGRESS_STEP]), None))
+            .expect("the channel has room for both");
+    }
+    let (full, next) = mpsc::sync_channel::<(Buffer, usize, u64)>(1);
+    std::thread::scope(|scope| {
+        let writer = scope.spawn(move || -> Result<()> {
+            for (buf, n, done) in next {
+                out.write_all(&buf[..n])?;
+                if free.send((buf, Some(done))).is_err() {
+                    break;
+                }
+            }
+            Ok(())
+        });
+        let filled = (|| {
+            // Ends at the end of the input, or when the writer has stopped (its error).
+            for (mut buf, done) in &take {
+                if let Some(done) = done {
+                    written(done)?;
+                }
+                match fill(&mut buf)? {
+                    (0, _) => break,
+                    (n, done) => {
+                        if full.send((buf, n, done)).is_err() {
+                            break;
+                        }
+                    }
+                }
+            }
+            Ok(())
+        })();
+        drop(full);
+        let wrote = writer.join().unwrap_or(Err(Error::Io(io::Error::other(
+            "the file writer thread panicked",
+        ))));
+        filled.and(wrote)?;
+        // The pieces written since the last report.
+        match take.try_iter().filter_map(|(_, done)| done).max() {
+            Some(done) => written(done),
+            None => Ok(()),
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A writer that fails after `left` bytes.
+    struct FailingWriter {
+        left: usize,
+        written: Vec<u8>,
+    }
+
+    impl Write for FailingWriter {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            if self.left == 0 {
+                return Err(io::Error::other("disk full"));
+            }
+            let n = buf.len().min(self.left);
+            self.left -= n;
+            self.written.extend_from_slice(&buf[..n]);
+            Ok(n)
+        }
+
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    /// A writer into a shared buffer, which a test can look at while it is written.
+    struct Shared(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+    impl Write for Shared {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    /// Either side's error stops the overlapped pipelines and is the one returned; the
+    /// producing side's error wins when both fail.
+    #[test]
+    fn the_overlapped_pipelines_stop_at_the_first_error() {
+        // The writer fails: write_behind returns its error, and stops asking for pieces.
+        let mut out = FailingWriter {
+            left: PROGRESS_STEP + 10,
+            written: Vec::new(),
+        };
+        let mut filled = 0;
+        let err = write_behind(
+            &mut out,
+            |buf| {
+                filled += 1;
+                buf.fill(7);
+                Ok((buf.len(), filled))
+            },
+            |_| Ok(()),
+        )
+        .unwrap_err();
+        assert!(
+            matches!(&err, Error::Io(e) if e.to_string() == "disk full"),
+            "{err:?}"
+        );
+        assert!(
+            filled <= 5,
+            "{filled} pieces produced after the writer failed"
+        );
+        assert_eq!(out.written.len(), PROGRESS_STEP + 10);
+        // The producer fails: its error, and what came before it is written in order.
+        let mut out = FailingWriter {
+            left: usize::MAX,
+            written: Vec::new(),
+        };
+        let mut n = 0u8;
+        let err = write_behind(
+            &mut out,
+            |buf| {
+                n += 1;
+                if n == 3 {
+                    return Err(Error::Cancelled);
+                }
+                buf.fill(n);
+                Ok((10, u64::from(n)))
+            },
+            |_| Ok(()),
+        )
+        .unwrap_err();
+        assert!(matches!(err, Error::Cancelled), "{err:?}");
+        assert_eq!(out.written, [[1u8; 10], [2u8; 10]].concat());
+        // Progress is reported only for pieces already written, and the last one at the end.
+        let shared = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let mut sink = Shared(shared.clone());
+        let mut reports = Vec::new();
+        let mut k = 0u64;
+        write_behind(
+            &mut sink,
+            |buf| {
+                k += 1;
+                buf[..3].fill(k as u8);
+                Ok((if k <= 5 { 3 } else { 0 }, k))
+            },
+            |done| {
+                let on_disk = shared.lock().unwrap().len() as u64;
+                assert!(
+                    on_disk >= 3 * done,
+                    "reported {done} with {on_disk} bytes written"
+                );
+                reports.push(done);
+                Ok(())
+            },
+        )
+        .unwrap();
+        assert_eq!(reports.last(), Some(&5));
+        assert!(reports.windows(2).all(|w| w[0] < w[1]), "{reports:?}");
+        // read_ahead: the consumer's error is returned; the pieces before it came in order.
+        let data: Vec<u8> = (0..3 * PROGRESS_STEP).map(|i| (i % 251) as u8).collect();
+        let mut seen = Vec::new();
+        let err = read_ahead(&mut &data[..], |piece| {
+            seen.extend_from_slice(piece);
+            if seen.len() >= 2 * PROGRESS_STEP {
+                return Err(Error::Cancelled);
+            }
+            Ok(())
+        })
+        .unwrap_err();
+        assert!(matches!(err, Error::Cancelled), "{err:?}");
+        assert!(seen[..] == data[..seen.len()]);
+        // ... a reader's error is returned after the pieces read before it.
+        struct FailingReader(usize);
+        impl Read for FailingReader {
+            fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+                if self.0 == 0 {
+                    return Err(io::Error::other("bad sector"));
+                }
+                self.0 -= 1;
+                buf[..5].fill(1);
+                Ok(5)
+            }
+        }
+        let mut total = 0;
+        let err = read_ahead(&mut FailingReader(4), |piece| {
+            total += piece.len();
+            Ok(())
+        })
+        .unwrap_err();
+        assert!(
+            matches!(&err, Error::Io(e) if e.to_string() == "bad sector"),
+            "{err:?}"
+        );
+        assert_eq!(total, 20);
+    }
+}
