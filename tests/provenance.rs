@@ -10,7 +10,7 @@ use std::io::{Cursor, Write};
 use keepsake::account::Keyring;
 use keepsake::provenance::{
     ItemRecord, MANIFEST_FIXED_LEN, PART_ENTRY_LEN, PartEntry, PartKind, parse_manifest,
-    part_hashes, verify_item,
+    part_hashes, part_hashes_from_reader, verify_item,
 };
 use keepsake::stream::{self, HEADER_LEN, OpenOptions, SealOptions, Sealer};
 use keepsake::{AlbumId, Error, MediaId, MediaKey, MediaKind, hazmat};
@@ -132,6 +132,9 @@ fn hashes_computed_while_sealing_match_a_keyless_recomputation_on_every_path() {
                 assert!(sealed == plain, "2^{log2} len {len}");
                 let recomputed = part_hashes(&sealed).unwrap();
                 assert_eq!(&recomputed, part.hashes(), "2^{log2} len {len}");
+                // A server's recomputation, one chunk at a time from a reader.
+                let streamed = part_hashes_from_reader(&sealed[..]).unwrap();
+                assert_eq!(&streamed, part.hashes(), "2^{log2} len {len}");
                 assert_eq!(part.entry().chunk_count, len.div_ceil(chunk).max(1) as u64);
                 assert_eq!(part.plaintext_len(), len as u64);
                 // The streaming sealer, in uneven pieces, computes the same.
@@ -444,6 +447,19 @@ fn a_range_checks_only_the_chunks_it_reads_and_refuses_a_changed_one() {
             other => panic!("chunk {chunk}: {other:?}"),
         }
     }
+    // Storage rot, seen by a server with no key: the public digest (the root) changes.
+    assert_ne!(
+        part_hashes_from_reader(&far[..]).unwrap().root(),
+        part_hashes(&it.original).unwrap().root()
+    );
+    assert!(matches!(
+        part_hashes_from_reader(&it.original[..HEADER_LEN]),
+        Err(Error::TruncatedStream)
+    ));
+    assert!(matches!(
+        part_hashes_from_reader(&it.original[..10]),
+        Err(Error::TruncatedHeader { .. })
+    ));
     // The final chunk's tag: a range to the end reads it.
     let mut tag = it.original.clone();
     let end = tag.len() - 1;

@@ -133,6 +133,48 @@ pub fn part_hashes(sealed: &[u8]) -> Result<PartHashes> {
     Ok(PartHashes::new(parsed.to_bytes(), list))
 }
 
+/// [`part_hashes`] from a reader, in bounded memory (one chunk at a time): what a server
+/// runs over a stored object of any size to detect storage rot.
+///
+/// # Errors
+/// As [`part_hashes`] ([`Error::TruncatedHeader`] when the reader ends inside the header);
+/// [`Error::Io`] from reading.
+pub fn part_hashes_from_reader<R: std::io::Read>(mut reader: R) -> Result<PartHashes> {
+    let mut header = [0u8; HEADER_LEN];
+    let got = read_full(&mut reader, &mut header)?;
+    let parsed = Header::parse(&header[..got])?;
+    let mut piece = vec![0u8; parsed.chunk_size() + TAG_LEN];
+    let mut list = Vec::new();
+    loop {
+        let n = read_full(&mut reader, &mut piece)?;
+        if n == 0 {
+            break;
+        }
+        list.push(chunk_hash(list.len() as u64, &piece[..n]));
+        if n < piece.len() {
+            break;
+        }
+    }
+    if list.is_empty() {
+        return Err(Error::TruncatedStream);
+    }
+    Ok(PartHashes::new(header, list))
+}
+
+/// Reads until `buf` is full or the reader ends; returns the bytes read.
+fn read_full<R: std::io::Read>(reader: &mut R, buf: &mut [u8]) -> Result<usize> {
+    let mut got = 0;
+    while got < buf.len() {
+        match reader.read(&mut buf[got..]) {
+            Ok(0) => break,
+            Ok(n) => got += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(Error::from_io(e)),
+        }
+    }
+    Ok(got)
+}
+
 /// One sealed part's provenance, returned by the sealer that computed it:
 /// [`crate::stream::seal_part`], [`crate::stream::Sealer::finish_part`],
 /// [`crate::file::seal_file_part`].
