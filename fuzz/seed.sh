@@ -104,6 +104,18 @@ for v in optional("grant-v1.json"):
     except (KeyError, TypeError, ValueError):
         pass
 
+# Provenance item records and the manifests inside them (SPEC.md 5.10).
+for v in optional("provenance-v1.json"):
+    try:
+        record = h(v["record"])
+    except (KeyError, TypeError, ValueError):
+        continue
+    seed("manifest_parse", record)
+    if len(record) >= 5:
+        m = struct.unpack(">I", record[1:5])[0]
+        if 0 < m <= len(record) - 5:
+            seed("manifest_parse", record[5:5 + m])
+
 # X-Wing public keys, identities and encapsulations from the vector files (the draft's
 # own, the HPKE PQ vector, device slots, derivations); the X-Wing encapsulations are to
 # other keys than the fixture's, so they exercise the DecryptionFailed path.

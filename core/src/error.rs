@@ -233,6 +233,44 @@ pub enum Error {
     #[error("album grant signature does not verify: not from this sender, or altered")]
     GrantBadSignature,
 
+    /// A provenance manifest or item record is not well-formed (SPEC.md 5.10).
+    #[error("malformed provenance manifest: {reason}")]
+    MalformedManifest {
+        /// Which rule was broken.
+        reason: &'static str,
+    },
+
+    /// An item record carries no manifest: nobody signed the item.
+    #[error("the item is not signed (no provenance manifest)")]
+    ProvenanceUnsigned,
+
+    /// A manifest names another media id, album or epoch than the item it came with.
+    #[error("the provenance manifest is for another item, album or epoch")]
+    ProvenanceWrongItem,
+
+    /// A manifest's uploader is not a member of the album at that epoch.
+    #[error("the item was signed by an identity that is not a member of the album at that epoch")]
+    ProvenanceNotMember,
+
+    /// A manifest's signature does not verify under the uploader key it names.
+    #[error("the provenance manifest's signature does not verify")]
+    ProvenanceBadSignature,
+
+    /// Content does not match the signed manifest: a part, its length, its hash list or the
+    /// metadata (re-sealed, replaced or altered, by a member or anyone else).
+    #[error("content does not match the signed manifest ({what})")]
+    ProvenanceMismatch {
+        /// Which check failed.
+        what: &'static str,
+    },
+
+    /// A chunk a range read opens does not match its signed hash.
+    #[error("chunk {index} does not match the signed manifest")]
+    ProvenanceChunkMismatch {
+        /// The first chunk that differs.
+        index: u64,
+    },
+
     /// The operating system's random number generator failed.
     #[error("the OS random number generator failed")]
     RandomnessUnavailable,
@@ -358,6 +396,15 @@ impl Error {
             Error::GrantWrongRecipient => Error::GrantWrongRecipient,
             Error::GrantWrongAlbum => Error::GrantWrongAlbum,
             Error::GrantBadSignature => Error::GrantBadSignature,
+            Error::MalformedManifest { reason } => Error::MalformedManifest { reason },
+            Error::ProvenanceUnsigned => Error::ProvenanceUnsigned,
+            Error::ProvenanceWrongItem => Error::ProvenanceWrongItem,
+            Error::ProvenanceNotMember => Error::ProvenanceNotMember,
+            Error::ProvenanceBadSignature => Error::ProvenanceBadSignature,
+            Error::ProvenanceMismatch { what } => Error::ProvenanceMismatch { what },
+            Error::ProvenanceChunkMismatch { index } => {
+                Error::ProvenanceChunkMismatch { index: *index }
+            }
             Error::Io(err) => Error::Io(io::Error::new(err.kind(), err.to_string())),
         }
     }

@@ -104,6 +104,42 @@ pub fn seal_file(
     dst: &Path,
     mut options: FileOptions<'_>,
 ) -> Result<u64> {
+    let (temp, _) = seal_to_temp(key, media_id, kind, src, dst, &mut options)?;
+    persist(temp, dst, options.overwrite)
+}
+
+/// [`seal_file`], also returning the sealed part's provenance (SPEC.md 5.10): its chunk
+/// hash list and root, computed by the sealer's workers in the same pass
+/// ([`SealOptions::with_provenance`] is turned on whatever the options say).
+///
+/// # Errors
+/// As [`seal_file`].
+pub fn seal_file_part(
+    key: &MediaKey,
+    media_id: &MediaId,
+    kind: MediaKind,
+    src: &Path,
+    dst: &Path,
+    mut options: FileOptions<'_>,
+) -> Result<(u64, crate::provenance::SealedPart)> {
+    options.seal = options.seal.with_provenance(true);
+    let (temp, part) = seal_to_temp(key, media_id, kind, src, dst, &mut options)?;
+    let part = part.ok_or(Error::MalformedManifest {
+        reason: "the sealer was not asked for provenance",
+    })?;
+    Ok((persist(temp, dst, options.overwrite)?, part))
+}
+
+/// Seals `src` into a temporary file beside `dst`; with provenance options, also returns
+/// the part's hashes.
+fn seal_to_temp(
+    key: &MediaKey,
+    media_id: &MediaId,
+    kind: MediaKind,
+    src: &Path,
+    dst: &Path,
+    options: &mut FileOptions<'_>,
+) -> Result<(NamedTempFile, Option<crate::provenance::SealedPart>)> {
     let mut input = File::open(src)?;
     let total = input.metadata()?.len();
     let temp = temp_beside(dst, options.overwrite)?;
@@ -127,8 +163,12 @@ pub fn seal_file(
             }
         }
     }
-    let temp = sealer.finish()?;
-    persist(temp, dst, options.overwrite)
+    if options.seal.provenance() {
+        let (temp, part) = sealer.finish_part()?;
+        Ok((temp, Some(part)))
+    } else {
+        Ok((sealer.finish()?, None))
+    }
 }
 
 /// Opens the sealed file `src` into `dst`, checking that it is media item `media_id`'s

@@ -12,13 +12,14 @@ pub mod kdf;
 mod keys;
 pub mod lifecycle;
 pub mod primitives;
+pub mod provenance;
 pub mod recovery;
 pub mod sharing;
 pub mod stream;
 
 pub use envelope::{AlbumBlob, MediaBlob};
 pub use error::{Error, Result};
-pub use file::{FileOptions, open_file, remove_partial_files, seal_file};
+pub use file::{FileOptions, open_file, remove_partial_files, seal_file, seal_file_part};
 pub use keys::{AlbumId, AlbumKey, ID_LEN, MediaId, MediaKey, MediaKind};
 pub use primitives::KEY_LEN;
 pub use recovery::RecoveryPhrase;
@@ -45,6 +46,18 @@ pub mod hazmat {
         salt: [u8; SALT_LEN],
     ) -> Vec<u8> {
         crate::stream::seal_with_salt(key, media_id, kind, plaintext, options, salt)
+    }
+
+    /// [`crate::stream::seal_part`] with a chosen salt.
+    pub fn seal_part_with_salt(
+        key: &MediaKey,
+        media_id: &MediaId,
+        kind: MediaKind,
+        plaintext: &[u8],
+        options: &SealOptions,
+        salt: [u8; SALT_LEN],
+    ) -> (Vec<u8>, crate::provenance::SealedPart) {
+        crate::stream::seal_part_with_salt(key, media_id, kind, plaintext, options, salt)
     }
 
     /// A [`crate::stream::Sealer`] with a chosen salt.

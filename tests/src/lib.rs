@@ -79,6 +79,13 @@ pub fn error_name(err: &keepsake::Error) -> &'static str {
         E::Rollback { .. } => "Rollback",
         E::UnknownGeneration { .. } => "UnknownGeneration",
         E::NotAlbumOwner => "NotAlbumOwner",
+        E::MalformedManifest { .. } => "MalformedManifest",
+        E::ProvenanceUnsigned => "ProvenanceUnsigned",
+        E::ProvenanceWrongItem => "ProvenanceWrongItem",
+        E::ProvenanceNotMember => "ProvenanceNotMember",
+        E::ProvenanceBadSignature => "ProvenanceBadSignature",
+        E::ProvenanceMismatch { .. } => "ProvenanceMismatch",
+        E::ProvenanceChunkMismatch { .. } => "ProvenanceChunkMismatch",
         _ => "Unknown",
     }
 }
@@ -278,4 +285,91 @@ pub fn load<T: for<'de> Deserialize<'de>>(file: &str) -> VectorFile<T> {
     let text = std::fs::read_to_string(&path)
         .unwrap_or_else(|e| panic!("reading {}: {e}", path.display()));
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("parsing {}: {e}", path.display()))
+}
+
+/// One sealed part of a provenance vector (SPEC.md 5.10).
+#[derive(Debug, Serialize, Deserialize)]
+pub struct ProvenancePart {
+    /// The stream kind.
+    pub kind: String,
+    /// log2 of the chunk size.
+    pub chunk_log2: u8,
+    /// Hex, 32 bytes.
+    pub salt: String,
+    /// Hex.
+    pub plaintext: String,
+    /// Hex: the sealed stream.
+    pub sealed: String,
+    /// Hex: the chunk hash list `h_0 || ... || h_{n-1}`.
+    pub hash_list: String,
+    /// Hex, 32 bytes: the part root (and public ciphertext digest).
+    pub root: String,
+}
+
+/// A check of one part against a verified manifest: a whole part (no offset), or a range.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct ProvenanceCheck {
+    /// What the check shows.
+    pub comment: String,
+    /// The kind asked for.
+    pub kind: String,
+    /// Hex: the sealed bytes offered.
+    pub sealed: String,
+    /// A range read's offset (absent: the whole part).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub offset: Option<u64>,
+    /// A range read's length.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub len: Option<u64>,
+    /// Hex: the hash list offered to a range read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hash_list: Option<String>,
+    /// Hex: the plaintext, on success.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub plaintext: Option<String>,
+    /// The error, on failure.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+/// An item's provenance: its parts sealed with fixed salts, the record its uploader signs
+/// (Ed25519 is deterministic), and what a verifier concludes.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct ProvenanceVector {
+    /// Case name.
+    pub name: String,
+    /// What the case shows.
+    pub comment: String,
+    /// Hex, 32 bytes: the signer's identity seed (SPEC.md 5.1).
+    pub signer_identity_secret: String,
+    /// Hex, 32 bytes.
+    pub media_key: String,
+    /// Hex, 16 bytes: the media id the signer names and the verifier expects.
+    pub media_id: String,
+    /// Hex, 16 bytes.
+    pub album_id: String,
+    /// The epoch the signer names.
+    pub signed_epoch: u64,
+    /// The epoch the verifier expects.
+    pub epoch: u64,
+    /// The parts, sealed.
+    pub parts: Vec<ProvenancePart>,
+    /// Hex: the app's metadata.
+    pub metadata: String,
+    /// Hex: the item record (the metadata envelope's plaintext) the verifier is given.
+    pub record: String,
+    /// Hex digests of the members the verifier trusts at the epoch.
+    pub members: Vec<String>,
+    /// Hex: the verified uploader's identity digest, on success.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uploader_digest: Option<String>,
+    /// The verified uploader's fingerprint, on success.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fingerprint: Option<String>,
+    /// The error of verifying the record, on failure.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// Part and range checks against the verified manifest.
+    #[serde(default)]
+    pub checks: Vec<ProvenanceCheck>,
 }

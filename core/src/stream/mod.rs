@@ -24,8 +24,10 @@ mod read;
 mod write;
 
 #[cfg(any(test, feature = "hazmat"))]
+pub(crate) use oneshot::seal_part_with_salt;
+#[cfg(any(test, feature = "hazmat"))]
 pub(crate) use oneshot::seal_with_salt;
-pub use oneshot::{open, open_into, open_with, seal, seal_into, seal_with};
+pub use oneshot::{open, open_into, open_with, seal, seal_into, seal_part, seal_with};
 pub use push::PushOpener;
 pub use range::{RANGE_RESERVE, RangePlan, open_range, plaintext_len};
 pub use read::Opener;
@@ -209,6 +211,7 @@ pub struct SealOptions {
     chunk_log2: u8,
     parallel: bool,
     memory_budget: Option<usize>,
+    provenance: bool,
 }
 
 impl Default for SealOptions {
@@ -224,7 +227,21 @@ impl SealOptions {
             chunk_log2: DEFAULT_CHUNK_LOG2,
             parallel: true,
             memory_budget: None,
+            provenance: false,
         }
+    }
+
+    /// Computes each chunk's provenance hash (SPEC.md 5.10) while sealing, in the same
+    /// pass and on the same cores, so that [`Sealer::finish_part`] can return the part's
+    /// hash list and root. Off by default. The sealed bytes are the same either way.
+    pub const fn with_provenance(mut self, provenance: bool) -> Self {
+        self.provenance = provenance;
+        self
+    }
+
+    /// Whether chunk hashes are computed while sealing.
+    pub const fn provenance(&self) -> bool {
+        self.provenance
     }
 
     /// Sets the chunk size to `2^log2` bytes.
@@ -414,12 +431,16 @@ impl ChunkCounter {
 /// the last possibly short, and is empty with an empty `head` only for a lone empty final
 /// chunk. Taking the two apart lets a sealer seal a batch that starts in its own buffer
 /// and goes on in the caller's without copying the caller's part.
+///
+/// `hashes` is empty, or one slot per chunk: each chunk's provenance hash (SPEC.md 5.10)
+/// is written there by the worker that sealed it, right after sealing (still in cache).
 pub(crate) fn seal_run(
     aead: &ChunkAead,
     run: &ChunkRun,
     chunk: usize,
     (head, input): (&[u8], &[u8]),
     output: &mut [u8],
+    hashes: &mut [[u8; 32]],
     parallel: bool,
 ) {
     debug_assert_eq!(head.len() % chunk, 0);
@@ -427,24 +448,38 @@ pub(crate) fn seal_run(
         output.len(),
         head.len() + input.len() + TAG_LEN * run.count as usize
     );
-    let job = |(k, (pt, ct)): (usize, (&[u8], &mut [u8]))| {
+    debug_assert!(hashes.is_empty() || hashes.len() == run.count as usize);
+    let job = |k: usize, pt: &[u8], ct: &mut [u8], hash: Option<&mut [u8; 32]>| {
         let (body, tag) = ct.split_at_mut(pt.len());
         tag.copy_from_slice(&aead.seal(&chunk_nonce(run.index(k), run.is_last(k)), b"", pt, body));
+        if let Some(hash) = hash {
+            *hash = crate::provenance::chunk_hash(run.index(k), ct);
+        }
     };
     if head.is_empty() && input.is_empty() {
-        job((0, (input, output)));
+        job(0, input, output, hashes.first_mut());
     } else if parallel && run.count > 1 {
-        head.par_chunks(chunk)
+        let chunks = head
+            .par_chunks(chunk)
             .chain(input.par_chunks(chunk))
-            .zip(output.par_chunks_mut(chunk + TAG_LEN))
-            .enumerate()
-            .for_each(job);
+            .zip(output.par_chunks_mut(chunk + TAG_LEN));
+        if hashes.is_empty() {
+            chunks
+                .enumerate()
+                .for_each(|(k, (pt, ct))| job(k, pt, ct, None));
+        } else {
+            chunks
+                .zip(hashes.par_iter_mut())
+                .enumerate()
+                .for_each(|(k, ((pt, ct), hash))| job(k, pt, ct, Some(hash)));
+        }
     } else {
+        let mut hashes = hashes.iter_mut();
         head.chunks(chunk)
             .chain(input.chunks(chunk))
             .zip(output.chunks_mut(chunk + TAG_LEN))
             .enumerate()
-            .for_each(job);
+            .for_each(|(k, (pt, ct))| job(k, pt, ct, hashes.next()));
     }
 }
 

@@ -9,6 +9,7 @@ use super::{
 };
 use crate::keys::{MediaId, MediaKey, MediaKind};
 use crate::primitives::{TAG_LEN, resize_wiping};
+use crate::provenance::SealedPart;
 use crate::{Error, Result};
 
 /// Seals `plaintext` as media item `media_id`'s rendition `kind`, with default options.
@@ -93,6 +94,65 @@ pub fn seal_into(
     Ok(())
 }
 
+/// [`seal_with`], also returning the sealed part's provenance (SPEC.md 5.10): its chunk
+/// hash list and root, computed by the workers that seal each chunk, in the same pass.
+///
+/// ```
+/// use keepsake::{MediaId, MediaKey, MediaKind, provenance, stream};
+///
+/// let key = MediaKey::generate()?;
+/// let id = MediaId::random()?;
+/// let (sealed, part) = stream::seal_part(&key, &id, MediaKind::Original, b"a photo", &stream::SealOptions::new())?;
+/// // Anyone holding the bytes (a server, with no key) recomputes the same root.
+/// assert_eq!(provenance::part_hashes(&sealed)?.root(), part.root());
+/// # Ok::<(), keepsake::Error>(())
+/// ```
+///
+/// # Errors
+/// [`Error::RandomnessUnavailable`] if no salt can be drawn.
+pub fn seal_part(
+    key: &MediaKey,
+    media_id: &MediaId,
+    kind: MediaKind,
+    plaintext: &[u8],
+    options: &SealOptions,
+) -> Result<(Vec<u8>, SealedPart)> {
+    Ok(seal_part_with_salt(
+        key,
+        media_id,
+        kind,
+        plaintext,
+        options,
+        random_salt()?,
+    ))
+}
+
+/// [`seal_part`] with a caller-chosen salt.
+pub(crate) fn seal_part_with_salt(
+    key: &MediaKey,
+    media_id: &MediaId,
+    kind: MediaKind,
+    plaintext: &[u8],
+    options: &SealOptions,
+    salt: [u8; SALT_LEN],
+) -> (Vec<u8>, SealedPart) {
+    let count = plaintext.len().div_ceil(1 << options.chunk_log2).max(1);
+    let mut hashes = vec![[0u8; 32]; count];
+    let mut out = Vec::new();
+    let header = seal_into_hashing(
+        key,
+        media_id,
+        kind,
+        plaintext,
+        options,
+        salt,
+        &mut out,
+        &mut hashes,
+    );
+    let part = SealedPart::new(header.to_bytes(), kind, plaintext.len() as u64, hashes);
+    (out, part)
+}
+
 /// [`seal_with`] with a caller-chosen salt: deterministic, for known-answer vectors.
 /// A salt must never be reused with the same key.
 pub(crate) fn seal_with_salt(
@@ -118,6 +178,23 @@ pub(crate) fn seal_into_with_salt(
     salt: [u8; SALT_LEN],
     out: &mut Vec<u8>,
 ) {
+    seal_into_hashing(key, media_id, kind, plaintext, options, salt, out, &mut []);
+}
+
+/// Seals `plaintext` as [`seal_into_with_salt`] does, also writing each chunk's provenance
+/// hash into `hashes` (empty: none; else exactly one slot per chunk) in the same pass.
+/// Returns the header.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn seal_into_hashing(
+    key: &MediaKey,
+    media_id: &MediaId,
+    kind: MediaKind,
+    plaintext: &[u8],
+    options: &SealOptions,
+    salt: [u8; SALT_LEN],
+    out: &mut Vec<u8>,
+    hashes: &mut [[u8; 32]],
+) -> Header {
     let (header, aead) = new_header(key, media_id, kind, options.chunk_log2, salt);
     let chunk = header.chunk_size();
     let count = plaintext.len().div_ceil(chunk).max(1);
@@ -139,8 +216,10 @@ pub(crate) fn seal_into_with_salt(
         chunk,
         (&[], plaintext),
         &mut out[HEADER_LEN..],
+        hashes,
         parallel,
     );
+    header
 }
 
 /// Opens a whole sealed object held in memory, checking that it is media item

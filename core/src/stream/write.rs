@@ -65,6 +65,12 @@ pub struct Sealer<W: Write> {
     unwritten: Vec<u8>,
     parallel: bool,
     failed: Option<Error>,
+    /// With provenance (SPEC.md 5.10): every chunk's hash so far, the header, the kind and
+    /// the plaintext sealed so far.
+    hashes: Option<Vec<[u8; 32]>>,
+    header: [u8; HEADER_LEN],
+    kind: MediaKind,
+    plaintext_len: u64,
 }
 
 impl<W: Write> Sealer<W> {
@@ -122,6 +128,10 @@ impl<W: Write> Sealer<W> {
             unwritten: Vec::new(),
             parallel,
             failed: None,
+            hashes: options.provenance().then(Vec::new),
+            header: header_bytes,
+            kind,
+            plaintext_len: 0,
         })
     }
 
@@ -144,6 +154,15 @@ impl<W: Write> Sealer<W> {
             self.sealed.reserve_exact(len - self.sealed.len());
         }
         self.sealed.resize(len, 0);
+        self.plaintext_len += plaintext as u64;
+        let hashes: &mut [[u8; 32]] = match &mut self.hashes {
+            Some(all) => {
+                let at = all.len();
+                all.resize(at + count, [0; 32]);
+                &mut all[at..]
+            }
+            None => &mut [],
+        };
         // With no pending plaintext, a short final chunk of `pending` is sealed as `more`.
         let (head, more) = if more.is_empty() {
             (&[][..], &self.pending[..])
@@ -153,12 +172,13 @@ impl<W: Write> Sealer<W> {
         let (aead, chunk, sealed) = (&self.aead, self.chunk, &mut self.sealed);
         let parallel = self.parallel && count > 1;
         let written = if self.unwritten.is_empty() {
-            seal_run(aead, &run, chunk, (head, more), sealed, parallel);
+            seal_run(aead, &run, chunk, (head, more), sealed, hashes, parallel);
             Ok(())
         } else {
             let (inner, unwritten) = (&mut self.inner, &self.unwritten);
             rayon::in_place_scope(|scope| {
-                scope.spawn(|_| seal_run(aead, &run, chunk, (head, more), sealed, parallel));
+                scope
+                    .spawn(|_| seal_run(aead, &run, chunk, (head, more), sealed, hashes, parallel));
                 inner.write_all(unwritten)
             })
         };
@@ -211,6 +231,28 @@ impl<W: Write> Sealer<W> {
         self.seal_batch(&[], true)?;
         self.inner.flush()?;
         Ok(self.inner)
+    }
+
+    /// [`Sealer::finish`], also returning the sealed part's provenance (SPEC.md 5.10): its
+    /// chunk hash list and root, computed while sealing (no second pass), for
+    /// [`crate::account::Keyring::sign_item`].
+    ///
+    /// # Errors
+    /// As [`Sealer::finish`]; [`Error::MalformedManifest`] if the options did not ask for
+    /// provenance ([`SealOptions::with_provenance`](super::SealOptions::with_provenance)).
+    pub fn finish_part(mut self) -> Result<(W, crate::provenance::SealedPart)> {
+        self.check()?;
+        if self.hashes.is_none() {
+            return Err(Error::MalformedManifest {
+                reason: "the sealer was not asked for provenance (SealOptions::with_provenance)",
+            });
+        }
+        self.seal_batch(&[], true)?;
+        self.inner.flush()?;
+        let hashes = self.hashes.take().unwrap_or_default();
+        let part =
+            crate::provenance::SealedPart::new(self.header, self.kind, self.plaintext_len, hashes);
+        Ok((self.inner, part))
     }
 
     /// The inner writer, e.g. to take the sealed bytes written so far out of a `Vec`.

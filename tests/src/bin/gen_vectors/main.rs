@@ -16,6 +16,7 @@
 
 mod account;
 mod media;
+mod provenance;
 
 use keepsake_tests::{VectorFile, vectors_dir};
 use serde::Serialize;
@@ -121,5 +122,10 @@ fn main() {
         "epoch-move-v1.json",
         "A member removed from a shared album (SPEC.md 5.6): the owner's account (rotated to generation 1), two members, the album at epoch_before (generation 0) granted to both, then moved to epoch_after and granted to the member who stays; an item sealed under each epoch. Every account unlocks with its passphrase at the floor parameters.",
         account::epoch_moves(),
+    );
+    write(
+        "provenance-v1.json",
+        "Signed provenance (SPEC.md 5.10): an item's parts sealed under `media_key` with fixed salts (each with its chunk hash list and root), the item record signed by the identity of seed `signer_identity_secret` for `signed_epoch`, verified for `media_id`, `album_id`, `epoch` against the member digests `members`: the uploader's digest and fingerprint, or `error`; then each check opens a whole part or a range (with `hash_list`) against the verified manifest: `plaintext` or `error`.",
+        provenance::vectors(),
     );
 }
