@@ -13,6 +13,9 @@ use crate::{Error, Result};
 /// A piece of a file in flight between two threads (plaintext on one side or the other).
 type Buffer = Zeroizing<Vec<u8>>;
 
+/// A free buffer and what travels with it.
+type Tagged<T> = (Buffer, T);
+
 /// One `read` of `input` into `buf`, retried when interrupted.
 pub(super) fn read_piece(input: &mut impl Read, buf: &mut [u8]) -> Result<usize> {
     loop {
@@ -26,10 +29,12 @@ pub(super) fn read_piece(input: &mut impl Read, buf: &mut [u8]) -> Result<usize>
 /// Two buffers of [`PROGRESS_STEP`] bytes (plaintext: wiped when dropped) passed between
 /// this thread and one helper thread, so that file I/O on the helper overlaps with sealing
 /// or opening here (on all cores: the parallel file calls without a memory budget).
-fn two_buffers() -> (mpsc::SyncSender<Buffer>, mpsc::Receiver<Buffer>) {
+/// Each buffer travels with a `T` (the write-behind side's progress); both start as
+/// `T::default()`.
+fn two_buffers<T: Default>() -> (mpsc::SyncSender<Tagged<T>>, mpsc::Receiver<Tagged<T>>) {
     let (free, take) = mpsc::sync_channel(2);
     for _ in 0..2 {
-        free.send(Zeroizing::new(vec![0u8; PROGRESS_STEP]))
+        free.send((Zeroizing::new(vec![0u8; PROGRESS_STEP]), T::default()))
             .expect("the channel has room for both");
     }
     (free, take)
@@ -41,11 +46,11 @@ pub(super) fn read_ahead(
     input: &mut (impl Read + Send),
     mut use_piece: impl FnMut(&[u8]) -> Result<()>,
 ) -> Result<()> {
-    let (free, take) = two_buffers();
+    let (free, take) = two_buffers::<()>();
     let (full, next) = mpsc::sync_channel::<(Buffer, usize)>(1);
     std::thread::scope(|scope| {
         let reader = scope.spawn(move || -> Result<()> {
-            for mut buf in take {
+            for (mut buf, ()) in take {
                 let n = read_piece(input, &mut buf)?;
                 if full.send((buf, n)).is_err() || n == 0 {
                     break;
@@ -60,7 +65,7 @@ pub(super) fn read_ahead(
                     break;
                 }
                 use_piece(&buf[..n])?;
-                if free.send(buf).is_err() {
+                if free.send((buf, ())).is_err() {
                     break;
                 }
             }
@@ -87,11 +92,7 @@ pub(super) fn write_behind(
     mut written: impl FnMut(u64) -> Result<()>,
 ) -> Result<()> {
     // Free buffers, with the progress of the piece last written from each.
-    let (free, take) = mpsc::sync_channel::<(Buffer, Option<u64>)>(2);
-    for _ in 0..2 {
-        free.send((Zeroizing::new(vec![0u8; PROGRESS_STEP]), None))
-            .expect("the channel has room for both");
-    }
+    let (free, take) = two_buffers::<Option<u64>>();
     let (full, next) = mpsc::sync_channel::<(Buffer, usize, u64)>(1);
     std::thread::scope(|scope| {
         let writer = scope.spawn(move || -> Result<()> {

@@ -163,19 +163,8 @@ impl PushOpener {
                         0
                     };
                     if direct > 0 {
-                        let count = direct / stride;
-                        let run = counter.reserve(count as u64, false)?;
-                        let start = out.len();
-                        resize_wiping(&mut out, start + opened_len(direct, *chunk));
-                        open_run(
-                            aead,
-                            &run,
-                            *chunk,
-                            &rest[..direct],
-                            &mut out[start..],
-                            self.parallel && count > 1,
-                        )
-                        .map_err(|(_, err)| err)?;
+                        let (sealed, parallel) = (&rest[..direct], self.parallel);
+                        open_appending(aead, counter, *chunk, parallel, sealed, false, &mut out)?;
                         rest = &rest[direct..];
                         continue;
                     }
@@ -198,25 +187,12 @@ impl PushOpener {
                         (pending.len().saturating_sub(1) / stride) * stride
                     };
                     if ready > 0 {
-                        let count = ready.div_ceil(stride);
                         let ends = end && rest.is_empty();
-                        let run = counter.reserve(count as u64, ends)?;
-                        let start = out.len();
-                        resize_wiping(&mut out, start + opened_len(ready, *chunk));
-                        let opened = open_run(
-                            aead,
-                            &run,
-                            *chunk,
-                            &pending[..ready],
-                            &mut out[start..],
-                            self.parallel && count > 1,
-                        );
+                        let (sealed, parallel) = (&pending[..ready], self.parallel);
+                        let opened =
+                            open_appending(aead, counter, *chunk, parallel, sealed, ends, &mut out);
                         pending.drain(..ready);
-                        if let Err((_, err)) = opened {
-                            // The streaming Opener releases the authentic prefix before an
-                            // error; a push call returns the error alone (`out` is wiped).
-                            return Err(err);
-                        }
+                        opened?;
                     }
                     if rest.is_empty() {
                         return Ok(std::mem::take(&mut *out));
@@ -225,6 +201,27 @@ impl PushOpener {
             }
         }
     }
+}
+
+/// Opens the whole chunks `sealed` (the stream's final ones when `ends`) as the next chunks
+/// of the stream, appending their plaintext to `out`. On failure the error alone: the
+/// streaming `Opener` releases the authentic prefix before an error, a push call does not
+/// (`out` is wiped by its owner).
+fn open_appending(
+    aead: &ChunkAead,
+    counter: &mut ChunkCounter,
+    chunk: usize,
+    parallel: bool,
+    sealed: &[u8],
+    ends: bool,
+    out: &mut Zeroizing<Vec<u8>>,
+) -> Result<()> {
+    let count = sealed.len().div_ceil(chunk + TAG_LEN);
+    let run = counter.reserve(count as u64, ends)?;
+    let start = out.len();
+    resize_wiping(out, start + opened_len(sealed.len(), chunk));
+    let parallel = parallel && count > 1;
+    open_run(aead, &run, chunk, sealed, &mut out[start..], parallel).map_err(|(_, err)| err)
 }
 
 impl std::fmt::Debug for PushOpener {
