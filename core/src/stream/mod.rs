@@ -20,6 +20,7 @@
 mod oneshot;
 mod options;
 mod push;
+mod push_seal;
 mod range;
 mod read;
 mod write;
@@ -31,6 +32,7 @@ pub(crate) use oneshot::seal_with_salt;
 pub use oneshot::{open, open_into, open_with, seal, seal_into, seal_part, seal_with};
 pub use options::{OpenOptions, SealOptions};
 pub use push::PushOpener;
+pub use push_seal::PushSealer;
 pub use range::{RANGE_RESERVE, RangePlan, open_range, plaintext_len};
 pub use read::Opener;
 pub use write::Sealer;

@@ -8,7 +8,9 @@ use super::{
 use crate::keys::{MediaId, MediaKey, MediaKind};
 use crate::primitives::{ChunkAead, TAG_LEN, resize_wiping};
 use crate::{Error, Result};
-use zeroize::Zeroizing;
+use zeroize::{Zeroize, Zeroizing};
+
+use super::push_seal::check_room;
 
 /// Opens a sealed stream pushed to it in pieces. [`PushOpener::push`] returns the
 /// plaintext of every chunk that is complete and known not to be the last (one byte of the
@@ -88,8 +90,9 @@ impl PushOpener {
     /// [`Error::TrailingData`], and the earlier error after any failure; pushing after
     /// [`PushOpener::finish`] is [`Error::TrailingData`].
     pub fn push(&mut self, data: &[u8]) -> Result<Vec<u8>> {
-        let result = self.step(data, false);
-        self.record(result)
+        let mut out = Growing(Zeroizing::new(Vec::new()));
+        let result = self.step(data, false, &mut out);
+        self.record(result).map(|()| std::mem::take(&mut *out.0))
     }
 
     /// Ends the stream: opens what is left as the final chunk and returns its plaintext.
@@ -98,7 +101,52 @@ impl PushOpener {
     /// [`Error::TruncatedHeader`] / [`Error::TruncatedStream`] if the stream is cut, and
     /// the errors of [`PushOpener::push`].
     pub fn finish(&mut self) -> Result<Vec<u8>> {
-        let result = self.step(&[], true);
+        let mut out = Growing(Zeroizing::new(Vec::new()));
+        let result = self.step(&[], true, &mut out);
+        self.end(result).map(|()| std::mem::take(&mut *out.0))
+    }
+
+    /// The most plaintext [`PushOpener::push_to`] can write for a piece of `len` bytes
+    /// pushed now (the exact amount depends on where chunks end; it is returned by the
+    /// call). Pushing `len` bytes never releases more plaintext than `len`.
+    pub fn push_len(&self, len: usize) -> usize {
+        match self.chunk_size() {
+            Some(chunk) => opened_len(self.pending_len().saturating_add(len), chunk),
+            None => len,
+        }
+    }
+
+    /// [`PushOpener::push`] into the caller's buffer: opens the whole chunks now complete
+    /// straight from `data` into `out` (no staging copy of either), and returns how many
+    /// plaintext bytes were written at the front of `out`. `out` must hold
+    /// [`PushOpener::push_len`]`(data.len())` bytes. On an error nothing in `out` is
+    /// released: what the call wrote is wiped.
+    ///
+    /// # Errors
+    /// [`Error::InvalidLength`] if `out` is shorter than `push_len` (nothing changes); the
+    /// errors of [`PushOpener::push`].
+    pub fn push_to(&mut self, data: &[u8], out: &mut [u8]) -> Result<usize> {
+        check_room(out, self.push_len(data.len()))?;
+        let mut sink = Slice { buf: out, at: 0 };
+        let result = self.step(data, false, &mut sink);
+        let result = self.record(result);
+        sink.released(result)
+    }
+
+    /// [`PushOpener::finish`] into the caller's buffer, which must hold
+    /// [`PushOpener::push_len`]`(0)` bytes; returns the plaintext length written.
+    ///
+    /// # Errors
+    /// As [`PushOpener::push_to`] and [`PushOpener::finish`].
+    pub fn finish_to(&mut self, out: &mut [u8]) -> Result<usize> {
+        check_room(out, self.push_len(0))?;
+        let mut sink = Slice { buf: out, at: 0 };
+        let result = self.step(&[], true, &mut sink);
+        let result = self.end(result);
+        sink.released(result)
+    }
+
+    fn end(&mut self, result: Result<()>) -> Result<()> {
         let result = self.record(result);
         if result.is_ok() {
             self.state = State::Finished;
@@ -106,14 +154,28 @@ impl PushOpener {
         result
     }
 
-    fn record(&mut self, result: Result<Vec<u8>>) -> Result<Vec<u8>> {
+    fn chunk_size(&self) -> Option<usize> {
+        match &self.state {
+            State::Body { chunk, .. } => Some(*chunk),
+            _ => None,
+        }
+    }
+
+    fn pending_len(&self) -> usize {
+        match &self.state {
+            State::Body { pending, .. } => pending.len(),
+            _ => 0,
+        }
+    }
+
+    fn record(&mut self, result: Result<()>) -> Result<()> {
         if let Err(err) = &result {
             self.state = State::Failed(err.replay());
         }
         result
     }
 
-    fn step(&mut self, mut data: &[u8], end: bool) -> Result<Vec<u8>> {
+    fn step(&mut self, mut data: &[u8], end: bool, out: &mut impl Sink) -> Result<()> {
         if let State::Header(buf) = &mut self.state {
             let take = (HEADER_LEN - buf.len()).min(data.len());
             buf.extend_from_slice(&data[..take]);
@@ -122,7 +184,7 @@ impl PushOpener {
                 if end {
                     return Err(Header::parse(buf).err().unwrap_or(Error::TruncatedStream));
                 }
-                return Ok(Vec::new());
+                return Ok(());
             }
             let header = Header::parse(buf)?;
             let aead = verify_header(&self.key, &self.media_id, self.kind, &header)?;
@@ -134,7 +196,7 @@ impl PushOpener {
             };
         }
         match &mut self.state {
-            State::Header(_) => Ok(Vec::new()),
+            State::Header(_) => Ok(()),
             State::Finished => Err(Error::TrailingData),
             State::Failed(err) => Err(err.replay()),
             State::Body {
@@ -145,13 +207,7 @@ impl PushOpener {
             } => {
                 let stride = *chunk + TAG_LEN;
                 let batch = batch_chunks(*chunk, self.parallel);
-                // This call's plaintext is at most the opened length of what is pending and
-                // pushed (the caller's bytes, not a claimed length): reserved once, so `out`
-                // is never moved (copied) while it grows.
-                let mut out = Zeroizing::new(Vec::with_capacity(opened_len(
-                    pending.len().saturating_add(data.len()),
-                    *chunk,
-                )));
+                out.reserve(opened_len(pending.len().saturating_add(data.len()), *chunk));
                 let mut rest = data;
                 loop {
                     // Nothing pending: whole chunks of the caller's slice, a batch at a time,
@@ -164,7 +220,7 @@ impl PushOpener {
                     };
                     if direct > 0 {
                         let (sealed, parallel) = (&rest[..direct], self.parallel);
-                        open_appending(aead, counter, *chunk, parallel, sealed, false, &mut out)?;
+                        open_appending(aead, counter, *chunk, parallel, sealed, false, out)?;
                         rest = &rest[direct..];
                         continue;
                     }
@@ -179,7 +235,7 @@ impl PushOpener {
                             return if counter.position() == 0 {
                                 Err(Error::TruncatedStream)
                             } else {
-                                Ok(std::mem::take(&mut *out))
+                                Ok(())
                             };
                         }
                         pending.len()
@@ -190,12 +246,12 @@ impl PushOpener {
                         let ends = end && rest.is_empty();
                         let (sealed, parallel) = (&pending[..ready], self.parallel);
                         let opened =
-                            open_appending(aead, counter, *chunk, parallel, sealed, ends, &mut out);
+                            open_appending(aead, counter, *chunk, parallel, sealed, ends, out);
                         pending.drain(..ready);
                         opened?;
                     }
                     if rest.is_empty() {
-                        return Ok(std::mem::take(&mut *out));
+                        return Ok(());
                     }
                 }
             }
@@ -206,7 +262,7 @@ impl PushOpener {
 /// Opens the whole chunks `sealed` (the stream's final ones when `ends`) as the next chunks
 /// of the stream, appending their plaintext to `out`. On failure the error alone: the
 /// streaming `Opener` releases the authentic prefix before an error, a push call does not
-/// (`out` is wiped by its owner).
+/// (the sink is wiped by its owner).
 fn open_appending(
     aead: &ChunkAead,
     counter: &mut ChunkCounter,
@@ -214,14 +270,66 @@ fn open_appending(
     parallel: bool,
     sealed: &[u8],
     ends: bool,
-    out: &mut Zeroizing<Vec<u8>>,
+    out: &mut impl Sink,
 ) -> Result<()> {
     let count = sealed.len().div_ceil(chunk + TAG_LEN);
     let run = counter.reserve(count as u64, ends)?;
-    let start = out.len();
-    resize_wiping(out, start + opened_len(sealed.len(), chunk));
     let parallel = parallel && count > 1;
-    open_run(aead, &run, chunk, sealed, &mut out[start..], parallel).map_err(|(_, err)| err)
+    let out = out.next(opened_len(sealed.len(), chunk));
+    open_run(aead, &run, chunk, sealed, out, parallel).map_err(|(_, err)| err)
+}
+
+/// Where a push call's plaintext goes: the next `len` bytes of it.
+trait Sink {
+    /// Called once, before any `next`, with the most the call can release.
+    fn reserve(&mut self, most: usize);
+    fn next(&mut self, len: usize) -> &mut [u8];
+}
+
+/// A call's own `Vec`, reserved once at the most the call can release (the opened length
+/// of what is pending and pushed: the caller's bytes, not a claimed length), so it is never
+/// moved (copied) while it grows.
+struct Growing(Zeroizing<Vec<u8>>);
+
+impl Sink for Growing {
+    fn reserve(&mut self, most: usize) {
+        self.0.reserve_exact(most);
+    }
+
+    fn next(&mut self, len: usize) -> &mut [u8] {
+        let start = self.0.len();
+        resize_wiping(&mut self.0, start + len);
+        &mut self.0[start..]
+    }
+}
+
+/// The caller's slice, checked beforehand to hold everything the call can release.
+struct Slice<'a> {
+    buf: &'a mut [u8],
+    at: usize,
+}
+
+impl Sink for Slice<'_> {
+    fn reserve(&mut self, _most: usize) {}
+
+    fn next(&mut self, len: usize) -> &mut [u8] {
+        let start = self.at;
+        self.at += len;
+        &mut self.buf[start..self.at]
+    }
+}
+
+impl Slice<'_> {
+    /// The length written, or on an error the error with everything written wiped.
+    fn released(self, result: Result<()>) -> Result<usize> {
+        match result {
+            Ok(()) => Ok(self.at),
+            Err(err) => {
+                self.buf[..self.at].zeroize();
+                Err(err)
+            }
+        }
+    }
 }
 
 impl std::fmt::Debug for PushOpener {

@@ -155,14 +155,7 @@ impl<W: Write> Sealer<W> {
         }
         self.sealed.resize(len, 0);
         self.plaintext_len += plaintext as u64;
-        let hashes: &mut [[u8; 32]] = match &mut self.hashes {
-            Some(all) => {
-                let at = all.len();
-                all.resize(at + count, [0; 32]);
-                &mut all[at..]
-            }
-            None => &mut [],
-        };
+        let hashes = super::push_seal::hash_slots(&mut self.hashes, count);
         // With no pending plaintext, a short final chunk of `pending` is sealed as `more`.
         let (head, more) = if more.is_empty() {
             (&[][..], &self.pending[..])
