@@ -19,7 +19,9 @@ use crate::{CHUNK, KEY, MEDIA_ID, media_key, median, plaintext, quantile};
 const TAG: usize = 16;
 
 mod kdf;
+mod push;
 pub use kdf::kdf_report;
+pub use push::KeepsakePush;
 
 /// The result of one contender's operation.
 pub type Outcome = Result<(), String>;
@@ -511,8 +513,12 @@ pub mod row {
     pub const ONESHOT_FRESH: usize = 10;
     /// Evidence: raw with the copy per (parallel) batch, 2 cores.
     pub const RAW_COPIES_PAR: usize = 11;
+    /// Keepsake PushSealer/PushOpener into the caller's buffer, 1 core.
+    pub const PUSH: usize = 12;
+    /// Keepsake PushSealer/PushOpener into the caller's buffer, all cores.
+    pub const PUSH_PAR: usize = 13;
     /// libsodium secretstream, 1 core (absent without libsodium).
-    pub const SODIUM: usize = 12;
+    pub const SODIUM: usize = 14;
 }
 
 /// Every contender, in [`row`] order.
@@ -568,6 +574,16 @@ pub fn contenders() -> Result<Vec<Box<dyn Contender>>, String> {
                 parallel: true,
             },
             stage: Vec::with_capacity(keepsake::stream::BATCH_BYTES + 64 * TAG),
+        }),
+        Box::new(KeepsakePush {
+            key: media_key(),
+            id: MEDIA_ID,
+            parallel: false,
+        }),
+        Box::new(KeepsakePush {
+            key: media_key(),
+            id: MEDIA_ID,
+            parallel: true,
         }),
     ];
     #[cfg(keepsake_libsodium)]
@@ -703,6 +719,7 @@ pub fn targets() -> Vec<Target> {
     let mut t = Vec::new();
     for (stream, par, api) in [
         (STREAM, STREAM_PAR, "stream"),
+        (PUSH, PUSH_PAR, "push stream"),
         (ONESHOT, ONESHOT_PAR, "one-shot"),
     ] {
         let label = |s: &'static str| -> &'static str {
@@ -847,6 +864,16 @@ pub fn report(samples: &Samples, repeats: usize) -> String {
             "raw 2 cores / raw 1 core (what the machine gives a 2nd thread now)",
             row::RAW_PAR,
             row::RAW,
+        ),
+        (
+            "keepsake push stream 1 core / one-shot 1 core (reused buffer)",
+            row::PUSH,
+            row::ONESHOT,
+        ),
+        (
+            "keepsake push stream 2 cores / raw + 1 copy, 2 cores",
+            row::PUSH_PAR,
+            row::RAW_COPIES_PAR,
         ),
         ("ring / raw (primitive speed)", row::RING, row::RAW),
     ] {

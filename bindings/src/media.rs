@@ -1,11 +1,10 @@
 //! Media: keys, sealed streams (one-shot, streaming, files, ranges) and envelopes.
 
-use std::io::Write;
 use std::ops::ControlFlow;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
-use keepsake::stream::{self, OpenOptions, PushOpener, SealOptions, Sealer};
+use keepsake::stream::{self, OpenOptions, PushOpener, PushSealer, SealOptions};
 
 use crate::background::{self, Cancel, CancelToken};
 use crate::error::{CallbackError, KeepsakeError, Result};
@@ -332,8 +331,10 @@ impl MediaKey {
             .open_blob(&parse_media_id(&media_id)?, what.into(), &envelope)?)
     }
 
-    /// A streaming sealer for item `media_id`'s rendition `kind`; `memory_budget_bytes` as
-    /// in [`MediaKey::seal_file`].
+    /// A streaming sealer for item `media_id`'s rendition `kind`. Each `push` seals the
+    /// whole chunks it completes straight into the returned bytes (no staging copy), and the
+    /// sealer keeps at most one chunk (64 KiB) of plaintext between calls; a
+    /// `memory_budget_bytes` below one chunk is refused (`TooLarge`).
     #[uniffi::method(default(memory_budget_bytes = None))]
     pub fn sealer(
         &self,
@@ -345,11 +346,10 @@ impl MediaKey {
         if let Some(budget) = memory_budget_bytes {
             options = options.with_memory_budget(budget_bytes(budget));
         }
-        let sealer = Sealer::with_options(
+        let sealer = PushSealer::with_options(
             &self.inner,
             &parse_media_id(&media_id)?,
             kind.into(),
-            Vec::new(),
             &options,
         )?;
         Ok(Arc::new(StreamSealer {
@@ -482,7 +482,7 @@ fn closed() -> KeepsakeError {
 #[derive(uniffi::Object)]
 #[uniffi::export(Debug, Display)]
 pub struct StreamSealer {
-    inner: Mutex<Option<Sealer<Vec<u8>>>>,
+    inner: Mutex<Option<PushSealer>>,
 }
 
 #[uniffi::export]
@@ -491,19 +491,16 @@ impl StreamSealer {
     pub fn push(&self, plaintext: Vec<u8>) -> Result<Vec<u8>> {
         let mut guard = self.inner.lock().map_err(|_| closed())?;
         let sealer = guard.as_mut().ok_or_else(closed)?;
-        match sealer.write_all(&plaintext) {
-            Ok(()) => Ok(std::mem::take(sealer.get_mut())),
-            Err(e) => {
-                *guard = None;
-                Err(keepsake::Error::from_io(e).into())
-            }
-        }
+        sealer.push(&plaintext).map_err(|e| {
+            *guard = None;
+            e.into()
+        })
     }
 
     /// Seals the rest with the final chunk; returns the last sealed bytes.
     pub fn finish(&self) -> Result<Vec<u8>> {
         let mut guard = self.inner.lock().map_err(|_| closed())?;
-        let sealer = guard.take().ok_or_else(closed)?;
+        let mut sealer = guard.take().ok_or_else(closed)?;
         Ok(sealer.finish()?)
     }
 }

@@ -197,7 +197,7 @@ fun metadataTests(suite: Suite) {
             expect("131089" in (e.message ?: "")) { "message: ${e.message}" }
             assertEquals(listOf("in", "in.ks", "out"), dir.list()!!.sorted(), "files left")
             assertRaises<KeepsakeException.TooLarge>("sealer below one chunk") {
-                key.sealer(mediaId, MediaKind.PREVIEW, 100_000uL)
+                key.sealer(mediaId, MediaKind.PREVIEW, 60_000uL)
             }
             key.sealer(mediaId, MediaKind.PREVIEW, budget).use { sealer ->
                 val stream = concat(listOf(sealer.push(data.copyOf(123_456)), sealer.push(data.copyOfRange(123_456, data.size)), sealer.finish()))

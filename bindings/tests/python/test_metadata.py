@@ -308,7 +308,7 @@ def test_a_memory_budget_caps_streaming_and_refuses_a_chunk_that_cannot_fit(tmp_
     assert "131089" in str(e.value) and "100000" in str(e.value), str(e.value)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in", "in.ks", "out"]
     with raises("TooLarge"):
-        key.sealer(media_id, MediaKind.PREVIEW, memory_budget_bytes=100_000)
+        key.sealer(media_id, MediaKind.PREVIEW, memory_budget_bytes=60_000)
     sealer = key.sealer(media_id, MediaKind.PREVIEW, memory_budget_bytes=budget)
     stream = sealer.push(data[:123_456]) + sealer.push(data[123_456:]) + sealer.finish()
     assert key.open(media_id, MediaKind.PREVIEW, stream) == data

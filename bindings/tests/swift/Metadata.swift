@@ -227,7 +227,7 @@ func metadataTests() -> [TestCase] {
             let left = try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted()
             try checkEqual(left, ["in", "in.ks", "out"], "files left")
             try expectError(KeepsakeError.TooLarge, "sealer below one chunk") {
-                _ = try key.sealer(mediaId: id, kind: .preview, memoryBudgetBytes: 100_000)
+                _ = try key.sealer(mediaId: id, kind: .preview, memoryBudgetBytes: 60_000)
             }
             let sealer = try key.sealer(mediaId: id, kind: .preview, memoryBudgetBytes: budget)
             let stream = try sealer.push(plaintext: data.prefix(123_456)) + sealer.push(plaintext: data.dropFirst(123_456)) + sealer.finish()
