@@ -100,14 +100,14 @@ impl PushSealer {
     ) -> Result<Self> {
         let (header, aead) = new_header(key, media_id, kind, options.chunk_size_log2(), salt);
         let chunk = header.chunk_size();
-        if let Some(budget) = options.memory_budget() {
-            if budget < chunk {
-                return Err(Error::TooLarge {
-                    what: "push sealer's pending chunk (memory budget)",
-                    len: chunk as u64,
-                    max: budget as u64,
-                });
-            }
+        if let Some(budget) = options.memory_budget()
+            && budget < chunk
+        {
+            return Err(Error::TooLarge {
+                what: "push sealer's pending chunk (memory budget)",
+                len: chunk as u64,
+                max: budget as u64,
+            });
         }
         Ok(Self {
             aead,
