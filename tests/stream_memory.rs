@@ -16,7 +16,7 @@ use std::io::{self, Read, Write};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 
-use keepsake::stream::{self, OpenOptions, Opener, SealOptions, Sealer};
+use keepsake::stream::{self, OpenOptions, Opener, PushSealer, SealOptions, Sealer};
 use keepsake::{MediaId, MediaKey, MediaKind};
 
 /// The system allocator, counting live bytes.
@@ -488,5 +488,51 @@ fn sealer_within_a_memory_budget() {
         }
         let opened = stream::open(&MediaKey::from_bytes(KEY), &ID, MediaKind::Original, &out);
         assert_eq!(opened.unwrap(), plain);
+    }
+}
+
+/// The push sealer's only buffer is one chunk of plaintext (SPEC.md 3.8), whatever the
+/// chunk size, thread count and piece sizes; its output goes into the caller's slice.
+#[test]
+fn push_sealer_holds_one_chunk() {
+    let _alone = alone();
+    let pools: Vec<_> = [8, 2, 1].into_iter().map(|t| (t, pool(t))).collect();
+    for (log2, threads, parallel) in [(22u8, 8, true), (16, 2, true), (16, 1, false)] {
+        let chunk = 1usize << log2;
+        // Pieces that end inside chunks, on boundaries, and span several chunks.
+        let pieces = [chunk / 3, chunk - chunk / 3, 3 * chunk + 5, 1, chunk, 12];
+        let plain = vec![5u8; pieces.iter().sum()];
+        let pool = &pools.iter().find(|(t, _)| *t == threads).unwrap().1;
+        let options = SealOptions::new()
+            .with_chunk_size_log2(log2)
+            .unwrap()
+            .with_parallel(parallel);
+        let total = stream::sealed_len(plain.len() as u64, log2).unwrap() as usize;
+        let mut out = vec![0u8; total];
+        let key = MediaKey::from_bytes(KEY);
+        let mut sealer =
+            PushSealer::with_options(&key, &ID, MediaKind::Original, &options).unwrap();
+        let (written, peak) = peak_of(|| {
+            pool.install(|| {
+                let (mut at, mut from) = (0, 0);
+                for len in pieces {
+                    at += sealer
+                        .push_to(&plain[from..from + len], &mut out[at..])
+                        .unwrap();
+                    from += len;
+                }
+                at + sealer.finish_to(&mut out[at..]).unwrap()
+            })
+        });
+        assert_eq!(written, total);
+        assert_eq!(
+            stream::open(&key, &ID, MediaKind::Original, &out).unwrap(),
+            plain
+        );
+        assert_near(
+            &format!("push sealer 2^{log2} x {threads} threads, parallel {parallel}"),
+            peak,
+            chunk,
+        );
     }
 }

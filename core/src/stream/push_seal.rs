@@ -5,7 +5,7 @@ use zeroize::Zeroizing;
 
 use super::{ChunkCounter, HEADER_LEN, SALT_LEN, SealOptions, new_header, random_salt, seal_run};
 use crate::keys::{MediaId, MediaKey, MediaKind};
-use crate::primitives::{ChunkAead, TAG_LEN};
+use crate::primitives::{ChunkAead, TAG_LEN, reserve_wiping_within};
 use crate::provenance::SealedPart;
 use crate::{Error, Result};
 
@@ -28,9 +28,11 @@ use crate::{Error, Result};
 /// again with a larger one). A sealer dropped before `finish` leaves a stream that every
 /// opener refuses as truncated.
 ///
-/// **Memory**: the sealer holds at most one chunk of plaintext (`c` bytes, wiped on drop),
-/// plus 32 bytes per chunk with provenance (SPEC.md 3.8, 5.10); the output is the caller's.
-/// A memory budget below `c` is refused ([`Error::TooLarge`]).
+/// **Memory** (SPEC.md 3.8; counted in `tests/stream_memory.rs`): the sealer's buffer is
+/// one chunk of plaintext, `c` bytes, allocated once when the first byte is kept and wiped
+/// on drop, plus 32 bytes per chunk with provenance (5.10); the output is the caller's
+/// (with `push` / `finish`, a `Vec` of exactly the call's output). A memory budget below
+/// `c` is refused ([`Error::TooLarge`]).
 ///
 /// ```
 /// use keepsake::{MediaId, MediaKey, MediaKind, stream};
@@ -267,7 +269,7 @@ impl PushSealer {
             // only plaintext copied, at most one chunk.
             let fill = (self.chunk - self.pending.len()) % self.chunk;
             let (fill, direct) = input.split_at(fill.min(input.len()));
-            self.pending.extend_from_slice(fill);
+            self.keep(fill);
             let direct_len = (count * self.chunk) - self.pending.len();
             let (direct, rest) = direct.split_at(direct_len);
             let run = self.counter.reserve(count as u64, false)?;
@@ -285,12 +287,24 @@ impl PushSealer {
             );
             self.plaintext_len += (count * self.chunk) as u64;
             self.pending.clear();
-            self.pending.extend_from_slice(rest);
+            self.keep(rest);
         } else {
-            self.pending.extend_from_slice(input);
+            self.keep(input);
         }
         debug_assert_eq!(self.pending.len(), keep);
         Ok(())
+    }
+
+    /// Appends to the pending plaintext (never past one chunk). The first time anything
+    /// is kept, the buffer is allocated at one chunk, once: it never grows by doubling and
+    /// never leaves an unwiped copy behind.
+    fn keep(&mut self, bytes: &[u8]) {
+        debug_assert!(self.pending.len() + bytes.len() <= self.chunk);
+        if self.pending.len() + bytes.len() > self.pending.capacity() {
+            let room = self.chunk - self.pending.len();
+            reserve_wiping_within(&mut self.pending, room, self.chunk);
+        }
+        self.pending.extend_from_slice(bytes);
     }
 
     fn check(&self) -> Result<()> {
