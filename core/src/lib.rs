@@ -14,6 +14,7 @@ pub mod lifecycle;
 pub mod primitives;
 pub mod provenance;
 pub mod recovery;
+pub mod selection;
 pub mod sharing;
 pub mod stream;
 
@@ -257,6 +258,31 @@ pub mod hazmat {
         randomness: &[u8; 64],
     ) -> Result<Vec<u8>> {
         crate::sharing::grant_with(keyring, album, recipient, randomness)
+    }
+
+    /// [`crate::account::Keyring::grant_selection`] with a chosen selection id and
+    /// encapsulation randomness.
+    ///
+    /// # Errors
+    /// As [`crate::account::Keyring::grant_selection`].
+    #[allow(clippy::too_many_arguments)]
+    pub fn grant_selection_with_randomness(
+        keyring: &crate::account::Keyring,
+        recipient: &crate::identity::IdentityPublicKey,
+        album_id: crate::AlbumId,
+        history: [u8; 32],
+        expires_at: u64,
+        items: &[crate::selection::SelectedItem<'_>],
+        selection_id: [u8; 16],
+        randomness: &[u8; 64],
+    ) -> Result<Vec<u8>> {
+        let terms = crate::selection::Terms {
+            album_id,
+            history,
+            expires_at,
+            selection_id,
+        };
+        crate::selection::grant_selection_with(keyring, recipient, &terms, items, randomness)
     }
 
     /// [`crate::hpke::xwing::seal_base`] with chosen encapsulation randomness.

@@ -25,6 +25,7 @@ pub use manifest::{
     metadata_hash, parse_manifest,
 };
 pub use verify::{VerifiedItem, verify_item};
+pub(crate) use verify::verify_sealed_part;
 
 use rayon::prelude::*;
 use sha2::{Digest, Sha256};
