@@ -86,6 +86,13 @@ pub fn error_name(err: &keepsake::Error) -> &'static str {
         E::ProvenanceBadSignature => "ProvenanceBadSignature",
         E::ProvenanceMismatch { .. } => "ProvenanceMismatch",
         E::ProvenanceChunkMismatch { .. } => "ProvenanceChunkMismatch",
+        E::MalformedSelection { .. } => "MalformedSelection",
+        E::SelectionWrongSender => "SelectionWrongSender",
+        E::SelectionWrongRecipient => "SelectionWrongRecipient",
+        E::SelectionWrongAlbum => "SelectionWrongAlbum",
+        E::SelectionWrongHistory => "SelectionWrongHistory",
+        E::SelectionBadSignature => "SelectionBadSignature",
+        E::NotInSelection { .. } => "NotInSelection",
         _ => "Unknown",
     }
 }
