@@ -368,3 +368,6 @@ impl Keyring {
         Ok(Selection::new(info, sender.clone(), items))
     }
 }
+
+#[cfg(test)]
+mod tests;
