@@ -152,6 +152,23 @@ pub mod hazmat {
         *key.secret()
     }
 
+    /// The 32 bytes of a media key.
+    pub fn media_key_bytes(key: &MediaKey) -> [u8; 32] {
+        *key.secret()
+    }
+
+    /// The opened body of a selection grant addressed to `keyring` (SPEC.md 5.11), no
+    /// check made but HPKE's.
+    ///
+    /// # Errors
+    /// As [`crate::selection::inspect_selection`]; HPKE's errors.
+    pub fn selection_body(
+        grant: &[u8],
+        keyring: &crate::account::Keyring,
+    ) -> Result<zeroize::Zeroizing<Vec<u8>>> {
+        crate::selection::open_body(grant, keyring)
+    }
+
     /// The root of generation `generation` a keyring holds.
     pub fn root_bytes(keyring: &crate::account::Keyring, generation: usize) -> Option<[u8; 32]> {
         keyring.roots.get(generation).map(|r| *r.expose())

@@ -12,6 +12,7 @@
 use std::path::PathBuf;
 
 pub mod account_vectors;
+pub mod selection_vectors;
 
 use serde::{Deserialize, Serialize};
 

@@ -277,6 +277,22 @@ pub(crate) fn grant_selection_with(
     Ok(out)
 }
 
+/// Opens the body of a grant that passed [`inspect_selection`] (SPEC.md 5.11, step 8).
+pub(crate) fn open_body(grant: &[u8], recipient: &Keyring) -> Result<zeroize::Zeroizing<Vec<u8>>> {
+    inspect_selection(grant)?;
+    let signed = &grant[..grant.len() - SIGNATURE_LEN];
+    let (header, rest) = signed.split_at(SELECTION_HEADER_LEN);
+    let (enc, ciphertext) = rest.split_at(xwing::ENC_LEN);
+    let hpke_info = [LABEL_SELECTION, header].concat();
+    Ok(zeroize::Zeroizing::new(xwing::open_base(
+        recipient.identity_secret().kem(),
+        enc,
+        &hpke_info,
+        b"",
+        ciphertext,
+    )?))
+}
+
 impl Keyring {
     /// Grants `recipient` exactly the chosen parts of the chosen items of album
     /// `album_id` (SPEC.md 5.11): for each part its own part key, never a media key, and
@@ -354,16 +370,7 @@ impl Keyring {
         if !sender.verify(&signed_message(signed), signature) {
             return Err(Error::SelectionBadSignature);
         }
-        let (header, rest) = signed.split_at(SELECTION_HEADER_LEN);
-        let (enc, ciphertext) = rest.split_at(xwing::ENC_LEN);
-        let hpke_info = [LABEL_SELECTION, header].concat();
-        let body = zeroize::Zeroizing::new(xwing::open_base(
-            self.identity_secret().kem(),
-            enc,
-            &hpke_info,
-            b"",
-            ciphertext,
-        )?);
+        let body = open_body(grant, self)?;
         let items = body::parse(&body, &info)?;
         Ok(Selection::new(info, sender.clone(), items))
     }
