@@ -302,6 +302,39 @@ pub mod hazmat {
         crate::selection::grant_selection_with(keyring, recipient, &terms, items, randomness)
     }
 
+    /// A selection grant signed by `keyring` around an arbitrary `body` claiming
+    /// `item_count` items (the count is written as 16 bits), for tests and fuzzing of the
+    /// body parser (SPEC.md 5.11, step 9) behind a valid signature.
+    ///
+    /// # Errors
+    /// HPKE's errors.
+    #[allow(clippy::too_many_arguments)]
+    pub fn selection_grant_from_body(
+        keyring: &crate::account::Keyring,
+        recipient: &crate::identity::IdentityPublicKey,
+        album_id: crate::AlbumId,
+        history: [u8; 32],
+        expires_at: u64,
+        item_count: u16,
+        body: &[u8],
+        randomness: &[u8; 64],
+    ) -> Result<Vec<u8>> {
+        let terms = crate::selection::Terms {
+            album_id,
+            history,
+            expires_at,
+            selection_id: [0; 16],
+        };
+        crate::selection::seal_body(
+            keyring,
+            recipient,
+            &terms,
+            usize::from(item_count),
+            body,
+            randomness,
+        )
+    }
+
     /// [`crate::hpke::xwing::seal_base`] with chosen encapsulation randomness.
     ///
     /// # Errors

@@ -246,7 +246,7 @@ fn header(
     out[82..98].copy_from_slice(&terms.selection_id);
     out[98..106].copy_from_slice(&terms.expires_at.to_be_bytes());
     out[106..138].copy_from_slice(&terms.history);
-    // At most MAX_SELECTION_ITEMS, checked by the body encoder.
+    // At most MAX_SELECTION_ITEMS (the body encoder), or any u16 (hazmat).
     out[138..].copy_from_slice(&(item_count as u16).to_be_bytes());
     out
 }
@@ -263,11 +263,23 @@ pub(crate) fn grant_selection_with(
     randomness: &[u8; xwing::ENCAPSULATION_RANDOMNESS_LEN],
 ) -> Result<Vec<u8>> {
     let body = body::encode(terms.album_id, items)?;
+    seal_body(sender, recipient, terms, items.len(), &body, randomness)
+}
+
+/// Encapsulates and signs an encoded body of `item_count` items.
+pub(crate) fn seal_body(
+    sender: &Keyring,
+    recipient: &IdentityPublicKey,
+    terms: &Terms,
+    item_count: usize,
+    body: &[u8],
+    randomness: &[u8; xwing::ENCAPSULATION_RANDOMNESS_LEN],
+) -> Result<Vec<u8>> {
     let identity = sender.identity_secret();
-    let header = header(identity.public_key(), recipient, terms, items.len());
+    let header = header(identity.public_key(), recipient, terms, item_count);
     let info = [LABEL_SELECTION, &header[..]].concat();
     let (enc, ciphertext) =
-        xwing::seal_base_with_randomness(recipient.kem(), randomness, &info, b"", &body)?;
+        xwing::seal_base_with_randomness(recipient.kem(), randomness, &info, b"", body)?;
     let mut out = Vec::with_capacity(SELECTION_OVERHEAD + body.len());
     out.extend_from_slice(&header);
     out.extend_from_slice(&enc[..]);
