@@ -107,7 +107,7 @@ impl std::fmt::Debug for SelectedItem<'_> {
         f.debug_struct("SelectedItem")
             .field("media_id", &self.media_id)
             .field("epoch", &self.epoch)
-            .field("media_key", &"<redacted>")
+            .field("media_key", &"[redacted]")
             .field("parts", &self.parts.len())
             .field("manifest", &self.manifest.map(<[u8]>::len))
             .finish()
