@@ -252,7 +252,11 @@ fn debug_of_selection() {
     )
     .unwrap();
     let selection = recipient
-        .accept_selection(&grant, &sender.identity_public_key(), &SelectionExpect::default())
+        .accept_selection(
+            &grant,
+            &sender.identity_public_key(),
+            &SelectionExpect::default(),
+        )
         .unwrap();
     // The part keys it holds are derived from SECRET, so check them too.
     let (payload, _) = hazmat::stream_key_schedule(

@@ -296,7 +296,10 @@ fn a_granted_metadata_part_opens_the_record_and_its_manifest_verifies() {
     );
     // The caption under the same media key: refused.
     let caption = it.key.seal_blob(&it.id, MediaBlob::Caption, b"hi").unwrap();
-    assert_eq!(name(sel.open_metadata(&it.id, &caption)), "DecryptionFailed");
+    assert_eq!(
+        name(sel.open_metadata(&it.id, &caption)),
+        "DecryptionFailed"
+    );
 }
 
 #[test]
@@ -490,7 +493,10 @@ fn the_grantor_refuses_selections_it_cannot_honestly_make() {
     assert_eq!(name(make(&[])), "MalformedSelection");
     assert_eq!(name(make(&[sel_a, sel_a])), "MalformedSelection");
     assert_eq!(
-        name(make(&[SelectedItem { parts: &[], ..sel_a }])),
+        name(make(&[SelectedItem {
+            parts: &[],
+            ..sel_a
+        }])),
         "MalformedSelection"
     );
     let twice = [
@@ -673,7 +679,10 @@ fn adversarial_a_selection_stretched_to_the_album_is_refused() {
         it.original[..24].try_into().unwrap(),
         it.original[24..56].try_into().unwrap(),
     );
-    assert!(contains(&body, &[&it.original[..HEADER_LEN], &payload[..]].concat()));
+    assert!(contains(
+        &body,
+        &[&it.original[..HEADER_LEN], &payload[..]].concat()
+    ));
 }
 
 #[test]
@@ -719,7 +728,10 @@ fn adversarial_a_selection_replayed_to_another_recipient_is_refused() {
     let mut as_three = album_grant.clone();
     as_three[138..140].copy_from_slice(&3u16.to_be_bytes());
     assert_eq!(
-        name(w.printer.accept_selection(&as_three, &alice, &SelectionExpect::default())),
+        name(
+            w.printer
+                .accept_selection(&as_three, &alice, &SelectionExpect::default())
+        ),
         "MalformedSelection"
     );
     assert_eq!(

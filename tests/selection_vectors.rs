@@ -57,7 +57,11 @@ fn keyring(seed: &str) -> Keyring {
 }
 
 /// The header and body of SPEC.md 5.11, from the vector's inputs alone.
-fn header_and_body(v: &SelectionVector, sender: &Identity, recipient: &Identity) -> (Vec<u8>, Vec<u8>) {
+fn header_and_body(
+    v: &SelectionVector,
+    sender: &Identity,
+    recipient: &Identity,
+) -> (Vec<u8>, Vec<u8>) {
     let mut header = vec![1u8, 2];
     header.extend_from_slice(&sender.digest);
     header.extend_from_slice(&recipient.digest);
@@ -80,7 +84,11 @@ fn header_and_body(v: &SelectionVector, sender: &Identity, recipient: &Identity)
             let (kind, header_len, derived) = if part.kind == "metadata" {
                 // 4.2: salt = nonce, info = LABEL_ENVELOPE || version || purpose || len || id.
                 let binding = [&[1u8, 1, 16][..], &media_id].concat();
-                let out = hkdf(&stored[1..25], &media_key, &[b"keepsake/v1/envelope", &binding]);
+                let out = hkdf(
+                    &stored[1..25],
+                    &media_key,
+                    &[b"keepsake/v1/envelope", &binding],
+                );
                 assert_eq!(out[32..], stored[25..57], "envelope commitment");
                 (4u8, 57, out)
             } else {
@@ -159,7 +167,11 @@ fn selection_vectors_regenerate_open_and_refuse_through_the_api() {
             .iter()
             .map(|i| i.parts.iter().map(|p| unhex("stored", &p.stored)).collect())
             .collect();
-        let manifests: Vec<Vec<u8>> = v.items.iter().map(|i| unhex("manifest", &i.manifest)).collect();
+        let manifests: Vec<Vec<u8>> = v
+            .items
+            .iter()
+            .map(|i| unhex("manifest", &i.manifest))
+            .collect();
         let parts: Vec<Vec<SelectedPart<'_>>> = v
             .items
             .iter()
@@ -237,7 +249,13 @@ fn selection_vectors_regenerate_open_and_refuse_through_the_api() {
             let err = who
                 .accept_selection(&refusal.apply(&grant), &sender_pk, &expect)
                 .unwrap_err();
-            assert_eq!(error_name(&err), refusal.error, "{}: {}", v.name, refusal.comment);
+            assert_eq!(
+                error_name(&err),
+                refusal.error,
+                "{}: {}",
+                v.name,
+                refusal.comment
+            );
         }
     }
 }

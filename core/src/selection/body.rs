@@ -104,7 +104,12 @@ pub(super) fn encode(album_id: AlbumId, items: &[SelectedItem<'_>]) -> Result<Ze
         }
         let manifest = item.manifest.unwrap_or_default();
         if item.manifest.is_some() {
-            check_manifest(&parse_manifest(manifest)?, &item.media_id, album_id, item.epoch)?;
+            check_manifest(
+                &parse_manifest(manifest)?,
+                &item.media_id,
+                album_id,
+                item.epoch,
+            )?;
         }
         out.extend_from_slice(item.media_id.as_bytes());
         out.extend_from_slice(&item.epoch.to_be_bytes());

@@ -63,7 +63,8 @@ pub const MAX_ITEM_LEN: usize = ITEM_FIXED_LEN
 /// Shortest item entry: one metadata part and no manifest.
 pub const MIN_ITEM_LEN: usize = ITEM_FIXED_LEN + METADATA_PART_LEN;
 /// Bytes of a grant besides its body: header, `enc`, AEAD tag, signature.
-pub const SELECTION_OVERHEAD: usize = SELECTION_HEADER_LEN + xwing::ENC_LEN + TAG_LEN + SIGNATURE_LEN;
+pub const SELECTION_OVERHEAD: usize =
+    SELECTION_HEADER_LEN + xwing::ENC_LEN + TAG_LEN + SIGNATURE_LEN;
 /// Longest selection grant ([`MAX_SELECTION_ITEMS`] items of [`MAX_ITEM_LEN`] bytes).
 pub const MAX_SELECTION_LEN: usize = SELECTION_OVERHEAD + MAX_SELECTION_ITEMS * MAX_ITEM_LEN;
 /// HPKE info label of selection grants (followed by the header).
@@ -376,9 +377,8 @@ impl Keyring {
             return Err(Error::SelectionWrongHistory);
         }
         let (signed, signature) = grant.split_at(grant.len() - SIGNATURE_LEN);
-        let signature: &[u8; SIGNATURE_LEN] = signature
-            .try_into()
-            .map_err(|_| malformed("signature"))?;
+        let signature: &[u8; SIGNATURE_LEN] =
+            signature.try_into().map_err(|_| malformed("signature"))?;
         if !sender.verify(&signed_message(signed), signature) {
             return Err(Error::SelectionBadSignature);
         }

@@ -263,7 +263,12 @@ impl Selection {
     /// # Errors
     /// [`Error::NotInSelection`] for an item not granted; [`Error::ProvenanceUnsigned`] for
     /// an unsigned item; as [`crate::provenance::VerifiedItem::verify_part`].
-    pub fn verify_part(&self, media_id: &MediaId, kind: MediaKind, sealed: &[u8]) -> Result<PartHashes> {
+    pub fn verify_part(
+        &self,
+        media_id: &MediaId,
+        kind: MediaKind,
+        sealed: &[u8],
+    ) -> Result<PartHashes> {
         let manifest = self
             .item(media_id)?
             .manifest

@@ -126,7 +126,10 @@ fn a_genuine_body_parses_and_every_edit_has_its_reason() {
         assert!(parse(&good[..cut], &info(2)).is_err(), "cut {cut}");
     }
     assert_eq!(reason(&good, 1), "bytes after the last item");
-    assert_eq!(reason(&[good.clone(), vec![0]].concat(), 2), "bytes after the last item");
+    assert_eq!(
+        reason(&[good.clone(), vec![0]].concat(), 2),
+        "bytes after the last item"
+    );
 
     let edit = |at: usize, value: u8| {
         let mut bad = good.clone();

@@ -24,16 +24,16 @@ mod range;
 mod read;
 mod write;
 
+pub(crate) use oneshot::open_with_key;
 #[cfg(any(test, feature = "hazmat"))]
 pub(crate) use oneshot::seal_part_with_salt;
 #[cfg(any(test, feature = "hazmat"))]
 pub(crate) use oneshot::seal_with_salt;
-pub(crate) use oneshot::open_with_key;
 pub use oneshot::{open, open_into, open_with, seal, seal_into, seal_part, seal_with};
 pub use options::{OpenOptions, SealOptions};
 pub use push::PushOpener;
-pub use range::{RANGE_RESERVE, RangePlan, open_range, plaintext_len};
 pub(crate) use range::open_range_with_key;
+pub use range::{RANGE_RESERVE, RangePlan, open_range, plaintext_len};
 pub use read::Opener;
 pub use write::Sealer;
 

@@ -6,8 +6,8 @@ use std::io::{self, Read};
 use zeroize::{Zeroize, Zeroizing};
 
 use super::{
-    Buffers, ChunkCounter, ChunkRun, HEADER_LEN, Header, OpenOptions, open_run, opened_len,
-    StreamKey, peak_bytes, plan_batches, verify_header,
+    Buffers, ChunkCounter, ChunkRun, HEADER_LEN, Header, OpenOptions, StreamKey, open_run,
+    opened_len, peak_bytes, plan_batches, verify_header,
 };
 use crate::keys::{MediaId, MediaKey, MediaKind};
 use crate::primitives::{ChunkAead, TAG_LEN, resize_wiping};

@@ -50,7 +50,13 @@ fn stored(uploader: &Keyring, n: u8, signed: bool) -> Stored {
     let metadata_pt = b"{\"name\":\"print-me.jpg\"}";
     let record = if signed {
         uploader
-            .sign_item(&id, ALBUM, EPOCH, &[orig.entry(), thumb.entry()], metadata_pt)
+            .sign_item(
+                &id,
+                ALBUM,
+                EPOCH,
+                &[orig.entry(), thumb.entry()],
+                metadata_pt,
+            )
             .unwrap()
     } else {
         ItemRecord::encode(None, metadata_pt).unwrap()
@@ -144,8 +150,12 @@ fn case(name: &str, comment: &str, items: &[(u8, bool)], with_metadata: bool) ->
             manifest: (!s.manifest.is_empty()).then_some(&s.manifest[..]),
         })
         .collect();
-    let (history, expires_at, selection_id, eseed) =
-        (array::<32>(20), 1_767_225_600, array::<16>(21), array::<64>(22));
+    let (history, expires_at, selection_id, eseed) = (
+        array::<32>(20),
+        1_767_225_600,
+        array::<16>(21),
+        array::<64>(22),
+    );
     let grant = hazmat::grant_selection_with_randomness(
         &sender,
         &recipient.identity_public_key(),
@@ -209,25 +219,31 @@ fn case(name: &str, comment: &str, items: &[(u8, bool)], with_metadata: bool) ->
         .collect();
     let body = hazmat::selection_body(&grant, &recipient).unwrap();
     let mut refusals = Vec::new();
-    let mut refuse = |comment: &str, edit: Option<(usize, Vec<u8>)>, truncate: Option<usize>, by_other: bool| {
-        let mut refusal = SelectionRefusal {
-            comment: comment.into(),
-            offset: edit.as_ref().map(|(at, _)| *at),
-            bytes: edit.as_ref().map(|(_, b)| hex::encode(b)),
-            truncate,
-            accepted_by: if by_other { "other" } else { "recipient" }.into(),
-            error: String::new(),
+    let mut refuse =
+        |comment: &str, edit: Option<(usize, Vec<u8>)>, truncate: Option<usize>, by_other: bool| {
+            let mut refusal = SelectionRefusal {
+                comment: comment.into(),
+                offset: edit.as_ref().map(|(at, _)| *at),
+                bytes: edit.as_ref().map(|(_, b)| hex::encode(b)),
+                truncate,
+                accepted_by: if by_other { "other" } else { "recipient" }.into(),
+                error: String::new(),
+            };
+            let who = if by_other { &other } else { &recipient };
+            let bad = refusal.apply(&grant);
+            let err = who.accept_selection(&bad, &sender_pk, &expect).unwrap_err();
+            refusal.error = error_name(&err).into();
+            refusals.push(refusal);
         };
-        let who = if by_other { &other } else { &recipient };
-        let bad = refusal.apply(&grant);
-        let err = who.accept_selection(&bad, &sender_pk, &expect).unwrap_err();
-        refusal.error = error_name(&err).into();
-        refusals.push(refusal);
-    };
     let flip = |at: usize| Some((at, vec![grant[at] ^ 1]));
     refuse("replayed to another recipient", None, None, true);
     let other_digest = other.identity_public_key().digest().to_vec();
-    refuse("re-addressed to another recipient", Some((34, other_digest)), None, true);
+    refuse(
+        "re-addressed to another recipient",
+        Some((34, other_digest)),
+        None,
+        true,
+    );
     refuse("version 2", Some((0, vec![2])), None, false);
     refuse("suite 1 (downgrade)", Some((1, vec![1])), None, false);
     refuse("another sender digest", flip(2), None, false);
@@ -235,7 +251,12 @@ fn case(name: &str, comment: &str, items: &[(u8, bool)], with_metadata: bool) ->
     refuse("another selection id", flip(82), None, false);
     refuse("a later expiry", flip(105), None, false);
     refuse("another history entry", flip(106), None, false);
-    refuse("1001 items: above the cap", Some((138, vec![0x03, 0xe9])), None, false);
+    refuse(
+        "1001 items: above the cap",
+        Some((138, vec![0x03, 0xe9])),
+        None,
+        false,
+    );
     refuse("no items", Some((138, vec![0, 0])), None, false);
     refuse("enc altered", flip(SELECTION_HEADER_LEN), None, false);
     refuse("ciphertext altered", flip(grant.len() - 80), None, false);
