@@ -12,8 +12,8 @@ use keepsake::account::Keyring;
 use keepsake::envelope::{AlbumBlob, MediaBlob};
 use keepsake::provenance::{ItemRecord, PartKind};
 use keepsake::selection::{
-    MAX_SELECTION_ITEMS, SELECTION_HEADER_LEN, SelectedItem, SelectedPart, SelectionExpect,
-    inspect_selection,
+    MAX_SELECTION_ITEMS, SELECTION_HEADER_LEN, SelectedItem, SelectedPart, Selection,
+    SelectionExpect, inspect_selection,
 };
 use keepsake::stream::{self, HEADER_LEN, OpenOptions, SealOptions};
 use keepsake::{AlbumId, Error, MediaId, MediaKey, MediaKind, hazmat};
@@ -132,6 +132,13 @@ fn print_order(w: &World) -> Vec<u8> {
     })
 }
 
+/// The print service accepts `grant` from Alice, expecting the album and history.
+fn accepted(w: &World, grant: &[u8]) -> Selection {
+    w.printer
+        .accept_selection(grant, &w.alice.identity_public_key(), &expect())
+        .unwrap()
+}
+
 fn expect() -> SelectionExpect {
     SelectionExpect {
         album_id: Some(ALBUM),
@@ -154,10 +161,7 @@ fn three_of_ten_originals_open_on_every_path_and_nothing_else_does() {
     assert_eq!(info.album_id, ALBUM);
     assert_eq!(info.sender, w.alice.identity_public_key().digest());
     assert!(!info.expired(EXPIRES - 1) && info.expired(EXPIRES));
-    let sel = w
-        .printer
-        .accept_selection(&grant, &w.alice.identity_public_key(), &expect())
-        .unwrap();
+    let sel = accepted(&w, &grant);
     assert_eq!(sel.info(), &info);
     let ids: Vec<MediaId> = sel.items().iter().map(|i| i.media_id()).collect();
     assert_eq!(ids, vec![w.items[2].id, w.items[5].id, w.items[7].id]);
@@ -257,10 +261,7 @@ fn a_granted_metadata_part_opens_the_record_and_its_manifest_verifies() {
             SelectedPart::Stream(&it.thumbnail),
         ]
     });
-    let sel = w
-        .printer
-        .accept_selection(&grant, &w.alice.identity_public_key(), &expect())
-        .unwrap();
+    let sel = accepted(&w, &grant);
     let it = &w.items[3];
     assert_eq!(
         sel.item(&it.id).unwrap().parts(),
@@ -305,10 +306,7 @@ fn a_granted_metadata_part_opens_the_record_and_its_manifest_verifies() {
 #[test]
 fn an_item_sealed_later_and_a_resealed_part_are_refused() {
     let w = world();
-    let sel = w
-        .printer
-        .accept_selection(&print_order(&w), &w.alice.identity_public_key(), &expect())
-        .unwrap();
+    let sel = accepted(&w, &print_order(&w));
     let later = item(&w.alice, 77);
     assert_eq!(
         name(sel.open_part(&later.id, MediaKind::Original, &later.original)),
@@ -492,74 +490,82 @@ fn the_grantor_refuses_selections_it_cannot_honestly_make() {
     };
     assert_eq!(name(make(&[])), "MalformedSelection");
     assert_eq!(name(make(&[sel_a, sel_a])), "MalformedSelection");
-    assert_eq!(
-        name(make(&[SelectedItem {
-            parts: &[],
-            ..sel_a
-        }])),
-        "MalformedSelection"
-    );
     let twice = [
         SelectedPart::Stream(&a.original),
         SelectedPart::Stream(&a.original),
     ];
-    assert_eq!(
-        name(make(&[SelectedItem {
-            parts: &twice,
-            ..sel_a
-        }])),
-        "MalformedSelection"
-    );
     // A part of another item (sealed under another media key): its commitment fails.
     let foreign = [SelectedPart::Stream(&b.original)];
-    assert_eq!(
-        name(make(&[SelectedItem {
-            parts: &foreign,
-            ..sel_a
-        }])),
-        "DecryptionFailed"
-    );
     let foreign_meta = [SelectedPart::Metadata(&b.metadata)];
-    assert_eq!(
-        name(make(&[SelectedItem {
-            parts: &foreign_meta,
-            ..sel_a
-        }])),
-        "DecryptionFailed"
-    );
-    // Another item's manifest, or this one's at another epoch.
-    assert_eq!(
-        name(make(&[SelectedItem {
-            manifest: Some(&b.manifest),
-            ..sel_a
-        }])),
-        "ProvenanceWrongItem"
-    );
-    assert_eq!(
-        name(make(&[SelectedItem {
-            epoch: EPOCH + 1,
-            ..sel_a
-        }])),
-        "ProvenanceWrongItem"
-    );
     let short = [SelectedPart::Stream(&a.original[..HEADER_LEN - 1])];
-    assert_eq!(
-        name(make(&[SelectedItem {
-            parts: &short,
-            ..sel_a
-        }])),
-        "TruncatedHeader"
-    );
+    let cases: [(&str, SelectedItem<'_>, &str); 7] = [
+        (
+            "no part",
+            SelectedItem {
+                parts: &[],
+                ..sel_a
+            },
+            "MalformedSelection",
+        ),
+        (
+            "two originals",
+            SelectedItem {
+                parts: &twice,
+                ..sel_a
+            },
+            "MalformedSelection",
+        ),
+        (
+            "another item's stream",
+            SelectedItem {
+                parts: &foreign,
+                ..sel_a
+            },
+            "DecryptionFailed",
+        ),
+        (
+            "another item's metadata",
+            SelectedItem {
+                parts: &foreign_meta,
+                ..sel_a
+            },
+            "DecryptionFailed",
+        ),
+        (
+            "another item's manifest",
+            SelectedItem {
+                manifest: Some(&b.manifest),
+                ..sel_a
+            },
+            "ProvenanceWrongItem",
+        ),
+        (
+            "the manifest at another epoch",
+            SelectedItem {
+                epoch: EPOCH + 1,
+                ..sel_a
+            },
+            "ProvenanceWrongItem",
+        ),
+        (
+            "a header cut short",
+            SelectedItem {
+                parts: &short,
+                ..sel_a
+            },
+            "TruncatedHeader",
+        ),
+    ];
+    for (what, item, error) in cases {
+        assert_eq!(name(make(&[item])), error, "{what}");
+    }
     // An unsigned item is allowed; its provenance is then unavailable.
     let grant = make(&[SelectedItem {
         manifest: None,
         ..sel_a
     }])
     .unwrap();
-    let sel = w
-        .printer
-        .accept_selection(&grant, &w.alice.identity_public_key(), &expect())
-        .unwrap();
+    let sel = accepted(&w, &grant);
     assert!(sel.item(&a.id).unwrap().manifest().is_none());
     assert_eq!(
         name(sel.verify_part(&a.id, MediaKind::Original, &a.original)),
@@ -577,10 +583,7 @@ fn the_grantor_refuses_selections_it_cannot_honestly_make() {
 #[test]
 fn adversarial_a_part_key_stretched_to_another_item_is_refused() {
     let w = world();
-    let sel = w
-        .printer
-        .accept_selection(&print_order(&w), &w.alice.identity_public_key(), &expect())
-        .unwrap();
+    let sel = accepted(&w, &print_order(&w));
     let (granted, other) = (&w.items[2], &w.items[3]);
     // Item 3's original asked for under item 2's id: the header is not the granted one.
     assert_eq!(
@@ -610,10 +613,7 @@ fn adversarial_a_part_key_stretched_to_another_item_is_refused() {
 #[test]
 fn adversarial_a_part_key_stretched_to_another_part_is_refused() {
     let w = world();
-    let sel = w
-        .printer
-        .accept_selection(&print_order(&w), &w.alice.identity_public_key(), &expect())
-        .unwrap();
+    let sel = accepted(&w, &print_order(&w));
     let it = &w.items[5];
     assert_eq!(
         name(sel.open_part(&it.id, MediaKind::Thumbnail, &it.thumbnail)),
@@ -654,10 +654,7 @@ fn adversarial_a_selection_stretched_to_the_album_is_refused() {
             SelectedPart::Metadata(&it.metadata),
         ]
     });
-    let sel = w
-        .printer
-        .accept_selection(&grant, &w.alice.identity_public_key(), &expect())
-        .unwrap();
+    let sel = accepted(&w, &grant);
     let album = w.alice.album_key(ALBUM, EPOCH).unwrap();
     let name_env = album.seal_blob(AlbumBlob::Name, b"Family 2026").unwrap();
     // The album name envelope offered as the granted metadata: refused.

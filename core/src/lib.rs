@@ -293,46 +293,27 @@ pub mod hazmat {
         selection_id: [u8; 16],
         randomness: &[u8; 64],
     ) -> Result<Vec<u8>> {
-        let terms = crate::selection::Terms {
-            album_id,
-            history,
-            expires_at,
-            selection_id,
-        };
+        let terms = crate::selection::Terms::new(album_id, history, expires_at, selection_id);
         crate::selection::grant_selection_with(keyring, recipient, &terms, items, randomness)
     }
 
     /// A selection grant signed by `keyring` around an arbitrary `body` claiming
     /// `item_count` items (the count is written as 16 bits), for tests and fuzzing of the
-    /// body parser (SPEC.md 5.11, step 9) behind a valid signature.
+    /// body parser (SPEC.md 5.11, step 9) behind a valid signature. The grant's history is all zeros, its expiry 0 and its selection id all zeros.
     ///
     /// # Errors
     /// HPKE's errors.
-    #[allow(clippy::too_many_arguments)]
     pub fn selection_grant_from_body(
         keyring: &crate::account::Keyring,
         recipient: &crate::identity::IdentityPublicKey,
         album_id: crate::AlbumId,
-        history: [u8; 32],
-        expires_at: u64,
         item_count: u16,
         body: &[u8],
         randomness: &[u8; 64],
     ) -> Result<Vec<u8>> {
-        let terms = crate::selection::Terms {
-            album_id,
-            history,
-            expires_at,
-            selection_id: [0; 16],
-        };
-        crate::selection::seal_body(
-            keyring,
-            recipient,
-            &terms,
-            usize::from(item_count),
-            body,
-            randomness,
-        )
+        let terms = crate::selection::Terms::new(album_id, [0; 32], 0, [0; 16]);
+        let count = usize::from(item_count);
+        crate::selection::seal_body(keyring, recipient, &terms, count, body, randomness)
     }
 
     /// [`crate::hpke::xwing::seal_base`] with chosen encapsulation randomness.

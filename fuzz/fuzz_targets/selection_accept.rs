@@ -116,8 +116,6 @@ fuzz_target!(
                 &f.sender,
                 &f.recipient.identity_public_key(),
                 AlbumId::from_bytes([0xA1; 16]),
-                [0; 32],
-                0,
                 u16::from(mode >> 1),
                 rest,
                 &[7; 64],

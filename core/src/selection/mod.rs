@@ -232,6 +232,22 @@ pub(crate) struct Terms {
     pub(crate) selection_id: [u8; SELECTION_ID_LEN],
 }
 
+impl Terms {
+    pub(crate) fn new(
+        album_id: AlbumId,
+        history: [u8; HISTORY_LEN],
+        expires_at: u64,
+        selection_id: [u8; SELECTION_ID_LEN],
+    ) -> Self {
+        Self {
+            album_id,
+            history,
+            expires_at,
+            selection_id,
+        }
+    }
+}
+
 fn header(
     sender: &IdentityPublicKey,
     recipient: &IdentityPublicKey,
@@ -334,12 +350,7 @@ impl Keyring {
         crate::primitives::fill_random(&mut selection_id)?;
         let mut randomness = zeroize::Zeroizing::new([0u8; xwing::ENCAPSULATION_RANDOMNESS_LEN]);
         crate::primitives::fill_random(randomness.as_mut())?;
-        let terms = Terms {
-            album_id,
-            history,
-            expires_at,
-            selection_id,
-        };
+        let terms = Terms::new(album_id, history, expires_at, selection_id);
         grant_selection_with(self, recipient, &terms, items, &randomness)
     }
 

@@ -245,9 +245,7 @@ pub fn open_with(
     sealed: &[u8],
     options: &OpenOptions,
 ) -> Result<Vec<u8>> {
-    let mut out = Zeroizing::new(Vec::new());
-    open_into(key, media_id, kind, sealed, options, &mut out)?;
-    Ok(std::mem::take(&mut *out))
+    open_with_key(StreamKey::Media(key), media_id, kind, sealed, options)
 }
 
 /// [`open_with`] into a buffer the caller reuses: `out` is replaced by the plaintext.
