@@ -116,6 +116,25 @@ for v in optional("provenance-v1.json"):
         if 0 < m <= len(record) - 5:
             seed("manifest_parse", record[5:5 + m])
 
+# Selection grants (SPEC.md 5.11): the vector identities are selection_accept's fixture's,
+# so each vector grant is genuine there (mode byte 0), and each edited one a refusal; its
+# body, sealed by the fixture (mode 2 * item count + 1).
+for v in optional("selection-v1.json"):
+    try:
+        grant = h(v["grant"])
+        seed("selection_accept", bytes([0]) + grant)
+        seed("selection_accept", bytes([2 * len(v["items"]) + 1]) + h(v["body"]))
+        for r in v["refusals"]:
+            bad = bytearray(grant)
+            if r.get("offset") is not None:
+                b = h(r["bytes"])
+                bad[r["offset"]:r["offset"] + len(b)] = b
+            if r.get("truncate") is not None:
+                bad = bad[:r["truncate"]]
+            seed("selection_accept", bytes([0]) + bytes(bad))
+    except (KeyError, TypeError, ValueError):
+        pass
+
 # X-Wing public keys, identities and encapsulations from the vector files (the draft's
 # own, the HPKE PQ vector, device slots, derivations); the X-Wing encapsulations are to
 # other keys than the fixture's, so they exercise the DecryptionFailed path.

@@ -218,6 +218,59 @@ fn debug_of_streaming_objects_holding_keys() {
     snapshot_debug!("push_opener", push);
 }
 
+#[test]
+fn debug_of_selection() {
+    use keepsake::selection::{SelectedItem, SelectedPart, SelectionExpect};
+    let key = MediaKey::from_bytes(SECRET);
+    let options = SealOptions::new().with_chunk_size_log2(8).unwrap();
+    let sealed =
+        hazmat::seal_with_salt(&key, &ID, MediaKind::Original, &[7; 600], &options, [5; 32]);
+    let metadata = hazmat::seal_media_blob(&key, &ID, MediaBlob::Metadata, b"m", [6; 24]).unwrap();
+    let sender = hazmat::keyring_from_secrets(&[[9; 32]], [10; 32]);
+    let recipient = keyring();
+    let parts = [
+        SelectedPart::Stream(&sealed),
+        SelectedPart::Metadata(&metadata),
+    ];
+    let items = [SelectedItem {
+        media_id: ID,
+        epoch: 3,
+        media_key: &key,
+        parts: &parts,
+        manifest: None,
+    }];
+    snapshot_debug!("selected_item", items[0]);
+    let grant = hazmat::grant_selection_with_randomness(
+        &sender,
+        &recipient.identity_public_key(),
+        ALBUM,
+        [6; 32],
+        1_800_000_000,
+        &items,
+        [7; 16],
+        &[8; 64],
+    )
+    .unwrap();
+    let selection = recipient
+        .accept_selection(
+            &grant,
+            &sender.identity_public_key(),
+            &SelectionExpect::default(),
+        )
+        .unwrap();
+    // The part keys it holds are derived from SECRET, so check them too.
+    let (payload, _) = hazmat::stream_key_schedule(
+        &key,
+        sealed[..24].try_into().unwrap(),
+        sealed[24..56].try_into().unwrap(),
+    );
+    let shown = format!("{selection:?}{selection:#?}");
+    for needle in fingerprints(&payload[..]) {
+        assert!(!shown.contains(&needle), "selection shows its part key");
+    }
+    snapshot_debug!("selection", selection);
+}
+
 // ---------------------------------------------------------------------------------------
 // Compile-fail: not Clone, not Serialize, no use after finish
 // ---------------------------------------------------------------------------------------

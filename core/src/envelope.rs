@@ -183,6 +183,19 @@ fn seal(
 }
 
 fn open(owner: &[u8; KEY_LEN], binding: &Binding, envelope: &[u8]) -> Result<Vec<u8>> {
+    check_shape(envelope)?;
+    let mut nonce = [0u8; XNONCE_LEN];
+    nonce.copy_from_slice(&envelope[1..1 + XNONCE_LEN]);
+    let (aead, commitment) = envelope_keys(owner, &nonce, binding);
+    let stored = &envelope[1 + XNONCE_LEN..ENVELOPE_HEADER_LEN];
+    if !bool::from(commitment.ct_eq(stored)) {
+        return Err(Error::DecryptionFailed);
+    }
+    aead.open(&nonce, binding.as_bytes(), &envelope[ENVELOPE_HEADER_LEN..])
+}
+
+/// The checks of SPEC.md 4.4 made before any cryptography: version, then length.
+fn check_shape(envelope: &[u8]) -> Result<()> {
     let version = *envelope.first().ok_or(Error::TruncatedHeader {
         needed: ENVELOPE_OVERHEAD,
         got: 0,
@@ -203,14 +216,85 @@ fn open(owner: &[u8; KEY_LEN], binding: &Binding, envelope: &[u8]) -> Result<Vec
             max: (MAX_ENVELOPE_PLAINTEXT + ENVELOPE_OVERHEAD) as u64,
         });
     }
-    let mut nonce = [0u8; XNONCE_LEN];
-    nonce.copy_from_slice(&envelope[1..1 + XNONCE_LEN]);
-    let (aead, commitment) = envelope_keys(owner, &nonce, binding);
-    let stored = &envelope[1 + XNONCE_LEN..ENVELOPE_HEADER_LEN];
-    if !bool::from(commitment.ct_eq(stored)) {
-        return Err(Error::DecryptionFailed);
+    Ok(())
+}
+
+/// The key of exactly one media metadata envelope (SPEC.md 5.11): its 57-byte header
+/// (version, nonce, commitment) and its envelope key, the first half of the 4.2 key
+/// schedule's output for that nonce. It opens that envelope and no other.
+pub(crate) struct EnvelopePartKey {
+    header: [u8; ENVELOPE_HEADER_LEN],
+    key: Zeroizing<[u8; KEY_LEN]>,
+}
+
+impl EnvelopePartKey {
+    /// A part key from its header and key (as a selection grant carries them).
+    pub(crate) fn new(header: [u8; ENVELOPE_HEADER_LEN], key: Zeroizing<[u8; KEY_LEN]>) -> Self {
+        Self { header, key }
     }
-    aead.open(&nonce, binding.as_bytes(), &envelope[ENVELOPE_HEADER_LEN..])
+
+    /// Derives the part key of media item `media_id`'s metadata envelope `envelope` (its
+    /// first [`ENVELOPE_HEADER_LEN`] bytes suffice) from the media key, checking the
+    /// commitment first.
+    ///
+    /// # Errors
+    /// [`Error::TruncatedHeader`], [`Error::UnsupportedVersion`]; [`Error::DecryptionFailed`]
+    /// if the commitment is not the media key's for this item's metadata.
+    pub(crate) fn derive(key: &MediaKey, media_id: &MediaId, envelope: &[u8]) -> Result<Self> {
+        let version = *envelope.first().ok_or(Error::TruncatedHeader {
+            needed: ENVELOPE_HEADER_LEN,
+            got: 0,
+        })?;
+        if version != ENVELOPE_VERSION {
+            return Err(Error::UnsupportedVersion(version));
+        }
+        let header: [u8; ENVELOPE_HEADER_LEN] = envelope
+            .get(..ENVELOPE_HEADER_LEN)
+            .and_then(|h| h.try_into().ok())
+            .ok_or(Error::TruncatedHeader {
+                needed: ENVELOPE_HEADER_LEN,
+                got: envelope.len(),
+            })?;
+        let mut nonce = [0u8; XNONCE_LEN];
+        nonce.copy_from_slice(&header[1..1 + XNONCE_LEN]);
+        let binding = Binding::media(Purpose::MediaMetadata, media_id);
+        let (key, commitment) = key_schedule_bytes(key.secret(), &nonce, binding.as_bytes());
+        if !bool::from(commitment.ct_eq(&header[1 + XNONCE_LEN..])) {
+            return Err(Error::DecryptionFailed);
+        }
+        Ok(Self::new(header, key))
+    }
+
+    /// The envelope header this key opens.
+    pub(crate) fn header(&self) -> &[u8; ENVELOPE_HEADER_LEN] {
+        &self.header
+    }
+
+    /// The envelope key.
+    pub(crate) fn key(&self) -> &[u8; KEY_LEN] {
+        &self.key
+    }
+
+    /// Opens media item `media_id`'s metadata envelope with this key: the checks of
+    /// SPEC.md 4.4 before any cryptography, then the envelope's first 57 bytes must equal
+    /// the recorded header (constant time), then XAEAD with the binding of `media_id`.
+    ///
+    /// # Errors
+    /// As [`MediaKey::open_blob`]; [`Error::DecryptionFailed`] for another envelope.
+    pub(crate) fn open(&self, media_id: &MediaId, envelope: &[u8]) -> Result<Vec<u8>> {
+        check_shape(envelope)?;
+        if !bool::from(envelope[..ENVELOPE_HEADER_LEN].ct_eq(&self.header)) {
+            return Err(Error::DecryptionFailed);
+        }
+        let mut nonce = [0u8; XNONCE_LEN];
+        nonce.copy_from_slice(&self.header[1..1 + XNONCE_LEN]);
+        let binding = Binding::media(Purpose::MediaMetadata, media_id);
+        EnvelopeAead::new(&self.key).open(
+            &nonce,
+            binding.as_bytes(),
+            &envelope[ENVELOPE_HEADER_LEN..],
+        )
+    }
 }
 
 pub(crate) fn seal_media_blob(

@@ -271,6 +271,41 @@ pub enum Error {
         index: u64,
     },
 
+    /// A selection grant is not well-formed (SPEC.md 5.11).
+    #[error("malformed selection grant: {reason}")]
+    MalformedSelection {
+        /// Which rule was broken.
+        reason: &'static str,
+    },
+
+    /// A selection grant names another sender than the one expected.
+    #[error("selection grant is from an unexpected sender")]
+    SelectionWrongSender,
+
+    /// A selection grant is addressed to another identity.
+    #[error("selection grant is addressed to another recipient")]
+    SelectionWrongRecipient,
+
+    /// A selection grant is for another album than the one expected.
+    #[error("selection grant is for another album")]
+    SelectionWrongAlbum,
+
+    /// A selection grant relies on another album history entry than the one expected.
+    #[error("selection grant relies on another album history entry")]
+    SelectionWrongHistory,
+
+    /// A selection grant's signature does not verify under the expected sender's identity.
+    #[error("selection grant signature does not verify: not from this sender, or altered")]
+    SelectionBadSignature,
+
+    /// An accepted selection does not hold this item, or this part of it: nothing outside
+    /// the grant can be opened with it.
+    #[error("not in the selection: {what}")]
+    NotInSelection {
+        /// What is missing (an item, or a part of a selected item).
+        what: &'static str,
+    },
+
     /// The operating system's random number generator failed.
     #[error("the OS random number generator failed")]
     RandomnessUnavailable,
@@ -405,6 +440,13 @@ impl Error {
             Error::ProvenanceChunkMismatch { index } => {
                 Error::ProvenanceChunkMismatch { index: *index }
             }
+            Error::MalformedSelection { reason } => Error::MalformedSelection { reason },
+            Error::SelectionWrongSender => Error::SelectionWrongSender,
+            Error::SelectionWrongRecipient => Error::SelectionWrongRecipient,
+            Error::SelectionWrongAlbum => Error::SelectionWrongAlbum,
+            Error::SelectionWrongHistory => Error::SelectionWrongHistory,
+            Error::SelectionBadSignature => Error::SelectionBadSignature,
+            Error::NotInSelection { what } => Error::NotInSelection { what },
             Error::Io(err) => Error::Io(io::Error::new(err.kind(), err.to_string())),
         }
     }

@@ -14,6 +14,7 @@ pub mod lifecycle;
 pub mod primitives;
 pub mod provenance;
 pub mod recovery;
+pub mod selection;
 pub mod sharing;
 pub mod stream;
 
@@ -151,6 +152,23 @@ pub mod hazmat {
         *key.secret()
     }
 
+    /// The 32 bytes of a media key.
+    pub fn media_key_bytes(key: &MediaKey) -> [u8; 32] {
+        *key.secret()
+    }
+
+    /// The opened body of a selection grant addressed to `keyring` (SPEC.md 5.11), no
+    /// check made but HPKE's.
+    ///
+    /// # Errors
+    /// As [`crate::selection::inspect_selection`]; HPKE's errors.
+    pub fn selection_body(
+        grant: &[u8],
+        keyring: &crate::account::Keyring,
+    ) -> Result<zeroize::Zeroizing<Vec<u8>>> {
+        crate::selection::open_body(grant, keyring)
+    }
+
     /// The root of generation `generation` a keyring holds.
     pub fn root_bytes(keyring: &crate::account::Keyring, generation: usize) -> Option<[u8; 32]> {
         keyring.roots.get(generation).map(|r| *r.expose())
@@ -257,6 +275,45 @@ pub mod hazmat {
         randomness: &[u8; 64],
     ) -> Result<Vec<u8>> {
         crate::sharing::grant_with(keyring, album, recipient, randomness)
+    }
+
+    /// [`crate::account::Keyring::grant_selection`] with a chosen selection id and
+    /// encapsulation randomness.
+    ///
+    /// # Errors
+    /// As [`crate::account::Keyring::grant_selection`].
+    #[allow(clippy::too_many_arguments)]
+    pub fn grant_selection_with_randomness(
+        keyring: &crate::account::Keyring,
+        recipient: &crate::identity::IdentityPublicKey,
+        album_id: crate::AlbumId,
+        history: [u8; 32],
+        expires_at: u64,
+        items: &[crate::selection::SelectedItem<'_>],
+        selection_id: [u8; 16],
+        randomness: &[u8; 64],
+    ) -> Result<Vec<u8>> {
+        let terms = crate::selection::Terms::new(album_id, history, expires_at, selection_id);
+        crate::selection::grant_selection_with(keyring, recipient, &terms, items, randomness)
+    }
+
+    /// A selection grant signed by `keyring` around an arbitrary `body` claiming
+    /// `item_count` items (the count is written as 16 bits), for tests and fuzzing of the
+    /// body parser (SPEC.md 5.11, step 9) behind a valid signature. The grant's history is all zeros, its expiry 0 and its selection id all zeros.
+    ///
+    /// # Errors
+    /// HPKE's errors.
+    pub fn selection_grant_from_body(
+        keyring: &crate::account::Keyring,
+        recipient: &crate::identity::IdentityPublicKey,
+        album_id: crate::AlbumId,
+        item_count: u16,
+        body: &[u8],
+        randomness: &[u8; 64],
+    ) -> Result<Vec<u8>> {
+        let terms = crate::selection::Terms::new(album_id, [0; 32], 0, [0; 16]);
+        let count = usize::from(item_count);
+        crate::selection::seal_body(keyring, recipient, &terms, count, body, randomness)
     }
 
     /// [`crate::hpke::xwing::seal_base`] with chosen encapsulation randomness.

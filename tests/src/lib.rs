@@ -12,6 +12,7 @@
 use std::path::PathBuf;
 
 pub mod account_vectors;
+pub mod selection_vectors;
 
 use serde::{Deserialize, Serialize};
 
@@ -86,6 +87,13 @@ pub fn error_name(err: &keepsake::Error) -> &'static str {
         E::ProvenanceBadSignature => "ProvenanceBadSignature",
         E::ProvenanceMismatch { .. } => "ProvenanceMismatch",
         E::ProvenanceChunkMismatch { .. } => "ProvenanceChunkMismatch",
+        E::MalformedSelection { .. } => "MalformedSelection",
+        E::SelectionWrongSender => "SelectionWrongSender",
+        E::SelectionWrongRecipient => "SelectionWrongRecipient",
+        E::SelectionWrongAlbum => "SelectionWrongAlbum",
+        E::SelectionWrongHistory => "SelectionWrongHistory",
+        E::SelectionBadSignature => "SelectionBadSignature",
+        E::NotInSelection { .. } => "NotInSelection",
         _ => "Unknown",
     }
 }

@@ -59,7 +59,7 @@ impl PartKind {
         }
     }
 
-    fn from_byte(byte: u8) -> Result<Self> {
+    pub(crate) fn from_byte(byte: u8) -> Result<Self> {
         if byte == PART_METADATA {
             Ok(Self::Metadata)
         } else {

@@ -70,6 +70,31 @@ pub fn verify_item(
     })
 }
 
+/// Checks a whole sealed part of kind `kind` against `manifest`, with no key (SPEC.md
+/// 5.10, "Verifying a part"): an entry of its kind, its chunk size, its length and its
+/// recomputed root. Shared by [`VerifiedItem`] and selections (5.11).
+pub(crate) fn verify_sealed_part(
+    manifest: &Manifest,
+    kind: MediaKind,
+    sealed: &[u8],
+) -> Result<PartHashes> {
+    let entry = manifest
+        .part(PartKind::Media(kind))
+        .ok_or(mismatch("the manifest lists no such part"))?;
+    let header = Header::parse(sealed)?;
+    if header.chunk_size_log2() != entry.chunk_log2 {
+        return Err(mismatch("chunk size"));
+    }
+    if sealed.len() as u64 != stream::sealed_len(entry.plaintext_len, entry.chunk_log2)? {
+        return Err(mismatch("sealed length"));
+    }
+    let hashes = part_hashes(sealed)?;
+    if hashes.root() != &entry.root {
+        return Err(mismatch("root"));
+    }
+    Ok(hashes)
+}
+
 impl VerifiedItem {
     /// The verified uploader.
     pub fn uploader(&self) -> &IdentityPublicKey {
@@ -104,19 +129,7 @@ impl VerifiedItem {
     /// Header errors as [`Header::parse`]; [`Error::TruncatedStream`];
     /// [`Error::ProvenanceMismatch`].
     pub fn verify_part(&self, kind: MediaKind, sealed: &[u8]) -> Result<PartHashes> {
-        let entry = self.entry(kind)?;
-        let header = Header::parse(sealed)?;
-        if header.chunk_size_log2() != entry.chunk_log2 {
-            return Err(mismatch("chunk size"));
-        }
-        if sealed.len() as u64 != stream::sealed_len(entry.plaintext_len, entry.chunk_log2)? {
-            return Err(mismatch("sealed length"));
-        }
-        let hashes = part_hashes(sealed)?;
-        if hashes.root() != &entry.root {
-            return Err(mismatch("root"));
-        }
-        Ok(hashes)
+        verify_sealed_part(&self.manifest, kind, sealed)
     }
 
     /// Checks a whole part ([`VerifiedItem::verify_part`]), then opens it (SPEC.md 3.5).

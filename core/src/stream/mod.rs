@@ -25,6 +25,7 @@ mod range;
 mod read;
 mod write;
 
+pub(crate) use oneshot::open_with_key;
 #[cfg(any(test, feature = "hazmat"))]
 pub(crate) use oneshot::seal_part_with_salt;
 #[cfg(any(test, feature = "hazmat"))]
@@ -33,6 +34,7 @@ pub use oneshot::{open, open_into, open_with, seal, seal_into, seal_part, seal_w
 pub use options::{OpenOptions, SealOptions};
 pub use push::PushOpener;
 pub use push_seal::PushSealer;
+pub(crate) use range::open_range_with_key;
 pub use range::{RANGE_RESERVE, RangePlan, open_range, plaintext_len};
 pub use read::Opener;
 pub use write::Sealer;
@@ -447,25 +449,89 @@ pub(crate) fn open_run(
     }
 }
 
-/// Checks a parsed header against the caller's key and expectations: the commitment,
-/// recomputed over the header's own bytes, must match in constant time, and the header
-/// must name the media id and kind the caller expects. Any mismatch is the one opaque
-/// [`Error::DecryptionFailed`]. Returns the chunk cipher.
+/// The key of exactly one sealed stream (SPEC.md 5.11): the stream's whole header and its
+/// payload key, the first half of the 3.3 key schedule's output. It opens the stream whose
+/// header is byte-for-byte this one and nothing else; it cannot derive any other key.
+pub(crate) struct StreamPartKey {
+    header: [u8; HEADER_LEN],
+    payload_key: Zeroizing<[u8; KEY_LEN]>,
+}
+
+impl StreamPartKey {
+    /// A part key from its header and payload key (as a selection grant carries them).
+    pub(crate) fn new(header: [u8; HEADER_LEN], payload_key: Zeroizing<[u8; KEY_LEN]>) -> Self {
+        Self {
+            header,
+            payload_key,
+        }
+    }
+
+    /// Derives the part key of the stream whose header is `header` from its media key. The
+    /// header is parsed and its commitment checked first, so a grantor never hands out a
+    /// key for a header its media key did not seal.
+    ///
+    /// # Errors
+    /// Header errors as [`Header::parse`]; [`Error::DecryptionFailed`] if the header's
+    /// commitment is not the media key's.
+    pub(crate) fn derive(key: &MediaKey, header_bytes: &[u8]) -> Result<Self> {
+        let header = Header::parse(header_bytes)?;
+        let context = context(header.chunk_log2, header.kind, &header.media_id);
+        let (payload_key, commitment) = key_schedule_bytes(key, &context, &header.salt);
+        if !bool::from(commitment.ct_eq(&header.commitment)) {
+            return Err(Error::DecryptionFailed);
+        }
+        Ok(Self::new(header.to_bytes(), payload_key))
+    }
+
+    /// The header this key opens.
+    pub(crate) fn header(&self) -> &[u8; HEADER_LEN] {
+        &self.header
+    }
+
+    /// The payload key.
+    pub(crate) fn payload_key(&self) -> &[u8; KEY_LEN] {
+        &self.payload_key
+    }
+}
+
+/// What opens a stream: a media key (every stream of its item) or a part key (one stream).
+#[derive(Clone, Copy)]
+pub(crate) enum StreamKey<'a> {
+    /// The item's media key: the commitment is recomputed from the header.
+    Media(&'a MediaKey),
+    /// One stream's part key: the header must be the recorded one.
+    Part(&'a StreamPartKey),
+}
+
+/// Checks a parsed header against the caller's key and expectations, and returns the chunk
+/// cipher. With a media key the commitment, recomputed over the header's own bytes, must
+/// match in constant time; with a part key the whole header must equal the one the key was
+/// derived for (compared in constant time: the commitment, salt and every context field).
+/// Either way the header must name the media id and kind the caller expects. Any mismatch
+/// is the one opaque [`Error::DecryptionFailed`].
 pub(crate) fn verify_header(
-    key: &MediaKey,
+    key: StreamKey<'_>,
     media_id: &MediaId,
     kind: MediaKind,
     header: &Header,
 ) -> Result<ChunkAead> {
-    let (aead, commitment) = key_schedule(
-        key,
-        &context(header.chunk_log2, header.kind, &header.media_id),
-        &header.salt,
-    );
-    let commitment_ok = commitment.ct_eq(&header.commitment);
+    let (aead, key_ok) = match key {
+        StreamKey::Media(key) => {
+            let (aead, commitment) = key_schedule(
+                key,
+                &context(header.chunk_log2, header.kind, &header.media_id),
+                &header.salt,
+            );
+            (aead, commitment.ct_eq(&header.commitment))
+        }
+        StreamKey::Part(part) => (
+            ChunkAead::new(part.payload_key()),
+            header.to_bytes().ct_eq(part.header()),
+        ),
+    };
     let context_ok = header.media_id.as_bytes().ct_eq(media_id.as_bytes())
         & header.kind.to_byte().ct_eq(&kind.to_byte());
-    if bool::from(commitment_ok & context_ok) {
+    if bool::from(key_ok & context_ok) {
         Ok(aead)
     } else {
         Err(Error::DecryptionFailed)

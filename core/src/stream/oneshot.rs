@@ -5,7 +5,7 @@ use zeroize::{Zeroize, Zeroizing};
 
 use super::{
     ChunkRun, HEADER_LEN, Header, OpenOptions, PARALLEL_MIN_BYTES, SALT_LEN, SealOptions,
-    new_header, open_run, opened_len, random_salt, seal_run, verify_header,
+    StreamKey, new_header, open_run, opened_len, random_salt, seal_run, verify_header,
 };
 use crate::keys::{MediaId, MediaKey, MediaKind};
 use crate::primitives::{TAG_LEN, resize_wiping};
@@ -245,9 +245,7 @@ pub fn open_with(
     sealed: &[u8],
     options: &OpenOptions,
 ) -> Result<Vec<u8>> {
-    let mut out = Zeroizing::new(Vec::new());
-    open_into(key, media_id, kind, sealed, options, &mut out)?;
-    Ok(std::mem::take(&mut *out))
+    open_with_key(StreamKey::Media(key), media_id, kind, sealed, options)
 }
 
 /// [`open_with`] into a buffer the caller reuses: `out` is replaced by the plaintext.
@@ -268,6 +266,31 @@ pub fn open_into(
     options: &OpenOptions,
     out: &mut Zeroizing<Vec<u8>>,
 ) -> Result<()> {
+    open_into_with_key(StreamKey::Media(key), media_id, kind, sealed, options, out)
+}
+
+/// [`open_with`] with a media key or a part key (SPEC.md 5.11).
+pub(crate) fn open_with_key(
+    key: StreamKey<'_>,
+    media_id: &MediaId,
+    kind: MediaKind,
+    sealed: &[u8],
+    options: &OpenOptions,
+) -> Result<Vec<u8>> {
+    let mut out = Zeroizing::new(Vec::new());
+    open_into_with_key(key, media_id, kind, sealed, options, &mut out)?;
+    Ok(std::mem::take(&mut *out))
+}
+
+/// [`open_into`] with a media key or a part key.
+fn open_into_with_key(
+    key: StreamKey<'_>,
+    media_id: &MediaId,
+    kind: MediaKind,
+    sealed: &[u8],
+    options: &OpenOptions,
+    out: &mut Zeroizing<Vec<u8>>,
+) -> Result<()> {
     let opened = open_into_unchecked(key, media_id, kind, sealed, options, out);
     if opened.is_err() {
         // Parallel opening may have decrypted chunks after the failing one.
@@ -278,7 +301,7 @@ pub fn open_into(
 
 /// [`open_into`] without wiping `out` on error.
 fn open_into_unchecked(
-    key: &MediaKey,
+    key: StreamKey<'_>,
     media_id: &MediaId,
     kind: MediaKind,
     sealed: &[u8],

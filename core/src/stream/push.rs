@@ -2,8 +2,8 @@
 //! for callers that receive a sealed stream as events (network callbacks, the bindings).
 
 use super::{
-    ChunkCounter, HEADER_LEN, Header, OpenOptions, batch_chunks, open_run, opened_len,
-    verify_header,
+    ChunkCounter, HEADER_LEN, Header, OpenOptions, StreamKey, StreamPartKey, batch_chunks,
+    open_run, opened_len, verify_header,
 };
 use crate::keys::{MediaId, MediaKey, MediaKind};
 use crate::primitives::{ChunkAead, TAG_LEN, resize_wiping};
@@ -38,11 +38,26 @@ use super::push_seal::check_room;
 /// # Ok::<(), keepsake::Error>(())
 /// ```
 pub struct PushOpener {
-    key: MediaKey,
+    key: OwnedKey,
     media_id: MediaId,
     kind: MediaKind,
     state: State,
     parallel: bool,
+}
+
+/// The key a push opener holds (a copy, wiped on drop).
+enum OwnedKey {
+    Media(MediaKey),
+    Part(StreamPartKey),
+}
+
+impl OwnedKey {
+    fn borrow(&self) -> StreamKey<'_> {
+        match self {
+            OwnedKey::Media(key) => StreamKey::Media(key),
+            OwnedKey::Part(key) => StreamKey::Part(key),
+        }
+    }
 }
 
 enum State {
@@ -73,8 +88,27 @@ impl PushOpener {
         kind: MediaKind,
         options: &OpenOptions,
     ) -> Self {
+        Self::with_key(
+            OwnedKey::Media(MediaKey::from_bytes(*key.secret())),
+            media_id,
+            kind,
+            options,
+        )
+    }
+
+    /// A push opener for one stream's part key (SPEC.md 5.11).
+    pub(crate) fn with_part_key(
+        key: StreamPartKey,
+        media_id: &MediaId,
+        kind: MediaKind,
+        options: &OpenOptions,
+    ) -> Self {
+        Self::with_key(OwnedKey::Part(key), media_id, kind, options)
+    }
+
+    fn with_key(key: OwnedKey, media_id: &MediaId, kind: MediaKind, options: &OpenOptions) -> Self {
         Self {
-            key: MediaKey::from_bytes(*key.secret()),
+            key,
             media_id: *media_id,
             kind,
             state: State::Header(Vec::with_capacity(HEADER_LEN)),
@@ -187,7 +221,7 @@ impl PushOpener {
                 return Ok(());
             }
             let header = Header::parse(buf)?;
-            let aead = verify_header(&self.key, &self.media_id, self.kind, &header)?;
+            let aead = verify_header(self.key.borrow(), &self.media_id, self.kind, &header)?;
             self.state = State::Body {
                 aead,
                 chunk: header.chunk_size(),

@@ -4,7 +4,7 @@
 use std::io::{Read, Seek, SeekFrom};
 
 use super::read::read_full;
-use super::{ChunkRun, HEADER_LEN, Header, batch_chunks, open_run, verify_header};
+use super::{ChunkRun, HEADER_LEN, Header, StreamKey, batch_chunks, open_run, verify_header};
 use crate::keys::{MediaId, MediaKey, MediaKind};
 use crate::primitives::{TAG_LEN, extend_wiping, resize_wiping};
 use crate::{Error, Result};
@@ -134,6 +134,18 @@ pub const RANGE_RESERVE: usize = 16 << 20;
 /// As [`RangePlan::new`] and [`super::open`]; [`Error::Io`] from seeking or reading.
 pub fn open_range<R: Read + Seek>(
     key: &MediaKey,
+    media_id: &MediaId,
+    kind: MediaKind,
+    source: &mut R,
+    offset: u64,
+    len: u64,
+) -> Result<Vec<u8>> {
+    open_range_with_key(StreamKey::Media(key), media_id, kind, source, offset, len)
+}
+
+/// [`open_range`] with a media key or a part key (SPEC.md 5.11).
+pub(crate) fn open_range_with_key<R: Read + Seek>(
+    key: StreamKey<'_>,
     media_id: &MediaId,
     kind: MediaKind,
     source: &mut R,

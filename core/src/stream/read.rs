@@ -6,8 +6,8 @@ use std::io::{self, Read};
 use zeroize::{Zeroize, Zeroizing};
 
 use super::{
-    Buffers, ChunkCounter, ChunkRun, HEADER_LEN, Header, OpenOptions, open_run, opened_len,
-    peak_bytes, plan_batches, verify_header,
+    Buffers, ChunkCounter, ChunkRun, HEADER_LEN, Header, OpenOptions, StreamKey, open_run,
+    opened_len, peak_bytes, plan_batches, verify_header,
 };
 use crate::keys::{MediaId, MediaKey, MediaKind};
 use crate::primitives::{ChunkAead, TAG_LEN, resize_wiping};
@@ -74,6 +74,17 @@ impl<R: Read> Opener<R> {
     /// As [`Opener::new`].
     pub fn with_options(
         key: &MediaKey,
+        media_id: &MediaId,
+        kind: MediaKind,
+        inner: R,
+        options: &OpenOptions,
+    ) -> Result<Self> {
+        Self::with_key(StreamKey::Media(key), media_id, kind, inner, options)
+    }
+
+    /// [`Opener::with_options`] with a media key or a part key (SPEC.md 5.11).
+    pub(crate) fn with_key(
+        key: StreamKey<'_>,
         media_id: &MediaId,
         kind: MediaKind,
         mut inner: R,

@@ -17,6 +17,7 @@
 mod account;
 mod media;
 mod provenance;
+mod selection;
 
 use keepsake_tests::{VectorFile, vectors_dir};
 use serde::Serialize;
@@ -127,5 +128,10 @@ fn main() {
         "provenance-v1.json",
         "Signed provenance (SPEC.md 5.10): an item's parts sealed under `media_key` with fixed salts (each with its chunk hash list and root), the item record signed by the identity of seed `signer_identity_secret` for `signed_epoch`, verified for `media_id`, `album_id`, `epoch` against the member digests `members`: the uploader's digest and fingerprint, or `error`; then each check opens a whole part or a range (with `hash_list`) against the verified manifest: `plaintext` or `error`.",
         provenance::vectors(),
+    );
+    write(
+        "selection-v1.json",
+        "Selection grants (SPEC.md 5.11): the identity of seed `sender_identity_secret` grants the identity of seed `recipient_identity_secret` the listed parts of the listed items of `album_id` (history entry `history`, expiry `expires_at`, selection id `selection_id`, X-Wing randomness `eseed`): `grant` = `header` || enc || ciphertext || signature, whose HPKE plaintext is `body`. Each part's `part_key` and `commitment` are the HKDF outputs of 3.3 (streams) or 4.2 (the metadata envelope) for its `stored` object, which the accepted grant opens to `plaintext`; `not_granted` is refused with NotInSelection. Each refusal is the grant edited, accepted by the recipient (or `other`) with the expected sender, album and history: `error`.",
+        selection::selection_vectors(),
     );
 }
