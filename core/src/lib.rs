@@ -6,6 +6,7 @@ pub mod bundle;
 pub mod envelope;
 mod error;
 pub mod file;
+pub mod history;
 pub mod hpke;
 pub mod identity;
 pub mod kdf;

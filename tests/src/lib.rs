@@ -12,6 +12,7 @@
 use std::path::PathBuf;
 
 pub mod account_vectors;
+pub mod history;
 
 use serde::{Deserialize, Serialize};
 
@@ -86,6 +87,17 @@ pub fn error_name(err: &keepsake::Error) -> &'static str {
         E::ProvenanceBadSignature => "ProvenanceBadSignature",
         E::ProvenanceMismatch { .. } => "ProvenanceMismatch",
         E::ProvenanceChunkMismatch { .. } => "ProvenanceChunkMismatch",
+        E::MalformedHistoryEntry { .. } => "MalformedHistoryEntry",
+        E::HistoryWrongAlbum => "HistoryWrongAlbum",
+        E::HistoryWrongOwner => "HistoryWrongOwner",
+        E::HistoryBrokenLink { .. } => "HistoryBrokenLink",
+        E::HistoryBadSignature { .. } => "HistoryBadSignature",
+        E::HistoryNotMember { .. } => "HistoryNotMember",
+        E::HistoryNotAllowed { .. } => "HistoryNotAllowed",
+        E::HistoryBadEpoch { .. } => "HistoryBadEpoch",
+        E::HistoryFork { .. } => "HistoryFork",
+        E::HistoryRollback { .. } => "HistoryRollback",
+        E::HistoryUnknownEntry => "HistoryUnknownEntry",
         _ => "Unknown",
     }
 }
