@@ -163,7 +163,7 @@ for target in sorted(count):
 PY
 
 # The lifecycle seeds: bundles of the fixture account (generations 0..2, history, four
-# devices), unlock inputs with its devices and pins, pins, 1322-byte grants, X-Wing and
+# devices), unlock inputs with its devices and pins, pins, 1354-byte grants, X-Wing and
 # identity public keys (valid, low-order, modulus overflow, wrong length), genuine and
 # altered X-Wing seals to the fixture's X-Wing key.
 cargo run --quiet --release -p keepsake-fuzz-seedgen -- corpus

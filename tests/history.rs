@@ -654,3 +654,146 @@ fn every_flipped_byte_of_every_entry_is_refused() {
         }
     }
 }
+
+/// An item of the album sealed and signed by `who` for `epoch`, naming the entry `at`.
+fn signed_item(who: u8, epoch: u64, at: &[u8; 32]) -> Vec<u8> {
+    let id = keepsake::MediaId::from_bytes([0x1D; 16]);
+    let key = keepsake::MediaKey::from_bytes([0x4B; 32]);
+    let (_, part) = keepsake::stream::seal_part(
+        &key,
+        &id,
+        keepsake::MediaKind::Original,
+        b"a photo",
+        &keepsake::stream::SealOptions::new(),
+    )
+    .unwrap();
+    keyring(who, 0)
+        .sign_item(&id, ALBUM, epoch, at, &[part.entry()], b"{}")
+        .unwrap()
+}
+
+fn verify_signed_item(
+    record: &[u8],
+    epoch: u64,
+    history: &VerifiedHistory,
+) -> Result<IdentityPublicKey, Error> {
+    let id = keepsake::MediaId::from_bytes([0x1D; 16]);
+    keepsake::provenance::verify_item(record, &id, epoch, history).map(|v| v.uploader().clone())
+}
+
+#[test]
+fn a_manifest_by_bob_before_his_removal_verifies_and_after_it_is_refused() {
+    let Chain { entries, history } = chain();
+    let hashes: Vec<[u8; 32]> = entries.iter().map(|e| history_entry_hash(e)).collect();
+    let before = signed_item(BOB, 0, &hashes[2]);
+    assert_eq!(
+        verify_signed_item(&before, 0, &history).unwrap(),
+        public(BOB)
+    );
+    // Naming the removal (or any later entry), Bob is not a member there.
+    for at in [3, 4] {
+        let epoch = history.epoch_at(&hashes[at]).unwrap();
+        let after = signed_item(BOB, epoch, &hashes[at]);
+        assert!(matches!(
+            verify_signed_item(&after, epoch, &history),
+            Err(Error::ProvenanceNotMember)
+        ));
+    }
+    // Naming an entry before the removal but claiming the new epoch: not that entry's.
+    let newer = signed_item(BOB, 1, &hashes[2]);
+    assert!(matches!(
+        verify_signed_item(&newer, 1, &history),
+        Err(Error::ProvenanceWrongItem)
+    ));
+    // Carol, a member throughout, at the head.
+    let carols = signed_item(CAROL, 1 << 32, &hashes[4]);
+    assert_eq!(
+        verify_signed_item(&carols, 1 << 32, &history).unwrap(),
+        public(CAROL)
+    );
+    // An entry of no chain this client holds.
+    let elsewhere = signed_item(CAROL, 1 << 32, &[9; 32]);
+    assert!(matches!(
+        verify_signed_item(&elsewhere, 1 << 32, &history),
+        Err(Error::HistoryUnknownEntry)
+    ));
+}
+
+#[test]
+fn a_grant_is_checked_against_the_membership_at_the_entry_it_names() {
+    let Chain { entries, history } = chain();
+    let hashes: Vec<[u8; 32]> = entries.iter().map(|e| history_entry_hash(e)).collect();
+    let alice = keyring(ALICE, 1);
+    let carol = keyring(CAROL, 0);
+    let e0 = alice.album_key(ALBUM, 0).unwrap();
+    let e1 = alice.album_key(ALBUM, 1).unwrap();
+    // Carol, a member at entry 2, gets epoch 0; later, at the head, epoch 0 still (the past).
+    for at in [2, 4] {
+        let grant = alice.grant_album(&e0, &public(CAROL), &hashes[at]).unwrap();
+        let key = carol.accept_grant_in_history(&grant, &history).unwrap();
+        assert_eq!(key.epoch(), 0);
+    }
+    // Bob, removed at entry 3, is not a recipient there.
+    let to_bob = alice.grant_album(&e1, &public(BOB), &hashes[3]).unwrap();
+    assert!(matches!(
+        keyring(BOB, 0).accept_grant_in_history(&to_bob, &history),
+        Err(Error::GrantWrongRecipient)
+    ));
+    // Epoch 1 named at entry 2, before the removal made it: not reached there.
+    let early = alice.grant_album(&e1, &public(CAROL), &hashes[2]).unwrap();
+    assert!(matches!(
+        carol.accept_grant_in_history(&early, &history),
+        Err(Error::GrantWrongAlbum)
+    ));
+    // From Eve, never a member.
+    let eve = keyring(EVE, 0);
+    let eves_key = keepsake::AlbumKey::from_bytes(ALBUM, 0, [1; 32]);
+    let from_eve = eve
+        .grant_album(&eves_key, &public(CAROL), &hashes[2])
+        .unwrap();
+    assert!(matches!(
+        carol.accept_grant_in_history(&from_eve, &history),
+        Err(Error::GrantWrongSender)
+    ));
+    // The header's entry hash is signed: rewritten to another entry, the signature fails.
+    let mut moved = alice.grant_album(&e0, &public(CAROL), &hashes[2]).unwrap();
+    moved[90..122].copy_from_slice(&hashes[4]);
+    assert!(matches!(
+        carol.accept_grant_in_history(&moved, &history),
+        Err(Error::GrantBadSignature)
+    ));
+}
+
+#[test]
+fn a_grant_naming_an_entry_not_in_the_chain_is_refused() {
+    // The owner's two branches (a fork): Carol holds the one removing Bob; a grant made on
+    // the other branch names an entry her chain does not hold.
+    let (a, b) = forked();
+    let (ha, hb) = (verify(&a).unwrap(), verify(&b).unwrap());
+    let alice = keyring(ALICE, 0);
+    let key = alice.album_key(ALBUM, 1).unwrap();
+    let grant = alice
+        .grant_album(&key, &public(CAROL), &hb.head().1)
+        .unwrap();
+    assert!(matches!(
+        keyring(CAROL, 0).accept_grant_in_history(&grant, &ha),
+        Err(Error::HistoryUnknownEntry)
+    ));
+    // A stale chain (the prefix) does not hold the head either: fetch the chain again.
+    let Chain { history, entries } = chain();
+    let stale = verify(&entries[..3]).unwrap();
+    let at_head = alice
+        .grant_album(
+            &alice.album_key(ALBUM, 0).unwrap(),
+            &public(CAROL),
+            &history.head().1,
+        )
+        .unwrap();
+    assert!(matches!(
+        keyring(CAROL, 0).accept_grant_in_history(&at_head, &stale),
+        Err(Error::HistoryUnknownEntry)
+    ));
+    keyring(CAROL, 0)
+        .accept_grant_in_history(&at_head, &history)
+        .unwrap();
+}

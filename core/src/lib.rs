@@ -255,9 +255,10 @@ pub mod hazmat {
         keyring: &crate::account::Keyring,
         album: &AlbumKey,
         recipient: &crate::identity::IdentityPublicKey,
+        history: &[u8; 32],
         randomness: &[u8; 64],
     ) -> Result<Vec<u8>> {
-        crate::sharing::grant_with(keyring, album, recipient, randomness)
+        crate::sharing::grant_with(keyring, album, recipient, history, randomness)
     }
 
     /// [`crate::hpke::xwing::seal_base`] with chosen encapsulation randomness.

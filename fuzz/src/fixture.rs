@@ -189,7 +189,7 @@ fn build() -> Fixture {
                 .try_into()
                 .expect("64");
             let grant =
-                hazmat::grant_with_randomness(&sender, &album, &to.identity_public_key(), &eseed)
+                hazmat::grant_with_randomness(&sender, &album, &to.identity_public_key(), &[0; 32], &eseed)
                     .expect("fixture grant");
             grants.push((who, album_id, epoch, grant));
         }

@@ -84,3 +84,63 @@ impl RawEntry {
         }
     }
 }
+
+/// One entry of a [`HistoryVector`].
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+pub struct HistoryVectorEntry {
+    /// Hex, 32 bytes: the identity seed of the identity that signed it.
+    pub signer_identity_secret: String,
+    /// Whether the signature is the signer's over this body (false for a forged one).
+    pub genuine: bool,
+    /// The action's name: `genesis`, `add-member`, `remove-member`, `epoch-move`.
+    pub action: String,
+    /// The sequence number it claims.
+    pub seq: u64,
+    /// The epoch after it.
+    pub epoch: u64,
+    /// Hex: the entry.
+    pub entry: String,
+    /// Hex, 32 bytes: `SHA-256(LABEL_ENTRY || entry)`.
+    pub hash: String,
+    /// Hex digests of the members after it (only in a chain that verifies).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub members_after: Option<Vec<String>>,
+}
+
+/// A chain of album history entries (SPEC.md 5.12) and what a verifier concludes.
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+pub struct HistoryVector {
+    /// Case name.
+    pub name: String,
+    /// What the case shows.
+    pub comment: String,
+    /// Hex, 16 bytes.
+    pub album_id: String,
+    /// Hex, 1248 bytes: the owner identity public key the verifier trusts.
+    pub trusted_owner: String,
+    /// The chain, in the order offered.
+    pub entries: Vec<HistoryVectorEntry>,
+    /// Hex, 56 bytes: the verifier's pin, if it keeps one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pin: Option<String>,
+    /// Hex, 32 bytes: the head's hash, when the chain verifies.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub head: Option<String>,
+    /// The head fingerprint, when the chain verifies.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub head_fingerprint: Option<String>,
+    /// The error's name, when it does not.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+/// The name of an action byte.
+pub fn action_name(action: u8) -> &'static str {
+    match action {
+        0 => "genesis",
+        1 => "add-member",
+        2 => "remove-member",
+        3 => "epoch-move",
+        _ => "unknown",
+    }
+}

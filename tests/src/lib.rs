@@ -370,7 +370,15 @@ pub struct ProvenanceVector {
     pub metadata: String,
     /// Hex: the item record (the metadata envelope's plaintext) the verifier is given.
     pub record: String,
-    /// Hex digests of the members the verifier trusts at the epoch.
+    /// Hex: the album history (SPEC.md 5.12) the verifier is given, one entry per string,
+    /// created by `history_owner`.
+    pub history: Vec<String>,
+    /// Hex, 1248 bytes: the album owner's identity public key, trusted by the verifier.
+    pub history_owner: String,
+    /// Hex, 32 bytes: the history entry hash the signer names.
+    pub history_hash: String,
+    /// Hex digests of the members at the history's head (for reading; the verifier takes
+    /// them from the history).
     pub members: Vec<String>,
     /// Hex: the verified uploader's identity digest, on success.
     #[serde(default, skip_serializing_if = "Option::is_none")]

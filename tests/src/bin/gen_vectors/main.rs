@@ -15,6 +15,7 @@
 )]
 
 mod account;
+mod history;
 mod media;
 mod provenance;
 
@@ -105,7 +106,7 @@ fn main() {
     );
     write(
         "grant-v1.json",
-        "Album grants (SPEC.md 5.7, suite 2): an album key encapsulated to the recipient identity's X-Wing key (HPKE Base, given eseed) and signed with the sender identity's Ed25519 key; 1322 bytes.",
+        "Album grants (SPEC.md 5.7, suite 2): an album key encapsulated to the recipient identity's X-Wing key (HPKE Base, given eseed) and signed with the sender identity's Ed25519 key; 1354 bytes.",
         account::grants(),
     );
     write(
@@ -127,5 +128,10 @@ fn main() {
         "provenance-v1.json",
         "Signed provenance (SPEC.md 5.10): an item's parts sealed under `media_key` with fixed salts (each with its chunk hash list and root), the item record signed by the identity of seed `signer_identity_secret` for `signed_epoch`, verified for `media_id`, `album_id`, `epoch` against the member digests `members`: the uploader's digest and fingerprint, or `error`; then each check opens a whole part or a range (with `hash_list`) against the verified manifest: `plaintext` or `error`.",
         provenance::vectors(),
+    );
+    write(
+        "history-v1.json",
+        "Album history (SPEC.md 5.12): chains of entries for album `album_id`, each signed by the identity of seed `signer_identity_secret` (`genuine` false for a forged signature), verified against the owner identity `trusted_owner` and the pin `pin` if present: `head` and `head_fingerprint` and each entry's `members_after`, or `error`.",
+        history::vectors(),
     );
 }
