@@ -116,6 +116,15 @@ for v in optional("provenance-v1.json"):
         if 0 < m <= len(record) - 5:
             seed("manifest_parse", record[5:5 + m])
 
+# Album history chains (SPEC.md 5.12), no pin: another owner than the fixture's, so these
+# exercise the entry parser and the genesis checks (the genuine fixture chain comes from
+# seedgen).
+for v in optional("history-v1.json"):
+    try:
+        seed("history_parse", b"\x00" + b"".join(h(e["entry"]) for e in v["entries"]))
+    except (KeyError, TypeError, ValueError):
+        pass
+
 # X-Wing public keys, identities and encapsulations from the vector files (the draft's
 # own, the HPKE PQ vector, device slots, derivations); the X-Wing encapsulations are to
 # other keys than the fixture's, so they exercise the DecryptionFailed path.

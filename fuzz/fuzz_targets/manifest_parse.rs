@@ -19,6 +19,7 @@ use keepsake::provenance::{
 };
 use keepsake::stream::SealOptions;
 use keepsake::{AlbumId, Error, MediaId, MediaKey, MediaKind, hazmat};
+use keepsake_fuzz::assert_first_rules;
 use libfuzzer_sys::fuzz_target;
 
 struct Genuine {
@@ -40,7 +41,9 @@ fn genuine() -> &'static Genuine {
             .expect("the genesis verifies");
         let epoch = history.current_epoch();
         let key = MediaKey::from_bytes([6; 32]);
-        let options = SealOptions::new().with_chunk_size_log2(8).expect("in range");
+        let options = SealOptions::new()
+            .with_chunk_size_log2(8)
+            .expect("in range");
         let (_, part) = hazmat::seal_part_with_salt(
             &key,
             &media_id,
@@ -84,26 +87,13 @@ fuzz_target!(
                 assert_eq!(m.to_bytes(), data);
                 assert_eq!(parse_manifest(&m.to_bytes()).expect("reparses"), m);
             }
-            Err(e) => {
-                if data.get(..4) != Some(&MANIFEST_MAGIC[..]) {
-                    assert!(matches!(e, Error::MalformedManifest { .. }), "{e:?}");
-                } else if data.len() > 4 && data[4] != MANIFEST_VERSION {
-                    assert!(matches!(e, Error::UnsupportedVersion(v) if v == data[4]), "{e:?}");
-                } else if data.len() > 5 && data[5] != PROVENANCE_SUITE_SHA256_ED25519 {
-                    assert!(matches!(e, Error::UnsupportedSuite(s) if s == data[5]), "{e:?}");
-                } else {
-                    assert!(
-                        matches!(
-                            e,
-                            Error::MalformedManifest { .. }
-                                | Error::InvalidPublicKey
-                                | Error::UnknownKind(_)
-                                | Error::ChunkSizeOutOfRange(_)
-                        ),
-                        "{e:?}"
-                    );
-                }
-            }
+            Err(e) => assert_first_rules(
+                &e,
+                data,
+                (MANIFEST_MAGIC, MANIFEST_VERSION, PROVENANCE_SUITE_SHA256_ED25519),
+                "MalformedManifest",
+                &["MalformedManifest", "InvalidPublicKey", "UnknownKind", "ChunkSizeOutOfRange"],
+            ),
         }
         match ItemRecord::parse(data) {
             Ok(r) => {
