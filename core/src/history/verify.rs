@@ -38,7 +38,7 @@ pub struct VerifiedHistory {
 
 /// What a checked entry changes, applied only once every rule passed.
 enum Change {
-    Add(IdentityPublicKey),
+    Add(Box<IdentityPublicKey>),
     Remove([u8; DIGEST_LEN]),
     Epoch,
 }
@@ -131,7 +131,7 @@ impl VerifiedHistory {
                 let digest = key.digest();
                 self.current.insert(digest, self.memberships.len());
                 self.memberships.push(Membership {
-                    key,
+                    key: *key,
                     digest,
                     from: seq,
                     until: None,
@@ -185,7 +185,7 @@ impl VerifiedHistory {
                 if self.current.contains_key(&key.digest()) {
                     return Err(Error::HistoryNotAllowed { seq });
                 }
-                (Change::Add(key.clone()), next == epoch)
+                (Change::Add(Box::new(key.clone())), next == epoch)
             }
             HistoryAction::RemoveMember(digest) => {
                 if *digest == owner || !self.current.contains_key(digest) {
