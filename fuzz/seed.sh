@@ -135,6 +135,15 @@ for v in optional("selection-v1.json"):
     except (KeyError, TypeError, ValueError):
         pass
 
+# Album history chains (SPEC.md 5.12), no pin: another owner than the fixture's, so these
+# exercise the entry parser and the genesis checks (the genuine fixture chain comes from
+# seedgen).
+for v in optional("history-v1.json"):
+    try:
+        seed("history_parse", b"\x00" + b"".join(h(e["entry"]) for e in v["entries"]))
+    except (KeyError, TypeError, ValueError):
+        pass
+
 # X-Wing public keys, identities and encapsulations from the vector files (the draft's
 # own, the HPKE PQ vector, device slots, derivations); the X-Wing encapsulations are to
 # other keys than the fixture's, so they exercise the DecryptionFailed path.
@@ -182,7 +191,7 @@ for target in sorted(count):
 PY
 
 # The lifecycle seeds: bundles of the fixture account (generations 0..2, history, four
-# devices), unlock inputs with its devices and pins, pins, 1322-byte grants, X-Wing and
+# devices), unlock inputs with its devices and pins, pins, 1354-byte grants, X-Wing and
 # identity public keys (valid, low-order, modulus overflow, wrong length), genuine and
 # altered X-Wing seals to the fixture's X-Wing key.
 cargo run --quiet --release -p keepsake-fuzz-seedgen -- corpus

@@ -476,7 +476,7 @@ fn sharing_an_album_end_to_end() {
     let alice_id = alice.keyring.identity_public_key();
     let grant = alice
         .keyring
-        .grant_album(&album, &bob.identity_public_key())
+        .grant_album(&album, &bob.identity_public_key(), &[0; 32])
         .unwrap();
     assert_eq!(grant.len(), keepsake::sharing::GRANT_LEN);
     let received = bob
@@ -525,6 +525,7 @@ fn sharing_an_album_end_to_end() {
         .grant_album(
             &carol.album_key(album_id, 4).unwrap(),
             &bob.identity_public_key(),
+            &[0; 32],
         )
         .unwrap();
     forged[2..34].copy_from_slice(&alice_id.digest());

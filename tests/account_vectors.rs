@@ -322,11 +322,16 @@ fn grant_vectors() {
             &sender,
             &album,
             &recipient.identity_public_key(),
+            &unhex_array("history", &v.history),
             &unhex_array("eseed", &v.eseed),
         )
         .unwrap();
         assert_eq!(hex::encode(&grant), v.grant, "{}", v.name);
-        assert_eq!(grant.len(), 1322);
+        assert_eq!(grant.len(), 1354);
+        assert_eq!(
+            keepsake::sharing::inspect_grant(&grant).unwrap().history,
+            unhex_array::<32>("history", &v.history)
+        );
         let received = recipient
             .accept_grant(
                 &unhex("grant", &v.grant),
@@ -439,7 +444,7 @@ fn epoch_move_vectors() {
         let before = owner.album_key(album_id, v.epoch_before).unwrap();
         // The owner's move gives the recorded epoch and key, and a grant for `stays` only.
         let moved = owner
-            .remove_member(&before, &[keyring("stays").identity_public_key()])
+            .remove_member(&before, &[keyring("stays").identity_public_key()], &[0; 32])
             .unwrap();
         assert_eq!(moved.album.epoch(), v.epoch_after, "{}", v.name);
         assert_eq!(
@@ -453,6 +458,7 @@ fn epoch_move_vectors() {
                 owner,
                 &album,
                 &keyring(&g.to).identity_public_key(),
+                &unhex_array("history", &g.history),
                 &unhex_array("eseed", &g.eseed),
             )
             .unwrap();

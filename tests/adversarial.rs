@@ -221,9 +221,10 @@ fn grant_length_and_version_are_checked_before_anything_else() {
         .grant_album(
             &alice.album_key(ALBUM, 0).unwrap(),
             &bob.identity_public_key(),
+            &[0; 32],
         )
         .unwrap();
-    assert_eq!(grant.len(), 1322);
+    assert_eq!(grant.len(), 1354);
     let accept = |g: &[u8]| bob.accept_grant(g, &alice.identity_public_key(), None);
     assert_err!(accept(&[]), Error::MalformedGrant { .. });
     for len in (1..GRANT_LEN).chain([GRANT_LEN + 1, 4096]) {
@@ -471,7 +472,7 @@ fn a_substituted_identity_key_is_caught_by_the_fingerprint_and_the_sender_check(
         "out-of-band check shows it"
     );
     let album = alice.album_key(ALBUM, 0).unwrap();
-    let to_mallory = alice.grant_album(&album, &mallory_id).unwrap();
+    let to_mallory = alice.grant_album(&album, &mallory_id, &[0; 32]).unwrap();
     // Relayed as is, Bob refuses it; Mallory opens it (that is what the fingerprint is for).
     expect(
         bob.accept_grant(&to_mallory, &alice.identity_public_key(), None),
@@ -481,7 +482,7 @@ fn a_substituted_identity_key_is_caught_by_the_fingerprint_and_the_sender_check(
         .accept_grant(&to_mallory, &alice.identity_public_key(), None)
         .unwrap();
     // Re-granted by Mallory as herself: Bob expects Alice.
-    let regrant = mallory.grant_album(&stolen, &bob_id).unwrap();
+    let regrant = mallory.grant_album(&stolen, &bob_id, &[0; 32]).unwrap();
     expect(
         bob.accept_grant(&regrant, &alice.identity_public_key(), None),
         WRONG_SENDER,
@@ -495,7 +496,7 @@ fn a_substituted_identity_key_is_caught_by_the_fingerprint_and_the_sender_check(
         BAD_SIGNATURE,
     );
     // Mallory substituting the recipient field of Alice's grant to Bob, pointing it at herself.
-    let to_bob = alice.grant_album(&album, &bob_id).unwrap();
+    let to_bob = alice.grant_album(&album, &bob_id, &[0; 32]).unwrap();
     let mut redirected = to_bob.clone();
     redirected[34..66].copy_from_slice(&mallory_id.digest());
     expect(

@@ -178,6 +178,7 @@ fn a_grant_rewritten_or_replayed_to_another_user_album_or_epoch_is_refused() {
         .grant_album(
             &alice.album_key(ALBUM, 4).unwrap(),
             &bob.identity_public_key(),
+            &[0; 32],
         )
         .unwrap();
     // Replayed to Carol: addressed to Bob.

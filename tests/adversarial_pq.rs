@@ -18,9 +18,10 @@ const SENDER: std::ops::Range<usize> = 2..34;
 const RECIPIENT: std::ops::Range<usize> = 34..66;
 const ALBUM_ID: std::ops::Range<usize> = 66..82;
 const EPOCH: std::ops::Range<usize> = 82..90;
-const ENC: std::ops::Range<usize> = 90..1210;
-const CT: std::ops::Range<usize> = 1210..1258;
-const SIGNATURE: std::ops::Range<usize> = 1258..1322;
+const HISTORY: std::ops::Range<usize> = 90..122;
+const ENC: std::ops::Range<usize> = 122..1242;
+const CT: std::ops::Range<usize> = 1242..1290;
+const SIGNATURE: std::ops::Range<usize> = 1290..1354;
 
 /// The downgrade refusal.
 const UNSUPPORTED_SUITE_1: Check = |e| matches!(e, Error::UnsupportedSuite(1));
@@ -314,10 +315,11 @@ fn both_halves_of_an_encapsulation_are_bound() {
         .grant_album(
             &alice.album_key(ALBUM, 0).unwrap(),
             &bob.identity_public_key(),
+            &[0; 32],
         )
         .unwrap();
     let bob_kem = identity_kem(identity_seed(2));
-    let info = [keepsake::sharing::LABEL_GRANT, &grant[..90]].concat();
+    let info = [keepsake::sharing::LABEL_GRANT, &grant[..122]].concat();
     let open = |enc: &[u8]| xwing::open_base(&bob_kem, enc, &info, b"", &grant[CT]);
     let key = open(&grant[ENC]).unwrap();
     assert_eq!(
@@ -351,10 +353,10 @@ fn a_validly_signed_grant_for_another_recipient_album_or_epoch_is_refused() {
     let alice_id = alice.identity_public_key();
     let album = alice.album_key(ALBUM, 4).unwrap();
     let to_carol = alice
-        .grant_album(&album, &carol.identity_public_key())
+        .grant_album(&album, &carol.identity_public_key(), &[0; 32])
         .unwrap();
     let to_bob = alice
-        .grant_album(&album, &bob.identity_public_key())
+        .grant_album(&album, &bob.identity_public_key(), &[0; 32])
         .unwrap();
     bob.accept_grant(&to_bob, &alice_id, Some((ALBUM, 4)))
         .unwrap();
@@ -381,6 +383,7 @@ fn a_validly_signed_grant_for_another_recipient_album_or_epoch_is_refused() {
             .grant_album(
                 &alice.album_key(id, epoch).unwrap(),
                 &bob.identity_public_key(),
+                &[0; 32],
             )
             .unwrap();
         expect(
@@ -398,9 +401,11 @@ fn a_validly_signed_grant_for_another_recipient_album_or_epoch_is_refused() {
     }
     // Each field edited alone (no expectation): the identities by their checks, anything
     // else the signature covers by the signature.
-    let starts_and_ends = [SENDER, RECIPIENT, ALBUM_ID, EPOCH, ENC, CT, SIGNATURE]
-        .into_iter()
-        .flat_map(|r| [r.start, r.end - 1]);
+    let starts_and_ends = [
+        SENDER, RECIPIENT, ALBUM_ID, EPOCH, HISTORY, ENC, CT, SIGNATURE,
+    ]
+    .into_iter()
+    .flat_map(|r| [r.start, r.end - 1]);
     for at in starts_and_ends {
         let mut edited = to_bob.clone();
         edited[at] ^= 0x01;
@@ -438,8 +443,10 @@ fn a_grant_re_signed_by_another_account_is_refused() {
     let album = alice.album_key(ALBUM, 0).unwrap();
     let eseed = [0x3c; 64];
     let recipient = bob.identity_public_key();
-    let genuine = hazmat::grant_with_randomness(&alice, &album, &recipient, &eseed).unwrap();
-    let by_mallory = hazmat::grant_with_randomness(&mallory, &album, &recipient, &eseed).unwrap();
+    let genuine =
+        hazmat::grant_with_randomness(&alice, &album, &recipient, &[0; 32], &eseed).unwrap();
+    let by_mallory =
+        hazmat::grant_with_randomness(&mallory, &album, &recipient, &[0; 32], &eseed).unwrap();
     // Mallory's grant is genuine, from Mallory: Bob accepts it only from her.
     bob.accept_grant(&by_mallory, &mallory_id, None).unwrap();
     expect(bob.accept_grant(&by_mallory, &alice_id, None), WRONG_SENDER);
@@ -469,6 +476,7 @@ fn a_classical_only_grant_is_a_refused_downgrade() {
         .grant_album(
             &alice.album_key(ALBUM, 0).unwrap(),
             &bob.identity_public_key(),
+            &[0; 32],
         )
         .unwrap();
     let alice_id = alice.identity_public_key();
@@ -511,6 +519,7 @@ fn a_grant_with_a_wrong_length_encapsulation_is_malformed() {
         .grant_album(
             &alice.album_key(ALBUM, 0).unwrap(),
             &bob.identity_public_key(),
+            &[0; 32],
         )
         .unwrap();
     let alice_id = alice.identity_public_key();
@@ -579,14 +588,14 @@ fn every_public_key_operation_of_the_account_layer_is_x_wing() {
     )
     .unwrap();
     assert_eq!(root, hazmat::root_bytes(&f.keyring, 0).unwrap());
-    // Grants: 1322 bytes, suite 2, enc opening with the recipient identity's X-Wing key.
+    // Grants: 1354 bytes, suite 2, enc opening with the recipient identity's X-Wing key.
     let (alice, bob) = (keyring(1), keyring(2));
     let album = alice.album_key(ALBUM, 0).unwrap();
     let grant = alice
-        .grant_album(&album, &bob.identity_public_key())
+        .grant_album(&album, &bob.identity_public_key(), &[0; 32])
         .unwrap();
-    assert_eq!((grant.len(), GRANT_LEN, grant[1]), (1322, 1322, 2));
-    let info = [keepsake::sharing::LABEL_GRANT, &grant[..90]].concat();
+    assert_eq!((grant.len(), GRANT_LEN, grant[1]), (1354, 1354, 2));
+    let info = [keepsake::sharing::LABEL_GRANT, &grant[..122]].concat();
     let key = xwing::open_base(
         &identity_kem(identity_seed(2)),
         &grant[ENC],
@@ -602,11 +611,11 @@ fn every_public_key_operation_of_the_account_layer_is_x_wing() {
     );
     // An epoch move's grants are the same.
     let moved = alice
-        .remove_member(&album, &[bob.identity_public_key()])
+        .remove_member(&album, &[bob.identity_public_key()], &[0; 32])
         .unwrap();
     for (member, grant) in &moved.grants {
         assert_eq!(*member, bob.identity_public_key());
-        assert_eq!((grant.len(), grant[1]), (1322, 2));
+        assert_eq!((grant.len(), grant[1]), (1354, 2));
         bob.accept_grant(grant, &alice.identity_public_key(), None)
             .unwrap();
     }
@@ -621,7 +630,7 @@ fn low_order_x25519_keys_are_refused_wherever_a_public_key_enters() {
         alice.album_key(ALBUM, 0).unwrap(),
     );
     let grant = alice
-        .grant_album(&album, &bob.identity_public_key())
+        .grant_album(&album, &bob.identity_public_key(), &[0; 32])
         .unwrap();
     let identity = bob.identity_public_key().to_bytes();
     let sk = HpkeSecretKey::from_bytes([5; 32]);
@@ -653,7 +662,7 @@ fn low_order_x25519_keys_are_refused_wherever_a_public_key_enters() {
         expect(xwing::setup_recipient(&xsk, &enc, b""), LOW);
         // In a grant the signature covers enc: an edited enc is caught by it first.
         let mut bad_enc = grant.clone();
-        bad_enc[90..1210].copy_from_slice(&enc);
+        bad_enc[122..1242].copy_from_slice(&enc);
         expect(bob.accept_grant(&bad_enc, &alice_id, None), BAD_SIGNATURE);
         // A device slot whose enc is low order: the unlock refuses it before the AEAD.
         let enc = |v: &mut Value| v["body"]["devices"][0]["enc"] = hex::encode(enc).into();

@@ -308,6 +308,7 @@ fn no_error_shows_key_bytes_passphrases_or_recovery_words() {
         .grant_album(
             &other.album_key(ALBUM, 0).unwrap(),
             &account.keyring.identity_public_key(),
+            &[0; 32],
         )
         .unwrap();
     let mut altered_grant = grant.clone();
@@ -411,7 +412,10 @@ fn no_error_shows_key_bytes_passphrases_or_recovery_words() {
         .unwrap_err(),
         account.keyring.album_key(ALBUM, 1 << 32).unwrap_err(),
         // An album key the account did not derive (as if received in a grant).
-        account.keyring.remove_member(&album, &[]).unwrap_err(),
+        account
+            .keyring
+            .remove_member(&album, &[], &[0; 32])
+            .unwrap_err(),
         // Fixed randomness one byte short.
         hazmat::enroll_device_with(
             &account.keyring,

@@ -90,6 +90,7 @@ fn revocation_locks_out_a_device_that_kept_everything() {
         .grant_album(
             &k1.album_key(album_id, k1.current_epoch()).unwrap(),
             &bob.identity_public_key(),
+            &[0; 32],
         )
         .unwrap();
 
@@ -238,7 +239,7 @@ fn identity_is_stable_and_earlier_grants_still_verify() {
         .unwrap();
     let to_bob = alice
         .keyring
-        .grant_album(&album, &bob.keyring.identity_public_key())
+        .grant_album(&album, &bob.keyring.identity_public_key(), &[0; 32])
         .unwrap();
     let bobs_album = bob
         .keyring
@@ -246,7 +247,7 @@ fn identity_is_stable_and_earlier_grants_still_verify() {
         .unwrap();
     let to_alice = bob
         .keyring
-        .grant_album(&bobs_album, &alice.keyring.identity_public_key())
+        .grant_album(&bobs_album, &alice.keyring.identity_public_key(), &[0; 32])
         .unwrap();
     let fingerprint = keepsake::sharing::fingerprint(&alice.keyring.identity_public_key());
 
@@ -271,7 +272,7 @@ fn identity_is_stable_and_earlier_grants_still_verify() {
     // And a grant made after the rotation verifies against the same pinned identity.
     let later = k2.album_key(album.album_id(), k2.current_epoch()).unwrap();
     let grant = k2
-        .grant_album(&later, &bob.keyring.identity_public_key())
+        .grant_album(&later, &bob.keyring.identity_public_key(), &[0; 32])
         .unwrap();
     bob.keyring
         .accept_grant(&grant, &alice.keyring.identity_public_key(), None)
@@ -287,7 +288,9 @@ fn removing_a_member_moves_the_album_to_an_epoch_only_the_rest_receive() {
     let e0 = alice.album_key(album_id, alice.current_epoch()).unwrap();
     let bob_e0 = bob
         .accept_grant(
-            &alice.grant_album(&e0, &bob.identity_public_key()).unwrap(),
+            &alice
+                .grant_album(&e0, &bob.identity_public_key(), &[0; 32])
+                .unwrap(),
             &alice.identity_public_key(),
             None,
         )
@@ -295,7 +298,7 @@ fn removing_a_member_moves_the_album_to_an_epoch_only_the_rest_receive() {
     let carol_e0 = carol
         .accept_grant(
             &alice
-                .grant_album(&e0, &carol.identity_public_key())
+                .grant_album(&e0, &carol.identity_public_key(), &[0; 32])
                 .unwrap(),
             &alice.identity_public_key(),
             None,
@@ -304,7 +307,7 @@ fn removing_a_member_moves_the_album_to_an_epoch_only_the_rest_receive() {
     let old = seal_item(&e0, 1);
 
     let moved = alice
-        .remove_member(&e0, &[bob.identity_public_key()])
+        .remove_member(&e0, &[bob.identity_public_key()], &[0; 32])
         .unwrap();
     assert_eq!(
         moved.album.epoch(),
@@ -346,7 +349,7 @@ fn removing_a_member_moves_the_album_to_an_epoch_only_the_rest_receive() {
     ));
     // Only the owner re-keys: Bob's received key is refused.
     assert!(matches!(
-        bob.remove_member(&bob_e1, &[]),
+        bob.remove_member(&bob_e1, &[], &[0; 32]),
         Err(Error::NotAlbumOwner)
     ));
     // After a rotation, a removal from an album still at an older generation's epoch
@@ -354,7 +357,7 @@ fn removing_a_member_moves_the_album_to_an_epoch_only_the_rest_receive() {
     let bundle = account::create_account(PASS, &KdfParams::FLOOR).unwrap();
     let (_, k1) = bundle.keyring.rotate(&bundle.bundle).unwrap();
     let stale = k1.album_key(album_id, 3).unwrap();
-    let moved = k1.remove_member(&stale, &[]).unwrap();
+    let moved = k1.remove_member(&stale, &[], &[0; 32]).unwrap();
     assert_eq!(moved.album.epoch(), generation_epoch(1) + 1);
 }
 

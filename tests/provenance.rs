@@ -8,6 +8,7 @@
 use std::io::{Cursor, Write};
 
 use keepsake::account::Keyring;
+use keepsake::history::{HistoryAction, VerifiedHistory, verify_history};
 use keepsake::provenance::{
     ItemRecord, MANIFEST_FIXED_LEN, PART_ENTRY_LEN, PartEntry, PartKind, parse_manifest,
     part_hashes, part_hashes_from_reader, verify_item,
@@ -17,12 +18,16 @@ use keepsake::{AlbumId, Error, MediaId, MediaKey, MediaKind, hazmat};
 use keepsake_tests::{array, pattern};
 use proptest::prelude::*;
 
+/// A keyring of generation 1 (so [`EPOCH`] is its current epoch).
 fn keyring(seed: u8) -> Keyring {
-    hazmat::keyring_from_secrets(&[array(seed)], array(seed.wrapping_add(1)))
+    hazmat::keyring_from_secrets(
+        &[array(seed), array(seed.wrapping_add(50))],
+        array(seed.wrapping_add(1)),
+    )
 }
 
 const ALBUM: AlbumId = AlbumId::from_bytes([0xA1; 16]);
-const EPOCH: u64 = (1 << 32) + 2;
+const EPOCH: u64 = 1 << 32;
 const ID: MediaId = MediaId::from_bytes([0x1D; 16]);
 
 fn options(log2: u8, parallel: bool) -> SealOptions {
@@ -37,20 +42,37 @@ struct Album {
     alice: Keyring,
     bob: Keyring,
     eve: Keyring,
-    members: Vec<[u8; 32]>,
+    history: VerifiedHistory,
+}
+
+/// The album's history (SPEC.md 5.12): Alice creates it at [`EPOCH`] and adds Bob.
+fn album_history(alice: &Keyring, bob: &Keyring) -> VerifiedHistory {
+    let genesis = alice.create_album_history(ALBUM).unwrap();
+    let mut history =
+        verify_history(&[&genesis], ALBUM, &alice.identity_public_key(), None).unwrap();
+    let add = alice
+        .append_history(
+            &history,
+            HistoryAction::AddMember(bob.identity_public_key()),
+        )
+        .unwrap();
+    history.extend(&add).unwrap();
+    history
+}
+
+/// The hash of the history's head, which items name.
+fn head() -> [u8; 32] {
+    album_history(&keyring(10), &keyring(20)).head().1
 }
 
 fn album() -> Album {
     let (alice, bob, eve) = (keyring(10), keyring(20), keyring(30));
-    let members = vec![
-        alice.identity_public_key().digest(),
-        bob.identity_public_key().digest(),
-    ];
+    let history = album_history(&alice, &bob);
     Album {
         alice,
         bob,
         eve,
-        members,
+        history,
     }
 }
 
@@ -88,6 +110,7 @@ fn item(uploader: &Keyring, len: usize) -> Item {
             &ID,
             ALBUM,
             EPOCH,
+            &head(),
             &[thumb.entry(), part.entry()],
             b"{\"name\":\"beach.jpg\"}",
         )
@@ -194,7 +217,7 @@ fn tempfile_dir() -> std::path::PathBuf {
 fn a_signed_item_verifies_and_opens_with_its_uploader() {
     let a = album();
     let it = item(&a.alice, 5000);
-    let verified = verify_item(&it.record, &ID, ALBUM, EPOCH, &a.members).unwrap();
+    let verified = verify_item(&it.record, &ID, EPOCH, &a.history).unwrap();
     assert_eq!(verified.uploader(), &a.alice.identity_public_key());
     assert_eq!(
         verified.uploader_fingerprint(),
@@ -244,36 +267,49 @@ fn unsigned_wrong_item_non_member_and_bad_signature_are_refused_precisely() {
     let it = item(&a.alice, 700);
     let unsigned = ItemRecord::encode(None, b"{}").unwrap();
     assert_eq!(
-        name(verify_item(&unsigned, &ID, ALBUM, EPOCH, &a.members)),
+        name(verify_item(&unsigned, &ID, EPOCH, &a.history)),
         "ProvenanceUnsigned"
     );
     // Another item, album, epoch (another generation too).
     let other = MediaId::from_bytes([2; 16]);
     assert_eq!(
-        name(verify_item(&it.record, &other, ALBUM, EPOCH, &a.members)),
+        name(verify_item(&it.record, &other, EPOCH, &a.history)),
         "ProvenanceWrongItem"
     );
     let other_album = AlbumId::from_bytes([2; 16]);
+    let genesis = a.alice.create_album_history(other_album).unwrap();
+    let other_history = verify_history(
+        &[genesis],
+        other_album,
+        &a.alice.identity_public_key(),
+        None,
+    )
+    .unwrap();
     assert_eq!(
-        name(verify_item(&it.record, &ID, other_album, EPOCH, &a.members)),
+        name(verify_item(&it.record, &ID, EPOCH, &other_history)),
         "ProvenanceWrongItem"
     );
     for epoch in [EPOCH + 1, EPOCH - (1 << 32)] {
         assert_eq!(
-            name(verify_item(&it.record, &ID, ALBUM, epoch, &a.members)),
+            name(verify_item(&it.record, &ID, epoch, &a.history)),
             "ProvenanceWrongItem"
         );
     }
-    // Signed by Eve, who is not a member; and Alice after her removal (not in the set).
+    // Signed by Eve, who is not a member; and naming an entry the history does not hold.
     let eves = item(&a.eve, 700);
     assert_eq!(
-        name(verify_item(&eves.record, &ID, ALBUM, EPOCH, &a.members)),
+        name(verify_item(&eves.record, &ID, EPOCH, &a.history)),
         "ProvenanceNotMember"
     );
-    let after_removal = [a.bob.identity_public_key().digest()];
+    let (_, part) =
+        stream::seal_part(&it.key, &ID, MediaKind::Original, b"x", &options(8, false)).unwrap();
+    let unknown = a
+        .alice
+        .sign_item(&ID, ALBUM, EPOCH, &[7; 32], &[part.entry()], b"")
+        .unwrap();
     assert_eq!(
-        name(verify_item(&it.record, &ID, ALBUM, EPOCH, &after_removal)),
-        "ProvenanceNotMember"
+        name(verify_item(&unknown, &ID, EPOCH, &a.history)),
+        "HistoryUnknownEntry"
     );
     // Every byte of the manifest's signed body and signature matters.
     let m = 5;
@@ -282,6 +318,7 @@ fn unsigned_wrong_item_non_member_and_bad_signature_are_refused_precisely() {
         m + 6,
         m + 40,
         m + 45,
+        m + 50,
         m + MANIFEST_FIXED_LEN + 20,
         m + manifest_len - 64,
         m + manifest_len - 1,
@@ -289,9 +326,11 @@ fn unsigned_wrong_item_non_member_and_bad_signature_are_refused_precisely() {
         let mut bad = it.record.clone();
         bad[at] ^= 0x01;
         assert_eq!(
-            name(verify_item(&bad, &ID, ALBUM, EPOCH, &a.members)),
+            name(verify_item(&bad, &ID, EPOCH, &a.history)),
             if at < m + 46 {
                 "ProvenanceWrongItem"
+            } else if at < m + 78 {
+                "HistoryUnknownEntry"
             } else {
                 "ProvenanceBadSignature"
             },
@@ -301,9 +340,9 @@ fn unsigned_wrong_item_non_member_and_bad_signature_are_refused_precisely() {
     // Bob's key put in Alice's manifest (Bob is a member): the signature is not his.
     let mut swapped = it.record.clone();
     let bob_key = a.bob.identity_public_key().to_bytes();
-    swapped[m + 46..m + 46 + bob_key.len()].copy_from_slice(&bob_key);
+    swapped[m + 78..m + 78 + bob_key.len()].copy_from_slice(&bob_key);
     assert_eq!(
-        name(verify_item(&swapped, &ID, ALBUM, EPOCH, &a.members)),
+        name(verify_item(&swapped, &ID, EPOCH, &a.history)),
         "ProvenanceBadSignature"
     );
     // The metadata beside the manifest is signed too.
@@ -311,13 +350,13 @@ fn unsigned_wrong_item_non_member_and_bad_signature_are_refused_precisely() {
     let last = meta.len() - 2;
     meta[last] ^= 0x20;
     assert_eq!(
-        name(verify_item(&meta, &ID, ALBUM, EPOCH, &a.members)),
+        name(verify_item(&meta, &ID, EPOCH, &a.history)),
         "ProvenanceMismatch"
     );
     let mut longer = it.record.clone();
     longer.push(b' ');
     assert_eq!(
-        name(verify_item(&longer, &ID, ALBUM, EPOCH, &a.members)),
+        name(verify_item(&longer, &ID, EPOCH, &a.history)),
         "ProvenanceMismatch"
     );
 }
@@ -330,7 +369,7 @@ fn unsigned_wrong_item_non_member_and_bad_signature_are_refused_precisely() {
 fn a_member_re_sealing_another_members_item_is_detected() {
     let a = album();
     let it = item(&a.alice, 3000);
-    let verified = verify_item(&it.record, &ID, ALBUM, EPOCH, &a.members).unwrap();
+    let verified = verify_item(&it.record, &ID, EPOCH, &a.history).unwrap();
     let forged_pt = pattern(99, 3000);
     let salt = hazmat_salt(&it.original);
     for resealed in [
@@ -398,9 +437,9 @@ fn a_member_re_sealing_another_members_item_is_detected() {
     .unwrap();
     let bobs = a
         .bob
-        .sign_item(&ID, ALBUM, EPOCH, &[part.entry()], b"{}")
+        .sign_item(&ID, ALBUM, EPOCH, &head(), &[part.entry()], b"{}")
         .unwrap();
-    let v = verify_item(&bobs, &ID, ALBUM, EPOCH, &a.members).unwrap();
+    let v = verify_item(&bobs, &ID, EPOCH, &a.history).unwrap();
     assert_eq!(v.uploader(), &a.bob.identity_public_key());
     assert_ne!(v.uploader(), &a.alice.identity_public_key());
     v.verify_part(MediaKind::Original, &resealed).unwrap();
@@ -414,7 +453,7 @@ fn hazmat_salt(sealed: &[u8]) -> [u8; 32] {
 fn a_range_checks_only_the_chunks_it_reads_and_refuses_a_changed_one() {
     let a = album();
     let it = item(&a.alice, 256 * 40 + 17);
-    let verified = verify_item(&it.record, &ID, ALBUM, EPOCH, &a.members).unwrap();
+    let verified = verify_item(&it.record, &ID, EPOCH, &a.history).unwrap();
     let read = |sealed: &[u8], list: &[u8], offset: u64, len: u64| {
         verified.open_range(
             &it.key,
@@ -529,7 +568,7 @@ fn the_manifest_parser_reports_each_rule_in_order() {
     assert_eq!(name(with(MANIFEST_FIXED_LEN - 1, 2)), "MalformedManifest");
     // An uploader key that is the identity point (small order).
     let mut weak = good.clone();
-    weak[46..78].copy_from_slice(&{
+    weak[78..110].copy_from_slice(&{
         let mut p = [0u8; 32];
         p[0] = 1;
         p
@@ -566,11 +605,14 @@ fn the_manifest_parser_reports_each_rule_in_order() {
     // Signing refuses what a verifier would.
     let entry = PartEntry::metadata(b"x");
     assert_eq!(
-        name(a.alice.sign_item(&ID, ALBUM, EPOCH, &[entry], b"")),
+        name(
+            a.alice
+                .sign_item(&ID, ALBUM, EPOCH, &[0; 32], &[entry], b"")
+        ),
         "MalformedManifest"
     );
     assert_eq!(
-        name(a.alice.sign_item(&ID, ALBUM, EPOCH, &[], b"")),
+        name(a.alice.sign_item(&ID, ALBUM, EPOCH, &[0; 32], &[], b"")),
         "MalformedManifest"
     );
     let mut bad = parsed
@@ -579,7 +621,7 @@ fn the_manifest_parser_reports_each_rule_in_order() {
         .unwrap();
     bad.chunk_count += 1;
     assert_eq!(
-        name(a.alice.sign_item(&ID, ALBUM, EPOCH, &[bad], b"")),
+        name(a.alice.sign_item(&ID, ALBUM, EPOCH, &[0; 32], &[bad], b"")),
         "MalformedManifest"
     );
 }
@@ -598,12 +640,12 @@ proptest! {
         flip in any::<prop::sample::Index>(),
     ) {
         let alice = keyring(10);
-        let members = [alice.identity_public_key().digest()];
+        let history = album_history(&alice, &keyring(20));
         let key = MediaKey::from_bytes([7; 32]);
         let pt = pattern(3, len);
         let (sealed, part) = stream::seal_part(&key, &ID, MediaKind::Original, &pt, &options(log2, true)).unwrap();
-        let record = alice.sign_item(&ID, ALBUM, EPOCH, &[part.entry()], b"").unwrap();
-        let v = verify_item(&record, &ID, ALBUM, EPOCH, &members).unwrap();
+        let record = alice.sign_item(&ID, ALBUM, EPOCH, &history.head().1, &[part.entry()], b"").unwrap();
+        let v = verify_item(&record, &ID, EPOCH, &history).unwrap();
         let list = part.hashes().list_bytes();
         let offset = offset.min(len);
         let read = |s: &[u8]| v.open_range(&key, MediaKind::Original, &mut Cursor::new(s), offset as u64, rlen as u64, &list);

@@ -10,6 +10,8 @@
 use std::io::Cursor;
 
 use ed25519_dalek::{Signature, VerifyingKey};
+use keepsake::history::verify_history;
+use keepsake::identity::IdentityPublicKey;
 use keepsake::provenance::{
     ItemRecord, LABEL_CHUNK_HASH, LABEL_MANIFEST_SIGNATURE, LABEL_PART_ROOT, verify_item,
 };
@@ -49,11 +51,19 @@ fn provenance_vectors() {
         let key = MediaKey::from_bytes(unhex_array("media_key", &v.media_key));
         let id = MediaId::from_bytes(unhex_array("media_id", &v.media_id));
         let album = AlbumId::from_bytes(unhex_array("album_id", &v.album_id));
-        let members: Vec<[u8; 32]> = v
-            .members
+        let owner =
+            IdentityPublicKey::from_slice(&unhex("history_owner", &v.history_owner)).unwrap();
+        let chain: Vec<Vec<u8>> = v.history.iter().map(|e| unhex("history", e)).collect();
+        let history = verify_history(&chain, album, &owner, None).unwrap();
+        let head = history.head().1;
+        let members: Vec<String> = history
+            .member_digests_at(&head)
+            .unwrap()
             .iter()
-            .map(|m| unhex_array("members", m))
+            .map(hex::encode)
             .collect();
+        assert_eq!(members, v.members, "{}: members at the head", v.name);
+        let history_hash: [u8; 32] = unhex_array("history_hash", &v.history_hash);
         let mut entries = Vec::new();
         for p in &v.parts {
             let kind = kind_from_name(&p.kind).unwrap();
@@ -96,7 +106,9 @@ fn provenance_vectors() {
         let metadata = unhex("metadata", &v.metadata);
         let genuine = matches!(
             v.error.as_deref(),
-            None | Some("ProvenanceNotMember") | Some("ProvenanceWrongItem")
+            None | Some("ProvenanceNotMember")
+                | Some("ProvenanceWrongItem")
+                | Some("HistoryUnknownEntry")
         );
         if genuine {
             let signer = hazmat::keyring_from_secrets(
@@ -104,7 +116,14 @@ fn provenance_vectors() {
                 unhex_array("signer_identity_secret", &v.signer_identity_secret),
             );
             let again = signer
-                .sign_item(&id, album, v.signed_epoch, &entries, &metadata)
+                .sign_item(
+                    &id,
+                    album,
+                    v.signed_epoch,
+                    &history_hash,
+                    &entries,
+                    &metadata,
+                )
                 .unwrap();
             assert_eq!(
                 hex::encode(&again),
@@ -115,13 +134,17 @@ fn provenance_vectors() {
             // The signature, checked without the keepsake crate's verifier.
             let manifest = ItemRecord::parse(&record).unwrap().manifest().unwrap();
             let (body, signature) = manifest.split_at(manifest.len() - 64);
-            let public = VerifyingKey::from_bytes(body[46..78].try_into().unwrap()).unwrap();
+            let public = VerifyingKey::from_bytes(body[78..110].try_into().unwrap()).unwrap();
             let message = [LABEL_MANIFEST_SIGNATURE, body].concat();
             public
                 .verify_strict(&message, &Signature::from_slice(signature).unwrap())
                 .unwrap();
         }
-        let result = verify_item(&record, &id, album, v.epoch, &members);
+        // The manifest names the history entry at bytes 46..78 of its body.
+        if let Some(manifest) = manifest_of(&record) {
+            assert_eq!(&manifest[46..78], &history_hash[..], "{}", v.name);
+        }
+        let result = verify_item(&record, &id, v.epoch, &history);
         match (&result, &v.error) {
             (Ok(verified), None) => {
                 assert_eq!(
@@ -161,4 +184,10 @@ fn provenance_vectors() {
         }
     }
     assert!(checks >= 12, "{checks} checks");
+}
+
+/// The manifest inside a record (`0x01 || be32(m) || manifest || metadata`), or nothing.
+fn manifest_of(record: &[u8]) -> Option<&[u8]> {
+    let m = u32::from_be_bytes(record[1..5].try_into().unwrap()) as usize;
+    (m > 0).then(|| &record[5..5 + m])
 }

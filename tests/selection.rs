@@ -10,6 +10,7 @@ use std::io::{Cursor, Read};
 
 use keepsake::account::Keyring;
 use keepsake::envelope::{AlbumBlob, MediaBlob};
+use keepsake::history::{VerifiedHistory, verify_history};
 use keepsake::provenance::{ItemRecord, PartKind};
 use keepsake::selection::{
     MAX_SELECTION_ITEMS, SELECTION_HEADER_LEN, SelectedItem, SelectedPart, Selection,
@@ -20,7 +21,8 @@ use keepsake::{AlbumId, Error, MediaId, MediaKey, MediaKind, hazmat};
 use keepsake_tests::{array, error_name, pattern};
 
 const ALBUM: AlbumId = AlbumId::from_bytes([0xA1; 16]);
-const EPOCH: u64 = 3;
+/// The epoch of the album's genesis entry (generation 0, no removals).
+const EPOCH: u64 = 0;
 const HISTORY: [u8; 32] = [0x48; 32];
 const EXPIRES: u64 = 1_800_000_000;
 
@@ -41,7 +43,7 @@ struct Item {
     manifest: Vec<u8>,
 }
 
-fn item(uploader: &Keyring, n: u8) -> Item {
+fn item(uploader: &Keyring, n: u8, history: &[u8; 32]) -> Item {
     let id = MediaId::from_bytes([n; 16]);
     let key = MediaKey::from_bytes(array(n.wrapping_add(100)));
     let options = SealOptions::new().with_chunk_size_log2(8).unwrap();
@@ -55,6 +57,7 @@ fn item(uploader: &Keyring, n: u8) -> Item {
             &id,
             ALBUM,
             EPOCH,
+            history,
             &[orig.entry(), thumb.entry()],
             b"{\"name\":\"x.jpg\"}",
         )
@@ -82,16 +85,22 @@ struct World {
     bob: Keyring,
     printer: Keyring,
     items: Vec<Item>,
+    /// The album's history (SPEC.md 5.12): Alice's genesis; every item names it.
+    history: VerifiedHistory,
 }
 
 fn world() -> World {
     let alice = keyring(10);
-    let items = (1..=10).map(|n| item(&alice, n)).collect();
+    let genesis = alice.create_album_history(ALBUM).unwrap();
+    let history = verify_history(&[genesis], ALBUM, &alice.identity_public_key(), None).unwrap();
+    let head = history.head().1;
+    let items = (1..=10).map(|n| item(&alice, n, &head)).collect();
     World {
         alice,
         bob: keyring(20),
         printer: keyring(40),
         items,
+        history,
     }
 }
 
@@ -165,20 +174,19 @@ fn three_of_ten_originals_open_on_every_path_and_nothing_else_does() {
     assert_eq!(sel.info(), &info);
     let ids: Vec<MediaId> = sel.items().iter().map(|i| i.media_id()).collect();
     assert_eq!(ids, vec![w.items[2].id, w.items[5].id, w.items[7].id]);
-    let members = [w.alice.identity_public_key().digest()];
+    // Bob's own album history: one that does not hold the entry the items name.
+    let bob_genesis = w.bob.create_album_history(ALBUM).unwrap();
+    let bobs = verify_history(&[bob_genesis], ALBUM, &w.bob.identity_public_key(), None).unwrap();
     for &i in &[2usize, 5, 7] {
         let it = &w.items[i];
         let entry = sel.item(&it.id).unwrap();
         assert_eq!(entry.parts(), vec![PartKind::Media(MediaKind::Original)]);
         assert_eq!(entry.epoch(), EPOCH);
         assert_eq!(
-            entry.uploader(&members).unwrap(),
+            entry.uploader(&w.history).unwrap(),
             &w.alice.identity_public_key()
         );
-        assert_eq!(
-            name(entry.uploader(&[w.bob.identity_public_key().digest()])),
-            "ProvenanceNotMember"
-        );
+        assert_eq!(name(entry.uploader(&bobs)), "HistoryUnknownEntry");
         sel.verify_part(&it.id, MediaKind::Original, &it.original)
             .unwrap();
         assert_eq!(
@@ -307,7 +315,7 @@ fn a_granted_metadata_part_opens_the_record_and_its_manifest_verifies() {
 fn an_item_sealed_later_and_a_resealed_part_are_refused() {
     let w = world();
     let sel = accepted(&w, &print_order(&w));
-    let later = item(&w.alice, 77);
+    let later = item(&w.alice, 77, &w.history.head().1);
     assert_eq!(
         name(sel.open_part(&later.id, MediaKind::Original, &later.original)),
         "NotInSelection"
@@ -713,6 +721,7 @@ fn adversarial_a_selection_replayed_to_another_recipient_is_refused() {
         &w.alice,
         &album,
         &w.printer.identity_public_key(),
+        &HISTORY,
         &array(7),
     )
     .unwrap();

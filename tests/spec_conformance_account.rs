@@ -47,8 +47,8 @@ const MAX_BUNDLE_LEN: usize = 786_432;
 const MAX_DEVICES: usize = 64;
 const MAX_GENERATIONS: u64 = 1000;
 const GRANT_VERSION: u8 = 0x01;
-const GRANT_HEADER_LEN: usize = 90;
-const GRANT_LEN: usize = 1322;
+const GRANT_HEADER_LEN: usize = 122;
+const GRANT_LEN: usize = 1354;
 const SIGNATURE_LEN: usize = 64;
 /// The identity public key: Ed25519 (32), then X-Wing (1216).
 const IDENTITY_LEN: usize = 32 + XPK_LEN;
@@ -179,22 +179,24 @@ fn album_key(roots: &[Key], album_id: &[u8], epoch: u64) -> Res<Key> {
 
 // ---------------------------------------------------------------- grants (5.7)
 
-/// `header = GRANT_VERSION || 0x02 || sender digest || recipient digest || album id || be64(epoch)`.
-fn grant_header(sender: &Key, recipient: &Key, (id, epoch): Album) -> Vec<u8> {
+/// `header = GRANT_VERSION || 0x02 || sender digest || recipient digest || album id || be64(epoch)
+/// || history entry hash`.
+fn grant_header(sender: &Key, recipient: &Key, (id, epoch): Album, history: &Key) -> Vec<u8> {
     let v = [GRANT_VERSION, SUITE_XWING];
-    [&v[..], sender, recipient, id, &be64(epoch)].concat()
+    [&v[..], sender, recipient, id, &be64(epoch), history].concat()
 }
 
-/// `key` for `(album id, epoch)`, granted by the identity of seed `sender` to `recipient`.
+/// `key` for `(album id, epoch)`, granted by the identity of seed `sender` to `recipient`,
+/// naming the album history entry `history` (SPEC.md 5.12).
 fn seal_grant(
     sender: &Key,
     recipient: &IdPk,
-    album: Album,
+    (album, history): (Album, &Key),
     key: &Key,
     eseed: &Eseed,
 ) -> Res<Vec<u8>> {
     let s = identity(sender);
-    let header = grant_header(&s.digest, &identity_digest(recipient), album);
+    let header = grant_header(&s.digest, &identity_digest(recipient), album, history);
     assert_eq!(header.len(), GRANT_HEADER_LEN);
     let info = [LABEL_GRANT, &header].concat();
     let pk_r: &XPk = recipient[32..].try_into().unwrap();

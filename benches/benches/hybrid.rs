@@ -9,7 +9,7 @@
 //!   same key and info;
 //!   plus an X-Wing seal to a key parsed on every call (`XWingPublicKey::from_slice`: the
 //!   ML-KEM modulus check and key expansion a first grant to a new recipient pays);
-//! - `grant`: `grant_album` (X-Wing HPKE Base + Ed25519 signature, 1322 bytes) and
+//! - `grant`: `grant_album` (X-Wing HPKE Base + Ed25519 signature, 1354 bytes) and
 //!   `accept_grant` against X25519 HPKE Auth `seal_auth` / `open_auth` of the same album key
 //!   with an info of the same length (90-byte header + label): the classical grant;
 //! - `unlock`: `AccountBundle::parse` alone and parse + `unlock_with_device` of an account's
@@ -108,7 +108,7 @@ fn setup() -> Setup {
         .album_key(AlbumId::from_bytes([0x88; 16]), sender.current_epoch())
         .expect("album key");
     let grant = sender
-        .grant_album(&album, &recipient_public)
+        .grant_album(&album, &recipient_public, &[0; 32])
         .expect("grant");
     assert_eq!(grant.len(), GRANT_LEN);
 
@@ -215,7 +215,7 @@ fn ops(s: &Setup) -> Vec<Op<'_>> {
             "grant/hybrid_grant_album".into(),
             Box::new(|| {
                 s.sender
-                    .grant_album(&s.album, &s.recipient_public)
+                    .grant_album(&s.album, &s.recipient_public, &[0; 32])
                     .expect("grant")
                     .len()
             }),

@@ -19,6 +19,7 @@ use std::hint::black_box;
 use std::io::{Cursor, Write};
 use std::time::Instant;
 
+use keepsake::history::verify_history;
 use keepsake::provenance::verify_item;
 use keepsake::stream::{self, SealOptions, Sealer};
 use keepsake::{AlbumId, MediaKind, hazmat};
@@ -96,11 +97,12 @@ fn main() {
     .unwrap();
     let signer = hazmat::keyring_from_secrets(&[[1; 32]], [2; 32]);
     let album = AlbumId::from_bytes([3; 16]);
+    let genesis = signer.create_album_history(album).unwrap();
+    let history = verify_history(&[genesis], album, &signer.identity_public_key(), None).unwrap();
     let record = signer
-        .sign_item(&MEDIA_ID, album, 0, &[part.entry()], b"")
+        .sign_item(&MEDIA_ID, album, 0, &history.head().1, &[part.entry()], b"")
         .unwrap();
-    let members = [signer.identity_public_key().digest()];
-    let verified = verify_item(&record, &MEDIA_ID, album, 0, &members).unwrap();
+    let verified = verify_item(&record, &MEDIA_ID, 0, &history).unwrap();
     let list = part.hashes().list_bytes();
     let (offset, len) = ((pt.len() / 3) as u64 + 12_345, 1u64 << 20);
 

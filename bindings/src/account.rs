@@ -554,7 +554,9 @@ impl Keyring {
             .iter()
             .map(|key| identity_key(key))
             .collect::<Result<Vec<_>>>()?;
-        let moved = self.inner.remove_member(&album.inner, &remaining)?;
+        let moved = self
+            .inner
+            .remove_member(&album.inner, &remaining, &[0; 32])?; // no album history in the bindings yet (SPEC.md 5.12)
         Ok(EpochMove {
             album: Arc::new(AlbumKey { inner: moved.album }),
             grants: moved
@@ -636,7 +638,7 @@ impl Keyring {
     pub fn grant_album(&self, album: Arc<AlbumKey>, recipient: Vec<u8>) -> Result<Vec<u8>> {
         Ok(self
             .inner
-            .grant_album(&album.inner, &identity_key(&recipient)?)?)
+            .grant_album(&album.inner, &identity_key(&recipient)?, &[0; 32])?) // no album history in the bindings yet
     }
 
     /// Accepts a grant from the identity `sender` (its 1248-byte public key, checked out of

@@ -633,7 +633,7 @@ pub struct ShareArgs {
     /// `whoami --out FILE` wrote).
     #[arg(long, value_name = "IDENTITY")]
     pub to: String,
-    /// Where to write the grant (1322 bytes, public).
+    /// Where to write the grant (1354 bytes, public).
     #[arg(long, value_name = "GRANT_FILE")]
     pub out: PathBuf,
     /// Replace an existing file.

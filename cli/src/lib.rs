@@ -51,7 +51,7 @@
 //!   canonical JSON, public).
 //! - A device key file holds a device secret (a 32-byte X-Wing seed) and its account pin
 //!   (identity digest and newest generation seen, [`unlock`]), mode 0600.
-//! - A grant file is the 1322-byte signed grant of SPEC.md 5.7 (public).
+//! - A grant file is the 1354-byte signed grant of SPEC.md 5.7 (public).
 //! - An identity file (`whoami --out`) holds an identity public key as 2496 hex digits and
 //!   a newline (public); a device public key file (`device new --public-out`), 2432.
 //!   Wherever a public key is an argument, `@FILE` reads it from such a file

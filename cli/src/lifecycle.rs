@@ -140,7 +140,7 @@ pub fn remove_member(args: &RemoveMemberArgs) -> CliResult<()> {
     let current = album_key(&unlocked.keyring, album_id, Some(args.epoch))?;
     let moved = unlocked
         .keyring
-        .remove_member(&current, &members)
+        .remove_member(&current, &members, &[0; 32]) // no album history in the tool yet
         .map_err(|e| CliError::core("moving the album to a new epoch", &e))?;
     let epoch = moved.album.epoch();
     std::fs::create_dir_all(&args.out).map_err(|e| CliError::io(&args.out, &e))?;

@@ -448,7 +448,7 @@ fn share_accept_and_open_by_grant() {
         .args(alice.unlock())
         .assert()
         .success();
-    assert_eq!(std::fs::metadata(t.path("bob.grant")).unwrap().len(), 1322);
+    assert_eq!(std::fs::metadata(t.path("bob.grant")).unwrap().len(), 1354);
     t.cmd()
         .args([
             "share",
@@ -578,7 +578,7 @@ fn share_accept_and_open_by_grant() {
     let json: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
     assert_eq!(json["type"], "grant");
     assert_eq!(json["suite"], 2);
-    assert_eq!(json["len"], 1322);
+    assert_eq!(json["len"], 1354);
     assert_eq!(json["sender_digest"], alice.digest.as_str());
     assert_eq!(json["recipient_digest"], bob.digest.as_str());
     assert_eq!(json["sender_fingerprint"].as_str().unwrap().len(), 35);

@@ -278,6 +278,13 @@ pub enum Error {
         reason: &'static str,
     },
 
+    /// An album history entry is not well-formed (SPEC.md 5.12).
+    #[error("malformed album history entry: {reason}")]
+    MalformedHistoryEntry {
+        /// Which rule was broken.
+        reason: &'static str,
+    },
+
     /// A selection grant names another sender than the one expected.
     #[error("selection grant is from an unexpected sender")]
     SelectionWrongSender,
@@ -305,6 +312,74 @@ pub enum Error {
         /// What is missing (an item, or a part of a selected item).
         what: &'static str,
     },
+
+    /// A history entry or pin is for another album.
+    #[error("the album history entry or pin is for another album")]
+    HistoryWrongAlbum,
+
+    /// A history's genesis names another owner than the one expected.
+    #[error("the album history was created by another owner than the one expected")]
+    HistoryWrongOwner,
+
+    /// An entry is not the next one: wrong sequence number or `prev` hash (dropped,
+    /// reordered, duplicated or inserted entries), or a chain not starting with a genesis.
+    #[error("the album history is broken at entry {seq}")]
+    HistoryBrokenLink {
+        /// The position in the chain where it breaks.
+        seq: u64,
+    },
+
+    /// An entry's signature does not verify under its author's key.
+    #[error("the signature of album history entry {seq} does not verify")]
+    HistoryBadSignature {
+        /// The entry.
+        seq: u64,
+    },
+
+    /// An entry's author is not a member of the album at the entry before it.
+    #[error("album history entry {seq} was signed by an identity that is not a member")]
+    HistoryNotMember {
+        /// The entry.
+        seq: u64,
+    },
+
+    /// An entry does what its author may not (a member other than the owner changing the
+    /// membership, removing the owner or a non-member, adding a member twice).
+    #[error("album history entry {seq} makes a change its author may not make")]
+    HistoryNotAllowed {
+        /// The entry.
+        seq: u64,
+    },
+
+    /// An entry's epoch breaks the epoch rules (SPEC.md 5.6, 5.12).
+    #[error("album history entry {seq} has an epoch the rules do not allow")]
+    HistoryBadEpoch {
+        /// The entry.
+        seq: u64,
+    },
+
+    /// The chain holds another entry where this device's pin saw a different one: the
+    /// server showed this device a fork.
+    #[error("the album history forks from the one this device has seen, at entry {seq}")]
+    HistoryFork {
+        /// The pinned sequence number.
+        seq: u64,
+    },
+
+    /// The chain ends before the newest entry this device has seen.
+    #[error(
+        "album history rolled back: this device has seen entry {seen}, the chain ends at {offered}"
+    )]
+    HistoryRollback {
+        /// The newest sequence number the device has seen.
+        seen: u64,
+        /// The last sequence number of the chain offered.
+        offered: u64,
+    },
+
+    /// A grant or manifest names a history entry that is not in the verified chain.
+    #[error("the grant or manifest names an album history entry this chain does not hold")]
+    HistoryUnknownEntry,
 
     /// The operating system's random number generator failed.
     #[error("the OS random number generator failed")]
@@ -447,6 +522,20 @@ impl Error {
             Error::SelectionWrongHistory => Error::SelectionWrongHistory,
             Error::SelectionBadSignature => Error::SelectionBadSignature,
             Error::NotInSelection { what } => Error::NotInSelection { what },
+            Error::MalformedHistoryEntry { reason } => Error::MalformedHistoryEntry { reason },
+            Error::HistoryWrongAlbum => Error::HistoryWrongAlbum,
+            Error::HistoryWrongOwner => Error::HistoryWrongOwner,
+            Error::HistoryBrokenLink { seq } => Error::HistoryBrokenLink { seq: *seq },
+            Error::HistoryBadSignature { seq } => Error::HistoryBadSignature { seq: *seq },
+            Error::HistoryNotMember { seq } => Error::HistoryNotMember { seq: *seq },
+            Error::HistoryNotAllowed { seq } => Error::HistoryNotAllowed { seq: *seq },
+            Error::HistoryBadEpoch { seq } => Error::HistoryBadEpoch { seq: *seq },
+            Error::HistoryFork { seq } => Error::HistoryFork { seq: *seq },
+            Error::HistoryRollback { seen, offered } => Error::HistoryRollback {
+                seen: *seen,
+                offered: *offered,
+            },
+            Error::HistoryUnknownEntry => Error::HistoryUnknownEntry,
             Error::Io(err) => Error::Io(io::Error::new(err.kind(), err.to_string())),
         }
     }

@@ -6,6 +6,7 @@ pub mod bundle;
 pub mod envelope;
 mod error;
 pub mod file;
+pub mod history;
 pub mod hpke;
 pub mod identity;
 pub mod kdf;
@@ -272,9 +273,10 @@ pub mod hazmat {
         keyring: &crate::account::Keyring,
         album: &AlbumKey,
         recipient: &crate::identity::IdentityPublicKey,
+        history: &[u8; 32],
         randomness: &[u8; 64],
     ) -> Result<Vec<u8>> {
-        crate::sharing::grant_with(keyring, album, recipient, randomness)
+        crate::sharing::grant_with(keyring, album, recipient, history, randomness)
     }
 
     /// [`crate::account::Keyring::grant_selection`] with a chosen selection id and

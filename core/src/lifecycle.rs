@@ -78,7 +78,10 @@ impl Keyring {
     /// (the next counter value, and never an epoch of an older generation) and grants the
     /// new key to `remaining` only. The removed member keeps the keys it had, so it still
     /// opens items of earlier epochs, but not what is sealed under the new one; the
-    /// remaining members open both (their earlier grants stay valid).
+    /// remaining members open both (their earlier grants stay valid). `history` is the hash
+    /// of the album history entry that records the removal
+    /// ([`Keyring::append_history`] with [`crate::history::HistoryAction::RemoveMember`],
+    /// which computes the same new epoch): every grant names it (SPEC.md 5.12).
     ///
     /// # Errors
     /// [`Error::NotAlbumOwner`] if `current` is not this account's key of its album and
@@ -89,6 +92,7 @@ impl Keyring {
         &self,
         current: &AlbumKey,
         remaining: &[IdentityPublicKey],
+        history: &[u8; crate::history::HASH_LEN],
     ) -> Result<EpochMove> {
         let own = self.album_key(current.album_id(), current.epoch())?;
         if !bool::from(subtle::ConstantTimeEq::ct_eq(
@@ -108,7 +112,7 @@ impl Keyring {
         let album = self.album_key(current.album_id(), next)?;
         let grants = remaining
             .iter()
-            .map(|member| Ok((member.clone(), self.grant_album(&album, member)?)))
+            .map(|member| Ok((member.clone(), self.grant_album(&album, member, history)?)))
             .collect::<Result<Vec<_>>>()?;
         Ok(EpochMove { album, grants })
     }

@@ -4,19 +4,21 @@
 //! encapsulated to the recipient identity's X-Wing key with HPKE Base (suite 2), and the
 //! sender signs everything that identifies the grant with its identity's Ed25519 key, so
 //! the recipient learns who sent it. The public header names the suite, both identities (by
-//! digest), the album and the epoch; it is bound into the HPKE `info` and the signature, so
-//! none of it can be changed or the grant replayed elsewhere.
+//! digest), the album, the epoch and the album history entry the grant relies on (SPEC.md
+//! 5.12); it is bound into the HPKE `info` and the signature, so none of it can be changed
+//! or the grant replayed elsewhere.
 //!
 //! ```text
 //! header    = GRANT_VERSION || suite || sender digest (32) || recipient digest (32)
-//!             || album id (16) || be64(epoch)                                     90 bytes
+//!             || album id (16) || be64(epoch) || history entry hash (32)         122 bytes
 //! enc, ct   = HPKE SealBase(recipient X-Wing key, info = LABEL_GRANT || header, aad = "", album key)
 //! signature = Ed25519(sender, LABEL_GRANT_SIGNATURE || header || enc || ct)
-//! grant     = header || enc (1120) || ct (48) || signature (64)                  1322 bytes
+//! grant     = header || enc (1120) || ct (48) || signature (64)                  1354 bytes
 //! ```
 
 use crate::account::Keyring;
 use crate::bundle::SUITE_XWING;
+use crate::history::{HASH_LEN, VerifiedHistory};
 use crate::hpke::xwing;
 use crate::identity::{DIGEST_LEN, IdentityPublicKey, SIGNATURE_LEN};
 use crate::keys::{ID_LEN, SecretBytes};
@@ -25,8 +27,11 @@ use crate::{AlbumId, AlbumKey, Error, Result};
 
 /// The grant format version this build writes and reads.
 pub const GRANT_VERSION: u8 = 1;
-/// Length of the grant's public header (version, suite, sender, recipient, album id, epoch).
-pub const GRANT_HEADER_LEN: usize = 2 + DIGEST_LEN + DIGEST_LEN + ID_LEN + 8;
+/// Length of the grant's public header (version, suite, sender, recipient, album id, epoch,
+/// history entry hash).
+pub const GRANT_HEADER_LEN: usize = 2 + DIGEST_LEN + DIGEST_LEN + ID_LEN + 8 + HASH_LEN;
+/// Offset of the history entry hash in the header.
+const HISTORY_AT: usize = GRANT_HEADER_LEN - HASH_LEN;
 /// Length of a whole grant.
 pub const GRANT_LEN: usize = GRANT_HEADER_LEN + xwing::ENC_LEN + KEY_LEN + TAG_LEN + SIGNATURE_LEN;
 /// HPKE info label of grants (followed by the grant header).
@@ -60,6 +65,7 @@ fn header(
     sender: &IdentityPublicKey,
     recipient: &IdentityPublicKey,
     album: &AlbumKey,
+    history: &[u8; HASH_LEN],
 ) -> [u8; GRANT_HEADER_LEN] {
     let mut out = [0u8; GRANT_HEADER_LEN];
     out[0] = GRANT_VERSION;
@@ -67,7 +73,8 @@ fn header(
     out[2..34].copy_from_slice(&sender.digest());
     out[34..66].copy_from_slice(&recipient.digest());
     out[66..82].copy_from_slice(album.album_id().as_bytes());
-    out[82..].copy_from_slice(&album.epoch().to_be_bytes());
+    out[82..HISTORY_AT].copy_from_slice(&album.epoch().to_be_bytes());
+    out[HISTORY_AT..].copy_from_slice(history);
     out
 }
 
@@ -79,10 +86,11 @@ pub(crate) fn grant_with(
     sender: &Keyring,
     album: &AlbumKey,
     recipient: &IdentityPublicKey,
+    history: &[u8; HASH_LEN],
     randomness: &[u8; xwing::ENCAPSULATION_RANDOMNESS_LEN],
 ) -> Result<Vec<u8>> {
     let identity = sender.identity_secret();
-    let header = header(identity.public_key(), recipient, album);
+    let header = header(identity.public_key(), recipient, album, history);
     let info = [LABEL_GRANT, &header[..]].concat();
     let (enc, ciphertext) =
         xwing::seal_base_with_randomness(recipient.kem(), randomness, &info, b"", album.secret())?;
@@ -110,6 +118,8 @@ pub struct GrantInfo {
     pub album_id: AlbumId,
     /// The album's epoch.
     pub epoch: u64,
+    /// The hash of the album history entry the grant relies on (SPEC.md 5.12).
+    pub history: [u8; HASH_LEN],
 }
 
 /// Reads a grant's public header without any key (SPEC.md 5.7): version, suite and length
@@ -143,25 +153,28 @@ pub fn inspect_grant(grant: &[u8]) -> Result<GrantInfo> {
         bytes
     };
     let mut epoch = [0u8; 8];
-    epoch.copy_from_slice(&grant[82..GRANT_HEADER_LEN]);
+    epoch.copy_from_slice(&grant[82..HISTORY_AT]);
     Ok(GrantInfo {
         sender: digest(2),
         recipient: digest(34),
         album_id: AlbumId::from_slice(&grant[66..82])?,
         epoch: u64::from_be_bytes(epoch),
+        history: digest(HISTORY_AT),
     })
 }
 
 impl Keyring {
-    /// Grants `album` (its key at its epoch) to the identity `recipient`. The grant is
-    /// public data (1322 bytes) that can travel through the server.
+    /// Grants `album` (its key at its epoch) to the identity `recipient`, relying on the
+    /// album history entry `history` (SPEC.md 5.12: the sender's newest verified entry,
+    /// [`VerifiedHistory::head`], at which the recipient is a member and `album`'s epoch is
+    /// known). The grant is public data (1354 bytes) that can travel through the server.
     ///
     /// ```
     /// use keepsake::{AlbumId, account, kdf::KdfParams};
     /// let alice = account::create_account("alice's passphrase", &KdfParams::FLOOR)?.keyring;
     /// let bob = account::create_account("bob's passphrase", &KdfParams::FLOOR)?.keyring;
     /// let album = alice.album_key(AlbumId::random()?, alice.current_epoch())?;
-    /// let grant = alice.grant_album(&album, &bob.identity_public_key())?;
+    /// let grant = alice.grant_album(&album, &bob.identity_public_key(), &[0; 32])?;
     /// // Bob checks Alice's fingerprint out of band, then accepts with her identity key.
     /// let received = bob.accept_grant(&grant, &alice.identity_public_key(), Some((album.album_id(), album.epoch())))?;
     /// assert_eq!(received.album_id(), album.album_id());
@@ -170,10 +183,15 @@ impl Keyring {
     ///
     /// # Errors
     /// [`Error::RandomnessUnavailable`].
-    pub fn grant_album(&self, album: &AlbumKey, recipient: &IdentityPublicKey) -> Result<Vec<u8>> {
+    pub fn grant_album(
+        &self,
+        album: &AlbumKey,
+        recipient: &IdentityPublicKey,
+        history: &[u8; HASH_LEN],
+    ) -> Result<Vec<u8>> {
         let mut randomness = zeroize::Zeroizing::new([0u8; xwing::ENCAPSULATION_RANDOMNESS_LEN]);
         crate::primitives::fill_random(randomness.as_mut())?;
-        grant_with(self, album, recipient, &randomness)
+        grant_with(self, album, recipient, history, &randomness)
     }
 
     /// Accepts a grant from `sender` (an identity the user has verified, e.g. by
@@ -195,16 +213,67 @@ impl Keyring {
         expected: Option<(AlbumId, u64)>,
     ) -> Result<AlbumKey> {
         let info = inspect_grant(grant)?;
+        self.check_grant(&info, sender)?;
+        if expected.is_some_and(|want| want != (info.album_id, info.epoch)) {
+            return Err(Error::GrantWrongAlbum);
+        }
+        self.check_grant_signature(grant, sender)?;
+        self.open_grant(grant, &info)
+    }
+
+    /// Accepts a grant against the album's verified history (SPEC.md 5.7, 5.12): the sender
+    /// is taken from the history (a member at the entry the grant names, with the identity
+    /// key its addition recorded), so no directory and no separate fingerprint check are
+    /// needed beyond the owner's. Checks, in order: version, suite and length; addressed to
+    /// this identity; the history's album; the named entry is in `history`; the sender is a
+    /// member there; the sender's signature; this identity is a member there; the grant's
+    /// epoch is the epoch of that entry or of an earlier one; then opens it.
+    ///
+    /// # Errors
+    /// As [`Keyring::accept_grant`]; [`Error::HistoryUnknownEntry`] if the entry is not in
+    /// `history` (fetch the newest chain; still unknown, the chains forked, SPEC.md 5.12);
+    /// [`Error::GrantWrongSender`] if the sender is not a member at that entry;
+    /// [`Error::GrantWrongRecipient`] if this identity is not; [`Error::GrantWrongAlbum`]
+    /// for another album or an epoch the chain had not reached at that entry.
+    pub fn accept_grant_in_history(
+        &self,
+        grant: &[u8],
+        history: &VerifiedHistory,
+    ) -> Result<AlbumKey> {
+        let info = inspect_grant(grant)?;
+        let me = self.identity_secret().public_key().digest();
+        if info.recipient != me {
+            return Err(Error::GrantWrongRecipient);
+        }
+        if info.album_id != history.album_id() {
+            return Err(Error::GrantWrongAlbum);
+        }
+        let sender = history
+            .members_at(&info.history)?
+            .into_iter()
+            .find(|m| m.digest() == info.sender)
+            .ok_or(Error::GrantWrongSender)?;
+        self.check_grant_signature(grant, &sender)?;
+        if !history.is_member_at(&info.history, &me)? {
+            return Err(Error::GrantWrongRecipient);
+        }
+        if !history.epoch_known_at(info.epoch, &info.history)? {
+            return Err(Error::GrantWrongAlbum);
+        }
+        self.open_grant(grant, &info)
+    }
+
+    fn check_grant(&self, info: &GrantInfo, sender: &IdentityPublicKey) -> Result<()> {
         if info.recipient != self.identity_secret().public_key().digest() {
             return Err(Error::GrantWrongRecipient);
         }
         if info.sender != sender.digest() {
             return Err(Error::GrantWrongSender);
         }
-        let (album_id, epoch) = (info.album_id, info.epoch);
-        if expected.is_some_and(|want| want != (album_id, epoch)) {
-            return Err(Error::GrantWrongAlbum);
-        }
+        Ok(())
+    }
+
+    fn check_grant_signature(&self, grant: &[u8], sender: &IdentityPublicKey) -> Result<()> {
         let (signed, signature) = grant.split_at(GRANT_LEN - SIGNATURE_LEN);
         let signature: &[u8; SIGNATURE_LEN] =
             signature.try_into().map_err(|_| Error::MalformedGrant {
@@ -213,18 +282,27 @@ impl Keyring {
         if !sender.verify(&signed_message(signed), signature) {
             return Err(Error::GrantBadSignature);
         }
+        Ok(())
+    }
+
+    fn open_grant(&self, grant: &[u8], info: &GrantInfo) -> Result<AlbumKey> {
+        let signed = &grant[..GRANT_LEN - SIGNATURE_LEN];
         let (header, rest) = signed.split_at(GRANT_HEADER_LEN);
         let (enc, ciphertext) = rest.split_at(xwing::ENC_LEN);
-        let info = [LABEL_GRANT, header].concat();
+        let hpke_info = [LABEL_GRANT, header].concat();
         let key = zeroize::Zeroizing::new(xwing::open_base(
             self.identity_secret().kem(),
             enc,
-            &info,
+            &hpke_info,
             b"",
             ciphertext,
         )?);
         let key = SecretBytes::from_slice("album key", &key)?;
-        Ok(AlbumKey::from_bytes(album_id, epoch, *key.expose()))
+        Ok(AlbumKey::from_bytes(
+            info.album_id,
+            info.epoch,
+            *key.expose(),
+        ))
     }
 }
 
@@ -243,7 +321,7 @@ mod tests {
             .keyring;
         let album = alice.album_key(AlbumId::from_bytes([5; 16]), 7).unwrap();
         let grant = alice
-            .grant_album(&album, &bob.identity_public_key())
+            .grant_album(&album, &bob.identity_public_key(), &[3; 32])
             .unwrap();
         assert_eq!(grant.len(), GRANT_LEN);
         let info = inspect_grant(&grant).unwrap();
@@ -251,6 +329,7 @@ mod tests {
         assert_eq!(info.recipient, bob.identity_public_key().digest());
         assert_eq!(info.album_id, album.album_id());
         assert_eq!(info.epoch, 7);
+        assert_eq!(info.history, [3; 32]);
         assert!(matches!(
             inspect_grant(&[]),
             Err(Error::MalformedGrant { reason: "empty" })
@@ -281,6 +360,12 @@ mod tests {
         // signature.
         let mut edited = grant.clone();
         edited[89] ^= 1;
+        let mut other_entry = grant.clone();
+        other_entry[GRANT_HEADER_LEN - 1] ^= 1;
+        assert!(matches!(
+            bob.accept_grant(&other_entry, &alice.identity_public_key(), None),
+            Err(Error::GrantBadSignature)
+        ));
         assert!(matches!(
             bob.accept_grant(&edited, &alice.identity_public_key(), None),
             Err(Error::GrantBadSignature)

@@ -1,4 +1,4 @@
-//! Reading and accepting an album grant (SPEC.md 5.7: suite 2, 1322 bytes, X-Wing HPKE
+//! Reading and accepting an album grant (SPEC.md 5.7: suite 2, 1354 bytes, X-Wing HPKE
 //! Base, Ed25519-signed) on arbitrary bytes.
 //!
 //! Three fixed identities (`keepsake_fuzz::fixture`): the sender (a keyring at generation
@@ -75,6 +75,7 @@ fuzz_target!(
         assert_eq!(info.recipient[..], grant[34..66]);
         assert_eq!(info.album_id.as_bytes()[..], grant[66..82]);
         assert_eq!(info.epoch.to_be_bytes()[..], grant[82..90]);
+        assert_eq!(info.history[..], grant[90..122]);
         let to_me = info.recipient == recipient_public.digest();
         let from_sender = to_me && info.sender == sender.digest();
         let album_ok =

@@ -1,6 +1,7 @@
 //! Parsing and verifying provenance manifests and item records (SPEC.md 5.10) on arbitrary
 //! bytes. The input is used three ways: as a manifest, as an item record, and as the
-//! record given to `verify_item` for a fixed item whose members are one fixed identity.
+//! record given to `verify_item` for a fixed item of an album whose history (SPEC.md 5.12)
+//! is one genesis by one fixed identity.
 //! Invariants: `parse_manifest` never panics, reports 5.10's first failing rule (magic,
 //! version, suite, in that order) and only 5.10's errors; a manifest that parses has 1 to 5
 //! parts of strictly increasing kinds, the exact length they imply, and re-serializes byte
@@ -11,19 +12,21 @@
 
 use std::sync::OnceLock;
 
+use keepsake::history::{VerifiedHistory, verify_history};
 use keepsake::provenance::{
     ItemRecord, MANIFEST_FIXED_LEN, MANIFEST_MAGIC, MANIFEST_VERSION, PART_ENTRY_LEN,
     PROVENANCE_SUITE_SHA256_ED25519, parse_manifest, verify_item,
 };
 use keepsake::stream::SealOptions;
 use keepsake::{AlbumId, Error, MediaId, MediaKey, MediaKind, hazmat};
+use keepsake_fuzz::assert_first_rules;
 use libfuzzer_sys::fuzz_target;
 
 struct Genuine {
     media_id: MediaId,
-    album: AlbumId,
     epoch: u64,
-    members: Vec<[u8; 32]>,
+    history: VerifiedHistory,
+    member: [u8; 32],
     record: Vec<u8>,
 }
 
@@ -33,9 +36,14 @@ fn genuine() -> &'static Genuine {
         let signer = hazmat::keyring_from_secrets(&[[1; 32]], [2; 32]);
         let media_id = MediaId::from_bytes([3; 16]);
         let album = AlbumId::from_bytes([4; 16]);
-        let epoch = (1 << 32) + 5;
+        let genesis = signer.create_album_history(album).expect("a genesis");
+        let history = verify_history(&[genesis], album, &signer.identity_public_key(), None)
+            .expect("the genesis verifies");
+        let epoch = history.current_epoch();
         let key = MediaKey::from_bytes([6; 32]);
-        let options = SealOptions::new().with_chunk_size_log2(8).expect("in range");
+        let options = SealOptions::new()
+            .with_chunk_size_log2(8)
+            .expect("in range");
         let (_, part) = hazmat::seal_part_with_salt(
             &key,
             &media_id,
@@ -45,13 +53,20 @@ fn genuine() -> &'static Genuine {
             [8; 32],
         );
         let record = signer
-            .sign_item(&media_id, album, epoch, &[part.entry()], b"{\"name\":\"x\"}")
+            .sign_item(
+                &media_id,
+                album,
+                epoch,
+                &history.head().1,
+                &[part.entry()],
+                b"{\"name\":\"x\"}",
+            )
             .expect("a valid item");
         Genuine {
             media_id,
-            album,
             epoch,
-            members: vec![signer.identity_public_key().digest()],
+            member: signer.identity_public_key().digest(),
+            history,
             record,
         }
     })
@@ -72,26 +87,13 @@ fuzz_target!(
                 assert_eq!(m.to_bytes(), data);
                 assert_eq!(parse_manifest(&m.to_bytes()).expect("reparses"), m);
             }
-            Err(e) => {
-                if data.get(..4) != Some(&MANIFEST_MAGIC[..]) {
-                    assert!(matches!(e, Error::MalformedManifest { .. }), "{e:?}");
-                } else if data.len() > 4 && data[4] != MANIFEST_VERSION {
-                    assert!(matches!(e, Error::UnsupportedVersion(v) if v == data[4]), "{e:?}");
-                } else if data.len() > 5 && data[5] != PROVENANCE_SUITE_SHA256_ED25519 {
-                    assert!(matches!(e, Error::UnsupportedSuite(s) if s == data[5]), "{e:?}");
-                } else {
-                    assert!(
-                        matches!(
-                            e,
-                            Error::MalformedManifest { .. }
-                                | Error::InvalidPublicKey
-                                | Error::UnknownKind(_)
-                                | Error::ChunkSizeOutOfRange(_)
-                        ),
-                        "{e:?}"
-                    );
-                }
-            }
+            Err(e) => assert_first_rules(
+                &e,
+                data,
+                (MANIFEST_MAGIC, MANIFEST_VERSION, PROVENANCE_SUITE_SHA256_ED25519),
+                "MalformedManifest",
+                &["MalformedManifest", "InvalidPublicKey", "UnknownKind", "ChunkSizeOutOfRange"],
+            ),
         }
         match ItemRecord::parse(data) {
             Ok(r) => {
@@ -104,10 +106,10 @@ fuzz_target!(
                 "{e:?}"
             ),
         }
-        match verify_item(data, &g.media_id, g.album, g.epoch, &g.members) {
+        match verify_item(data, &g.media_id, g.epoch, &g.history) {
             Ok(v) => {
                 assert_eq!(data, &g.record[..], "a record the fixture did not sign verified");
-                assert_eq!(v.uploader().digest(), g.members[0]);
+                assert_eq!(v.uploader().digest(), g.member);
             }
             Err(e) => assert!(
                 matches!(
@@ -120,6 +122,7 @@ fuzz_target!(
                         | Error::ChunkSizeOutOfRange(_)
                         | Error::ProvenanceUnsigned
                         | Error::ProvenanceWrongItem
+                        | Error::HistoryUnknownEntry
                         | Error::ProvenanceNotMember
                         | Error::ProvenanceBadSignature
                         | Error::ProvenanceMismatch { .. }

@@ -14,6 +14,7 @@
 use std::sync::OnceLock;
 
 use keepsake::account::{AccountBundle, AccountPin, DeviceKey, Keyring};
+use keepsake::history::{HistoryAction, verify_history};
 use keepsake::hpke::xwing::{XWingPublicKey, XWingSecretKey};
 use keepsake::identity::IdentityPublicKey;
 use keepsake::kdf::KdfParams;
@@ -188,9 +189,14 @@ fn build() -> Fixture {
             let eseed: [u8; 64] = fixed_bytes(&format!("grant {n} {who}"), 64)
                 .try_into()
                 .expect("64");
-            let grant =
-                hazmat::grant_with_randomness(&sender, &album, &to.identity_public_key(), &eseed)
-                    .expect("fixture grant");
+            let grant = hazmat::grant_with_randomness(
+                &sender,
+                &album,
+                &to.identity_public_key(),
+                &[0; 32],
+                &eseed,
+            )
+            .expect("fixture grant");
             grants.push((who, album_id, epoch, grant));
         }
     }
@@ -239,11 +245,74 @@ fn build() -> Fixture {
     }
 }
 
+/// A genuine album history (SPEC.md 5.12), built with no Argon2id: the owner (at
+/// generation 0, then 1) creates it, adds two members, removes the first, and moves the
+/// epoch after its rotation.
+pub struct HistoryChain {
+    /// The album.
+    pub album: AlbumId,
+    /// The owner's identity.
+    pub owner: IdentityPublicKey,
+    /// The five entries, in order.
+    pub entries: Vec<Vec<u8>>,
+}
+
+impl HistoryChain {
+    /// The chain, built on first use.
+    pub fn get() -> &'static HistoryChain {
+        static CHAIN: OnceLock<HistoryChain> = OnceLock::new();
+        CHAIN.get_or_init(|| {
+            let roots = [fixed_key("history root 0"), fixed_key("history root 1")];
+            let seed = fixed_key("history owner");
+            let owner = hazmat::keyring_from_secrets(&roots[..1], seed);
+            let rotated = hazmat::keyring_from_secrets(&roots, seed);
+            let member = |label: &str| {
+                hazmat::keyring_from_secrets(&roots[..1], fixed_key(label)).identity_public_key()
+            };
+            let album =
+                AlbumId::from_bytes(fixed_bytes("history album", 16).try_into().expect("16"));
+            let public = owner.identity_public_key();
+            let mut entries = vec![owner.create_album_history(album).expect("genesis")];
+            let mut history = verify_history(&entries, album, &public, None).expect("genesis");
+            for (by, action) in [
+                (&owner, HistoryAction::AddMember(member("history member a"))),
+                (&owner, HistoryAction::AddMember(member("history member b"))),
+                (
+                    &owner,
+                    HistoryAction::RemoveMember(member("history member a").digest()),
+                ),
+                (&rotated, HistoryAction::EpochMove),
+            ] {
+                let entry = by.append_history(&history, action).expect("fixture entry");
+                history.extend(&entry).expect("fixture entry verifies");
+                entries.push(entry);
+            }
+            HistoryChain {
+                album,
+                owner: public,
+                entries,
+            }
+        })
+    }
+}
+
 /// Seeds for the targets that need genuine lifecycle records, in their input layouts
 /// (README.md): `(target, input)`.
 pub fn seeds() -> Vec<(&'static str, Vec<u8>)> {
     let f = Fixture::get();
     let mut out = Vec::new();
+    // history_parse: `pin (1) || entries`: every prefix of the genuine chain, with no pin,
+    // a pin inside it and a pin past it; each entry alone.
+    let chain = HistoryChain::get();
+    for n in 1..=chain.entries.len() {
+        let body = chain.entries[..n].concat();
+        for pin in [0u8, 1, n as u8, n as u8 + 1] {
+            out.push(("history_parse", [&[pin][..], &body].concat()));
+        }
+    }
+    for entry in &chain.entries {
+        out.push(("history_parse", [&[0u8][..], entry].concat()));
+    }
     for bundle in &f.genuine {
         out.push(("bundle_parse", bundle.clone()));
     }

@@ -103,7 +103,47 @@ pub fn name(err: &Error) -> &'static str {
         Error::UnknownGeneration { .. } => "UnknownGeneration",
         Error::NotAlbumOwner => "NotAlbumOwner",
         Error::OutOfMemory { .. } => "OutOfMemory",
+        Error::MalformedManifest { .. } => "MalformedManifest",
+        Error::MalformedHistoryEntry { .. } => "MalformedHistoryEntry",
+        Error::HistoryWrongAlbum => "HistoryWrongAlbum",
+        Error::HistoryWrongOwner => "HistoryWrongOwner",
+        Error::HistoryBrokenLink { .. } => "HistoryBrokenLink",
+        Error::HistoryBadSignature { .. } => "HistoryBadSignature",
+        Error::HistoryNotMember { .. } => "HistoryNotMember",
+        Error::HistoryNotAllowed { .. } => "HistoryNotAllowed",
+        Error::HistoryBadEpoch { .. } => "HistoryBadEpoch",
+        Error::HistoryFork { .. } => "HistoryFork",
+        Error::HistoryRollback { .. } => "HistoryRollback",
         _ => "other",
+    }
+}
+
+/// The first rules of a format with a 4-byte magic, a version byte and a suite byte
+/// (manifests, 5.10; history entries, 5.12): a parse error of `data` is `malformed` for a
+/// missing or wrong magic, then `UnsupportedVersion` / `UnsupportedSuite` naming the byte,
+/// and otherwise one of `later`.
+#[track_caller]
+pub fn assert_first_rules(
+    err: &Error,
+    data: &[u8],
+    (magic, version, suite): ([u8; 4], u8, u8),
+    malformed: &str,
+    later: &[&str],
+) {
+    if data.get(..4) != Some(&magic[..]) {
+        assert_eq!(name(err), malformed, "{err:?}");
+    } else if data.len() > 4 && data[4] != version {
+        assert!(
+            matches!(err, Error::UnsupportedVersion(v) if *v == data[4]),
+            "{err:?}"
+        );
+    } else if data.len() > 5 && data[5] != suite {
+        assert!(
+            matches!(err, Error::UnsupportedSuite(s) if *s == data[5]),
+            "{err:?}"
+        );
+    } else {
+        assert_allowed(err, later);
     }
 }
 

@@ -240,7 +240,7 @@ fn epoch_move_v1() {
         let sealed = seal_grant(
             &owner.identity_secret,
             &to_bundle.identity,
-            album,
+            (album, &arr(gr, "history")),
             &key,
             &arr(gr, "eseed"),
         );

@@ -293,7 +293,8 @@ fn grant_v1() {
         let (id, epoch, key) = (arr(v, "album_id"), num(v, "epoch"), arr(v, "album_key"));
         let (s, pk_r) = (&identity(&s_seed).public, identity(r).public);
         let eseed = arr(v, "eseed");
-        let grant = seal_grant(&s_seed, &pk_r, (&id, epoch), &key, &eseed).unwrap();
+        let history = arr(v, "history");
+        let grant = seal_grant(&s_seed, &pk_r, ((&id, epoch), &history), &key, &eseed).unwrap();
         same(&grant, &hx(v, "grant"), nm);
         same(grant.len(), GRANT_LEN, nm);
         let acc = |g: &[u8], me: &Key, sender: &IdPk, exp| accept_grant(me, g, sender, exp);
@@ -338,7 +339,7 @@ fn grant_v1() {
         }
         // A grant by a third identity, relabelled with the expected sender.
         let third = [9; 32];
-        let mut forged = seal_grant(&third, &pk_r, (&id, epoch), &key, &eseed).unwrap();
+        let mut forged = seal_grant(&third, &pk_r, ((&id, epoch), &history), &key, &eseed).unwrap();
         forged[2..34].copy_from_slice(&identity(&s_seed).digest);
         fails(acc(&forged, r, s, None), GrantBadSignature, nm);
         // Validly signed, but enc's X25519 half low-order, or enc altered: the KEM's errors.

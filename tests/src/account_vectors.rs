@@ -142,7 +142,9 @@ pub struct GrantVector {
     pub album_key: String,
     /// Hex, 64 bytes: X-Wing's encapsulation randomness `eseed`.
     pub eseed: String,
-    /// Hex, 1322 bytes.
+    /// Hex, 32 bytes: the album history entry hash the grant names (SPEC.md 5.12).
+    pub history: String,
+    /// Hex, 1354 bytes.
     pub grant: String,
 }
 
@@ -295,7 +297,9 @@ pub struct VectorGrant {
     pub epoch: u64,
     /// Hex, 64 bytes: X-Wing's encapsulation randomness `eseed`.
     pub eseed: String,
-    /// Hex, 1322 bytes.
+    /// Hex, 32 bytes: the album history entry hash the grant names (SPEC.md 5.12).
+    pub history: String,
+    /// Hex, 1354 bytes.
     pub grant: String,
 }
 

@@ -12,6 +12,7 @@
 use std::path::PathBuf;
 
 pub mod account_vectors;
+pub mod history;
 pub mod selection_vectors;
 
 use serde::{Deserialize, Serialize};
@@ -94,6 +95,17 @@ pub fn error_name(err: &keepsake::Error) -> &'static str {
         E::SelectionWrongHistory => "SelectionWrongHistory",
         E::SelectionBadSignature => "SelectionBadSignature",
         E::NotInSelection { .. } => "NotInSelection",
+        E::MalformedHistoryEntry { .. } => "MalformedHistoryEntry",
+        E::HistoryWrongAlbum => "HistoryWrongAlbum",
+        E::HistoryWrongOwner => "HistoryWrongOwner",
+        E::HistoryBrokenLink { .. } => "HistoryBrokenLink",
+        E::HistoryBadSignature { .. } => "HistoryBadSignature",
+        E::HistoryNotMember { .. } => "HistoryNotMember",
+        E::HistoryNotAllowed { .. } => "HistoryNotAllowed",
+        E::HistoryBadEpoch { .. } => "HistoryBadEpoch",
+        E::HistoryFork { .. } => "HistoryFork",
+        E::HistoryRollback { .. } => "HistoryRollback",
+        E::HistoryUnknownEntry => "HistoryUnknownEntry",
         _ => "Unknown",
     }
 }
@@ -366,7 +378,15 @@ pub struct ProvenanceVector {
     pub metadata: String,
     /// Hex: the item record (the metadata envelope's plaintext) the verifier is given.
     pub record: String,
-    /// Hex digests of the members the verifier trusts at the epoch.
+    /// Hex: the album history (SPEC.md 5.12) the verifier is given, one entry per string,
+    /// created by `history_owner`.
+    pub history: Vec<String>,
+    /// Hex, 1248 bytes: the album owner's identity public key, trusted by the verifier.
+    pub history_owner: String,
+    /// Hex, 32 bytes: the history entry hash the signer names.
+    pub history_hash: String,
+    /// Hex digests of the members at the history's head (for reading; the verifier takes
+    /// them from the history).
     pub members: Vec<String>,
     /// Hex: the verified uploader's identity digest, on success.
     #[serde(default, skip_serializing_if = "Option::is_none")]

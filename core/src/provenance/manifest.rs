@@ -19,9 +19,10 @@ pub const MANIFEST_MAGIC: [u8; 4] = *b"KSPM";
 pub const MANIFEST_VERSION: u8 = 1;
 /// Suite 1: SHA-256 chunk hashes and roots, Ed25519 signatures.
 pub const PROVENANCE_SUITE_SHA256_ED25519: u8 = 1;
-/// Bytes before the parts: magic, version, suite, media id, album id, epoch, uploader key,
-/// part count.
-pub const MANIFEST_FIXED_LEN: usize = 4 + 1 + 1 + ID_LEN + ID_LEN + 8 + IDENTITY_PUBLIC_LEN + 1;
+/// Bytes before the parts: magic, version, suite, media id, album id, epoch, history entry
+/// hash, uploader key, part count.
+pub const MANIFEST_FIXED_LEN: usize =
+    4 + 1 + 1 + ID_LEN + ID_LEN + 8 + HASH_LEN + IDENTITY_PUBLIC_LEN + 1;
 /// Length of one part entry.
 pub const PART_ENTRY_LEN: usize = 1 + 1 + 8 + 8 + HASH_LEN;
 /// Most parts a manifest lists: the four stream kinds and the metadata.
@@ -34,8 +35,10 @@ pub const RECORD_VERSION: u8 = 1;
 pub const PART_METADATA: u8 = 4;
 /// Offset of the part count.
 const COUNT_AT: usize = MANIFEST_FIXED_LEN - 1;
+/// Offset of the album history entry hash.
+const HISTORY_AT: usize = 6 + ID_LEN + ID_LEN + 8;
 /// Offset of the uploader's identity key.
-const UPLOADER_AT: usize = 6 + ID_LEN + ID_LEN + 8;
+const UPLOADER_AT: usize = HISTORY_AT + HASH_LEN;
 
 fn malformed(reason: &'static str) -> Error {
     Error::MalformedManifest { reason }
@@ -161,6 +164,7 @@ pub struct Manifest {
     media_id: MediaId,
     album_id: AlbumId,
     epoch: u64,
+    history: [u8; HASH_LEN],
     uploader: IdentityPublicKey,
     parts: Vec<PartEntry>,
     signature: [u8; SIGNATURE_LEN],
@@ -180,6 +184,12 @@ impl Manifest {
     /// The epoch it names.
     pub fn epoch(&self) -> u64 {
         self.epoch
+    }
+
+    /// The hash of the album history entry it relies on (SPEC.md 5.12): the uploader's
+    /// newest verified entry when it signed, whose members and epoch the verifier checks.
+    pub fn history(&self) -> &[u8; HASH_LEN] {
+        &self.history
     }
 
     /// The identity that claims to have signed it.
@@ -206,6 +216,7 @@ impl Manifest {
         out.extend_from_slice(self.media_id.as_bytes());
         out.extend_from_slice(self.album_id.as_bytes());
         out.extend_from_slice(&self.epoch.to_be_bytes());
+        out.extend_from_slice(&self.history);
         out.extend_from_slice(&self.uploader.to_bytes());
         out.push(self.parts.len() as u8);
         for part in &self.parts {
@@ -235,6 +246,7 @@ impl fmt::Debug for Manifest {
             media_id,
             album_id,
             epoch,
+            history,
             uploader,
             parts,
             signature: _,
@@ -243,6 +255,7 @@ impl fmt::Debug for Manifest {
             .field("media_id", media_id)
             .field("album_id", album_id)
             .field("epoch", epoch)
+            .field("history", &const_hex::encode(&history[..8]))
             .field("uploader", uploader)
             .field("parts", parts)
             .finish_non_exhaustive()
@@ -280,7 +293,9 @@ pub fn parse_manifest(bytes: &[u8]) -> Result<Manifest> {
     let media_id = MediaId::from_slice(&bytes[6..6 + ID_LEN])?;
     let album_id = AlbumId::from_slice(&bytes[6 + ID_LEN..6 + 2 * ID_LEN])?;
     let mut epoch = [0u8; 8];
-    epoch.copy_from_slice(&bytes[6 + 2 * ID_LEN..UPLOADER_AT]);
+    epoch.copy_from_slice(&bytes[6 + 2 * ID_LEN..HISTORY_AT]);
+    let mut history = [0u8; HASH_LEN];
+    history.copy_from_slice(&bytes[HISTORY_AT..UPLOADER_AT]);
     let uploader = IdentityPublicKey::from_slice(&bytes[UPLOADER_AT..COUNT_AT])?;
     let mut parts: Vec<PartEntry> = Vec::with_capacity(count);
     for raw in bytes[MANIFEST_FIXED_LEN..signed_len].chunks_exact(PART_ENTRY_LEN) {
@@ -299,6 +314,7 @@ pub fn parse_manifest(bytes: &[u8]) -> Result<Manifest> {
         media_id,
         album_id,
         epoch: u64::from_be_bytes(epoch),
+        history,
         uploader,
         parts,
         signature,
@@ -396,7 +412,9 @@ impl Keyring {
     /// plaintext to seal as the item's metadata envelope
     /// ([`crate::MediaKey::seal_blob`] with [`crate::MediaBlob::Metadata`]). `parts` are
     /// the entries of the item's sealed streams ([`super::SealedPart::entry`]), in any
-    /// order; the metadata part is added from `metadata`.
+    /// order; the metadata part is added from `metadata`. `history` is the hash of the
+    /// album history entry the item relies on (SPEC.md 5.12): the uploader's newest verified
+    /// entry ([`crate::history::VerifiedHistory::head`]), whose epoch is `epoch`.
     ///
     /// # Errors
     /// [`Error::MalformedManifest`] for no part, two parts of one kind, a metadata entry
@@ -407,6 +425,7 @@ impl Keyring {
         media_id: &MediaId,
         album_id: AlbumId,
         epoch: u64,
+        history: &[u8; HASH_LEN],
         parts: &[PartEntry],
         metadata: &[u8],
     ) -> Result<Vec<u8>> {
@@ -424,6 +443,7 @@ impl Keyring {
             media_id: *media_id,
             album_id,
             epoch,
+            history: *history,
             uploader: identity.public_key().clone(),
             parts,
             signature: [0; SIGNATURE_LEN],

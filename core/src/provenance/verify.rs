@@ -8,10 +8,11 @@ use sha2::{Digest, Sha256};
 
 use super::manifest::{ItemRecord, Manifest, PartEntry, PartKind, metadata_hash, parse_manifest};
 use super::{HASH_LEN, LABEL_PART_ROOT, PartHashes, chunk_hash, part_hashes};
-use crate::identity::{DIGEST_LEN, IdentityPublicKey};
+use crate::history::VerifiedHistory;
+use crate::identity::IdentityPublicKey;
 use crate::primitives::TAG_LEN;
 use crate::stream::{self, HEADER_LEN, Header, OpenOptions, RangePlan};
-use crate::{AlbumId, Error, MediaId, MediaKey, MediaKind, Result};
+use crate::{Error, MediaId, MediaKey, MediaKind, Result};
 
 fn mismatch(what: &'static str) -> Error {
     Error::ProvenanceMismatch { what }
@@ -27,31 +28,36 @@ pub struct VerifiedItem {
 }
 
 /// Verifies an item record (the opened plaintext of the item's metadata envelope) for
-/// media `media_id` of album `album_id` at `epoch`, whose members at that epoch have the
-/// identity digests `members` (SPEC.md 5.10). Checks, in order: a manifest is present; it
-/// parses; it names this item, album and epoch; its uploader is a member; the signature;
-/// the metadata.
+/// media `media_id` sealed under `epoch` (the epoch recorded beside its wrapped media key),
+/// against the album's verified history (SPEC.md 5.10, 5.12). Checks, in order: a manifest
+/// is present; it parses; it names this item, the history's album and `epoch`; the history
+/// entry it names is in `history`, with `epoch` as its epoch; its uploader is a member at
+/// that entry; the signature; the metadata.
 ///
 /// # Errors
 /// [`Error::ProvenanceUnsigned`]; the parse errors of [`parse_manifest`] and
-/// [`ItemRecord::parse`]; [`Error::ProvenanceWrongItem`]; [`Error::ProvenanceNotMember`];
-/// [`Error::ProvenanceBadSignature`]; [`Error::ProvenanceMismatch`] for the metadata.
+/// [`ItemRecord::parse`]; [`Error::ProvenanceWrongItem`] (another item, album or epoch, or
+/// an entry whose epoch is not the item's); [`Error::HistoryUnknownEntry`];
+/// [`Error::ProvenanceNotMember`]; [`Error::ProvenanceBadSignature`];
+/// [`Error::ProvenanceMismatch`] for the metadata.
 pub fn verify_item(
     record: &[u8],
     media_id: &MediaId,
-    album_id: AlbumId,
     epoch: u64,
-    members: &[[u8; DIGEST_LEN]],
+    history: &VerifiedHistory,
 ) -> Result<VerifiedItem> {
     let record = ItemRecord::parse(record)?;
     let manifest = parse_manifest(record.manifest().ok_or(Error::ProvenanceUnsigned)?)?;
     if manifest.media_id() != *media_id
-        || manifest.album_id() != album_id
+        || manifest.album_id() != history.album_id()
         || manifest.epoch() != epoch
     {
         return Err(Error::ProvenanceWrongItem);
     }
-    if !members.contains(&manifest.uploader().digest()) {
+    if history.epoch_at(manifest.history())? != epoch {
+        return Err(Error::ProvenanceWrongItem);
+    }
+    if !history.is_member_at(manifest.history(), &manifest.uploader().digest())? {
         return Err(Error::ProvenanceNotMember);
     }
     if !manifest.signature_verifies() {

@@ -8,7 +8,8 @@ use zeroize::Zeroizing;
 
 use super::SelectionInfo;
 use crate::envelope::EnvelopePartKey;
-use crate::identity::{DIGEST_LEN, IdentityPublicKey};
+use crate::history::VerifiedHistory;
+use crate::identity::IdentityPublicKey;
 use crate::provenance::{Manifest, PartHashes, PartKind};
 use crate::stream::{self, OpenOptions, Opener, PushOpener, StreamKey, StreamPartKey};
 use crate::{Error, MediaId, MediaKind, Result};
@@ -80,15 +81,26 @@ impl SelectionItem {
         self.manifest.as_ref()
     }
 
-    /// The item's uploader, if it is one of `members` (the identity digests of the album's
-    /// members at the item's epoch, from the album history, SPEC.md 5.12).
+    /// The item's uploader, checked against the album's verified history (SPEC.md 5.10,
+    /// 5.12) as [`crate::provenance::verify_item`] checks it: the manifest names an entry
+    /// of `history`, the album's epoch at that entry is the item's, and the uploader is a
+    /// member there. The recipient of a selection gets the chain from the sender or the
+    /// server and verifies it against the owner's identity first.
     ///
     /// # Errors
     /// [`Error::ProvenanceUnsigned`] for an item with no manifest;
-    /// [`Error::ProvenanceNotMember`] if the uploader is not in `members`.
-    pub fn uploader(&self, members: &[[u8; DIGEST_LEN]]) -> Result<&IdentityPublicKey> {
+    /// [`Error::ProvenanceWrongItem`] for a history of another album, or an epoch at the
+    /// named entry that is not the item's; [`Error::HistoryUnknownEntry`] if `history`
+    /// does not hold the named entry; [`Error::ProvenanceNotMember`] if the uploader is not
+    /// a member at it.
+    pub fn uploader(&self, history: &VerifiedHistory) -> Result<&IdentityPublicKey> {
         let manifest = self.manifest.as_ref().ok_or(Error::ProvenanceUnsigned)?;
-        if members.contains(&manifest.uploader().digest()) {
+        if manifest.album_id() != history.album_id()
+            || history.epoch_at(manifest.history())? != self.epoch
+        {
+            return Err(Error::ProvenanceWrongItem);
+        }
+        if history.is_member_at(manifest.history(), &manifest.uploader().digest())? {
             Ok(manifest.uploader())
         } else {
             Err(Error::ProvenanceNotMember)

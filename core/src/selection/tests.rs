@@ -49,7 +49,14 @@ fn fixture() -> Fixture {
         entries.push(part.entry());
     }
     let record = keyring
-        .sign_item(&MediaId::from_bytes([0; 16]), ALBUM, 5, &entries[..1], b"m")
+        .sign_item(
+            &MediaId::from_bytes([0; 16]),
+            ALBUM,
+            5,
+            &[4; 32],
+            &entries[..1],
+            b"m",
+        )
         .unwrap();
     let manifest = crate::provenance::ItemRecord::parse(&record)
         .unwrap()

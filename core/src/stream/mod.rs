@@ -26,7 +26,7 @@ mod read;
 mod write;
 
 pub(crate) use oneshot::open_with_key;
-#[cfg(any(test, feature = "hazmat"))]
+#[cfg(feature = "hazmat")]
 pub(crate) use oneshot::seal_part_with_salt;
 #[cfg(any(test, feature = "hazmat"))]
 pub(crate) use oneshot::seal_with_salt;

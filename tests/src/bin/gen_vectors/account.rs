@@ -206,6 +206,7 @@ pub(crate) fn grants() -> Vec<GrantVector> {
                 &sender,
                 &album,
                 &recipient.identity_public_key(),
+                &array::<32>(seed + 7),
                 &array::<64>(seed + 6),
             )
             .unwrap();
@@ -217,6 +218,7 @@ pub(crate) fn grants() -> Vec<GrantVector> {
                 epoch,
                 album_key: hex::encode(array::<32>(seed + 5)),
                 eseed: hex::encode(array::<64>(seed + 6)),
+                history: hex::encode(array::<32>(seed + 7)),
                 grant: hex::encode(grant),
             }
         })
@@ -777,11 +779,13 @@ pub(crate) fn epoch_moves() -> Vec<EpochMoveVector> {
             to,
             epoch: album.epoch(),
             eseed: hex::encode(array::<64>(seed)),
+            history: hex::encode(array::<32>(seed + 60)),
             grant: hex::encode(
                 hazmat::grant_with_randomness(
                     &owner_keyring,
                     album,
                     &recipient,
+                    &array::<32>(seed + 60),
                     &array::<64>(seed),
                 )
                 .unwrap(),

@@ -15,6 +15,7 @@
 )]
 
 mod account;
+mod history;
 mod media;
 mod provenance;
 mod selection;
@@ -106,7 +107,7 @@ fn main() {
     );
     write(
         "grant-v1.json",
-        "Album grants (SPEC.md 5.7, suite 2): an album key encapsulated to the recipient identity's X-Wing key (HPKE Base, given eseed) and signed with the sender identity's Ed25519 key; 1322 bytes.",
+        "Album grants (SPEC.md 5.7, suite 2): an album key encapsulated to the recipient identity's X-Wing key (HPKE Base, given eseed) and signed with the sender identity's Ed25519 key; 1354 bytes.",
         account::grants(),
     );
     write(
@@ -133,5 +134,10 @@ fn main() {
         "selection-v1.json",
         "Selection grants (SPEC.md 5.11): the identity of seed `sender_identity_secret` grants the identity of seed `recipient_identity_secret` the listed parts of the listed items of `album_id` (history entry `history`, expiry `expires_at`, selection id `selection_id`, X-Wing randomness `eseed`): `grant` = `header` || enc || ciphertext || signature, whose HPKE plaintext is `body`. Each part's `part_key` and `commitment` are the HKDF outputs of 3.3 (streams) or 4.2 (the metadata envelope) for its `stored` object, which the accepted grant opens to `plaintext`; `not_granted` is refused with NotInSelection. Each refusal is the grant edited, accepted by the recipient (or `other`) with the expected sender, album and history: `error`.",
         selection::selection_vectors(),
+    );
+    write(
+        "history-v1.json",
+        "Album history (SPEC.md 5.12): chains of entries for album `album_id`, each signed by the identity of seed `signer_identity_secret` (`genuine` false for a forged signature), verified against the owner identity `trusted_owner` and the pin `pin` if present: `head` and `head_fingerprint` and each entry's `members_after`, or `error`.",
+        history::vectors(),
     );
 }

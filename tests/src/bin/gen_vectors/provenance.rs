@@ -3,7 +3,8 @@
 
 use std::io::Cursor;
 
-use keepsake::provenance::{ItemRecord, verify_item};
+use keepsake::history::{HistoryAction, VerifiedHistory, history_entry_hash, verify_history};
+use keepsake::provenance::{ItemRecord, MANIFEST_FIXED_LEN, verify_item};
 use keepsake::stream::{HEADER_LEN, OpenOptions, SealOptions};
 use keepsake::{AlbumId, MediaId, MediaKey, MediaKind, hazmat};
 use keepsake_tests::{
@@ -78,17 +79,22 @@ fn check(
 
 pub(crate) fn vectors() -> Vec<ProvenanceVector> {
     let signer_seed: [u8; 32] = array(150);
-    let signer = hazmat::keyring_from_secrets(&[array(151)], signer_seed);
+    let signer = hazmat::keyring_from_secrets(&[array(151), array(159)], signer_seed);
     let member = hazmat::keyring_from_secrets(&[array(152)], array(153));
     let outsider_seed: [u8; 32] = array(154);
     let outsider = hazmat::keyring_from_secrets(&[array(155)], outsider_seed);
+    let removed_seed: [u8; 32] = array(165);
+    let removed = hazmat::keyring_from_secrets(&[array(166)], removed_seed);
     let digest = |k: &keepsake::account::Keyring| hex::encode(k.identity_public_key().digest());
     let members = vec![digest(&signer), digest(&member)];
     let key_bytes: [u8; 32] = array(156);
     let key = MediaKey::from_bytes(key_bytes);
     let id = MediaId::from_bytes(array(157));
     let album = AlbumId::from_bytes(array(158));
-    let epoch = (1u64 << 32) + 3;
+    let (chain, history) = album_history(album, &signer, &member, &removed);
+    let epoch = history.current_epoch();
+    let head = history.head().1;
+    let before_removal = history_entry_hash(&chain[2]);
     let metadata = b"{\"name\":\"IMG_0042.jpg\",\"taken\":\"2026-07-14\"}".to_vec();
     let sealed: Vec<Sealed> = PARTS
         .iter()
@@ -97,13 +103,19 @@ pub(crate) fn vectors() -> Vec<ProvenanceVector> {
         })
         .collect();
     let entries: Vec<_> = sealed.iter().map(|s| s.entry).collect();
-    let sign = |k: &keepsake::account::Keyring, e: u64| {
-        k.sign_item(&id, album, e, &entries, &metadata).unwrap()
+    let sign_at = |k: &keepsake::account::Keyring, e: u64, at: &[u8; 32]| {
+        k.sign_item(&id, album, e, at, &entries, &metadata).unwrap()
     };
+    let sign = |k: &keepsake::account::Keyring, e: u64| sign_at(k, e, &head);
     let record = sign(&signer, epoch);
 
-    let case = |name: &str, comment: &str, seed: [u8; 32], signed_epoch: u64, record: Vec<u8>| {
-        let result = verify_item(&record, &id, album, epoch, &members_bytes(&members));
+    let case_at = |name: &str,
+                   comment: &str,
+                   seed: [u8; 32],
+                   signed_epoch: u64,
+                   at: &[u8; 32],
+                   record: Vec<u8>| {
+        let result = verify_item(&record, &id, epoch, &history);
         ProvenanceVector {
             name: name.into(),
             comment: comment.into(),
@@ -116,6 +128,9 @@ pub(crate) fn vectors() -> Vec<ProvenanceVector> {
             parts: sealed.iter().map(|s| clone_part(&s.part)).collect(),
             metadata: hex::encode(&metadata),
             record: hex::encode(&record),
+            history: chain.iter().map(hex::encode).collect(),
+            history_owner: hex::encode(signer.identity_public_key().to_bytes()),
+            history_hash: hex::encode(at),
             members: members.clone(),
             uploader_digest: result
                 .as_ref()
@@ -126,6 +141,9 @@ pub(crate) fn vectors() -> Vec<ProvenanceVector> {
             checks: Vec::new(),
         }
     };
+    let case = |name: &str, comment: &str, seed: [u8; 32], signed_epoch: u64, record: Vec<u8>| {
+        case_at(name, comment, seed, signed_epoch, &head, record)
+    };
 
     // The signed item, with part and range checks.
     let mut good = case(
@@ -135,7 +153,7 @@ pub(crate) fn vectors() -> Vec<ProvenanceVector> {
         epoch,
         record.clone(),
     );
-    let verified = verify_item(&record, &id, album, epoch, &members_bytes(&members)).unwrap();
+    let verified = verify_item(&record, &id, epoch, &history).unwrap();
     let (original, thumb) = (&sealed[0], &sealed[1]);
     let list = hex::decode(&original.part.hash_list).unwrap();
     let mut checks = vec![
@@ -263,7 +281,7 @@ pub(crate) fn vectors() -> Vec<ProvenanceVector> {
     ));
     out.push(case(
         "not-a-member",
-        "signed by an identity that is not a member at the epoch",
+        "signed by an identity that is not a member at the entry it names",
         outsider_seed,
         epoch,
         sign(&outsider, epoch),
@@ -286,7 +304,7 @@ pub(crate) fn vectors() -> Vec<ProvenanceVector> {
         bad_sig,
     ));
     let mut bad_root = record.clone();
-    bad_root[5 + 1295 + 30] ^= 1;
+    bad_root[5 + MANIFEST_FIXED_LEN + 30] ^= 1;
     out.push(case(
         "altered-root",
         "a byte of the original's root changed (the signature no longer verifies)",
@@ -303,6 +321,29 @@ pub(crate) fn vectors() -> Vec<ProvenanceVector> {
         signer_seed,
         epoch,
         bad_meta,
+    ));
+    out.push(case(
+        "removed-member",
+        "signed by a member removed at the head, naming the head",
+        removed_seed,
+        epoch,
+        sign(&removed, epoch),
+    ));
+    out.push(case_at(
+        "member-before-removal-wrong-epoch",
+        "signed by that member naming the entry before the removal, but with the new epoch",
+        removed_seed,
+        epoch,
+        &before_removal,
+        sign_at(&removed, epoch, &before_removal),
+    ));
+    out.push(case_at(
+        "unknown-history-entry",
+        "naming a history entry the verifier's chain does not hold (a fork, or a stale chain)",
+        signer_seed,
+        epoch,
+        &[0x5A; 32],
+        sign_at(&signer, epoch, &[0x5A; 32]),
     ));
     let mut v2 = record.clone();
     v2[5 + 4] = 2;
@@ -325,11 +366,26 @@ pub(crate) fn vectors() -> Vec<ProvenanceVector> {
     out
 }
 
-fn members_bytes(members: &[String]) -> Vec<[u8; 32]> {
-    members
-        .iter()
-        .map(|m| hex::decode(m).unwrap().try_into().unwrap())
-        .collect()
+/// The album's history: the signer (at generation 1) creates it, adds the member and a
+/// member it then removes, so the head's epoch is `2^32 + 1`.
+fn album_history(
+    album: AlbumId,
+    owner: &keepsake::account::Keyring,
+    member: &keepsake::account::Keyring,
+    removed: &keepsake::account::Keyring,
+) -> (Vec<Vec<u8>>, VerifiedHistory) {
+    let mut chain = vec![owner.create_album_history(album).unwrap()];
+    let mut history = verify_history(&chain, album, &owner.identity_public_key(), None).unwrap();
+    for action in [
+        HistoryAction::AddMember(member.identity_public_key()),
+        HistoryAction::AddMember(removed.identity_public_key()),
+        HistoryAction::RemoveMember(removed.identity_public_key().digest()),
+    ] {
+        let entry = owner.append_history(&history, action).unwrap();
+        history.extend(&entry).unwrap();
+        chain.push(entry);
+    }
+    (chain, history)
 }
 
 fn clone_part(p: &ProvenancePart) -> ProvenancePart {

@@ -54,6 +54,8 @@ fn stored(uploader: &Keyring, n: u8, signed: bool) -> Stored {
                 &id,
                 ALBUM,
                 EPOCH,
+                // The album history entry the upload relies on (5.12): the grant's.
+                &array::<32>(20),
                 &[orig.entry(), thumb.entry()],
                 metadata_pt,
             )
