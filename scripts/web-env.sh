@@ -19,7 +19,7 @@ RUN="$ROOT/bindings/scripts/swift-run.sh"
 PKGS="rustc cargo libstd-rust-dev-wasm32 lld gcc libc6-dev ca-certificates chromium binaryen fonts-dejavu-core"
 BINDGEN=$(grep -A1 '^name = "wasm-bindgen"$' "$ROOT/web/Cargo.lock" | sed -n 's/^version = "\(.*\)"/\1/p')
 [ -n "$BINDGEN" ] || { echo "[web-env] no wasm-bindgen in web/Cargo.lock" >&2; exit 1; }
-WANT="$PKGS wasm-bindgen-cli=$BINDGEN"
+WANT="$PKGS wasm-bindgen-cli=$BINDGEN (no default features)"
 MARKER=$SWIFT_CHROOT/.keepsake-web-ready       # holds $WANT once everything is installed
 log() { echo "[web-env $SECONDS s] $*" >&2; }
 versions() {
@@ -70,8 +70,10 @@ if compgen -G "/usr/local/share/ca-certificates/*.crt" >/dev/null; then
 fi
 # Not --locked: the CLI's own lockfile can name crate versions newer than the registry serves
 # here (webpki-roots 1.0.11 for 0.2.130); the version of the CLI itself is pinned exactly.
+# --no-default-features drops its TLS stack (rustls, only for downloading test-runner
+# drivers; wasm-bindgen itself never connects): 2.7 min to build instead of 10.6.
 log "building wasm-bindgen-cli $BINDGEN in the chroot (a few minutes, once)"
-"$RUN" -- env CARGO_HOME=/root/.cargo cargo install --quiet --root /usr/local \
+"$RUN" -- env CARGO_HOME=/root/.cargo cargo install --quiet --no-default-features --root /usr/local \
   wasm-bindgen-cli --version "=$BINDGEN"
 "$RUN" -- /bin/sh -c 'rm -rf /root/.cargo/registry/src /root/.cargo/git/checkouts'
 echo "$WANT" > "$MARKER"
