@@ -80,6 +80,8 @@ for _ in $(seq 50); do [ -s "$SERVER_OUT" ] && break; sleep 0.1; done
 PORT=$(cat "$SERVER_OUT")
 [ -n "$PORT" ] || { log "the static server did not start"; exit 1; }
 BASE=http://127.0.0.1:$PORT
+# A fresh profile each run (in the chroot's /tmp).
+rm -rf --one-file-system "$SWIFT_CHROOT/tmp/keepsake-chromium"
 CHROME=(chromium --headless --no-sandbox --disable-gpu --disable-dev-shm-usage --no-first-run
   --disable-extensions --user-data-dir=/tmp/keepsake-chromium)
 
