@@ -2,7 +2,8 @@
 # Runs every test: the README's "Run every test" command, and what .ci/run calls.
 # Installs what it needs on a fresh Debian machine (as root): Rust crates through
 # Cargo.lock; pytest and maturin from PyPI; kotlinc from npm and JNA / Gson from Debian;
-# a Debian trixie chroot with Swift; cargo-fuzz and the nightly toolchain for the fuzz smoke.
+# a Debian trixie chroot with Swift; a Debian sid chroot with rustc's wasm32 standard library,
+# wasm-bindgen-cli and Chromium (web/); cargo-fuzz and the nightly toolchain for the fuzz smoke.
 #
 #   KEEPSAKE_SKIP="swift kotlin"   skip steps by name (for a quick local run; CI skips none)
 #   FUZZ_SMOKE_SECONDS=N           seconds per fuzz target in the smoke (default 10)
@@ -37,6 +38,8 @@ export PROFILE=release
 run_step python bash bindings/tests/python/run.sh
 run_step kotlin bash bindings/tests/kotlin/run.sh
 run_step swift bash bindings/tests/swift/run.sh
+# The core in the browser: web/ built for wasm32 in the sid chroot, tested in headless Chromium.
+run_step web bash web/run.sh
 run_step packaging bash bindings/scripts/check-packaging.sh
 run_step fuzz bash fuzz/run.sh "${FUZZ_SMOKE_SECONDS:-10}"
 

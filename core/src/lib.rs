@@ -5,6 +5,7 @@ pub mod account;
 pub mod bundle;
 pub mod envelope;
 mod error;
+#[cfg(feature = "fs")]
 pub mod file;
 pub mod history;
 pub mod hpke;
@@ -21,6 +22,7 @@ pub mod stream;
 
 pub use envelope::{AlbumBlob, MediaBlob};
 pub use error::{Error, Result};
+#[cfg(feature = "fs")]
 pub use file::{FileOptions, open_file, remove_partial_files, seal_file, seal_file_part};
 pub use keys::{AlbumId, AlbumKey, ID_LEN, MediaId, MediaKey, MediaKind};
 pub use primitives::KEY_LEN;

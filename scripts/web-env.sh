@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# Creates (if missing) the Debian unstable ("sid") chroot that builds and tests web/: the host's
+# rustup toolchain cannot download the wasm32 standard library, but Debian sid ships rustc with
+# libstd-rust-dev-wasm32, plus chromium (headless, for the browser tests) and binaryen (wasm-opt).
+# wasm-bindgen-cli is built from crates.io inside the chroot, at the exact version of
+# web/Cargo.lock's wasm-bindgen (the CLI and the crate must match), and kept in the chroot.
+# Same approach as bindings/scripts/setup-swift.sh; commands run in it with
+# bindings/scripts/swift-run.sh (SWIFT_CHROOT pointed at this chroot).
+#
+# Usage: scripts/web-env.sh     (chroot: $WEB_CHROOT, default /var/cache/keepsake/sid-chroot;
+#                                mirror: $DEBIAN_MIRROR, default: the host's)
+# Needs root. Idempotent: when the chroot is complete it only prints the tool versions.
+set -euo pipefail
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
+export SWIFT_CHROOT=${WEB_CHROOT:-/var/cache/keepsake/sid-chroot}
+RUN="$ROOT/bindings/scripts/swift-run.sh"
+# gcc/libc6-dev: cargo links build scripts and wasm-bindgen-cli natively; lld: the wasm32 linker;
+# fonts-dejavu-core: text in the viewer screenshot.
+PKGS="rustc cargo libstd-rust-dev-wasm32 lld gcc libc6-dev ca-certificates chromium binaryen fonts-dejavu-core"
+BINDGEN=$(grep -A1 '^name = "wasm-bindgen"$' "$ROOT/web/Cargo.lock" | sed -n 's/^version = "\(.*\)"/\1/p')
+[ -n "$BINDGEN" ] || { echo "[web-env] no wasm-bindgen in web/Cargo.lock" >&2; exit 1; }
+WANT="$PKGS wasm-bindgen-cli=$BINDGEN (no default features)"
+MARKER=$SWIFT_CHROOT/.keepsake-web-ready       # holds $WANT once everything is installed
+log() { echo "[web-env $SECONDS s] $*" >&2; }
+versions() {
+  "$RUN" -- /bin/sh -c 'rustc --version; wasm-bindgen --version; chromium --version 2>/dev/null | head -1; wasm-opt --version' >&2 2>/dev/null
+}
+
+if [ "$(cat "$MARKER" 2>/dev/null)" = "$WANT" ]; then
+  log "chroot ready at $SWIFT_CHROOT"
+  versions
+  exit 0
+fi
+
+if [ ! -x "$SWIFT_CHROOT/usr/bin/apt-get" ]; then
+  if ! command -v debootstrap >/dev/null 2>&1; then
+    log "installing debootstrap"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends debootstrap >/dev/null
+  fi
+  # The Debian mirror the host's apt uses (first non-security one).
+  MIRROR=${DEBIAN_MIRROR:-$(cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list \
+      /etc/apt/sources.list.d/*.sources 2>/dev/null | grep -v '^[[:space:]]*#' |
+      grep -oE 'https?://[^ ]+/debian/?( |$)' | head -1 | tr -d ' ' || true)}
+  MIRROR=${MIRROR:-http://deb.debian.org/debian}
+  log "debootstrap --variant=minbase sid $SWIFT_CHROOT $MIRROR (a few minutes)"
+  rm -rf --one-file-system "$SWIFT_CHROOT.partial"
+  mkdir -p "$SWIFT_CHROOT.partial"
+  # In a private mount namespace, so an interrupted run leaves no /proc mounted on the host.
+  unshare --mount --propagation private \
+    debootstrap --variant=minbase sid "$SWIFT_CHROOT.partial" "$MIRROR" > "$SWIFT_CHROOT.log" 2>&1 ||
+    { tail -20 "$SWIFT_CHROOT.log"; log "debootstrap failed; log: $SWIFT_CHROOT.log"; exit 1; }
+  rm -rf --one-file-system "$SWIFT_CHROOT"
+  mv "$SWIFT_CHROOT.partial" "$SWIFT_CHROOT"
+fi
+
+log "installing in the chroot: $PKGS"
+cp -L /etc/resolv.conf "$SWIFT_CHROOT/etc/resolv.conf"
+# The host's apt settings (e.g. a mirror that serves stale Release files) apply in the chroot too.
+cp -f /etc/apt/apt.conf.d/99* "$SWIFT_CHROOT/etc/apt/apt.conf.d/" 2>/dev/null || true
+"$RUN" -- /bin/sh -ec "dpkg --configure -a; apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $PKGS >/dev/null
+  apt-get clean"
+# The chroot trusts what the host trusts: the host's local CAs (a TLS-inspecting proxy's, on
+# some networks) are added to its bundle, for cargo's downloads from crates.io.
+if compgen -G "/usr/local/share/ca-certificates/*.crt" >/dev/null; then
+  mkdir -p "$SWIFT_CHROOT/usr/local/share/ca-certificates"
+  cp -f /usr/local/share/ca-certificates/*.crt "$SWIFT_CHROOT/usr/local/share/ca-certificates/"
+  "$RUN" -- update-ca-certificates >/dev/null
+fi
+# Not --locked: the CLI's own lockfile can name crate versions newer than the registry serves
+# here (webpki-roots 1.0.11 for 0.2.130); the version of the CLI itself is pinned exactly.
+# --no-default-features drops its TLS stack (rustls, only for downloading test-runner
+# drivers; wasm-bindgen itself never connects): 2.7 min to build instead of 10.6.
+log "building wasm-bindgen-cli $BINDGEN in the chroot (a few minutes, once)"
+"$RUN" -- env CARGO_HOME=/root/.cargo cargo install --quiet --no-default-features --root /usr/local \
+  wasm-bindgen-cli --version "=$BINDGEN"
+"$RUN" -- /bin/sh -c 'rm -rf /root/.cargo/registry/src /root/.cargo/git/checkouts'
+echo "$WANT" > "$MARKER"
+log "chroot ready at $SWIFT_CHROOT ($(du -sh --one-file-system "$SWIFT_CHROOT" | cut -f1))"
+versions
