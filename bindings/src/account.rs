@@ -217,7 +217,7 @@ pub struct EpochMove {
 pub struct MemberGrant {
     /// The member's identity public key (1248 bytes).
     pub member_identity: Vec<u8>,
-    /// The grant (1322 bytes), for the member's `accept_grant`.
+    /// The grant (1354 bytes), for the member's `accept_grant`.
     pub grant: Vec<u8>,
 }
 
@@ -633,7 +633,7 @@ impl Keyring {
         Ok(next.to_bytes())
     }
 
-    /// Grants `album` to the identity `recipient` (its 1248-byte public key): 1322 public
+    /// Grants `album` to the identity `recipient` (its 1248-byte public key): 1354 public
     /// bytes.
     pub fn grant_album(&self, album: Arc<AlbumKey>, recipient: Vec<u8>) -> Result<Vec<u8>> {
         Ok(self

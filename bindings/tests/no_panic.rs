@@ -22,7 +22,7 @@ fn garbage(valid: &[u8]) -> Vec<Vec<u8>> {
     ];
     let mut seed = 0x9e37_79b9_u32;
     for len in [
-        1usize, 40, 57, 73, 88, 105, 170, 300, 1216, 1248, 1322, 4096,
+        1usize, 40, 57, 73, 88, 105, 170, 300, 1216, 1248, 1354, 4096,
     ] {
         out.push(
             (0..len)

@@ -176,7 +176,7 @@ fun lifecycleTests(suite: Suite) {
         assertEquals(1, s.moved.grants.size, "grant count")
         val grant = s.moved.grants[0]
         assertBytes(s.bob.identityPublicKey(), grant.memberIdentity, "granted member")
-        assertEquals(1322, grant.grant.size, "grant length")
+        assertEquals(1354, grant.grant.size, "grant length")
         val info = inspectGrant(grant.grant)
         assertBytes(s.bob.identityDigest(), info.recipientIdentityDigest, "recipient")
         assertBytes(s.keyring1.identityDigest(), info.senderIdentityDigest, "sender")

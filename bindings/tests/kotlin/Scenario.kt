@@ -260,7 +260,7 @@ fun scenarioTests(suite: Suite) {
 
     // 8.
     suite.test("scenario 8: Alice grants the album to Bob; Bob accepts it") {
-        assertEquals(1322, s.grant.size, "grant length")
+        assertEquals(1354, s.grant.size, "grant length")
         val info = inspectGrant(s.grant)
         assertBytes(s.alice.keyring.identityDigest(), info.senderIdentityDigest, "sender digest")
         assertBytes(s.bob.keyring.identityDigest(), info.recipientIdentityDigest, "recipient digest")
@@ -280,7 +280,7 @@ fun scenarioTests(suite: Suite) {
         }
     }
     // The grant's layout (SPEC.md 5.7): version, suite, sender digest, recipient digest, album
-    // id, be64 epoch (90 bytes), then enc (1120), ciphertext (48), signature (64).
+    // id, be64 epoch, history entry hash (122 bytes), then enc (1120), ciphertext (48), signature (64).
     suite.test("scenario 8: an altered epoch or signature raises GrantBadSignature") {
         val epochAt = 2 + 32 + 32 + 16
         for ((what, at) in listOf("epoch" to epochAt + 7, "signature" to s.grant.size - 64, "signature end" to s.grant.size - 1)) {

@@ -358,7 +358,7 @@ private fun epochMoveGrants(v: JsonObject) {
         val to = g.str("to")
         val epoch = g.ulong("epoch")
         val grant = g.bytes("grant")
-        assertEquals(1322, grant.size, "grant length")
+        assertEquals(1354, grant.size, "grant length")
         val expected = ExpectedAlbum(albumId, epoch)
         val got = k.getValue(to).acceptGrant(grant, owner.identityPublicKey(), expected)
         assertEquals(epoch, got.epoch(), "grant to $to: epoch")

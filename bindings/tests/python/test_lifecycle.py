@@ -297,7 +297,7 @@ def test_remove_member_grants_only_the_remaining(world: World, shared: Shared) -
     bob, carol, *_, moved, _ = shared
     assert [g.member_identity for g in moved.grants] == [bob.identity_public_key()]
     grant = moved.grants[0].grant
-    assert len(grant) == 1322
+    assert len(grant) == 1354
     info = keepsake.inspect_grant(grant)
     assert info.recipient_identity_digest == bob.identity_digest()
     assert info.sender_identity_digest == world.keyring1.identity_digest()

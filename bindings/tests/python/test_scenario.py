@@ -405,8 +405,8 @@ def test_grant_from_wrong_sender(album: keepsake.AlbumKey, bob: keepsake.NewAcco
         bob.keyring.accept_grant(grant, carol.keyring.identity_public_key(), expected)
 
 
-def test_grant_is_1322_bytes_naming_both_digests(alice: keepsake.NewAccount, bob: keepsake.NewAccount, grant: bytes) -> None:
-    assert len(grant) == 1322
+def test_grant_is_1354_bytes_naming_both_digests(alice: keepsake.NewAccount, bob: keepsake.NewAccount, grant: bytes) -> None:
+    assert len(grant) == 1354
     info = keepsake.inspect_grant(grant)
     assert info.sender_identity_digest == alice.keyring.identity_digest()
     assert info.recipient_identity_digest == bob.keyring.identity_digest()
@@ -414,13 +414,13 @@ def test_grant_is_1322_bytes_naming_both_digests(alice: keepsake.NewAccount, bob
 
 
 # The grant's layout (SPEC.md 5.7): version, suite, sender digest, recipient digest,
-# album id, be64 epoch (90 bytes), then enc (1120), ciphertext (48), signature (64).
+# album id, be64 epoch, history entry hash (122 bytes), then enc (1120), ciphertext (48), signature (64).
 GRANT_SUITE = 1
 GRANT_EPOCH = 2 + 32 + 32 + 16
 
 
 @pytest.mark.parametrize(
-    "where", [GRANT_EPOCH + 7, 1322 - 1, 1322 - 64], ids=["epoch", "signature-end", "signature"]
+    "where", [GRANT_EPOCH + 7, 1354 - 1, 1354 - 64], ids=["epoch", "signature-end", "signature"]
 )
 def test_altered_grant_has_a_bad_signature(alice: keepsake.NewAccount, bob: keepsake.NewAccount, grant: bytes, where: int) -> None:
     with raises("GrantBadSignature") as err:

@@ -307,7 +307,7 @@ def test_epoch_move_grants_open_for_their_recipient_only(case: dict[str, Any]) -
     assert not [g for g in case["grants"] if g["to"] == "removed" and g["epoch"] == case["epoch_after"]]
     for g in case["grants"]:
         grant = unhex(g["grant"])
-        assert len(grant) == 1322
+        assert len(grant) == 1354
         expected = ExpectedAlbum(album_id=album_id, epoch=g["epoch"])
         got = k[g["to"]].accept_grant(grant, owner.identity_public_key(), expected)
         assert got.epoch() == g["epoch"] and got.album_id() == album_id

@@ -246,7 +246,7 @@ func lifecycleTests() -> [TestCase] {
             try checkEqual(r.moved.album.epoch(), w.album1.epoch() + 1, "new epoch")
             try checkEqual(r.moved.grants.map(\.memberIdentity), [r.bob.identityPublicKey()], "granted members")
             let grant = r.moved.grants[0].grant
-            try checkEqual(grant.count, 1322, "grant length")
+            try checkEqual(grant.count, 1354, "grant length")
             let info = try inspectGrant(grant: grant)
             try checkEqual(info.recipientIdentityDigest, r.bob.identityDigest(), "recipient")
             try checkEqual(info.senderIdentityDigest, w.keyring1.identityDigest(), "sender")

@@ -367,7 +367,7 @@ final class Scenario {
         let bob = try Keepsake.createAccount(passphrase: bobPassphrase, params: floor)
         try check(bob.keyring.identityPublicKey() != alice.keyring.identityPublicKey(), "Bob has Alice's identity")
         let grant = try alice.keyring.grantAlbum(album: album, recipient: bob.keyring.identityPublicKey())
-        try checkEqual(grant.count, 1322, "grant length")
+        try checkEqual(grant.count, 1354, "grant length")
         let info = try inspectGrant(grant: grant)
         try checkEqual(info.senderIdentityDigest, alice.keyring.identityDigest(), "the grant's sender digest")
         try checkEqual(info.recipientIdentityDigest, bob.keyring.identityDigest(), "the grant's recipient digest")
@@ -398,7 +398,7 @@ final class Scenario {
     }
 
     // The grant's layout (SPEC.md 5.7): version, suite, sender digest, recipient digest, album
-    // id, be64 epoch (90 bytes), then enc (1120), ciphertext (48), signature (64).
+    // id, be64 epoch, history entry hash (122 bytes), then enc (1120), ciphertext (48), signature (64).
     func grantAltered() throws {
         let alice = try need(alice, "Alice's account")
         let album = try need(album, "the album key")

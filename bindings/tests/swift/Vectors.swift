@@ -443,7 +443,7 @@ func epochMoveTests(_ v: Vector) -> [TestCase] {
             try check(lateToRemoved.isEmpty, "a grant of epoch_after to the removed member")
             for g in grants {
                 let (to, epoch, grant) = (try g.string("to"), try g.u64("epoch"), try g.bytes("grant"))
-                try checkEqual(grant.count, 1322, "grant length")
+                try checkEqual(grant.count, 1354, "grant length")
                 let expected = ExpectedAlbum(albumId: albumId, epoch: epoch)
                 let got = try accounts.keyring(to).acceptGrant(grant: grant, sender: owner.identityPublicKey(), expected: expected)
                 try checkEqual(got.epoch(), epoch, "grant to \(to): epoch")
