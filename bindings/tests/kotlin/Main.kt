@@ -83,6 +83,13 @@ fun assertRaisesNamed(expected: String, what: String, block: () -> Any?) {
     fail("$what: expected KeepsakeException.$expected, nothing was raised")
 }
 
+/**
+ * The hash of the genesis entry of a fresh history of [album]'s album owned by [keyring]: a
+ * real album history entry for a grant to name where the test is not about the history.
+ */
+fun genesisOf(keyring: Keyring, album: AlbumKey): ByteArray =
+    historyEntryHash(keyring.createAlbumHistory(album.albumId()))
+
 fun hex(bytes: ByteArray): String = bytes.joinToString("") { "%02x".format(it) }
 
 fun unhex(text: String): ByteArray {
@@ -119,6 +126,7 @@ fun main(args: Array<String>) {
     asyncTests(suite)
     lifecycleTests(suite)
     idiomTests(suite)
+    provenanceTests(suite)
     val selected = if (args.isEmpty()) suite.tests else suite.tests.filter { t -> args.any { it in t.name } }
 
     var passed = 0

@@ -88,7 +88,7 @@ private class Scenario {
     // 8. Bob, and Carol.
     val bob by lazy { createAccount("bob's own passphrase", floor) }
     val carol by lazy { createAccount("carol's passphrase", floor) }
-    val grant by lazy { alice.keyring.grantAlbum(album, bob.keyring.identityPublicKey()) }
+    val grant by lazy { alice.keyring.grantAlbum(album, bob.keyring.identityPublicKey(), genesisOf(alice.keyring, album)) }
     val bobAlbum by lazy {
         bob.keyring.acceptGrant(grant, alice.keyring.identityPublicKey(), ExpectedAlbum(albumId, 0uL))
     }
@@ -312,7 +312,7 @@ fun scenarioTests(suite: Suite) {
         assertRaises<KeepsakeException.InvalidLength>("32-byte device key") { s.alice.keyring.enrollDevice(s.alice.bundle, good.copyOf(32)) }
         val ipk = s.alice.keyring.identityPublicKey()
         val badIdentity = ipk.copyOf().also { it[32] = 0xff.toByte(); it[33] = 0x0f }
-        assertRaises<KeepsakeException.InvalidPublicKey>("grant to a bad identity") { s.alice.keyring.grantAlbum(s.album, badIdentity) }
+        assertRaises<KeepsakeException.InvalidPublicKey>("grant to a bad identity") { s.alice.keyring.grantAlbum(s.album, badIdentity, ByteArray(32)) }
         assertRaises<KeepsakeException.InvalidPublicKey>("fingerprint of a bad identity") { fingerprint(badIdentity) }
         assertRaises<KeepsakeException.InvalidLength>("digest of a digest") { identityDigest(s.alice.keyring.identityDigest()) }
     }

@@ -324,7 +324,7 @@ private fun epochMoveRemoveMember(v: JsonObject) {
     val albumId = v.bytes("album_id")
     val epochAfter = v.ulong("epoch_after")
     val before = owner.albumKey(albumId, v.ulong("epoch_before"))
-    val moved = owner.removeMember(before, listOf(stays.identityPublicKey()))
+    val moved = owner.removeMember(before, listOf(stays.identityPublicKey()), genesisOf(owner, before))
     assertEquals(epochAfter, moved.album.epoch(), "the epoch after")
     assertBytes(albumId, moved.album.albumId(), "the album id")
     assertEquals(1, moved.grants.size, "grants")

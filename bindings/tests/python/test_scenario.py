@@ -22,7 +22,7 @@ from keepsake import (
     ProgressListener,
 )
 
-from helpers import open_streaming, pieces, raises
+from helpers import genesis_hash, open_streaming, pieces, raises
 
 CHUNK = 64 * 1024  # the default chunk size
 HEADER_LEN = 88  # magic, version, suite, kind, chunk size, media id, salt, commitment
@@ -139,7 +139,8 @@ def bob() -> keepsake.NewAccount:
 @pytest.fixture(scope="module")
 def grant(alice: keepsake.NewAccount, album: keepsake.AlbumKey, bob: keepsake.NewAccount) -> bytes:
     """Step 8: Alice grants the album to Bob's identity."""
-    return alice.keyring.grant_album(album, bob.keyring.identity_public_key())
+    history = genesis_hash(alice.keyring, album.album_id())
+    return alice.keyring.grant_album(album, bob.keyring.identity_public_key(), history)
 
 
 # ---------------------------------------------------------------------------------------
@@ -455,7 +456,7 @@ def test_malformed_identity_public_keys_are_refused(alice: keepsake.NewAccount, 
     past_modulus = good[:32] + b"\xff\x0f" + good[34:]
     for bad in (past_modulus, good[:-32] + bytes(32)):
         with raises("InvalidPublicKey"):
-            alice.keyring.grant_album(album, bad)
+            alice.keyring.grant_album(album, bad, bytes(32))
         with raises("InvalidPublicKey"):
             keepsake.fingerprint(bad)
         with raises("InvalidPublicKey"):

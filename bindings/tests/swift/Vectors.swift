@@ -412,7 +412,7 @@ func epochMoveTests(_ v: Vector) -> [TestCase] {
             let albumId = try v.bytes("album_id")
             let epochAfter = try v.u64("epoch_after")
             let before = try owner.albumKey(albumId: albumId, epoch: v.u64("epoch_before"))
-            let moved = try owner.removeMember(album: before, remaining: [stays.identityPublicKey()])
+            let moved = try owner.removeMember(album: before, remaining: [stays.identityPublicKey()], historyEntry: genesisOf(owner, before))
             try checkEqual(moved.album.epoch(), epochAfter, "the epoch after")
             try checkEqual(moved.album.albumId(), albumId, "the album id")
             try checkEqual(moved.grants.map(\.memberIdentity), [stays.identityPublicKey()], "the grants' members")
