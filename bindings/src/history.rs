@@ -182,7 +182,7 @@ impl VerifiedHistory {
     }
 
     /// The number of entries.
-    pub fn len(&self) -> u64 {
+    pub fn entry_count(&self) -> u64 {
         self.inner.len() as u64
     }
 

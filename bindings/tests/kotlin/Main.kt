@@ -7,7 +7,10 @@
 //   With arguments, runs only the tests whose name contains one of them.
 //   -Dkeepsake.vectors=DIR: the vector files (default tests/vectors, from the repo root).
 
+import app.keepsake.AlbumKey
 import app.keepsake.KeepsakeException
+import app.keepsake.Keyring
+import app.keepsake.historyEntryHash
 import java.io.ByteArrayOutputStream
 import kotlin.system.exitProcess
 

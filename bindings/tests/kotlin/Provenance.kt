@@ -241,7 +241,8 @@ fun provenanceTests(suite: Suite) {
         assertRaises<KeepsakeException.HistoryRollback>("the chain without the removal") {
             verifyHistory(entries.take(2), albumId, owner, history.pin())
         }
-        assertRaises<KeepsakeException.HistoryNotAllowed>("Bob changing the membership") {
+        // Removed, Bob may not even sign an entry (an entry is checked against the members first).
+        assertRaises<KeepsakeException.HistoryNotMember>("Bob, removed, changing the membership") {
             bob.appendHistory(history, HistoryChange.AddMember(bob.identityPublicKey()))
         }
     }

@@ -38,7 +38,7 @@ def test_history_vectors(case: dict[str, Any]) -> None:
     history = keepsake.verify_history(entries, album_id, owner, pin)
     assert history.head_hash() == unhex(case["head"])
     assert history.head_fingerprint() == case["head_fingerprint"]
-    assert history.len() == len(entries)
+    assert history.entry_count() == len(entries)
     assert history.album_id() == album_id and history.owner() == owner
     for e in case["entries"]:
         members = {keepsake.identity_digest(m) for m in history.members_at(unhex(e["hash"]))}
