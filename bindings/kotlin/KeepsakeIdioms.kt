@@ -16,7 +16,8 @@ enum class KeepsakeErrorCategory {
     /**
      * The data is altered, foreign, replayed or not for this context: refuse it, never
      * retry with the same bytes. (DecryptionFailed, BundleTampered, IdentityMismatch,
-     * Rollback, GrantBadSignature, GrantWrongSender, GrantWrongRecipient, GrantWrongAlbum)
+     * Rollback, GrantBadSignature, GrantWrongSender, GrantWrongRecipient, GrantWrongAlbum,
+     * the Provenance*, Selection* (but MalformedSelection) and History* errors)
      */
     AUTHENTICATION,
     /**
@@ -24,7 +25,7 @@ enum class KeepsakeErrorCategory {
      * UnsupportedVersion, UnsupportedSuite, ChunkSizeOutOfRange, UnknownKind,
      * TruncatedHeader, TruncatedStream, TrailingData, EmptyFinalChunk, TooLarge,
      * InvalidLength, InvalidPublicKey, MalformedBundle, MalformedGrant,
-     * InvalidRecoveryPhrase)
+     * InvalidRecoveryPhrase, MalformedManifest, MalformedSelection, MalformedHistoryEntry)
      */
     MALFORMED_INPUT,
     /**
@@ -37,7 +38,7 @@ enum class KeepsakeErrorCategory {
     /**
      * A programming error or a wrong call order. (RangeOutOfBounds, StreamTooLong,
      * StreamClosed, KdfParamsTooWeak, KdfParamsTooCostly, NotAlbumOwner,
-     * UnknownGeneration)
+     * UnknownGeneration, NotInSelection)
      */
     MISUSE,
     /** The app cancelled; nothing was written. (Cancelled) */
@@ -63,7 +64,28 @@ val KeepsakeException.category: KeepsakeErrorCategory
         is KeepsakeException.GrantBadSignature,
         is KeepsakeException.GrantWrongSender,
         is KeepsakeException.GrantWrongRecipient,
-        is KeepsakeException.GrantWrongAlbum -> KeepsakeErrorCategory.AUTHENTICATION
+        is KeepsakeException.GrantWrongAlbum,
+        is KeepsakeException.ProvenanceUnsigned,
+        is KeepsakeException.ProvenanceWrongItem,
+        is KeepsakeException.ProvenanceNotMember,
+        is KeepsakeException.ProvenanceBadSignature,
+        is KeepsakeException.ProvenanceMismatch,
+        is KeepsakeException.ProvenanceChunkMismatch,
+        is KeepsakeException.SelectionWrongSender,
+        is KeepsakeException.SelectionWrongRecipient,
+        is KeepsakeException.SelectionWrongAlbum,
+        is KeepsakeException.SelectionWrongHistory,
+        is KeepsakeException.SelectionBadSignature,
+        is KeepsakeException.HistoryWrongAlbum,
+        is KeepsakeException.HistoryWrongOwner,
+        is KeepsakeException.HistoryBrokenLink,
+        is KeepsakeException.HistoryBadSignature,
+        is KeepsakeException.HistoryNotMember,
+        is KeepsakeException.HistoryNotAllowed,
+        is KeepsakeException.HistoryBadEpoch,
+        is KeepsakeException.HistoryFork,
+        is KeepsakeException.HistoryRollback,
+        is KeepsakeException.HistoryUnknownEntry -> KeepsakeErrorCategory.AUTHENTICATION
         is KeepsakeException.BadMagic,
         is KeepsakeException.UnsupportedVersion,
         is KeepsakeException.UnsupportedSuite,
@@ -78,7 +100,10 @@ val KeepsakeException.category: KeepsakeErrorCategory
         is KeepsakeException.InvalidPublicKey,
         is KeepsakeException.MalformedBundle,
         is KeepsakeException.MalformedGrant,
-        is KeepsakeException.InvalidRecoveryPhrase -> KeepsakeErrorCategory.MALFORMED_INPUT
+        is KeepsakeException.InvalidRecoveryPhrase,
+        is KeepsakeException.MalformedManifest,
+        is KeepsakeException.MalformedSelection,
+        is KeepsakeException.MalformedHistoryEntry -> KeepsakeErrorCategory.MALFORMED_INPUT
         is KeepsakeException.WrongPassphrase,
         is KeepsakeException.WrongRecoveryPhrase,
         is KeepsakeException.DeviceNotEnrolled -> KeepsakeErrorCategory.WRONG_SECRET
@@ -89,7 +114,8 @@ val KeepsakeException.category: KeepsakeErrorCategory
         is KeepsakeException.KdfParamsTooWeak,
         is KeepsakeException.KdfParamsTooCostly,
         is KeepsakeException.NotAlbumOwner,
-        is KeepsakeException.UnknownGeneration -> KeepsakeErrorCategory.MISUSE
+        is KeepsakeException.UnknownGeneration,
+        is KeepsakeException.NotInSelection -> KeepsakeErrorCategory.MISUSE
         is KeepsakeException.Cancelled -> KeepsakeErrorCategory.CANCELLED
         is KeepsakeException.Callback -> KeepsakeErrorCategory.CALLBACK
         is KeepsakeException.RandomnessUnavailable,

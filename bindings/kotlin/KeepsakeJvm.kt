@@ -229,3 +229,98 @@ abstract class JavaRandomAccessSource : RandomAccessSource {
 
     final override fun readAt(offset: ULong, length: UInt): ByteArray = readAt(offset.size(), length.toInt())
 }
+
+// ---- Album history, provenance, selection grants (issue 16) ----------------------------
+
+/** The sequence number of the newest entry the pin has seen. */
+@Suppress("EXTENSION_SHADOWED_BY_MEMBER")
+fun HistoryPin.seq(): Long = this.seq().toLong()
+
+/** The sequence number of the history's newest entry. */
+@Suppress("EXTENSION_SHADOWED_BY_MEMBER")
+fun VerifiedHistory.headSeq(): Long = this.headSeq().toLong()
+
+/** The number of entries. */
+@Suppress("EXTENSION_SHADOWED_BY_MEMBER")
+fun VerifiedHistory.entryCount(): Long = this.entryCount().toLong()
+
+/** The album's epoch after the newest entry. */
+@Suppress("EXTENSION_SHADOWED_BY_MEMBER")
+fun VerifiedHistory.currentEpoch(): Long = this.currentEpoch().toLong()
+
+/** [VerifiedHistory.hashAt] with a Long sequence number. */
+fun VerifiedHistory.hashAt(seq: Long): ByteArray? = hashAt(count(seq, "seq"))
+
+/** [VerifiedHistory.seqOf] as a Long. */
+@Throws(KeepsakeException::class)
+fun VerifiedHistory.seqOf(entryHash: ByteArray): Long = this.seqOf(entryHash).toLong()
+
+/** [VerifiedHistory.epochAt] as a Long. */
+@Throws(KeepsakeException::class)
+fun VerifiedHistory.epochAt(entryHash: ByteArray): Long = this.epochAt(entryHash).toLong()
+
+/** [Keyring.signItem] with a Long epoch. */
+@Throws(KeepsakeException::class)
+fun Keyring.signItem(
+    mediaId: ByteArray,
+    albumId: ByteArray,
+    epoch: Long,
+    historyEntry: ByteArray,
+    parts: List<PartEntry>,
+    metadata: ByteArray,
+): ByteArray = signItem(mediaId, albumId, count(epoch, "epoch"), historyEntry, parts, metadata)
+
+/** [Keyring.grantSelection] with a Long expiry (Unix seconds). */
+@Throws(KeepsakeException::class)
+fun Keyring.grantSelection(
+    recipient: ByteArray,
+    albumId: ByteArray,
+    historyEntry: ByteArray,
+    expiresAt: Long,
+    items: List<SelectedItem>,
+): ByteArray = grantSelection(recipient, albumId, historyEntry, count(expiresAt, "expiresAt"), items)
+
+/** [verifyItem] with a Long epoch. */
+@Throws(KeepsakeException::class)
+fun verifyItem(record: ByteArray, mediaId: ByteArray, epoch: Long, history: VerifiedHistory): VerifiedItem =
+    verifyItem(record, mediaId, count(epoch, "epoch"), history)
+
+/** [VerifiedItem.openRange] with Long offset and length. */
+@Throws(KeepsakeException::class)
+fun VerifiedItem.openRange(
+    mediaKey: MediaKey,
+    kind: MediaKind,
+    sealed: ByteArray,
+    offset: Long,
+    length: Long,
+    hashList: ByteArray,
+): ByteArray = openRange(mediaKey, kind, sealed, count(offset, "offset"), count(length, "length"), hashList)
+
+/** [Selection.openRange] with Long offset and length. */
+@Throws(KeepsakeException::class)
+fun Selection.openRange(mediaId: ByteArray, kind: MediaKind, sealed: ByteArray, offset: Long, length: Long): ByteArray =
+    openRange(mediaId, kind, sealed, count(offset, "offset"), count(length, "length"))
+
+/** The part's chunk size as log2. */
+@get:JvmName("chunkLog2")
+val PartEntry.chunkLog2: Int get() = this.chunkLog2.toInt()
+
+/** The part's plaintext length. */
+@get:JvmName("plaintextLen")
+val PartEntry.plaintextLen: Long get() = this.plaintextLen.size()
+
+/** The part's chunk count. */
+@get:JvmName("chunkCount")
+val PartEntry.chunkCount: Long get() = this.chunkCount.size()
+
+/** When the selection grant expires (Unix seconds). */
+@get:JvmName("expiresAt")
+val SelectionInfo.expiresAt: Long get() = this.expiresAt.size()
+
+/** How many items the selection grant holds. */
+@get:JvmName("itemCount")
+val SelectionInfo.itemCount: Long get() = this.itemCount.size()
+
+/** The epoch the selected item was sealed under. */
+@get:JvmName("epoch")
+val SelectionItemInfo.epoch: Long get() = this.epoch.toLong()

@@ -10,6 +10,7 @@ use keepsake::identity::IdentityPublicKey;
 
 use crate::background;
 use crate::error::{KeepsakeError, Result};
+use crate::history::entry_hash;
 use crate::media::{MediaKey, parse_media_id};
 
 mod equality;
@@ -96,7 +97,7 @@ fn device_key(bytes: &[u8]) -> Result<XWingPublicKey> {
 
 /// An identity public key (1248 bytes: Ed25519 || X-Wing): `InvalidLength` for another
 /// length, `InvalidPublicKey` if either half is refused.
-fn identity_key(bytes: &[u8]) -> Result<IdentityPublicKey> {
+pub(crate) fn identity_key(bytes: &[u8]) -> Result<IdentityPublicKey> {
     IdentityPublicKey::from_slice(bytes).map_err(|err| {
         key_error(
             err,
@@ -217,7 +218,7 @@ pub struct EpochMove {
 pub struct MemberGrant {
     /// The member's identity public key (1248 bytes).
     pub member_identity: Vec<u8>,
-    /// The grant (1322 bytes), for the member's `accept_grant`.
+    /// The grant (1354 bytes), for the member's `accept_grant`.
     pub grant: Vec<u8>,
 }
 
@@ -464,7 +465,7 @@ impl DeviceKey {
 #[derive(uniffi::Object)]
 #[uniffi::export(Debug, Display)]
 pub struct Keyring {
-    inner: core_account::Keyring,
+    pub(crate) inner: core_account::Keyring,
 }
 
 #[uniffi::export]
@@ -545,18 +546,22 @@ impl Keyring {
     /// Removes a member from an album this account owns (`album` is its current key, as
     /// derived by `album_key`; `NotAlbumOwner` for a key received in a grant): moves the
     /// album to a new epoch and grants it to the identities in `remaining` only.
+    /// `history_entry` is the hash (32 bytes) of the album history entry recording the
+    /// removal (`append_history` with `HistoryChange::RemoveMember`, which computes the same
+    /// new epoch): every grant names it.
     pub fn remove_member(
         &self,
         album: Arc<AlbumKey>,
         remaining: Vec<Vec<u8>>,
+        history_entry: Vec<u8>,
     ) -> Result<EpochMove> {
         let remaining = remaining
             .iter()
             .map(|key| identity_key(key))
             .collect::<Result<Vec<_>>>()?;
-        let moved = self
-            .inner
-            .remove_member(&album.inner, &remaining, &[0; 32])?; // no album history in the bindings yet (SPEC.md 5.12)
+        let moved =
+            self.inner
+                .remove_member(&album.inner, &remaining, &entry_hash(&history_entry)?)?;
         Ok(EpochMove {
             album: Arc::new(AlbumKey { inner: moved.album }),
             grants: moved
@@ -633,12 +638,20 @@ impl Keyring {
         Ok(next.to_bytes())
     }
 
-    /// Grants `album` to the identity `recipient` (its 1248-byte public key): 1322 public
-    /// bytes.
-    pub fn grant_album(&self, album: Arc<AlbumKey>, recipient: Vec<u8>) -> Result<Vec<u8>> {
-        Ok(self
-            .inner
-            .grant_album(&album.inner, &identity_key(&recipient)?, &[0; 32])?) // no album history in the bindings yet
+    /// Grants `album` to the identity `recipient` (its 1248-byte public key): 1354 public
+    /// bytes. `history_entry` is the hash (32 bytes) of the album history entry the grant
+    /// relies on: the one that added `recipient`, or the head (`VerifiedHistory::head_hash`).
+    pub fn grant_album(
+        &self,
+        album: Arc<AlbumKey>,
+        recipient: Vec<u8>,
+        history_entry: Vec<u8>,
+    ) -> Result<Vec<u8>> {
+        Ok(self.inner.grant_album(
+            &album.inner,
+            &identity_key(&recipient)?,
+            &entry_hash(&history_entry)?,
+        )?)
     }
 
     /// Accepts a grant from the identity `sender` (its 1248-byte public key, checked out of
@@ -703,7 +716,7 @@ impl From<AlbumBlob> for keepsake::AlbumBlob {
 #[derive(uniffi::Object)]
 #[uniffi::export(Debug, Display)]
 pub struct AlbumKey {
-    inner: keepsake::AlbumKey,
+    pub(crate) inner: keepsake::AlbumKey,
 }
 
 #[uniffi::export]

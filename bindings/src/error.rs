@@ -124,6 +124,92 @@ pub enum KeepsakeError {
     /// signed by another account.
     #[error("{0}")]
     GrantBadSignature(String),
+    /// A malformed provenance manifest or item record (SPEC.md 5.10); the message names the rule.
+    #[error("{0}")]
+    MalformedManifest(String),
+    /// An item record with no manifest: nobody signed the item.
+    #[error("{0}")]
+    ProvenanceUnsigned(String),
+    /// A manifest for another media id, album or epoch than the item it came with.
+    #[error("{0}")]
+    ProvenanceWrongItem(String),
+    /// A manifest signed by an identity that is not a member of the album at that epoch.
+    #[error("{0}")]
+    ProvenanceNotMember(String),
+    /// A manifest whose signature does not verify under the uploader key it names.
+    #[error("{0}")]
+    ProvenanceBadSignature(String),
+    /// Content that does not match the signed manifest (a part, its length, its hash list or
+    /// the metadata); the message says which check failed.
+    #[error("{0}")]
+    ProvenanceMismatch(String),
+    /// A chunk a range read opens that does not match its signed hash; the message names
+    /// the chunk's index.
+    #[error("{0}")]
+    ProvenanceChunkMismatch(String),
+    /// A malformed selection grant (SPEC.md 5.11); the message names the rule.
+    #[error("{0}")]
+    MalformedSelection(String),
+    /// A selection grant from an unexpected sender.
+    #[error("{0}")]
+    SelectionWrongSender(String),
+    /// A selection grant addressed to another identity.
+    #[error("{0}")]
+    SelectionWrongRecipient(String),
+    /// A selection grant for another album.
+    #[error("{0}")]
+    SelectionWrongAlbum(String),
+    /// A selection grant relying on another album history entry than the one expected.
+    #[error("{0}")]
+    SelectionWrongHistory(String),
+    /// A selection grant whose signature does not verify under the expected sender's identity.
+    #[error("{0}")]
+    SelectionBadSignature(String),
+    /// An accepted selection asked for an item or a part it does not hold; the message says
+    /// which.
+    #[error("{0}")]
+    NotInSelection(String),
+    /// A malformed album history entry or pin (SPEC.md 5.12); the message names the rule.
+    #[error("{0}")]
+    MalformedHistoryEntry(String),
+    /// An album history entry or pin for another album.
+    #[error("{0}")]
+    HistoryWrongAlbum(String),
+    /// An album history created by another owner than the one expected.
+    #[error("{0}")]
+    HistoryWrongOwner(String),
+    /// An album history broken at an entry (dropped, reordered, duplicated or inserted
+    /// entries, or no genesis first); the message names the entry's sequence number.
+    #[error("{0}")]
+    HistoryBrokenLink(String),
+    /// An album history entry whose signature does not verify; the message names its
+    /// sequence number.
+    #[error("{0}")]
+    HistoryBadSignature(String),
+    /// An album history entry signed by an identity that was not a member; the message names
+    /// its sequence number.
+    #[error("{0}")]
+    HistoryNotMember(String),
+    /// An album history entry making a change its author may not make; the message names its
+    /// sequence number.
+    #[error("{0}")]
+    HistoryNotAllowed(String),
+    /// An album history entry whose epoch the rules do not allow; the message names its
+    /// sequence number.
+    #[error("{0}")]
+    HistoryBadEpoch(String),
+    /// An album history that forks from the one this device pinned (the server showed a
+    /// fork); the message names the pinned sequence number.
+    #[error("{0}")]
+    HistoryFork(String),
+    /// An album history ending before the newest entry this device has seen; the message
+    /// names both sequence numbers. Fetch the newest chain once and verify again.
+    #[error("{0}")]
+    HistoryRollback(String),
+    /// A grant or manifest naming an album history entry the verified chain does not hold.
+    /// Fetch the newest chain once and verify again.
+    #[error("{0}")]
+    HistoryUnknownEntry(String),
     /// A streaming object used after `finish` or after an error.
     #[error("{0}")]
     StreamClosed(String),
@@ -219,6 +305,31 @@ impl KeepsakeError {
             E::GrantWrongRecipient => Self::GrantWrongRecipient(message),
             E::GrantWrongAlbum => Self::GrantWrongAlbum(message),
             E::GrantBadSignature => Self::GrantBadSignature(message),
+            E::MalformedManifest { .. } => Self::MalformedManifest(message),
+            E::ProvenanceUnsigned => Self::ProvenanceUnsigned(message),
+            E::ProvenanceWrongItem => Self::ProvenanceWrongItem(message),
+            E::ProvenanceNotMember => Self::ProvenanceNotMember(message),
+            E::ProvenanceBadSignature => Self::ProvenanceBadSignature(message),
+            E::ProvenanceMismatch { .. } => Self::ProvenanceMismatch(message),
+            E::ProvenanceChunkMismatch { .. } => Self::ProvenanceChunkMismatch(message),
+            E::MalformedSelection { .. } => Self::MalformedSelection(message),
+            E::SelectionWrongSender => Self::SelectionWrongSender(message),
+            E::SelectionWrongRecipient => Self::SelectionWrongRecipient(message),
+            E::SelectionWrongAlbum => Self::SelectionWrongAlbum(message),
+            E::SelectionWrongHistory => Self::SelectionWrongHistory(message),
+            E::SelectionBadSignature => Self::SelectionBadSignature(message),
+            E::NotInSelection { .. } => Self::NotInSelection(message),
+            E::MalformedHistoryEntry { .. } => Self::MalformedHistoryEntry(message),
+            E::HistoryWrongAlbum => Self::HistoryWrongAlbum(message),
+            E::HistoryWrongOwner => Self::HistoryWrongOwner(message),
+            E::HistoryBrokenLink { .. } => Self::HistoryBrokenLink(message),
+            E::HistoryBadSignature { .. } => Self::HistoryBadSignature(message),
+            E::HistoryNotMember { .. } => Self::HistoryNotMember(message),
+            E::HistoryNotAllowed { .. } => Self::HistoryNotAllowed(message),
+            E::HistoryBadEpoch { .. } => Self::HistoryBadEpoch(message),
+            E::HistoryFork { .. } => Self::HistoryFork(message),
+            E::HistoryRollback { .. } => Self::HistoryRollback(message),
+            E::HistoryUnknownEntry => Self::HistoryUnknownEntry(message),
             _ => Self::Other(message),
         }
     }
@@ -331,6 +442,43 @@ mod tests {
             (E::GrantWrongRecipient, "GrantWrongRecipient"),
             (E::GrantWrongAlbum, "GrantWrongAlbum"),
             (E::GrantBadSignature, "GrantBadSignature"),
+            (E::MalformedManifest { reason: "r" }, "MalformedManifest"),
+            (E::ProvenanceUnsigned, "ProvenanceUnsigned"),
+            (E::ProvenanceWrongItem, "ProvenanceWrongItem"),
+            (E::ProvenanceNotMember, "ProvenanceNotMember"),
+            (E::ProvenanceBadSignature, "ProvenanceBadSignature"),
+            (E::ProvenanceMismatch { what: "part" }, "ProvenanceMismatch"),
+            (
+                E::ProvenanceChunkMismatch { index: 3 },
+                "ProvenanceChunkMismatch",
+            ),
+            (E::MalformedSelection { reason: "r" }, "MalformedSelection"),
+            (E::SelectionWrongSender, "SelectionWrongSender"),
+            (E::SelectionWrongRecipient, "SelectionWrongRecipient"),
+            (E::SelectionWrongAlbum, "SelectionWrongAlbum"),
+            (E::SelectionWrongHistory, "SelectionWrongHistory"),
+            (E::SelectionBadSignature, "SelectionBadSignature"),
+            (E::NotInSelection { what: "item" }, "NotInSelection"),
+            (
+                E::MalformedHistoryEntry { reason: "r" },
+                "MalformedHistoryEntry",
+            ),
+            (E::HistoryWrongAlbum, "HistoryWrongAlbum"),
+            (E::HistoryWrongOwner, "HistoryWrongOwner"),
+            (E::HistoryBrokenLink { seq: 2 }, "HistoryBrokenLink"),
+            (E::HistoryBadSignature { seq: 2 }, "HistoryBadSignature"),
+            (E::HistoryNotMember { seq: 2 }, "HistoryNotMember"),
+            (E::HistoryNotAllowed { seq: 2 }, "HistoryNotAllowed"),
+            (E::HistoryBadEpoch { seq: 2 }, "HistoryBadEpoch"),
+            (E::HistoryFork { seq: 2 }, "HistoryFork"),
+            (
+                E::HistoryRollback {
+                    seen: 3,
+                    offered: 1,
+                },
+                "HistoryRollback",
+            ),
+            (E::HistoryUnknownEntry, "HistoryUnknownEntry"),
         ];
         for (core, want) in cases {
             let message = core.to_string();

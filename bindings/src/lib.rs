@@ -17,8 +17,11 @@
 mod account;
 mod background;
 mod error;
+mod history;
 mod media;
 mod metadata;
+mod provenance;
+mod selection;
 
 pub use account::{
     AccountPin, AlbumBlob, AlbumKey, DeviceKey, Enrollment, EpochMove, ExpectedAlbum, KdfParams,
@@ -30,6 +33,7 @@ pub use account::{
 };
 pub use background::CancelToken;
 pub use error::{CallbackError, KeepsakeError};
+pub use history::{HistoryChange, HistoryPin, VerifiedHistory, history_entry_hash, verify_history};
 pub use media::{
     MediaBlob, MediaKey, MediaKind, ProgressListener, StreamOpener, StreamSealer, new_media_id,
     remove_partial_files,
@@ -37,6 +41,13 @@ pub use media::{
 pub use metadata::{
     GrantInfo, RandomAccessSource, RangePlan, StreamHeader, inspect_grant, parse_stream_header,
     plan_range, stream_plaintext_len,
+};
+pub use provenance::{
+    ItemRecordParts, PartEntry, PartHashes, PartKind, SealedPart, VerifiedItem, parse_item_record,
+    part_hashes, verify_item,
+};
+pub use selection::{
+    SelectedItem, SelectedPart, Selection, SelectionInfo, SelectionItemInfo, inspect_selection,
 };
 
 uniffi::setup_scaffolding!("keepsake");

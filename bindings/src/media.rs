@@ -511,7 +511,7 @@ impl StreamSealer {
 #[derive(uniffi::Object)]
 #[uniffi::export(Debug, Display)]
 pub struct StreamOpener {
-    inner: Mutex<Option<PushOpener>>,
+    pub(crate) inner: Mutex<Option<PushOpener>>,
 }
 
 #[uniffi::export]

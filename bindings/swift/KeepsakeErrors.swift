@@ -17,14 +17,14 @@ import Foundation
 public enum KeepsakeErrorCategory: Sendable, Hashable, CaseIterable {
     /// The data is altered, foreign, replayed or not for this context: refuse it, never
     /// retry with the same bytes (DecryptionFailed, BundleTampered, IdentityMismatch,
-    /// Rollback, GrantBadSignature, GrantWrongSender, GrantWrongRecipient,
-    /// GrantWrongAlbum).
+    /// Rollback, GrantBadSignature, GrantWrongSender, GrantWrongRecipient, GrantWrongAlbum,
+    /// the Provenance*, Selection* (but MalformedSelection) and History* errors).
     case authentication
     /// The bytes (or typed words) do not parse, or exceed a cap (BadMagic,
     /// UnsupportedVersion, UnsupportedSuite, ChunkSizeOutOfRange, UnknownKind,
     /// TruncatedHeader, TruncatedStream, TrailingData, EmptyFinalChunk, TooLarge,
     /// InvalidLength, InvalidPublicKey, MalformedBundle, MalformedGrant,
-    /// InvalidRecoveryPhrase).
+    /// InvalidRecoveryPhrase, MalformedManifest, MalformedSelection, MalformedHistoryEntry).
     case malformedInput
     /// Ask the user again, or use another secret (WrongPassphrase, WrongRecoveryPhrase,
     /// DeviceNotEnrolled).
@@ -33,7 +33,7 @@ public enum KeepsakeErrorCategory: Sendable, Hashable, CaseIterable {
     case io
     /// A programming error or a wrong call order (RangeOutOfBounds, StreamTooLong,
     /// StreamClosed, KdfParamsTooWeak, KdfParamsTooCostly, NotAlbumOwner,
-    /// UnknownGeneration).
+    /// UnknownGeneration, NotInSelection).
     case misuse
     /// The app cancelled; nothing was written (Cancelled).
     case cancelled
@@ -64,15 +64,17 @@ extension KeepsakeError {
     /// The category of this error (see `KeepsakeErrorCategory`).
     public var category: KeepsakeErrorCategory {
         switch self {
-        case .DecryptionFailed, .BundleTampered, .IdentityMismatch, .Rollback, .GrantBadSignature, .GrantWrongSender, .GrantWrongRecipient, .GrantWrongAlbum:
+        case .DecryptionFailed, .BundleTampered, .IdentityMismatch, .Rollback, .GrantBadSignature, .GrantWrongSender, .GrantWrongRecipient, .GrantWrongAlbum,
+             .ProvenanceUnsigned, .ProvenanceWrongItem, .ProvenanceNotMember, .ProvenanceBadSignature, .ProvenanceMismatch, .ProvenanceChunkMismatch, .SelectionWrongSender, .SelectionWrongRecipient, .SelectionWrongAlbum, .SelectionWrongHistory, .SelectionBadSignature, .HistoryWrongAlbum, .HistoryWrongOwner, .HistoryBrokenLink, .HistoryBadSignature, .HistoryNotMember, .HistoryNotAllowed, .HistoryBadEpoch, .HistoryFork, .HistoryRollback, .HistoryUnknownEntry:
             return .authentication
-        case .BadMagic, .UnsupportedVersion, .UnsupportedSuite, .ChunkSizeOutOfRange, .UnknownKind, .TruncatedHeader, .TruncatedStream, .TrailingData, .EmptyFinalChunk, .TooLarge, .InvalidLength, .InvalidPublicKey, .MalformedBundle, .MalformedGrant, .InvalidRecoveryPhrase:
+        case .BadMagic, .UnsupportedVersion, .UnsupportedSuite, .ChunkSizeOutOfRange, .UnknownKind, .TruncatedHeader, .TruncatedStream, .TrailingData, .EmptyFinalChunk, .TooLarge, .InvalidLength, .InvalidPublicKey, .MalformedBundle, .MalformedGrant, .InvalidRecoveryPhrase,
+             .MalformedManifest, .MalformedSelection, .MalformedHistoryEntry:
             return .malformedInput
         case .WrongPassphrase, .WrongRecoveryPhrase, .DeviceNotEnrolled:
             return .wrongSecret
         case .Io, .DestinationExists:
             return .io
-        case .RangeOutOfBounds, .StreamTooLong, .StreamClosed, .KdfParamsTooWeak, .KdfParamsTooCostly, .NotAlbumOwner, .UnknownGeneration:
+        case .RangeOutOfBounds, .StreamTooLong, .StreamClosed, .KdfParamsTooWeak, .KdfParamsTooCostly, .NotAlbumOwner, .UnknownGeneration, .NotInSelection:
             return .misuse
         case .Cancelled:
             return .cancelled
@@ -97,6 +99,31 @@ extension KeepsakeError {
              .GrantWrongSender(let message),
              .GrantWrongRecipient(let message),
              .GrantWrongAlbum(let message),
+             .MalformedManifest(let message),
+             .ProvenanceUnsigned(let message),
+             .ProvenanceWrongItem(let message),
+             .ProvenanceNotMember(let message),
+             .ProvenanceBadSignature(let message),
+             .ProvenanceMismatch(let message),
+             .ProvenanceChunkMismatch(let message),
+             .MalformedSelection(let message),
+             .SelectionWrongSender(let message),
+             .SelectionWrongRecipient(let message),
+             .SelectionWrongAlbum(let message),
+             .SelectionWrongHistory(let message),
+             .SelectionBadSignature(let message),
+             .NotInSelection(let message),
+             .MalformedHistoryEntry(let message),
+             .HistoryWrongAlbum(let message),
+             .HistoryWrongOwner(let message),
+             .HistoryBrokenLink(let message),
+             .HistoryBadSignature(let message),
+             .HistoryNotMember(let message),
+             .HistoryNotAllowed(let message),
+             .HistoryBadEpoch(let message),
+             .HistoryFork(let message),
+             .HistoryRollback(let message),
+             .HistoryUnknownEntry(let message),
              .BadMagic(let message),
              .UnsupportedVersion(let message),
              .UnsupportedSuite(let message),

@@ -22,7 +22,7 @@ fn garbage(valid: &[u8]) -> Vec<Vec<u8>> {
     ];
     let mut seed = 0x9e37_79b9_u32;
     for len in [
-        1usize, 40, 57, 73, 88, 105, 170, 300, 1216, 1248, 1322, 4096,
+        1usize, 40, 57, 73, 88, 105, 170, 300, 1216, 1248, 1354, 4096,
     ] {
         out.push(
             (0..len)
@@ -156,9 +156,22 @@ fn account_functions_refuse_garbage() {
         .unwrap();
     let album = new.keyring.album_key(new_album_id().unwrap(), 0).unwrap();
     let other = create_account("q".into(), kdf_profile(KdfProfile::Floor)).unwrap();
+    let genesis = new.keyring.create_album_history(album.album_id()).unwrap();
+    let entry = history_entry_hash(genesis.clone());
+    let history = verify_history(
+        vec![genesis.clone()],
+        album.album_id(),
+        new.keyring.identity_public_key(),
+        None,
+    )
+    .unwrap();
     let grant = new
         .keyring
-        .grant_album(album.clone(), other.keyring.identity_public_key())
+        .grant_album(
+            album.clone(),
+            other.keyring.identity_public_key(),
+            entry.clone(),
+        )
         .unwrap();
     for g in garbage(&enrolled.bundle) {
         refuses("unlock_with_passphrase", || {
@@ -203,20 +216,39 @@ fn account_functions_refuse_garbage() {
             other.keyring.accept_grant(grant.clone(), g.clone(), None)
         });
         refuses("grant_album, garbage recipient", || {
-            new.keyring.grant_album(album.clone(), g.clone())
+            new.keyring
+                .grant_album(album.clone(), g.clone(), entry.clone())
         });
         refuses("fingerprint", || fingerprint(g.clone()));
+        refuses("accept_grant_in_history", || {
+            other
+                .keyring
+                .accept_grant_in_history(g.clone(), history.clone())
+        });
+        refuses("verify_history", || {
+            verify_history(
+                vec![g.clone()],
+                album.album_id(),
+                new.keyring.identity_public_key(),
+                None,
+            )
+        });
+        refuses("inspect_selection", || inspect_selection(g.clone()));
+        refuses("verify_item", || {
+            verify_item(g.clone(), vec![0; 16], album.epoch(), history.clone())
+        });
         refuses("identity_digest", || identity_digest(g.clone()));
         refuses("revoke_device_and_rotate, garbage device", || {
             new.keyring
                 .revoke_device_and_rotate(enrolled.bundle.clone(), g.clone())
         });
         refuses("remove_member, garbage member", || {
-            new.keyring.remove_member(album.clone(), vec![g.clone()])
+            new.keyring
+                .remove_member(album.clone(), vec![g.clone()], entry.clone())
         });
         refuses("remove_member of a key from garbage", || {
             AlbumKey::from_secret_bytes(vec![0; 16], 0, g.clone())
-                .and_then(|k| new.keyring.remove_member(k, Vec::new()))
+                .and_then(|k| new.keyring.remove_member(k, Vec::new(), entry.clone()))
         });
         refuses("album_key with a garbage epoch", || {
             new.keyring

@@ -46,7 +46,10 @@ from ._ffi.keepsake import (  # noqa: F401  (the public API, re-exported)
     EpochMove,
     ExpectedAlbum,
     GrantInfo,
+    HistoryChange,
+    HistoryPin,
     InternalError,
+    ItemRecordParts,
     KdfParams,
     KdfProfile,
     KeepsakeError,
@@ -55,26 +58,41 @@ from ._ffi.keepsake import (  # noqa: F401  (the public API, re-exported)
     MediaKind,
     MemberGrant,
     NewAccount,
+    PartEntry,
+    PartHashes,
+    PartKind,
     ProgressListener,
     RandomAccessSource,
     RangePlan,
     RecoveryPhrase,
     RotatedRecovery,
     RotatedRoot,
+    SealedPart,
+    SelectedItem,
+    SelectedPart,
+    Selection,
+    SelectionInfo,
+    SelectionItemInfo,
     StreamHeader,
+    VerifiedHistory,
+    VerifiedItem,
     bundle_devices,
     bundle_generation,
     create_account,
     create_account_async,
     fingerprint,
+    history_entry_hash,
     identity_digest,
     inspect_grant,
+    inspect_selection,
     kdf_calibrate,
     kdf_calibrate_async,
     kdf_profile,
     new_album_id,
     new_media_id,
+    parse_item_record,
     parse_stream_header,
+    part_hashes,
     plan_range,
     stream_plaintext_len,
     unlock_with_device,
@@ -82,6 +100,8 @@ from ._ffi.keepsake import (  # noqa: F401  (the public API, re-exported)
     unlock_with_passphrase_async,
     unlock_with_recovery,
     unlock_with_recovery_async,
+    verify_history,
+    verify_item,
 )
 
 __version__: str = _metadata.version("keepsake-e2ee")
@@ -153,13 +173,19 @@ class ResourceError(KeepsakeError):
 CATEGORIES: dict[str, type[KeepsakeError]] = {
     **dict.fromkeys(
         "DecryptionFailed BundleTampered IdentityMismatch Rollback GrantBadSignature "
-        "GrantWrongSender GrantWrongRecipient GrantWrongAlbum".split(),
+        "GrantWrongSender GrantWrongRecipient GrantWrongAlbum "
+        "ProvenanceUnsigned ProvenanceWrongItem ProvenanceNotMember ProvenanceBadSignature "
+        "ProvenanceMismatch ProvenanceChunkMismatch SelectionWrongSender SelectionWrongRecipient "
+        "SelectionWrongAlbum SelectionWrongHistory SelectionBadSignature HistoryWrongAlbum "
+        "HistoryWrongOwner HistoryBrokenLink HistoryBadSignature HistoryNotMember "
+        "HistoryNotAllowed HistoryBadEpoch HistoryFork HistoryRollback HistoryUnknownEntry".split(),
         AuthenticationError,
     ),
     **dict.fromkeys(
         "BadMagic UnsupportedVersion UnsupportedSuite ChunkSizeOutOfRange UnknownKind "
         "TruncatedHeader TruncatedStream TrailingData EmptyFinalChunk TooLarge InvalidLength "
-        "InvalidPublicKey MalformedBundle MalformedGrant InvalidRecoveryPhrase".split(),
+        "InvalidPublicKey MalformedBundle MalformedGrant InvalidRecoveryPhrase "
+        "MalformedManifest MalformedSelection MalformedHistoryEntry".split(),
         MalformedInputError,
     ),
     **dict.fromkeys(
@@ -168,7 +194,7 @@ CATEGORIES: dict[str, type[KeepsakeError]] = {
     **dict.fromkeys("Io DestinationExists".split(), KeepsakeIOError),
     **dict.fromkeys(
         "RangeOutOfBounds StreamTooLong StreamClosed KdfParamsTooWeak KdfParamsTooCostly "
-        "NotAlbumOwner UnknownGeneration".split(),
+        "NotAlbumOwner UnknownGeneration NotInSelection".split(),
         MisuseError,
     ),
     "Cancelled": OperationCancelled,

@@ -13,20 +13,22 @@ private val EXPECTED_CATEGORIES: Map<String, KeepsakeErrorCategory> = buildMap {
     put(
         KeepsakeErrorCategory.AUTHENTICATION,
         "DecryptionFailed BundleTampered IdentityMismatch Rollback GrantBadSignature GrantWrongSender " +
-            "GrantWrongRecipient GrantWrongAlbum",
+            "GrantWrongRecipient GrantWrongAlbum " +
+            "ProvenanceUnsigned ProvenanceWrongItem ProvenanceNotMember ProvenanceBadSignature ProvenanceMismatch ProvenanceChunkMismatch SelectionWrongSender SelectionWrongRecipient SelectionWrongAlbum SelectionWrongHistory SelectionBadSignature HistoryWrongAlbum HistoryWrongOwner HistoryBrokenLink HistoryBadSignature HistoryNotMember HistoryNotAllowed HistoryBadEpoch HistoryFork HistoryRollback HistoryUnknownEntry",
     )
     put(
         KeepsakeErrorCategory.MALFORMED_INPUT,
         "BadMagic UnsupportedVersion UnsupportedSuite ChunkSizeOutOfRange UnknownKind TruncatedHeader " +
             "TruncatedStream TrailingData EmptyFinalChunk TooLarge InvalidLength InvalidPublicKey " +
-            "MalformedBundle MalformedGrant InvalidRecoveryPhrase",
+            "MalformedBundle MalformedGrant InvalidRecoveryPhrase MalformedManifest MalformedSelection " +
+            "MalformedHistoryEntry",
     )
     put(KeepsakeErrorCategory.WRONG_SECRET, "WrongPassphrase WrongRecoveryPhrase DeviceNotEnrolled")
     put(KeepsakeErrorCategory.IO, "Io DestinationExists")
     put(
         KeepsakeErrorCategory.MISUSE,
         "RangeOutOfBounds StreamTooLong StreamClosed KdfParamsTooWeak KdfParamsTooCostly NotAlbumOwner " +
-            "UnknownGeneration",
+            "UnknownGeneration NotInSelection",
     )
     put(KeepsakeErrorCategory.CANCELLED, "Cancelled")
     put(KeepsakeErrorCategory.CALLBACK, "Callback")
@@ -79,7 +81,7 @@ fun idiomTests(suite: Suite) {
 
         val bob = s.other.keyring
         val album = s.account.keyring.albumKey(newAlbumId(), s.account.keyring.currentEpoch())
-        val grant = s.account.keyring.grantAlbum(album, bob.identityPublicKey())
+        val grant = s.account.keyring.grantAlbum(album, bob.identityPublicKey(), genesisOf(s.account.keyring, album))
         val info = inspectGrant(grant)
         checkEqualRecords(info, inspectGrant(grant.copyOf()), "GrantInfo inspected twice")
         checkDifferentRecords(info, info.copy(albumId = newAlbumId()), "GrantInfo of another album")
@@ -122,6 +124,7 @@ fun idiomTests(suite: Suite) {
         val objects = listOf(
             AccountPin::class, AlbumKey::class, CancelToken::class, DeviceKey::class, Keyring::class,
             MediaKey::class, RecoveryPhrase::class, StreamOpener::class, StreamSealer::class,
+            HistoryPin::class, VerifiedHistory::class, VerifiedItem::class, Selection::class,
         )
         for (k in objects) expect(AutoCloseable::class.java.isAssignableFrom(k.java)) { "${k.simpleName} is not AutoCloseable" }
         // Every generated class that owns a Rust object (it has a cleanup action) is in the list.

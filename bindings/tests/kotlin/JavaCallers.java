@@ -115,7 +115,7 @@ public final class JavaCallers {
                 ExpectedAlbum expected = KeepsakeJvm.expectedAlbum(albumId, epoch);
                 check(KeepsakeJvm.epoch(expected) == epoch, "ExpectedAlbum epoch");
                 check(expected.equals(KeepsakeJvm.expectedAlbum(albumId.clone(), epoch)), "ExpectedAlbum compares by content");
-                GrantInfo info = KeepsakeKt.inspectGrant(keyring.grantAlbum(album, keyring.identityPublicKey()));
+                GrantInfo info = KeepsakeKt.inspectGrant(keyring.grantAlbum(album, keyring.identityPublicKey(), KeepsakeKt.historyEntryHash(keyring.createAlbumHistory(album.albumId()))));
                 check(KeepsakeJvm.epoch(info) == epoch, "GrantInfo epoch");
             }
         }

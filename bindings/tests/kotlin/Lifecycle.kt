@@ -51,12 +51,12 @@ private class Lifecycle {
     val carol by lazy { createAccount("Carol's passphrase", floor).keyring }
     val expected1 by lazy { ExpectedAlbum(albumId, album1.epoch()) }
     val bobOld by lazy {
-        bob.acceptGrant(keyring1.grantAlbum(album1, bob.identityPublicKey()), keyring1.identityPublicKey(), expected1)
+        bob.acceptGrant(keyring1.grantAlbum(album1, bob.identityPublicKey(), genesisOf(keyring1, album1)), keyring1.identityPublicKey(), expected1)
     }
     val carolOld by lazy {
-        carol.acceptGrant(keyring1.grantAlbum(album1, carol.identityPublicKey()), keyring1.identityPublicKey(), expected1)
+        carol.acceptGrant(keyring1.grantAlbum(album1, carol.identityPublicKey(), genesisOf(keyring1, album1)), keyring1.identityPublicKey(), expected1)
     }
-    val moved by lazy { bobOld; carolOld; keyring1.removeMember(album1, listOf(bob.identityPublicKey())) }
+    val moved by lazy { bobOld; carolOld; keyring1.removeMember(album1, listOf(bob.identityPublicKey()), genesisOf(keyring1, album1)) }
     val added by lazy { Item(moved.album, "added after Carol left") }
 }
 
@@ -176,7 +176,7 @@ fun lifecycleTests(suite: Suite) {
         assertEquals(1, s.moved.grants.size, "grant count")
         val grant = s.moved.grants[0]
         assertBytes(s.bob.identityPublicKey(), grant.memberIdentity, "granted member")
-        assertEquals(1322, grant.grant.size, "grant length")
+        assertEquals(1354, grant.grant.size, "grant length")
         val info = inspectGrant(grant.grant)
         assertBytes(s.bob.identityDigest(), info.recipientIdentityDigest, "recipient")
         assertBytes(s.keyring1.identityDigest(), info.senderIdentityDigest, "sender")
@@ -206,17 +206,17 @@ fun lifecycleTests(suite: Suite) {
         // A key Bob received, of an epoch of his own generation (a received key of a newer
         // generation than his is refused earlier, with UnknownGeneration).
         val received = s.bob.acceptGrant(
-            s.keyring1.grantAlbum(s.album0, s.bob.identityPublicKey()), s.keyring1.identityPublicKey(), ExpectedAlbum(s.albumId, 0uL),
+            s.keyring1.grantAlbum(s.album0, s.bob.identityPublicKey(), genesisOf(s.keyring1, s.album0)), s.keyring1.identityPublicKey(), ExpectedAlbum(s.albumId, 0uL),
         )
         assertRaises<KeepsakeException.NotAlbumOwner>("Bob removing with a received key") {
-            s.bob.removeMember(received, listOf())
+            s.bob.removeMember(received, listOf(), ByteArray(32))
         }
         val forged = AlbumKey.fromSecretBytes(s.albumId, s.album1.epoch(), ByteArray(32) { it.toByte() })
         assertRaises<KeepsakeException.NotAlbumOwner>("a key not derived by Alice") {
-            s.keyring1.removeMember(forged, listOf())
+            s.keyring1.removeMember(forged, listOf(), ByteArray(32))
         }
         assertRaises<KeepsakeException.InvalidLength>("a short member key") {
-            s.keyring1.removeMember(s.album1, listOf(byteArrayOf(1, 2, 3)))
+            s.keyring1.removeMember(s.album1, listOf(byteArrayOf(1, 2, 3)), ByteArray(32))
         }
     }
 }

@@ -7,7 +7,10 @@
 //   With arguments, runs only the tests whose name contains one of them.
 //   -Dkeepsake.vectors=DIR: the vector files (default tests/vectors, from the repo root).
 
+import app.keepsake.AlbumKey
 import app.keepsake.KeepsakeException
+import app.keepsake.Keyring
+import app.keepsake.historyEntryHash
 import java.io.ByteArrayOutputStream
 import kotlin.system.exitProcess
 
@@ -83,6 +86,13 @@ fun assertRaisesNamed(expected: String, what: String, block: () -> Any?) {
     fail("$what: expected KeepsakeException.$expected, nothing was raised")
 }
 
+/**
+ * The hash of the genesis entry of a fresh history of [album]'s album owned by [keyring]: a
+ * real album history entry for a grant to name where the test is not about the history.
+ */
+fun genesisOf(keyring: Keyring, album: AlbumKey): ByteArray =
+    historyEntryHash(keyring.createAlbumHistory(album.albumId()))
+
 fun hex(bytes: ByteArray): String = bytes.joinToString("") { "%02x".format(it) }
 
 fun unhex(text: String): ByteArray {
@@ -119,6 +129,7 @@ fun main(args: Array<String>) {
     asyncTests(suite)
     lifecycleTests(suite)
     idiomTests(suite)
+    provenanceTests(suite)
     val selected = if (args.isEmpty()) suite.tests else suite.tests.filter { t -> args.any { it in t.name } }
 
     var passed = 0

@@ -147,7 +147,8 @@ fun metadataTests(suite: Suite) {
         val alice = createAccount("alice", floor).keyring
         val bob = createAccount("bob", floor).keyring
         val albumId = newAlbumId()
-        val grant = alice.grantAlbum(alice.albumKey(albumId, 4uL), bob.identityPublicKey())
+        val album = alice.albumKey(albumId, 4uL)
+        val grant = alice.grantAlbum(album, bob.identityPublicKey(), genesisOf(alice, album))
         val info = inspectGrant(grant)
         assertBytes(alice.identityDigest(), info.senderIdentityDigest, "sender")
         assertEquals(alice.fingerprint(), info.senderFingerprint, "fingerprint")

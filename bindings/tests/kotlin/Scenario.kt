@@ -88,7 +88,7 @@ private class Scenario {
     // 8. Bob, and Carol.
     val bob by lazy { createAccount("bob's own passphrase", floor) }
     val carol by lazy { createAccount("carol's passphrase", floor) }
-    val grant by lazy { alice.keyring.grantAlbum(album, bob.keyring.identityPublicKey()) }
+    val grant by lazy { alice.keyring.grantAlbum(album, bob.keyring.identityPublicKey(), genesisOf(alice.keyring, album)) }
     val bobAlbum by lazy {
         bob.keyring.acceptGrant(grant, alice.keyring.identityPublicKey(), ExpectedAlbum(albumId, 0uL))
     }
@@ -260,7 +260,7 @@ fun scenarioTests(suite: Suite) {
 
     // 8.
     suite.test("scenario 8: Alice grants the album to Bob; Bob accepts it") {
-        assertEquals(1322, s.grant.size, "grant length")
+        assertEquals(1354, s.grant.size, "grant length")
         val info = inspectGrant(s.grant)
         assertBytes(s.alice.keyring.identityDigest(), info.senderIdentityDigest, "sender digest")
         assertBytes(s.bob.keyring.identityDigest(), info.recipientIdentityDigest, "recipient digest")
@@ -280,7 +280,7 @@ fun scenarioTests(suite: Suite) {
         }
     }
     // The grant's layout (SPEC.md 5.7): version, suite, sender digest, recipient digest, album
-    // id, be64 epoch (90 bytes), then enc (1120), ciphertext (48), signature (64).
+    // id, be64 epoch, history entry hash (122 bytes), then enc (1120), ciphertext (48), signature (64).
     suite.test("scenario 8: an altered epoch or signature raises GrantBadSignature") {
         val epochAt = 2 + 32 + 32 + 16
         for ((what, at) in listOf("epoch" to epochAt + 7, "signature" to s.grant.size - 64, "signature end" to s.grant.size - 1)) {
@@ -312,7 +312,7 @@ fun scenarioTests(suite: Suite) {
         assertRaises<KeepsakeException.InvalidLength>("32-byte device key") { s.alice.keyring.enrollDevice(s.alice.bundle, good.copyOf(32)) }
         val ipk = s.alice.keyring.identityPublicKey()
         val badIdentity = ipk.copyOf().also { it[32] = 0xff.toByte(); it[33] = 0x0f }
-        assertRaises<KeepsakeException.InvalidPublicKey>("grant to a bad identity") { s.alice.keyring.grantAlbum(s.album, badIdentity) }
+        assertRaises<KeepsakeException.InvalidPublicKey>("grant to a bad identity") { s.alice.keyring.grantAlbum(s.album, badIdentity, ByteArray(32)) }
         assertRaises<KeepsakeException.InvalidPublicKey>("fingerprint of a bad identity") { fingerprint(badIdentity) }
         assertRaises<KeepsakeException.InvalidLength>("digest of a digest") { identityDigest(s.alice.keyring.identityDigest()) }
     }

@@ -90,7 +90,7 @@ fun secretTests(suite: Suite) {
         // The key lifecycle: a root rotation that revokes the device, and a member removal.
         val rotatedRoot = account.keyring.revokeDeviceAndRotate(rotated.bundle, device.publicKey())
         val ownAlbum = rotatedRoot.keyring.albumKey(newAlbumId(), rotatedRoot.keyring.currentEpoch())
-        val moved = rotatedRoot.keyring.removeMember(ownAlbum, listOf(rotatedRoot.keyring.identityPublicKey()))
+        val moved = rotatedRoot.keyring.removeMember(ownAlbum, listOf(rotatedRoot.keyring.identityPublicKey()), genesisOf(rotatedRoot.keyring, ownAlbum))
         val albumId = newAlbumId()
         val mediaId = newMediaId()
         val media = MediaKey.fromSecretBytes(MEDIA_SECRET)
@@ -114,7 +114,32 @@ fun secretTests(suite: Suite) {
             "CancelToken" to CancelToken(),
             "StreamHeader" to parseStreamHeader(media.seal(mediaId, MediaKind.ORIGINAL, byteArrayOf(1))),
             "RangePlan" to planRange(media.seal(mediaId, MediaKind.ORIGINAL, ByteArray(1000)), 1104uL, 10uL, 20uL),
-            "GrantInfo" to inspectGrant(account.keyring.grantAlbum(account.keyring.albumKey(albumId, 0uL), account.keyring.identityPublicKey())),
+            "GrantInfo" to inspectGrant(account.keyring.grantAlbum(account.keyring.albumKey(albumId, 0uL), account.keyring.identityPublicKey(), genesisOf(account.keyring, account.keyring.albumKey(albumId, 0uL)))),
+        )
+        // Issue 16: album history, provenance, selection grants (the selection holds part
+        // keys derived from MEDIA_SECRET; the selected item holds the media key itself).
+        val keyring = account.keyring
+        val history = verifyHistory(listOf(keyring.createAlbumHistory(albumId)), albumId, keyring.identityPublicKey())
+        val part = media.sealPart(mediaId, MediaKind.ORIGINAL, "a photo".toByteArray())
+        val record = keyring.signItem(mediaId, albumId, history.currentEpoch(), history.headHash(), listOf(part.entry), "{}".toByteArray())
+        val selected = SelectedItem(
+            mediaId, history.currentEpoch(), media, listOf(SelectedPart.Stream(part.sealed.copyOf(88))),
+            parseItemRecord(record).manifest,
+        )
+        val selectionGrant = keyring.grantSelection(keyring.identityPublicKey(), albumId, history.headHash(), 2_000_000_000uL, listOf(selected))
+        val selection = keyring.acceptSelection(selectionGrant, keyring.identityPublicKey(), null, null)
+        byClass += mapOf(
+            "HistoryPin" to history.pin(),
+            "VerifiedHistory" to history,
+            "SealedPart" to part,
+            "PartEntry" to part.entry,
+            "PartHashes" to partHashes(part.sealed),
+            "ItemRecordParts" to parseItemRecord(record),
+            "VerifiedItem" to verifyItem(record, mediaId, history.currentEpoch(), history),
+            "SelectedItem" to selected,
+            "SelectionInfo" to inspectSelection(selectionGrant),
+            "Selection" to selection,
+            "SelectionItemInfo" to selection.items()[0],
         )
         val secrets = listOf<Any>(
             PASSPHRASE,

@@ -68,3 +68,9 @@ def open_streaming(opener: keepsake.StreamOpener, sealed: bytes, size: int = 100
         out += opener.push(piece)
     out += opener.finish()
     return bytes(out)
+
+
+def genesis_hash(keyring: keepsake.Keyring, album_id: bytes) -> bytes:
+    """The hash of the genesis entry of a fresh history of ALBUM_ID owned by KEYRING: a real
+    entry for a grant to name where the test is not about the album history."""
+    return keepsake.history_entry_hash(keyring.create_album_history(album_id))

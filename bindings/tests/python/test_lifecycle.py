@@ -10,7 +10,7 @@ import pytest
 import keepsake
 from keepsake import AccountPin, AlbumBlob, DeviceKey, ExpectedAlbum, KdfProfile, MediaKey, MediaKind
 
-from helpers import raises
+from helpers import genesis_hash, raises
 
 PASSPHRASE = "lifecycle passphrase of Alice"
 FLOOR = keepsake.kdf_profile(KdfProfile.FLOOR)
@@ -273,13 +273,29 @@ def shared(world: World) -> Shared:
     carol = keepsake.create_account("Carol's passphrase", FLOOR).keyring
     sender = alice.identity_public_key()
     expected = ExpectedAlbum(album_id=world.album_id, epoch=world.album1.epoch())
+    # The album's history: Alice's genesis, Bob and Carol added, Carol removed (the entry
+    # every grant of the removal names).
+    history = keepsake.verify_history(
+        [alice.create_album_history(world.album_id)], world.album_id, sender
+    )
+    for member in (bob, carol):
+        change = keepsake.HistoryChange.ADD_MEMBER(member.identity_public_key())
+        history = history.extended(alice.append_history(history, change))
+    added_both = history.head_hash()
     bob_old = bob.accept_grant(
-        alice.grant_album(world.album1, bob.identity_public_key()), sender, expected
+        alice.grant_album(world.album1, bob.identity_public_key(), added_both), sender, expected
     )
     carol_old = carol.accept_grant(
-        alice.grant_album(world.album1, carol.identity_public_key()), sender, expected
+        alice.grant_album(world.album1, carol.identity_public_key(), added_both), sender, expected
     )
-    moved = alice.remove_member(world.album1, [bob.identity_public_key()])
+    removal = alice.append_history(
+        history, keepsake.HistoryChange.REMOVE_MEMBER(carol.identity_digest())
+    )
+    history = history.extended(removal)
+    moved = alice.remove_member(
+        world.album1, [bob.identity_public_key()], keepsake.history_entry_hash(removal)
+    )
+    assert history.current_epoch() == moved.album.epoch()
     added = seal_item(moved.album, b"added after Carol left")
     return bob, carol, bob_old, carol_old, moved, added
 
@@ -297,7 +313,7 @@ def test_remove_member_grants_only_the_remaining(world: World, shared: Shared) -
     bob, carol, *_, moved, _ = shared
     assert [g.member_identity for g in moved.grants] == [bob.identity_public_key()]
     grant = moved.grants[0].grant
-    assert len(grant) == 1322
+    assert len(grant) == 1354
     info = keepsake.inspect_grant(grant)
     assert info.recipient_identity_digest == bob.identity_digest()
     assert info.sender_identity_digest == world.keyring1.identity_digest()
@@ -330,19 +346,21 @@ def test_only_the_owner_removes_members(world: World, shared: Shared) -> None:
     # A key Bob received, of an epoch of his own generation (a received key of a newer
     # generation than his is refused earlier, with UnknownGeneration).
     received = bob.accept_grant(
-        world.keyring1.grant_album(world.album0, bob.identity_public_key()),
+        world.keyring1.grant_album(
+            world.album0, bob.identity_public_key(), genesis_hash(world.keyring1, world.album_id)
+        ),
         world.keyring1.identity_public_key(),
         ExpectedAlbum(album_id=world.album_id, epoch=0),
     )
     with raises("NotAlbumOwner"):
-        bob.remove_member(received, [])
+        bob.remove_member(received, [], bytes(32))
     forged = keepsake.AlbumKey.from_secret_bytes(
         world.album_id, world.album1.epoch(), bytes(range(32))
     )
     with raises("NotAlbumOwner"):
-        world.keyring1.remove_member(forged, [])
+        world.keyring1.remove_member(forged, [], bytes(32))
 
 
 def test_remove_member_refuses_a_bad_member_key(world: World) -> None:
     with raises("InvalidLength"):
-        world.keyring1.remove_member(world.album1, [b"short"])
+        world.keyring1.remove_member(world.album1, [b"short"], bytes(32))

@@ -14,7 +14,7 @@ import pytest
 import keepsake
 from keepsake import CallbackError, MediaKey, MediaKind, RandomAccessSource
 
-from helpers import raises
+from helpers import genesis_hash, raises
 
 CHUNK = 64 * 1024
 HEADER_LEN = 88
@@ -175,7 +175,7 @@ def test_inspect_grant_shows_the_header_before_acceptance() -> None:
     bob = keepsake.create_account("bob", floor).keyring
     album_id = keepsake.new_album_id()
     album = alice.album_key(album_id, 4)
-    grant = alice.grant_album(album, bob.identity_public_key())
+    grant = alice.grant_album(album, bob.identity_public_key(), genesis_hash(alice, album_id))
     info = keepsake.inspect_grant(grant)
     assert info == keepsake.GrantInfo(
         sender_identity_digest=alice.identity_digest(),

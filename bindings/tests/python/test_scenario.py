@@ -22,7 +22,7 @@ from keepsake import (
     ProgressListener,
 )
 
-from helpers import open_streaming, pieces, raises
+from helpers import genesis_hash, open_streaming, pieces, raises
 
 CHUNK = 64 * 1024  # the default chunk size
 HEADER_LEN = 88  # magic, version, suite, kind, chunk size, media id, salt, commitment
@@ -139,7 +139,8 @@ def bob() -> keepsake.NewAccount:
 @pytest.fixture(scope="module")
 def grant(alice: keepsake.NewAccount, album: keepsake.AlbumKey, bob: keepsake.NewAccount) -> bytes:
     """Step 8: Alice grants the album to Bob's identity."""
-    return alice.keyring.grant_album(album, bob.keyring.identity_public_key())
+    history = genesis_hash(alice.keyring, album.album_id())
+    return alice.keyring.grant_album(album, bob.keyring.identity_public_key(), history)
 
 
 # ---------------------------------------------------------------------------------------
@@ -405,8 +406,8 @@ def test_grant_from_wrong_sender(album: keepsake.AlbumKey, bob: keepsake.NewAcco
         bob.keyring.accept_grant(grant, carol.keyring.identity_public_key(), expected)
 
 
-def test_grant_is_1322_bytes_naming_both_digests(alice: keepsake.NewAccount, bob: keepsake.NewAccount, grant: bytes) -> None:
-    assert len(grant) == 1322
+def test_grant_is_1354_bytes_naming_both_digests(alice: keepsake.NewAccount, bob: keepsake.NewAccount, grant: bytes) -> None:
+    assert len(grant) == 1354
     info = keepsake.inspect_grant(grant)
     assert info.sender_identity_digest == alice.keyring.identity_digest()
     assert info.recipient_identity_digest == bob.keyring.identity_digest()
@@ -414,13 +415,13 @@ def test_grant_is_1322_bytes_naming_both_digests(alice: keepsake.NewAccount, bob
 
 
 # The grant's layout (SPEC.md 5.7): version, suite, sender digest, recipient digest,
-# album id, be64 epoch (90 bytes), then enc (1120), ciphertext (48), signature (64).
+# album id, be64 epoch, history entry hash (122 bytes), then enc (1120), ciphertext (48), signature (64).
 GRANT_SUITE = 1
 GRANT_EPOCH = 2 + 32 + 32 + 16
 
 
 @pytest.mark.parametrize(
-    "where", [GRANT_EPOCH + 7, 1322 - 1, 1322 - 64], ids=["epoch", "signature-end", "signature"]
+    "where", [GRANT_EPOCH + 7, 1354 - 1, 1354 - 64], ids=["epoch", "signature-end", "signature"]
 )
 def test_altered_grant_has_a_bad_signature(alice: keepsake.NewAccount, bob: keepsake.NewAccount, grant: bytes, where: int) -> None:
     with raises("GrantBadSignature") as err:
@@ -455,7 +456,7 @@ def test_malformed_identity_public_keys_are_refused(alice: keepsake.NewAccount, 
     past_modulus = good[:32] + b"\xff\x0f" + good[34:]
     for bad in (past_modulus, good[:-32] + bytes(32)):
         with raises("InvalidPublicKey"):
-            alice.keyring.grant_album(album, bad)
+            alice.keyring.grant_album(album, bad, bytes(32))
         with raises("InvalidPublicKey"):
             keepsake.fingerprint(bad)
         with raises("InvalidPublicKey"):

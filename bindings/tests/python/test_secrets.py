@@ -102,7 +102,9 @@ def values() -> Values:
         keepsake.new_album_id(), rotated_root.keyring.current_epoch()
     )
     moved = rotated_root.keyring.remove_member(
-        own_album, [rotated_root.keyring.identity_public_key()]
+        own_album,
+        [rotated_root.keyring.identity_public_key()],
+        keepsake.history_entry_hash(rotated_root.keyring.create_album_history(own_album.album_id())),
     )
     album_id = keepsake.new_album_id()
     album = AlbumKey.from_secret_bytes(album_id, 3, ALBUM_SECRET)
@@ -143,9 +145,48 @@ def values() -> Values:
     by_class[keepsake.RangePlan] = keepsake.plan_range(
         media.seal(media_id, MediaKind.ORIGINAL, bytes(1000)), 88 + 1000 + 16, 10, 20
     )
-    grant = account.keyring.grant_album(album, account.keyring.identity_public_key())
+    genesis = account.keyring.create_album_history(album_id)
+    grant = account.keyring.grant_album(
+        album, account.keyring.identity_public_key(), keepsake.history_entry_hash(genesis)
+    )
     by_class[keepsake.GrantInfo] = keepsake.inspect_grant(grant)
     by_class[keepsake.CancelToken] = keepsake.CancelToken()
+    # Issue 16: album history, provenance, selection grants (the selection holds part keys
+    # derived from MEDIA_SECRET; the selected item holds the media key itself).
+    keyring = account.keyring
+    history = keepsake.verify_history([genesis], album_id, keyring.identity_public_key())
+    change = keepsake.HistoryChange.ADD_MEMBER(keyring.identity_public_key())
+    by_class[keepsake.HistoryChange] = change
+    by_class[keepsake.HistoryPin] = history.pin()
+    by_class[keepsake.VerifiedHistory] = history
+    part = media.seal_part(media_id, MediaKind.ORIGINAL, b"a photo")
+    by_class[keepsake.SealedPart] = part
+    by_class[keepsake.PartEntry] = part.entry
+    by_class[keepsake.PartHashes] = keepsake.part_hashes(part.sealed)
+    record = keyring.sign_item(
+        media_id, album_id, history.current_epoch(), history.head_hash(), [part.entry], b"{}"
+    )
+    by_class[keepsake.ItemRecordParts] = keepsake.parse_item_record(record)
+    by_class[keepsake.VerifiedItem] = keepsake.verify_item(
+        record, media_id, history.current_epoch(), history
+    )
+    selected = keepsake.SelectedPart.STREAM(part.sealed[:88])
+    by_class[keepsake.SelectedPart] = selected
+    item = keepsake.SelectedItem(
+        media_id=media_id,
+        epoch=history.current_epoch(),
+        media_key=media,
+        parts=[selected],
+        manifest=keepsake.parse_item_record(record).manifest,
+    )
+    by_class[keepsake.SelectedItem] = item
+    selection_grant = keyring.grant_selection(
+        keyring.identity_public_key(), album_id, history.head_hash(), 2_000_000_000, [item]
+    )
+    by_class[keepsake.SelectionInfo] = keepsake.inspect_selection(selection_grant)
+    selection = keyring.accept_selection(selection_grant, keyring.identity_public_key())
+    by_class[keepsake.Selection] = selection
+    by_class[keepsake.SelectionItemInfo] = selection.items()[0]
     return by_class, secrets
 
 
@@ -211,6 +252,19 @@ def test_every_exported_record_and_object_is_covered(values: Values) -> None:
         "RangePlan",
         "GrantInfo",
         "CancelToken",
+        "HistoryChange",
+        "HistoryPin",
+        "VerifiedHistory",
+        "SealedPart",
+        "PartEntry",
+        "PartHashes",
+        "ItemRecordParts",
+        "VerifiedItem",
+        "SelectedPart",
+        "SelectedItem",
+        "SelectionInfo",
+        "Selection",
+        "SelectionItemInfo",
     ],
 )
 def test_no_secret_in_string_forms(values: Values, name: str) -> None:

@@ -35,16 +35,18 @@ private let expectedCategories: [(KeepsakeError, KeepsakeErrorCategory)] = {
     let auth: [KeepsakeError] = [.DecryptionFailed(message: m), .BundleTampered(message: m), .IdentityMismatch(message: m),
                                  .Rollback(message: m), .GrantBadSignature(message: m), .GrantWrongSender(message: m),
                                  .GrantWrongRecipient(message: m), .GrantWrongAlbum(message: m)]
+        + [.ProvenanceUnsigned(message: m), .ProvenanceWrongItem(message: m), .ProvenanceNotMember(message: m), .ProvenanceBadSignature(message: m), .ProvenanceMismatch(message: m), .ProvenanceChunkMismatch(message: m), .SelectionWrongSender(message: m), .SelectionWrongRecipient(message: m), .SelectionWrongAlbum(message: m), .SelectionWrongHistory(message: m), .SelectionBadSignature(message: m), .HistoryWrongAlbum(message: m), .HistoryWrongOwner(message: m), .HistoryBrokenLink(message: m), .HistoryBadSignature(message: m), .HistoryNotMember(message: m), .HistoryNotAllowed(message: m), .HistoryBadEpoch(message: m), .HistoryFork(message: m), .HistoryRollback(message: m), .HistoryUnknownEntry(message: m)]
     let malformed: [KeepsakeError] = [.BadMagic(message: m), .UnsupportedVersion(message: m), .UnsupportedSuite(message: m),
                                       .ChunkSizeOutOfRange(message: m), .UnknownKind(message: m), .TruncatedHeader(message: m),
                                       .TruncatedStream(message: m), .TrailingData(message: m), .EmptyFinalChunk(message: m),
                                       .TooLarge(message: m), .InvalidLength(message: m), .InvalidPublicKey(message: m),
-                                      .MalformedBundle(message: m), .MalformedGrant(message: m), .InvalidRecoveryPhrase(message: m)]
+                                      .MalformedBundle(message: m), .MalformedGrant(message: m), .InvalidRecoveryPhrase(message: m),
+                                      .MalformedManifest(message: m), .MalformedSelection(message: m), .MalformedHistoryEntry(message: m)]
     let secret: [KeepsakeError] = [.WrongPassphrase(message: m), .WrongRecoveryPhrase(message: m), .DeviceNotEnrolled(message: m)]
     let io: [KeepsakeError] = [.Io(message: m), .DestinationExists(message: m)]
     let misuse: [KeepsakeError] = [.RangeOutOfBounds(message: m), .StreamTooLong(message: m), .StreamClosed(message: m),
                                    .KdfParamsTooWeak(message: m), .KdfParamsTooCostly(message: m), .NotAlbumOwner(message: m),
-                                   .UnknownGeneration(message: m)]
+                                   .UnknownGeneration(message: m), .NotInSelection(message: m)]
     return auth.map { ($0, .authentication) } + malformed.map { ($0, .malformedInput) } + secret.map { ($0, .wrongSecret) }
         + io.map { ($0, .io) } + misuse.map { ($0, .misuse) } + [(.Cancelled(message: m), .cancelled),
         (.Callback(message: m), .callback), (.RandomnessUnavailable(message: m), .resource), (.OutOfMemory(message: m), .resource),
@@ -88,7 +90,7 @@ func idiomTests() -> [TestCase] {
     let s = IdiomState()
     return [
         TestCase(name: "idioms: every KeepsakeError case has the category of the mapping") {
-            try checkEqual(expectedCategories.count, 40, "cases listed")
+            try checkEqual(expectedCategories.count, 65, "cases listed")
             for (error, category) in expectedCategories {
                 try checkEqual(error.category, category, "category of \(caseName(error))")
             }

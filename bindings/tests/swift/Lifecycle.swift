@@ -93,11 +93,11 @@ private struct Removal {
         carol = try createAccount(passphrase: "Carol's passphrase", params: w.floor).keyring
         let sender = w.keyring1.identityPublicKey()
         let expected = ExpectedAlbum(albumId: w.albumId, epoch: w.album1.epoch())
-        bobOld = try bob.acceptGrant(grant: try w.keyring1.grantAlbum(album: w.album1, recipient: bob.identityPublicKey()),
+        bobOld = try bob.acceptGrant(grant: try w.keyring1.grantAlbum(album: w.album1, recipient: bob.identityPublicKey(), historyEntry: genesisOf(w.keyring1, w.album1)),
                                      sender: sender, expected: expected)
-        carolOld = try carol.acceptGrant(grant: try w.keyring1.grantAlbum(album: w.album1, recipient: carol.identityPublicKey()),
+        carolOld = try carol.acceptGrant(grant: try w.keyring1.grantAlbum(album: w.album1, recipient: carol.identityPublicKey(), historyEntry: genesisOf(w.keyring1, w.album1)),
                                          sender: sender, expected: expected)
-        moved = try w.keyring1.removeMember(album: w.album1, remaining: [bob.identityPublicKey()])
+        moved = try w.keyring1.removeMember(album: w.album1, remaining: [bob.identityPublicKey()], historyEntry: genesisOf(w.keyring1, w.album1))
         added = try Item(moved.album, "added after Carol left")
     }
 }
@@ -246,7 +246,7 @@ func lifecycleTests() -> [TestCase] {
             try checkEqual(r.moved.album.epoch(), w.album1.epoch() + 1, "new epoch")
             try checkEqual(r.moved.grants.map(\.memberIdentity), [r.bob.identityPublicKey()], "granted members")
             let grant = r.moved.grants[0].grant
-            try checkEqual(grant.count, 1322, "grant length")
+            try checkEqual(grant.count, 1354, "grant length")
             let info = try inspectGrant(grant: grant)
             try checkEqual(info.recipientIdentityDigest, r.bob.identityDigest(), "recipient")
             try checkEqual(info.senderIdentityDigest, w.keyring1.identityDigest(), "sender")
@@ -282,17 +282,17 @@ func lifecycleTests() -> [TestCase] {
             // A key Bob received, of an epoch of his own generation (a received key of a newer
             // generation than his is refused earlier, with UnknownGeneration).
             let received = try r.bob.acceptGrant(
-                grant: try w.keyring1.grantAlbum(album: w.album0, recipient: r.bob.identityPublicKey()),
+                grant: try w.keyring1.grantAlbum(album: w.album0, recipient: r.bob.identityPublicKey(), historyEntry: genesisOf(w.keyring1, w.album0)),
                 sender: w.keyring1.identityPublicKey(), expected: ExpectedAlbum(albumId: w.albumId, epoch: 0))
             try expectError(KeepsakeError.NotAlbumOwner, "Bob removing with a received key") {
-                try r.bob.removeMember(album: received, remaining: [])
+                try r.bob.removeMember(album: received, remaining: [], historyEntry: Data(count: 32))
             }
             let forged = try AlbumKey.fromSecretBytes(albumId: w.albumId, epoch: w.album1.epoch(), bytes: Data(0..<32))
             try expectError(KeepsakeError.NotAlbumOwner, "a key not derived by Alice") {
-                try w.keyring1.removeMember(album: forged, remaining: [])
+                try w.keyring1.removeMember(album: forged, remaining: [], historyEntry: Data(count: 32))
             }
             try expectError(KeepsakeError.InvalidLength, "a short member key") {
-                try w.keyring1.removeMember(album: w.album1, remaining: [Data([1, 2, 3])])
+                try w.keyring1.removeMember(album: w.album1, remaining: [Data([1, 2, 3])], historyEntry: Data(count: 32))
             }
         },
     ]

@@ -159,7 +159,8 @@ func metadataTests() -> [TestCase] {
             let alice = try createAccount(passphrase: "alice", params: floor).keyring
             let bob = try createAccount(passphrase: "bob", params: floor).keyring
             let albumId = try newAlbumId()
-            let grant = try alice.grantAlbum(album: try alice.albumKey(albumId: albumId, epoch: 4), recipient: bob.identityPublicKey())
+            let album = try alice.albumKey(albumId: albumId, epoch: 4)
+            let grant = try alice.grantAlbum(album: album, recipient: bob.identityPublicKey(), historyEntry: genesisOf(alice, album))
             let info = try inspectGrant(grant: grant)
             try checkEqual(info.senderIdentityDigest, alice.identityDigest(), "sender")
             try checkEqual(info.senderFingerprint, alice.fingerprint(), "fingerprint")

@@ -366,8 +366,8 @@ final class Scenario {
 
         let bob = try Keepsake.createAccount(passphrase: bobPassphrase, params: floor)
         try check(bob.keyring.identityPublicKey() != alice.keyring.identityPublicKey(), "Bob has Alice's identity")
-        let grant = try alice.keyring.grantAlbum(album: album, recipient: bob.keyring.identityPublicKey())
-        try checkEqual(grant.count, 1322, "grant length")
+        let grant = try alice.keyring.grantAlbum(album: album, recipient: bob.keyring.identityPublicKey(), historyEntry: genesisOf(alice.keyring, album))
+        try checkEqual(grant.count, 1354, "grant length")
         let info = try inspectGrant(grant: grant)
         try checkEqual(info.senderIdentityDigest, alice.keyring.identityDigest(), "the grant's sender digest")
         try checkEqual(info.recipientIdentityDigest, bob.keyring.identityDigest(), "the grant's recipient digest")
@@ -390,7 +390,7 @@ final class Scenario {
         let (albumId, album) = (try need(albumId, "the album id"), try need(album, "the album key"))
         let bob = try need(bob, "Bob's account")
         let carol = try Keepsake.createAccount(passphrase: carolPassphrase, params: floor)
-        let grant = try alice.keyring.grantAlbum(album: album, recipient: bob.keyring.identityPublicKey())
+        let grant = try alice.keyring.grantAlbum(album: album, recipient: bob.keyring.identityPublicKey(), historyEntry: genesisOf(alice.keyring, album))
         try expectError(KeepsakeError.GrantWrongSender, "Bob accepts Alice's grant as if from Carol") {
             try bob.keyring.acceptGrant(grant: grant, sender: carol.keyring.identityPublicKey(),
                                         expected: ExpectedAlbum(albumId: albumId, epoch: 0))
@@ -398,12 +398,12 @@ final class Scenario {
     }
 
     // The grant's layout (SPEC.md 5.7): version, suite, sender digest, recipient digest, album
-    // id, be64 epoch (90 bytes), then enc (1120), ciphertext (48), signature (64).
+    // id, be64 epoch, history entry hash (122 bytes), then enc (1120), ciphertext (48), signature (64).
     func grantAltered() throws {
         let alice = try need(alice, "Alice's account")
         let album = try need(album, "the album key")
         let bob = try need(bob, "Bob's account")
-        let grant = try alice.keyring.grantAlbum(album: album, recipient: bob.keyring.identityPublicKey())
+        let grant = try alice.keyring.grantAlbum(album: album, recipient: bob.keyring.identityPublicKey(), historyEntry: genesisOf(alice.keyring, album))
         let epochAt = 2 + 32 + 32 + 16
         for (what, at) in [("epoch", epochAt + 7), ("signature", grant.count - 64), ("signature end", grant.count - 1)] {
             try expectError(KeepsakeError.GrantBadSignature, "a flipped byte in the \(what)") {
@@ -442,7 +442,7 @@ final class Scenario {
         badIdentity[badIdentity.startIndex + 32] = 0xff
         badIdentity[badIdentity.startIndex + 33] = 0x0f
         try expectError(KeepsakeError.InvalidPublicKey, "granting to a bad identity") {
-            try alice.keyring.grantAlbum(album: album, recipient: badIdentity)
+            try alice.keyring.grantAlbum(album: album, recipient: badIdentity, historyEntry: Data(count: 32))
         }
         try expectError(KeepsakeError.InvalidPublicKey, "the fingerprint of a bad identity") {
             try fingerprint(identityPublicKey: badIdentity)

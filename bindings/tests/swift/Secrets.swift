@@ -104,11 +104,11 @@ private func makeValues() throws -> Values {
     // The key lifecycle: a root rotation that revokes the device, and a member removal.
     let rotatedRoot = try account.keyring.revokeDeviceAndRotate(bundleBytes: rotated.bundle, devicePublicKey: device.publicKey())
     let ownAlbum = try rotatedRoot.keyring.albumKey(albumId: try newAlbumId(), epoch: rotatedRoot.keyring.currentEpoch())
-    let moved = try rotatedRoot.keyring.removeMember(album: ownAlbum, remaining: [rotatedRoot.keyring.identityPublicKey()])
+    let moved = try rotatedRoot.keyring.removeMember(album: ownAlbum, remaining: [rotatedRoot.keyring.identityPublicKey()], historyEntry: genesisOf(rotatedRoot.keyring, ownAlbum))
     let albumId = try newAlbumId()
     let mediaId = try newMediaId()
     let media = try MediaKey.fromSecretBytes(bytes: mediaSecret)
-    let byName: [(String, Any)] = [
+    var byName: [(String, Any)] = [
         ("NewAccount", account),
         ("Enrollment", enrollment),
         ("RotatedRecovery", rotated),
@@ -130,7 +130,35 @@ private func makeValues() throws -> Values {
         ("RangePlan", try planRange(sealedPrefix: try media.seal(mediaId: mediaId, kind: .original, plaintext: Data(count: 1000)),
                                     sealedLen: 1104, offset: 10, length: 20)),
         ("GrantInfo", try inspectGrant(grant: try account.keyring.grantAlbum(
-            album: try account.keyring.albumKey(albumId: albumId, epoch: 0), recipient: account.keyring.identityPublicKey()))),
+            album: try account.keyring.albumKey(albumId: albumId, epoch: 0), recipient: account.keyring.identityPublicKey(),
+            historyEntry: genesisOf(account.keyring, try account.keyring.albumKey(albumId: albumId, epoch: 0))))),
+    ]
+    // Issue 16: album history, provenance, selection grants (the selection holds part keys
+    // derived from mediaSecret; the selected item holds the media key itself).
+    let keyring = account.keyring
+    let history = try verifyHistory(entries: [try keyring.createAlbumHistory(albumId: albumId)], albumId: albumId,
+                                    owner: keyring.identityPublicKey())
+    let part = try media.sealPart(mediaId: mediaId, kind: .original, plaintext: Data("a photo".utf8))
+    let record = try keyring.signItem(mediaId: mediaId, albumId: albumId, epoch: history.currentEpoch(),
+                                      historyEntry: history.headHash(), parts: [part.entry], metadata: Data("{}".utf8))
+    let selected = SelectedItem(mediaId: mediaId, epoch: history.currentEpoch(), mediaKey: media,
+                                parts: [.stream(sealedPrefix: part.sealed.prefix(88))],
+                                manifest: try parseItemRecord(record: record).manifest)
+    let selectionGrant = try keyring.grantSelection(recipient: keyring.identityPublicKey(), albumId: albumId,
+                                                    historyEntry: history.headHash(), expiresAt: 2_000_000_000, items: [selected])
+    let selection = try keyring.acceptSelection(grant: selectionGrant, sender: keyring.identityPublicKey())
+    byName += [
+        ("HistoryPin", history.pin()),
+        ("VerifiedHistory", history),
+        ("SealedPart", part),
+        ("PartEntry", part.entry),
+        ("PartHashes", try partHashes(sealed: part.sealed)),
+        ("ItemRecordParts", try parseItemRecord(record: record)),
+        ("VerifiedItem", try verifyItem(record: record, mediaId: mediaId, epoch: history.currentEpoch(), history: history)),
+        ("SelectedItem", selected),
+        ("SelectionInfo", try inspectSelection(grant: selectionGrant)),
+        ("Selection", selection),
+        ("SelectionItemInfo", try selection.items()[0]),
     ]
     let secrets: [Secret] = [
         .text(secretPassphrase),

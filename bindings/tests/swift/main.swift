@@ -88,6 +88,12 @@ func checkEqual<T: Equatable>(_ actual: T, _ expected: T, _ what: String,
 
 /// The name of a `KeepsakeError` case (`DecryptionFailed`, ...), from the enum case itself
 /// (every case carries a `message`, so the mirror's one child is labelled with the case).
+/// The hash of the genesis entry of a fresh history of `album`'s album owned by `keyring`: a
+/// real album history entry for a grant to name where the test is not about the history.
+func genesisOf(_ keyring: Keyring, _ album: AlbumKey) throws -> Data {
+    historyEntryHash(entry: try keyring.createAlbumHistory(albumId: album.albumId()))
+}
+
 func caseName(_ error: KeepsakeError) -> String {
     Mirror(reflecting: error).children.first?.label ?? String(describing: error)
 }
@@ -191,7 +197,7 @@ if CommandLine.arguments.count > 1 && CommandLine.arguments[1] == childOpenStall
 }
 let filters = Array(CommandLine.arguments.dropFirst())
 let scenario = scenarioTests()
-let allTests = scenario.tests + vectorTests() + secretTests() + metadataTests() + asyncTests() + lifecycleTests() + idiomTests()
+let allTests = scenario.tests + vectorTests() + secretTests() + metadataTests() + asyncTests() + lifecycleTests() + idiomTests() + provenanceTests()
 func matches(_ test: TestCase) -> Bool { filters.isEmpty || filters.contains { test.name.contains($0) } }
 // Scenario steps build on the ones before them: a selected step brings its predecessors.
 let lastScenarioStep = scenario.tests.lastIndex(where: matches) ?? -1
