@@ -417,7 +417,14 @@ pub fn grant(
 /// # Errors
 /// Unlocking, arguments, writing the grant.
 pub fn share(args: &ShareArgs) -> CliResult<()> {
-    let album_id = fsutil::parse_album_id(&args.album)?;
+    if !args.items.is_empty() {
+        return crate::selection::share(args);
+    }
+    let album = args
+        .album
+        .as_deref()
+        .ok_or_else(|| CliError::usage("give --album ID (an album grant) or --items FILE..."))?;
+    let album_id = fsutil::parse_album_id(album)?;
     let recipient = fsutil::parse_identity(&args.to, "--to (the recipient's identity public key)")?;
     fsutil::check_output_file(&args.out, args.force)?;
     let unlocked = unlock::unlock(&args.unlock)?;
@@ -516,7 +523,10 @@ pub fn parse_sender(text: &str) -> CliResult<IdentityPublicKey> {
 /// Unlocking, reading the grant, refusing it.
 pub fn accept(args: &AcceptArgs) -> CliResult<()> {
     let sender = parse_sender(&args.from)?;
-    let bytes = read_grant(&args.grant)?;
+    let bytes = crate::selection::read_grant(&args.grant)?;
+    if crate::selection::is_selection_len(bytes.len()) {
+        return crate::selection::accept(args, &sender, &bytes);
+    }
     let unlocked = unlock::unlock(&args.unlock)?;
     let album = accept_grant(&unlocked.keyring, &args.grant, &bytes, &sender)?;
     if args.json {
