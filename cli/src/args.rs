@@ -186,7 +186,7 @@ pub enum Command {
     /// Quick throughput comparison: keepsake vs raw ChaCha20-Poly1305 vs age (< 30 s).
     Bench(BenchArgs),
     /// The tour: two accounts, three unlocks, a sealed video, seeking, sharing, tampering,
-    /// a lost device revoked.
+    /// a print order, a lost device revoked.
     Demo(DemoArgs),
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish) to standard
     /// output.
