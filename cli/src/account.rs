@@ -420,6 +420,12 @@ pub fn share(args: &ShareArgs) -> CliResult<()> {
     if !args.items.is_empty() {
         return crate::selection::share(args);
     }
+    if !args.parts.is_empty() || args.expires.is_some() {
+        return Err(CliError::usage(
+            "--parts and --expires go with --items (an album grant gives every part and does \
+             not expire)",
+        ));
+    }
     let album = args
         .album
         .as_deref()

@@ -651,21 +651,20 @@ pub struct ShareArgs {
     /// key per chosen part and never a media or album key.
     #[arg(long, value_name = "CONTAINER", num_args = 1..)]
     pub items: Vec<PathBuf>,
-    /// With --items: the parts of each item to grant (repeat or separate by commas).
+    /// With --items: the parts of each item to grant (repeat or separate by commas;
+    /// default: original).
     #[arg(
         long,
         value_name = "PART",
         value_enum,
         num_args = 1..,
-        value_delimiter = ',',
-        default_value = "original",
-        requires = "items"
+        value_delimiter = ','
     )]
     pub parts: Vec<PartArg>,
     /// With --items: when the grant expires, RFC 3339 (`2026-12-31T23:59:59Z`, an offset
     /// such as `+02:00` is accepted) or Unix seconds; default 30 days from now. Shown to
     /// the recipient; the server enforces it by deleting the grant.
-    #[arg(long, value_name = "TIME", requires = "items")]
+    #[arg(long, value_name = "TIME")]
     pub expires: Option<String>,
     /// The recipient's identity public key (2496 hex digits, or @FILE: the file their
     /// `whoami --out FILE` wrote).

@@ -314,7 +314,11 @@ pub fn share(args: &ShareArgs) -> CliResult<()> {
         Some(text) => parse_expiry(text)?,
         None => now() + DEFAULT_LIFETIME,
     };
-    let mut parts = args.parts.clone();
+    let mut parts = if args.parts.is_empty() {
+        vec![PartArg::Original]
+    } else {
+        args.parts.clone()
+    };
     parts.sort_by_key(|p| *p as u8);
     parts.dedup();
     fsutil::check_output_file(&args.out, args.force)?;
@@ -636,4 +640,50 @@ pub fn open_one(
         Ok(())
     };
     crate::open::deliver(target, force, &mut write, &finish)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rfc3339_round_trips_and_reads_offsets() {
+        for secs in [0, 951_782_400, 1_709_164_800, 1_893_456_000, 4_102_444_799] {
+            assert_eq!(parse_expiry(&rfc3339(secs)).ok(), Some(secs), "{secs}");
+        }
+        // 2000-02-29 and 2024-02-29 are leap days; 2100-02-29 is not.
+        assert_eq!(rfc3339(951_782_400), "2000-02-29T00:00:00Z");
+        assert!(parse_expiry("2100-02-29T00:00:00Z").is_err());
+        assert_eq!(
+            parse_expiry("2030-01-01T01:30:00.25+01:30").ok(),
+            Some(1_893_456_000)
+        );
+        assert_eq!(
+            parse_expiry("2029-12-31t19:00:00-05:00").ok(),
+            Some(1_893_456_000)
+        );
+        assert_eq!(parse_expiry(" 1893456000 ").ok(), Some(1_893_456_000));
+        for bad in [
+            "",
+            "2030-01-01",
+            "2030-01-01T00:00:00",
+            "2030-13-01T00:00:00Z",
+            "2030-01-01T24:00:00Z",
+            "2030-01-01T00:00:00+1:00",
+            "2030-01-01T00:00:00.Z",
+            "1969-12-31T23:59:59Z",
+            "+100",
+            "99999999999999999999999",
+        ] {
+            let err = parse_expiry(bad).err();
+            assert_eq!(err.map(|e| e.code), Some(exit::USAGE), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn the_shortest_selection_grant_is_longer_than_an_album_grant() {
+        assert!(!is_selection_len(keepsake::sharing::GRANT_LEN));
+        assert!(is_selection_len(SELECTION_OVERHEAD + MIN_ITEM_LEN));
+        assert!(!is_selection_len(SELECTION_OVERHEAD + MIN_ITEM_LEN - 1));
+    }
 }
