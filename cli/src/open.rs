@@ -271,9 +271,9 @@ pub fn parse_range(text: &str) -> CliResult<(u64, u64)> {
 
 /// The keys `open` holds.
 enum Held {
-    Account(Keyring),
+    Account(Box<Keyring>),
     Album(AlbumKey),
-    Selection(Selection),
+    Selection(Box<Selection>),
 }
 
 /// Accepts `--grant` from `--from`: an album grant gives the album key, a selection grant
@@ -296,7 +296,7 @@ fn held_from_grant(
     }
     let unlocked = unlock::unlock(unlock_args)?;
     crate::selection::accept_selection(&unlocked.keyring, grant, &bytes, &sender)
-        .map(Held::Selection)
+        .map(|selection| Held::Selection(Box::new(selection)))
 }
 
 /// `open`.
@@ -337,7 +337,7 @@ pub fn run(args: &OpenArgs) -> CliResult<()> {
     }
     let held = match (&args.grant, &args.from) {
         (Some(grant), Some(from)) => held_from_grant(&args.unlock, grant, from, part)?,
-        _ => Held::Account(unlock::unlock(&args.unlock)?.keyring),
+        _ => Held::Account(Box::new(unlock::unlock(&args.unlock)?.keyring)),
     };
     let keys = match &held {
         Held::Album(album) => Keys::Grant(album),
