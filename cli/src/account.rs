@@ -550,17 +550,23 @@ pub fn accept(args: &AcceptArgs) -> CliResult<()> {
         hex::encode(sender.digest())
     );
     outln!("sender fingerprint: {}", fingerprint(&sender));
+    outln!("{}", open_hint("containers", args));
+    Ok(())
+}
+
+/// The `open` command line that uses an accepted grant (the sender as given when it was a
+/// `@FILE`, else `SENDER`: the hex is too long to repeat).
+pub fn open_hint(what: &str, args: &AcceptArgs) -> String {
     let from = if args.from.starts_with('@') {
         args.from.as_str()
     } else {
         "SENDER"
     };
-    outln!(
-        "open its containers with: keepsake open --account {} --grant {} --from {from} FILE... --out DIR",
+    format!(
+        "open its {what} with: keepsake open --account {} --grant {} --from {from} FILE... --out DIR",
         args.unlock.account.display(),
         args.grant.display(),
-    );
-    Ok(())
+    )
 }
 
 /// The public fields of a grant (SPEC.md 5.7).

@@ -515,8 +515,14 @@ pub fn run(args: &DemoArgs) -> CliResult<()> {
     Ok(())
 }
 
-/// Seals `bytes` as `photos/NAME` into `out`.
-fn seal_photo(album: &AlbumKey, dir: &Path, name: &str, bytes: &[u8]) -> CliResult<PathBuf> {
+/// Seals `bytes` as `photos/NAME` into `DIR/sealed`, with `thumbnail` if given.
+fn seal_photo(
+    album: &AlbumKey,
+    dir: &Path,
+    name: &str,
+    bytes: &[u8],
+    thumbnail: Option<&[u8]>,
+) -> CliResult<PathBuf> {
     let src = dir.join("photos").join(name);
     fs::create_dir_all(dir.join("photos")).map_err(io(dir))?;
     fs::write(&src, bytes).map_err(io(&src))?;
@@ -530,7 +536,7 @@ fn seal_photo(album: &AlbumKey, dir: &Path, name: &str, bytes: &[u8]) -> CliResu
         album,
         &job,
         &out,
-        None,
+        thumbnail,
         SealOptions::new(),
         &ProgressBar::hidden(),
     )
@@ -560,7 +566,7 @@ fn lost_device(
         alice_file,
         &Secret::Device(Box::new(DeviceFile::load(&phone_file)?)),
     )?;
-    let before = seal_photo(album, dir, "before.jpg", &[1u8; 70_000])?;
+    let before = seal_photo(album, dir, "before.jpg", &[1u8; 70_000], None)?;
 
     let (by_laptop, _) = unlocked(alice_file, &laptop()?)?;
     let by_laptop = Unlocked {
@@ -582,7 +588,7 @@ fn lost_device(
         rotated.generation(),
         new_album.epoch()
     );
-    let after = seal_photo(&new_album, dir, "after.jpg", &[2u8; 70_000])?;
+    let after = seal_photo(&new_album, dir, "after.jpg", &[2u8; 70_000], None)?;
 
     let locked_out = unlocked(
         alice_file,

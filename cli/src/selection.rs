@@ -31,7 +31,7 @@ use serde_json::{Value, json};
 use zeroize::Zeroizing;
 
 use crate::args::{AcceptArgs, PartArg, ShareArgs};
-use crate::container::read::COPY_STEP;
+use crate::container::read::pump;
 use crate::container::{self, ContainerError, Item, Metadata};
 use crate::error::{CliError, CliResult, exit};
 use crate::open::{Dest, Keys, Opened, Part};
@@ -447,16 +447,7 @@ pub fn accept(args: &AcceptArgs, sender: &IdentityPublicKey, bytes: &[u8]) -> Cl
     for line in record_lines(&selection, now) {
         outln!("{line}");
     }
-    let from = if args.from.starts_with('@') {
-        args.from.as_str()
-    } else {
-        "SENDER"
-    };
-    outln!(
-        "open its items with: keepsake open --account {} --grant {} --from {from} FILE... --out DIR",
-        args.unlock.account.display(),
-        args.grant.display(),
-    );
+    outln!("{}", crate::account::open_hint("items", args));
     Ok(())
 }
 
@@ -606,18 +597,7 @@ pub fn open_one(
                 &OpenOptions::default(),
             )
             .map_err(core)?;
-        let mut buf = Zeroizing::new(vec![0u8; COPY_STEP]);
-        let mut done = 0u64;
-        loop {
-            let n = match opener.read(&mut buf) {
-                Ok(0) => break,
-                Ok(n) => n,
-                Err(e) => return Err(core(keepsake::Error::from_io(e))),
-            };
-            sink.write_all(&buf[..n])?;
-            done += n as u64;
-            progress.inc(n as u64);
-        }
+        let done = pump(&mut opener, sink, &mut |n| progress.inc(n), &core)?;
         match size {
             Some(expected) if kind == MediaKind::Original && expected != done => {
                 Err(ContainerError::SizeMismatch {

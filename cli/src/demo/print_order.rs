@@ -4,21 +4,19 @@
 //! thumbnail of one of the three.
 
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use indicatif::ProgressBar;
 use keepsake::identity::IdentityPublicKey;
 use keepsake::kdf::KdfParams;
-use keepsake::stream::SealOptions;
 use keepsake::{AlbumKey, Zeroizing};
 
-use super::{fail, io, refused, unlocked};
+use super::{fail, io, refused, seal_photo, unlocked};
 use crate::account::create_account;
 use crate::args::PartArg;
 use crate::container::ContainerError;
 use crate::error::CliResult;
 use crate::open::{Dest, Keys, Part, open_one};
-use crate::seal::{Job, seal_one};
 use crate::unlock::{Secret, Unlocked};
 use crate::{fsutil, outln, selection};
 
@@ -31,32 +29,6 @@ fn photo(i: usize) -> Vec<u8> {
     (0..40_000u32)
         .map(|j| (j.wrapping_mul(7) as u8) ^ (i as u8).wrapping_mul(53))
         .collect()
-}
-
-fn seal_with_thumbnail(album: &AlbumKey, dir: &Path, i: usize) -> CliResult<PathBuf> {
-    let name = format!("IMG_{i:04}.jpg");
-    let src = dir.join("roll").join(&name);
-    let out = dir.join("roll-sealed");
-    fs::create_dir_all(dir.join("roll"))
-        .and_then(|()| fs::create_dir_all(&out))
-        .map_err(io(dir))?;
-    let bytes = photo(i);
-    fs::write(&src, &bytes).map_err(io(&src))?;
-    let job = Job {
-        src,
-        name: format!("roll/{name}"),
-        size: bytes.len() as u64,
-    };
-    let sealed = seal_one(
-        album,
-        &job,
-        &out,
-        Some(&bytes[..1024]),
-        SealOptions::new(),
-        &ProgressBar::hidden(),
-    )
-    .map_err(|e| fail(&format!("sealing {name}: {e}")))?;
-    Ok(sealed.path)
 }
 
 fn not_in_selection(what: &str, err: &ContainerError) -> CliResult<()> {
@@ -84,7 +56,11 @@ pub(super) fn print_order(
     let service_file = dir.join("print-service.account.json");
     let service_id = create_account(&service_file, SERVICE, &KdfParams::FLOOR)?.identity;
     let photos = (0..PHOTOS)
-        .map(|i| seal_with_thumbnail(album, dir, i))
+        .map(|i| {
+            let bytes = photo(i);
+            let name = format!("IMG_{i:04}.jpg");
+            seal_photo(album, dir, &name, &bytes, Some(&bytes[..1024]))
+        })
         .collect::<CliResult<Vec<_>>>()?;
     let keys = Keys::Account(&alice.keyring);
     let chosen = photos[..ORDERED]
