@@ -417,7 +417,20 @@ pub fn grant(
 /// # Errors
 /// Unlocking, arguments, writing the grant.
 pub fn share(args: &ShareArgs) -> CliResult<()> {
-    let album_id = fsutil::parse_album_id(&args.album)?;
+    if !args.items.is_empty() {
+        return crate::selection::share(args);
+    }
+    if !args.parts.is_empty() || args.expires.is_some() {
+        return Err(CliError::usage(
+            "--parts and --expires go with --items (an album grant gives every part and does \
+             not expire)",
+        ));
+    }
+    let album = args
+        .album
+        .as_deref()
+        .ok_or_else(|| CliError::usage("give --album ID (an album grant) or --items FILE..."))?;
+    let album_id = fsutil::parse_album_id(album)?;
     let recipient = fsutil::parse_identity(&args.to, "--to (the recipient's identity public key)")?;
     fsutil::check_output_file(&args.out, args.force)?;
     let unlocked = unlock::unlock(&args.unlock)?;
@@ -516,7 +529,10 @@ pub fn parse_sender(text: &str) -> CliResult<IdentityPublicKey> {
 /// Unlocking, reading the grant, refusing it.
 pub fn accept(args: &AcceptArgs) -> CliResult<()> {
     let sender = parse_sender(&args.from)?;
-    let bytes = read_grant(&args.grant)?;
+    let bytes = crate::selection::read_grant(&args.grant)?;
+    if crate::selection::is_selection_len(bytes.len()) {
+        return crate::selection::accept(args, &sender, &bytes);
+    }
     let unlocked = unlock::unlock(&args.unlock)?;
     let album = accept_grant(&unlocked.keyring, &args.grant, &bytes, &sender)?;
     if args.json {
@@ -534,17 +550,23 @@ pub fn accept(args: &AcceptArgs) -> CliResult<()> {
         hex::encode(sender.digest())
     );
     outln!("sender fingerprint: {}", fingerprint(&sender));
+    outln!("{}", open_hint("containers", args));
+    Ok(())
+}
+
+/// The `open` command line that uses an accepted grant (the sender as given when it was a
+/// `@FILE`, else `SENDER`: the hex is too long to repeat).
+pub fn open_hint(what: &str, args: &AcceptArgs) -> String {
     let from = if args.from.starts_with('@') {
         args.from.as_str()
     } else {
         "SENDER"
     };
-    outln!(
-        "open its containers with: keepsake open --account {} --grant {} --from {from} FILE... --out DIR",
+    format!(
+        "open its {what} with: keepsake open --account {} --grant {} --from {from} FILE... --out DIR",
         args.unlock.account.display(),
         args.grant.display(),
-    );
-    Ok(())
+    )
 }
 
 /// The public fields of a grant (SPEC.md 5.7).

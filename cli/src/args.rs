@@ -74,11 +74,18 @@ instead of text:
 
 /// `share --json` fields.
 pub const SHARE_JSON: &str = "Print one JSON object on standard output instead of text:
-  {\"grant_file\", \"album_id\", \"epoch\", \"recipient_digest\", \"recipient_fingerprint\"}";
+  {\"grant_file\", \"album_id\", \"epoch\", \"recipient_digest\", \"recipient_fingerprint\"}
+With --items (a selection grant), \"epoch\" is replaced by:
+  {\"selection_id\", \"expires_at\", \"items\", \"parts\", \"len\"}";
 
 /// `accept --json` fields.
 pub const ACCEPT_JSON: &str = "Print one JSON object on standard output instead of text:
-  {\"album_id\", \"epoch\", \"sender_digest\", \"sender_fingerprint\"}";
+  {\"album_id\", \"epoch\", \"sender_digest\", \"sender_fingerprint\"}
+For a selection grant (a print order):
+  {\"type\":\"selection\", \"album_id\", \"selection_id\", \"expires_at\", \"expired\",
+   \"history\", \"sender_digest\", \"sender_fingerprint\",
+   \"items\": [{\"media_id\", \"epoch\", \"parts\", \"signed\"}]}
+  (\"expired\": the local clock is past \"expires_at\"; the server enforces expiry)";
 
 /// `bench --json` fields.
 pub const BENCH_JSON: &str = "Print JSON objects, one per line, on standard output instead of \
@@ -90,7 +97,8 @@ text, one per candidate:
 pub const INSPECT_JSON: &str = "Print the JSON object on one line (the default is indented). \
 Its fields: \"type\" (container, stream, grant or account), \"file\", \"len\", and the public \
 structure of that type (ids, epoch, lengths, salts, commitments, public keys; a grant's \
-suite, sender and recipient identity digests and fingerprints); \
+suite, sender and recipient identity digests and fingerprints; a selection grant's \
+selection id, expiry, history entry and item count); \
 \"authenticated\" is always false: inspect uses no key.";
 
 /// keepsake: end-to-end encrypted memories, from the command line.
@@ -169,14 +177,16 @@ pub enum Command {
     /// Print a file's public structure as JSON (containers, streams, grants, account
     /// files); needs no key and never prints a secret.
     Inspect(InspectArgs),
-    /// Grant an album (one epoch) to another account's identity.
+    /// Grant an album (one epoch), or only chosen items and parts of it (--items: a
+    /// selection grant, such as a print order), to another account's identity.
     Share(ShareArgs),
-    /// Check a grant from a given sender and print the album it gives.
+    /// Check a grant from a given sender and print what it gives (an album, or a
+    /// selection's print-order record).
     Accept(AcceptArgs),
     /// Quick throughput comparison: keepsake vs raw ChaCha20-Poly1305 vs age (< 30 s).
     Bench(BenchArgs),
     /// The tour: two accounts, three unlocks, a sealed video, seeking, sharing, tampering,
-    /// a lost device revoked.
+    /// a print order, a lost device revoked.
     Demo(DemoArgs),
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish) to standard
     /// output.
@@ -565,8 +575,10 @@ pub struct OpenArgs {
     /// How to unlock.
     #[command(flatten)]
     pub unlock: UnlockArgs,
-    /// Take the album key from this grant (accepted with the unlocked account) instead of
-    /// deriving it.
+    /// Take the keys from this grant (accepted with the unlocked account) instead of
+    /// deriving them: an album grant gives the album key; a selection grant gives only
+    /// its items' granted parts (any other item or part is refused: NotInSelection, exit
+    /// code 3); without the metadata granted, files are named by media id.
     #[arg(long, value_name = "GRANT_FILE", requires = "from")]
     pub grant: Option<PathBuf>,
     /// The grant's sender: an identity public key (2496 hex digits, or @FILE).
@@ -623,17 +635,43 @@ pub struct ShareArgs {
     /// How to unlock the sender's account.
     #[command(flatten)]
     pub unlock: UnlockArgs,
-    /// The album (32 hex characters).
-    #[arg(long, value_name = "ID")]
-    pub album: String,
+    /// The album (32 hex characters): grant the whole album (an album grant).
+    #[arg(
+        long,
+        value_name = "ID",
+        required_unless_present = "items",
+        conflicts_with = "items"
+    )]
+    pub album: Option<String>,
     /// The album epoch (default: the account's current epoch, `generation * 2^32`).
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", conflicts_with = "items")]
     pub epoch: Option<u64>,
+    /// Grant only these items (containers of one album, sealed by this account's album
+    /// keys) instead of an album: a selection grant (a print order), which carries one
+    /// key per chosen part and never a media or album key.
+    #[arg(long, value_name = "CONTAINER", num_args = 1..)]
+    pub items: Vec<PathBuf>,
+    /// With --items: the parts of each item to grant (repeat or separate by commas;
+    /// default: original).
+    #[arg(
+        long,
+        value_name = "PART",
+        value_enum,
+        num_args = 1..,
+        value_delimiter = ','
+    )]
+    pub parts: Vec<PartArg>,
+    /// With --items: when the grant expires, RFC 3339 (`2026-12-31T23:59:59Z`, an offset
+    /// such as `+02:00` is accepted) or Unix seconds; default 30 days from now. Shown to
+    /// the recipient; the server enforces it by deleting the grant.
+    #[arg(long, value_name = "TIME")]
+    pub expires: Option<String>,
     /// The recipient's identity public key (2496 hex digits, or @FILE: the file their
     /// `whoami --out FILE` wrote).
     #[arg(long, value_name = "IDENTITY")]
     pub to: String,
-    /// Where to write the grant (1354 bytes, public).
+    /// Where to write the grant (public: 1354 bytes for an album grant; a selection grant
+    /// is 1340 bytes plus 148 to 359 per item, by the parts granted).
     #[arg(long, value_name = "GRANT_FILE")]
     pub out: PathBuf,
     /// Replace an existing file.
@@ -642,6 +680,17 @@ pub struct ShareArgs {
     /// Print JSON objects, one per line, on standard output instead of text.
     #[arg(long, long_help = SHARE_JSON)]
     pub json: bool,
+}
+
+/// A part of an item a selection grant can give (`share --items --parts`).
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PartArg {
+    /// The original file.
+    Original,
+    /// The thumbnail (an item sealed without one is refused).
+    Thumbnail,
+    /// The metadata: the file's name, size and modification time.
+    Metadata,
 }
 
 /// `accept`.

@@ -3,7 +3,8 @@
 //! unlocks Alice's by passphrase, recovery phrase and device key, seals a generated
 //! video-like file with a thumbnail and metadata into a container, seeks into it, opens
 //! it, shares the album with Bob who opens it too, and shows tampered, truncated and
-//! foreign files refused while the good one in the same batch opens. Last, Alice loses a
+//! foreign files refused while the good one in the same batch opens. A print service gets
+//! three of ten photos by a selection grant and is refused a fourth. Last, Alice loses a
 //! phone: she revokes it and rotates the root; the phone cannot open a photo sealed after
 //! the rotation, while her passphrase, recovery phrase and laptop open the photos from
 //! before and after, and the laptop refuses the older account file served again.
@@ -33,6 +34,8 @@ use crate::open::{Dest, Keys, Part, open_one};
 use crate::outln;
 use crate::seal::{Job, seal_one};
 use crate::unlock::{self, DeviceFile, Secret, Unlocked};
+
+mod print_order;
 
 const ALICE: &str = "alice: correct horse battery staple";
 const BOB: &str = "bob's own passphrase";
@@ -482,6 +485,8 @@ pub fn run(args: &DemoArgs) -> CliResult<()> {
     outln!("   opening again over the restored file, edited since: {again}");
     verified.push("a flipped bit, a cut tail and a foreign file are refused by name and kind; the good file in the same batch opens; nothing is overwritten".into());
 
+    print_order::print_order(dir, &alice, &alice_id, &album, &mut verified)?;
+
     lost_device(
         dir,
         &alice_file,
@@ -510,8 +515,14 @@ pub fn run(args: &DemoArgs) -> CliResult<()> {
     Ok(())
 }
 
-/// Seals `bytes` as `photos/NAME` into `out`.
-fn seal_photo(album: &AlbumKey, dir: &Path, name: &str, bytes: &[u8]) -> CliResult<PathBuf> {
+/// Seals `bytes` as `photos/NAME` into `DIR/sealed`, with `thumbnail` if given.
+fn seal_photo(
+    album: &AlbumKey,
+    dir: &Path,
+    name: &str,
+    bytes: &[u8],
+    thumbnail: Option<&[u8]>,
+) -> CliResult<PathBuf> {
     let src = dir.join("photos").join(name);
     fs::create_dir_all(dir.join("photos")).map_err(io(dir))?;
     fs::write(&src, bytes).map_err(io(&src))?;
@@ -525,7 +536,7 @@ fn seal_photo(album: &AlbumKey, dir: &Path, name: &str, bytes: &[u8]) -> CliResu
         album,
         &job,
         &out,
-        None,
+        thumbnail,
         SealOptions::new(),
         &ProgressBar::hidden(),
     )
@@ -533,7 +544,7 @@ fn seal_photo(album: &AlbumKey, dir: &Path, name: &str, bytes: &[u8]) -> CliResu
     Ok(sealed.path)
 }
 
-/// Step 7: a lost phone, revoked with a root rotation.
+/// Step 8: a lost phone, revoked with a root rotation.
 fn lost_device(
     dir: &Path,
     alice_file: &Path,
@@ -542,7 +553,7 @@ fn lost_device(
     album: &AlbumKey,
     verified: &mut Vec<String>,
 ) -> CliResult<()> {
-    outln!("\n7. Alice loses her phone: revoke it and rotate the root key");
+    outln!("\n8. Alice loses her phone: revoke it and rotate the root key");
     let hidden = ProgressBar::hidden();
     let laptop = || DeviceFile::load(laptop_file).map(|d| Secret::Device(Box::new(d)));
     let phone_file = dir.join("alice-phone.device.json");
@@ -555,7 +566,7 @@ fn lost_device(
         alice_file,
         &Secret::Device(Box::new(DeviceFile::load(&phone_file)?)),
     )?;
-    let before = seal_photo(album, dir, "before.jpg", &[1u8; 70_000])?;
+    let before = seal_photo(album, dir, "before.jpg", &[1u8; 70_000], None)?;
 
     let (by_laptop, _) = unlocked(alice_file, &laptop()?)?;
     let by_laptop = Unlocked {
@@ -577,7 +588,7 @@ fn lost_device(
         rotated.generation(),
         new_album.epoch()
     );
-    let after = seal_photo(&new_album, dir, "after.jpg", &[2u8; 70_000])?;
+    let after = seal_photo(&new_album, dir, "after.jpg", &[2u8; 70_000], None)?;
 
     let locked_out = unlocked(
         alice_file,

@@ -152,7 +152,13 @@ pub fn code_of(err: &keepsake::Error) -> u8 {
         | E::GrantWrongRecipient
         | E::GrantWrongAlbum
         | E::GrantBadSignature
-        | E::MalformedGrant { .. } => exit::SECURITY,
+        | E::MalformedGrant { .. }
+        | E::SelectionWrongSender
+        | E::SelectionWrongRecipient
+        | E::SelectionWrongAlbum
+        | E::SelectionWrongHistory
+        | E::SelectionBadSignature
+        | E::MalformedSelection { .. } => exit::SECURITY,
         E::DestinationExists => exit::EXISTS,
         E::Io(_) => exit::IO,
         _ => exit::REFUSED_INPUT,

@@ -1,5 +1,6 @@
 //! `inspect`: the public structure of a file as JSON, without any key. Containers, bare
-//! media streams, grants, account files and seal indexes are recognized. Everything printed is public
+//! media streams, grants (album and selection), account files and seal indexes are
+//! recognized. Everything printed is public
 //! by design (ids, epoch, lengths, salts and commitments); no secret is ever at hand here.
 
 use std::fs::File;
@@ -128,6 +129,13 @@ fn inspect_file(path: &Path) -> CliResult<Value> {
                 "authenticated": false,
             }));
         }
+    }
+    if head.first() == Some(&keepsake::selection::SELECTION_VERSION)
+        && crate::selection::is_selection_len(usize::try_from(len).unwrap_or(usize::MAX))
+        && len <= keepsake::selection::MAX_SELECTION_LEN as u64
+    {
+        let bytes = crate::selection::read_grant(path)?;
+        return crate::selection::inspect_json(&bytes).map_err(|e| refused(&e));
     }
     if head.starts_with(b"{\"body\"") {
         let bundle = load_bundle(path).map_err(|e| CliError::new(exit::FILES_FAILED, e.message))?;

@@ -77,6 +77,7 @@ pub mod lifecycle;
 pub mod open;
 pub mod output;
 pub mod seal;
+pub mod selection;
 pub mod unlock;
 
 use std::process::ExitCode;

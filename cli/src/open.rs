@@ -10,6 +10,7 @@ use std::time::Instant;
 use indicatif::ProgressBar;
 use keepsake::AlbumKey;
 use keepsake::account::Keyring;
+use keepsake::selection::Selection;
 use rayon::prelude::*;
 
 use crate::args::OpenArgs;
@@ -28,6 +29,9 @@ pub enum Keys<'a> {
     Account(&'a Keyring),
     /// One album key at one epoch, accepted from a grant.
     Grant(&'a AlbumKey),
+    /// The part keys of an accepted selection grant: no media key, so no item opens
+    /// through [`Keys::item`] ([`crate::selection::open_one`] opens the granted parts).
+    Selection(&'a Selection),
 }
 
 impl Keys<'_> {
@@ -48,6 +52,12 @@ impl Keys<'_> {
                 container::open_item(layout, &album)
             }
             Self::Grant(album) => container::open_item(layout, album),
+            Self::Selection(_) => Err(ContainerError::Core {
+                what: "selection grant",
+                err: keepsake::Error::NotInSelection {
+                    what: "the item's media key",
+                },
+            }),
         }
     }
 }
@@ -107,6 +117,9 @@ pub fn open_one(
     force: bool,
     progress: &ProgressBar,
 ) -> Result<Opened, ContainerError> {
+    if let Keys::Selection(selection) = keys {
+        return crate::selection::open_one(src, selection, part, dest, force, progress);
+    }
     let mut file = File::open(src)?;
     let layout = container::read_layout(&mut file)?;
     let item = keys.item(&layout)?;
@@ -136,10 +149,52 @@ pub fn open_one(
             &format!(".range-{offset}-{len}"),
         )),
     };
+    if !force
+        && let Some(target) = &target
+        && target.try_exists()?
+        && part == Part::Original
+        && index::same_content(&mut file, &layout, &item, target)?
+    {
+        return Ok(Opened {
+            path: Some(target.clone()),
+            len: 0,
+            skipped: Some(Skipped::Identical),
+        });
+    }
+    let mut write =
+        |sink: &mut dyn Write| write_part(&mut file, &layout, &item, part, sink, progress);
+    let finish = |file: &File| -> std::io::Result<()> {
+        if part == Part::Original {
+            if let Some(mtime) = item.metadata.modified() {
+                filetime::set_file_handle_times(
+                    file,
+                    None,
+                    Some(filetime::FileTime::from_system_time(mtime)),
+                )?;
+            }
+            restore_mode(file, item.metadata.mode)?;
+        }
+        Ok(())
+    };
+    deliver(target, force, &mut write, &finish)
+}
+
+/// Writes what `write` produces to `target` all or nothing (temporary file, `finish` on
+/// it, fsync, rename; an existing file is replaced only with `force`), or to standard
+/// output for `None`.
+///
+/// # Errors
+/// [`ContainerError::Exists`]; `write`'s errors; I/O errors.
+pub fn deliver(
+    target: Option<PathBuf>,
+    force: bool,
+    write: &mut dyn FnMut(&mut dyn Write) -> Result<u64, ContainerError>,
+    finish: &dyn Fn(&File) -> std::io::Result<()>,
+) -> Result<Opened, ContainerError> {
     let Some(target) = target else {
         let stdout = std::io::stdout();
         let mut sink = BufWriter::new(stdout.lock());
-        let len = write_part(&mut file, &layout, &item, part, &mut sink, progress)?;
+        let len = write(&mut sink)?;
         sink.flush()?;
         return Ok(Opened {
             path: None,
@@ -148,13 +203,6 @@ pub fn open_one(
         });
     };
     if !force && target.try_exists()? {
-        if part == Part::Original && index::same_content(&mut file, &layout, &item, &target)? {
-            return Ok(Opened {
-                path: Some(target),
-                len: 0,
-                skipped: Some(Skipped::Identical),
-            });
-        }
         return Err(ContainerError::Exists(target));
     }
     if let Some(parent) = target.parent() {
@@ -163,22 +211,11 @@ pub fn open_one(
     let mut temp = fsutil::temp_beside(&target)?;
     let len = {
         let mut sink = BufWriter::new(temp.as_file_mut());
-        let len = write_part(&mut file, &layout, &item, part, &mut sink, progress)?;
+        let len = write(&mut sink)?;
         sink.flush()?;
         len
     };
-    if part == Part::Original
-        && let Some(mtime) = item.metadata.modified()
-    {
-        filetime::set_file_handle_times(
-            temp.as_file(),
-            None,
-            Some(filetime::FileTime::from_system_time(mtime)),
-        )?;
-    }
-    if part == Part::Original {
-        restore_mode(temp.as_file(), item.metadata.mode)?;
-    }
+    finish(temp.as_file())?;
     fsutil::persist(temp, &target, force).map_err(|e| {
         if e.kind() == std::io::ErrorKind::AlreadyExists {
             ContainerError::Exists(target.clone())
@@ -193,19 +230,21 @@ pub fn open_one(
     })
 }
 
-fn write_part<W: Write>(
+fn write_part(
     file: &mut File,
     layout: &Layout,
     item: &Item,
     part: Part,
-    sink: &mut W,
+    sink: &mut dyn Write,
     progress: &ProgressBar,
 ) -> Result<u64, ContainerError> {
     match part {
         Part::Original => {
             // The thumbnail is authenticated too, so an altered one is reported.
             read_thumbnail(file, layout, item)?;
-            copy_original(file, layout, item, sink, &mut |n| progress.inc(n))
+            copy_original(file, layout, item, &mut &mut *sink, &mut |n| {
+                progress.inc(n)
+            })
         }
         Part::Thumbnail => {
             let thumbnail =
@@ -213,7 +252,7 @@ fn write_part<W: Write>(
             sink.write_all(&thumbnail)?;
             Ok(thumbnail.len() as u64)
         }
-        Part::Range(offset, len) => copy_range(file, layout, item, offset, len, sink),
+        Part::Range(offset, len) => copy_range(file, layout, item, offset, len, &mut &mut *sink),
     }
 }
 
@@ -228,6 +267,36 @@ pub fn parse_range(text: &str) -> CliResult<(u64, u64)> {
         offset.trim().parse().map_err(|_| bad())?,
         len.trim().parse().map_err(|_| bad())?,
     ))
+}
+
+/// The keys `open` holds.
+enum Held {
+    Account(Box<Keyring>),
+    Album(AlbumKey),
+    Selection(Box<Selection>),
+}
+
+/// Accepts `--grant` from `--from`: an album grant gives the album key, a selection grant
+/// (told apart by its length) its part keys.
+fn held_from_grant(
+    unlock_args: &crate::args::UnlockArgs,
+    grant: &Path,
+    from: &str,
+    part: Part,
+) -> CliResult<Held> {
+    let sender = crate::account::parse_sender(from)?;
+    let bytes = crate::selection::read_grant(grant)?;
+    if !crate::selection::is_selection_len(bytes.len()) {
+        return album_from_grant(unlock_args, grant, from).map(Held::Album);
+    }
+    if matches!(part, Part::Range(..)) {
+        return Err(CliError::usage(
+            "--range does not go with a selection grant: open the whole part",
+        ));
+    }
+    let unlocked = unlock::unlock(unlock_args)?;
+    crate::selection::accept_selection(&unlocked.keyring, grant, &bytes, &sender)
+        .map(|selection| Held::Selection(Box::new(selection)))
 }
 
 /// `open`.
@@ -266,14 +335,14 @@ pub fn run(args: &OpenArgs) -> CliResult<()> {
     for file in &args.files {
         fsutil::check_input(file)?;
     }
-    let (album, keyring) = match (&args.grant, &args.from) {
-        (Some(grant), Some(from)) => (Some(album_from_grant(&args.unlock, grant, from)?), None),
-        _ => (None, Some(unlock::unlock(&args.unlock)?.keyring)),
+    let held = match (&args.grant, &args.from) {
+        (Some(grant), Some(from)) => held_from_grant(&args.unlock, grant, from, part)?,
+        _ => Held::Account(Box::new(unlock::unlock(&args.unlock)?.keyring)),
     };
-    let keys = match (&album, &keyring) {
-        (Some(album), _) => Keys::Grant(album),
-        (None, Some(keyring)) => Keys::Account(keyring),
-        (None, None) => return Err(CliError::failure("no key to open with")),
+    let keys = match &held {
+        Held::Album(album) => Keys::Grant(album),
+        Held::Selection(selection) => Keys::Selection(selection),
+        Held::Account(keyring) => Keys::Account(keyring),
     };
     if let Dest::Dir(dir) = &dest {
         fs::create_dir_all(dir).map_err(|e| CliError::io(dir, &e))?;
@@ -289,7 +358,9 @@ pub fn run(args: &OpenArgs) -> CliResult<()> {
         _ => ProgressBar::hidden(),
     };
     let superseded = match (&dest, part) {
-        (Dest::Dir(_), Part::Original) => index::superseded(files, &keys),
+        (Dest::Dir(_), Part::Original) if !matches!(keys, Keys::Selection(_)) => {
+            index::superseded(files, &keys)
+        }
         _ => std::collections::HashSet::new(),
     };
     let start = Instant::now();

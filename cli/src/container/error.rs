@@ -136,6 +136,7 @@ impl ContainerError {
                 E::Io(_) => "I/O error",
                 E::UnsupportedVersion(_) | E::UnsupportedSuite(_) => "unsupported",
                 E::UnknownGeneration { .. } => "newer account generation",
+                E::NotInSelection { .. } => "not in the selection",
                 _ => "malformed",
             },
             Self::WrongAlbum { .. } => "wrong album",
@@ -180,6 +181,14 @@ impl fmt::Display for ContainerError {
             } => write!(
                 f,
                 "{what} (wrong account or album key, or the file was altered)"
+            ),
+            Self::Core {
+                err: keepsake::Error::NotInSelection { what },
+                ..
+            } => write!(
+                f,
+                "{what}: the selection grant does not give it (NotInSelection; `keepsake accept` \
+                 lists the items and parts it gives)"
             ),
             Self::Core { what, err } => write!(f, "{what}: {err}"),
             Self::WrongAlbum { container, key } => write!(

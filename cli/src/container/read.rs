@@ -127,23 +127,40 @@ pub fn copy_original<R: Read + Seek, W: Write>(
         src.take(section.len),
     )
     .map_err(original_error)?;
+    let done = pump(&mut opener, sink, progress, &original_error)?;
+    if done != item.metadata.size {
+        return Err(ContainerError::SizeMismatch {
+            expected: item.metadata.size,
+            got: done,
+        });
+    }
+    Ok(done)
+}
+
+/// Copies all the authenticated plaintext `opener` releases into `sink`, [`COPY_STEP`]
+/// bytes at a time through one buffer wiped on drop, calling `progress` with each piece's
+/// length; returns the length. A core error (read back from the opener's I/O error) goes
+/// through `error`.
+///
+/// # Errors
+/// The opener's errors through `error`; I/O errors of `sink`.
+pub fn pump<W: Write + ?Sized>(
+    opener: &mut dyn Read,
+    sink: &mut W,
+    progress: &mut dyn FnMut(u64),
+    error: &dyn Fn(keepsake::Error) -> ContainerError,
+) -> Result<u64, ContainerError> {
     let mut buf = Zeroizing::new(vec![0u8; COPY_STEP]);
     let mut done = 0u64;
     loop {
         let n = match opener.read(&mut buf) {
             Ok(0) => break,
             Ok(n) => n,
-            Err(e) => return Err(original_error(keepsake::Error::from_io(e))),
+            Err(e) => return Err(error(keepsake::Error::from_io(e))),
         };
         sink.write_all(&buf[..n])?;
         done += n as u64;
         progress(n as u64);
-    }
-    if done != item.metadata.size {
-        return Err(ContainerError::SizeMismatch {
-            expected: item.metadata.size,
-            got: done,
-        });
     }
     Ok(done)
 }

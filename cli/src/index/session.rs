@@ -523,6 +523,9 @@ pub fn superseded(files: &[PathBuf], keys: &Keys<'_>) -> HashSet<PathBuf> {
                         .map_err(|e| IndexError::Malformed(e.to_string()))
                         .and_then(|key| Index::open(&bytes, &key)),
                     Keys::Grant(album) => Index::open(&bytes, album),
+                    Keys::Selection(_) => Err(IndexError::Malformed(
+                        "a selection grant opens no seal index".into(),
+                    )),
                 }
             })
             .transpose()
