@@ -563,6 +563,32 @@ pub(crate) fn random_salt() -> Result<[u8; SALT_LEN]> {
     Ok(salt)
 }
 
+/// The first error of a streaming object, returned again by every later call.
+#[derive(Default)]
+pub(crate) struct Sticky(Option<Error>);
+
+impl Sticky {
+    /// The earlier error, if any.
+    pub(crate) fn check(&self) -> Result<()> {
+        match &self.0 {
+            Some(err) => Err(err.replay()),
+            None => Ok(()),
+        }
+    }
+
+    /// Keeps `result`'s error, if it is one, for every later call.
+    pub(crate) fn record<T>(&mut self, result: Result<T>) -> Result<T> {
+        if let Err(err) = &result {
+            self.0 = Some(err.replay());
+        }
+        result
+    }
+
+    pub(crate) fn is_set(&self) -> bool {
+        self.0.is_some()
+    }
+}
+
 /// Chunks per streaming batch: about [`BATCH_BYTES`] (and a chunk per thread) when
 /// parallel, about [`SEQUENTIAL_BATCH_BYTES`] when not, and always at least one chunk.
 /// Buffers grow to this only as data arrives.

@@ -64,7 +64,7 @@ pub struct PushSealer {
     hashes: Option<Vec<[u8; 32]>>,
     kind: MediaKind,
     plaintext_len: u64,
-    failed: Option<Error>,
+    failed: super::Sticky,
     finished: bool,
 }
 
@@ -122,7 +122,7 @@ impl PushSealer {
             hashes: options.provenance().then(Vec::new),
             kind,
             plaintext_len: 0,
-            failed: None,
+            failed: super::Sticky::default(),
             finished: false,
         })
     }
@@ -308,17 +308,11 @@ impl PushSealer {
     }
 
     fn check(&self) -> Result<()> {
-        match &self.failed {
-            Some(err) => Err(err.replay()),
-            None => Ok(()),
-        }
+        self.failed.check()
     }
 
     fn record<T>(&mut self, result: Result<T>) -> Result<T> {
-        if let Err(err) = &result {
-            self.failed = Some(err.replay());
-        }
-        result
+        self.failed.record(result)
     }
 }
 

@@ -64,7 +64,7 @@ pub struct Sealer<W: Write> {
     /// Parallel only: the last sealed batch, written out while the next one is sealed.
     unwritten: Vec<u8>,
     parallel: bool,
-    failed: Option<Error>,
+    failed: super::Sticky,
     /// With provenance (SPEC.md 5.10): every chunk's hash so far, the header, the kind and
     /// the plaintext sealed so far.
     hashes: Option<Vec<[u8; 32]>>,
@@ -127,7 +127,7 @@ impl<W: Write> Sealer<W> {
             sealed: Vec::new(),
             unwritten: Vec::new(),
             parallel,
-            failed: None,
+            failed: super::Sticky::default(),
             hashes: options.provenance().then(Vec::new),
             header: header_bytes,
             kind,
@@ -196,17 +196,11 @@ impl<W: Write> Sealer<W> {
     }
 
     fn check(&self) -> Result<()> {
-        match &self.failed {
-            Some(err) => Err(err.replay()),
-            None => Ok(()),
-        }
+        self.failed.check()
     }
 
     fn record<T>(&mut self, result: Result<T>) -> Result<T> {
-        if let Err(err) = &result {
-            self.failed = Some(err.replay());
-        }
-        result
+        self.failed.record(result)
     }
 
     /// The bytes this sealer's buffers can reach (SPEC.md 3.8), within the options' memory
@@ -326,7 +320,7 @@ impl<W: Write> std::fmt::Debug for Sealer<W> {
         f.debug_struct("Sealer")
             .field("chunk", &self.chunk)
             .field("chunks_sealed", &self.counter.position())
-            .field("failed", &self.failed.is_some())
+            .field("failed", &self.failed.is_set())
             .finish_non_exhaustive()
     }
 }
