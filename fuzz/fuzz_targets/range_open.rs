@@ -17,7 +17,7 @@ fuzz_target!(|data: &[u8]| {
     let mut fields = Fields(data);
     let (key, id, kind) = stream_context(&mut fields);
     // Small offsets and lengths most of the time, so that ranges land inside the object.
-    let (offset, len) = (fields.u64() % 1 << 14, fields.u64());
+    let (offset, len) = (fields.u64() % (1 << 14), fields.u64());
     let len = if len >> 63 == 1 { len } else { len % (1 << 14) };
     let sealed = fields.rest();
     let range = stream::open_range(&key, &id, kind, &mut Cursor::new(sealed), offset, len);
