@@ -65,6 +65,9 @@ pub struct GrantInfo {
     pub album_id: Vec<u8>,
     /// The album's epoch.
     pub epoch: u64,
+    /// The hash of the album history entry the grant relies on (32 bytes; SPEC.md 5.12):
+    /// compare it with the album history the app holds before accepting.
+    pub history_entry: Vec<u8>,
 }
 
 fn header(bytes: &[u8]) -> Result<Header> {
@@ -122,6 +125,7 @@ pub fn inspect_grant(grant: Vec<u8>) -> Result<GrantInfo> {
         recipient_identity_digest: info.recipient.to_vec(),
         album_id: info.album_id.as_bytes().to_vec(),
         epoch: info.epoch,
+        history_entry: info.history.to_vec(),
     })
 }
 

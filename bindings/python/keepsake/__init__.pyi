@@ -308,7 +308,8 @@ class GrantInfo:
     recipient_identity_digest: bytes
     album_id: bytes
     epoch: int
-    def __init__(self, *, sender_identity_digest: bytes, sender_fingerprint: str, recipient_identity_digest: bytes, album_id: bytes, epoch: int) -> None: ...
+    history_entry: bytes
+    def __init__(self, *, sender_identity_digest: bytes, sender_fingerprint: str, recipient_identity_digest: bytes, album_id: bytes, epoch: int, history_entry: bytes) -> None: ...
     def __eq__(self, other: object) -> bool: ...
 
 class KdfParams:

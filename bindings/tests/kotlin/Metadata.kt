@@ -148,8 +148,10 @@ fun metadataTests(suite: Suite) {
         val bob = createAccount("bob", floor).keyring
         val albumId = newAlbumId()
         val album = alice.albumKey(albumId, 4uL)
-        val grant = alice.grantAlbum(album, bob.identityPublicKey(), genesisOf(alice, album))
+        val entry = genesisOf(alice, album)
+        val grant = alice.grantAlbum(album, bob.identityPublicKey(), entry)
         val info = inspectGrant(grant)
+        assertBytes(entry, info.historyEntry, "history entry")
         assertBytes(alice.identityDigest(), info.senderIdentityDigest, "sender")
         assertEquals(alice.fingerprint(), info.senderFingerprint, "fingerprint")
         assertBytes(bob.identityDigest(), info.recipientIdentityDigest, "recipient")

@@ -175,14 +175,17 @@ def test_inspect_grant_shows_the_header_before_acceptance() -> None:
     bob = keepsake.create_account("bob", floor).keyring
     album_id = keepsake.new_album_id()
     album = alice.album_key(album_id, 4)
-    grant = alice.grant_album(album, bob.identity_public_key(), genesis_hash(alice, album_id))
+    entry = genesis_hash(alice, album_id)
+    grant = alice.grant_album(album, bob.identity_public_key(), entry)
     info = keepsake.inspect_grant(grant)
+    assert len(entry) == 32 and entry != bytes(32)
     assert info == keepsake.GrantInfo(
         sender_identity_digest=alice.identity_digest(),
         sender_fingerprint=alice.fingerprint(),
         recipient_identity_digest=bob.identity_digest(),
         album_id=album_id,
         epoch=4,
+        history_entry=entry,
     )
     with raises("MalformedGrant"):
         keepsake.inspect_grant(grant[:-1])

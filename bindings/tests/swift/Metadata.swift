@@ -160,8 +160,10 @@ func metadataTests() -> [TestCase] {
             let bob = try createAccount(passphrase: "bob", params: floor).keyring
             let albumId = try newAlbumId()
             let album = try alice.albumKey(albumId: albumId, epoch: 4)
-            let grant = try alice.grantAlbum(album: album, recipient: bob.identityPublicKey(), historyEntry: genesisOf(alice, album))
+            let entry = try genesisOf(alice, album)
+            let grant = try alice.grantAlbum(album: album, recipient: bob.identityPublicKey(), historyEntry: entry)
             let info = try inspectGrant(grant: grant)
+            try checkEqual(info.historyEntry, entry, "history entry")
             try checkEqual(info.senderIdentityDigest, alice.identityDigest(), "sender")
             try checkEqual(info.senderFingerprint, alice.fingerprint(), "fingerprint")
             try checkEqual(info.recipientIdentityDigest, bob.identityDigest(), "recipient")
