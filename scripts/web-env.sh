@@ -4,7 +4,7 @@
 # libstd-rust-dev-wasm32, plus chromium (headless, for the browser tests) and binaryen (wasm-opt).
 # wasm-bindgen-cli is built from crates.io inside the chroot, at the exact version of
 # web/Cargo.lock's wasm-bindgen (the CLI and the crate must match), and kept in the chroot.
-# Same approach as bindings/scripts/setup-swift.sh; commands run in it with
+# Made like bindings/scripts/setup-swift.sh's (scripts/debootstrap-chroot.sh); commands run in it with
 # bindings/scripts/swift-run.sh (SWIFT_CHROOT pointed at this chroot).
 #
 # Usage: scripts/web-env.sh     (chroot: $WEB_CHROOT, default /var/cache/keepsake/sid-chroot;
@@ -32,35 +32,10 @@ if [ "$(cat "$MARKER" 2>/dev/null)" = "$WANT" ]; then
   exit 0
 fi
 
-if [ ! -x "$SWIFT_CHROOT/usr/bin/apt-get" ]; then
-  if ! command -v debootstrap >/dev/null 2>&1; then
-    log "installing debootstrap"
-    apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends debootstrap >/dev/null
-  fi
-  # The Debian mirror the host's apt uses (first non-security one).
-  MIRROR=${DEBIAN_MIRROR:-$(cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list \
-      /etc/apt/sources.list.d/*.sources 2>/dev/null | grep -v '^[[:space:]]*#' |
-      grep -oE 'https?://[^ ]+/debian/?( |$)' | head -1 | tr -d ' ' || true)}
-  MIRROR=${MIRROR:-http://deb.debian.org/debian}
-  log "debootstrap --variant=minbase sid $SWIFT_CHROOT $MIRROR (a few minutes)"
-  rm -rf --one-file-system "$SWIFT_CHROOT.partial"
-  mkdir -p "$SWIFT_CHROOT.partial"
-  # In a private mount namespace, so an interrupted run leaves no /proc mounted on the host.
-  unshare --mount --propagation private \
-    debootstrap --variant=minbase sid "$SWIFT_CHROOT.partial" "$MIRROR" > "$SWIFT_CHROOT.log" 2>&1 ||
-    { tail -20 "$SWIFT_CHROOT.log"; log "debootstrap failed; log: $SWIFT_CHROOT.log"; exit 1; }
-  rm -rf --one-file-system "$SWIFT_CHROOT"
-  mv "$SWIFT_CHROOT.partial" "$SWIFT_CHROOT"
-fi
-
-log "installing in the chroot: $PKGS"
-cp -L /etc/resolv.conf "$SWIFT_CHROOT/etc/resolv.conf"
-# The host's apt settings (e.g. a mirror that serves stale Release files) apply in the chroot too.
-cp -f /etc/apt/apt.conf.d/99* "$SWIFT_CHROOT/etc/apt/apt.conf.d/" 2>/dev/null || true
-"$RUN" -- /bin/sh -ec "dpkg --configure -a; apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $PKGS >/dev/null
-  apt-get clean"
+# shellcheck source=debootstrap-chroot.sh
+. "$ROOT/scripts/debootstrap-chroot.sh"
+bootstrap_chroot sid
+install_in_chroot "$PKGS"
 # The chroot trusts what the host trusts: the host's local CAs (a TLS-inspecting proxy's, on
 # some networks) are added to its bundle, for cargo's downloads from crates.io.
 if compgen -G "/usr/local/share/ca-certificates/*.crt" >/dev/null; then

@@ -17,33 +17,10 @@ if [ "$(cat "$MARKER" 2>/dev/null)" = "$PKGS" ]; then
   exit 0
 fi
 
-if [ ! -x "$SWIFT_CHROOT/usr/bin/apt-get" ]; then
-  if ! dpkg -s debootstrap >/dev/null 2>&1; then
-    log "installing debootstrap"
-    apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends debootstrap >/dev/null
-  fi
-  # The Debian mirror the host's apt uses (first non-security one).
-  MIRROR=${DEBIAN_MIRROR:-$(cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list \
-      /etc/apt/sources.list.d/*.sources 2>/dev/null | grep -v '^[[:space:]]*#' |
-      grep -oE 'https?://[^ ]+/debian/?( |$)' | head -1 | tr -d ' ' || true)}
-  MIRROR=${MIRROR:-http://deb.debian.org/debian}
-  log "debootstrap --variant=minbase trixie $SWIFT_CHROOT $MIRROR (a few minutes)"
-  rm -rf --one-file-system "$SWIFT_CHROOT.partial"
-  mkdir -p "$SWIFT_CHROOT.partial"
-  # In a private mount namespace, so an interrupted run leaves no /proc mounted on the host.
-  unshare --mount --propagation private \
-    debootstrap --variant=minbase trixie "$SWIFT_CHROOT.partial" "$MIRROR" > "$SWIFT_CHROOT.log" 2>&1 ||
-    { tail -20 "$SWIFT_CHROOT.log"; log "debootstrap failed; log: $SWIFT_CHROOT.log"; exit 1; }
-  rm -rf --one-file-system "$SWIFT_CHROOT"
-  mv "$SWIFT_CHROOT.partial" "$SWIFT_CHROOT"
-fi
-
-log "installing in the chroot: $PKGS"
-cp -L /etc/resolv.conf "$SWIFT_CHROOT/etc/resolv.conf"
-"$HERE/swift-run.sh" -- /bin/sh -ec "dpkg --configure -a; apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $PKGS >/dev/null
-  apt-get clean"
+# shellcheck source=../../scripts/debootstrap-chroot.sh
+. "$HERE/../../scripts/debootstrap-chroot.sh"
+bootstrap_chroot trixie
+install_in_chroot "$PKGS"
 echo "$PKGS" > "$MARKER"
 log "chroot ready at $SWIFT_CHROOT ($(du -sh --one-file-system "$SWIFT_CHROOT" | cut -f1))"
 "$HERE/swift-run.sh" -- swiftc --version
