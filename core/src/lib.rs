@@ -13,6 +13,7 @@ pub mod identity;
 pub mod kdf;
 mod keys;
 pub mod lifecycle;
+pub mod link;
 pub mod primitives;
 pub mod provenance;
 pub mod recovery;
@@ -318,6 +319,76 @@ pub mod hazmat {
         let terms = crate::selection::Terms::new(album_id, [0; 32], 0, [0; 16]);
         let count = usize::from(item_count);
         crate::selection::seal_body(keyring, recipient, &terms, count, body, randomness)
+    }
+
+    /// [`crate::link::create_album_link`] with chosen randomness.
+    ///
+    /// # Errors
+    /// As `create_album_link`.
+    pub fn album_link_with(
+        album: &AlbumKey,
+        history: &[u8; 32],
+        owner: &crate::identity::IdentityPublicKey,
+        password: Option<&crate::link::LinkPassword<'_>>,
+        draws: &crate::link::LinkDraws,
+    ) -> Result<crate::link::NewLink> {
+        crate::link::album_link_with(album, history, owner, password, draws)
+    }
+
+    /// [`crate::link::create_selection_link`] with chosen randomness.
+    ///
+    /// # Errors
+    /// As `create_selection_link`.
+    pub fn selection_link_with(
+        album_id: crate::AlbumId,
+        history: &[u8; 32],
+        expires_at: u64,
+        owner: &crate::identity::IdentityPublicKey,
+        items: &[crate::selection::SelectedItem<'_>],
+        password: Option<&crate::link::LinkPassword<'_>>,
+        draws: &crate::link::LinkDraws,
+    ) -> Result<crate::link::NewLink> {
+        crate::link::selection_link_with(album_id, history, expires_at, owner, items, password, draws)
+    }
+
+    /// [`crate::link::create_collect_link`] with chosen randomness.
+    ///
+    /// # Errors
+    /// As `create_collect_link`.
+    pub fn collect_link_with(
+        album: &AlbumKey,
+        history: &[u8; 32],
+        owner: &crate::identity::IdentityPublicKey,
+        password: Option<&crate::link::LinkPassword<'_>>,
+        draws: &crate::link::LinkDraws,
+    ) -> Result<crate::link::NewLink> {
+        crate::link::collect_link_with(album, history, owner, password, draws)
+    }
+
+    /// [`crate::link::seal_drop`] with a chosen throwaway identity seed and X-Wing
+    /// encapsulation randomness.
+    ///
+    /// # Errors
+    /// As `seal_drop`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn seal_drop_with(
+        link: &crate::link::CollectLink,
+        media_id: &MediaId,
+        media_key: &MediaKey,
+        display_name: &str,
+        parts: &[crate::provenance::PartEntry],
+        metadata: &[u8],
+        throwaway: &[u8; 32],
+        eseed: &[u8; 64],
+    ) -> Result<Vec<u8>> {
+        let item = crate::link::DropItem {
+            media_id,
+            media_key,
+            display_name,
+            parts,
+            metadata,
+        };
+        crate::link::drop_with(link, &item, throwaway, eseed)
     }
 
     /// [`crate::hpke::xwing::seal_base`] with chosen encapsulation randomness.
