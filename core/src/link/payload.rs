@@ -140,11 +140,11 @@ impl CollectLink {
 #[derive(Debug)]
 pub enum OpenedLink {
     /// An album at one epoch.
-    Album(AlbumLink),
+    Album(Box<AlbumLink>),
     /// A selection of items and parts.
-    Selection(SelectionLink),
+    Selection(Box<SelectionLink>),
     /// A collect link (drop box).
-    Collect(CollectLink),
+    Collect(Box<CollectLink>),
 }
 
 /// Reads a payload front to back; lengths are checked before use.
@@ -177,25 +177,25 @@ pub(super) fn parse(kind: u8, link_id: &LinkId, payload: &[u8]) -> Result<Opened
             let key = Zeroizing::new(c.array::<KEY_LEN>()?);
             let history = c.array()?;
             let owner = IdentityPublicKey::from_slice(c.take(IDENTITY_PUBLIC_LEN)?)?;
-            OpenedLink::Album(AlbumLink {
+            OpenedLink::Album(Box::new(AlbumLink {
                 album: AlbumKey::from_bytes(album_id, epoch, *key),
                 history,
                 owner,
-            })
+            }))
         }
         KIND_COLLECT => {
             let epoch = u64::from_be_bytes(c.array()?);
             let history = c.array()?;
             let owner = IdentityPublicKey::from_slice(c.take(IDENTITY_PUBLIC_LEN)?)?;
             let drop_key = XWingPublicKey::from_slice(c.take(xwing::PUBLIC_KEY_LEN)?)?;
-            OpenedLink::Collect(CollectLink {
+            OpenedLink::Collect(Box::new(CollectLink {
                 link_id: *link_id,
                 album_id,
                 epoch,
                 history,
                 owner,
                 drop_key,
-            })
+            }))
         }
         KIND_SELECTION => {
             let history = c.array()?;
@@ -224,10 +224,10 @@ pub(super) fn parse(kind: u8, link_id: &LinkId, payload: &[u8]) -> Result<Opened
                 item_count: count,
             };
             let items = crate::selection::body::parse(c.take(c.0.len())?, &info)?;
-            OpenedLink::Selection(SelectionLink {
+            OpenedLink::Selection(Box::new(SelectionLink {
                 selection: Selection::new(info, owner, items),
                 history,
-            })
+            }))
         }
         _ => return Err(malformed("unknown record kind")),
     };
