@@ -321,6 +321,11 @@ pub mod hazmat {
         crate::selection::seal_body(keyring, recipient, &terms, count, body, randomness)
     }
 
+    /// base64url without padding (RFC 4648 section 5), as link fragments use it.
+    pub fn base64url(bytes: &[u8]) -> String {
+        crate::link::base64url_encode(bytes).to_string()
+    }
+
     /// [`crate::link::create_album_link`] with chosen randomness.
     ///
     /// # Errors

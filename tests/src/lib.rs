@@ -106,6 +106,12 @@ pub fn error_name(err: &keepsake::Error) -> &'static str {
         E::HistoryFork { .. } => "HistoryFork",
         E::HistoryRollback { .. } => "HistoryRollback",
         E::HistoryUnknownEntry => "HistoryUnknownEntry",
+        E::MalformedLink { .. } => "MalformedLink",
+        E::LinkWrongId => "LinkWrongId",
+        E::LinkPasswordRequired => "LinkPasswordRequired",
+        E::MalformedDrop { .. } => "MalformedDrop",
+        E::DropWrongAlbum => "DropWrongAlbum",
+        E::DropBadSignature => "DropBadSignature",
         _ => "Unknown",
     }
 }

@@ -33,6 +33,7 @@ pub use collect::{
     MAX_DROP_METADATA_LEN, OpenedDrop, drop_key, open_drop, seal_drop,
 };
 pub(crate) use collect::{DropItem, drop_with};
+pub(crate) use fragment::base64url_encode;
 pub use fragment::{FRAGMENT_BYTES, FRAGMENT_LEN, LINK_PATH, LinkAddress, parse_fragment, parse_url};
 pub use payload::{
     ALBUM_PAYLOAD_LEN, AlbumLink, COLLECT_PAYLOAD_LEN, CollectLink, OpenedLink,
