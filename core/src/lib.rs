@@ -326,6 +326,24 @@ pub mod hazmat {
         crate::link::base64url_encode(bytes).to_string()
     }
 
+    /// A link record's key schedule (SPEC.md 5.13): `(Argon2id output for a password link,
+    /// link key)`, from the link secret, the record's header and the password.
+    ///
+    /// # Errors
+    /// As [`crate::link::inspect_record`]; [`crate::Error::LinkPasswordRequired`]; Argon2id's.
+    pub fn link_key_schedule(
+        secret: &[u8; 32],
+        record: &[u8],
+        password: Option<&str>,
+    ) -> Result<(Option<[u8; 32]>, [u8; 32])> {
+        crate::link::record_key_schedule(secret, record, password)
+    }
+
+    /// The seed of an album epoch's drop key (SPEC.md 5.13).
+    pub fn drop_seed(album: &AlbumKey) -> [u8; 32] {
+        *crate::link::drop_seed(album)
+    }
+
     /// [`crate::link::create_album_link`] with chosen randomness.
     ///
     /// # Errors

@@ -13,6 +13,7 @@ use std::path::PathBuf;
 
 pub mod account_vectors;
 pub mod history;
+pub mod link_vectors;
 pub mod selection_vectors;
 
 use serde::{Deserialize, Serialize};

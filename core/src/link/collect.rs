@@ -65,12 +65,16 @@ fn malformed(reason: &'static str) -> Error {
 /// derives (SPEC.md 5.13). Its public half goes in collect links; its secret half opens
 /// drops.
 pub fn drop_key(album: &AlbumKey) -> XWingSecretKey {
-    let seed = hkdf_sha256::<KEY_LEN>(
+    XWingSecretKey::from_seed(*drop_seed(album))
+}
+
+/// `HKDF(salt = album id, ikm = album key, info = LABEL_DROP_KEY || be64(epoch), L = 32)`.
+pub(crate) fn drop_seed(album: &AlbumKey) -> Zeroizing<[u8; KEY_LEN]> {
+    hkdf_sha256::<KEY_LEN>(
         album.album_id().as_bytes(),
         album.secret(),
         &[LABEL_DROP_KEY, &album.epoch().to_be_bytes()],
-    );
-    XWingSecretKey::from_seed(*seed)
+    )
 }
 
 fn header(link: &CollectLink, media_id: &MediaId) -> [u8; DROP_HEADER_LEN] {

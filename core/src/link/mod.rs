@@ -32,7 +32,7 @@ pub use collect::{
     LABEL_DROP_KEY, LABEL_DROP_SIGNATURE, MAX_DISPLAY_NAME_LEN, MAX_DROP_LEN,
     MAX_DROP_METADATA_LEN, OpenedDrop, drop_key, open_drop, seal_drop,
 };
-pub(crate) use collect::{DropItem, drop_with};
+pub(crate) use collect::{DropItem, drop_seed, drop_with};
 pub(crate) use fragment::base64url_encode;
 pub use fragment::{FRAGMENT_BYTES, FRAGMENT_LEN, LINK_PATH, LinkAddress, parse_fragment, parse_url};
 pub use payload::{
@@ -45,7 +45,7 @@ pub use record::{
     MAX_LINK_RECORD_LEN, PASSWORD_PARAMS_LEN, RECORD_HEADER_LEN, RecordInfo, inspect_record,
     open_link,
 };
-pub(crate) use record::seal_record;
+pub(crate) use record::{record_key_schedule, seal_record};
 
 use crate::hpke::xwing;
 use crate::kdf::KdfParams;

@@ -126,28 +126,59 @@ pub fn inspect_record(record: &[u8]) -> Result<RecordInfo> {
     parse(record).map(|p| p.info)
 }
 
-fn link_key(
+/// The password key (for a password link) and the link key.
+fn key_schedule(
     link_id: &LinkId,
     secret: &LinkSecret,
     header: &[u8],
     password: Option<(&str, &[u8], &KdfParams)>,
-) -> Result<LinkKey> {
+) -> Result<(Option<Zeroizing<[u8; KEY_LEN]>>, LinkKey)> {
     let mut ikm = Zeroizing::new([0u8; 2 * KEY_LEN]);
     ikm[..KEY_LEN].copy_from_slice(secret.expose());
-    let ikm_len = match password {
+    let (stretched, ikm_len) = match password {
         Some((password, salt, params)) => {
             let stretched = kdf::derive_key(password, salt, params)?;
             ikm[KEY_LEN..].copy_from_slice(&stretched[..]);
-            2 * KEY_LEN
+            (Some(stretched), 2 * KEY_LEN)
         }
-        None => KEY_LEN,
+        None => (None, KEY_LEN),
     };
     let key = hkdf_sha256::<KEY_LEN>(
         link_id.as_bytes(),
         &ikm[..ikm_len],
         &[LABEL_LINK_KEY, header],
     );
-    Ok(LinkKey(SecretBytes::new(*key)))
+    Ok((stretched, LinkKey(SecretBytes::new(*key))))
+}
+
+fn link_key(
+    link_id: &LinkId,
+    secret: &LinkSecret,
+    header: &[u8],
+    password: Option<(&str, &[u8], &KdfParams)>,
+) -> Result<LinkKey> {
+    key_schedule(link_id, secret, header, password).map(|(_, key)| key)
+}
+
+/// The key schedule of a record for known-answer vectors: `(password key, link key)`.
+pub(crate) fn record_key_schedule(
+    secret: &[u8; super::LINK_SECRET_LEN],
+    record: &[u8],
+    password: Option<&str>,
+) -> Result<(Option<[u8; KEY_LEN]>, [u8; KEY_LEN])> {
+    let parsed = parse(record)?;
+    let password = match (&parsed.info.password, password) {
+        (Some(params), Some(password)) => Some((password, parsed.salt, params)),
+        (Some(_), None) => return Err(Error::LinkPasswordRequired),
+        (None, _) => None,
+    };
+    let (stretched, key) = key_schedule(
+        &parsed.info.link_id,
+        &LinkSecret::new(*secret),
+        parsed.header,
+        password,
+    )?;
+    Ok((stretched.map(|k| *k), *key.expose()))
 }
 
 /// Seals `payload` as a record of `kind` (SPEC.md 5.13).
