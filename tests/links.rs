@@ -636,3 +636,24 @@ fn nothing_secret_is_printed() {
     assert!(shown.contains("[redacted]") && !shown.contains(&hex::encode(array::<32>(56))));
     let _: LinkId = link.link_id;
 }
+
+#[test]
+fn constants_match_the_spec() {
+    assert_eq!(link::FRAGMENT_LEN, 46);
+    assert_eq!(RECORD_HEADER_LEN, 19);
+    assert_eq!(link::PASSWORD_PARAMS_LEN, 28);
+    assert_eq!(link::ALBUM_PAYLOAD_LEN, 1336);
+    assert_eq!(link::COLLECT_PAYLOAD_LEN, 2520);
+    assert_eq!(link::SELECTION_PAYLOAD_FIXED_LEN, 1306);
+    assert_eq!(MAX_LINK_RECORD_LEN, 2_211_393);
+    assert_eq!(link::DROP_HEADER_LEN, 58);
+    assert_eq!(link::DROP_FIXED_LEN, 1258);
+    assert_eq!(MAX_DROP_LEN, 68_537);
+    assert_eq!(link::MAX_DISPLAY_NAME_LEN, 64);
+    assert_eq!(link::MAX_DROP_METADATA_LEN, 65_536);
+    assert_eq!(link::MAX_URL_LEN, 2048);
+    assert_eq!(link::LABEL_LINK_KEY, b"keepsake/v1/link-key");
+    assert_eq!(link::LABEL_DROP_KEY, b"keepsake/v1/drop-key");
+    assert_eq!(link::LABEL_DROP, b"keepsake/v1/drop");
+    assert_eq!(link::LABEL_DROP_SIGNATURE, b"keepsake/v1/drop-signature");
+}
