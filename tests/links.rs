@@ -645,7 +645,9 @@ fn constants_match_the_spec() {
     assert_eq!(link::ALBUM_PAYLOAD_LEN, 1336);
     assert_eq!(link::COLLECT_PAYLOAD_LEN, 2520);
     assert_eq!(link::SELECTION_PAYLOAD_FIXED_LEN, 1306);
-    assert_eq!(MAX_LINK_RECORD_LEN, 2_211_393);
+    assert_eq!(MAX_LINK_RECORD_LEN, 2_243_393);
+    assert_eq!(keepsake::selection::MAX_ITEM_LEN, 2242);
+    assert_eq!(keepsake::selection::MAX_SELECTION_LEN, 2_243_340);
     assert_eq!(link::DROP_HEADER_LEN, 58);
     assert_eq!(link::DROP_FIXED_LEN, 1258);
     assert_eq!(MAX_DROP_LEN, 68_537);
