@@ -49,7 +49,9 @@ fn fixture() -> &'static Fixture {
     static FIXTURE: OnceLock<Fixture> = OnceLock::new();
     FIXTURE.get_or_init(|| {
         let owner = hazmat::keyring_from_secrets(&[pattern(1)], pattern(2));
-        let genesis = owner.create_album_history(AlbumId::from_bytes([0xA1; 16])).unwrap();
+        let genesis = owner
+            .create_album_history(AlbumId::from_bytes([0xA1; 16]))
+            .unwrap();
         let history = keepsake::history::verify_history(
             &[genesis],
             AlbumId::from_bytes([0xA1; 16]),
@@ -60,9 +62,14 @@ fn fixture() -> &'static Fixture {
         .head()
         .1;
         let album = owner.album_key(AlbumId::from_bytes([0xA1; 16]), 0).unwrap();
-        let link =
-            hazmat::album_link_with(&album, &history, &owner.identity_public_key(), None, &draws())
-                .unwrap();
+        let link = hazmat::album_link_with(
+            &album,
+            &history,
+            &owner.identity_public_key(),
+            None,
+            &draws(),
+        )
+        .unwrap();
         Fixture {
             genuine: link.record,
         }
