@@ -42,7 +42,7 @@ pub use payload::{
     SELECTION_PAYLOAD_FIXED_LEN, SelectionLink, create_album_link, create_collect_link,
     create_selection_link,
 };
-pub(crate) use payload::{album_link_with, collect_link_with, selection_link_with};
+pub(crate) use payload::{epoch_link_with, selection_link_with};
 pub use record::{
     MAX_LINK_RECORD_LEN, PASSWORD_PARAMS_LEN, RECORD_HEADER_LEN, RecordInfo, inspect_record,
     open_link,
