@@ -313,6 +313,38 @@ pub enum Error {
         what: &'static str,
     },
 
+    /// A link (its URL, fragment or record) is not well-formed (SPEC.md 5.13).
+    #[error("malformed link: {reason}")]
+    MalformedLink {
+        /// Which rule was broken.
+        reason: &'static str,
+    },
+
+    /// A link record is the record of another link id than the URL's (SPEC.md 5.13).
+    #[error("the link record belongs to another link")]
+    LinkWrongId,
+
+    /// The link needs a password and none was given (SPEC.md 5.13). A wrong password is
+    /// [`Error::DecryptionFailed`].
+    #[error("this link needs a password")]
+    LinkPasswordRequired,
+
+    /// A collect-link drop is not well-formed (SPEC.md 5.13).
+    #[error("malformed drop: {reason}")]
+    MalformedDrop {
+        /// Which rule was broken.
+        reason: &'static str,
+    },
+
+    /// A drop is for another album or epoch than the key it is opened or accepted with.
+    #[error("the drop is for another album or epoch")]
+    DropWrongAlbum,
+
+    /// A drop's signature does not verify under the throwaway key its manifest names
+    /// (altered display name, ciphertext re-sealed by someone else).
+    #[error("drop signature does not verify")]
+    DropBadSignature,
+
     /// A history entry or pin is for another album.
     #[error("the album history entry or pin is for another album")]
     HistoryWrongAlbum,
@@ -523,6 +555,12 @@ impl Error {
             Error::SelectionBadSignature => Error::SelectionBadSignature,
             Error::NotInSelection { what } => Error::NotInSelection { what },
             Error::MalformedHistoryEntry { reason } => Error::MalformedHistoryEntry { reason },
+            Error::MalformedLink { reason } => Error::MalformedLink { reason },
+            Error::LinkWrongId => Error::LinkWrongId,
+            Error::LinkPasswordRequired => Error::LinkPasswordRequired,
+            Error::MalformedDrop { reason } => Error::MalformedDrop { reason },
+            Error::DropWrongAlbum => Error::DropWrongAlbum,
+            Error::DropBadSignature => Error::DropBadSignature,
             Error::HistoryWrongAlbum => Error::HistoryWrongAlbum,
             Error::HistoryWrongOwner => Error::HistoryWrongOwner,
             Error::HistoryBrokenLink { seq } => Error::HistoryBrokenLink { seq: *seq },

@@ -13,6 +13,7 @@ pub mod identity;
 pub mod kdf;
 mod keys;
 pub mod lifecycle;
+pub mod link;
 pub mod primitives;
 pub mod provenance;
 pub mod recovery;
@@ -318,6 +319,120 @@ pub mod hazmat {
         let terms = crate::selection::Terms::new(album_id, [0; 32], 0, [0; 16]);
         let count = usize::from(item_count);
         crate::selection::seal_body(keyring, recipient, &terms, count, body, randomness)
+    }
+
+    /// base64url without padding (RFC 4648 section 5), as link fragments use it.
+    pub fn base64url(bytes: &[u8]) -> String {
+        crate::link::base64url_encode(bytes).to_string()
+    }
+
+    /// A link record's key schedule (SPEC.md 5.13): `(Argon2id output for a password link,
+    /// link key)`, from the link secret, the record's header and the password.
+    ///
+    /// # Errors
+    /// As [`crate::link::inspect_record`]; [`crate::Error::LinkPasswordRequired`]; Argon2id's.
+    pub fn link_key_schedule(
+        secret: &[u8; 32],
+        record: &[u8],
+        password: Option<&str>,
+    ) -> Result<(Option<[u8; 32]>, [u8; 32])> {
+        crate::link::record_key_schedule(secret, record, password)
+    }
+
+    /// The seed of an album epoch's drop key (SPEC.md 5.13).
+    pub fn drop_seed(album: &AlbumKey) -> [u8; 32] {
+        *crate::link::drop_seed(album)
+    }
+
+    /// [`crate::link::create_album_link`] (`kind` [`crate::link::KIND_ALBUM`]) or
+    /// [`crate::link::create_collect_link`] ([`crate::link::KIND_COLLECT`]) with chosen
+    /// randomness.
+    ///
+    /// # Errors
+    /// As those; [`crate::Error::MalformedLink`] for another kind.
+    pub fn epoch_link_with(
+        kind: u8,
+        album: &AlbumKey,
+        history: &[u8; 32],
+        owner: &crate::identity::IdentityPublicKey,
+        password: Option<&crate::link::LinkPassword<'_>>,
+        draws: &crate::link::LinkDraws,
+    ) -> Result<crate::link::NewLink> {
+        crate::link::epoch_link_with(kind, album, history, owner, password, draws)
+    }
+
+    /// [`crate::link::create_selection_link`] with chosen randomness.
+    ///
+    /// # Errors
+    /// As `create_selection_link`.
+    pub fn selection_link_with(
+        album_id: crate::AlbumId,
+        history: &[u8; 32],
+        expires_at: u64,
+        owner: &crate::identity::IdentityPublicKey,
+        items: &[crate::selection::SelectedItem<'_>],
+        password: Option<&crate::link::LinkPassword<'_>>,
+        draws: &crate::link::LinkDraws,
+    ) -> Result<crate::link::NewLink> {
+        crate::link::selection_link_with(
+            album_id, history, expires_at, owner, items, password, draws,
+        )
+    }
+
+    /// [`crate::link::seal_drop`] with a chosen throwaway identity seed and X-Wing
+    /// encapsulation randomness.
+    ///
+    /// # Errors
+    /// As `seal_drop`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn seal_drop_with(
+        link: &crate::link::CollectLink,
+        media_id: &MediaId,
+        media_key: &MediaKey,
+        display_name: &str,
+        parts: &[crate::provenance::PartEntry],
+        metadata: &[u8],
+        throwaway: &[u8; 32],
+        eseed: &[u8; 64],
+    ) -> Result<Vec<u8>> {
+        let item = crate::link::DropItem {
+            media_id,
+            media_key,
+            display_name,
+            parts,
+            metadata,
+        };
+        crate::link::drop_with(link, &item, throwaway, eseed)
+    }
+
+    /// A link record of `kind` around an arbitrary `payload` (no password), for tests and
+    /// fuzzing of the payload parser (SPEC.md 5.13, step 10) behind a valid seal.
+    ///
+    /// # Errors
+    /// None without a password (the `Result` is Argon2id's, not run here).
+    pub fn link_record_from_payload(
+        kind: u8,
+        payload: &[u8],
+        draws: &crate::link::LinkDraws,
+    ) -> Result<crate::link::NewLink> {
+        crate::link::seal_record(kind, payload, None, draws)
+    }
+
+    /// A drop for `link` around an arbitrary HPKE `plaintext`, signed by the identity of
+    /// seed `signer`, for tests and fuzzing of the drop plaintext parser (SPEC.md 5.13,
+    /// drop step 4) behind a valid seal and signature.
+    ///
+    /// # Errors
+    /// HPKE's errors.
+    pub fn drop_from_plaintext(
+        link: &crate::link::CollectLink,
+        media_id: &MediaId,
+        plaintext: &[u8],
+        signer: &[u8; 32],
+        eseed: &[u8; 64],
+    ) -> Result<Vec<u8>> {
+        let signer = crate::identity::IdentitySecret::from_seed(*signer);
+        crate::link::seal_plaintext(link, media_id, plaintext, &signer, eseed)
     }
 
     /// [`crate::hpke::xwing::seal_base`] with chosen encapsulation randomness.

@@ -13,6 +13,7 @@ use std::path::PathBuf;
 
 pub mod account_vectors;
 pub mod history;
+pub mod link_vectors;
 pub mod selection_vectors;
 
 use serde::{Deserialize, Serialize};
@@ -106,6 +107,12 @@ pub fn error_name(err: &keepsake::Error) -> &'static str {
         E::HistoryFork { .. } => "HistoryFork",
         E::HistoryRollback { .. } => "HistoryRollback",
         E::HistoryUnknownEntry => "HistoryUnknownEntry",
+        E::MalformedLink { .. } => "MalformedLink",
+        E::LinkWrongId => "LinkWrongId",
+        E::LinkPasswordRequired => "LinkPasswordRequired",
+        E::MalformedDrop { .. } => "MalformedDrop",
+        E::DropWrongAlbum => "DropWrongAlbum",
+        E::DropBadSignature => "DropBadSignature",
         _ => "Unknown",
     }
 }

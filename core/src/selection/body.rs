@@ -65,7 +65,7 @@ fn check_manifest(
 }
 
 /// Encodes the body, items sorted by media id and parts by kind.
-pub(super) fn encode(album_id: AlbumId, items: &[SelectedItem<'_>]) -> Result<Zeroizing<Vec<u8>>> {
+pub(crate) fn encode(album_id: AlbumId, items: &[SelectedItem<'_>]) -> Result<Zeroizing<Vec<u8>>> {
     if items.is_empty() {
         return Err(malformed("no items"));
     }
@@ -147,7 +147,7 @@ impl<'a> Cursor<'a> {
 
 /// Parses and checks the opened body of a grant whose header is `info` (SPEC.md 5.11,
 /// step 9).
-pub(super) fn parse(body: &[u8], info: &SelectionInfo) -> Result<Vec<SelectionItem>> {
+pub(crate) fn parse(body: &[u8], info: &SelectionInfo) -> Result<Vec<SelectionItem>> {
     let mut cursor = Cursor(body);
     // item_count is at most MAX_SELECTION_ITEMS (inspect_selection).
     let mut items: Vec<SelectionItem> = Vec::with_capacity(info.item_count);

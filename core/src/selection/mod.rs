@@ -19,7 +19,7 @@
 //! grant     = header || enc (1120) || ct || signature (64)
 //! ```
 
-mod body;
+pub(crate) mod body;
 mod open;
 
 pub use open::{Selection, SelectionItem};

@@ -131,7 +131,7 @@ impl fmt::Debug for SelectionItem {
 }
 
 impl Selection {
-    pub(super) fn new(
+    pub(crate) fn new(
         info: SelectionInfo,
         sender: IdentityPublicKey,
         items: Vec<SelectionItem>,

@@ -16,6 +16,7 @@
 
 mod account;
 mod history;
+mod link;
 mod media;
 mod provenance;
 mod selection;
@@ -139,5 +140,10 @@ fn main() {
         "history-v1.json",
         "Album history (SPEC.md 5.12): chains of entries for album `album_id`, each signed by the identity of seed `signer_identity_secret` (`genuine` false for a forged signature), verified against the owner identity `trusted_owner` and the pin `pin` if present: `head` and `head_fingerprint` and each entry's `members_after`, or `error`.",
         history::vectors(),
+    );
+    write(
+        "link-v1.json",
+        "Links (SPEC.md 5.13): the owner (root `pattern(1)`, identity seed `owner_identity_secret`) makes album, selection and collect links from `link_id`, `secret`, `salt`, `nonce` (and `password` with Argon2id `kdf` = [m, t, p]): `fragment` = base64url(version || flags || secret), `url` on https://keepsake.example, `password_key` = Argon2id(NFC(password), salt, m, t, p), `link_key` = HKDF(salt = link id, ikm = secret [|| password_key], info = LABEL_LINK_KEY || header), `record` = header || nonce || XChaCha20-Poly1305(link_key, nonce, aad = header, `payload`). A collect link's drops: `plaintext` = media key || len8(name) || name || `record`, HPKE-sealed to the drop key of seed `drop_seed` with `eseed` and signed by the identity of seed `throwaway_secret`. Each refusal is a record (opened with `fragment`, default the vector's, and `password`) or a drop (opened with the owner's key of `album_id` at `epoch`): `error`.",
+        link::vectors(),
     );
 }
