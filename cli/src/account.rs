@@ -9,6 +9,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use keepsake::account::{self, AccountPin, Keyring};
+use keepsake::history::HistoryAction;
 use keepsake::hpke::xwing::XWingPublicKey;
 use keepsake::identity::{DIGEST_LEN, IdentityPublicKey};
 use keepsake::kdf::KdfParams;
@@ -17,6 +18,7 @@ use keepsake::{AlbumId, AlbumKey, RecoveryPhrase};
 
 use serde_json::json;
 
+use crate::album_history::AlbumHistory;
 use crate::args::{
     AcceptArgs, DeviceCommand, DeviceEnrollArgs, DevicePinArgs, IdentityArgs, InitArgs, PasswdArgs,
     ShareArgs, WhoamiArgs,
@@ -398,7 +400,7 @@ fn pin_identity(value: &str) -> CliResult<[u8; DIGEST_LEN]> {
     Ok(fsutil::identity_from_hex(&text, "--identity")?.digest())
 }
 
-/// Grants `album` to `recipient`.
+/// Grants `album` to `recipient`, naming the album history entry `history` (SPEC.md 5.12).
 ///
 /// # Errors
 /// A low-order recipient key; the OS RNG failing.
@@ -406,9 +408,10 @@ pub fn grant(
     keyring: &Keyring,
     album: &AlbumKey,
     recipient: &IdentityPublicKey,
+    history: &[u8; 32],
 ) -> CliResult<Vec<u8>> {
     keyring
-        .grant_album(album, recipient, &[0; 32]) // no album history in the tool yet (SPEC.md 5.12)
+        .grant_album(album, recipient, history)
         .map_err(|e| CliError::core("granting the album", &e))
 }
 
@@ -436,11 +439,21 @@ pub fn share(args: &ShareArgs) -> CliResult<()> {
     let unlocked = unlock::unlock(&args.unlock)?;
     let album = album_key(&unlocked.keyring, album_id, args.epoch)?;
     let epoch = album.epoch();
-    let bytes = grant(&unlocked.keyring, &album, &recipient)?;
+    let mut history = AlbumHistory::owned(&unlocked, album_id, args.history.as_deref())?;
+    history.owned_entry_at_epoch(&unlocked.keyring, epoch)?;
+    if !history.is_member(&recipient) {
+        history.append(
+            &unlocked.keyring,
+            HistoryAction::AddMember(recipient.clone()),
+        )?;
+    }
+    let bytes = grant(&unlocked.keyring, &album, &recipient, &history.head())?;
     fsutil::write_atomic(&args.out, &bytes, args.force)?;
     if args.json {
         return output::json(&json!({
             "grant_file": args.out.display().to_string(),
+            "history_file": history.path.display().to_string(),
+            "history": hex::encode(history.head()),
             "album_id": album_id.to_string(),
             "epoch": epoch,
             "recipient_digest": hex::encode(recipient.digest()),
@@ -453,6 +466,11 @@ pub fn share(args: &ShareArgs) -> CliResult<()> {
         hex::encode(recipient.digest())
     );
     outln!("recipient fingerprint: {}", fingerprint(&recipient));
+    outln!(
+        "the grant names album history {}: give the recipient {} too",
+        history.head_display(),
+        history.path.display()
+    );
     Ok(())
 }
 

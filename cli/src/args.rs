@@ -500,6 +500,11 @@ pub struct RemoveMemberArgs {
     /// The album's current epoch (what it was last sealed and shared under).
     #[arg(long, value_name = "N")]
     pub epoch: u64,
+    /// The album's history file (SPEC.md 8.11), as its owner gave it (default: this
+    /// account's own copy, `ACCOUNT.albums/<album id>.ks-history`, for an album it owns).
+    #[arg(long, value_name = "FILE")]
+    pub history: Option<PathBuf>,
+
     /// A remaining member's identity public key (2496 hex digits, or @FILE); repeat for
     /// each. The removed member is simply not named.
     #[arg(long = "member", value_name = "IDENTITY")]
@@ -540,6 +545,14 @@ pub struct SealArgs {
     /// The grant's sender: an identity public key (2496 hex digits, or @FILE).
     #[arg(long, value_name = "IDENTITY", requires = "grant")]
     pub from: Option<String>,
+    /// The album's history file (SPEC.md 8.11), as its owner gave it (default: this
+    /// account's own copy, `ACCOUNT.albums/<album id>.ks-history`, for an album it owns).
+    #[arg(long, value_name = "FILE")]
+    pub history: Option<PathBuf>,
+    /// The album owner's identity public key (2496 hex digits, or @FILE), which the
+    /// history must start from (default: the grant's sender, --from).
+    #[arg(long, value_name = "IDENTITY", requires = "history")]
+    pub owner: Option<String>,
     /// Files and folders to seal; folders are sealed recursively. A file the index of
     /// --out records as sealed, unchanged (name, size, modification time, permission bits
     /// and SHA-256), is skipped; a changed one is sealed as a new container.
@@ -584,6 +597,14 @@ pub struct OpenArgs {
     /// The grant's sender: an identity public key (2496 hex digits, or @FILE).
     #[arg(long, value_name = "IDENTITY", requires = "grant")]
     pub from: Option<String>,
+    /// The album's history file (SPEC.md 8.11), as its owner gave it (default: this
+    /// account's own copy, `ACCOUNT.albums/<album id>.ks-history`, for an album it owns).
+    #[arg(long, value_name = "FILE")]
+    pub history: Option<PathBuf>,
+    /// The album owner's identity public key (2496 hex digits, or @FILE), which the
+    /// history must start from (default: the grant's sender, --from).
+    #[arg(long, value_name = "IDENTITY", requires = "history")]
+    pub owner: Option<String>,
     /// Containers to open; a folder stands for the `.ks` files in it (not recursive).
     /// Files already restored identically are skipped, and so are earlier versions that
     /// the seal index beside them marks superseded.
@@ -670,6 +691,11 @@ pub struct ShareArgs {
     /// `whoami --out FILE` wrote).
     #[arg(long, value_name = "IDENTITY")]
     pub to: String,
+    /// The album's history file (SPEC.md 8.11; default: this account's own copy,
+    /// `ACCOUNT.albums/<album id>.ks-history`). An album grant to someone who is not yet
+    /// a member first appends their addition to it. Give the recipient this file too.
+    #[arg(long, value_name = "FILE")]
+    pub history: Option<PathBuf>,
     /// Where to write the grant (public: 1354 bytes for an album grant; a selection grant
     /// is 1340 bytes plus 148 to 359 per item, by the parts granted).
     #[arg(long, value_name = "GRANT_FILE")]
@@ -706,6 +732,16 @@ pub struct AcceptArgs {
     /// fingerprint printed.
     #[arg(long, value_name = "IDENTITY")]
     pub from: String,
+    /// The album's history file, as its owner gave it: the grant is then checked against
+    /// the membership at the history entry it names (SPEC.md 5.12), and the history's
+    /// head is printed.
+    #[arg(long, value_name = "FILE")]
+    pub history: Option<PathBuf>,
+    /// The album owner's identity public key (2496 hex digits, or @FILE), which the
+    /// history must start from (default: the grant's sender, --from).
+    #[arg(long, value_name = "IDENTITY", requires = "history")]
+    pub owner: Option<String>,
+
     /// Print JSON objects, one per line, on standard output instead of text.
     #[arg(long, long_help = ACCEPT_JSON)]
     pub json: bool,
