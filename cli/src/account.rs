@@ -551,10 +551,28 @@ pub fn accept(args: &AcceptArgs) -> CliResult<()> {
     if crate::selection::is_selection_len(bytes.len()) {
         return crate::selection::accept(args, &sender, &bytes);
     }
-    let unlocked = unlock::unlock(&args.unlock)?;
-    let album = accept_grant(&unlocked.keyring, &args.grant, &bytes, &sender)?;
+    let (album, history) = match &args.history {
+        Some(path) => {
+            let (album, _, history) = crate::seal::album_from_grant(
+                &args.unlock,
+                &args.grant,
+                &args.from,
+                Some(path),
+                args.owner.as_deref(),
+            )?;
+            (album, Some(history))
+        }
+        None => {
+            let unlocked = unlock::unlock(&args.unlock)?;
+            (
+                accept_grant(&unlocked.keyring, &args.grant, &bytes, &sender)?,
+                None,
+            )
+        }
+    };
     if args.json {
         return output::json(&json!({
+            "history": history.as_ref().map(|h| hex::encode(h.head())),
             "album_id": album.album_id().to_string(),
             "epoch": album.epoch(),
             "sender_digest": hex::encode(sender.digest()),
@@ -568,6 +586,16 @@ pub fn accept(args: &AcceptArgs) -> CliResult<()> {
         hex::encode(sender.digest())
     );
     outln!("sender fingerprint: {}", fingerprint(&sender));
+    match &history {
+        Some(history) => outln!(
+            "checked against album history {}: the sender and this account are members at \
+             the entry the grant names",
+            history.head_display()
+        ),
+        None => outln!(
+            "not checked against the album history (give --history FILE, from the owner)"
+        ),
+    }
     outln!("{}", open_hint("containers", args));
     Ok(())
 }
@@ -580,8 +608,13 @@ pub fn open_hint(what: &str, args: &AcceptArgs) -> String {
     } else {
         "SENDER"
     };
+    let history = args
+        .history
+        .as_ref()
+        .map_or_else(|| "HISTORY".into(), |p| p.display().to_string());
     format!(
-        "open its {what} with: keepsake open --account {} --grant {} --from {from} FILE... --out DIR",
+        "open its {what} with: keepsake open --account {} --grant {} --from {from} --history \
+         {history} FILE... --out DIR",
         args.unlock.account.display(),
         args.grant.display(),
     )

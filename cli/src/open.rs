@@ -381,13 +381,12 @@ fn held_from_grant(args: &OpenArgs, grant: &Path, from: &str, part: Part) -> Cli
     let sender = crate::account::parse_sender(from)?;
     let bytes = crate::selection::read_grant(grant)?;
     if !crate::selection::is_selection_len(bytes.len()) {
-        let (album, unlocked) = album_from_grant(&args.unlock, grant, from)?;
-        let history = granted_history(
-            &unlocked,
-            &album,
+        let (album, _, history) = album_from_grant(
+            &args.unlock,
+            grant,
+            from,
             args.history.as_deref(),
             args.owner.as_deref(),
-            from,
         )?;
         return Ok((Held::Album(album), Histories::Fixed(Arc::new(history.verified))));
     }
@@ -400,15 +399,12 @@ fn held_from_grant(args: &OpenArgs, grant: &Path, from: &str, part: Part) -> Cli
     let selection = crate::selection::accept_selection(&unlocked.keyring, grant, &bytes, &sender)?;
     let histories = match &args.history {
         Some(path) => {
-            let owner = fsutil::parse_identity(
-                args.owner.as_deref().unwrap_or(from),
-                "--owner (the album owner's identity public key)",
-            )?;
-            let history = AlbumHistory::load(
-                path,
+            let history = granted_history(
+                &unlocked,
                 selection.info().album_id,
-                &owner,
-                unlocked.pin_file.as_deref(),
+                Some(path),
+                args.owner.as_deref(),
+                from,
             )?;
             Histories::Fixed(Arc::new(history.verified))
         }

@@ -240,20 +240,40 @@ fn modified(meta: &fs::Metadata) -> Option<SystemTime> {
 }
 
 /// The album key a `seal` or `open` works with, accepted from a grant, with the unlocked
-/// account.
+/// account and the album's history: the grant is checked against the sender given
+/// (SPEC.md 5.7) and against the membership at the history entry it names (5.12).
 ///
 /// # Errors
-/// Unlocking; reading or refusing the grant.
+/// Unlocking; reading or refusing the grant; as [`granted_history`].
 pub fn album_from_grant(
     unlock_args: &crate::args::UnlockArgs,
     grant: &Path,
     from: &str,
-) -> CliResult<(AlbumKey, unlock::Unlocked)> {
+    history: Option<&Path>,
+    owner: Option<&str>,
+) -> CliResult<(AlbumKey, unlock::Unlocked, AlbumHistory)> {
     let sender = account::parse_sender(from)?;
     let bytes = account::read_grant(grant)?;
+    let album_id = keepsake::sharing::inspect_grant(&bytes)
+        .map_err(|e| CliError::core(format!("{}: grant refused", grant.display()), &e))?
+        .album_id;
     let unlocked = unlock::unlock(unlock_args)?;
+    let history = granted_history(&unlocked, album_id, history, owner, from)?;
     let album = account::accept_grant(&unlocked.keyring, grant, &bytes, &sender)?;
-    Ok((album, unlocked))
+    unlocked
+        .keyring
+        .accept_grant_in_history(&bytes, &history.verified)
+        .map_err(|e| {
+            CliError::core(
+                format!(
+                    "{}: grant refused against the album history {}",
+                    grant.display(),
+                    history.path.display()
+                ),
+                &e,
+            )
+        })?;
+    Ok((album, unlocked, history))
 }
 
 /// The history of an album this account holds through a grant: the file `history` given
@@ -263,22 +283,22 @@ pub fn album_from_grant(
 /// A usage error without `history`; as [`AlbumHistory::load`].
 pub fn granted_history(
     unlocked: &unlock::Unlocked,
-    album: &AlbumKey,
+    album_id: keepsake::AlbumId,
     history: Option<&Path>,
     owner: Option<&str>,
     from: &str,
 ) -> CliResult<AlbumHistory> {
     let path = history.ok_or_else(|| {
         CliError::usage(
-            "--history FILE is needed with --grant: the album's history file, from its owner \
-             (items are signed and checked against it)",
+            "--history FILE is needed with an album grant: the album's history file, from its \
+             owner (items are signed and checked against it)",
         )
     })?;
     let owner = fsutil::parse_identity(
         owner.unwrap_or(from),
         "--owner (the album owner's identity public key)",
     )?;
-    AlbumHistory::load(path, album.album_id(), &owner, unlocked.pin_file.as_deref())
+    AlbumHistory::load(path, album_id, &owner, unlocked.pin_file.as_deref())
 }
 
 /// `seal`.
@@ -310,13 +330,12 @@ pub fn run(args: &SealArgs) -> CliResult<()> {
     }
     let (album, unlocked, history, owned) = match (&args.grant, &args.from, &args.album) {
         (Some(grant), Some(from), _) => {
-            let (album, unlocked) = album_from_grant(&args.unlock, grant, from)?;
-            let history = granted_history(
-                &unlocked,
-                &album,
+            let (album, unlocked, history) = album_from_grant(
+                &args.unlock,
+                grant,
+                from,
                 args.history.as_deref(),
                 args.owner.as_deref(),
-                from,
             )?;
             let entry = history.entry_at_epoch(album.epoch())?;
             let me = unlocked.keyring.identity_public_key().digest();

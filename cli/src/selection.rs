@@ -463,12 +463,54 @@ pub fn record_json(selection: &Selection, now: u64) -> Value {
 pub fn accept(args: &AcceptArgs, sender: &IdentityPublicKey, bytes: &[u8]) -> CliResult<()> {
     let unlocked = unlock::unlock(&args.unlock)?;
     let selection = accept_selection(&unlocked.keyring, &args.grant, bytes, sender)?;
+    // With the album's history: every item's uploader, checked (SPEC.md 5.10, 5.12).
+    let uploaders = match &args.history {
+        Some(path) => {
+            let history = crate::seal::granted_history(
+                &unlocked,
+                selection.info().album_id,
+                Some(path),
+                args.owner.as_deref(),
+                &args.from,
+            )?;
+            let uploaders = selection
+                .items()
+                .iter()
+                .map(|item| {
+                    item.uploader(&history.verified)
+                        .map(fingerprint)
+                        .map_err(|e| {
+                            CliError::core(
+                                format!("{}: item {}", args.grant.display(), item.media_id()),
+                                &e,
+                            )
+                        })
+                })
+                .collect::<CliResult<Vec<_>>>()?;
+            Some(uploaders)
+        }
+        None => None,
+    };
     let now = now();
     if args.json {
-        return output::json(&record_json(&selection, now));
+        let mut record = record_json(&selection, now);
+        if let (Some(uploaders), Some(items)) = (&uploaders, record["items"].as_array_mut()) {
+            for (item, uploader) in items.iter_mut().zip(uploaders) {
+                item["uploader_fingerprint"] = json!(uploader);
+            }
+        }
+        return output::json(&record);
     }
     for line in record_lines(&selection, now) {
         outln!("{line}");
+    }
+    match &uploaders {
+        Some(uploaders) => {
+            for (item, uploader) in selection.items().iter().zip(uploaders) {
+                outln!("  {} uploaded by {uploader} (verified)", item.media_id());
+            }
+        }
+        None => outln!("uploaders not verified (give --history FILE, from the album's owner)"),
     }
     outln!("{}", crate::account::open_hint("items", args));
     Ok(())
