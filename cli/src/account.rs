@@ -592,9 +592,9 @@ pub fn accept(args: &AcceptArgs) -> CliResult<()> {
              the entry the grant names",
             history.head_display()
         ),
-        None => outln!(
-            "not checked against the album history (give --history FILE, from the owner)"
-        ),
+        None => {
+            outln!("not checked against the album history (give --history FILE, from the owner)")
+        }
     }
     outln!("{}", open_hint("containers", args));
     Ok(())
@@ -635,6 +635,8 @@ pub struct GrantHeader {
     pub album_id: AlbumId,
     /// Its epoch.
     pub epoch: u64,
+    /// The album history entry it names (SPEC.md 5.12).
+    pub history: [u8; 32],
 }
 
 /// The public fields of a grant of the right length, unauthenticated.
@@ -650,5 +652,6 @@ pub fn grant_header(bytes: &[u8]) -> Option<GrantHeader> {
         recipient: info.recipient,
         album_id: info.album_id,
         epoch: info.epoch,
+        history: info.history,
     })
 }

@@ -14,7 +14,8 @@ use std::path::{Path, PathBuf};
 use keepsake::account::Keyring;
 use keepsake::history::{
     HASH_LEN, HISTORY_ENTRY_MAX_LEN, HISTORY_FIXED_LEN, HistoryAction, MAX_HISTORY_ENTRIES,
-    VerifiedHistory, history_entry_len, history_head_fingerprint, verify_history,
+    VerifiedHistory, history_entry_len, history_head_fingerprint, parse_history_entry,
+    verify_history,
 };
 use keepsake::identity::IdentityPublicKey;
 use keepsake::{AlbumId, Error};
@@ -107,14 +108,11 @@ impl AlbumHistory {
         let bytes = fsutil::read_capped(path, MAX_HISTORY_FILE, "an album history")?;
         let entries = split_entries(&bytes).map_err(|e| refused(path, &e))?;
         let pin = match pin_file {
-            Some(file) => DeviceFile::load(file)?
-                .history_pins
-                .get(&album_id)
-                .copied(),
+            Some(file) => DeviceFile::load(file)?.history_pins.get(&album_id).copied(),
             None => None,
         };
-        let verified =
-            verify_history(&entries, album_id, owner, pin.as_ref()).map_err(|e| refused(path, &e))?;
+        let verified = verify_history(&entries, album_id, owner, pin.as_ref())
+            .map_err(|e| refused(path, &e))?;
         let history = Self {
             path: path.to_path_buf(),
             entries: entries.into_iter().map(<[u8]>::to_vec).collect(),
@@ -216,7 +214,11 @@ impl AlbumHistory {
     ///
     /// # Errors
     /// The core's refusals ([`Keyring::append_history`]); writing the file.
-    pub fn append(&mut self, keyring: &Keyring, action: HistoryAction) -> CliResult<[u8; HASH_LEN]> {
+    pub fn append(
+        &mut self,
+        keyring: &Keyring,
+        action: HistoryAction,
+    ) -> CliResult<[u8; HASH_LEN]> {
         let entry = keyring
             .append_history(&self.verified, action)
             .map_err(|e| refused(&self.path, &e))?;
@@ -248,7 +250,43 @@ impl AlbumHistory {
             device.save(file, true)
         });
         if let Err(e) = result {
-            note!("warning: the album history pin was not updated: {}", e.message);
+            note!(
+                "warning: the album history pin was not updated: {}",
+                e.message
+            );
         }
     }
+}
+
+/// The public structure of a history file for `inspect`: each entry's sequence number,
+/// action, epoch, author digest and hash, parsed but **not verified** (no owner is given).
+///
+/// # Errors
+/// As [`split_entries`] and [`parse_history_entry`].
+pub fn inspect_json(bytes: &[u8]) -> keepsake::Result<serde_json::Value> {
+    let entries = split_entries(bytes)?
+        .into_iter()
+        .map(|bytes| {
+            let entry = parse_history_entry(bytes)?;
+            let action = match entry.action() {
+                HistoryAction::Genesis(_) => "genesis".to_string(),
+                HistoryAction::AddMember(key) => format!("add {}", hex::encode(key.digest())),
+                HistoryAction::RemoveMember(digest) => format!("remove {}", hex::encode(digest)),
+                HistoryAction::EpochMove => "epoch move".to_string(),
+            };
+            Ok(serde_json::json!({
+                "seq": entry.seq(),
+                "action": action,
+                "epoch": entry.epoch(),
+                "author_digest": hex::encode(entry.author()),
+                "hash": hex::encode(entry.hash()),
+            }))
+        })
+        .collect::<keepsake::Result<Vec<_>>>()?;
+    Ok(serde_json::json!({
+        "type": "album_history",
+        "len": bytes.len(),
+        "entries": entries,
+        "verified": false,
+    }))
 }

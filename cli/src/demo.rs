@@ -26,11 +26,11 @@ use rayon::prelude::*;
 use zeroize::Zeroizing;
 
 use crate::account::{self, create_account};
+use crate::album_history::AlbumHistory;
 use crate::args::DemoArgs;
 use crate::container::{self, ContainerError};
 use crate::error::{CliError, CliResult};
 use crate::fsutil;
-use crate::album_history::AlbumHistory;
 use crate::open::{Dest, Histories, Keys, Part, open_one};
 use crate::outln;
 use crate::seal::{Job, Uploader, seal_one};

@@ -72,6 +72,12 @@ pub fn container_json<R: Read + Seek>(src: &mut R) -> Result<Value, container::C
         },
         "thumbnail": layout.thumbnail.map(|(s, h)| stream_json(&h, s)),
         "original": stream_json(&header, original),
+        "chunk_hash_list": {
+            "offset": layout.hash_list.offset,
+            "len": layout.hash_list.len,
+        },
+        "provenance": "a signed item record inside the metadata envelope (needs the key: \
+                       `keepsake open` verifies the uploader against the album history)",
         "authenticated": false,
     }))
 }
@@ -98,6 +104,14 @@ fn inspect_file(path: &Path) -> CliResult<Value> {
     }
     if head.starts_with(&crate::index::INDEX_MAGIC) {
         return crate::index::inspect_json(&mut file).map_err(|e| refused(&e));
+    }
+    if head.starts_with(&keepsake::history::HISTORY_MAGIC) {
+        let bytes = crate::fsutil::read_capped(
+            path,
+            crate::album_history::MAX_HISTORY_FILE,
+            "an album history",
+        )?;
+        return crate::album_history::inspect_json(&bytes).map_err(|e| refused(&e));
     }
     if head.starts_with(&keepsake::stream::MAGIC) {
         let mut bytes = [0u8; HEADER_LEN];
@@ -126,6 +140,7 @@ fn inspect_file(path: &Path) -> CliResult<Value> {
                 "recipient_fingerprint": fingerprint_of_digest(&g.recipient),
                 "album_id": g.album_id.to_string(),
                 "epoch": g.epoch,
+                "history": hex::encode(g.history),
                 "authenticated": false,
             }));
         }

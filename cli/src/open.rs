@@ -120,7 +120,9 @@ impl Histories {
             } => (account, explicit, owner, pin_file, cache),
         };
         // Held while loading: the pins are one file.
-        let mut cache = cache.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut cache = cache
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         if let Some(history) = cache.get(&album_id) {
             return Ok(Some(Arc::clone(history)));
         }
@@ -137,10 +139,12 @@ impl Histories {
                 ),
             });
         }
-        let history = AlbumHistory::load(&path, album_id, owner, pin_file.as_deref())
-            .map_err(|e| ContainerError::History {
-                code: e.code,
-                message: e.message,
+        let history =
+            AlbumHistory::load(&path, album_id, owner, pin_file.as_deref()).map_err(|e| {
+                ContainerError::History {
+                    code: e.code,
+                    message: e.message,
+                }
             })?;
         let history = Arc::new(history.verified);
         cache.insert(album_id, Arc::clone(&history));
@@ -377,7 +381,12 @@ enum Held {
 
 /// Accepts `--grant` from `--from`: an album grant gives the album key, a selection grant
 /// (told apart by its length) its part keys.
-fn held_from_grant(args: &OpenArgs, grant: &Path, from: &str, part: Part) -> CliResult<(Held, Histories)> {
+fn held_from_grant(
+    args: &OpenArgs,
+    grant: &Path,
+    from: &str,
+    part: Part,
+) -> CliResult<(Held, Histories)> {
     let sender = crate::account::parse_sender(from)?;
     let bytes = crate::selection::read_grant(grant)?;
     if !crate::selection::is_selection_len(bytes.len()) {
@@ -388,7 +397,10 @@ fn held_from_grant(args: &OpenArgs, grant: &Path, from: &str, part: Part) -> Cli
             args.history.as_deref(),
             args.owner.as_deref(),
         )?;
-        return Ok((Held::Album(album), Histories::Fixed(Arc::new(history.verified))));
+        return Ok((
+            Held::Album(album),
+            Histories::Fixed(Arc::new(history.verified)),
+        ));
     }
     if matches!(part, Part::Range(..)) {
         return Err(CliError::usage(

@@ -362,8 +362,7 @@ pub fn run(args: &SealArgs) -> CliResult<()> {
             let album_id = fsutil::parse_album_id(album)?;
             let unlocked = unlock::unlock(&args.unlock)?;
             let album = account::album_key(&unlocked.keyring, album_id, args.epoch)?;
-            let mut history =
-                AlbumHistory::owned(&unlocked, album_id, args.history.as_deref())?;
+            let mut history = AlbumHistory::owned(&unlocked, album_id, args.history.as_deref())?;
             let entry = history.owned_entry_at_epoch(&unlocked.keyring, album.epoch())?;
             (album, unlocked, entry, true)
         }
@@ -510,8 +509,8 @@ mod tests {
             SealOptions::new(),
             &hidden,
         )
-            .err()
-            .unwrap();
+        .err()
+        .unwrap();
         assert!(matches!(err, ContainerError::Exists(_)), "{err}");
         assert_eq!(fs::read(&taken).unwrap(), b"someone else's");
         assert_eq!(
@@ -521,18 +520,17 @@ mod tests {
         );
         // A fresh id seals, and leaves exactly one more file.
         let other = MediaId::from_bytes([4; 16]);
-        let sealed =
-            seal_one_as(
-                &album,
-                uploader,
-                &job,
-                &out,
-                other,
-                None,
-                SealOptions::new(),
-                &hidden,
-            )
-            .unwrap();
+        let sealed = seal_one_as(
+            &album,
+            uploader,
+            &job,
+            &out,
+            other,
+            None,
+            SealOptions::new(),
+            &hidden,
+        )
+        .unwrap();
         assert_eq!(sealed.plaintext_len, 100_000);
         assert_eq!(fs::read_dir(&out).unwrap().count(), 2);
     }

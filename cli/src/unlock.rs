@@ -25,10 +25,10 @@ use std::collections::BTreeMap;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
-use keepsake::history::{HISTORY_PIN_LEN, HistoryPin};
-use keepsake::{AlbumId, RecoveryPhrase};
 use keepsake::account::{self, ACCOUNT_PIN_LEN, AccountBundle, AccountPin, DeviceKey, Keyring};
+use keepsake::history::{HISTORY_PIN_LEN, HistoryPin};
 use keepsake::hpke::xwing::{self, XWingPublicKey};
+use keepsake::{AlbumId, RecoveryPhrase};
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 

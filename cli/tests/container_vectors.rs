@@ -300,7 +300,8 @@ fn build(inputs: &Inputs) -> Vector {
     )
     .unwrap();
     container.extend_from_slice(&original);
-    container.extend(encode_trailer(&part_hashes(&original).unwrap().list_bytes(), &envelope).unwrap());
+    container
+        .extend(encode_trailer(&part_hashes(&original).unwrap().list_bytes(), &envelope).unwrap());
     let hand = by_hand(
         &album_id,
         epoch,
@@ -691,7 +692,9 @@ fn failures(vectors: &[Vector]) -> Vec<Failure> {
     // bytes of the same length, and writes a matching list: the streams authenticate, the
     // signed root does not match.
     let key = MediaKey::from_bytes(arr(&v.media_key));
-    let options = SealOptions::new().with_chunk_size_log2(v.chunk_log2).unwrap();
+    let options = SealOptions::new()
+        .with_chunk_size_log2(v.chunk_log2)
+        .unwrap();
     let forged = hazmat::seal_with_salt(
         &key,
         &media_id,
@@ -782,7 +785,10 @@ fn container_vectors_open_to_their_inputs_and_uploader() {
         assert_eq!(hex::encode(original), v.original, "{}", v.name);
         let keyring = keyring(&v.root_keys, &v.identity_seed);
         assert_eq!(uploader, fingerprint(&keyring.identity_public_key()));
-        assert_eq!(hex::encode(keyring.identity_public_key().to_bytes()), v.uploader);
+        assert_eq!(
+            hex::encode(keyring.identity_public_key().to_bytes()),
+            v.uploader
+        );
         // The album key recorded is the one derived from the roots.
         let album = keyring
             .album_key(AlbumId::from_bytes(arr(&v.album_id)), v.epoch)

@@ -13,10 +13,10 @@ use keepsake::{AlbumKey, Zeroizing};
 
 use super::{fail, io, refused, seal_photo, unlocked};
 use crate::account::create_account;
+use crate::album_history::AlbumHistory;
 use crate::args::PartArg;
 use crate::container::ContainerError;
 use crate::error::CliResult;
-use crate::album_history::AlbumHistory;
 use crate::open::{Dest, Histories, Keys, Part, open_one};
 use crate::seal::Uploader;
 use crate::unlock::{Secret, Unlocked};
@@ -129,7 +129,9 @@ pub(super) fn print_order(
     );
     let alice_fingerprint = keepsake::sharing::fingerprint(alice_id);
     if uploaders.len() != ORDERED || uploaders.iter().any(|u| *u != alice_fingerprint) {
-        return Err(fail("the print service did not verify Alice as the uploader"));
+        return Err(fail(
+            "the print service did not verify Alice as the uploader",
+        ));
     }
     outln!("   each one's uploader, verified against Alice's album history: {alice_fingerprint}");
 
