@@ -35,7 +35,9 @@ text. No object holds a secret or a file's content.
 /// `open --json` fields.
 pub const OPEN_JSON: &str = "Print JSON objects, one per line, on standard output instead of \
 text (not with --stdout, whose output is the plaintext). No object holds a secret.
-  {\"type\":\"opened\", \"container\", \"path\", \"len\"}  per opened container
+  {\"type\":\"opened\", \"container\", \"path\", \"len\", \"uploader_fingerprint\"}  per opened
+      container (the verified uploader; null when not verified: a selection grant
+      opened without --history)
   {\"type\":\"error\", \"container\", \"kind\", \"exit_code\"}  per container not opened
   {\"type\":\"summary\", \"opened\", \"failed\", \"plaintext_bytes\", \"seconds\", \"out\"}  last";
 
@@ -70,21 +72,27 @@ pub const REMOVE_MEMBER_JSON: &str = "Print JSON objects, one per line, on stand
 instead of text:
   {\"type\":\"grant\", \"grant_file\", \"recipient_digest\", \"recipient_fingerprint\"}
       per remaining member
-  {\"type\":\"summary\", \"album_id\", \"old_epoch\", \"epoch\", \"grants\"}  last";
+  {\"type\":\"summary\", \"album_id\", \"old_epoch\", \"epoch\", \"grants\", \"removed_digest\",
+   \"history\"}  last (\"history\": the removal entry the grants name)";
 
 /// `share --json` fields.
 pub const SHARE_JSON: &str = "Print one JSON object on standard output instead of text:
-  {\"grant_file\", \"album_id\", \"epoch\", \"recipient_digest\", \"recipient_fingerprint\"}
+  {\"grant_file\", \"history_file\", \"history\", \"album_id\", \"epoch\", \"recipient_digest\",
+   \"recipient_fingerprint\"}
+  (\"history\": the album history entry the grant names, its head; give the recipient
+   \"history_file\" too)
 With --items (a selection grant), \"epoch\" is replaced by:
   {\"selection_id\", \"expires_at\", \"items\", \"parts\", \"len\"}";
 
 /// `accept --json` fields.
 pub const ACCEPT_JSON: &str = "Print one JSON object on standard output instead of text:
-  {\"album_id\", \"epoch\", \"sender_digest\", \"sender_fingerprint\"}
+  {\"history\", \"album_id\", \"epoch\", \"sender_digest\", \"sender_fingerprint\"}
+  (\"history\": the head of the album history checked with --history, else null)
 For a selection grant (a print order):
   {\"type\":\"selection\", \"album_id\", \"selection_id\", \"expires_at\", \"expired\",
    \"history\", \"sender_digest\", \"sender_fingerprint\",
-   \"items\": [{\"media_id\", \"epoch\", \"parts\", \"signed\"}]}
+   \"items\": [{\"media_id\", \"epoch\", \"parts\", \"signed\", \"uploader_fingerprint\"}]}
+  (\"uploader_fingerprint\" only with --history: each uploader, verified)
   (\"expired\": the local clock is past \"expires_at\"; the server enforces expiry)";
 
 /// `bench --json` fields.
@@ -170,9 +178,13 @@ pub enum Command {
     /// Albums.
     #[command(subcommand)]
     Album(AlbumCommand),
-    /// Seal files and folders (recursively) into self-contained `.ks` containers.
+    /// Seal files and folders (recursively) into self-contained `.ks` containers, each
+    /// signed by this account (a manifest naming the album's history entry).
     Seal(SealArgs),
-    /// Open `.ks` containers: restore names and modification times, or a byte range.
+    /// Open `.ks` containers: restore names and modification times, or a byte range;
+    /// each item's signed manifest is verified against the album's history first and its
+    /// uploader reported (an unsigned item, an uploader who was not a member, a bad
+    /// signature or content that differs from what was signed is refused: exit code 5).
     Open(OpenArgs),
     /// Print a file's public structure as JSON (containers, streams, grants, account
     /// files); needs no key and never prints a secret.
@@ -481,7 +493,8 @@ pub struct DevicePinArgs {
 /// `album ...`.
 #[derive(Subcommand, Debug)]
 pub enum AlbumCommand {
-    /// Print a fresh random album id (32 hex characters).
+    /// Print a fresh random album id (32 hex characters). Its history (this account as
+    /// owner) is created on the first `seal --album`, `share` or `remove-member`.
     New,
     /// Remove a member from an album this account owns: move the album to a new epoch and
     /// write a grant of it for each remaining member (not for the removed one).
