@@ -290,3 +290,44 @@ pub fn inspect_json(bytes: &[u8]) -> keepsake::Result<serde_json::Value> {
         "verified": false,
     }))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn history_files_split_by_action_and_refuse_cuts() {
+        let keyring = keepsake::hazmat::keyring_from_secrets(&[[1; 32]], [2; 32]);
+        let album = AlbumId::from_bytes([3; 16]);
+        let genesis = keyring.create_album_history(album).unwrap();
+        let history =
+            verify_history(&[&genesis], album, &keyring.identity_public_key(), None).unwrap();
+        let other = keepsake::hazmat::keyring_from_secrets(&[[4; 32]], [5; 32]);
+        let add = keyring
+            .append_history(
+                &history,
+                HistoryAction::AddMember(other.identity_public_key()),
+            )
+            .unwrap();
+        let file = [genesis.clone(), add.clone()].concat();
+        assert_eq!(split_entries(&file).unwrap(), vec![&genesis[..], &add[..]]);
+        let malformed = |bytes: &[u8]| {
+            matches!(
+                split_entries(bytes),
+                Err(Error::MalformedHistoryEntry { .. })
+            )
+        };
+        assert!(malformed(&[]));
+        // Every cut inside an entry is refused; cuts at entry boundaries split.
+        for cut in 1..file.len() {
+            if cut == genesis.len() {
+                assert_eq!(split_entries(&file[..cut]).unwrap().len(), 1);
+            } else {
+                assert!(malformed(&file[..cut]), "cut at {cut}");
+            }
+        }
+        let mut unknown = file.clone();
+        unknown[HISTORY_FIXED_LEN - 1] = 9;
+        assert!(malformed(&unknown));
+    }
+}

@@ -137,7 +137,7 @@ fn owned_histories(who: &Unlocked) -> Histories {
     Histories::Owned {
         account: who.path.clone(),
         explicit: None,
-        owner: who.keyring.identity_public_key(),
+        owner: Box::new(who.keyring.identity_public_key()),
         pin_file: who.pin_file.clone(),
         cache: std::sync::Mutex::new(std::collections::HashMap::new()),
     }

@@ -78,8 +78,8 @@ pub enum Histories {
         account: PathBuf,
         /// `--history`, if given.
         explicit: Option<PathBuf>,
-        /// This account's identity (the owner).
-        owner: IdentityPublicKey,
+        /// This account's identity (the owner; boxed: an identity key is large).
+        owner: Box<IdentityPublicKey>,
         /// The device key file holding the pins.
         pin_file: Option<PathBuf>,
         /// Histories loaded so far.
@@ -473,7 +473,7 @@ pub fn run(args: &OpenArgs) -> CliResult<()> {
             let histories = Histories::Owned {
                 account: unlocked.path.clone(),
                 explicit: args.history.clone(),
-                owner: unlocked.keyring.identity_public_key(),
+                owner: Box::new(unlocked.keyring.identity_public_key()),
                 pin_file: unlocked.pin_file.clone(),
                 cache: Mutex::new(HashMap::new()),
             };

@@ -127,7 +127,10 @@ fn a_batch_with_tampered_truncated_and_foreign_files_opens_the_good_ones() {
     let err = text(&out.get_output().stderr);
     for (file, kind) in [
         ("tampered.ks", "authentication failed"),
-        ("truncated.ks", "truncated: the file ends inside the original stream"),
+        (
+            "truncated.ks",
+            "truncated: the file ends inside the original stream",
+        ),
         ("cut-header.ks", "truncated"),
         ("foreign.ks", "foreign file"),
     ] {
@@ -449,7 +452,10 @@ fn thumbnail_slot_and_inspect_print_structure_but_no_secret() {
     assert_eq!(json["original"]["chunk_size"], 65_536);
     assert_eq!(json["thumbnail"]["kind"], "thumbnail");
     assert_eq!(json["thumbnail"]["plaintext_len"], 3_000);
-    assert_eq!(json["chunk_hash_list"]["len"], 64, "two chunks, 32 bytes each");
+    assert_eq!(
+        json["chunk_hash_list"]["len"], 64,
+        "two chunks, 32 bytes each"
+    );
     assert_eq!(
         json["original"]["salt"].as_str().unwrap().len(),
         64,
@@ -504,7 +510,9 @@ fn thumbnail_slot_and_inspect_print_structure_but_no_secret() {
         .args(["inspect", "bad.ks"])
         .assert()
         .code(3)
-        .stderr(predicate::str::contains("thumbnail stream length 4294967295"));
+        .stderr(predicate::str::contains(
+            "thumbnail stream length 4294967295",
+        ));
     // Opening a bare stream as a container says what it is.
     t.cmd()
         .arg("open")

@@ -519,3 +519,48 @@ fn an_album_the_account_does_not_own_has_no_history_to_verify_against() {
     )
     .success();
 }
+
+#[test]
+fn every_cut_or_flipped_length_of_a_container_is_refused_without_panicking() {
+    let t = T::new();
+    let alice = t.init("alice", "alice pw");
+    let id = album(&t);
+    let thumb = t.write("thumb.jpg", &data(300, 2));
+    let src = t.write("in/x.jpg", &data(3000, 1));
+    t.cmd()
+        .args(["seal", "--album", &id, "--chunk-log2", "8", "--thumbnail"])
+        .arg(&thumb)
+        .args(alice.unlock())
+        .arg(&src)
+        .args(["--out", "out"])
+        .assert()
+        .success();
+    let good = fs::read(common::containers(&t.path("out")).pop().unwrap()).unwrap();
+    let layout = container::read_layout(&mut std::io::Cursor::new(&good)).unwrap();
+    for cut in 0..good.len() {
+        let err = container::read_layout(&mut std::io::Cursor::new(&good[..cut]))
+            .err()
+            .unwrap();
+        assert!(
+            matches!(
+                err.name().as_str(),
+                "TruncatedContainer" | "LengthOutOfRange" | "TruncatedHeader"
+            ),
+            "cut at {cut}: {err}"
+        );
+    }
+    // Each byte of the three length fields, flipped: refused (or, for a low bit of T
+    // that still lands on a stream, a stream mismatch), never a panic.
+    let s_at = 154 + usize::try_from(layout.thumbnail.unwrap().0.len).unwrap();
+    let m_at = usize::try_from(layout.hash_list.offset + layout.hash_list.len).unwrap();
+    for at in (150..154).chain(s_at..s_at + 8).chain(m_at..m_at + 4) {
+        for bit in 0..8 {
+            let mut bad = good.clone();
+            bad[at] ^= 1 << bit;
+            assert!(
+                container::read_layout(&mut std::io::Cursor::new(&bad)).is_err(),
+                "byte {at} bit {bit}"
+            );
+        }
+    }
+}

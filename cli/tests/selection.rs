@@ -140,11 +140,7 @@ fn print_order_opens_the_granted_originals_and_refuses_the_rest() {
         "{record}"
     );
     assert!(record.contains("items: 3"), "{record}");
-    assert_eq!(
-        record.matches(": original (signed)").count(),
-        3,
-        "{record}"
-    );
+    assert_eq!(record.matches(": original (signed)").count(), 3, "{record}");
 
     // The three open to identical bytes, named by media id (no metadata granted).
     s.open("order.grant", &s.sealed[..3], &[]).success();
