@@ -33,7 +33,9 @@ use zeroize::Zeroizing;
 
 use crate::album_history::AlbumHistory;
 use crate::args::{AcceptArgs, PartArg, ShareArgs};
-use crate::container::read::{ChunkHasher, check_root, expected_entry, provenance_error, pump};
+use crate::container::read::{
+    ChunkHasher, check_root, expected_entry, provenance_error, pump, record_metadata,
+};
 use crate::container::{self, ContainerError, Item, Metadata};
 use crate::error::{CliError, CliResult, exit};
 use crate::open::{Dest, Histories, Keys, Opened, Part};
@@ -644,12 +646,7 @@ pub fn open_one(
                     err,
                 })?,
         );
-        let json = ItemRecord::parse(&record)
-            .map_err(|err| ContainerError::Core {
-                what: "item record",
-                err,
-            })?
-            .metadata();
+        let json = record_metadata(&record)?;
         if let Some(m) = manifest
             && m.part(PartKind::Metadata) != Some(&PartEntry::metadata(json))
         {

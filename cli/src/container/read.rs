@@ -98,13 +98,7 @@ pub fn open_item(layout: &Layout, album: &AlbumKey) -> Result<Item, ContainerErr
                 err,
             })?,
     );
-    let json = ItemRecord::parse(&record)
-        .map_err(|err| ContainerError::Core {
-            what: "item record",
-            err,
-        })?
-        .metadata();
-    let metadata = Metadata::parse(json)?;
+    let metadata = Metadata::parse(record_metadata(&record)?)?;
     let path = metadata.path()?;
     Ok(Item {
         media_key,
@@ -113,6 +107,20 @@ pub fn open_item(layout: &Layout, album: &AlbumKey) -> Result<Item, ContainerErr
         path,
         provenance: None,
     })
+}
+
+/// The metadata JSON of an item record (SPEC.md 5.10): what follows its manifest.
+///
+/// # Errors
+/// The record's refusals (`MalformedManifest`, `UnsupportedVersion`) as
+/// [`ContainerError::Core`].
+pub fn record_metadata(record: &[u8]) -> Result<&[u8], ContainerError> {
+    ItemRecord::parse(record)
+        .map(|r| r.metadata())
+        .map_err(|err| ContainerError::Core {
+            what: "item record",
+            err,
+        })
 }
 
 /// Opens the thumbnail (at most 16 MiB), or `None` when the slot is empty; with a
