@@ -107,7 +107,9 @@ Its fields: \"type\" (container, stream, grant or account), \"file\", \"len\", a
 structure of that type (ids, epoch, lengths, salts, commitments, public keys; a grant's \
 suite, sender and recipient identity digests and fingerprints; a selection grant's \
 selection id, expiry, history entry and item count); \
-\"authenticated\" is always false: inspect uses no key.";
+\"authenticated\" is false: inspect uses no key, unless --account is given for a container, \
+which then gains \"provenance\": {\"verified\", \"uploader_fingerprint\", \"uploader_digest\", \
+\"history\", \"parts\"} and \"authenticated\": true.";
 
 /// keepsake: end-to-end encrypted memories, from the command line.
 ///
@@ -655,9 +657,29 @@ pub struct OpenArgs {
 /// `inspect`.
 #[derive(Args, Debug)]
 pub struct InspectArgs {
-    /// A container, a bare media stream, a grant or an account file.
+    /// A container, a bare media stream, a grant, an album history or an account file.
     #[arg(value_name = "FILE")]
     pub file: PathBuf,
+    /// With a container of an album this account owns: unlock it (--passphrase-file,
+    /// --device-key, else KEEPSAKE_PASSPHRASE or a prompt), verify the item's signed
+    /// manifest against the album's history and print the verified uploader (a refusal is
+    /// exit code 5, as `open`).
+    #[arg(long, value_name = "FILE")]
+    pub account: Option<PathBuf>,
+    /// With --account: read the passphrase from FILE (`-`: standard input).
+    #[arg(
+        long,
+        value_name = "FILE",
+        requires = "account",
+        conflicts_with = "device_key"
+    )]
+    pub passphrase_file: Option<PathBuf>,
+    /// With --account: unlock with this enrolled device key file (its pins are used).
+    #[arg(long, value_name = "FILE", requires = "account")]
+    pub device_key: Option<PathBuf>,
+    /// With --account: the album's history file (default: the account's own copy).
+    #[arg(long, value_name = "FILE", requires = "account")]
+    pub history: Option<PathBuf>,
     /// Print the JSON object on one line (the default is indented).
     #[arg(long, long_help = INSPECT_JSON)]
     pub json: bool,

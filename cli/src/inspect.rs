@@ -178,6 +178,46 @@ fn inspect_file(path: &Path) -> CliResult<Value> {
     ))
 }
 
+/// Unlocks, opens the item's record and verifies it against the album's history (the
+/// account's own copy, or `history`), as `open` does (SPEC.md 8.4 steps 11-15).
+///
+/// # Errors
+/// Unlocking; the container's refusals (exit code 3) and provenance refusals (exit code 5).
+fn verified_provenance(
+    path: &Path,
+    unlock: &crate::args::UnlockArgs,
+    history: Option<&Path>,
+) -> CliResult<Value> {
+    let unlocked = crate::unlock::unlock(unlock)?;
+    let histories = crate::open::Histories::Owned {
+        account: unlocked.path.clone(),
+        explicit: history.map(Path::to_path_buf),
+        owner: Box::new(unlocked.keyring.identity_public_key()),
+        pin_file: unlocked.pin_file.clone(),
+        cache: std::sync::Mutex::new(std::collections::HashMap::new()),
+    };
+    let keys = crate::open::Keys::Account(&unlocked.keyring);
+    let refused = |e: container::ContainerError| {
+        CliError::new(e.exit_code(), format!("{}: {e}", path.display()))
+    };
+    let mut file = File::open(path).map_err(|e| CliError::io(path, &e))?;
+    let layout = container::read_layout(&mut file).map_err(refused)?;
+    let mut item = keys.item(&layout).map_err(refused)?;
+    let history = histories
+        .get(layout.album_id)
+        .map_err(refused)?
+        .ok_or_else(|| CliError::failure("no album history"))?;
+    let verified = item.verify(&layout, &history).map_err(refused)?;
+    let manifest = verified.manifest();
+    Ok(json!({
+        "verified": true,
+        "uploader_fingerprint": verified.uploader_fingerprint(),
+        "uploader_digest": hex::encode(verified.uploader().digest()),
+        "history": hex::encode(manifest.history()),
+        "parts": manifest.parts().len(),
+    }))
+}
+
 /// `inspect`.
 ///
 /// # Errors
@@ -185,6 +225,25 @@ fn inspect_file(path: &Path) -> CliResult<Value> {
 pub fn run(args: &InspectArgs) -> CliResult<()> {
     let mut value = inspect_file(&args.file)?;
     value["file"] = json!(args.file.display().to_string());
+    if let Some(account) = &args.account {
+        let unlock = crate::args::UnlockArgs {
+            account: account.clone(),
+            passphrase_file: args.passphrase_file.clone(),
+            passphrase_command: None,
+            recovery: false,
+            recovery_file: None,
+            recovery_command: None,
+            device_key: args.device_key.clone(),
+            device_pin: None,
+        };
+        if value["type"] != "container" {
+            return Err(CliError::usage(
+                "--account goes with a container: only an item's provenance needs a key",
+            ));
+        }
+        value["provenance"] = verified_provenance(&args.file, &unlock, args.history.as_deref())?;
+        value["authenticated"] = json!(true);
+    }
     if args.json {
         return crate::output::json(&value);
     }

@@ -564,3 +564,65 @@ fn every_cut_or_flipped_length_of_a_container_is_refused_without_panicking() {
         }
     }
 }
+
+#[test]
+fn inspect_with_the_account_verifies_the_uploader() {
+    let s = shared();
+    let bobs = s.bob_seals(&data(4000, 8), "bob-out");
+    let inspect = |file: &Path| {
+        s.t.cmd()
+            .args(["inspect", "--json", "--account"])
+            .arg(&s.alice.file)
+            .arg("--passphrase-file")
+            .arg(&s.alice.pass)
+            .arg(file)
+            .assert()
+    };
+    let out = inspect(&bobs).success().get_output().stdout.clone();
+    let value: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(value["authenticated"], true);
+    assert_eq!(value["provenance"]["verified"], true);
+    assert_eq!(
+        value["provenance"]["uploader_fingerprint"],
+        fingerprint(&identity(&s.bob))
+    );
+    assert_eq!(value["provenance"]["uploader_digest"], s.bob.digest);
+    // Without the account: the public structure only.
+    let out =
+        s.t.cmd()
+            .args(["inspect", "--json"])
+            .arg(&bobs)
+            .assert()
+            .success()
+            .get_output()
+            .stdout
+            .clone();
+    let value: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(value["authenticated"], false);
+    assert!(value.get("uploader_fingerprint").is_none());
+    // A re-sealed original is not inspect's to find (it reads no stream), but an unsigned
+    // record is: exit 5, as `open`.
+    let album = keyring(&s.alice)
+        .album_key(AlbumId::from_bytes(hex_id(&s.album)), 0)
+        .unwrap();
+    let bytes = fs::read(&bobs).unwrap();
+    let layout = container::read_layout(&mut std::io::Cursor::new(&bytes)).unwrap();
+    let item = container::open_item(&layout, &album).unwrap();
+    let json = container::read::record_metadata(&item.record).unwrap();
+    let unsigned = keepsake::provenance::ItemRecord::encode(None, json).unwrap();
+    let envelope = item
+        .media_key
+        .seal_blob(&layout.media_id, keepsake::MediaBlob::Metadata, &unsigned)
+        .unwrap();
+    let at = usize::try_from(layout.metadata_section.offset).unwrap() - 4;
+    let mut forged = bytes[..at].to_vec();
+    forged.extend_from_slice(&u32::try_from(envelope.len()).unwrap().to_be_bytes());
+    forged.extend_from_slice(&envelope);
+    let unsigned_file = s.t.write("unsigned.ks", &forged);
+    inspect(&unsigned_file)
+        .code(5)
+        .stderr(predicate::str::contains("the item is not signed"));
+    open(&s.t, &s.alice, &[], &[&unsigned_file], "u")
+        .code(5)
+        .stderr(predicate::str::contains("unsigned"));
+}
