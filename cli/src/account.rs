@@ -9,6 +9,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use keepsake::account::{self, AccountPin, Keyring};
+use keepsake::history::HistoryAction;
 use keepsake::hpke::xwing::XWingPublicKey;
 use keepsake::identity::{DIGEST_LEN, IdentityPublicKey};
 use keepsake::kdf::KdfParams;
@@ -17,6 +18,7 @@ use keepsake::{AlbumId, AlbumKey, RecoveryPhrase};
 
 use serde_json::json;
 
+use crate::album_history::AlbumHistory;
 use crate::args::{
     AcceptArgs, DeviceCommand, DeviceEnrollArgs, DevicePinArgs, IdentityArgs, InitArgs, PasswdArgs,
     ShareArgs, WhoamiArgs,
@@ -398,7 +400,7 @@ fn pin_identity(value: &str) -> CliResult<[u8; DIGEST_LEN]> {
     Ok(fsutil::identity_from_hex(&text, "--identity")?.digest())
 }
 
-/// Grants `album` to `recipient`.
+/// Grants `album` to `recipient`, naming the album history entry `history` (SPEC.md 5.12).
 ///
 /// # Errors
 /// A low-order recipient key; the OS RNG failing.
@@ -406,9 +408,10 @@ pub fn grant(
     keyring: &Keyring,
     album: &AlbumKey,
     recipient: &IdentityPublicKey,
+    history: &[u8; 32],
 ) -> CliResult<Vec<u8>> {
     keyring
-        .grant_album(album, recipient, &[0; 32]) // no album history in the tool yet (SPEC.md 5.12)
+        .grant_album(album, recipient, history)
         .map_err(|e| CliError::core("granting the album", &e))
 }
 
@@ -436,11 +439,21 @@ pub fn share(args: &ShareArgs) -> CliResult<()> {
     let unlocked = unlock::unlock(&args.unlock)?;
     let album = album_key(&unlocked.keyring, album_id, args.epoch)?;
     let epoch = album.epoch();
-    let bytes = grant(&unlocked.keyring, &album, &recipient)?;
+    let mut history = AlbumHistory::owned(&unlocked, album_id, args.history.as_deref())?;
+    history.owned_entry_at_epoch(&unlocked.keyring, epoch)?;
+    if !history.is_member(&recipient) {
+        history.append(
+            &unlocked.keyring,
+            HistoryAction::AddMember(recipient.clone()),
+        )?;
+    }
+    let bytes = grant(&unlocked.keyring, &album, &recipient, &history.head())?;
     fsutil::write_atomic(&args.out, &bytes, args.force)?;
     if args.json {
         return output::json(&json!({
             "grant_file": args.out.display().to_string(),
+            "history_file": history.path.display().to_string(),
+            "history": hex::encode(history.head()),
             "album_id": album_id.to_string(),
             "epoch": epoch,
             "recipient_digest": hex::encode(recipient.digest()),
@@ -453,6 +466,11 @@ pub fn share(args: &ShareArgs) -> CliResult<()> {
         hex::encode(recipient.digest())
     );
     outln!("recipient fingerprint: {}", fingerprint(&recipient));
+    outln!(
+        "the grant names album history {}: give the recipient {} too",
+        history.head_display(),
+        history.path.display()
+    );
     Ok(())
 }
 
@@ -533,10 +551,28 @@ pub fn accept(args: &AcceptArgs) -> CliResult<()> {
     if crate::selection::is_selection_len(bytes.len()) {
         return crate::selection::accept(args, &sender, &bytes);
     }
-    let unlocked = unlock::unlock(&args.unlock)?;
-    let album = accept_grant(&unlocked.keyring, &args.grant, &bytes, &sender)?;
+    let (album, history) = match &args.history {
+        Some(path) => {
+            let (album, _, history) = crate::seal::album_from_grant(
+                &args.unlock,
+                &args.grant,
+                &args.from,
+                Some(path),
+                args.owner.as_deref(),
+            )?;
+            (album, Some(history))
+        }
+        None => {
+            let unlocked = unlock::unlock(&args.unlock)?;
+            (
+                accept_grant(&unlocked.keyring, &args.grant, &bytes, &sender)?,
+                None,
+            )
+        }
+    };
     if args.json {
         return output::json(&json!({
+            "history": history.as_ref().map(|h| hex::encode(h.head())),
             "album_id": album.album_id().to_string(),
             "epoch": album.epoch(),
             "sender_digest": hex::encode(sender.digest()),
@@ -550,6 +586,16 @@ pub fn accept(args: &AcceptArgs) -> CliResult<()> {
         hex::encode(sender.digest())
     );
     outln!("sender fingerprint: {}", fingerprint(&sender));
+    match &history {
+        Some(history) => outln!(
+            "checked against album history {}: the sender and this account are members at \
+             the entry the grant names",
+            history.head_display()
+        ),
+        None => {
+            outln!("not checked against the album history (give --history FILE, from the owner)")
+        }
+    }
     outln!("{}", open_hint("containers", args));
     Ok(())
 }
@@ -562,8 +608,13 @@ pub fn open_hint(what: &str, args: &AcceptArgs) -> String {
     } else {
         "SENDER"
     };
+    let history = args
+        .history
+        .as_ref()
+        .map_or_else(|| "HISTORY".into(), |p| p.display().to_string());
     format!(
-        "open its {what} with: keepsake open --account {} --grant {} --from {from} FILE... --out DIR",
+        "open its {what} with: keepsake open --account {} --grant {} --from {from} --history \
+         {history} FILE... --out DIR",
         args.unlock.account.display(),
         args.grant.display(),
     )
@@ -584,6 +635,8 @@ pub struct GrantHeader {
     pub album_id: AlbumId,
     /// Its epoch.
     pub epoch: u64,
+    /// The album history entry it names (SPEC.md 5.12).
+    pub history: [u8; 32],
 }
 
 /// The public fields of a grant of the right length, unauthenticated.
@@ -599,5 +652,6 @@ pub fn grant_header(bytes: &[u8]) -> Option<GrantHeader> {
         recipient: info.recipient,
         album_id: info.album_id,
         epoch: info.epoch,
+        history: info.history,
     })
 }

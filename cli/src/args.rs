@@ -35,7 +35,9 @@ text. No object holds a secret or a file's content.
 /// `open --json` fields.
 pub const OPEN_JSON: &str = "Print JSON objects, one per line, on standard output instead of \
 text (not with --stdout, whose output is the plaintext). No object holds a secret.
-  {\"type\":\"opened\", \"container\", \"path\", \"len\"}  per opened container
+  {\"type\":\"opened\", \"container\", \"path\", \"len\", \"uploader_fingerprint\"}  per opened
+      container (the verified uploader; null when not verified: a selection grant
+      opened without --history)
   {\"type\":\"error\", \"container\", \"kind\", \"exit_code\"}  per container not opened
   {\"type\":\"summary\", \"opened\", \"failed\", \"plaintext_bytes\", \"seconds\", \"out\"}  last";
 
@@ -70,21 +72,27 @@ pub const REMOVE_MEMBER_JSON: &str = "Print JSON objects, one per line, on stand
 instead of text:
   {\"type\":\"grant\", \"grant_file\", \"recipient_digest\", \"recipient_fingerprint\"}
       per remaining member
-  {\"type\":\"summary\", \"album_id\", \"old_epoch\", \"epoch\", \"grants\"}  last";
+  {\"type\":\"summary\", \"album_id\", \"old_epoch\", \"epoch\", \"grants\", \"removed_digest\",
+   \"history\"}  last (\"history\": the removal entry the grants name)";
 
 /// `share --json` fields.
 pub const SHARE_JSON: &str = "Print one JSON object on standard output instead of text:
-  {\"grant_file\", \"album_id\", \"epoch\", \"recipient_digest\", \"recipient_fingerprint\"}
+  {\"grant_file\", \"history_file\", \"history\", \"album_id\", \"epoch\", \"recipient_digest\",
+   \"recipient_fingerprint\"}
+  (\"history\": the album history entry the grant names, its head; give the recipient
+   \"history_file\" too)
 With --items (a selection grant), \"epoch\" is replaced by:
   {\"selection_id\", \"expires_at\", \"items\", \"parts\", \"len\"}";
 
 /// `accept --json` fields.
 pub const ACCEPT_JSON: &str = "Print one JSON object on standard output instead of text:
-  {\"album_id\", \"epoch\", \"sender_digest\", \"sender_fingerprint\"}
+  {\"history\", \"album_id\", \"epoch\", \"sender_digest\", \"sender_fingerprint\"}
+  (\"history\": the head of the album history checked with --history, else null)
 For a selection grant (a print order):
   {\"type\":\"selection\", \"album_id\", \"selection_id\", \"expires_at\", \"expired\",
    \"history\", \"sender_digest\", \"sender_fingerprint\",
-   \"items\": [{\"media_id\", \"epoch\", \"parts\", \"signed\"}]}
+   \"items\": [{\"media_id\", \"epoch\", \"parts\", \"signed\", \"uploader_fingerprint\"}]}
+  (\"uploader_fingerprint\" only with --history: each uploader, verified)
   (\"expired\": the local clock is past \"expires_at\"; the server enforces expiry)";
 
 /// `bench --json` fields.
@@ -99,7 +107,9 @@ Its fields: \"type\" (container, stream, grant or account), \"file\", \"len\", a
 structure of that type (ids, epoch, lengths, salts, commitments, public keys; a grant's \
 suite, sender and recipient identity digests and fingerprints; a selection grant's \
 selection id, expiry, history entry and item count); \
-\"authenticated\" is always false: inspect uses no key.";
+\"authenticated\" is false: inspect uses no key, unless --account is given for a container, \
+which then gains \"provenance\": {\"verified\", \"uploader_fingerprint\", \"uploader_digest\", \
+\"history\", \"parts\"} and \"authenticated\": true.";
 
 /// keepsake: end-to-end encrypted memories, from the command line.
 ///
@@ -170,9 +180,13 @@ pub enum Command {
     /// Albums.
     #[command(subcommand)]
     Album(AlbumCommand),
-    /// Seal files and folders (recursively) into self-contained `.ks` containers.
+    /// Seal files and folders (recursively) into self-contained `.ks` containers, each
+    /// signed by this account (a manifest naming the album's history entry).
     Seal(SealArgs),
-    /// Open `.ks` containers: restore names and modification times, or a byte range.
+    /// Open `.ks` containers: restore names and modification times, or a byte range;
+    /// each item's signed manifest is verified against the album's history first and its
+    /// uploader reported (an unsigned item, an uploader who was not a member, a bad
+    /// signature or content that differs from what was signed is refused: exit code 5).
     Open(OpenArgs),
     /// Print a file's public structure as JSON (containers, streams, grants, account
     /// files); needs no key and never prints a secret.
@@ -481,7 +495,8 @@ pub struct DevicePinArgs {
 /// `album ...`.
 #[derive(Subcommand, Debug)]
 pub enum AlbumCommand {
-    /// Print a fresh random album id (32 hex characters).
+    /// Print a fresh random album id (32 hex characters). Its history (this account as
+    /// owner) is created on the first `seal --album`, `share` or `remove-member`.
     New,
     /// Remove a member from an album this account owns: move the album to a new epoch and
     /// write a grant of it for each remaining member (not for the removed one).
@@ -500,6 +515,11 @@ pub struct RemoveMemberArgs {
     /// The album's current epoch (what it was last sealed and shared under).
     #[arg(long, value_name = "N")]
     pub epoch: u64,
+    /// The album's history file (SPEC.md 8.11), as its owner gave it (default: this
+    /// account's own copy, `ACCOUNT.albums/<album id>.ks-history`, for an album it owns).
+    #[arg(long, value_name = "FILE")]
+    pub history: Option<PathBuf>,
+
     /// A remaining member's identity public key (2496 hex digits, or @FILE); repeat for
     /// each. The removed member is simply not named.
     #[arg(long = "member", value_name = "IDENTITY")]
@@ -540,6 +560,14 @@ pub struct SealArgs {
     /// The grant's sender: an identity public key (2496 hex digits, or @FILE).
     #[arg(long, value_name = "IDENTITY", requires = "grant")]
     pub from: Option<String>,
+    /// The album's history file (SPEC.md 8.11), as its owner gave it (default: this
+    /// account's own copy, `ACCOUNT.albums/<album id>.ks-history`, for an album it owns).
+    #[arg(long, value_name = "FILE")]
+    pub history: Option<PathBuf>,
+    /// The album owner's identity public key (2496 hex digits, or @FILE), which the
+    /// history must start from (default: the grant's sender, --from).
+    #[arg(long, value_name = "IDENTITY", requires = "history")]
+    pub owner: Option<String>,
     /// Files and folders to seal; folders are sealed recursively. A file the index of
     /// --out records as sealed, unchanged (name, size, modification time, permission bits
     /// and SHA-256), is skipped; a changed one is sealed as a new container.
@@ -584,6 +612,14 @@ pub struct OpenArgs {
     /// The grant's sender: an identity public key (2496 hex digits, or @FILE).
     #[arg(long, value_name = "IDENTITY", requires = "grant")]
     pub from: Option<String>,
+    /// The album's history file (SPEC.md 8.11), as its owner gave it (default: this
+    /// account's own copy, `ACCOUNT.albums/<album id>.ks-history`, for an album it owns).
+    #[arg(long, value_name = "FILE")]
+    pub history: Option<PathBuf>,
+    /// The album owner's identity public key (2496 hex digits, or @FILE), which the
+    /// history must start from (default: the grant's sender, --from).
+    #[arg(long, value_name = "IDENTITY", requires = "history")]
+    pub owner: Option<String>,
     /// Containers to open; a folder stands for the `.ks` files in it (not recursive).
     /// Files already restored identically are skipped, and so are earlier versions that
     /// the seal index beside them marks superseded.
@@ -621,9 +657,29 @@ pub struct OpenArgs {
 /// `inspect`.
 #[derive(Args, Debug)]
 pub struct InspectArgs {
-    /// A container, a bare media stream, a grant or an account file.
+    /// A container, a bare media stream, a grant, an album history or an account file.
     #[arg(value_name = "FILE")]
     pub file: PathBuf,
+    /// With a container of an album this account owns: unlock it (--passphrase-file,
+    /// --device-key, else KEEPSAKE_PASSPHRASE or a prompt), verify the item's signed
+    /// manifest against the album's history and print the verified uploader (a refusal is
+    /// exit code 5, as `open`).
+    #[arg(long, value_name = "FILE")]
+    pub account: Option<PathBuf>,
+    /// With --account: read the passphrase from FILE (`-`: standard input).
+    #[arg(
+        long,
+        value_name = "FILE",
+        requires = "account",
+        conflicts_with = "device_key"
+    )]
+    pub passphrase_file: Option<PathBuf>,
+    /// With --account: unlock with this enrolled device key file (its pins are used).
+    #[arg(long, value_name = "FILE", requires = "account")]
+    pub device_key: Option<PathBuf>,
+    /// With --account: the album's history file (default: the account's own copy).
+    #[arg(long, value_name = "FILE", requires = "account")]
+    pub history: Option<PathBuf>,
     /// Print the JSON object on one line (the default is indented).
     #[arg(long, long_help = INSPECT_JSON)]
     pub json: bool,
@@ -670,6 +726,11 @@ pub struct ShareArgs {
     /// `whoami --out FILE` wrote).
     #[arg(long, value_name = "IDENTITY")]
     pub to: String,
+    /// The album's history file (SPEC.md 8.11; default: this account's own copy,
+    /// `ACCOUNT.albums/<album id>.ks-history`). An album grant to someone who is not yet
+    /// a member first appends their addition to it. Give the recipient this file too.
+    #[arg(long, value_name = "FILE")]
+    pub history: Option<PathBuf>,
     /// Where to write the grant (public: 1354 bytes for an album grant; a selection grant
     /// is 1340 bytes plus 148 to 359 per item, by the parts granted).
     #[arg(long, value_name = "GRANT_FILE")]
@@ -706,6 +767,16 @@ pub struct AcceptArgs {
     /// fingerprint printed.
     #[arg(long, value_name = "IDENTITY")]
     pub from: String,
+    /// The album's history file, as its owner gave it: the grant is then checked against
+    /// the membership at the history entry it names (SPEC.md 5.12), and the history's
+    /// head is printed.
+    #[arg(long, value_name = "FILE")]
+    pub history: Option<PathBuf>,
+    /// The album owner's identity public key (2496 hex digits, or @FILE), which the
+    /// history must start from (default: the grant's sender, --from).
+    #[arg(long, value_name = "IDENTITY", requires = "history")]
+    pub owner: Option<String>,
+
     /// Print JSON objects, one per line, on standard output instead of text.
     #[arg(long, long_help = ACCEPT_JSON)]
     pub json: bool,

@@ -26,13 +26,14 @@ use rayon::prelude::*;
 use zeroize::Zeroizing;
 
 use crate::account::{self, create_account};
+use crate::album_history::AlbumHistory;
 use crate::args::DemoArgs;
 use crate::container::{self, ContainerError};
 use crate::error::{CliError, CliResult};
 use crate::fsutil;
-use crate::open::{Dest, Keys, Part, open_one};
+use crate::open::{Dest, Histories, Keys, Part, open_one};
 use crate::outln;
-use crate::seal::{Job, seal_one};
+use crate::seal::{Job, Uploader, seal_one};
 use crate::unlock::{self, DeviceFile, Secret, Unlocked};
 
 mod print_order;
@@ -129,6 +130,17 @@ fn unlocked(path: &Path, secret: &Secret) -> CliResult<(Unlocked, Duration)> {
         },
         elapsed,
     ))
+}
+
+/// The album histories an unlocked owner verifies its items against: its own copies.
+fn owned_histories(who: &Unlocked) -> Histories {
+    Histories::Owned {
+        account: who.path.clone(),
+        explicit: None,
+        owner: Box::new(who.keyring.identity_public_key()),
+        pin_file: who.pin_file.clone(),
+        cache: std::sync::Mutex::new(std::collections::HashMap::new()),
+    }
 }
 
 /// Refusal expected: returns the error's text, or fails the demo if the attack worked.
@@ -233,6 +245,11 @@ pub fn run(args: &DemoArgs) -> CliResult<()> {
         .keyring
         .album_key(album_id, alice.keyring.current_epoch())
         .map_err(|e| CliError::core("album key", &e))?;
+    let mut history = AlbumHistory::owned(&alice, album_id, None)?;
+    let uploader = Uploader {
+        keyring: &alice.keyring,
+        history: history.head(),
+    };
     let sealed_dir = dir.join("sealed");
     fs::create_dir_all(&sealed_dir).map_err(io(&sealed_dir))?;
     let job = Job {
@@ -243,6 +260,7 @@ pub fn run(args: &DemoArgs) -> CliResult<()> {
     let start = Instant::now();
     let sealed = seal_one(
         &album,
+        uploader,
         &job,
         &sealed_dir,
         Some(&thumbnail),
@@ -277,11 +295,17 @@ pub fn run(args: &DemoArgs) -> CliResult<()> {
     outln!(
         "   the file name on disk is the media id: the original name is only inside the metadata envelope"
     );
+    outln!(
+        "   signed by Alice: the manifest inside the metadata envelope names the ciphertext root of \
+         the video and thumbnail and album history {}",
+        history.head_display()
+    );
     verified.push(format!("a {mib} MiB video sealed with a thumbnail and metadata into one container, named by its media id"));
 
     // 4. Seek into it, then open it whole.
     outln!("\n4. Seeking and opening (Alice)");
     let keys = Keys::Account(&alice.keyring);
+    let alice_histories = owned_histories(&alice);
     let offset = size / 2 + 12_345;
     let plan =
         RangePlan::new(header, original.len, offset, MIB).map_err(|e| fail(&e.to_string()))?;
@@ -290,6 +314,7 @@ pub fn run(args: &DemoArgs) -> CliResult<()> {
     let part = open_one(
         &sealed.path,
         &keys,
+        &alice_histories,
         Part::Range(offset, MIB),
         &Dest::Dir(range_dir),
         false,
@@ -315,6 +340,7 @@ pub fn run(args: &DemoArgs) -> CliResult<()> {
     let opened = open_one(
         &sealed.path,
         &keys,
+        &alice_histories,
         Part::Original,
         &Dest::Dir(restore.clone()),
         false,
@@ -345,7 +371,11 @@ pub fn run(args: &DemoArgs) -> CliResult<()> {
 
     // 5. Share the album with Bob.
     outln!("\n5. Sharing the album with Bob");
-    let grant = account::grant(&alice.keyring, &album, &bob_id)?;
+    let head = history.append(
+        &alice.keyring,
+        keepsake::history::HistoryAction::AddMember(bob_id.clone()),
+    )?;
+    let grant = account::grant(&alice.keyring, &album, &bob_id, &head)?;
     let grant_file = dir.join("album.grant");
     fsutil::write_atomic(&grant_file, &grant, false)?;
     outln!(
@@ -356,10 +386,14 @@ pub fn run(args: &DemoArgs) -> CliResult<()> {
     let bytes = account::read_grant(&grant_file)?;
     let bobs_album = account::accept_grant(&bob.keyring, &grant_file, &bytes, &alice_id)?;
     let bob_keys = Keys::Grant(&bobs_album);
+    // Bob verifies Alice's history from her identity, which he checked by its fingerprint.
+    let bobs_history = AlbumHistory::load(&history.path, album_id, &alice_id, None)?;
+    let bob_histories = Histories::Fixed(std::sync::Arc::new(bobs_history.verified));
     let bob_dir = dir.join("bob-restored");
     let thumb = open_one(
         &sealed.path,
         &bob_keys,
+        &bob_histories,
         Part::Thumbnail,
         &Dest::Dir(bob_dir.clone()),
         false,
@@ -370,6 +404,7 @@ pub fn run(args: &DemoArgs) -> CliResult<()> {
     let bobs = open_one(
         &sealed.path,
         &bob_keys,
+        &bob_histories,
         Part::Original,
         &Dest::Dir(bob_dir),
         false,
@@ -398,6 +433,14 @@ pub fn run(args: &DemoArgs) -> CliResult<()> {
         "   the grant claimed by another sender: refused ({})",
         impostor.message
     );
+    outln!(
+        "   Bob verified the video's uploader against Alice's album history ({}): {}",
+        history.head_display(),
+        bobs.uploader.as_deref().unwrap_or("not verified")
+    );
+    if bobs.uploader.as_deref() != Some(fingerprint(&alice_id).as_str()) {
+        return Err(fail("Bob did not verify Alice as the uploader"));
+    }
     verified.push(
         "Bob received the album through an authenticated grant and opened the container".into(),
     );
@@ -426,6 +469,7 @@ pub fn run(args: &DemoArgs) -> CliResult<()> {
             open_one(
                 f,
                 &keys,
+                &alice_histories,
                 Part::Original,
                 &Dest::Dir(batch_dir.clone()),
                 false,
@@ -454,6 +498,7 @@ pub fn run(args: &DemoArgs) -> CliResult<()> {
     let repeat = open_one(
         &sealed.path,
         &keys,
+        &alice_histories,
         Part::Original,
         &Dest::Dir(restore.clone()),
         false,
@@ -475,6 +520,7 @@ pub fn run(args: &DemoArgs) -> CliResult<()> {
         open_one(
             &sealed.path,
             &keys,
+            &alice_histories,
             Part::Original,
             &Dest::Dir(restore),
             false,
@@ -485,6 +531,7 @@ pub fn run(args: &DemoArgs) -> CliResult<()> {
     outln!("   opening again over the restored file, edited since: {again}");
     verified.push("a flipped bit, a cut tail and a foreign file are refused by name and kind; the good file in the same batch opens; nothing is overwritten".into());
 
+    verified.push("Bob verified Alice as the video's uploader: her signed manifest, her membership at the album history entry it names, the video's ciphertext root".into());
     print_order::print_order(dir, &alice, &alice_id, &album, &mut verified)?;
 
     lost_device(
@@ -515,9 +562,11 @@ pub fn run(args: &DemoArgs) -> CliResult<()> {
     Ok(())
 }
 
-/// Seals `bytes` as `photos/NAME` into `DIR/sealed`, with `thumbnail` if given.
+/// Seals `bytes` as `photos/NAME` into `DIR/sealed`, with `thumbnail` if given, signed by
+/// `uploader`.
 fn seal_photo(
     album: &AlbumKey,
+    uploader: Uploader<'_>,
     dir: &Path,
     name: &str,
     bytes: &[u8],
@@ -534,6 +583,7 @@ fn seal_photo(
     let out = dir.join("sealed");
     let sealed = seal_one(
         album,
+        uploader,
         &job,
         &out,
         thumbnail,
@@ -566,7 +616,12 @@ fn lost_device(
         alice_file,
         &Secret::Device(Box::new(DeviceFile::load(&phone_file)?)),
     )?;
-    let before = seal_photo(album, dir, "before.jpg", &[1u8; 70_000], None)?;
+    let mut history = AlbumHistory::owned(&phone, album.album_id(), None)?;
+    let uploader = Uploader {
+        keyring: &phone.keyring,
+        history: history.entry_at_epoch(album.epoch())?,
+    };
+    let before = seal_photo(album, uploader, dir, "before.jpg", &[1u8; 70_000], None)?;
 
     let (by_laptop, _) = unlocked(alice_file, &laptop()?)?;
     let by_laptop = Unlocked {
@@ -588,7 +643,12 @@ fn lost_device(
         rotated.generation(),
         new_album.epoch()
     );
-    let after = seal_photo(&new_album, dir, "after.jpg", &[2u8; 70_000], None)?;
+    // The album's history records the move to the new generation's epoch (an epoch move).
+    let uploader = Uploader {
+        keyring: &rotated,
+        history: history.owned_entry_at_epoch(&rotated, new_album.epoch())?,
+    };
+    let after = seal_photo(&new_album, uploader, dir, "after.jpg", &[2u8; 70_000], None)?;
 
     let locked_out = unlocked(
         alice_file,
@@ -601,6 +661,7 @@ fn lost_device(
         open_one(
             file,
             keys,
+            &owned_histories(&phone),
             Part::Original,
             &Dest::Dir(dir.join(to)),
             false,

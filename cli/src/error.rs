@@ -66,15 +66,19 @@ Exit codes:
        of --out failed a check (altered bundle, planted device slot, an account
        file older than one this device has seen, grant from another sender or
        for someone else, grant signature that does not verify (altered, or
-       signed by another account), altered or foreign index), or a passphrase
-       too weak (see --weak-passphrase-ok)
+       signed by another account), altered or foreign index), an album history
+       that does not verify (truncated below this device's pin, forked, altered,
+       another owner), an item whose provenance does not verify (unsigned,
+       uploader not a member at the history entry it names, bad signature,
+       content that differs from the signed manifest), or a passphrase too weak
+       (see --weak-passphrase-ok)
    64  usage error: bad option or argument, no secret source, --out is a file, a
        range starting past the end
   129  interrupted by SIGHUP   } partial files removed, nothing
   130  interrupted by SIGINT   } left under a final name
   143  interrupted by SIGTERM  }
   141  standard output closed early (e.g. `| head`): stops silently
-A batch with several kinds of failure exits with the first of 3, 1, 4.";
+A batch with several kinds of failure exits with the first of 5, 64, 3, 1, 4.";
 
 /// An error that ends a command: a message for standard error and an exit code.
 #[derive(Debug)]
@@ -158,7 +162,25 @@ pub fn code_of(err: &keepsake::Error) -> u8 {
         | E::SelectionWrongAlbum
         | E::SelectionWrongHistory
         | E::SelectionBadSignature
-        | E::MalformedSelection { .. } => exit::SECURITY,
+        | E::MalformedSelection { .. }
+        | E::HistoryWrongAlbum
+        | E::HistoryWrongOwner
+        | E::HistoryBrokenLink { .. }
+        | E::HistoryNotMember { .. }
+        | E::HistoryBadSignature { .. }
+        | E::HistoryNotAllowed { .. }
+        | E::HistoryBadEpoch { .. }
+        | E::HistoryRollback { .. }
+        | E::HistoryFork { .. }
+        | E::HistoryUnknownEntry
+        | E::MalformedHistoryEntry { .. }
+        | E::ProvenanceUnsigned
+        | E::ProvenanceWrongItem
+        | E::ProvenanceNotMember
+        | E::ProvenanceBadSignature
+        | E::ProvenanceMismatch { .. }
+        | E::ProvenanceChunkMismatch { .. }
+        | E::MalformedManifest { .. } => exit::SECURITY,
         E::DestinationExists => exit::EXISTS,
         E::Io(_) => exit::IO,
         _ => exit::REFUSED_INPUT,
@@ -177,8 +199,9 @@ pub fn core_error_name(err: &keepsake::Error) -> String {
 }
 
 /// The outcome of a batch of `total` files, from the exit codes of the files that failed:
-/// `Ok` when none did, else the first of 141 (standard output closed), 64 (a bad request
-/// such as a range past the end), 3 (refused input), 1 (I/O) and 4 (exists) among them.
+/// `Ok` when none did, else the first of 141 (standard output closed), 5 (an item whose
+/// provenance does not verify), 64 (a bad request such as a range past the end), 3
+/// (refused input), 1 (I/O) and 4 (exists) among them.
 ///
 /// # Errors
 /// As above, with a summary message (none for a closed standard output).
@@ -188,6 +211,7 @@ pub fn batch_result(failures: &[u8], total: usize) -> CliResult<()> {
     }
     let order = [
         exit::BROKEN_PIPE,
+        exit::SECURITY,
         exit::USAGE,
         exit::REFUSED_INPUT,
         exit::IO,
@@ -208,6 +232,10 @@ pub fn batch_result(failures: &[u8], total: usize) -> CliResult<()> {
         "{} of {total} file(s) not processed ({refused} refused, {io} I/O error(s), {exists} already existed",
         failures.len(),
     );
+    let security = count(exit::SECURITY);
+    if security > 0 {
+        message.push_str(&format!(", {security} failed provenance checks"));
+    }
     let usage = count(exit::USAGE);
     if usage > 0 {
         message.push_str(&format!(", {usage} bad request(s)"));

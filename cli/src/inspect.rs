@@ -72,6 +72,12 @@ pub fn container_json<R: Read + Seek>(src: &mut R) -> Result<Value, container::C
         },
         "thumbnail": layout.thumbnail.map(|(s, h)| stream_json(&h, s)),
         "original": stream_json(&header, original),
+        "chunk_hash_list": {
+            "offset": layout.hash_list.offset,
+            "len": layout.hash_list.len,
+        },
+        "provenance": "a signed item record inside the metadata envelope (needs the key: \
+                       `keepsake open` verifies the uploader against the album history)",
         "authenticated": false,
     }))
 }
@@ -98,6 +104,14 @@ fn inspect_file(path: &Path) -> CliResult<Value> {
     }
     if head.starts_with(&crate::index::INDEX_MAGIC) {
         return crate::index::inspect_json(&mut file).map_err(|e| refused(&e));
+    }
+    if head.starts_with(&keepsake::history::HISTORY_MAGIC) {
+        let bytes = crate::fsutil::read_capped(
+            path,
+            crate::album_history::MAX_HISTORY_FILE,
+            "an album history",
+        )?;
+        return crate::album_history::inspect_json(&bytes).map_err(|e| refused(&e));
     }
     if head.starts_with(&keepsake::stream::MAGIC) {
         let mut bytes = [0u8; HEADER_LEN];
@@ -126,6 +140,7 @@ fn inspect_file(path: &Path) -> CliResult<Value> {
                 "recipient_fingerprint": fingerprint_of_digest(&g.recipient),
                 "album_id": g.album_id.to_string(),
                 "epoch": g.epoch,
+                "history": hex::encode(g.history),
                 "authenticated": false,
             }));
         }
@@ -163,6 +178,46 @@ fn inspect_file(path: &Path) -> CliResult<Value> {
     ))
 }
 
+/// Unlocks, opens the item's record and verifies it against the album's history (the
+/// account's own copy, or `history`), as `open` does (SPEC.md 8.4 steps 11-15).
+///
+/// # Errors
+/// Unlocking; the container's refusals (exit code 3) and provenance refusals (exit code 5).
+fn verified_provenance(
+    path: &Path,
+    unlock: &crate::args::UnlockArgs,
+    history: Option<&Path>,
+) -> CliResult<Value> {
+    let unlocked = crate::unlock::unlock(unlock)?;
+    let histories = crate::open::Histories::Owned {
+        account: unlocked.path.clone(),
+        explicit: history.map(Path::to_path_buf),
+        owner: Box::new(unlocked.keyring.identity_public_key()),
+        pin_file: unlocked.pin_file.clone(),
+        cache: std::sync::Mutex::new(std::collections::HashMap::new()),
+    };
+    let keys = crate::open::Keys::Account(&unlocked.keyring);
+    let refused = |e: container::ContainerError| {
+        CliError::new(e.exit_code(), format!("{}: {e}", path.display()))
+    };
+    let mut file = File::open(path).map_err(|e| CliError::io(path, &e))?;
+    let layout = container::read_layout(&mut file).map_err(refused)?;
+    let mut item = keys.item(&layout).map_err(refused)?;
+    let history = histories
+        .get(layout.album_id)
+        .map_err(refused)?
+        .ok_or_else(|| CliError::failure("no album history"))?;
+    let verified = item.verify(&layout, &history).map_err(refused)?;
+    let manifest = verified.manifest();
+    Ok(json!({
+        "verified": true,
+        "uploader_fingerprint": verified.uploader_fingerprint(),
+        "uploader_digest": hex::encode(verified.uploader().digest()),
+        "history": hex::encode(manifest.history()),
+        "parts": manifest.parts().len(),
+    }))
+}
+
 /// `inspect`.
 ///
 /// # Errors
@@ -170,6 +225,25 @@ fn inspect_file(path: &Path) -> CliResult<Value> {
 pub fn run(args: &InspectArgs) -> CliResult<()> {
     let mut value = inspect_file(&args.file)?;
     value["file"] = json!(args.file.display().to_string());
+    if let Some(account) = &args.account {
+        let unlock = crate::args::UnlockArgs {
+            account: account.clone(),
+            passphrase_file: args.passphrase_file.clone(),
+            passphrase_command: None,
+            recovery: false,
+            recovery_file: None,
+            recovery_command: None,
+            device_key: args.device_key.clone(),
+            device_pin: None,
+        };
+        if value["type"] != "container" {
+            return Err(CliError::usage(
+                "--account goes with a container: only an item's provenance needs a key",
+            ));
+        }
+        value["provenance"] = verified_provenance(&args.file, &unlock, args.history.as_deref())?;
+        value["authenticated"] = json!(true);
+    }
     if args.json {
         return crate::output::json(&value);
     }

@@ -64,6 +64,7 @@
 //! into place, so a destination holds either nothing or the complete result.
 
 pub mod account;
+pub mod album_history;
 pub mod args;
 pub mod bench;
 pub mod container;

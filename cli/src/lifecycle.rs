@@ -10,11 +10,14 @@
 use std::path::PathBuf;
 
 use keepsake::account::Keyring;
+use keepsake::history::HistoryAction;
 use keepsake::hpke::xwing::XWingPublicKey;
+use keepsake::identity::IdentityPublicKey;
 use keepsake::sharing::fingerprint;
 use serde_json::json;
 
 use crate::account::album_key;
+use crate::album_history::AlbumHistory;
 use crate::args::{DeviceRevokeArgs, RemoveMemberArgs, RotateArgs};
 use crate::error::{CliError, CliResult};
 use crate::unlock::{self, Unlocked};
@@ -138,11 +141,49 @@ pub fn remove_member(args: &RemoveMemberArgs) -> CliResult<()> {
     }
     let unlocked = unlock::unlock(&args.unlock)?;
     let current = album_key(&unlocked.keyring, album_id, Some(args.epoch))?;
+    let mut history = AlbumHistory::owned(&unlocked, album_id, args.history.as_deref())?;
+    if history.verified.current_epoch() != args.epoch {
+        return Err(CliError::usage(format!(
+            "--epoch {}: the album's history is at epoch {} (its current epoch)",
+            args.epoch,
+            history.verified.current_epoch()
+        )));
+    }
+    // The removed members: those of the history that are neither named nor the owner.
+    let owner = unlocked.keyring.identity_public_key().digest();
+    let named: Vec<_> = members.iter().map(IdentityPublicKey::digest).collect();
+    let removed: Vec<_> = history
+        .verified
+        .current_members()
+        .into_iter()
+        .filter(|m| m.digest() != owner && !named.contains(&m.digest()))
+        .collect();
+    if let Some(stranger) = members.iter().find(|m| !history.is_member(m)) {
+        return Err(CliError::usage(format!(
+            "--member {}: not a member of the album (its history does not list it; grant it \
+             the album with `share` first)",
+            hex::encode(stranger.digest())
+        )));
+    }
+    let [gone] = removed.as_slice() else {
+        return Err(CliError::usage(format!(
+            "name every remaining member but one: the history lists {} member(s) besides the \
+             owner, {} would be removed (one removal per command: each moves the album to a new \
+             epoch)",
+            named.len() + removed.len(),
+            removed.len()
+        )));
+    };
+    let entry = history.append(
+        &unlocked.keyring,
+        HistoryAction::RemoveMember(gone.digest()),
+    )?;
     let moved = unlocked
         .keyring
-        .remove_member(&current, &members, &[0; 32]) // no album history in the tool yet
+        .remove_member(&current, &members, &entry)
         .map_err(|e| CliError::core("moving the album to a new epoch", &e))?;
     let epoch = moved.album.epoch();
+    debug_assert_eq!(epoch, history.verified.current_epoch());
     std::fs::create_dir_all(&args.out).map_err(|e| CliError::io(&args.out, &e))?;
     for ((member, grant), path) in moved.grants.iter().zip(&paths) {
         fsutil::write_atomic(path, grant, args.force)?;
@@ -169,12 +210,21 @@ pub fn remove_member(args: &RemoveMemberArgs) -> CliResult<()> {
             "old_epoch": args.epoch,
             "epoch": epoch,
             "grants": moved.grants.len(),
+            "removed_digest": hex::encode(gone.digest()),
+            "history": hex::encode(history.head()),
         }));
     }
     outln!(
         "album {album_id} moved from epoch {} to epoch {epoch}: seal new items with --epoch \
          {epoch}; a member not named here cannot open them",
         args.epoch
+    );
+    outln!(
+        "removed {} (fingerprint {}); album history now at {}: give the members {}",
+        hex::encode(gone.digest()),
+        fingerprint(gone),
+        history.head_display(),
+        history.path.display()
     );
     Ok(())
 }

@@ -2,16 +2,22 @@
 //! modification times; or the thumbnail; or a byte range. Every file of a batch is tried;
 //! each failure names the file and the kind of failure.
 
+use std::collections::{BTreeMap, HashMap};
 use std::fs::{self, File};
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use indicatif::ProgressBar;
-use keepsake::AlbumKey;
 use keepsake::account::Keyring;
+use keepsake::history::VerifiedHistory;
+use keepsake::identity::IdentityPublicKey;
 use keepsake::selection::Selection;
+use keepsake::{AlbumId, AlbumKey};
 use rayon::prelude::*;
+
+use crate::album_history::{AlbumHistory, owned_path};
 
 use crate::args::OpenArgs;
 use crate::container::metadata::restore_mode;
@@ -19,7 +25,7 @@ use crate::container::read::{copy_original, copy_range, read_thumbnail};
 use crate::container::{self, ContainerError, Item, Layout};
 use crate::error::{CliError, CliResult, batch_result};
 use crate::index;
-use crate::seal::{album_from_grant, progress_bar};
+use crate::seal::{album_from_grant, granted_history, progress_bar};
 use crate::unlock;
 use crate::{fsutil, interrupt, outln, output};
 
@@ -62,6 +68,90 @@ impl Keys<'_> {
     }
 }
 
+/// Where the album histories that items are verified against come from (SPEC.md 5.12,
+/// 8.11).
+pub enum Histories {
+    /// The albums this account owns: its own copies beside the account file (or the one
+    /// file given), verified from its own identity, loaded once per album.
+    Owned {
+        /// The account file.
+        account: PathBuf,
+        /// `--history`, if given.
+        explicit: Option<PathBuf>,
+        /// This account's identity (the owner; boxed: an identity key is large).
+        owner: Box<IdentityPublicKey>,
+        /// The device key file holding the pins.
+        pin_file: Option<PathBuf>,
+        /// Histories loaded so far.
+        cache: Mutex<HashMap<AlbumId, Arc<VerifiedHistory>>>,
+    },
+    /// One album's history, given with a grant.
+    Fixed(Arc<VerifiedHistory>),
+    /// None: uploaders are not verified (a selection grant opened without `--history`).
+    Unverified,
+}
+
+impl Histories {
+    /// The verified history of `album_id`, or `None` for [`Histories::Unverified`].
+    ///
+    /// # Errors
+    /// [`ContainerError::History`]: no history of that album, or one refused (exit code 5).
+    pub fn get(&self, album_id: AlbumId) -> Result<Option<Arc<VerifiedHistory>>, ContainerError> {
+        let (account, explicit, owner, pin_file, cache) = match self {
+            Self::Unverified => return Ok(None),
+            Self::Fixed(history) if history.album_id() == album_id => {
+                return Ok(Some(Arc::clone(history)));
+            }
+            Self::Fixed(history) => {
+                return Err(ContainerError::History {
+                    code: crate::error::exit::REFUSED_INPUT,
+                    message: format!(
+                        "the container is in album {album_id}, the history given is album {}'s",
+                        history.album_id()
+                    ),
+                });
+            }
+            Self::Owned {
+                account,
+                explicit,
+                owner,
+                pin_file,
+                cache,
+            } => (account, explicit, owner, pin_file, cache),
+        };
+        // Held while loading: the pins are one file.
+        let mut cache = cache
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(history) = cache.get(&album_id) {
+            return Ok(Some(Arc::clone(history)));
+        }
+        let path = explicit
+            .clone()
+            .unwrap_or_else(|| owned_path(account, album_id));
+        if !path.exists() {
+            return Err(ContainerError::History {
+                code: crate::error::exit::SECURITY,
+                message: format!(
+                    "no history of album {album_id} at {}: this account does not own it (open \
+                     with --grant and --history FILE from the owner)",
+                    path.display()
+                ),
+            });
+        }
+        let history =
+            AlbumHistory::load(&path, album_id, owner, pin_file.as_deref()).map_err(|e| {
+                ContainerError::History {
+                    code: e.code,
+                    message: e.message,
+                }
+            })?;
+        let history = Arc::new(history.verified);
+        cache.insert(album_id, Arc::clone(&history));
+        Ok(Some(history))
+    }
+}
+
 /// What to open.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Part {
@@ -91,6 +181,8 @@ pub struct Opened {
     pub len: u64,
     /// Why nothing was written, when nothing was.
     pub skipped: Option<Skipped>,
+    /// The verified uploader's fingerprint (SPEC.md 5.7), when verified.
+    pub uploader: Option<String>,
 }
 
 /// Why a container was not restored, without it being an error.
@@ -103,26 +195,32 @@ pub enum Skipped {
     Superseded,
 }
 
-/// Opens one container. Files appear under their final names only once complete and
-/// authenticated (temporary file, fsync, rename); an existing file is replaced only with
-/// `force`.
+/// Opens one container, verifying its signed manifest against the album's history first
+/// (SPEC.md 5.10) and each part it opens against the manifest. Files appear under their
+/// final names only once complete, authenticated and verified (temporary file, fsync,
+/// rename); an existing file is replaced only with `force`.
 ///
 /// # Errors
 /// Any [`ContainerError`].
 pub fn open_one(
     src: &Path,
     keys: &Keys<'_>,
+    histories: &Histories,
     part: Part,
     dest: &Dest,
     force: bool,
     progress: &ProgressBar,
 ) -> Result<Opened, ContainerError> {
     if let Keys::Selection(selection) = keys {
-        return crate::selection::open_one(src, selection, part, dest, force, progress);
+        return crate::selection::open_one(src, selection, histories, part, dest, force, progress);
     }
     let mut file = File::open(src)?;
     let layout = container::read_layout(&mut file)?;
-    let item = keys.item(&layout)?;
+    let mut item = keys.item(&layout)?;
+    let uploader = match histories.get(layout.album_id)? {
+        Some(history) => Some(item.verify(&layout, &history)?.uploader_fingerprint()),
+        None => None,
+    };
     // A range is checked against the (authenticated) recorded size before anything is
     // written, and its file is named by the bytes it will hold (clipped to the end).
     let part = match part {
@@ -159,6 +257,7 @@ pub fn open_one(
             path: Some(target.clone()),
             len: 0,
             skipped: Some(Skipped::Identical),
+            uploader,
         });
     }
     let mut write =
@@ -176,7 +275,9 @@ pub fn open_one(
         }
         Ok(())
     };
-    deliver(target, force, &mut write, &finish)
+    let mut opened = deliver(target, force, &mut write, &finish)?;
+    opened.uploader = uploader;
+    Ok(opened)
 }
 
 /// Writes what `write` produces to `target` all or nothing (temporary file, `finish` on
@@ -200,6 +301,7 @@ pub fn deliver(
             path: None,
             len,
             skipped: None,
+            uploader: None,
         });
     };
     if !force && target.try_exists()? {
@@ -227,6 +329,7 @@ pub fn deliver(
         path: Some(target),
         len,
         skipped: None,
+        uploader: None,
     })
 }
 
@@ -279,24 +382,47 @@ enum Held {
 /// Accepts `--grant` from `--from`: an album grant gives the album key, a selection grant
 /// (told apart by its length) its part keys.
 fn held_from_grant(
-    unlock_args: &crate::args::UnlockArgs,
+    args: &OpenArgs,
     grant: &Path,
     from: &str,
     part: Part,
-) -> CliResult<Held> {
+) -> CliResult<(Held, Histories)> {
     let sender = crate::account::parse_sender(from)?;
     let bytes = crate::selection::read_grant(grant)?;
     if !crate::selection::is_selection_len(bytes.len()) {
-        return album_from_grant(unlock_args, grant, from).map(Held::Album);
+        let (album, _, history) = album_from_grant(
+            &args.unlock,
+            grant,
+            from,
+            args.history.as_deref(),
+            args.owner.as_deref(),
+        )?;
+        return Ok((
+            Held::Album(album),
+            Histories::Fixed(Arc::new(history.verified)),
+        ));
     }
     if matches!(part, Part::Range(..)) {
         return Err(CliError::usage(
             "--range does not go with a selection grant: open the whole part",
         ));
     }
-    let unlocked = unlock::unlock(unlock_args)?;
-    crate::selection::accept_selection(&unlocked.keyring, grant, &bytes, &sender)
-        .map(|selection| Held::Selection(Box::new(selection)))
+    let unlocked = unlock::unlock(&args.unlock)?;
+    let selection = crate::selection::accept_selection(&unlocked.keyring, grant, &bytes, &sender)?;
+    let histories = match &args.history {
+        Some(path) => {
+            let history = granted_history(
+                &unlocked,
+                selection.info().album_id,
+                Some(path),
+                args.owner.as_deref(),
+                from,
+            )?;
+            Histories::Fixed(Arc::new(history.verified))
+        }
+        None => Histories::Unverified,
+    };
+    Ok((Held::Selection(Box::new(selection)), histories))
 }
 
 /// `open`.
@@ -335,9 +461,24 @@ pub fn run(args: &OpenArgs) -> CliResult<()> {
     for file in &args.files {
         fsutil::check_input(file)?;
     }
-    let held = match (&args.grant, &args.from) {
-        (Some(grant), Some(from)) => held_from_grant(&args.unlock, grant, from, part)?,
-        _ => Held::Account(Box::new(unlock::unlock(&args.unlock)?.keyring)),
+    let (held, histories) = match (&args.grant, &args.from) {
+        (Some(grant), Some(from)) => held_from_grant(args, grant, from, part)?,
+        _ => {
+            if args.owner.is_some() {
+                return Err(CliError::usage(
+                    "--owner goes with --grant: without one, the albums are this account's",
+                ));
+            }
+            let unlocked = unlock::unlock(&args.unlock)?;
+            let histories = Histories::Owned {
+                account: unlocked.path.clone(),
+                explicit: args.history.clone(),
+                owner: Box::new(unlocked.keyring.identity_public_key()),
+                pin_file: unlocked.pin_file.clone(),
+                cache: Mutex::new(HashMap::new()),
+            };
+            (Held::Account(Box::new(unlocked.keyring)), histories)
+        }
     };
     let keys = match &held {
         Held::Album(album) => Keys::Grant(album),
@@ -372,15 +513,17 @@ pub fn run(args: &OpenArgs) -> CliResult<()> {
                     path: None,
                     len: 0,
                     skipped: Some(Skipped::Superseded),
+                    uploader: None,
                 });
             }
-            open_one(file, &keys, part, &dest, args.force, &bar)
+            open_one(file, &keys, &histories, part, &dest, args.force, &bar)
         })
         .collect();
     bar.finish_and_clear();
     let secs = start.elapsed().as_secs_f64();
     let (mut ok, mut bytes, mut codes) = (0usize, 0u64, Vec::new());
     let mut skipped = 0usize;
+    let mut uploaders: BTreeMap<String, usize> = BTreeMap::new();
     // With --stdout, standard output holds the plaintext: no report is printed there.
     let report = !matches!(dest, Dest::Stdout);
     for (file, result) in files.iter().zip(results) {
@@ -417,15 +560,22 @@ pub fn run(args: &OpenArgs) -> CliResult<()> {
             Ok(opened) => {
                 ok += 1;
                 bytes += opened.len;
+                let uploader = opened.uploader.as_deref().unwrap_or("not verified");
+                *uploaders.entry(uploader.to_string()).or_default() += 1;
                 match (&opened.path, args.json && report) {
                     (Some(path), true) => output::json(&serde_json::json!({
                         "type": "opened",
                         "container": file.display().to_string(),
                         "path": path.display().to_string(),
                         "len": opened.len,
+                        "uploader_fingerprint": opened.uploader,
                     }))?,
                     (Some(path), false) if args.verbose => {
-                        outln!("opened {} -> {}", file.display(), path.display());
+                        outln!(
+                            "opened {} -> {} (uploader {uploader})",
+                            file.display(),
+                            path.display()
+                        );
                     }
                     _ => {}
                 }
@@ -469,6 +619,9 @@ pub fn run(args: &OpenArgs) -> CliResult<()> {
                 outln!(
                     "skipped {skipped} file(s): already restored identically, or earlier versions"
                 );
+            }
+            for (uploader, count) in &uploaders {
+                outln!("uploader {uploader}: {count} file(s)");
             }
         }
     }

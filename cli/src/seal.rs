@@ -7,11 +7,14 @@ use std::path::{Path, PathBuf};
 use std::time::{Instant, SystemTime};
 
 use indicatif::{ProgressBar, ProgressStyle};
+use keepsake::account::Keyring;
+use keepsake::provenance::HASH_LEN;
 use keepsake::stream::SealOptions;
 use keepsake::{AlbumKey, MediaId};
 use rayon::prelude::*;
 
 use crate::account;
+use crate::album_history::AlbumHistory;
 use crate::args::SealArgs;
 use crate::container::metadata::{Metadata, mode_of, name_of};
 use crate::container::write::{Parts, write_container};
@@ -33,6 +36,16 @@ pub struct Job {
     pub name: String,
     /// Its size when listed (for progress).
     pub size: u64,
+}
+
+/// Who signs the items sealed (SPEC.md 5.10): the uploader's keyring (its identity key)
+/// and the album history entry the manifests name.
+#[derive(Clone, Copy)]
+pub struct Uploader<'a> {
+    /// The uploader's keys.
+    pub keyring: &'a Keyring,
+    /// The history entry: the newest entry whose epoch is the album key's.
+    pub history: [u8; HASH_LEN],
 }
 
 /// One sealed file.
@@ -143,14 +156,15 @@ fn walk(
     }
 }
 
-/// Seals one file into `out_dir/<media id hex>.ks`. Nothing appears under that name
-/// unless the whole container was written and flushed.
+/// Seals one file into `out_dir/<media id hex>.ks`, signed by `uploader`. Nothing appears
+/// under that name unless the whole container was written and flushed.
 ///
 /// # Errors
 /// I/O errors; [`ContainerError::InputChanged`] when the file changes while it is read;
 /// [`ContainerError::Exists`].
 pub fn seal_one(
     album: &AlbumKey,
+    uploader: Uploader<'_>,
     job: &Job,
     out_dir: &Path,
     thumbnail: Option<&[u8]>,
@@ -158,15 +172,19 @@ pub fn seal_one(
     progress: &ProgressBar,
 ) -> Result<Sealed, ContainerError> {
     let media_id = MediaId::random()?;
-    seal_one_as(album, job, out_dir, media_id, thumbnail, options, progress)
+    seal_one_as(
+        album, uploader, job, out_dir, media_id, thumbnail, options, progress,
+    )
 }
 
 /// [`seal_one`] with a chosen media id (which must be fresh).
 ///
 /// # Errors
 /// As [`seal_one`].
+#[allow(clippy::too_many_arguments)]
 pub fn seal_one_as(
     album: &AlbumKey,
+    uploader: Uploader<'_>,
     job: &Job,
     out_dir: &Path,
     media_id: MediaId,
@@ -184,6 +202,8 @@ pub fn seal_one_as(
         .with_mode(mode_of(&before));
     let parts = Parts {
         album,
+        signer: uploader.keyring,
+        history: uploader.history,
         media_id,
         metadata: &metadata,
         thumbnail,
@@ -219,20 +239,66 @@ fn modified(meta: &fs::Metadata) -> Option<SystemTime> {
     meta.modified().ok()
 }
 
-/// The album key a `seal` or `open` works with: derived from the account, or accepted
-/// from a grant.
+/// The album key a `seal` or `open` works with, accepted from a grant, with the unlocked
+/// account and the album's history: the grant is checked against the sender given
+/// (SPEC.md 5.7) and against the membership at the history entry it names (5.12).
 ///
 /// # Errors
-/// Unlocking; reading or refusing the grant.
+/// Unlocking; reading or refusing the grant; as [`granted_history`].
 pub fn album_from_grant(
     unlock_args: &crate::args::UnlockArgs,
     grant: &Path,
     from: &str,
-) -> CliResult<AlbumKey> {
+    history: Option<&Path>,
+    owner: Option<&str>,
+) -> CliResult<(AlbumKey, unlock::Unlocked, AlbumHistory)> {
     let sender = account::parse_sender(from)?;
     let bytes = account::read_grant(grant)?;
+    let album_id = keepsake::sharing::inspect_grant(&bytes)
+        .map_err(|e| CliError::core(format!("{}: grant refused", grant.display()), &e))?
+        .album_id;
     let unlocked = unlock::unlock(unlock_args)?;
-    account::accept_grant(&unlocked.keyring, grant, &bytes, &sender)
+    let history = granted_history(&unlocked, album_id, history, owner, from)?;
+    let album = account::accept_grant(&unlocked.keyring, grant, &bytes, &sender)?;
+    unlocked
+        .keyring
+        .accept_grant_in_history(&bytes, &history.verified)
+        .map_err(|e| {
+            CliError::core(
+                format!(
+                    "{}: grant refused against the album history {}",
+                    grant.display(),
+                    history.path.display()
+                ),
+                &e,
+            )
+        })?;
+    Ok((album, unlocked, history))
+}
+
+/// The history of an album this account holds through a grant: the file `history` given
+/// by the owner, verified from `owner` (default: the grant's sender `from`).
+///
+/// # Errors
+/// A usage error without `history`; as [`AlbumHistory::load`].
+pub fn granted_history(
+    unlocked: &unlock::Unlocked,
+    album_id: keepsake::AlbumId,
+    history: Option<&Path>,
+    owner: Option<&str>,
+    from: &str,
+) -> CliResult<AlbumHistory> {
+    let path = history.ok_or_else(|| {
+        CliError::usage(
+            "--history FILE is needed with an album grant: the album's history file, from its \
+             owner (items are signed and checked against it)",
+        )
+    })?;
+    let owner = fsutil::parse_identity(
+        owner.unwrap_or(from),
+        "--owner (the album owner's identity public key)",
+    )?;
+    AlbumHistory::load(path, album_id, &owner, unlocked.pin_file.as_deref())
 }
 
 /// `seal`.
@@ -262,13 +328,43 @@ pub fn run(args: &SealArgs) -> CliResult<()> {
             "--thumbnail needs exactly one file to seal",
         ));
     }
-    let (album, keyring) = match (&args.grant, &args.from, &args.album) {
-        (Some(grant), Some(from), _) => (album_from_grant(&args.unlock, grant, from)?, None),
+    let (album, unlocked, history, owned) = match (&args.grant, &args.from, &args.album) {
+        (Some(grant), Some(from), _) => {
+            let (album, unlocked, history) = album_from_grant(
+                &args.unlock,
+                grant,
+                from,
+                args.history.as_deref(),
+                args.owner.as_deref(),
+            )?;
+            let entry = history.entry_at_epoch(album.epoch())?;
+            let me = unlocked.keyring.identity_public_key().digest();
+            if !history.verified.is_member_at(&entry, &me).unwrap_or(false) {
+                return Err(CliError::new(
+                    crate::error::exit::SECURITY,
+                    format!(
+                        "{}: this account is not a member of album {} at epoch {} (its items \
+                         would be refused: ProvenanceNotMember)",
+                        history.path.display(),
+                        album.album_id(),
+                        album.epoch()
+                    ),
+                ));
+            }
+            (album, unlocked, entry, false)
+        }
         (_, _, Some(album)) => {
+            if args.owner.is_some() {
+                return Err(CliError::usage(
+                    "--owner goes with --grant: an album sealed with --album is this account's",
+                ));
+            }
             let album_id = fsutil::parse_album_id(album)?;
-            let keyring = unlock::unlock(&args.unlock)?.keyring;
-            let album = account::album_key(&keyring, album_id, args.epoch)?;
-            (album, Some(keyring))
+            let unlocked = unlock::unlock(&args.unlock)?;
+            let album = account::album_key(&unlocked.keyring, album_id, args.epoch)?;
+            let mut history = AlbumHistory::owned(&unlocked, album_id, args.history.as_deref())?;
+            let entry = history.owned_entry_at_epoch(&unlocked.keyring, album.epoch())?;
+            (album, unlocked, entry, true)
         }
         _ => {
             return Err(CliError::usage(
@@ -281,8 +377,12 @@ pub fn run(args: &SealArgs) -> CliResult<()> {
     for path in &skipped {
         note!("skipped {} (not a regular file or folder)", path.display());
     }
-    let mut session =
-        index::Session::load(&args.out, &album, keyring.as_ref(), args.rebuild_index)?;
+    let keyring = owned.then_some(&unlocked.keyring);
+    let uploader = Uploader {
+        keyring: &unlocked.keyring,
+        history,
+    };
+    let mut session = index::Session::load(&args.out, &album, keyring, args.rebuild_index)?;
     let (jobs, unchanged, unreadable) = session.partition(jobs, thumbnail.is_some());
     failed.extend(unreadable);
     let total: u64 = jobs.iter().map(|j| j.size).sum();
@@ -290,7 +390,17 @@ pub fn run(args: &SealArgs) -> CliResult<()> {
     let start = Instant::now();
     let results: Vec<_> = jobs
         .par_iter()
-        .map(|job| seal_one(&album, job, &args.out, thumbnail.as_deref(), options, &bar))
+        .map(|job| {
+            seal_one(
+                &album,
+                uploader,
+                job,
+                &args.out,
+                thumbnail.as_deref(),
+                options,
+                &bar,
+            )
+        })
         .collect();
     bar.finish_and_clear();
     let secs = start.elapsed().as_secs_f64();
@@ -375,6 +485,11 @@ mod tests {
         let out = dir.path().join("out");
         fs::create_dir_all(&out).unwrap();
         let album = AlbumKey::from_bytes(AlbumId::from_bytes([1; 16]), 0, [2; 32]);
+        let keyring = keepsake::hazmat::keyring_from_secrets(&[[5; 32]], [6; 32]);
+        let uploader = Uploader {
+            keyring: &keyring,
+            history: [7; 32],
+        };
         let id = MediaId::from_bytes([3; 16]);
         let taken = out.join(format!("{id}.ks"));
         fs::write(&taken, b"someone else's").unwrap();
@@ -384,9 +499,18 @@ mod tests {
             size: 100_000,
         };
         let hidden = ProgressBar::hidden();
-        let err = seal_one_as(&album, &job, &out, id, None, SealOptions::new(), &hidden)
-            .err()
-            .unwrap();
+        let err = seal_one_as(
+            &album,
+            uploader,
+            &job,
+            &out,
+            id,
+            None,
+            SealOptions::new(),
+            &hidden,
+        )
+        .err()
+        .unwrap();
         assert!(matches!(err, ContainerError::Exists(_)), "{err}");
         assert_eq!(fs::read(&taken).unwrap(), b"someone else's");
         assert_eq!(
@@ -396,8 +520,17 @@ mod tests {
         );
         // A fresh id seals, and leaves exactly one more file.
         let other = MediaId::from_bytes([4; 16]);
-        let sealed =
-            seal_one_as(&album, &job, &out, other, None, SealOptions::new(), &hidden).unwrap();
+        let sealed = seal_one_as(
+            &album,
+            uploader,
+            &job,
+            &out,
+            other,
+            None,
+            SealOptions::new(),
+            &hidden,
+        )
+        .unwrap();
         assert_eq!(sealed.plaintext_len, 100_000);
         assert_eq!(fs::read_dir(&out).unwrap().count(), 2);
     }

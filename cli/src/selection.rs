@@ -8,8 +8,9 @@
 //! HPKE) each time, as for album grants. Keeping the part keys in a file of their own would
 //! put secrets on disk in the clear.
 //!
-//! Items are granted unsigned (no manifest, SPEC.md 5.10): the tool's containers carry no
-//! item record. The history hash is all zero: the tool keeps no album history (5.12).
+//! Each item is granted with its signed manifest (SPEC.md 5.10), taken from its item
+//! record, and the grant names the head of the album's history (5.12), so the recipient
+//! verifies every uploader against the history (`open --grant --history`).
 
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom, Write};
@@ -19,7 +20,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use indicatif::ProgressBar;
 use keepsake::account::Keyring;
 use keepsake::identity::IdentityPublicKey;
-use keepsake::provenance::PartKind;
+use keepsake::provenance::{ItemRecord, PartEntry, PartKind};
 use keepsake::selection::{
     HISTORY_LEN, MAX_SELECTION_LEN, MIN_ITEM_LEN, SELECTION_OVERHEAD, SelectedItem, SelectedPart,
     Selection, SelectionExpect, SelectionInfo, inspect_selection,
@@ -30,15 +31,16 @@ use keepsake::{AlbumId, MediaId, MediaKind};
 use serde_json::{Value, json};
 use zeroize::Zeroizing;
 
+use crate::album_history::AlbumHistory;
 use crate::args::{AcceptArgs, PartArg, ShareArgs};
-use crate::container::read::pump;
+use crate::container::read::{
+    ChunkHasher, check_root, expected_entry, provenance_error, pump, record_metadata,
+};
 use crate::container::{self, ContainerError, Item, Metadata};
 use crate::error::{CliError, CliResult, exit};
-use crate::open::{Dest, Keys, Opened, Part};
+use crate::open::{Dest, Histories, Keys, Opened, Part};
 use crate::{fsutil, outln, output, unlock};
 
-/// The history entry hash the tool's grants name: none (the tool keeps no album history).
-pub const NO_HISTORY: [u8; HISTORY_LEN] = [0; HISTORY_LEN];
 /// Default lifetime of a selection grant: 30 days.
 pub const DEFAULT_LIFETIME: u64 = 30 * 24 * 3600;
 
@@ -196,6 +198,7 @@ pub struct Chosen {
     item: Item,
     streams: Vec<[u8; HEADER_LEN]>,
     metadata: Option<Vec<u8>>,
+    manifest: Option<Vec<u8>>,
 }
 
 fn refused(path: &Path, err: &dyn std::fmt::Display) -> CliError {
@@ -236,7 +239,12 @@ pub fn choose(keys: &Keys<'_>, path: &Path, parts: &[PartArg]) -> CliResult<Chos
             .map_err(|e| CliError::io(path, &e))?;
         streams.push(header);
     }
+    let manifest = ItemRecord::parse(&item.record)
+        .map_err(|e| refused(path, &e))?
+        .manifest()
+        .map(<[u8]>::to_vec);
     Ok(Chosen {
+        manifest,
         path: path.to_path_buf(),
         album_id: layout.album_id,
         epoch: layout.epoch,
@@ -247,7 +255,8 @@ pub fn choose(keys: &Keys<'_>, path: &Path, parts: &[PartArg]) -> CliResult<Chos
     })
 }
 
-/// Grants `recipient` the chosen parts of `chosen` (one album), expiring at `expires_at`.
+/// Grants `recipient` the chosen parts of `chosen` (one album), expiring at `expires_at`,
+/// naming the album history entry `history` (its head).
 ///
 /// # Errors
 /// A usage error for items of several albums or one item twice; the core's refusals
@@ -257,6 +266,7 @@ pub fn grant(
     recipient: &IdentityPublicKey,
     chosen: &[Chosen],
     expires_at: u64,
+    history: [u8; HISTORY_LEN],
 ) -> CliResult<Vec<u8>> {
     let first = chosen
         .first()
@@ -296,11 +306,11 @@ pub fn grant(
             epoch: c.epoch,
             media_key: &c.item.media_key,
             parts,
-            manifest: None,
+            manifest: c.manifest.as_deref(),
         })
         .collect();
     keyring
-        .grant_selection(recipient, first.album_id, NO_HISTORY, expires_at, &items)
+        .grant_selection(recipient, first.album_id, history, expires_at, &items)
         .map_err(|e| CliError::core("granting the selection", &e))
 }
 
@@ -332,7 +342,18 @@ pub fn share(args: &ShareArgs) -> CliResult<()> {
         .iter()
         .map(|path| choose(&keys, path, &parts))
         .collect::<CliResult<Vec<_>>>()?;
-    let bytes = grant(&unlocked.keyring, &recipient, &chosen, expires_at)?;
+    let album_id = chosen
+        .first()
+        .ok_or_else(|| CliError::usage("--items needs at least one container"))?
+        .album_id;
+    let history = AlbumHistory::owned(&unlocked, album_id, args.history.as_deref())?;
+    let bytes = grant(
+        &unlocked.keyring,
+        &recipient,
+        &chosen,
+        expires_at,
+        history.head(),
+    )?;
     fsutil::write_atomic(&args.out, &bytes, args.force)?;
     let info = inspect_selection(&bytes).map_err(|e| CliError::core("the grant written", &e))?;
     let part_names: Vec<&str> = parts.iter().map(|p| part_name(*p)).collect();
@@ -360,7 +381,11 @@ pub fn share(args: &ShareArgs) -> CliResult<()> {
         hex::encode(recipient.digest())
     );
     outln!("recipient fingerprint: {}", fingerprint(&recipient));
-    outln!("items are unsigned (the tool does not sign items yet): no provenance manifest");
+    outln!(
+        "the grant names album history {}: give the recipient {} too",
+        history.head_display(),
+        history.path.display()
+    );
     Ok(())
 }
 
@@ -440,12 +465,54 @@ pub fn record_json(selection: &Selection, now: u64) -> Value {
 pub fn accept(args: &AcceptArgs, sender: &IdentityPublicKey, bytes: &[u8]) -> CliResult<()> {
     let unlocked = unlock::unlock(&args.unlock)?;
     let selection = accept_selection(&unlocked.keyring, &args.grant, bytes, sender)?;
+    // With the album's history: every item's uploader, checked (SPEC.md 5.10, 5.12).
+    let uploaders = match &args.history {
+        Some(path) => {
+            let history = crate::seal::granted_history(
+                &unlocked,
+                selection.info().album_id,
+                Some(path),
+                args.owner.as_deref(),
+                &args.from,
+            )?;
+            let uploaders = selection
+                .items()
+                .iter()
+                .map(|item| {
+                    item.uploader(&history.verified)
+                        .map(fingerprint)
+                        .map_err(|e| {
+                            CliError::core(
+                                format!("{}: item {}", args.grant.display(), item.media_id()),
+                                &e,
+                            )
+                        })
+                })
+                .collect::<CliResult<Vec<_>>>()?;
+            Some(uploaders)
+        }
+        None => None,
+    };
     let now = now();
     if args.json {
-        return output::json(&record_json(&selection, now));
+        let mut record = record_json(&selection, now);
+        if let (Some(uploaders), Some(items)) = (&uploaders, record["items"].as_array_mut()) {
+            for (item, uploader) in items.iter_mut().zip(uploaders) {
+                item["uploader_fingerprint"] = json!(uploader);
+            }
+        }
+        return output::json(&record);
     }
     for line in record_lines(&selection, now) {
         outln!("{line}");
+    }
+    match &uploaders {
+        Some(uploaders) => {
+            for (item, uploader) in selection.items().iter().zip(uploaders) {
+                outln!("  {} uploaded by {uploader} (verified)", item.media_id());
+            }
+        }
+        None => outln!("uploaders not verified (give --history FILE, from the album's owner)"),
     }
     outln!("{}", crate::account::open_hint("items", args));
     Ok(())
@@ -529,6 +596,7 @@ fn not_in(err: keepsake::Error) -> ContainerError {
 pub fn open_one(
     src: &Path,
     selection: &Selection,
+    histories: &Histories,
     part: Part,
     dest: &Dest,
     force: bool,
@@ -538,9 +606,9 @@ pub fn open_one(
     let layout = container::read_layout(&mut file)?;
     let media_id = layout.media_id;
     let item = selection.item(&media_id).map_err(not_in)?;
-    let (kind, section) = match part {
-        Part::Thumbnail => (MediaKind::Thumbnail, layout.thumbnail.map(|t| t.0)),
-        _ => (MediaKind::Original, Some(layout.original.0)),
+    let (kind, stored) = match part {
+        Part::Thumbnail => (MediaKind::Thumbnail, layout.thumbnail),
+        _ => (MediaKind::Original, Some(layout.original)),
     };
     if !item.parts().contains(&PartKind::Media(kind)) {
         return Err(not_in(keepsake::Error::NotInSelection {
@@ -555,9 +623,22 @@ pub fn open_one(
             },
         });
     }
-    let section = section.ok_or(ContainerError::NoThumbnail)?;
+    let (section, header) = stored.ok_or(ContainerError::NoThumbnail)?;
+    // With the album's history: the uploader is a member at the entry the manifest names,
+    // and the part (and the metadata, if granted) is the signed one.
+    let manifest = match histories.get(layout.album_id)? {
+        Some(history) => {
+            item.uploader(&history).map_err(provenance_error)?;
+            item.manifest()
+        }
+        None => None,
+    };
+    let uploader = manifest.map(|m| fingerprint(m.uploader()));
+    let entry = manifest
+        .map(|m| expected_entry(m, kind, &header, &section))
+        .transpose()?;
     let metadata = if item.parts().contains(&PartKind::Metadata) {
-        let json = Zeroizing::new(
+        let record = Zeroizing::new(
             selection
                 .open_metadata(&media_id, &layout.metadata)
                 .map_err(|err| ContainerError::Core {
@@ -565,7 +646,15 @@ pub fn open_one(
                     err,
                 })?,
         );
-        Some(Metadata::parse(&json)?)
+        let json = record_metadata(&record)?;
+        if let Some(m) = manifest
+            && m.part(PartKind::Metadata) != Some(&PartEntry::metadata(json))
+        {
+            return Err(provenance_error(keepsake::Error::ProvenanceMismatch {
+                what: "metadata",
+            }));
+        }
+        Some(Metadata::parse(json)?)
     } else {
         None
     };
@@ -589,15 +678,15 @@ pub fn open_one(
     let mut write = |sink: &mut dyn Write| -> Result<u64, ContainerError> {
         file.seek(SeekFrom::Start(section.offset))?;
         let core = |err| ContainerError::Core { what, err };
+        let mut hasher = ChunkHasher::new((&mut file).take(section.len), header.chunk_size() + 16);
         let mut opener = selection
-            .opener(
-                &media_id,
-                kind,
-                (&mut file).take(section.len),
-                &OpenOptions::default(),
-            )
+            .opener(&media_id, kind, &mut hasher, &OpenOptions::default())
             .map_err(core)?;
         let done = pump(&mut opener, sink, &mut |n| progress.inc(n), &core)?;
+        drop(opener);
+        if let Some(entry) = &entry {
+            check_root(entry, &header, hasher.finish())?;
+        }
         match size {
             Some(expected) if kind == MediaKind::Original && expected != done => {
                 Err(ContainerError::SizeMismatch {
@@ -619,7 +708,9 @@ pub fn open_one(
         }
         Ok(())
     };
-    crate::open::deliver(target, force, &mut write, &finish)
+    let mut opened = crate::open::deliver(target, force, &mut write, &finish)?;
+    opened.uploader = uploader;
+    Ok(opened)
 }
 
 #[cfg(test)]

@@ -4,8 +4,12 @@
 //! A **device key file** is JSON, written with mode 0600:
 //!
 //! ```text
-//! {"version":1,"public_key":"<2432 hex>","secret":"<64 hex>","account_pin":"<80 hex>"|null}
+//! {"version":1,"public_key":"<2432 hex>","secret":"<64 hex>","account_pin":"<80 hex>"|null,
+//!  "history_pins":{"<album id, 32 hex>":"<history pin, 112 hex>",...}}
 //! ```
+//!
+//! (`history_pins` is omitted while empty: the newest album history entry this device has
+//! verified, per album, SPEC.md 8.11.)
 //!
 //! `secret` is the device's X-Wing secret key (its 32-byte seed, SPEC.md 5.2), `public_key`
 //! its 1216-byte X-Wing public key (checked against the secret on load), and `account_pin`
@@ -17,12 +21,14 @@
 //! `device pin` writes it; every successful unlock that involves the file raises its
 //! generation to the one it saw.
 
+use std::collections::BTreeMap;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
-use keepsake::RecoveryPhrase;
 use keepsake::account::{self, ACCOUNT_PIN_LEN, AccountBundle, AccountPin, DeviceKey, Keyring};
+use keepsake::history::{HISTORY_PIN_LEN, HistoryPin};
 use keepsake::hpke::xwing::{self, XWingPublicKey};
+use keepsake::{AlbumId, RecoveryPhrase};
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
@@ -32,8 +38,8 @@ use crate::fsutil;
 
 /// Largest passphrase or recovery file read.
 pub const MAX_SECRET_FILE: u64 = 64 * 1024;
-/// Largest device key file read.
-pub const MAX_DEVICE_FILE: u64 = 8192;
+/// Largest device key file read (room for some 450 album history pins).
+pub const MAX_DEVICE_FILE: u64 = 64 * 1024;
 /// The device key file format version.
 pub const DEVICE_FILE_VERSION: u8 = 1;
 
@@ -53,6 +59,9 @@ pub struct DeviceFile {
     pub key: DeviceKey,
     /// The account identity this device was enrolled in and the newest generation it saw.
     pub pin: Option<AccountPin>,
+    /// Per album, the newest album history entry this device has verified (SPEC.md 5.12,
+    /// 8.11).
+    pub history_pins: BTreeMap<AlbumId, HistoryPin>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -62,6 +71,8 @@ struct DeviceWire {
     public_key: String,
     secret: Zeroizing<String>,
     account_pin: Option<String>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    history_pins: BTreeMap<String, String>,
 }
 
 impl DeviceFile {
@@ -71,7 +82,11 @@ impl DeviceFile {
     /// The OS RNG failing.
     pub fn generate() -> CliResult<Self> {
         let key = DeviceKey::generate().map_err(|e| CliError::core("device key", &e))?;
-        Ok(Self { key, pin: None })
+        Ok(Self {
+            key,
+            pin: None,
+            history_pins: BTreeMap::new(),
+        })
     }
 
     /// The device's public key.
@@ -122,7 +137,20 @@ impl DeviceFile {
             .map(|bytes| AccountPin::from_slice(&bytes))
             .transpose()
             .map_err(|_| malformed("account_pin"))?;
-        Ok(Self { key, pin })
+        let mut history_pins = BTreeMap::new();
+        for (album, pin) in &wire.history_pins {
+            let pin = fsutil::parse_hex::<HISTORY_PIN_LEN>(pin, "history_pins")
+                .ok()
+                .and_then(|bytes| HistoryPin::from_slice(&bytes).ok())
+                .filter(|pin| pin.album_id.to_string() == *album)
+                .ok_or_else(|| malformed("history_pins"))?;
+            history_pins.insert(pin.album_id, pin);
+        }
+        Ok(Self {
+            key,
+            pin,
+            history_pins,
+        })
     }
 
     /// Writes the file (mode 0600, all or nothing).
@@ -135,6 +163,11 @@ impl DeviceFile {
             public_key: hex::encode(self.public_key().as_bytes()),
             secret: Zeroizing::new(hex::encode(*self.key.to_bytes())),
             account_pin: self.pin.map(|p| hex::encode(p.to_bytes())),
+            history_pins: self
+                .history_pins
+                .iter()
+                .map(|(album, pin)| (album.to_string(), hex::encode(pin.to_bytes())))
+                .collect(),
         };
         let mut text = Zeroizing::new(
             serde_json::to_vec_pretty(&wire)

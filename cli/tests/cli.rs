@@ -525,6 +525,8 @@ fn share_accept_and_open_by_grant() {
         .stderr(predicate::str::contains("authentication failed"));
     t.cmd()
         .args(["open", "--grant", "bob.grant", "--from", &alice.identity])
+        .arg("--history")
+        .arg(common::history_of(&alice, &id))
         .args(bob.unlock())
         .args(&sealed)
         .args(["--out", "bob-out"])
@@ -539,6 +541,8 @@ fn share_accept_and_open_by_grant() {
     let bobs = t.write("in/from-bob.jpg", &data(5_000, 3));
     t.cmd()
         .args(["seal", "--grant", "bob.grant", "--from", &alice.identity])
+        .arg("--history")
+        .arg(common::history_of(&alice, &id))
         .args(bob.unlock())
         .arg(&bobs)
         .args(["--out", "from-bob"])
@@ -556,9 +560,10 @@ fn share_accept_and_open_by_grant() {
         data(5_000, 3)
     );
 
-    // A container of another album (or epoch) with the grant: "wrong album".
+    // A container of another album with the grant: "wrong album".
+    let other = album(&t);
     t.cmd()
-        .args(["seal", "--epoch", "1", "--album", &id])
+        .args(["seal", "--album", &other])
         .args(alice.unlock())
         .arg(&photo)
         .args(["--out", "epoch1"])
@@ -566,6 +571,8 @@ fn share_accept_and_open_by_grant() {
         .success();
     t.cmd()
         .args(["open", "--grant", "bob.grant", "--from", &alice.identity])
+        .arg("--history")
+        .arg(common::history_of(&alice, &id))
         .args(bob.unlock())
         .args(common::containers(&t.path("epoch1")))
         .args(["--out", "bob-epoch1"])

@@ -127,7 +127,10 @@ fn a_batch_with_tampered_truncated_and_foreign_files_opens_the_good_ones() {
     let err = text(&out.get_output().stderr);
     for (file, kind) in [
         ("tampered.ks", "authentication failed"),
-        ("truncated.ks", "truncated: original stream"),
+        (
+            "truncated.ks",
+            "truncated: the file ends inside the original stream",
+        ),
         ("cut-header.ks", "truncated"),
         ("foreign.ks", "foreign file"),
     ] {
@@ -450,6 +453,10 @@ fn thumbnail_slot_and_inspect_print_structure_but_no_secret() {
     assert_eq!(json["thumbnail"]["kind"], "thumbnail");
     assert_eq!(json["thumbnail"]["plaintext_len"], 3_000);
     assert_eq!(
+        json["chunk_hash_list"]["len"], 64,
+        "two chunks, 32 bytes each"
+    );
+    assert_eq!(
         json["original"]["salt"].as_str().unwrap().len(),
         64,
         "salts are public and shown"
@@ -480,8 +487,12 @@ fn thumbnail_slot_and_inspect_print_structure_but_no_secret() {
     assert_eq!(json["kdf"]["memory_kib"], 19_456);
     assert_eq!(json["devices"].as_array().unwrap().len(), 1);
     let container = std::fs::read(&sealed[0]).unwrap();
-    let stream_at = container.len() - (100_000 + 88 + 2 * 16);
-    t.write("bare.ksms", &container[stream_at..]);
+    let layout =
+        keepsake_cli::container::read_layout(&mut std::io::Cursor::new(&container)).unwrap();
+    let (original, _) = layout.original;
+    let start = usize::try_from(original.offset).unwrap();
+    let end = start + usize::try_from(original.len).unwrap();
+    t.write("bare.ksms", &container[start..end]);
     let out = t.cmd().args(["inspect", "bare.ksms"]).assert().success();
     let json: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
     assert_eq!(json["type"], "stream");
@@ -499,7 +510,9 @@ fn thumbnail_slot_and_inspect_print_structure_but_no_secret() {
         .args(["inspect", "bad.ks"])
         .assert()
         .code(3)
-        .stderr(predicate::str::contains("metadata envelope length"));
+        .stderr(predicate::str::contains(
+            "thumbnail stream length 4294967295",
+        ));
     // Opening a bare stream as a container says what it is.
     t.cmd()
         .arg("open")

@@ -526,7 +526,15 @@ fn a_grant_holder_opens_and_seals_with_the_same_index() {
         .args(alice.unlock())
         .assert()
         .success();
-    let grant = ["--grant", "bob.grant", "--from", alice.identity.as_str()];
+    let history = common::history_of(&alice, &id).display().to_string();
+    let grant = [
+        "--grant",
+        "bob.grant",
+        "--from",
+        alice.identity.as_str(),
+        "--history",
+        history.as_str(),
+    ];
     // Bob opens the folder with the grant's key: the index opens too, so the earlier
     // version of notes.txt is skipped.
     let opened = t

@@ -110,9 +110,13 @@ fn revoke_rotates_and_locks_the_revoked_device_out() {
         .code(2)
         .stderr(predicate::str::contains("not enrolled"));
     // ...and holding the old one, it still opens what was sealed before, not after.
+    // (Its copy of the album's history: the one beside the account file it was copied from.)
+    let history = common::history_of(&a, &id);
     t.cmd()
         .arg("open")
         .args(by_device(&old, &phone))
+        .arg("--history")
+        .arg(&history)
         .arg(&before)
         .args(["--out", "phone-before"])
         .assert()
@@ -120,6 +124,8 @@ fn revoke_rotates_and_locks_the_revoked_device_out() {
     t.cmd()
         .arg("open")
         .args(by_device(&old, &phone))
+        .arg("--history")
+        .arg(&history)
         .arg(&after)
         .args(["--out", "phone-after"])
         .assert()
@@ -405,7 +411,8 @@ fn remove_member_grants_only_the_remaining_members() {
     t.cmd()
         .args(["open", "--grant"])
         .arg(&carols)
-        .args(["--from", &alice.identity])
+        .args(["--from", &alice.identity, "--history"])
+        .arg(common::history_of(&alice, &id))
         .args(carol.unlock())
         .arg(&new)
         .args(["--out", "carol"])
@@ -417,6 +424,8 @@ fn remove_member_grants_only_the_remaining_members() {
     );
     t.cmd()
         .args(["open", "--grant", "carol.grant", "--from", &alice.identity])
+        .arg("--history")
+        .arg(common::history_of(&alice, &id))
         .args(carol.unlock())
         .arg(&old)
         .args(["--out", "carol"])
@@ -425,6 +434,8 @@ fn remove_member_grants_only_the_remaining_members() {
     // Bob still opens the old item, not the new one; Carol's grant is not his to accept.
     t.cmd()
         .args(["open", "--grant", "bob.grant", "--from", &alice.identity])
+        .arg("--history")
+        .arg(common::history_of(&alice, &id))
         .args(bob.unlock())
         .arg(&old)
         .args(["--out", "bob"])
@@ -432,6 +443,8 @@ fn remove_member_grants_only_the_remaining_members() {
         .success();
     t.cmd()
         .args(["open", "--grant", "bob.grant", "--from", &alice.identity])
+        .arg("--history")
+        .arg(common::history_of(&alice, &id))
         .args(bob.unlock())
         .arg(&new)
         .args(["--out", "bob"])

@@ -102,10 +102,12 @@ fn print_order_opens_the_granted_originals_and_refuses_the_rest() {
         .success();
     let said = text(&out.get_output().stdout);
     assert!(said.contains("expires 2030-01-02T02:04:05Z"), "{said}");
-    // 1340 bytes of header, enc, tag and signature; 148 per item with one stream part.
+    // 1340 bytes of header, enc, tag and signature; 148 per item with one stream part;
+    // each item's signed manifest (SPEC.md 5.10): 1327 + 50 per part + 64 bytes, three
+    // parts for the first photo (original, thumbnail, metadata), two for the others.
     assert_eq!(
         std::fs::metadata(s.t.path("order.grant")).unwrap().len(),
-        1340 + 3 * 148
+        1340 + 3 * 148 + (1327 + 3 * 50 + 64) + 2 * (1327 + 2 * 50 + 64)
     );
 
     let out =
@@ -138,11 +140,7 @@ fn print_order_opens_the_granted_originals_and_refuses_the_rest() {
         "{record}"
     );
     assert!(record.contains("items: 3"), "{record}");
-    assert_eq!(
-        record.matches(": original (unsigned)").count(),
-        3,
-        "{record}"
-    );
+    assert_eq!(record.matches(": original (signed)").count(), 3, "{record}");
 
     // The three open to identical bytes, named by media id (no metadata granted).
     s.open("order.grant", &s.sealed[..3], &[]).success();
@@ -201,7 +199,7 @@ fn granted_metadata_and_thumbnail_restore_names() {
     .success();
     assert_eq!(
         std::fs::metadata(s.t.path("all.grant")).unwrap().len(),
-        1340 + 27 + 2 * 121 + 90
+        1340 + 27 + 2 * 121 + 90 + (1327 + 3 * 50 + 64)
     );
     let out =
         s.t.cmd()
@@ -389,7 +387,12 @@ fn inspect_shows_the_public_header_of_a_selection_grant() {
     assert_eq!(value["sender_digest"], s.alice.digest);
     assert_eq!(value["recipient_digest"], s.service.digest);
     assert_eq!(value["authenticated"], false);
-    assert_eq!(value["history"], "0".repeat(64));
+    // The head of Alice's history of the album: its genesis (she shared to no member).
+    let history = std::fs::read(common::history_of(&s.alice, &s.album)).unwrap();
+    assert_eq!(
+        value["history"],
+        hex::encode(keepsake::history::history_entry_hash(&history))
+    );
     // A cut grant is refused as malformed, not read as something else.
     let bytes = std::fs::read(s.t.path("order.grant")).unwrap();
     // Two items need at least 2 * 117 body bytes: one fewer does not fit the count.

@@ -70,6 +70,14 @@ pub enum ContainerError {
     NoThumbnail,
     /// The destination exists and may not be replaced.
     Exists(std::path::PathBuf),
+    /// The album history needed to verify the item is missing or was refused (its message
+    /// and exit code).
+    History {
+        /// The exit code ([`crate::error::exit`]).
+        code: u8,
+        /// What went wrong.
+        message: String,
+    },
     /// An I/O error.
     Io(std::io::Error),
 }
@@ -92,6 +100,7 @@ impl ContainerError {
             Self::InputChanged => "InputChanged".into(),
             Self::NoThumbnail => "NoThumbnail".into(),
             Self::Exists(_) => "Exists".into(),
+            Self::History { .. } => "History".into(),
             Self::Io(_) => "Io".into(),
         }
     }
@@ -115,6 +124,8 @@ impl ContainerError {
                 ..
             } => exit::USAGE,
             Self::Exists(_) => exit::EXISTS,
+            Self::History { code, .. } => *code,
+            Self::Core { what, err } if *what == "provenance" => crate::error::code_of(err),
             _ => exit::REFUSED_INPUT,
         }
     }
@@ -137,6 +148,14 @@ impl ContainerError {
                 E::UnsupportedVersion(_) | E::UnsupportedSuite(_) => "unsupported",
                 E::UnknownGeneration { .. } => "newer account generation",
                 E::NotInSelection { .. } => "not in the selection",
+                E::ProvenanceUnsigned => "unsigned",
+                E::ProvenanceNotMember => "uploader not a member",
+                E::ProvenanceBadSignature => "bad signature",
+                E::ProvenanceMismatch { .. } | E::ProvenanceChunkMismatch { .. } => {
+                    "content mismatch"
+                }
+                E::ProvenanceWrongItem => "manifest of another item",
+                E::HistoryUnknownEntry => "unknown history entry",
                 _ => "malformed",
             },
             Self::WrongAlbum { .. } => "wrong album",
@@ -146,6 +165,7 @@ impl ContainerError {
             Self::InputChanged => "input changed",
             Self::NoThumbnail => "no thumbnail",
             Self::Exists(_) => "exists",
+            Self::History { .. } => "album history",
             Self::Io(_) => "I/O error",
         }
     }
@@ -209,6 +229,7 @@ impl fmt::Display for ContainerError {
                 "{} already exists; not overwritten (pass --force to replace it)",
                 path.display()
             ),
+            Self::History { message, .. } => f.write_str(message),
             Self::Io(err) => write!(f, "{err}"),
         }
     }

@@ -13,10 +13,12 @@ use keepsake::{AlbumKey, Zeroizing};
 
 use super::{fail, io, refused, seal_photo, unlocked};
 use crate::account::create_account;
+use crate::album_history::AlbumHistory;
 use crate::args::PartArg;
 use crate::container::ContainerError;
 use crate::error::CliResult;
-use crate::open::{Dest, Keys, Part, open_one};
+use crate::open::{Dest, Histories, Keys, Part, open_one};
+use crate::seal::Uploader;
 use crate::unlock::{Secret, Unlocked};
 use crate::{fsutil, outln, selection};
 
@@ -55,11 +57,16 @@ pub(super) fn print_order(
     let hidden = ProgressBar::hidden();
     let service_file = dir.join("print-service.account.json");
     let service_id = create_account(&service_file, SERVICE, &KdfParams::FLOOR)?.identity;
+    let history = AlbumHistory::owned(alice, album.album_id(), None)?;
+    let uploader = Uploader {
+        keyring: &alice.keyring,
+        history: history.entry_at_epoch(album.epoch())?,
+    };
     let photos = (0..PHOTOS)
         .map(|i| {
             let bytes = photo(i);
             let name = format!("IMG_{i:04}.jpg");
-            seal_photo(album, dir, &name, &bytes, Some(&bytes[..1024]))
+            seal_photo(album, uploader, dir, &name, &bytes, Some(&bytes[..1024]))
         })
         .collect::<CliResult<Vec<_>>>()?;
     let keys = Keys::Account(&alice.keyring);
@@ -68,7 +75,13 @@ pub(super) fn print_order(
         .map(|p| selection::choose(&keys, p, &[PartArg::Original]))
         .collect::<CliResult<Vec<_>>>()?;
     let now = selection::now();
-    let grant = selection::grant(&alice.keyring, &service_id, &chosen, now + 7 * 24 * 3600)?;
+    let grant = selection::grant(
+        &alice.keyring,
+        &service_id,
+        &chosen,
+        now + 7 * 24 * 3600,
+        history.head(),
+    )?;
     let grant_file = dir.join("print-order.grant");
     fsutil::write_atomic(&grant_file, &grant, false)?;
     outln!(
@@ -89,17 +102,23 @@ pub(super) fn print_order(
         outln!("     {line}");
     }
     let service_keys = Keys::Selection(&order);
+    // The service verifies each uploader against Alice's album history, sent with the order.
+    let service_history = AlbumHistory::load(&history.path, album.album_id(), alice_id, None)?;
+    let service_histories = Histories::Fixed(std::sync::Arc::new(service_history.verified));
+    let mut uploaders = Vec::new();
     let out = dir.join("print-service");
     for (i, path) in photos[..ORDERED].iter().enumerate() {
         let opened = open_one(
             path,
             &service_keys,
+            &service_histories,
             Part::Original,
             &Dest::Dir(out.clone()),
             false,
             &hidden,
         )
         .map_err(|e| fail(&format!("the print service opening photo {i}: {e}")))?;
+        uploaders.extend(opened.uploader.clone());
         let got = opened.path.ok_or_else(|| fail("print service: no file"))?;
         if fs::read(&got).map_err(io(&got))? != photo(i) {
             return Err(fail("the print service opened different bytes"));
@@ -108,12 +127,20 @@ pub(super) fn print_order(
     outln!(
         "   it opened the {ORDERED} originals: identical bytes (named by media id: the metadata was not granted)"
     );
+    let alice_fingerprint = keepsake::sharing::fingerprint(alice_id);
+    if uploaders.len() != ORDERED || uploaders.iter().any(|u| *u != alice_fingerprint) {
+        return Err(fail(
+            "the print service did not verify Alice as the uploader",
+        ));
+    }
+    outln!("   each one's uploader, verified against Alice's album history: {alice_fingerprint}");
 
     let fourth = refused(
         "the print service opening a fourth photo",
         open_one(
             &photos[ORDERED],
             &service_keys,
+            &service_histories,
             Part::Original,
             &Dest::Dir(out.clone()),
             false,
@@ -126,6 +153,7 @@ pub(super) fn print_order(
         open_one(
             &photos[0],
             &service_keys,
+            &service_histories,
             Part::Thumbnail,
             &Dest::Dir(out),
             false,

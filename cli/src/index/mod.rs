@@ -645,8 +645,11 @@ mod tests {
         edit(&mut metadata);
         let media_id = MediaId::random().unwrap();
         let path = out.join(format!("{media_id}.ks"));
+        let signer = keepsake::hazmat::keyring_from_secrets(&[[9; 32]], [8; 32]);
         let parts = Parts {
             album: key,
+            signer: &signer,
+            history: [0; 32],
             media_id,
             metadata: &metadata,
             thumbnail: None,
@@ -697,8 +700,14 @@ mod tests {
         let (seal, unchanged, failed) = session.partition(vec![job.clone()], false);
         assert_eq!((seal.len(), unchanged.len(), failed.len()), (1, 0, 0));
         // Sealed anew: the three become its earlier versions.
+        let signer = keepsake::hazmat::keyring_from_secrets(&[[9; 32]], [8; 32]);
+        let uploader = crate::seal::Uploader {
+            keyring: &signer,
+            history: [0; 32],
+        };
         let sealed = crate::seal::seal_one(
             &key,
+            uploader,
             &job,
             &out,
             None,

@@ -243,3 +243,11 @@ pub fn load_vector_file<V: serde::de::DeserializeOwned>(
     }
     serde_json::from_str(&std::fs::read_to_string(vector_path(name)).unwrap()).unwrap()
 }
+
+/// The owner's copy of album `album`'s history (SPEC.md 8.11), beside its account file:
+/// what the owner gives a grant recipient.
+pub fn history_of(owner: &Account, album: &str) -> PathBuf {
+    let mut dir = owner.file.as_os_str().to_owned();
+    dir.push(".albums");
+    PathBuf::from(dir).join(format!("{album}.ks-history"))
+}
