@@ -353,7 +353,11 @@ fn grant_vectors() {
         .unwrap();
         for who in [&recipient, &account] {
             let received = who
-                .accept_grant(&unhex("grant", &v.grant), &sender_public, Some((id, v.epoch)))
+                .accept_grant(
+                    &unhex("grant", &v.grant),
+                    &sender_public,
+                    Some((id, v.epoch)),
+                )
                 .unwrap();
             assert_eq!(
                 hex::encode(hazmat::album_key_bytes(&received)),

@@ -233,9 +233,11 @@ fn selection_vectors_regenerate_open_and_refuse_through_the_api() {
             album_id: Some(album),
             history: Some(history),
         };
-        let sender_pk =
-            IdentityPublicKey::from_slice(&unhex("sender_identity_public", &v.sender_identity_public))
-                .unwrap();
+        let sender_pk = IdentityPublicKey::from_slice(&unhex(
+            "sender_identity_public",
+            &v.sender_identity_public,
+        ))
+        .unwrap();
         assert_eq!(sender_pk, sender.identity_public_key());
         let selection = recipient
             .accept_selection(&grant, &sender_pk, &expect)

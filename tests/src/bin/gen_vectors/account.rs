@@ -218,7 +218,8 @@ pub(crate) fn grants() -> Vec<GrantVector> {
         .map(|(seed, epoch)| {
             let sender = hazmat::keyring_from_secrets(&[array(seed)], array(seed + 1));
             // The root is not the account's: a grant is to the identity alone.
-            let recipient = hazmat::keyring_from_secrets(&[array(seed + 2)], bundle_identity_secret());
+            let recipient =
+                hazmat::keyring_from_secrets(&[array(seed + 2)], bundle_identity_secret());
             let album_id = AlbumId::from_bytes(array(seed + 4));
             let album = AlbumKey::from_bytes(album_id, epoch, array(seed + 5));
             let grant = hazmat::grant_with_randomness(
