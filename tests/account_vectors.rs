@@ -332,20 +332,42 @@ fn grant_vectors() {
             keepsake::sharing::inspect_grant(&grant).unwrap().history,
             unhex_array::<32>("history", &v.history)
         );
-        let received = recipient
-            .accept_grant(
-                &unhex("grant", &v.grant),
-                &sender.identity_public_key(),
-                Some((id, v.epoch)),
-            )
-            .unwrap();
         assert_eq!(
-            hex::encode(hazmat::album_key_bytes(&received)),
-            v.album_key,
+            hex::encode(sender.identity_public_key().to_bytes()),
+            v.sender_identity_public,
             "{}",
             v.name
         );
+        // The recipient is the bundle-v1.json account: unlocking its bundle, as a binding
+        // does, gives the identity of the recorded secret, and it accepts the grant too.
+        let (account, secret) = v.recipient_bundle.unlock();
+        assert_eq!(secret, v.recipient_identity_secret, "{}", v.name);
+        assert_eq!(
+            account.identity_public_key(),
+            recipient.identity_public_key()
+        );
+        let sender_public = IdentityPublicKey::from_slice(&unhex(
+            "sender_identity_public",
+            &v.sender_identity_public,
+        ))
+        .unwrap();
+        for who in [&recipient, &account] {
+            let received = who
+                .accept_grant(
+                    &unhex("grant", &v.grant),
+                    &sender_public,
+                    Some((id, v.epoch)),
+                )
+                .unwrap();
+            assert_eq!(
+                hex::encode(hazmat::album_key_bytes(&received)),
+                v.album_key,
+                "{}",
+                v.name
+            );
+        }
     }
+    assert_eq!(file.vectors.len(), 2);
 }
 
 #[test]

@@ -12,6 +12,7 @@ use ed25519_dalek::{Signature, SigningKey, VerifyingKey};
 use hkdf::Hkdf;
 use keepsake::account::Keyring;
 use keepsake::hpke::xwing::{self, XWingSecretKey};
+use keepsake::identity::IdentityPublicKey;
 use keepsake::selection::{SelectedItem, SelectedPart, SelectionExpect};
 use keepsake::{AlbumId, MediaId, MediaKey, hazmat};
 use keepsake_tests::selection_vectors::SelectionVector;
@@ -142,6 +143,13 @@ fn selection_vectors_follow_spec_5_11_from_the_primitives() {
         let info = [&b"keepsake/v1/selection-grant"[..], &header].concat();
         let opened = xwing::open_base(&recipient.kem, enc, &info, b"", ct).unwrap();
         assert_eq!(opened, body, "{}", v.name);
+        // The sender's public key (5.1): Ed25519 key || X-Wing key.
+        let public = [
+            &sender.sign.verifying_key().as_bytes()[..],
+            &sender.kem.public_key().as_bytes()[..],
+        ]
+        .concat();
+        assert_eq!(hex::encode(public), v.sender_identity_public, "{}", v.name);
     }
 }
 
@@ -212,11 +220,25 @@ fn selection_vectors_regenerate_open_and_refuse_through_the_api() {
         .unwrap();
         assert!(again == grant, "{}: regenerated grant differs", v.name);
 
+        // The recipient is the bundle-v1.json account: unlocking its bundle, as a binding
+        // does, gives the identity of the recorded secret; it accepts from here on.
+        let (account, secret) = v.recipient_bundle.unlock();
+        assert_eq!(secret, v.recipient_identity_secret, "{}", v.name);
+        assert_eq!(
+            account.identity_public_key(),
+            recipient.identity_public_key()
+        );
+        let recipient = account;
         let expect = SelectionExpect {
             album_id: Some(album),
             history: Some(history),
         };
-        let sender_pk = sender.identity_public_key();
+        let sender_pk = IdentityPublicKey::from_slice(&unhex(
+            "sender_identity_public",
+            &v.sender_identity_public,
+        ))
+        .unwrap();
+        assert_eq!(sender_pk, sender.identity_public_key());
         let selection = recipient
             .accept_selection(&grant, &sender_pk, &expect)
             .unwrap();

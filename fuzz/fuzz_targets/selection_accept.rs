@@ -1,6 +1,7 @@
 //! Reading and accepting selection grants (SPEC.md 5.11) on arbitrary bytes. The fixture's
 //! identities are those of `tests/vectors/selection-v1.json` (sender seed `pattern(1, 32)`,
-//! recipient `pattern(2, 32)`), so the vector grants seeded by `seed.sh` are genuine here.
+//! recipient `pattern(211, 32)`, the `bundle-v1.json` account's identity), so the vector
+//! grants seeded by `seed.sh` are genuine here.
 //! The first byte picks the mode:
 //! - even: the rest is a grant; `inspect_selection` reports 5.11's first failing rule
 //!   (version, suite, in that order) and `accept_selection` (recipient, from the sender)
@@ -30,7 +31,7 @@ fn fixture() -> &'static Fixture {
     static FIXTURE: OnceLock<Fixture> = OnceLock::new();
     FIXTURE.get_or_init(|| Fixture {
         sender: hazmat::keyring_from_secrets(&[[0; 32]], pattern(1)),
-        recipient: hazmat::keyring_from_secrets(&[[0; 32]], pattern(2)),
+        recipient: hazmat::keyring_from_secrets(&[[0; 32]], pattern(211)),
     })
 }
 

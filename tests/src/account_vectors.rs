@@ -132,8 +132,13 @@ pub struct GrantVector {
     pub name: String,
     /// Hex, 32 bytes: the sender's identity seed.
     pub sender_identity_secret: String,
-    /// Hex, 32 bytes: the recipient's identity seed.
+    /// Hex, 1248 bytes: the sender's identity public key (Ed25519 || X-Wing), the key a
+    /// binding passes to `accept_grant`.
+    pub sender_identity_public: String,
+    /// Hex, 32 bytes: the recipient's identity seed: the identity of `recipient_bundle`.
     pub recipient_identity_secret: String,
+    /// The account of `bundle-v1.json` whose identity the grant is addressed to.
+    pub recipient_bundle: RecipientBundle,
     /// Hex, 16 bytes.
     pub album_id: String,
     /// The epoch.
@@ -146,6 +151,38 @@ pub struct GrantVector {
     pub history: String,
     /// Hex, 1354 bytes.
     pub grant: String,
+}
+
+/// Where the recipient of a grant vector (`grant-v1.json`, `selection-v1.json`) is found:
+/// a step of a `bundle-v1.json` vector, which that vector's passphrase unlocks to the
+/// identity the grants are addressed to. The bindings never import an identity secret, so
+/// this is how they accept a vector's grant (`bindings/tests/SCENARIO.md` section 8).
+#[derive(Debug, Serialize, Deserialize)]
+pub struct RecipientBundle {
+    /// The `name` of the `bundle-v1.json` vector.
+    pub vector: String,
+    /// The index of the step in its `steps` whose `bundle` to unlock.
+    pub step: usize,
+}
+
+impl RecipientBundle {
+    /// Unlocks the named bundle with its vector's passphrase, as a binding does; also
+    /// returns the vector's `identity_secret` (hex).
+    ///
+    /// # Panics
+    /// If `bundle-v1.json` has no such vector or step, or the bundle does not unlock.
+    #[allow(clippy::unwrap_used, clippy::expect_used)]
+    pub fn unlock(&self) -> (Keyring, String) {
+        let file = crate::load::<BundleVector>("bundle-v1.json");
+        let v = file
+            .vectors
+            .iter()
+            .find(|v| v.name == self.vector)
+            .expect("recipient_bundle names a bundle-v1.json vector");
+        let bundle = AccountBundle::parse(v.steps[self.step].bundle.as_bytes()).unwrap();
+        let keyring = account::unlock_with_passphrase(&bundle, &v.passphrase).unwrap();
+        (keyring, v.identity_secret.clone())
+    }
 }
 
 /// One bundle-writing operation of a [`BundleVector`], with the randomness it drew.

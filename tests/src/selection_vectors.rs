@@ -2,6 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::account_vectors::RecipientBundle;
+
 /// One stored part of a selected item, and the part key the grant carries for it.
 #[derive(Debug, Serialize, Deserialize)]
 pub struct SelectionPart {
@@ -80,9 +82,15 @@ pub struct SelectionVector {
     pub comment: String,
     /// Hex, 32 bytes: the sender's identity seed (SPEC.md 5.1).
     pub sender_identity_secret: String,
-    /// Hex, 32 bytes: the recipient's identity seed.
+    /// Hex, 1248 bytes: the sender's identity public key (Ed25519 || X-Wing), the key a
+    /// binding passes to `accept_selection`.
+    pub sender_identity_public: String,
+    /// Hex, 32 bytes: the recipient's identity seed: the identity of `recipient_bundle`.
     pub recipient_identity_secret: String,
-    /// Hex, 32 bytes: a third identity's seed (for replay).
+    /// The account of `bundle-v1.json` whose identity the grant is addressed to.
+    pub recipient_bundle: RecipientBundle,
+    /// Hex, 32 bytes: a third identity's seed (for replay). Seed-only: no bundle holds it,
+    /// so the bindings skip the refusals it accepts.
     pub other_identity_secret: String,
     /// Hex, 16 bytes.
     pub album_id: String,

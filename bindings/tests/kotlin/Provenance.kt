@@ -17,12 +17,21 @@ private fun cases16(file: String): List<JsonObject> =
 private fun JsonObject.hx(key: String): ByteArray = unhex(get(key).asString)
 private fun JsonObject.u(key: String): ULong = get(key).asBigInteger.toString().toULong()
 private fun JsonObject.list(key: String): List<JsonObject> = getAsJsonArray(key).map { it.asJsonObject }
-private fun JsonObject.kind16(): MediaKind = when (val k = get("kind").asString) {
+private fun kindOf(k: String): MediaKind = when (k) {
     "original" -> MediaKind.ORIGINAL
     "thumbnail" -> MediaKind.THUMBNAIL
     "preview" -> MediaKind.PREVIEW
     "sidecar" -> MediaKind.SIDECAR
     else -> fail("unknown kind `$k`")
+}
+private fun JsonObject.kind16(): MediaKind = kindOf(get("kind").asString)
+
+/** The grant a selection-v1.json refusal offers: `bytes` written at `offset`, then cut to `truncate`. */
+private fun edited(grant: ByteArray, r: JsonObject): ByteArray {
+    var out = grant.copyOf()
+    if (r.has("offset")) r.hx("bytes").copyInto(out, r.get("offset").asInt)
+    if (r.has("truncate")) out = out.copyOf(r.get("truncate").asInt)
+    return out
 }
 
 private val floor16 by lazy { kdfProfile(KdfProfile.FLOOR) }
@@ -156,6 +165,59 @@ fun provenanceTests(suite: Suite) {
                 assertRaisesNamed(error, r.get("comment").asString) { inspectSelection(altered) }
             }
         }
+    }
+
+    // The grant accepted by its recipient, the bundle-v1.json account (`recipient_bundle`,
+    // unlocked by passphrase). The refusals accepted by `other` (a seed-only identity: no
+    // bundle holds it, and the bindings never import an identity secret) are the Rust test's.
+    suite.test("selection-v1.json: accepted by the bundle account: parts open, the rest refused") {
+        val cases = cases16("selection-v1.json")
+        expect(cases.size >= 2) { "${cases.size} cases" }
+        var refused = 0
+        for (v in cases) {
+            val name = v.get("name").asString
+            val keyring = recipientKeyring(v)
+            val grant = v.hx("grant")
+            val sender = v.hx("sender_identity_public")
+            val albumId = v.hx("album_id")
+            val history = v.hx("history")
+            val selection = keyring.acceptSelection(grant, sender, albumId, history)
+            assertBytes(sender, selection.sender(), "$name: sender")
+            assertEquals(v.get("sender_fingerprint").asString, selection.info().senderFingerprint, "$name: fingerprint")
+            val want = v.list("items")
+            val items = selection.items()
+            assertEquals(want.map { it.get("media_id").asString }, items.map { hex(it.mediaId) }, "$name: items")
+            var opened = 0
+            for ((item, got) in want.zip(items)) {
+                val mediaId = item.hx("media_id")
+                assertEquals(item.u("epoch"), got.epoch, "$name: epoch")
+                assertEquals(item.get("manifest").asString.isNotEmpty(), got.signed, "$name: signed")
+                val parts = item.list("parts")
+                assertEquals(parts.size, got.parts.size, "$name: part count")
+                for (part in parts) {
+                    val kind = part.get("kind").asString
+                    val stored = part.hx("stored")
+                    val plaintext = if (kind == "metadata") selection.openMetadata(mediaId, stored)
+                    else selection.openPart(mediaId, kindOf(kind), stored)
+                    assertBytes(part.hx("plaintext"), plaintext, "$name: ${item.get("media_id").asString} $kind")
+                    opened++
+                }
+                assertRaises<KeepsakeException.NotInSelection>("$name: the part not granted") {
+                    selection.openPart(mediaId, kindOf(item.get("not_granted_kind").asString), item.hx("not_granted"))
+                }
+            }
+            expect(opened >= 3) { "$name: $opened parts opened" }
+            val refusals = v.list("refusals")
+            val mine = refusals.filter { it.get("accepted_by").asString == "recipient" }
+            assertEquals(refusals.size - 2, mine.size, "$name: refusals met by the recipient")
+            for (r in mine) {
+                assertRaisesNamed(r.get("error").asString, "$name: ${r.get("comment").asString}") {
+                    keyring.acceptSelection(edited(grant, r), sender, albumId, history)
+                }
+                refused++
+            }
+        }
+        expect(refused >= 28) { "$refused refusals checked" }
     }
 
     val p by lazy { PrintOrder() }

@@ -191,6 +191,8 @@ fun vectorTests(suite: Suite) {
         }
     }
 
+    suite.vectorFile("grant-v1.json", 2) { v -> grantAccepted(v) }
+
     suite.vectorFileParts(
         "epoch-move-v1.json", 1, null,
         "removeMember moves the album to epoch_after" to ::epochMoveRemoveMember,
@@ -287,6 +289,62 @@ private fun bundleEarlierStepsRollback(v: JsonObject) {
         }
     }
     expect(checked > 0) { "no earlier step enrolls a device" }
+}
+
+// ---------------------------------------------------------------------------------------
+// grant-v1.json and selection-v1.json grant to the bundle-v1.json account (each case's
+// `recipient_bundle`): the bindings never import an identity secret, so they unlock its
+// bundle by passphrase to accept.
+
+private val bundleKeyrings = mutableMapOf<String, Keyring>()
+
+/** The bundle-v1.json account a grant case's `recipient_bundle` names, unlocked (once). */
+fun recipientKeyring(v: JsonObject): Keyring {
+    val where = v.getAsJsonObject("recipient_bundle") ?: fail("vector has no `recipient_bundle`")
+    val name = where.str("vector")
+    val step = where.get("step").asInt
+    return bundleKeyrings.getOrPut("$name/$step") {
+        val bundle = JsonParser.parseString(File(vectorDir, "bundle-v1.json").readText()).asJsonObject
+            .getAsJsonArray("vectors").map { it.asJsonObject }.singleOrNull { it.str("name") == name }
+            ?: fail("bundle-v1.json has no case `$name`")
+        val s = bundle.getAsJsonArray("steps")[step].asJsonObject
+        unlockWithPassphrase(s.str("bundle").toByteArray(), bundle.str("passphrase"))
+    }
+}
+
+/**
+ * grant-v1.json: accepted by the bundle account from the recorded sender for the recorded
+ * album and epoch, the grant gives the recorded album key (the accepted key opens what the
+ * recorded key seals and the other way round; a key one bit off does not).
+ */
+private fun grantAccepted(v: JsonObject) {
+    val keyring = recipientKeyring(v)
+    val grant = v.bytes("grant")
+    val sender = v.bytes("sender_identity_public")
+    val albumId = v.bytes("album_id")
+    val epoch = v.ulong("epoch")
+    assertEquals(1354, grant.size, "grant length")
+    val info = inspectGrant(grant)
+    assertBytes(identityDigest(keyring.identityPublicKey()), info.recipientIdentityDigest, "recipient digest")
+    assertBytes(identityDigest(sender), info.senderIdentityDigest, "sender digest")
+    assertBytes(albumId, info.albumId, "album id")
+    assertEquals(epoch, info.epoch, "epoch")
+    assertBytes(v.bytes("history"), info.historyEntry, "history entry")
+    val got = keyring.acceptGrant(grant, sender, ExpectedAlbum(albumId, epoch))
+    assertBytes(albumId, got.albumId(), "accepted album id")
+    assertEquals(epoch, got.epoch(), "accepted epoch")
+    val recorded = AlbumKey.fromSecretBytes(albumId, epoch, v.bytes("album_key"))
+    val probe = "the album of ${v.str("name")}".toByteArray()
+    assertBytes(probe, got.openBlob(AlbumBlob.NAME, recorded.sealBlob(AlbumBlob.NAME, probe)), "sealed by the recorded key")
+    val sealed = got.sealBlob(AlbumBlob.NAME, probe)
+    assertBytes(probe, recorded.openBlob(AlbumBlob.NAME, sealed), "sealed by the accepted key")
+    val off = v.bytes("album_key").also { it[0] = (it[0].toInt() xor 1).toByte() }
+    assertRaises<KeepsakeException.DecryptionFailed>("a key one bit off") {
+        AlbumKey.fromSecretBytes(albumId, epoch, off).openBlob(AlbumBlob.NAME, sealed)
+    }
+    assertRaises<KeepsakeException.GrantWrongAlbum>("the grant expected for another epoch") {
+        keyring.acceptGrant(grant, sender, ExpectedAlbum(albumId, epoch + 1uL))
+    }
 }
 
 // ---------------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 """Helpers shared by the Python binding tests (see bindings/tests/SCENARIO.md)."""
 
+import functools
 import json
 import os
 from pathlib import Path
@@ -74,3 +75,31 @@ def genesis_hash(keyring: keepsake.Keyring, album_id: bytes) -> bytes:
     """The hash of the genesis entry of a fresh history of ALBUM_ID owned by KEYRING: a real
     entry for a grant to name where the test is not about the album history."""
     return keepsake.history_entry_hash(keyring.create_album_history(album_id))
+
+
+@functools.cache
+def bundle_keyring(vector: str, step: int) -> keepsake.Keyring:
+    """The bundle of step STEP of the bundle-v1.json vector VECTOR, unlocked with its
+    passphrase."""
+    (case,) = [v for v in load_vectors("bundle-v1.json") if v["name"] == vector]
+    return keepsake.unlock_with_passphrase(case["steps"][step]["bundle"].encode(), case["passphrase"])
+
+
+def recipient_keyring(case: dict[str, Any]) -> keepsake.Keyring:
+    """The recipient of a grant-v1.json or selection-v1.json CASE: the bundle-v1.json account
+    its `recipient_bundle` names, unlocked by passphrase (the bindings never import an
+    identity secret, so the vectors grant to an account whose bundle they unlock)."""
+    where = case["recipient_bundle"]
+    return bundle_keyring(where["vector"], where["step"])
+
+
+def edited_grant(grant: bytes, refusal: dict[str, Any]) -> bytes:
+    """The grant a selection-v1.json REFUSAL offers: GRANT with `bytes` written at `offset`,
+    then cut to `truncate` bytes (either may be absent)."""
+    out = bytearray(grant)
+    if "offset" in refusal:
+        patch = unhex(refusal["bytes"])
+        out[refusal["offset"] : refusal["offset"] + len(patch)] = patch
+    if "truncate" in refusal:
+        out = out[: refusal["truncate"]]
+    return bytes(out)

@@ -19,7 +19,16 @@ from keepsake import (
     MediaKind,
 )
 
-from helpers import MEDIA_KINDS, U64_MAX, cases, load_vectors, open_streaming, raises, unhex
+from helpers import (
+    MEDIA_KINDS,
+    U64_MAX,
+    cases,
+    load_vectors,
+    open_streaming,
+    raises,
+    recipient_keyring,
+    unhex,
+)
 
 # ---------------------------------------------------------------------------------------
 # stream-v1.json: open, and the streaming opener fed 1000-byte pieces
@@ -344,3 +353,41 @@ def test_epoch_move_removed_member_locked_out(case: dict[str, Any]) -> None:
     new = item_of(case, case["epoch_after"])
     with raises("DecryptionFailed"):
         removed_key.unwrap_media_key(unhex(new["media_id"]), unhex(new["wrapped_media_key"]))
+
+
+# ---------------------------------------------------------------------------------------
+# grant-v1.json: each grant is addressed to the bundle-v1.json account (`recipient_bundle`),
+# unlocked here by passphrase: accepted from the recorded sender for the recorded album and
+# epoch, it gives the recorded album key (the accepted key opens what the recorded key seals
+# and the other way round; a key one bit off does not).
+
+
+def test_grant_vectors_count() -> None:
+    assert len(load_vectors("grant-v1.json")) == 2
+
+
+@pytest.mark.parametrize("case", cases("grant-v1.json"))
+def test_grant_accepted_by_the_bundle_account(case: dict[str, Any]) -> None:
+    keyring = recipient_keyring(case)
+    grant = unhex(case["grant"])
+    sender = unhex(case["sender_identity_public"])
+    album_id, epoch = unhex(case["album_id"]), case["epoch"]
+    assert len(grant) == 1354
+    info = keepsake.inspect_grant(grant)
+    assert info.recipient_identity_digest == keepsake.identity_digest(keyring.identity_public_key())
+    assert info.sender_identity_digest == keepsake.identity_digest(sender)
+    assert (info.album_id, info.epoch, info.history_entry) == (album_id, epoch, unhex(case["history"]))
+    got = keyring.accept_grant(grant, sender, ExpectedAlbum(album_id=album_id, epoch=epoch))
+    assert (got.album_id(), got.epoch()) == (album_id, epoch)
+    recorded = AlbumKey.from_secret_bytes(album_id, epoch, unhex(case["album_key"]))
+    probe = f"the album of {case['name']}".encode()
+    assert got.open_blob(AlbumBlob.NAME, recorded.seal_blob(AlbumBlob.NAME, probe)) == probe
+    sealed = got.seal_blob(AlbumBlob.NAME, probe)
+    assert recorded.open_blob(AlbumBlob.NAME, sealed) == probe
+    off = bytearray(unhex(case["album_key"]))
+    off[0] ^= 1
+    with raises("DecryptionFailed"):
+        AlbumKey.from_secret_bytes(album_id, epoch, bytes(off)).open_blob(AlbumBlob.NAME, sealed)
+    # The expectation is checked: the same grant for another epoch is refused.
+    with raises("GrantWrongAlbum"):
+        keyring.accept_grant(grant, sender, ExpectedAlbum(album_id=album_id, epoch=epoch + 1))

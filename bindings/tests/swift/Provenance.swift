@@ -7,14 +7,26 @@
 import Foundation
 import Keepsake
 
-private func kind16(_ v: Vector) throws -> MediaKind {
-    switch try v.string("kind") {
+private func kind16(_ v: Vector, _ key: String = "kind") throws -> MediaKind {
+    switch try v.string(key) {
     case "original": return .original
     case "thumbnail": return .thumbnail
     case "preview": return .preview
     case "sidecar": return .sidecar
     case let other: throw TestFailure("unknown kind `\(other)`")
     }
+}
+
+/// The grant a selection-v1.json refusal offers: `bytes` written at `offset`, then cut to `truncate`.
+private func edited(_ grant: Data, _ r: Vector) throws -> Data {
+    var out = grant
+    if r.has("offset") {
+        let at = Int(try r.u64("offset"))
+        let patch = try r.bytes("bytes")
+        out.replaceSubrange(at..<(at + patch.count), with: patch)
+    }
+    if r.has("truncate") { out = out.prefix(Int(try r.u64("truncate"))) }
+    return out
 }
 
 private struct PrintItem {
@@ -181,6 +193,67 @@ func provenanceTests() -> [TestCase] {
                     try expectError(error, try r.string("comment")) { try inspectSelection(grant: altered) }
                 }
             }
+        },
+        // The grant accepted by its recipient, the bundle-v1.json account (`recipient_bundle`,
+        // unlocked by passphrase). The refusals accepted by `other` (a seed-only identity: no
+        // bundle holds it, and the bindings never import an identity secret) are the Rust test's.
+        TestCase(name: "selection-v1.json: accepted by the bundle account: parts open, the rest refused") {
+            let cases = try loadVectors("selection-v1.json")
+            try check(cases.count >= 2, "\(cases.count) cases")
+            var refused = 0
+            for v in cases {
+                let keyring = try recipientKeyring(v)
+                let grant = try v.bytes("grant")
+                let sender = try v.bytes("sender_identity_public")
+                let albumId = try v.bytes("album_id")
+                let history = try v.bytes("history")
+                let selection = try keyring.acceptSelection(grant: grant, sender: sender, expectedAlbum: albumId,
+                                                            expectedHistoryEntry: history)
+                try checkEqual(selection.sender(), sender, "\(v.name): sender")
+                try checkEqual(selection.info().senderFingerprint, try v.string("sender_fingerprint"), "\(v.name): fingerprint")
+                let want = try v.objects("items")
+                let items = try selection.items()
+                try checkEqual(items.map { $0.mediaId }, try want.map { try $0.bytes("media_id") }, "\(v.name): items")
+                var opened = 0
+                for (item, got) in zip(want, items) {
+                    let mediaId = try item.bytes("media_id")
+                    try checkEqual(got.epoch, try item.u64("epoch"), "\(v.name): epoch")
+                    try checkEqual(got.signed, !(try item.string("manifest")).isEmpty, "\(v.name): signed")
+                    let parts = try item.objects("parts")
+                    try checkEqual(got.parts.count, parts.count, "\(v.name): part count")
+                    for part in parts {
+                        let kind = try part.string("kind")
+                        let stored = try part.bytes("stored")
+                        let plaintext: Data
+                        if kind == "metadata" {
+                            plaintext = try selection.openMetadata(mediaId: mediaId, envelope: stored)
+                        } else {
+                            plaintext = try selection.openPart(mediaId: mediaId, kind: try kind16(part), sealed: stored)
+                        }
+                        let what = "\(v.name): \(try item.string("media_id")) \(kind)"
+                        try checkEqual(plaintext, try part.bytes("plaintext"), what)
+                        opened += 1
+                    }
+                    let notKind = try kind16(item, "not_granted_kind")
+                    let notGranted = try item.bytes("not_granted")
+                    try expectError(KeepsakeError.NotInSelection, "\(v.name): the part not granted") {
+                        try selection.openPart(mediaId: mediaId, kind: notKind, sealed: notGranted)
+                    }
+                }
+                try check(opened >= 3, "\(v.name): \(opened) parts opened")
+                let refusals = try v.objects("refusals")
+                let mine = try refusals.filter { try $0.string("accepted_by") == "recipient" }
+                try checkEqual(mine.count, refusals.count - 2, "\(v.name): refusals met by the recipient")
+                for r in mine {
+                    let bad = try edited(grant, r)
+                    let what = "\(v.name): \(try r.string("comment"))"
+                    try expectError(try r.string("error"), what) {
+                        try keyring.acceptSelection(grant: bad, sender: sender, expectedAlbum: albumId, expectedHistoryEntry: history)
+                    }
+                    refused += 1
+                }
+            }
+            try check(refused >= 28, "\(refused) refusals checked")
         },
         TestCase(name: "print order: Alice verifies her ten signed items") {
             let o = try p()

@@ -488,11 +488,79 @@ func epochMoveTests(_ v: Vector) -> [TestCase] {
     ]
 }
 
+// MARK: - grant-v1.json
+//
+// grant-v1.json and selection-v1.json grant to the bundle-v1.json account (each case's
+// `recipient_bundle`): the bindings never import an identity secret, so they unlock its
+// bundle by passphrase to accept.
+
+nonisolated(unsafe) private var bundleKeyrings: [String: Keyring] = [:]
+
+/// The bundle-v1.json account a grant case's `recipient_bundle` names, unlocked (once).
+func recipientKeyring(_ v: Vector) throws -> Keyring {
+    guard let recipient = v.fields["recipient_bundle"] as? [String: Any] else {
+        throw TestFailure("\(v.file) \(v.name): no object `recipient_bundle`")
+    }
+    let at = Vector(file: v.file, fields: recipient)
+    let name = try at.string("vector")
+    let step = Int(try at.u64("step"))
+    if let k = bundleKeyrings["\(name)/\(step)"] { return k }
+    guard let bundle = try loadVectors("bundle-v1.json").first(where: { $0.name == name }) else {
+        throw TestFailure("bundle-v1.json has no case `\(name)`")
+    }
+    let steps = try bundle.objects("steps")
+    try check(step < steps.count, "\(v.name): bundle step \(step) of \(steps.count)")
+    let k = try unlockWithPassphrase(bundleBytes: steps[step].utf8("bundle"), passphrase: bundle.string("passphrase"))
+    bundleKeyrings["\(name)/\(step)"] = k
+    return k
+}
+
+/// Accepted by the bundle account from the recorded sender for the recorded album and epoch,
+/// the grant gives the recorded album key (the accepted key opens what the recorded key seals
+/// and the other way round; a key one bit off does not).
+func grantTest(_ v: Vector) -> TestCase {
+    TestCase(name: "grant-v1/\(v.name)") {
+        let keyring = try recipientKeyring(v)
+        let grant = try v.bytes("grant")
+        let sender = try v.bytes("sender_identity_public")
+        let albumId = try v.bytes("album_id")
+        let epoch = try v.u64("epoch")
+        try checkEqual(grant.count, 1354, "grant length")
+        let info = try inspectGrant(grant: grant)
+        try checkEqual(info.recipientIdentityDigest, try identityDigest(identityPublicKey: keyring.identityPublicKey()), "recipient digest")
+        try checkEqual(info.senderIdentityDigest, try identityDigest(identityPublicKey: sender), "sender digest")
+        try checkEqual(info.albumId, albumId, "album id")
+        try checkEqual(info.epoch, epoch, "epoch")
+        try checkEqual(info.historyEntry, try v.bytes("history"), "history entry")
+        let got = try keyring.acceptGrant(grant: grant, sender: sender, expected: ExpectedAlbum(albumId: albumId, epoch: epoch))
+        try checkEqual(got.albumId(), albumId, "accepted album id")
+        try checkEqual(got.epoch(), epoch, "accepted epoch")
+        let recorded = try AlbumKey.fromSecretBytes(albumId: albumId, epoch: epoch, bytes: v.bytes("album_key"))
+        let probe = Data("the album of \(v.name)".utf8)
+        let byRecorded = try recorded.sealBlob(what: .name, plaintext: probe)
+        try checkEqual(try got.openBlob(what: .name, envelope: byRecorded), probe, "sealed by the recorded key")
+        let sealed = try got.sealBlob(what: .name, plaintext: probe)
+        try checkEqual(try recorded.openBlob(what: .name, envelope: sealed), probe, "sealed by the accepted key")
+        var off = try v.bytes("album_key")
+        off[off.startIndex] ^= 1
+        let wrong = try AlbumKey.fromSecretBytes(albumId: albumId, epoch: epoch, bytes: off)
+        try expectError(KeepsakeError.DecryptionFailed, "a key one bit off") {
+            try wrong.openBlob(what: .name, envelope: sealed)
+        }
+        try expectError(KeepsakeError.GrantWrongAlbum, "the grant expected for another epoch") {
+            try keyring.acceptGrant(grant: grant, sender: sender, expected: ExpectedAlbum(albumId: albumId, epoch: epoch + 1))
+        }
+    }
+}
+
 // MARK: - All
 
 /// Vector files not run yet, and why (none now; an entry makes the runner report the file as
 /// skipped, naming it).
 let skippedVectorFiles: [String: String] = [:]
+
+/// The fewest cases a vector file may hold (SPEC.md section 7's counts); others need one.
+let minimumCases: [String: Int] = ["grant-v1.json": 2, "bundle-v1-failures.json": 38]
 
 func vectorTests() -> [TestCase] {
     let files: [(String, (Vector) -> [TestCase])] = [
@@ -504,6 +572,7 @@ func vectorTests() -> [TestCase] {
         ("bundle-v1.json", bundleTests),
         ("bundle-v1-failures.json", { [bundleFailureTest($0)] }),
         ("epoch-move-v1.json", epochMoveTests),
+        ("grant-v1.json", { [grantTest($0)] }),
     ]
     var tests = [jsonNumberTest()]
     for (file, make) in files {
@@ -515,7 +584,7 @@ func vectorTests() -> [TestCase] {
         do {
             let vectors = try loadVectors(file)
             tests.append(TestCase(name: "\(base)/load (\(vectors.count) cases)") {
-                try check(!vectors.isEmpty, "\(file) has no vectors")
+                try check(vectors.count >= (minimumCases[file] ?? 1), "\(file): \(vectors.count) cases")
             })
             tests += vectors.flatMap(make)
         } catch {

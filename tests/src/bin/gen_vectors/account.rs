@@ -7,7 +7,7 @@ use keepsake::kdf::{self, KdfParams};
 use keepsake::{AlbumId, AlbumKey, hazmat};
 use keepsake_tests::account_vectors::{
     AlbumKeyVector, BundleFailure, BundleStep, BundleVector, DerivationVector, DeviceSlotVector,
-    EpochMoveVector, GrantVector, PassphraseSlotVector, RecoveryVector, replay,
+    EpochMoveVector, GrantVector, PassphraseSlotVector, RecipientBundle, RecoveryVector, replay,
 };
 use keepsake_tests::array;
 use serde_json::Value;
@@ -194,12 +194,32 @@ pub(crate) fn derivations() -> Vec<DerivationVector> {
         .collect()
 }
 
+/// The seed of the one `bundle-v1.json` account, `lifecycle-210`.
+const BUNDLE_SEED: u8 = 210;
+
+/// The identity seed of the `bundle-v1.json` account (`create_randomness`'s second field):
+/// the recipient of the grants of `grant-v1.json` and `selection-v1.json`, so that a
+/// binding, which never imports an identity secret, accepts them by unlocking its bundle.
+pub(crate) fn bundle_identity_secret() -> [u8; 32] {
+    array(BUNDLE_SEED + 1)
+}
+
+/// Where the grant vectors' recipient is found: the last step of `lifecycle-210`.
+pub(crate) fn recipient_bundle() -> RecipientBundle {
+    RecipientBundle {
+        vector: format!("lifecycle-{BUNDLE_SEED}"),
+        step: 4,
+    }
+}
+
 pub(crate) fn grants() -> Vec<GrantVector> {
     [(190u8, 0u64), (200, (3 << 32) + 7)]
         .into_iter()
         .map(|(seed, epoch)| {
             let sender = hazmat::keyring_from_secrets(&[array(seed)], array(seed + 1));
-            let recipient = hazmat::keyring_from_secrets(&[array(seed + 2)], array(seed + 3));
+            // The root is not the account's: a grant is to the identity alone.
+            let recipient =
+                hazmat::keyring_from_secrets(&[array(seed + 2)], bundle_identity_secret());
             let album_id = AlbumId::from_bytes(array(seed + 4));
             let album = AlbumKey::from_bytes(album_id, epoch, array(seed + 5));
             let grant = hazmat::grant_with_randomness(
@@ -213,7 +233,9 @@ pub(crate) fn grants() -> Vec<GrantVector> {
             GrantVector {
                 name: format!("grant-{seed}-epoch-{epoch}"),
                 sender_identity_secret: hex::encode(array::<32>(seed + 1)),
-                recipient_identity_secret: hex::encode(array::<32>(seed + 3)),
+                sender_identity_public: hex::encode(sender.identity_public_key().to_bytes()),
+                recipient_identity_secret: hex::encode(bundle_identity_secret()),
+                recipient_bundle: recipient_bundle(),
                 album_id: hex::encode(album_id.as_bytes()),
                 epoch,
                 album_key: hex::encode(array::<32>(seed + 5)),
@@ -277,7 +299,7 @@ fn lifecycle(seed: u8, passphrase: &str) -> BundleVector {
 }
 
 pub(crate) fn bundles() -> Vec<BundleVector> {
-    vec![lifecycle(210, "a bundle passphrase")]
+    vec![lifecycle(BUNDLE_SEED, "a bundle passphrase")]
 }
 
 fn edited(bundle: &str, edit: impl FnOnce(&mut Value)) -> String {
@@ -288,7 +310,7 @@ fn edited(bundle: &str, edit: impl FnOnce(&mut Value)) -> String {
 
 #[allow(clippy::too_many_lines)]
 pub(crate) fn bundle_failures() -> Vec<BundleFailure> {
-    let vector = lifecycle(210, "a bundle passphrase");
+    let vector = lifecycle(BUNDLE_SEED, "a bundle passphrase");
     let good = vector.steps.last().unwrap().bundle.clone();
     let gen1 = vector.steps[3].bundle.clone();
     let gen0 = vector.steps[2].bundle.clone();

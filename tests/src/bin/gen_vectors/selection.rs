@@ -122,7 +122,8 @@ fn metadata_part(s: &Stored) -> SelectionPart {
 /// One case: `chosen` items, each with the originals only or with thumbnail and metadata.
 fn case(name: &str, comment: &str, items: &[(u8, bool)], with_metadata: bool) -> SelectionVector {
     let sender_seed: [u8; 32] = array(1);
-    let recipient_seed: [u8; 32] = array(2);
+    // The bundle-v1.json account's identity, so the bindings accept by unlocking it.
+    let recipient_seed = crate::account::bundle_identity_secret();
     let other_seed: [u8; 32] = array(3);
     let sender = hazmat::keyring_from_secrets(&[array(11)], sender_seed);
     let recipient = hazmat::keyring_from_secrets(&[array(12)], recipient_seed);
@@ -269,7 +270,9 @@ fn case(name: &str, comment: &str, items: &[(u8, bool)], with_metadata: bool) ->
         name: name.into(),
         comment: comment.into(),
         sender_identity_secret: hex::encode(sender_seed),
+        sender_identity_public: hex::encode(sender_pk.to_bytes()),
         recipient_identity_secret: hex::encode(recipient_seed),
+        recipient_bundle: crate::account::recipient_bundle(),
         other_identity_secret: hex::encode(other_seed),
         album_id: hex::encode(ALBUM.as_bytes()),
         history: hex::encode(history),
