@@ -155,7 +155,11 @@ pub fn add(args: &CollectAddArgs) -> CliResult<()> {
     let address =
         parse_url(&args.url).map_err(|e| CliError::usage(format!("not a link URL: {e}")))?;
     let dir = link_dir(&args.from, &address.link_id);
-    let record = fsutil::read_capped(&dir.join("record"), MAX_LINK_RECORD_LEN as u64, "a link record")?;
+    let record = fsutil::read_capped(
+        &dir.join("record"),
+        MAX_LINK_RECORD_LEN as u64,
+        "a link record",
+    )?;
     let opened = open_link(&address, &record, None)
         .map_err(|e| CliError::new(code_of(&e), format!("link {}: {e}", address.link_id)))?;
     let OpenedLink::Collect(link) = opened else {
@@ -169,8 +173,12 @@ pub fn add(args: &CollectAddArgs) -> CliResult<()> {
             .file_name()
             .and_then(|n| n.to_str())
             .ok_or_else(|| CliError::usage(format!("{}: not a UTF-8 name", file.display())))?;
-        let metadata = Metadata::new(name.to_string(), plaintext.len() as u64, meta.modified().ok())
-            .with_mode(mode_of(&meta));
+        let metadata = Metadata::new(
+            name.to_string(),
+            plaintext.len() as u64,
+            meta.modified().ok(),
+        )
+        .with_mode(mode_of(&meta));
         let json = metadata
             .to_json()
             .map_err(|e| CliError::new(e.exit_code(), format!("{}: {e}", file.display())))?;
@@ -185,8 +193,15 @@ pub fn add(args: &CollectAddArgs) -> CliResult<()> {
             &SealOptions::new(),
         )
         .map_err(core)?;
-        let drop = seal_drop(&link, &media_id, &media_key, &args.name, &[part.entry()], &json)
-            .map_err(core)?;
+        let drop = seal_drop(
+            &link,
+            &media_id,
+            &media_key,
+            &args.name,
+            &[part.entry()],
+            &json,
+        )
+        .map_err(core)?;
         fsutil::write_atomic(&drops.join(format!("{media_id}.original")), &sealed, false)?;
         fsutil::write_atomic(&drops.join(media_id.to_string()), &drop, false)?;
         outln!("{}: dropped as {media_id}", file.display());
@@ -246,7 +261,11 @@ fn open_found(album: &AlbumKey, found: &Found) -> CliResult<OpenedDrop> {
     if drop.media_id() != found.id {
         return Err(CliError::new(
             exit::REFUSED_INPUT,
-            format!("{}: refused: the drop is of item {}", found.path.display(), drop.media_id()),
+            format!(
+                "{}: refused: the drop is of item {}",
+                found.path.display(),
+                drop.media_id()
+            ),
         ));
     }
     Ok(drop)
@@ -307,7 +326,10 @@ fn accept_one(
 }
 
 fn remove_drop(found: &Found) -> CliResult<()> {
-    for path in [original_path(found), fsutil::with_suffix(&found.path, ".thumbnail")] {
+    for path in [
+        original_path(found),
+        fsutil::with_suffix(&found.path, ".thumbnail"),
+    ] {
         if path.exists() {
             std::fs::remove_file(&path).map_err(|e| CliError::io(&path, &e))?;
         }

@@ -15,8 +15,7 @@ use clap::{Args, Subcommand};
 use keepsake::account::Keyring;
 use keepsake::history::history_entry_hash;
 use keepsake::link::{
-    LINK_ID_LEN, LinkId, LinkPassword, NewLink, create_album_link,
-    create_selection_link, parse_url,
+    LINK_ID_LEN, LinkId, LinkPassword, NewLink, create_album_link, create_selection_link, parse_url,
 };
 use keepsake::provenance::{ItemRecord, PartEntry, PartKind, part_hashes_from_reader};
 use keepsake::selection::{SelectedItem, SelectedPart};
@@ -36,8 +35,14 @@ pub const INDEX_VERSION: u64 = 1;
 pub const MAX_INDEX_LEN: u64 = 1 << 20;
 /// Most items an `index.json` may list.
 pub const MAX_INDEX_ITEMS: usize = 10_000;
-/// Largest `history` file read: the history cap of SPEC.md 5.12 is far below it.
-pub const MAX_HISTORY_FILE_LEN: u64 = 64 << 20;
+/// Largest `history` file read: `MAX_HISTORY_ENTRIES * (4 + HISTORY_ENTRY_MAX_LEN)`.
+pub const MAX_HISTORY_FILE_LEN: u64 = (keepsake::history::MAX_HISTORY_ENTRIES
+    * (4 + keepsake::history::HISTORY_ENTRY_MAX_LEN)) as u64;
+/// Largest `metadata` file read: the largest envelope (SPEC.md 4.1).
+pub const MAX_METADATA_FILE_LEN: u64 =
+    (keepsake::envelope::MAX_ENVELOPE_PLAINTEXT + keepsake::envelope::ENVELOPE_OVERHEAD) as u64;
+/// Length of a `key` file: a wrapped media key (SPEC.md 8.2).
+pub const KEY_FILE_LEN: usize = 105;
 /// Largest sealed part `link open` and `collect` read into memory.
 pub const MAX_PART_LEN: u64 = 1 << 30;
 /// The origin printed URLs start with when `--origin` is not given.
@@ -109,7 +114,14 @@ pub struct LinkCreateArgs {
     /// The scheme and host the printed URL starts with.
     #[arg(long, value_name = "URL", default_value = DEFAULT_ORIGIN)]
     pub origin: String,
+    /// Copy this viewer page into the folder as `index.html`, for a plain static server
+    /// (SPEC.md 8.12, URL).
+    #[arg(long, value_name = "FILE")]
+    pub viewer: Option<PathBuf>,
 }
+
+/// Largest viewer page copied by `--viewer`.
+pub const MAX_VIEWER_LEN: u64 = 16 << 20;
 
 /// `link open`.
 #[derive(Args, Debug)]
@@ -440,8 +452,8 @@ fn index_json(items: &[Published]) -> Vec<u8> {
             json!({"id": p.media_id.to_string(), "parts": parts})
         })
         .collect();
-    let mut out = serde_json::to_vec(&json!({"version": INDEX_VERSION, "items": items}))
-        .unwrap_or_default();
+    let mut out =
+        serde_json::to_vec(&json!({"version": INDEX_VERSION, "items": items})).unwrap_or_default();
     out.push(b'\n');
     out
 }
@@ -465,6 +477,10 @@ pub fn create(args: &LinkCreateArgs) -> CliResult<()> {
         None => crate::selection::now() + crate::selection::DEFAULT_LIFETIME,
     };
     let password = read_password(&args.password)?;
+    let viewer = match &args.viewer {
+        Some(path) => Some(fsutil::read_capped(path, MAX_VIEWER_LEN, "a viewer page")?),
+        None => None,
+    };
     fsutil::check_output_dir(&args.out)?;
     let unlocked = unlock::unlock(&args.unlock)?;
     let keyring = &unlocked.keyring;
@@ -519,6 +535,9 @@ pub fn create(args: &LinkCreateArgs) -> CliResult<()> {
     staged.write("index.json", &index_json(&items))?;
     if !history.is_empty() {
         staged.write("history", &encode_history(&history))?;
+    }
+    if let Some(page) = &viewer {
+        staged.write("index.html", page)?;
     }
     for p in &items {
         let dir = format!("items/{}", p.media_id);

@@ -6,7 +6,7 @@
 
 use std::path::{Path, PathBuf};
 
-use keepsake::history::{VerifiedHistory, verify_history};
+use keepsake::history::{HISTORY_ENTRY_MAX_LEN, VerifiedHistory, verify_history};
 use keepsake::link::{MAX_LINK_RECORD_LEN, OpenedLink, open_link, parse_url};
 use keepsake::provenance::verify_item;
 use keepsake::selection::Selection;
@@ -16,11 +16,11 @@ use keepsake::{AlbumId, AlbumKey, MediaBlob, MediaId, MediaKind};
 use serde_json::Value;
 use zeroize::Zeroizing;
 
-use crate::container::{MAX_METADATA_LEN, Metadata};
+use crate::container::{MAX_THUMBNAIL_LEN, Metadata};
 use crate::error::{CliError, CliResult, batch_result, code_of, exit};
 use crate::link::{
-    INDEX_VERSION, LinkOpenArgs, MAX_HISTORY_FILE_LEN, MAX_INDEX_ITEMS, MAX_INDEX_LEN,
-    MAX_PART_LEN, link_dir, read_password,
+    INDEX_VERSION, KEY_FILE_LEN, LinkOpenArgs, MAX_HISTORY_FILE_LEN, MAX_INDEX_ITEMS,
+    MAX_INDEX_LEN, MAX_METADATA_FILE_LEN, MAX_PART_LEN, link_dir, read_password,
 };
 use crate::{errln, fsutil, outln};
 
@@ -58,8 +58,7 @@ pub fn parse_media_id(text: &str) -> Option<MediaId> {
 /// Exit code 3 for an index that breaks a rule; I/O errors.
 pub fn read_index(path: &Path) -> CliResult<Vec<IndexItem>> {
     let bytes = fsutil::read_capped(path, MAX_INDEX_LEN, "a link index")?;
-    let value: Value =
-        serde_json::from_slice(&bytes).map_err(|_| bad_index(path, "not JSON"))?;
+    let value: Value = serde_json::from_slice(&bytes).map_err(|_| bad_index(path, "not JSON"))?;
     if value.get("version").and_then(Value::as_u64) != Some(INDEX_VERSION) {
         return Err(bad_index(path, "another version"));
     }
@@ -114,6 +113,9 @@ pub fn read_history_file(path: &Path) -> CliResult<Vec<Vec<u8>>> {
         }
         let len = u32::from_be_bytes([rest[0], rest[1], rest[2], rest[3]]) as usize;
         rest = &rest[4..];
+        if len == 0 || len > HISTORY_ENTRY_MAX_LEN {
+            return Err(bad_index(path, "an entry length out of range"));
+        }
         if len > rest.len() {
             return Err(bad_index(path, "a cut entry"));
         }
@@ -140,8 +142,8 @@ fn history_of(
         return Ok(None);
     }
     let entries = read_history_file(&path)?;
-    let history = verify_history(&entries, album_id, owner, None)
-        .map_err(|e| refused(path.display(), &e))?;
+    let history =
+        verify_history(&entries, album_id, owner, None).map_err(|e| refused(path.display(), &e))?;
     history
         .seq_of(relied_on)
         .map_err(|e| refused(path.display(), &e))?;
@@ -169,11 +171,17 @@ fn album_item(
     history: Option<&VerifiedHistory>,
     id: &MediaId,
 ) -> CliResult<OpenedItem> {
-    let key = read_part(dir, id, "key", 105)?;
+    let key = read_part(dir, id, "key", KEY_FILE_LEN as u64)?;
+    if key.len() != KEY_FILE_LEN {
+        return Err(bad_index(
+            &part_path(dir, id, "key"),
+            "a key file that is not 105 bytes",
+        ));
+    }
     let media_key = album
         .unwrap_media_key(id, &key)
         .map_err(|e| refused(format!("item {id}: key"), &e))?;
-    let envelope = read_part(dir, id, "metadata", MAX_METADATA_LEN)?;
+    let envelope = read_part(dir, id, "metadata", MAX_METADATA_FILE_LEN)?;
     let record = Zeroizing::new(
         media_key
             .open_blob(id, MediaBlob::Metadata, &envelope)
@@ -202,7 +210,7 @@ fn album_item(
         None => keepsake::stream::open(&media_key, id, kind, sealed),
     };
     if part_path(dir, id, "thumbnail").exists() {
-        let sealed = read_part(dir, id, "thumbnail", MAX_PART_LEN)?;
+        let sealed = read_part(dir, id, "thumbnail", MAX_THUMBNAIL_LEN)?;
         open(MediaKind::Thumbnail, &sealed)
             .map_err(|e| refused(format!("item {id}: thumbnail"), &e))?;
     }
@@ -227,7 +235,7 @@ fn selection_item(
     let item = selection
         .item(id)
         .map_err(|e| refused(format!("item {id}"), &e))?;
-    let envelope = read_part(dir, id, "metadata", MAX_METADATA_LEN)?;
+    let envelope = read_part(dir, id, "metadata", MAX_METADATA_FILE_LEN)?;
     let record = Zeroizing::new(
         selection
             .open_metadata(id, &envelope)
@@ -236,10 +244,11 @@ fn selection_item(
     let parsed = keepsake::provenance::ItemRecord::parse(&record)
         .map_err(|e| refused(format!("item {id}: metadata"), &e))?;
     let uploader = match history {
-        Some(h) => Some(fingerprint(
-            item.uploader(h)
-                .map_err(|e| refused(format!("item {id}: provenance"), &e))?,
-        )),
+        Some(h) => {
+            Some(fingerprint(item.uploader(h).map_err(|e| {
+                refused(format!("item {id}: provenance"), &e)
+            })?))
+        }
         None => None,
     };
     if let Some(manifest) = item.manifest() {
@@ -275,8 +284,8 @@ fn selection_item(
 /// (exit code 3) after the other items were opened; writing (exit code 4 for an existing
 /// file, nothing replaced).
 pub fn open(args: &LinkOpenArgs) -> CliResult<()> {
-    let address = parse_url(&args.url)
-        .map_err(|e| CliError::usage(format!("not a link URL: {e}")))?;
+    let address =
+        parse_url(&args.url).map_err(|e| CliError::usage(format!("not a link URL: {e}")))?;
     let dir = link_dir(&args.from, &address.link_id);
     let record_path = dir.join("record");
     let record = fsutil::read_capped(&record_path, MAX_LINK_RECORD_LEN as u64, "a link record")?;
@@ -317,9 +326,10 @@ pub fn open(args: &LinkOpenArgs) -> CliResult<()> {
     }
     for (id, result) in results {
         let done = result.and_then(|item| {
-            let rel = item.metadata.path().map_err(|e| {
-                CliError::new(e.exit_code(), format!("item {id}: {e}"))
-            })?;
+            let rel = item
+                .metadata
+                .path()
+                .map_err(|e| CliError::new(e.exit_code(), format!("item {id}: {e}")))?;
             let dst = args.out.join(rel);
             if let Some(parent) = dst.parent() {
                 std::fs::create_dir_all(parent).map_err(|e| CliError::io(parent, &e))?;

@@ -371,7 +371,9 @@ pub mod hazmat {
         password: Option<&crate::link::LinkPassword<'_>>,
         draws: &crate::link::LinkDraws,
     ) -> Result<crate::link::NewLink> {
-        crate::link::selection_link_with(album_id, history, expires_at, owner, items, password, draws)
+        crate::link::selection_link_with(
+            album_id, history, expires_at, owner, items, password, draws,
+        )
     }
 
     /// [`crate::link::create_collect_link`] with chosen randomness.

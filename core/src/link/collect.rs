@@ -316,9 +316,7 @@ pub fn open_drop(album: &AlbumKey, drop: &[u8]) -> Result<OpenedDrop> {
     if listed.is_none_or(|p| {
         p.plaintext_len != metadata.len() as u64 || p.root != metadata_hash(metadata)
     }) {
-        return Err(Error::ProvenanceMismatch {
-            what: "metadata",
-        });
+        return Err(Error::ProvenanceMismatch { what: "metadata" });
     }
     Ok(OpenedDrop {
         info,

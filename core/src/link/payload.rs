@@ -290,7 +290,9 @@ pub fn create_selection_link(
     password: Option<&LinkPassword<'_>>,
 ) -> Result<NewLink> {
     let draws = LinkDraws::random()?;
-    selection_link_with(album_id, history, expires_at, owner, items, password, &draws)
+    selection_link_with(
+        album_id, history, expires_at, owner, items, password, &draws,
+    )
 }
 
 pub(crate) fn selection_link_with(
