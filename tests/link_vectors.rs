@@ -39,7 +39,7 @@ fn base64url(bytes: &[u8]) -> String {
     for b in bytes {
         bits.push_str(&format!("{b:08b}"));
     }
-    while bits.len() % 6 != 0 {
+    while !bits.len().is_multiple_of(6) {
         bits.push('0');
     }
     bits.as_bytes()
@@ -232,14 +232,24 @@ fn check_api(v: &LinkVector) {
         params: params.unwrap(),
     });
     let regenerated = match v.kind.as_str() {
+<<<<<<< HEAD
         "album" => Some(hazmat::album_link_with(
+=======
+        "album" => Some(hazmat::epoch_link_with(
+            link::KIND_ALBUM,
+>>>>>>> links
             &album,
             &history,
             &identity,
             password.as_ref(),
             &draws(v),
         )),
+<<<<<<< HEAD
         "collect" => Some(hazmat::collect_link_with(
+=======
+        "collect" => Some(hazmat::epoch_link_with(
+            link::KIND_COLLECT,
+>>>>>>> links
             &album,
             &history,
             &identity,

@@ -60,7 +60,8 @@ fn head(w: &World) -> [u8; 32] {
 }
 
 fn album_link(w: &World, seed: u8, password: Option<&LinkPassword<'_>>) -> NewLink {
-    hazmat::album_link_with(
+    hazmat::epoch_link_with(
+        link::KIND_ALBUM,
         &w.album,
         &head(w),
         &w.owner.identity_public_key(),
@@ -144,7 +145,8 @@ fn password_link_needs_the_password_and_refuses_a_wrong_one_opaquely() {
     );
     assert!(open_link(&address, &link.record, Some(PASSWORD)).is_ok());
     // NFC: the same password typed with a combining accent opens the same link.
-    let accented = hazmat::album_link_with(
+    let accented = hazmat::epoch_link_with(
+        link::KIND_ALBUM,
         &w.album,
         &head(&w),
         &w.owner.identity_public_key(),
@@ -371,7 +373,8 @@ fn guest_item(n: u8) -> GuestItem {
 }
 
 fn collect(w: &World, seed: u8) -> (NewLink, CollectLink) {
-    let link = hazmat::collect_link_with(
+    let link = hazmat::epoch_link_with(
+        link::KIND_COLLECT,
         &w.album,
         &head(w),
         &w.owner.identity_public_key(),

@@ -150,9 +150,25 @@ fn record_refusal(
 fn album_vectors(owner: &Keyring, history: &[u8; 32]) -> Vec<LinkVector> {
     let album = owner.album_key(ALBUM, 0).unwrap();
     let identity = owner.identity_public_key();
-    let other = hazmat::album_link_with(&album, history, &identity, None, &draws(90)).unwrap();
+    let other = hazmat::epoch_link_with(
+        link::KIND_ALBUM,
+        &album,
+        history,
+        &identity,
+        None,
+        &draws(90),
+    )
+    .unwrap();
 
-    let plain = hazmat::album_link_with(&album, history, &identity, None, &draws(10)).unwrap();
+    let plain = hazmat::epoch_link_with(
+        link::KIND_ALBUM,
+        &album,
+        history,
+        &identity,
+        None,
+        &draws(10),
+    )
+    .unwrap();
     let mut v = base(
         "an album link, no password",
         "album",
@@ -226,8 +242,15 @@ fn album_vectors(owner: &Keyring, history: &[u8; 32]) -> Vec<LinkVector> {
         password: "caf\u{e9} au lait",
         params: KdfParams::FLOOR,
     };
-    let locked =
-        hazmat::album_link_with(&album, history, &identity, Some(&password), &draws(20)).unwrap();
+    let locked = hazmat::epoch_link_with(
+        link::KIND_ALBUM,
+        &album,
+        history,
+        &identity,
+        Some(&password),
+        &draws(20),
+    )
+    .unwrap();
     let mut w = base(
         "an album link with a password (Argon2id at the floor; the password in NFC)",
         "album",
@@ -271,8 +294,15 @@ fn album_vectors(owner: &Keyring, history: &[u8; 32]) -> Vec<LinkVector> {
             Some(password.password),
         ));
     }
-    let unlocked_fragment =
-        hazmat::album_link_with(&album, history, &identity, None, &draws(20)).unwrap();
+    let unlocked_fragment = hazmat::epoch_link_with(
+        link::KIND_ALBUM,
+        &album,
+        history,
+        &identity,
+        None,
+        &draws(20),
+    )
+    .unwrap();
     w.refusals.push(record_refusal(
         &w,
         &locked,
@@ -348,7 +378,15 @@ fn selection_vector(owner: &Keyring, history: &[u8; 32]) -> LinkVector {
 fn collect_vector(owner: &Keyring, history: &[u8; 32]) -> LinkVector {
     let album = owner.album_key(ALBUM, 0).unwrap();
     let identity = owner.identity_public_key();
-    let link = hazmat::collect_link_with(&album, history, &identity, None, &draws(50)).unwrap();
+    let link = hazmat::epoch_link_with(
+        link::KIND_COLLECT,
+        &album,
+        history,
+        &identity,
+        None,
+        &draws(50),
+    )
+    .unwrap();
     let mut v = base(
         "a collect link and two drops",
         "collect",
