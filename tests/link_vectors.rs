@@ -232,24 +232,16 @@ fn check_api(v: &LinkVector) {
         params: params.unwrap(),
     });
     let regenerated = match v.kind.as_str() {
-<<<<<<< HEAD
-        "album" => Some(hazmat::album_link_with(
-=======
         "album" => Some(hazmat::epoch_link_with(
             link::KIND_ALBUM,
->>>>>>> links
             &album,
             &history,
             &identity,
             password.as_ref(),
             &draws(v),
         )),
-<<<<<<< HEAD
-        "collect" => Some(hazmat::collect_link_with(
-=======
         "collect" => Some(hazmat::epoch_link_with(
             link::KIND_COLLECT,
->>>>>>> links
             &album,
             &history,
             &identity,

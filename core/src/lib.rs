@@ -377,23 +377,6 @@ pub mod hazmat {
         crate::link::selection_link_with(
             album_id, history, expires_at, owner, items, password, draws,
         )
-<<<<<<< HEAD
-    }
-
-    /// [`crate::link::create_collect_link`] with chosen randomness.
-    ///
-    /// # Errors
-    /// As `create_collect_link`.
-    pub fn collect_link_with(
-        album: &AlbumKey,
-        history: &[u8; 32],
-        owner: &crate::identity::IdentityPublicKey,
-        password: Option<&crate::link::LinkPassword<'_>>,
-        draws: &crate::link::LinkDraws,
-    ) -> Result<crate::link::NewLink> {
-        crate::link::collect_link_with(album, history, owner, password, draws)
-=======
->>>>>>> links
     }
 
     /// [`crate::link::seal_drop`] with a chosen throwaway identity seed and X-Wing
