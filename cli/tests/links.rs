@@ -408,19 +408,7 @@ fn collect_url(s: &Setup, album: &str, root: &str) -> String {
 fn collect_add_review_accept_opens_with_the_owner_as_uploader() {
     let s = setup(1);
     let url = collect_url(&s, &s.album, "site");
-    let gift = s.t.write("guest/gift.jpg", &data(12_345, 13));
-    let out =
-        s.t.cmd()
-            .args([
-                "collect", "add", &url, "--from", "site", "--name", "Grandma",
-            ])
-            .arg(&gift)
-            .assert()
-            .success()
-            .get_output()
-            .stdout
-            .clone();
-    let id = text(&out).trim().rsplit(' ').next().unwrap().to_string();
+    let id = add_drop(&s, &url, "Grandma", "guest/gift.jpg", &data(12_345, 13));
     let review = |extra: &[&str]| {
         s.t.cmd()
             .args(["collect", "review", "--album", &s.album, "--from", "site"])
@@ -459,21 +447,26 @@ fn collect_add_review_accept_opens_with_the_owner_as_uploader() {
     );
 }
 
-#[test]
-fn collect_discard_deletes_the_drop() {
-    let s = setup(1);
-    let url = collect_url(&s, &s.album, "site");
-    let gift = s.t.write("gift.jpg", &data(1000, 3));
+/// `collect add` of one file as `name`; the drop's media id it printed.
+fn add_drop(s: &Setup, url: &str, name: &str, file: &str, content: &[u8]) -> String {
+    let gift = s.t.write(file, content);
     let out =
         s.t.cmd()
-            .args(["collect", "add", &url, "--from", "site", "--name", "Bob"])
+            .args(["collect", "add", url, "--from", "site", "--name", name])
             .arg(&gift)
             .assert()
             .success()
             .get_output()
             .stdout
             .clone();
-    let id = text(&out).trim().rsplit(' ').next().unwrap().to_string();
+    text(&out).trim().rsplit(' ').next().unwrap().to_string()
+}
+
+#[test]
+fn collect_discard_deletes_the_drop() {
+    let s = setup(1);
+    let url = collect_url(&s, &s.album, "site");
+    let id = add_drop(&s, &url, "Bob", "gift.jpg", &data(1000, 3));
     s.t.cmd()
         .args([
             "collect",
@@ -497,17 +490,7 @@ fn drop_replayed_into_another_albums_drops_folder_refused() {
     let other = album(&s.t);
     let a = collect_url(&s, &s.album, "site");
     let b = collect_url(&s, &other, "site");
-    let gift = s.t.write("gift.jpg", &data(2000, 5));
-    let out =
-        s.t.cmd()
-            .args(["collect", "add", &a, "--from", "site", "--name", "Mallory"])
-            .arg(&gift)
-            .assert()
-            .success()
-            .get_output()
-            .stdout
-            .clone();
-    let id = text(&out).trim().rsplit(' ').next().unwrap().to_string();
+    let id = add_drop(&s, &a, "Mallory", "gift.jpg", &data(2000, 5));
     let (from, to) = (s.dir(&a).join("drops"), s.dir(&b).join("drops"));
     for name in [id.clone(), format!("{id}.original")] {
         std::fs::rename(from.join(&name), to.join(&name)).unwrap();
