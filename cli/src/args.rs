@@ -209,6 +209,14 @@ pub enum Command {
     /// subcommand) into a folder; `cli/doc/` holds the committed copies.
     #[command(hide = true)]
     Man(ManArgs),
+    /// Public links: publish an album epoch or chosen containers as a link folder, open
+    /// one, revoke one (SPEC.md 5.13, 8.12).
+    #[command(subcommand)]
+    Link(crate::link::LinkCommand),
+    /// Collect links (drop boxes): guests add files to an album they cannot see; the owner
+    /// accepts or discards them (SPEC.md 5.13, 8.12).
+    #[command(subcommand)]
+    Collect(crate::collect::CollectCommand),
 }
 
 /// `man`.

@@ -67,6 +67,7 @@ pub mod account;
 pub mod album_history;
 pub mod args;
 pub mod bench;
+pub mod collect;
 pub mod container;
 pub mod demo;
 pub mod error;
@@ -75,6 +76,8 @@ pub mod index;
 pub mod inspect;
 pub mod interrupt;
 pub mod lifecycle;
+pub mod link;
+pub mod link_open;
 pub mod open;
 pub mod output;
 pub mod seal;
@@ -111,6 +114,8 @@ pub fn dispatch(command: &Command) -> CliResult<()> {
         Command::Demo(a) => demo::run(a),
         Command::Completions(a) => completions(a.shell),
         Command::Man(a) => man(a.dir.as_deref()),
+        Command::Link(c) => link::run(c),
+        Command::Collect(c) => collect::run(c),
     }
 }
 
