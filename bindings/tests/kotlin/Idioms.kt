@@ -14,16 +14,17 @@ private val EXPECTED_CATEGORIES: Map<String, KeepsakeErrorCategory> = buildMap {
         KeepsakeErrorCategory.AUTHENTICATION,
         "DecryptionFailed BundleTampered IdentityMismatch Rollback GrantBadSignature GrantWrongSender " +
             "GrantWrongRecipient GrantWrongAlbum " +
-            "ProvenanceUnsigned ProvenanceWrongItem ProvenanceNotMember ProvenanceBadSignature ProvenanceMismatch ProvenanceChunkMismatch SelectionWrongSender SelectionWrongRecipient SelectionWrongAlbum SelectionWrongHistory SelectionBadSignature HistoryWrongAlbum HistoryWrongOwner HistoryBrokenLink HistoryBadSignature HistoryNotMember HistoryNotAllowed HistoryBadEpoch HistoryFork HistoryRollback HistoryUnknownEntry",
+            "ProvenanceUnsigned ProvenanceWrongItem ProvenanceNotMember ProvenanceBadSignature ProvenanceMismatch ProvenanceChunkMismatch SelectionWrongSender SelectionWrongRecipient SelectionWrongAlbum SelectionWrongHistory SelectionBadSignature HistoryWrongAlbum HistoryWrongOwner HistoryBrokenLink HistoryBadSignature HistoryNotMember HistoryNotAllowed HistoryBadEpoch HistoryFork HistoryRollback HistoryUnknownEntry " +
+            "LinkWrongId DropWrongAlbum DropBadSignature",
     )
     put(
         KeepsakeErrorCategory.MALFORMED_INPUT,
         "BadMagic UnsupportedVersion UnsupportedSuite ChunkSizeOutOfRange UnknownKind TruncatedHeader " +
             "TruncatedStream TrailingData EmptyFinalChunk TooLarge InvalidLength InvalidPublicKey " +
             "MalformedBundle MalformedGrant InvalidRecoveryPhrase MalformedManifest MalformedSelection " +
-            "MalformedHistoryEntry",
+            "MalformedHistoryEntry MalformedLink MalformedDrop",
     )
-    put(KeepsakeErrorCategory.WRONG_SECRET, "WrongPassphrase WrongRecoveryPhrase DeviceNotEnrolled")
+    put(KeepsakeErrorCategory.WRONG_SECRET, "WrongPassphrase WrongRecoveryPhrase DeviceNotEnrolled LinkPasswordRequired")
     put(KeepsakeErrorCategory.IO, "Io DestinationExists")
     put(
         KeepsakeErrorCategory.MISUSE,
