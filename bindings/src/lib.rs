@@ -37,9 +37,8 @@ pub use error::{CallbackError, KeepsakeError};
 pub use history::{HistoryChange, HistoryPin, VerifiedHistory, history_entry_hash, verify_history};
 pub use link::{
     AcceptedDrop, CollectLink, LinkAddress, LinkKind, LinkPassword, LinkRecordInfo, LinkText,
-    NewLink, OpenedDrop, OpenedLink, create_album_link, create_collect_link,
-    create_selection_link, inspect_link_record, open_drop, open_link, parse_link_fragment,
-    parse_link_url,
+    NewLink, OpenedDrop, OpenedLink, create_album_link, create_collect_link, create_selection_link,
+    inspect_link_record, open_drop, open_link, parse_link_fragment, parse_link_url,
 };
 pub use media::{
     MediaBlob, MediaKey, MediaKind, ProgressListener, StreamOpener, StreamSealer, new_media_id,

@@ -6,9 +6,9 @@ use std::ops::Deref;
 use std::sync::Arc;
 
 use keepsake::AlbumId;
+use keepsake::Zeroizing;
 use keepsake::link::{self as core_link, AlbumLink, LinkId, SelectionLink};
 use keepsake::selection;
-use keepsake::Zeroizing;
 
 use crate::account::{AlbumKey, KdfParams, Keyring, hex, identity_key};
 use crate::error::{KeepsakeError, Result};

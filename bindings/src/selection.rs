@@ -53,7 +53,7 @@ pub(crate) fn with_core_items<R>(
     items: &[SelectedItem],
     f: impl FnOnce(&[CoreSelectedItem<'_>]) -> Result<R>,
 ) -> Result<R> {
-        let parts: Vec<Vec<CoreSelectedPart<'_>>> = items
+    let parts: Vec<Vec<CoreSelectedPart<'_>>> = items
         .iter()
         .map(|i| {
             i.parts
