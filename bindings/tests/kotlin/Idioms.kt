@@ -126,6 +126,7 @@ fun idiomTests(suite: Suite) {
             AccountPin::class, AlbumKey::class, CancelToken::class, DeviceKey::class, Keyring::class,
             MediaKey::class, RecoveryPhrase::class, StreamOpener::class, StreamSealer::class,
             HistoryPin::class, VerifiedHistory::class, VerifiedItem::class, Selection::class,
+            CollectLink::class, LinkAddress::class, LinkPassword::class, LinkText::class, NewLink::class, OpenedDrop::class,
         )
         for (k in objects) expect(AutoCloseable::class.java.isAssignableFrom(k.java)) { "${k.simpleName} is not AutoCloseable" }
         // Every generated class that owns a Rust object (it has a cleanup action) is in the list.

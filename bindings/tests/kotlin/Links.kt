@@ -208,7 +208,7 @@ fun linkValues(keyring: Keyring, album: AlbumKey, media: MediaKey, historyEntry:
     val secrets = mutableListOf<Any>(passwordText)
     for (link in listOf(albumLink, collect)) {
         val fragment = link.fragment().reveal()
-        secrets += listOf(fragment, link.url(ORIGIN).reveal(), b64(fragment).slice(2))
+        secrets.addAll(listOf(fragment, link.url(ORIGIN).reveal(), b64(fragment).slice(2)))
     }
     return byClass to secrets
 }
