@@ -344,18 +344,21 @@ pub mod hazmat {
         *crate::link::drop_seed(album)
     }
 
-    /// [`crate::link::create_album_link`] with chosen randomness.
+    /// [`crate::link::create_album_link`] (`kind` [`crate::link::KIND_ALBUM`]) or
+    /// [`crate::link::create_collect_link`] ([`crate::link::KIND_COLLECT`]) with chosen
+    /// randomness.
     ///
     /// # Errors
-    /// As `create_album_link`.
-    pub fn album_link_with(
+    /// As those; [`crate::Error::MalformedLink`] for another kind.
+    pub fn epoch_link_with(
+        kind: u8,
         album: &AlbumKey,
         history: &[u8; 32],
         owner: &crate::identity::IdentityPublicKey,
         password: Option<&crate::link::LinkPassword<'_>>,
         draws: &crate::link::LinkDraws,
     ) -> Result<crate::link::NewLink> {
-        crate::link::album_link_with(album, history, owner, password, draws)
+        crate::link::epoch_link_with(kind, album, history, owner, password, draws)
     }
 
     /// [`crate::link::create_selection_link`] with chosen randomness.
@@ -371,21 +374,9 @@ pub mod hazmat {
         password: Option<&crate::link::LinkPassword<'_>>,
         draws: &crate::link::LinkDraws,
     ) -> Result<crate::link::NewLink> {
-        crate::link::selection_link_with(album_id, history, expires_at, owner, items, password, draws)
-    }
-
-    /// [`crate::link::create_collect_link`] with chosen randomness.
-    ///
-    /// # Errors
-    /// As `create_collect_link`.
-    pub fn collect_link_with(
-        album: &AlbumKey,
-        history: &[u8; 32],
-        owner: &crate::identity::IdentityPublicKey,
-        password: Option<&crate::link::LinkPassword<'_>>,
-        draws: &crate::link::LinkDraws,
-    ) -> Result<crate::link::NewLink> {
-        crate::link::collect_link_with(album, history, owner, password, draws)
+        crate::link::selection_link_with(
+            album_id, history, expires_at, owner, items, password, draws,
+        )
     }
 
     /// [`crate::link::seal_drop`] with a chosen throwaway identity seed and X-Wing
@@ -412,6 +403,36 @@ pub mod hazmat {
             metadata,
         };
         crate::link::drop_with(link, &item, throwaway, eseed)
+    }
+
+    /// A link record of `kind` around an arbitrary `payload` (no password), for tests and
+    /// fuzzing of the payload parser (SPEC.md 5.13, step 10) behind a valid seal.
+    ///
+    /// # Errors
+    /// None without a password (the `Result` is Argon2id's, not run here).
+    pub fn link_record_from_payload(
+        kind: u8,
+        payload: &[u8],
+        draws: &crate::link::LinkDraws,
+    ) -> Result<crate::link::NewLink> {
+        crate::link::seal_record(kind, payload, None, draws)
+    }
+
+    /// A drop for `link` around an arbitrary HPKE `plaintext`, signed by the identity of
+    /// seed `signer`, for tests and fuzzing of the drop plaintext parser (SPEC.md 5.13,
+    /// drop step 4) behind a valid seal and signature.
+    ///
+    /// # Errors
+    /// HPKE's errors.
+    pub fn drop_from_plaintext(
+        link: &crate::link::CollectLink,
+        media_id: &MediaId,
+        plaintext: &[u8],
+        signer: &[u8; 32],
+        eseed: &[u8; 64],
+    ) -> Result<Vec<u8>> {
+        let signer = crate::identity::IdentitySecret::from_seed(*signer);
+        crate::link::seal_plaintext(link, media_id, plaintext, &signer, eseed)
     }
 
     /// [`crate::hpke::xwing::seal_base`] with chosen encapsulation randomness.
