@@ -17,7 +17,8 @@ enum class KeepsakeErrorCategory {
      * The data is altered, foreign, replayed or not for this context: refuse it, never
      * retry with the same bytes. (DecryptionFailed, BundleTampered, IdentityMismatch,
      * Rollback, GrantBadSignature, GrantWrongSender, GrantWrongRecipient, GrantWrongAlbum,
-     * the Provenance*, Selection* (but MalformedSelection) and History* errors)
+     * the Provenance*, Selection* (but MalformedSelection) and History* errors,
+     * LinkWrongId, DropWrongAlbum, DropBadSignature)
      */
     AUTHENTICATION,
     /**
@@ -25,12 +26,13 @@ enum class KeepsakeErrorCategory {
      * UnsupportedVersion, UnsupportedSuite, ChunkSizeOutOfRange, UnknownKind,
      * TruncatedHeader, TruncatedStream, TrailingData, EmptyFinalChunk, TooLarge,
      * InvalidLength, InvalidPublicKey, MalformedBundle, MalformedGrant,
-     * InvalidRecoveryPhrase, MalformedManifest, MalformedSelection, MalformedHistoryEntry)
+     * InvalidRecoveryPhrase, MalformedManifest, MalformedSelection, MalformedHistoryEntry,
+     * MalformedLink, MalformedDrop)
      */
     MALFORMED_INPUT,
     /**
-     * Ask the user again, or use another secret. (WrongPassphrase, WrongRecoveryPhrase,
-     * DeviceNotEnrolled)
+     * Ask the user (again), or use another secret. (WrongPassphrase, WrongRecoveryPhrase,
+     * DeviceNotEnrolled, LinkPasswordRequired)
      */
     WRONG_SECRET,
     /** A file-system problem (the message names the path). (Io, DestinationExists) */
@@ -86,6 +88,9 @@ val KeepsakeException.category: KeepsakeErrorCategory
         is KeepsakeException.HistoryFork,
         is KeepsakeException.HistoryRollback,
         is KeepsakeException.HistoryUnknownEntry -> KeepsakeErrorCategory.AUTHENTICATION
+        is KeepsakeException.LinkWrongId -> KeepsakeErrorCategory.AUTHENTICATION
+        is KeepsakeException.DropWrongAlbum -> KeepsakeErrorCategory.AUTHENTICATION
+        is KeepsakeException.DropBadSignature -> KeepsakeErrorCategory.AUTHENTICATION
         is KeepsakeException.BadMagic,
         is KeepsakeException.UnsupportedVersion,
         is KeepsakeException.UnsupportedSuite,
@@ -104,9 +109,12 @@ val KeepsakeException.category: KeepsakeErrorCategory
         is KeepsakeException.MalformedManifest,
         is KeepsakeException.MalformedSelection,
         is KeepsakeException.MalformedHistoryEntry -> KeepsakeErrorCategory.MALFORMED_INPUT
+        is KeepsakeException.MalformedLink -> KeepsakeErrorCategory.MALFORMED_INPUT
+        is KeepsakeException.MalformedDrop -> KeepsakeErrorCategory.MALFORMED_INPUT
         is KeepsakeException.WrongPassphrase,
         is KeepsakeException.WrongRecoveryPhrase,
         is KeepsakeException.DeviceNotEnrolled -> KeepsakeErrorCategory.WRONG_SECRET
+        is KeepsakeException.LinkPasswordRequired -> KeepsakeErrorCategory.WRONG_SECRET
         is KeepsakeException.Io, is KeepsakeException.DestinationExists -> KeepsakeErrorCategory.IO
         is KeepsakeException.RangeOutOfBounds,
         is KeepsakeException.StreamTooLong,

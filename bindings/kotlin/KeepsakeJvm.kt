@@ -280,6 +280,17 @@ fun Keyring.grantSelection(
     items: List<SelectedItem>,
 ): ByteArray = grantSelection(recipient, albumId, historyEntry, count(expiresAt, "expiresAt"), items)
 
+/** [createSelectionLink] with a Long expiry (Unix seconds). */
+@Throws(KeepsakeException::class)
+fun createSelectionLink(
+    albumId: ByteArray,
+    historyEntry: ByteArray,
+    expiresAt: Long,
+    owner: ByteArray,
+    items: List<SelectedItem>,
+    password: LinkPassword?,
+): NewLink = createSelectionLink(albumId, historyEntry, count(expiresAt, "expiresAt"), owner, items, password)
+
 /** [verifyItem] with a Long epoch. */
 @Throws(KeepsakeException::class)
 fun verifyItem(record: ByteArray, mediaId: ByteArray, epoch: Long, history: VerifiedHistory): VerifiedItem =
@@ -320,6 +331,10 @@ val SelectionInfo.expiresAt: Long get() = this.expiresAt.size()
 /** How many items the selection grant holds. */
 @get:JvmName("itemCount")
 val SelectionInfo.itemCount: Long get() = this.itemCount.size()
+
+/** The epoch an accepted drop is sealed under. */
+@get:JvmName("epoch")
+val AcceptedDrop.epoch: Long get() = this.epoch.toLong()
 
 /** The epoch the selected item was sealed under. */
 @get:JvmName("epoch")

@@ -28,7 +28,7 @@ pub struct KdfParams {
 }
 
 impl KdfParams {
-    fn to_core(self) -> Result<keepsake::kdf::KdfParams> {
+    pub(crate) fn to_core(self) -> Result<keepsake::kdf::KdfParams> {
         Ok(keepsake::kdf::KdfParams::new(
             self.memory_kib,
             self.iterations,
@@ -36,7 +36,7 @@ impl KdfParams {
         )?)
     }
 
-    fn from_core(params: keepsake::kdf::KdfParams) -> Self {
+    pub(crate) fn from_core(params: keepsake::kdf::KdfParams) -> Self {
         Self {
             memory_kib: params.memory_kib(),
             iterations: params.iterations(),
@@ -493,7 +493,7 @@ impl Keyring {
     pub fn album_key(&self, album_id: Vec<u8>, epoch: u64) -> Result<Arc<AlbumKey>> {
         let id = AlbumId::from_slice(&album_id)?;
         Ok(Arc::new(AlbumKey {
-            inner: self.inner.album_key(id, epoch)?,
+            inner: self.inner.album_key(id, epoch)?.into(),
         }))
     }
 
@@ -563,7 +563,9 @@ impl Keyring {
             self.inner
                 .remove_member(&album.inner, &remaining, &entry_hash(&history_entry)?)?;
         Ok(EpochMove {
-            album: Arc::new(AlbumKey { inner: moved.album }),
+            album: Arc::new(AlbumKey {
+                inner: moved.album.into(),
+            }),
             grants: moved
                 .grants
                 .into_iter()
@@ -670,7 +672,9 @@ impl Keyring {
         let inner = self
             .inner
             .accept_grant(&grant, &identity_key(&sender)?, expected)?;
-        Ok(Arc::new(AlbumKey { inner }))
+        Ok(Arc::new(AlbumKey {
+            inner: inner.into(),
+        }))
     }
 }
 
@@ -716,7 +720,8 @@ impl From<AlbumBlob> for keepsake::AlbumBlob {
 #[derive(uniffi::Object)]
 #[uniffi::export(Debug, Display)]
 pub struct AlbumKey {
-    pub(crate) inner: keepsake::AlbumKey,
+    /// Owned, or lent by an opened album link (`open_link`).
+    pub(crate) inner: crate::link::Held<keepsake::AlbumKey, keepsake::link::AlbumLink>,
 }
 
 #[uniffi::export]
@@ -736,7 +741,7 @@ impl AlbumKey {
                 got: bytes.len(),
             })?;
         Ok(Arc::new(Self {
-            inner: keepsake::AlbumKey::from_bytes(id, epoch, key),
+            inner: keepsake::AlbumKey::from_bytes(id, epoch, key).into(),
         }))
     }
 

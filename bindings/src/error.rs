@@ -210,6 +210,25 @@ pub enum KeepsakeError {
     /// Fetch the newest chain once and verify again.
     #[error("{0}")]
     HistoryUnknownEntry(String),
+    /// A malformed link URL, fragment or record (SPEC.md 5.13); the message names the rule.
+    #[error("{0}")]
+    MalformedLink(String),
+    /// The record of another link than the URL's.
+    #[error("{0}")]
+    LinkWrongId(String),
+    /// The link needs a password and none was given: ask the user for it.
+    #[error("{0}")]
+    LinkPasswordRequired(String),
+    /// A malformed drop of a collect link; the message names the rule.
+    #[error("{0}")]
+    MalformedDrop(String),
+    /// A drop for another album or epoch than the key opening it (a drop replayed into
+    /// another album).
+    #[error("{0}")]
+    DropWrongAlbum(String),
+    /// A drop whose signature does not verify under its throwaway key.
+    #[error("{0}")]
+    DropBadSignature(String),
     /// A streaming object used after `finish` or after an error.
     #[error("{0}")]
     StreamClosed(String),
@@ -330,6 +349,12 @@ impl KeepsakeError {
             E::HistoryFork { .. } => Self::HistoryFork(message),
             E::HistoryRollback { .. } => Self::HistoryRollback(message),
             E::HistoryUnknownEntry => Self::HistoryUnknownEntry(message),
+            E::MalformedLink { .. } => Self::MalformedLink(message),
+            E::LinkWrongId => Self::LinkWrongId(message),
+            E::LinkPasswordRequired => Self::LinkPasswordRequired(message),
+            E::MalformedDrop { .. } => Self::MalformedDrop(message),
+            E::DropWrongAlbum => Self::DropWrongAlbum(message),
+            E::DropBadSignature => Self::DropBadSignature(message),
             _ => Self::Other(message),
         }
     }
@@ -479,6 +504,12 @@ mod tests {
                 "HistoryRollback",
             ),
             (E::HistoryUnknownEntry, "HistoryUnknownEntry"),
+            (E::MalformedLink { reason: "r" }, "MalformedLink"),
+            (E::LinkWrongId, "LinkWrongId"),
+            (E::LinkPasswordRequired, "LinkPasswordRequired"),
+            (E::MalformedDrop { reason: "r" }, "MalformedDrop"),
+            (E::DropWrongAlbum, "DropWrongAlbum"),
+            (E::DropBadSignature, "DropBadSignature"),
         ];
         for (core, want) in cases {
             let message = core.to_string();

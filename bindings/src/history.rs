@@ -322,6 +322,8 @@ impl Keyring {
         history: Arc<VerifiedHistory>,
     ) -> Result<Arc<AlbumKey>> {
         let inner = self.inner.accept_grant_in_history(&grant, &history.inner)?;
-        Ok(Arc::new(AlbumKey { inner }))
+        Ok(Arc::new(AlbumKey {
+            inner: inner.into(),
+        }))
     }
 }

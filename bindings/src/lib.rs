@@ -18,6 +18,7 @@ mod account;
 mod background;
 mod error;
 mod history;
+mod link;
 mod media;
 mod metadata;
 mod provenance;
@@ -34,6 +35,11 @@ pub use account::{
 pub use background::CancelToken;
 pub use error::{CallbackError, KeepsakeError};
 pub use history::{HistoryChange, HistoryPin, VerifiedHistory, history_entry_hash, verify_history};
+pub use link::{
+    AcceptedDrop, CollectLink, LinkAddress, LinkKind, LinkPassword, LinkRecordInfo, LinkText,
+    NewLink, OpenedDrop, OpenedLink, create_album_link, create_collect_link, create_selection_link,
+    inspect_link_record, open_drop, open_link, parse_link_fragment, parse_link_url,
+};
 pub use media::{
     MediaBlob, MediaKey, MediaKind, ProgressListener, StreamOpener, StreamSealer, new_media_id,
     remove_partial_files,

@@ -82,7 +82,7 @@ impl PartEntry {
         })
     }
 
-    fn to_core(&self) -> Result<CorePartEntry> {
+    pub(crate) fn to_core(&self) -> Result<CorePartEntry> {
         Ok(CorePartEntry {
             kind: self.kind.to_core(),
             chunk_log2: self.chunk_log2,

@@ -48,6 +48,43 @@ pub struct SelectedItem {
     pub manifest: Option<Vec<u8>>,
 }
 
+/// Calls `f` with `items` as the core's selected items (they borrow the prefixes).
+pub(crate) fn with_core_items<R>(
+    items: &[SelectedItem],
+    f: impl FnOnce(&[CoreSelectedItem<'_>]) -> Result<R>,
+) -> Result<R> {
+    let parts: Vec<Vec<CoreSelectedPart<'_>>> = items
+        .iter()
+        .map(|i| {
+            i.parts
+                .iter()
+                .map(|p| match p {
+                    SelectedPart::Stream { sealed_prefix } => {
+                        CoreSelectedPart::Stream(sealed_prefix)
+                    }
+                    SelectedPart::Metadata { envelope_prefix } => {
+                        CoreSelectedPart::Metadata(envelope_prefix)
+                    }
+                })
+                .collect()
+        })
+        .collect();
+    let core_items = items
+        .iter()
+        .zip(&parts)
+        .map(|(i, parts)| {
+            Ok(CoreSelectedItem {
+                media_id: parse_media_id(&i.media_id)?,
+                epoch: i.epoch,
+                media_key: &i.media_key.inner,
+                parts,
+                manifest: i.manifest.as_deref(),
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    f(&core_items)
+}
+
 /// The public header of a selection grant: the print order record (what, from whom, until
 /// when). Not authenticated until `accept_selection`. Compared by value.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, uniffi::Record)]
@@ -130,42 +167,16 @@ impl Keyring {
         expires_at: u64,
         items: Vec<SelectedItem>,
     ) -> Result<Vec<u8>> {
-        let parts: Vec<Vec<CoreSelectedPart<'_>>> = items
-            .iter()
-            .map(|i| {
-                i.parts
-                    .iter()
-                    .map(|p| match p {
-                        SelectedPart::Stream { sealed_prefix } => {
-                            CoreSelectedPart::Stream(sealed_prefix)
-                        }
-                        SelectedPart::Metadata { envelope_prefix } => {
-                            CoreSelectedPart::Metadata(envelope_prefix)
-                        }
-                    })
-                    .collect()
-            })
-            .collect();
-        let core_items = items
-            .iter()
-            .zip(&parts)
-            .map(|(i, parts)| {
-                Ok(CoreSelectedItem {
-                    media_id: parse_media_id(&i.media_id)?,
-                    epoch: i.epoch,
-                    media_key: &i.media_key.inner,
-                    parts,
-                    manifest: i.manifest.as_deref(),
-                })
-            })
-            .collect::<Result<Vec<_>>>()?;
-        Ok(self.inner.grant_selection(
-            &identity_key(&recipient)?,
+        let (recipient, album_id, history) = (
+            identity_key(&recipient)?,
             AlbumId::from_slice(&album_id)?,
             entry_hash(&history_entry)?,
-            expires_at,
-            &core_items,
-        )?)
+        );
+        with_core_items(&items, |items| {
+            Ok(self
+                .inner
+                .grant_selection(&recipient, album_id, history, expires_at, items)?)
+        })
     }
 
     /// Accepts a selection grant from the identity `sender` (checked by its fingerprint),
@@ -193,7 +204,9 @@ impl Keyring {
         let inner = self
             .inner
             .accept_selection(&grant, &identity_key(&sender)?, &expect)?;
-        Ok(Arc::new(Selection { inner }))
+        Ok(Arc::new(Selection {
+            inner: inner.into(),
+        }))
     }
 }
 
@@ -202,7 +215,8 @@ impl Keyring {
 #[derive(uniffi::Object)]
 #[uniffi::export(Debug, Display)]
 pub struct Selection {
-    inner: selection::Selection,
+    /// Accepted from a grant, or lent by an opened selection link (`open_link`).
+    pub(crate) inner: crate::link::Held<selection::Selection, keepsake::link::SelectionLink>,
 }
 
 #[uniffi::export]

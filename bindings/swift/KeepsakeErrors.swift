@@ -18,16 +18,18 @@ public enum KeepsakeErrorCategory: Sendable, Hashable, CaseIterable {
     /// The data is altered, foreign, replayed or not for this context: refuse it, never
     /// retry with the same bytes (DecryptionFailed, BundleTampered, IdentityMismatch,
     /// Rollback, GrantBadSignature, GrantWrongSender, GrantWrongRecipient, GrantWrongAlbum,
-    /// the Provenance*, Selection* (but MalformedSelection) and History* errors).
+    /// the Provenance*, Selection* (but MalformedSelection) and History* errors,
+    /// LinkWrongId, DropWrongAlbum, DropBadSignature).
     case authentication
     /// The bytes (or typed words) do not parse, or exceed a cap (BadMagic,
     /// UnsupportedVersion, UnsupportedSuite, ChunkSizeOutOfRange, UnknownKind,
     /// TruncatedHeader, TruncatedStream, TrailingData, EmptyFinalChunk, TooLarge,
     /// InvalidLength, InvalidPublicKey, MalformedBundle, MalformedGrant,
-    /// InvalidRecoveryPhrase, MalformedManifest, MalformedSelection, MalformedHistoryEntry).
+    /// InvalidRecoveryPhrase, MalformedManifest, MalformedSelection, MalformedHistoryEntry,
+    /// MalformedLink, MalformedDrop).
     case malformedInput
-    /// Ask the user again, or use another secret (WrongPassphrase, WrongRecoveryPhrase,
-    /// DeviceNotEnrolled).
+    /// Ask the user (again), or use another secret (WrongPassphrase, WrongRecoveryPhrase,
+    /// DeviceNotEnrolled, LinkPasswordRequired).
     case wrongSecret
     /// A file-system problem (the message names the path) (Io, DestinationExists).
     case io
@@ -65,12 +67,13 @@ extension KeepsakeError {
     public var category: KeepsakeErrorCategory {
         switch self {
         case .DecryptionFailed, .BundleTampered, .IdentityMismatch, .Rollback, .GrantBadSignature, .GrantWrongSender, .GrantWrongRecipient, .GrantWrongAlbum,
-             .ProvenanceUnsigned, .ProvenanceWrongItem, .ProvenanceNotMember, .ProvenanceBadSignature, .ProvenanceMismatch, .ProvenanceChunkMismatch, .SelectionWrongSender, .SelectionWrongRecipient, .SelectionWrongAlbum, .SelectionWrongHistory, .SelectionBadSignature, .HistoryWrongAlbum, .HistoryWrongOwner, .HistoryBrokenLink, .HistoryBadSignature, .HistoryNotMember, .HistoryNotAllowed, .HistoryBadEpoch, .HistoryFork, .HistoryRollback, .HistoryUnknownEntry:
+             .ProvenanceUnsigned, .ProvenanceWrongItem, .ProvenanceNotMember, .ProvenanceBadSignature, .ProvenanceMismatch, .ProvenanceChunkMismatch, .SelectionWrongSender, .SelectionWrongRecipient, .SelectionWrongAlbum, .SelectionWrongHistory, .SelectionBadSignature, .HistoryWrongAlbum, .HistoryWrongOwner, .HistoryBrokenLink, .HistoryBadSignature, .HistoryNotMember, .HistoryNotAllowed, .HistoryBadEpoch, .HistoryFork, .HistoryRollback, .HistoryUnknownEntry,
+             .LinkWrongId, .DropWrongAlbum, .DropBadSignature:
             return .authentication
         case .BadMagic, .UnsupportedVersion, .UnsupportedSuite, .ChunkSizeOutOfRange, .UnknownKind, .TruncatedHeader, .TruncatedStream, .TrailingData, .EmptyFinalChunk, .TooLarge, .InvalidLength, .InvalidPublicKey, .MalformedBundle, .MalformedGrant, .InvalidRecoveryPhrase,
-             .MalformedManifest, .MalformedSelection, .MalformedHistoryEntry:
+             .MalformedManifest, .MalformedSelection, .MalformedHistoryEntry, .MalformedLink, .MalformedDrop:
             return .malformedInput
-        case .WrongPassphrase, .WrongRecoveryPhrase, .DeviceNotEnrolled:
+        case .WrongPassphrase, .WrongRecoveryPhrase, .DeviceNotEnrolled, .LinkPasswordRequired:
             return .wrongSecret
         case .Io, .DestinationExists:
             return .io
@@ -124,6 +127,12 @@ extension KeepsakeError {
              .HistoryFork(let message),
              .HistoryRollback(let message),
              .HistoryUnknownEntry(let message),
+             .MalformedLink(let message),
+             .LinkWrongId(let message),
+             .LinkPasswordRequired(let message),
+             .MalformedDrop(let message),
+             .DropWrongAlbum(let message),
+             .DropBadSignature(let message),
              .BadMagic(let message),
              .UnsupportedVersion(let message),
              .UnsupportedSuite(let message),

@@ -36,11 +36,13 @@ from importlib import metadata as _metadata
 
 from ._ffi import keepsake as _g
 from ._ffi.keepsake import (  # noqa: F401  (the public API, re-exported)
+    AcceptedDrop,
     AccountPin,
     AlbumBlob,
     AlbumKey,
     CallbackError,
     CancelToken,
+    CollectLink,
     DeviceKey,
     Enrollment,
     EpochMove,
@@ -54,10 +56,18 @@ from ._ffi.keepsake import (  # noqa: F401  (the public API, re-exported)
     KdfProfile,
     KeepsakeError,
     Keyring,
+    LinkAddress,
+    LinkKind,
+    LinkPassword,
+    LinkRecordInfo,
+    LinkText,
     MediaBlob,
     MediaKind,
     MemberGrant,
     NewAccount,
+    NewLink,
+    OpenedDrop,
+    OpenedLink,
     PartEntry,
     PartHashes,
     PartKind,
@@ -80,17 +90,25 @@ from ._ffi.keepsake import (  # noqa: F401  (the public API, re-exported)
     bundle_generation,
     create_account,
     create_account_async,
+    create_album_link,
+    create_collect_link,
+    create_selection_link,
     fingerprint,
     history_entry_hash,
     identity_digest,
     inspect_grant,
+    inspect_link_record,
     inspect_selection,
     kdf_calibrate,
     kdf_calibrate_async,
     kdf_profile,
     new_album_id,
     new_media_id,
+    open_drop,
+    open_link,
     parse_item_record,
+    parse_link_fragment,
+    parse_link_url,
     parse_stream_header,
     part_hashes,
     plan_range,
@@ -142,8 +160,8 @@ class MalformedInputError(KeepsakeError, ValueError):
 
 
 class WrongSecretError(KeepsakeError):
-    """The passphrase, recovery phrase or device key does not open the account: ask the
-    user again, or use another secret."""
+    """The passphrase, recovery phrase or device key does not open the account, or a link
+    needs its password: ask the user (again), or use another secret."""
 
 
 class KeepsakeIOError(KeepsakeError, OSError):
@@ -178,18 +196,20 @@ CATEGORIES: dict[str, type[KeepsakeError]] = {
         "ProvenanceMismatch ProvenanceChunkMismatch SelectionWrongSender SelectionWrongRecipient "
         "SelectionWrongAlbum SelectionWrongHistory SelectionBadSignature HistoryWrongAlbum "
         "HistoryWrongOwner HistoryBrokenLink HistoryBadSignature HistoryNotMember "
-        "HistoryNotAllowed HistoryBadEpoch HistoryFork HistoryRollback HistoryUnknownEntry".split(),
+        "HistoryNotAllowed HistoryBadEpoch HistoryFork HistoryRollback HistoryUnknownEntry "
+        "LinkWrongId DropWrongAlbum DropBadSignature".split(),
         AuthenticationError,
     ),
     **dict.fromkeys(
         "BadMagic UnsupportedVersion UnsupportedSuite ChunkSizeOutOfRange UnknownKind "
         "TruncatedHeader TruncatedStream TrailingData EmptyFinalChunk TooLarge InvalidLength "
         "InvalidPublicKey MalformedBundle MalformedGrant InvalidRecoveryPhrase "
-        "MalformedManifest MalformedSelection MalformedHistoryEntry".split(),
+        "MalformedManifest MalformedSelection MalformedHistoryEntry MalformedLink MalformedDrop".split(),
         MalformedInputError,
     ),
     **dict.fromkeys(
-        "WrongPassphrase WrongRecoveryPhrase DeviceNotEnrolled".split(), WrongSecretError
+        "WrongPassphrase WrongRecoveryPhrase DeviceNotEnrolled LinkPasswordRequired".split(),
+        WrongSecretError,
     ),
     **dict.fromkeys("Io DestinationExists".split(), KeepsakeIOError),
     **dict.fromkeys(

@@ -14,16 +14,17 @@ private val EXPECTED_CATEGORIES: Map<String, KeepsakeErrorCategory> = buildMap {
         KeepsakeErrorCategory.AUTHENTICATION,
         "DecryptionFailed BundleTampered IdentityMismatch Rollback GrantBadSignature GrantWrongSender " +
             "GrantWrongRecipient GrantWrongAlbum " +
-            "ProvenanceUnsigned ProvenanceWrongItem ProvenanceNotMember ProvenanceBadSignature ProvenanceMismatch ProvenanceChunkMismatch SelectionWrongSender SelectionWrongRecipient SelectionWrongAlbum SelectionWrongHistory SelectionBadSignature HistoryWrongAlbum HistoryWrongOwner HistoryBrokenLink HistoryBadSignature HistoryNotMember HistoryNotAllowed HistoryBadEpoch HistoryFork HistoryRollback HistoryUnknownEntry",
+            "ProvenanceUnsigned ProvenanceWrongItem ProvenanceNotMember ProvenanceBadSignature ProvenanceMismatch ProvenanceChunkMismatch SelectionWrongSender SelectionWrongRecipient SelectionWrongAlbum SelectionWrongHistory SelectionBadSignature HistoryWrongAlbum HistoryWrongOwner HistoryBrokenLink HistoryBadSignature HistoryNotMember HistoryNotAllowed HistoryBadEpoch HistoryFork HistoryRollback HistoryUnknownEntry " +
+            "LinkWrongId DropWrongAlbum DropBadSignature",
     )
     put(
         KeepsakeErrorCategory.MALFORMED_INPUT,
         "BadMagic UnsupportedVersion UnsupportedSuite ChunkSizeOutOfRange UnknownKind TruncatedHeader " +
             "TruncatedStream TrailingData EmptyFinalChunk TooLarge InvalidLength InvalidPublicKey " +
             "MalformedBundle MalformedGrant InvalidRecoveryPhrase MalformedManifest MalformedSelection " +
-            "MalformedHistoryEntry",
+            "MalformedHistoryEntry MalformedLink MalformedDrop",
     )
-    put(KeepsakeErrorCategory.WRONG_SECRET, "WrongPassphrase WrongRecoveryPhrase DeviceNotEnrolled")
+    put(KeepsakeErrorCategory.WRONG_SECRET, "WrongPassphrase WrongRecoveryPhrase DeviceNotEnrolled LinkPasswordRequired")
     put(KeepsakeErrorCategory.IO, "Io DestinationExists")
     put(
         KeepsakeErrorCategory.MISUSE,
@@ -125,6 +126,7 @@ fun idiomTests(suite: Suite) {
             AccountPin::class, AlbumKey::class, CancelToken::class, DeviceKey::class, Keyring::class,
             MediaKey::class, RecoveryPhrase::class, StreamOpener::class, StreamSealer::class,
             HistoryPin::class, VerifiedHistory::class, VerifiedItem::class, Selection::class,
+            CollectLink::class, LinkAddress::class, LinkPassword::class, LinkText::class, NewLink::class, OpenedDrop::class,
         )
         for (k in objects) expect(AutoCloseable::class.java.isAssignableFrom(k.java)) { "${k.simpleName} is not AutoCloseable" }
         // Every generated class that owns a Rust object (it has a cleanup action) is in the list.

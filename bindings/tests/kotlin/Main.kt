@@ -130,6 +130,7 @@ fun main(args: Array<String>) {
     lifecycleTests(suite)
     idiomTests(suite)
     provenanceTests(suite)
+    linkTests(suite)
     val selected = if (args.isEmpty()) suite.tests else suite.tests.filter { t -> args.any { it in t.name } }
 
     var passed = 0

@@ -44,7 +44,7 @@ private fun forms(value: Any): List<String> = listOf(
     java.util.Objects.toString(value),
 )
 
-private fun assertNoSecret(value: Any, secrets: List<Any>, what: String) {
+fun assertNoSecret(value: Any, secrets: List<Any>, what: String) {
     for (text in forms(value)) {
         for (secret in secrets) {
             for (spelling in spellings(secret)) {
@@ -141,6 +141,9 @@ fun secretTests(suite: Suite) {
             "Selection" to selection,
             "SelectionItemInfo" to selection.items()[0],
         )
+        // Issue 17: links and drops (Links.kt builds them; the drop holds MEDIA_SECRET).
+        val (links, linkSecrets) = linkValues(keyring, AlbumKey.fromSecretBytes(albumId, 3uL, ALBUM_SECRET), media, history.headHash())
+        byClass += links
         val secrets = listOf<Any>(
             PASSPHRASE,
             account.recoveryPhrase.words(),
@@ -148,7 +151,7 @@ fun secretTests(suite: Suite) {
             device.secretBytes(),
             ALBUM_SECRET,
             MEDIA_SECRET,
-        ) + wordRuns(account.recoveryPhrase.words()) + wordRuns(rotated.recoveryPhrase.words())
+        ) + wordRuns(account.recoveryPhrase.words()) + wordRuns(rotated.recoveryPhrase.words()) + linkSecrets
         byClass to secrets
     }
 

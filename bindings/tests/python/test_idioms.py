@@ -471,7 +471,7 @@ def test_every_variant_is_placed() -> None:
     """The mapping all three languages share (/work/notes/error-categories.md, decided for
     issue 12): every variant but Other in exactly one category."""
     variants = _variants()
-    assert len(variants) == 65
+    assert len(variants) == 71
     categories = {
         keepsake.AuthenticationError,
         keepsake.MalformedInputError,
@@ -521,6 +521,13 @@ def test_every_variant_is_placed() -> None:
         "MalformedSelection": keepsake.MalformedInputError,
         "MalformedHistoryEntry": keepsake.MalformedInputError,
         "NotInSelection": keepsake.MisuseError,
+        # Issue 17 (links).
+        "MalformedLink": keepsake.MalformedInputError,
+        "LinkWrongId": keepsake.AuthenticationError,
+        "LinkPasswordRequired": keepsake.WrongSecretError,
+        "MalformedDrop": keepsake.MalformedInputError,
+        "DropWrongAlbum": keepsake.AuthenticationError,
+        "DropBadSignature": keepsake.AuthenticationError,
     }
     for name, category in some.items():
         assert keepsake.CATEGORIES[name] is category, name

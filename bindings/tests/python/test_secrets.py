@@ -187,6 +187,12 @@ def values() -> Values:
     selection = keyring.accept_selection(selection_grant, keyring.identity_public_key())
     by_class[keepsake.Selection] = selection
     by_class[keepsake.SelectionItemInfo] = selection.items()[0]
+    # Issue 17: links and drops (test_links.py builds them; the drop holds MEDIA_SECRET).
+    from test_links import link_values
+
+    links, link_secrets = link_values(keyring, album, media, history.head_hash())
+    by_class.update(links)
+    secrets += link_secrets
     return by_class, secrets
 
 

@@ -36,13 +36,16 @@ private let expectedCategories: [(KeepsakeError, KeepsakeErrorCategory)] = {
                                  .Rollback(message: m), .GrantBadSignature(message: m), .GrantWrongSender(message: m),
                                  .GrantWrongRecipient(message: m), .GrantWrongAlbum(message: m)]
         + [.ProvenanceUnsigned(message: m), .ProvenanceWrongItem(message: m), .ProvenanceNotMember(message: m), .ProvenanceBadSignature(message: m), .ProvenanceMismatch(message: m), .ProvenanceChunkMismatch(message: m), .SelectionWrongSender(message: m), .SelectionWrongRecipient(message: m), .SelectionWrongAlbum(message: m), .SelectionWrongHistory(message: m), .SelectionBadSignature(message: m), .HistoryWrongAlbum(message: m), .HistoryWrongOwner(message: m), .HistoryBrokenLink(message: m), .HistoryBadSignature(message: m), .HistoryNotMember(message: m), .HistoryNotAllowed(message: m), .HistoryBadEpoch(message: m), .HistoryFork(message: m), .HistoryRollback(message: m), .HistoryUnknownEntry(message: m)]
+        + [.LinkWrongId(message: m), .DropWrongAlbum(message: m), .DropBadSignature(message: m)]
     let malformed: [KeepsakeError] = [.BadMagic(message: m), .UnsupportedVersion(message: m), .UnsupportedSuite(message: m),
                                       .ChunkSizeOutOfRange(message: m), .UnknownKind(message: m), .TruncatedHeader(message: m),
                                       .TruncatedStream(message: m), .TrailingData(message: m), .EmptyFinalChunk(message: m),
                                       .TooLarge(message: m), .InvalidLength(message: m), .InvalidPublicKey(message: m),
                                       .MalformedBundle(message: m), .MalformedGrant(message: m), .InvalidRecoveryPhrase(message: m),
-                                      .MalformedManifest(message: m), .MalformedSelection(message: m), .MalformedHistoryEntry(message: m)]
-    let secret: [KeepsakeError] = [.WrongPassphrase(message: m), .WrongRecoveryPhrase(message: m), .DeviceNotEnrolled(message: m)]
+                                      .MalformedManifest(message: m), .MalformedSelection(message: m), .MalformedHistoryEntry(message: m),
+                                      .MalformedLink(message: m), .MalformedDrop(message: m)]
+    let secret: [KeepsakeError] = [.WrongPassphrase(message: m), .WrongRecoveryPhrase(message: m), .DeviceNotEnrolled(message: m),
+                                   .LinkPasswordRequired(message: m)]
     let io: [KeepsakeError] = [.Io(message: m), .DestinationExists(message: m)]
     let misuse: [KeepsakeError] = [.RangeOutOfBounds(message: m), .StreamTooLong(message: m), .StreamClosed(message: m),
                                    .KdfParamsTooWeak(message: m), .KdfParamsTooCostly(message: m), .NotAlbumOwner(message: m),
@@ -90,7 +93,7 @@ func idiomTests() -> [TestCase] {
     let s = IdiomState()
     return [
         TestCase(name: "idioms: every KeepsakeError case has the category of the mapping") {
-            try checkEqual(expectedCategories.count, 65, "cases listed")
+            try checkEqual(expectedCategories.count, 71, "cases listed")
             for (error, category) in expectedCategories {
                 try checkEqual(error.category, category, "category of \(caseName(error))")
             }

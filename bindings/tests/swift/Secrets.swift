@@ -160,6 +160,10 @@ private func makeValues() throws -> Values {
         ("Selection", selection),
         ("SelectionItemInfo", try selection.items()[0]),
     ]
+    // Issue 17: links and drops (Links.swift builds them; the drop holds mediaSecret).
+    let links = try linkValues(keyring: keyring, album: try AlbumKey.fromSecretBytes(albumId: albumId, epoch: 3, bytes: albumSecret),
+                               media: media, historyEntry: history.headHash())
+    byName += links.values
     let secrets: [Secret] = [
         .text(secretPassphrase),
         .text(account.recoveryPhrase.words()),
@@ -168,6 +172,7 @@ private func makeValues() throws -> Values {
         .bytes(albumSecret),
         .bytes(mediaSecret),
     ] + wordRuns(account.recoveryPhrase.words()) + wordRuns(rotated.recoveryPhrase.words())
+        + links.texts.map(Secret.text) + links.bytes.map(Secret.bytes)
     return Values(byName: byName, secrets: secrets, account: account, device: device)
 }
 

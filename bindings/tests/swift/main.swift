@@ -197,7 +197,7 @@ if CommandLine.arguments.count > 1 && CommandLine.arguments[1] == childOpenStall
 }
 let filters = Array(CommandLine.arguments.dropFirst())
 let scenario = scenarioTests()
-let allTests = scenario.tests + vectorTests() + secretTests() + metadataTests() + asyncTests() + lifecycleTests() + idiomTests() + provenanceTests()
+let allTests = scenario.tests + vectorTests() + secretTests() + metadataTests() + asyncTests() + lifecycleTests() + idiomTests() + provenanceTests() + linkTests()
 func matches(_ test: TestCase) -> Bool { filters.isEmpty || filters.contains { test.name.contains($0) } }
 // Scenario steps build on the ones before them: a selected step brings its predecessors.
 let lastScenarioStep = scenario.tests.lastIndex(where: matches) ?? -1

@@ -6,7 +6,7 @@
 #   3. in the chroot, swiftc (Swift 6 language mode) compiles the generated Keepsake.swift into
 #      a static library (module Keepsake, so the tests see only its public API) and then the
 #      tests (main.swift, Scenario.swift, Vectors.swift, Secrets.swift, Metadata.swift, Async.swift,
-#      Lifecycle.swift, Idioms.swift, Provenance.swift) into
+#      Lifecycle.swift, Idioms.swift, Provenance.swift, Links.swift) into
 #      target/swift-tests/keepsake-swift-tests; each step is skipped when its inputs are
 #      unchanged (SWIFT_REBUILD=1 forces both)
 #   4. in the chroot, runs it from the repository root (it reads tests/vectors/) with
@@ -87,7 +87,7 @@ else
   echo "$lib_stamp" > "$BUILD/lib/stamp"
 fi
 
-SOURCES=("$TESTS/main.swift" "$TESTS/Scenario.swift" "$TESTS/Vectors.swift" "$TESTS/Secrets.swift" "$TESTS/Metadata.swift" "$TESTS/Async.swift" "$TESTS/Lifecycle.swift" "$TESTS/Idioms.swift" "$TESTS/Provenance.swift")
+SOURCES=("$TESTS/main.swift" "$TESTS/Scenario.swift" "$TESTS/Vectors.swift" "$TESTS/Secrets.swift" "$TESTS/Metadata.swift" "$TESTS/Async.swift" "$TESTS/Lifecycle.swift" "$TESTS/Idioms.swift" "$TESTS/Provenance.swift" "$TESTS/Links.swift")
 test_stamp=$(echo "$lib_stamp $LIBDIR" | stamp - "${SOURCES[@]}")
 if fresh "$BUILD/stamp" "$BUILD/keepsake-swift-tests" "$test_stamp"; then
   log "keepsake-swift-tests is up to date"
