@@ -7,6 +7,7 @@ use std::io::{self, Read, Seek, SeekFrom};
 
 use js_sys::Uint8Array;
 use keepsake::stream::{self, HEADER_LEN, Header};
+use keepsake::{MediaId, MediaKey, MediaKind};
 use wasm_bindgen::prelude::*;
 use zeroize::Zeroizing;
 
@@ -101,6 +102,22 @@ pub fn open_range(
         self::media_id(media_id)?,
         media_kind(kind)?,
     );
+    Ok(to_js(open_sparse(&key, &id, kind, header, sealed_len, offset, len, fetched)?))
+}
+
+/// Opens plaintext `[offset, offset + len)` from the header and the bytes fetched at the
+/// plan's offset (the body of [`open_range`], shared with `Item::open_range`).
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn open_sparse(
+    key: &MediaKey,
+    id: &MediaId,
+    kind: MediaKind,
+    header: &[u8],
+    sealed_len: u64,
+    offset: u64,
+    len: u64,
+    fetched: &[u8],
+) -> JsResult<Zeroizing<Vec<u8>>> {
     let parsed = js(Header::parse(header))?;
     let plan = js(stream::RangePlan::new(&parsed, sealed_len, offset, len))?;
     let mut source = Sparse {
@@ -110,15 +127,7 @@ pub fn open_range(
         len: sealed_len,
         pos: 0,
     };
-    let plain = js(stream::open_range(
-        &key,
-        &id,
-        kind,
-        &mut source,
-        offset,
-        len,
-    ))?;
-    Ok(to_js(Zeroizing::new(plain)))
+    Ok(Zeroizing::new(js(stream::open_range(key, id, kind, &mut source, offset, len))?))
 }
 
 /// The sealed object as far as the browser has it: the header at 0, the fetched bytes at
