@@ -101,7 +101,8 @@ impl Album {
         let (original, orig) = stream::seal_part(&key, &id, MediaKind::Original, original, &options)?;
         let (thumbnail, th) = stream::seal_part(&key, &id, MediaKind::Thumbnail, thumb, &options)?;
         let entries: [PartEntry; 2] = [orig.entry(), th.entry()];
-        let metadata = format!("{{\"title\":\"{name}\"}}");
+        let kind = if name == "video" { "video" } else { "image/bmp" };
+        let metadata = format!("{{\"title\":\"{name}\",\"type\":\"{kind}\"}}");
         let signer = match name {
             "stranger" => keyring(40),
             _ => keyring(10),
@@ -131,7 +132,7 @@ fn hex(bytes: &[u8]) -> String {
 
 /// Writes one link folder: record, index, history, and per item the files `with_keys`
 /// (album links) or only the parts (selection links).
-fn publish(site: &Path, link: &NewLink, a: &Album, items: &[&Published], album_link: bool) -> Res<String> {
+fn publish(site: &Path, link: &NewLink, a: &Album, items: &[&Published], album_link: bool, thumbnail_only: Option<MediaId>) -> Res<String> {
     let dir = site.join("l").join(link.link_id.to_string());
     fs::create_dir_all(dir.join("drops"))?;
     fs::write(dir.join("record"), &link.record)?;
@@ -143,13 +144,20 @@ fn publish(site: &Path, link: &NewLink, a: &Album, items: &[&Published], album_l
         let at = dir.join("items").join(hex(item.id.as_bytes()));
         fs::create_dir_all(&at)?;
         fs::write(at.join("thumbnail"), &item.thumbnail)?;
-        fs::write(at.join("original"), &item.original)?;
+        let original = thumbnail_only != Some(item.id);
+        if original {
+            fs::write(at.join("original"), &item.original)?;
+        }
         if album_link {
             fs::write(at.join("key"), a.album.wrap_media_key(&item.id, &item.key)?)?;
             fs::write(at.join("metadata"), item.key.seal_blob(&item.id, MediaBlob::Metadata, &item.record)?)?;
         }
-        let parts = if album_link { r#"["original","thumbnail","metadata"]"# } else { r#"["original","thumbnail"]"# };
-        index.push(format!(r#"{{"id":"{}","name":"{}","parts":{parts}}}"#, hex(item.id.as_bytes()), item.name));
+        let parts = match (album_link, original) {
+            (true, _) => r#"["original","thumbnail","metadata"]"#,
+            (false, true) => r#"["original","thumbnail"]"#,
+            (false, false) => r#"["thumbnail"]"#,
+        };
+        index.push(format!(r#"{{"id":"{}","parts":{parts}}}"#, hex(item.id.as_bytes())));
     }
     fs::write(dir.join("index.json"), format!(r#"{{"version":1,"items":[{}]}}"#, index.join(",")))?;
     Ok(format!(r#"{{"id":"{}","fragment":"{}"}}"#, link.link_id, &*link.fragment()))
@@ -178,11 +186,11 @@ pub fn links(site: &Path) -> Res<()> {
 
     let album_link = link::create_album_link(&a.album, &head, &owner, None)?;
     let all = [&sunrise, &lake, &tampered, &unsigned, &stranger, &video];
-    let album_json = publish(site, &album_link, &a, &all, true)?;
+    let album_json = publish(site, &album_link, &a, &all, true, None)?;
 
     let password = LinkPassword { password: PASSWORD, params: KdfParams::FLOOR };
     let pw_link = link::create_album_link(&a.album, &head, &owner, Some(&password))?;
-    let pw_json = publish(site, &pw_link, &a, &[&sunrise, &lake], true)?;
+    let pw_json = publish(site, &pw_link, &a, &[&sunrise, &lake], true, None)?;
 
     let manifest = |p: &Published| ItemRecord::parse(&p.record).ok().and_then(|r| r.manifest().map(<[u8]>::to_vec));
     let (m1, m2) = (manifest(&sunrise), manifest(&lake));
@@ -194,12 +202,11 @@ pub fn links(site: &Path) -> Res<()> {
     ];
     chosen.sort_by_key(|i| i.media_id);
     let sel_link = link::create_selection_link(ALBUM, &head, 1_900_000_000, &owner, &chosen, None)?;
-    let sel_json = publish(site, &sel_link, &a, &[&sunrise, &lake], false)?;
     // The selection grants only lake's thumbnail: its original is not published.
-    fs::remove_file(site.join("l").join(sel_link.link_id.to_string()).join("items").join(hex(lake.id.as_bytes())).join("original"))?;
+    let sel_json = publish(site, &sel_link, &a, &[&sunrise, &lake], false, Some(lake.id))?;
 
     let collect_link = link::create_collect_link(&a.album, &head, &owner, None)?;
-    let collect_json = publish(site, &collect_link, &a, &[], true)?;
+    let collect_json = publish(site, &collect_link, &a, &[], true, None)?;
 
     fs::write(
         site.join("links.json"),
