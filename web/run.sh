@@ -121,7 +121,7 @@ grep -q '^drop [0-9a-f]\{32\} from "Grandma Rose" (.*): original 300000 bytes' <
 
 log "screenshots of the viewer: target/web/viewer.png, target/web/viewer-password.png"
 rm -f "$OUT/viewer-password.png"
-"${RUN[@]}" "${CHROME[@]}" --window-size=1000,560 --virtual-time-budget=30000 \
+"${RUN[@]}" "${CHROME[@]}" --window-size=1000,620 --virtual-time-budget=30000 \
   --screenshot="$OUT/viewer.png" "$BASE/target/web/site/$(link_url album)" >> "$OUT/chromium.log" 2>&1 || true
 "${RUN[@]}" "${CHROME[@]}" --window-size=1000,240 --virtual-time-budget=10000 \
   --screenshot="$OUT/viewer-password.png" "$BASE/target/web/site/$(link_url password)" >> "$OUT/chromium.log" 2>&1 || true

@@ -27,7 +27,7 @@ async function vectorTests({ test, assert, errorOf, unhex, ks }) {
       const record = unhex(v.record);
       const info = ks.inspectLinkRecord(record);
       assert(info.kind === v.kind && info.linkId === v.link_id, `kind ${info.kind}`);
-      assert(JSON.stringify(info.kdf ?? null) === JSON.stringify(v.kdf ?? null), `kdf ${info.kdf}`);
+      assert(JSON.stringify(info.kdf ? Array.from(info.kdf) : null) === JSON.stringify(v.kdf ?? null), `kdf ${info.kdf}`);
       const link = ks.openLink(address, record, v.password);
       assert(link.kind === v.kind, "opened kind");
       assert(link.albumId === v.album_id, "album id");

@@ -56,7 +56,7 @@ async function main() {
     } catch (e) {
       card.className = "card failed";
       card.dataset.state = e.name;
-      card.replaceChildren(...el("div", "ph", "!"), ...el("div", "title", entry.id.slice(0, 8)), ...el("div", "err", links.explain(e)));
+      card.replaceChildren(...el("div", "ph", "!"), ...el("div", "title", e.title ?? entry.id.slice(0, 8)), ...el("div", "err", links.explain(e)));
     }
     done++;
   }));
@@ -70,7 +70,9 @@ async function albumCard(link, base, entry, card) {
   const img = document.createElement("img");
   card.replaceChildren(img, ...el("div", "title", meta.title ?? "untitled"), ...el("div", "who", `verified uploader ${item.uploaderFingerprint}`));
   if (entry.parts.includes("thumbnail")) {
-    const thumb = await links.openAlbumPart(item, base, entry.id, "thumbnail");
+    let thumb;
+    try { thumb = await links.openAlbumPart(item, base, entry.id, "thumbnail"); }
+    catch (e) { e.title = meta.title; throw e; }
     img.src = show(thumb, "image/bmp");
     img.alt = meta.title ?? "";
   }

@@ -74,7 +74,6 @@ fn bmp(width: u32, height: u32, a: [u8; 3], b: [u8; 3], sun: [u8; 3]) -> Vec<u8>
 
 /// A published item: its files, and what a selection needs.
 struct Published {
-    name: &'static str,
     id: MediaId,
     key: MediaKey,
     original: Vec<u8>,
@@ -119,7 +118,7 @@ impl Album {
             original = stream::seal_part(&key, &id, MediaKind::Original, &other(&stream::open(&key, &id, MediaKind::Original, &original)?), &options)?.0;
             thumbnail = stream::seal_part(&key, &id, MediaKind::Thumbnail, &other(thumb), &options)?.0;
         }
-        Ok(Published { name, id, key, original, thumbnail, record })
+        Ok(Published { id, key, original, thumbnail, record })
     }
 }
 
