@@ -135,6 +135,25 @@ for v in optional("selection-v1.json"):
     except (KeyError, TypeError, ValueError):
         pass
 
+# Links (SPEC.md 5.13): the vector owner, first album link and collect link are the
+# fixtures of link_open and drop_open, so those records and drops are genuine there.
+for v in optional("link-v1.json"):
+    try:
+        seed("link_open", bytes([0]) + v["url"].encode())
+        seed("link_open", bytes([1]) + h(v["record"]))
+        kind = {"album": 0, "selection": 1, "collect": 2}[v["kind"]]
+        seed("link_open", bytes([2 + 3 * kind]) + h(v["payload"]))
+        for r in v["refusals"]:
+            if r["target"] == "record":
+                seed("link_open", bytes([1]) + h(r["bytes"]))
+            else:
+                seed("drop_open", bytes([0]) + h(r["bytes"]))
+        for d in v.get("drops", []):
+            seed("drop_open", bytes([0]) + h(d["drop"]))
+            seed("drop_open", bytes([1]) + h(d["plaintext"]))
+    except (KeyError, TypeError, ValueError):
+        pass
+
 # Album history chains (SPEC.md 5.12), no pin: another owner than the fixture's, so these
 # exercise the entry parser and the genesis checks (the genuine fixture chain comes from
 # seedgen).

@@ -414,6 +414,36 @@ pub mod hazmat {
         crate::link::drop_with(link, &item, throwaway, eseed)
     }
 
+    /// A link record of `kind` around an arbitrary `payload` (no password), for tests and
+    /// fuzzing of the payload parser (SPEC.md 5.13, step 10) behind a valid seal.
+    ///
+    /// # Errors
+    /// None without a password (the `Result` is Argon2id's, not run here).
+    pub fn link_record_from_payload(
+        kind: u8,
+        payload: &[u8],
+        draws: &crate::link::LinkDraws,
+    ) -> Result<crate::link::NewLink> {
+        crate::link::seal_record(kind, payload, None, draws)
+    }
+
+    /// A drop for `link` around an arbitrary HPKE `plaintext`, signed by the identity of
+    /// seed `signer`, for tests and fuzzing of the drop plaintext parser (SPEC.md 5.13,
+    /// drop step 4) behind a valid seal and signature.
+    ///
+    /// # Errors
+    /// HPKE's errors.
+    pub fn drop_from_plaintext(
+        link: &crate::link::CollectLink,
+        media_id: &MediaId,
+        plaintext: &[u8],
+        signer: &[u8; 32],
+        eseed: &[u8; 64],
+    ) -> Result<Vec<u8>> {
+        let signer = crate::identity::IdentitySecret::from_seed(*signer);
+        crate::link::seal_plaintext(link, media_id, plaintext, &signer, eseed)
+    }
+
     /// [`crate::hpke::xwing::seal_base`] with chosen encapsulation randomness.
     ///
     /// # Errors

@@ -162,17 +162,27 @@ pub(crate) fn drop_with(
     plaintext.push(name.len() as u8);
     plaintext.extend_from_slice(name);
     plaintext.extend_from_slice(&record);
-    let header = header(link, item.media_id);
+    seal_plaintext(link, item.media_id, &plaintext, guest.identity_secret(), eseed)
+}
+
+/// Seals and signs a drop's plaintext (also for fuzzing the plaintext parser behind a
+/// valid HPKE seal and signature).
+pub(crate) fn seal_plaintext(
+    link: &CollectLink,
+    media_id: &MediaId,
+    plaintext: &[u8],
+    signer: &IdentitySecret,
+    eseed: &Eseed,
+) -> Result<Vec<u8>> {
+    let header = header(link, media_id);
     let info = [LABEL_DROP, &header[..]].concat();
     let (enc, ct) =
-        xwing::seal_base_with_randomness(&link.drop_key, eseed, &info, b"", &plaintext)?;
+        xwing::seal_base_with_randomness(&link.drop_key, eseed, &info, b"", plaintext)?;
     let mut out = Vec::with_capacity(DROP_FIXED_LEN + plaintext.len());
     out.extend_from_slice(&header);
     out.extend_from_slice(&enc[..]);
     out.extend_from_slice(&ct);
-    let signature = guest
-        .identity_secret()
-        .sign(&[LABEL_DROP_SIGNATURE, &out[..]].concat());
+    let signature = signer.sign(&[LABEL_DROP_SIGNATURE, &out[..]].concat());
     out.extend_from_slice(&signature);
     Ok(out)
 }

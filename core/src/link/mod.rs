@@ -32,7 +32,7 @@ pub use collect::{
     LABEL_DROP_KEY, LABEL_DROP_SIGNATURE, MAX_DISPLAY_NAME_LEN, MAX_DROP_LEN,
     MAX_DROP_METADATA_LEN, OpenedDrop, drop_key, open_drop, seal_drop,
 };
-pub(crate) use collect::{DropItem, drop_seed, drop_with};
+pub(crate) use collect::{DropItem, drop_seed, drop_with, seal_plaintext};
 pub(crate) use fragment::base64url_encode;
 pub use fragment::{FRAGMENT_BYTES, FRAGMENT_LEN, LINK_PATH, LinkAddress, parse_fragment, parse_url};
 pub use payload::{
