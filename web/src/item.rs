@@ -30,9 +30,11 @@ impl Item {
         self.verified
             .manifest()
             .part(PartKind::Media(kind))
-            .ok_or_else(|| crate::js_error(&keepsake::Error::ProvenanceMismatch {
-                what: "the manifest lists no such part",
-            }))
+            .ok_or_else(|| {
+                crate::js_error(&keepsake::Error::ProvenanceMismatch {
+                    what: "the manifest lists no such part",
+                })
+            })
     }
 }
 
@@ -74,7 +76,9 @@ impl Item {
     #[wasm_bindgen(js_name = openPart)]
     pub fn open_part(&self, kind: &str, sealed: &[u8]) -> JsResult<Uint8Array> {
         let kind = media_kind(kind)?;
-        let plain = js(self.verified.open_part(&self.key, kind, sealed, &open_options()))?;
+        let plain = js(self
+            .verified
+            .open_part(&self.key, kind, sealed, &open_options()))?;
         Ok(to_js(Zeroizing::new(plain)))
     }
 
@@ -85,7 +89,11 @@ impl Item {
     /// # Errors
     /// `UnknownKind`.
     pub fn opener(&self, kind: &str) -> JsResult<StreamOpener> {
-        Ok(StreamOpener::with_key(&self.key, &self.id, media_kind(kind)?))
+        Ok(StreamOpener::with_key(
+            &self.key,
+            &self.id,
+            media_kind(kind)?,
+        ))
     }
 
     /// Opens plaintext `[offset, offset + len)` of part `kind` from its header and the
@@ -108,13 +116,18 @@ impl Item {
         let kind = media_kind(kind)?;
         let entry = self.entry(kind)?;
         let parsed = js(keepsake::stream::Header::parse(header))?;
-        let signed = js(keepsake::stream::sealed_len(entry.plaintext_len, entry.chunk_log2))?;
+        let signed = js(keepsake::stream::sealed_len(
+            entry.plaintext_len,
+            entry.chunk_log2,
+        ))?;
         if parsed.chunk_size_log2() != entry.chunk_log2 || sealed_len != signed {
             return Err(crate::js_error(&keepsake::Error::ProvenanceMismatch {
                 what: "sealed length or chunk size",
             }));
         }
-        let plain = open_sparse(&self.key, &self.id, kind, header, sealed_len, offset, len, fetched)?;
+        let plain = open_sparse(
+            &self.key, &self.id, kind, header, sealed_len, offset, len, fetched,
+        )?;
         Ok(to_js(plain))
     }
 }
@@ -130,7 +143,12 @@ pub struct SealedDrop {
 }
 
 impl SealedDrop {
-    pub(crate) fn new(media_id: String, drop: Vec<u8>, original: Vec<u8>, thumbnail: Option<Vec<u8>>) -> Self {
+    pub(crate) fn new(
+        media_id: String,
+        drop: Vec<u8>,
+        original: Vec<u8>,
+        thumbnail: Option<Vec<u8>>,
+    ) -> Self {
         Self {
             media_id,
             drop,

@@ -24,9 +24,12 @@ use keepsake::{MediaId, MediaKey, MediaKind};
 use wasm_bindgen::prelude::*;
 use zeroize::Zeroizing;
 
-pub use opener::{StreamOpener, StreamSealer};
 pub use item::{Item, SealedDrop};
-pub use link::{Link, RecordInfo, WebLinkAddress, inspect_link_record, open_link, parse_link_fragment, parse_link_url};
+pub use link::{
+    Link, RecordInfo, WebLinkAddress, inspect_link_record, open_link, parse_link_fragment,
+    parse_link_url,
+};
+pub use opener::{StreamOpener, StreamSealer};
 pub use range::{RangePlan, open_range, plan_range};
 
 /// The variant name of a Keepsake error (`DecryptionFailed`, `TruncatedHeader`, ...): the

@@ -10,7 +10,9 @@
 //! media keys. Nothing secret is ever in an error, a getter or a `toString`.
 
 use js_sys::{Array, Uint8Array};
-use keepsake::history::{HISTORY_ENTRY_MAX_LEN, MAX_HISTORY_ENTRIES, VerifiedHistory, verify_history};
+use keepsake::history::{
+    HISTORY_ENTRY_MAX_LEN, MAX_HISTORY_ENTRIES, VerifiedHistory, verify_history,
+};
 use keepsake::link::{
     self, CollectLink, KIND_ALBUM, KIND_COLLECT, KIND_SELECTION, LinkAddress, LinkId, OpenedLink,
 };
@@ -151,9 +153,17 @@ pub fn inspect_link_record(record: &[u8]) -> JsResult<RecordInfo> {
 /// `LinkPasswordRequired`; `DecryptionFailed` for a wrong password, another link's
 /// fragment or an altered record (one opaque error); `OutOfMemory`; the payload's errors.
 #[wasm_bindgen(js_name = openLink)]
-pub fn open_link(address: &WebLinkAddress, record: &[u8], password: Option<String>) -> JsResult<Link> {
+pub fn open_link(
+    address: &WebLinkAddress,
+    record: &[u8],
+    password: Option<String>,
+) -> JsResult<Link> {
     let password = password.map(Zeroizing::new);
-    let opened = js(link::open_link(&address.inner, record, password.as_deref().map(String::as_str)))?;
+    let opened = js(link::open_link(
+        &address.inner,
+        record,
+        password.as_deref().map(String::as_str),
+    ))?;
     Ok(Link {
         opened,
         history: None,
@@ -256,7 +266,12 @@ impl Link {
     /// `ProvenanceUnsigned`, `ProvenanceWrongItem`, `HistoryUnknownEntry`,
     /// `ProvenanceNotMember`, `ProvenanceBadSignature`, `ProvenanceMismatch`.
     #[wasm_bindgen(js_name = openItem)]
-    pub fn open_item(&self, media_id: &[u8], wrapped_key: &[u8], metadata: &[u8]) -> JsResult<Item> {
+    pub fn open_item(
+        &self,
+        media_id: &[u8],
+        wrapped_key: &[u8],
+        metadata: &[u8],
+    ) -> JsResult<Item> {
         let OpenedLink::Album(album) = &self.opened else {
             return Err(wrong_kind("album"));
         };
@@ -326,12 +341,19 @@ impl Link {
     /// `NotInSelection` for a part not granted; `DecryptionFailed` for another object or
     /// altered bytes; as `Selection::open_part`.
     #[wasm_bindgen(js_name = openSelectionPart)]
-    pub fn open_selection_part(&self, media_id: &[u8], kind: &str, sealed: &[u8]) -> JsResult<Uint8Array> {
+    pub fn open_selection_part(
+        &self,
+        media_id: &[u8],
+        kind: &str,
+        sealed: &[u8],
+    ) -> JsResult<Uint8Array> {
         let OpenedLink::Selection(s) = &self.opened else {
             return Err(wrong_kind("selection"));
         };
         let (id, kind) = (self::media_id(media_id)?, media_kind(kind)?);
-        let plain = js(s.selection().open_part_with(&id, kind, sealed, &open_options()))?;
+        let plain = js(s
+            .selection()
+            .open_part_with(&id, kind, sealed, &open_options()))?;
         Ok(to_js(Zeroizing::new(plain)))
     }
 
@@ -356,7 +378,14 @@ impl Link {
         let OpenedLink::Collect(collect) = &self.opened else {
             return Err(wrong_kind("collect"));
         };
-        seal_drop_parts(collect, display_name, original, thumbnail.as_deref(), metadata, chunk_log2)
+        seal_drop_parts(
+            collect,
+            display_name,
+            original,
+            thumbnail.as_deref(),
+            metadata,
+            chunk_log2,
+        )
     }
 }
 
@@ -371,18 +400,42 @@ fn seal_drop_parts(
     let options: SealOptions = crate::seal_options(chunk_log2)?;
     let key = js(MediaKey::generate())?;
     let id = js(MediaId::random())?;
-    let (original, orig) = js(stream::seal_part(&key, &id, MediaKind::Original, original, &options))?;
+    let (original, orig) = js(stream::seal_part(
+        &key,
+        &id,
+        MediaKind::Original,
+        original,
+        &options,
+    ))?;
     let mut entries = vec![orig.entry()];
     let thumbnail = match thumbnail {
         Some(plain) => {
-            let (sealed, part) = js(stream::seal_part(&key, &id, MediaKind::Thumbnail, plain, &options))?;
+            let (sealed, part) = js(stream::seal_part(
+                &key,
+                &id,
+                MediaKind::Thumbnail,
+                plain,
+                &options,
+            ))?;
             entries.push(part.entry());
             Some(sealed)
         }
         None => None,
     };
-    let drop = js(link::seal_drop(collect, &id, &key, display_name, &entries, metadata))?;
-    Ok(SealedDrop::new(hex(id.as_bytes()), drop, original, thumbnail))
+    let drop = js(link::seal_drop(
+        collect,
+        &id,
+        &key,
+        display_name,
+        &entries,
+        metadata,
+    ))?;
+    Ok(SealedDrop::new(
+        hex(id.as_bytes()),
+        drop,
+        original,
+        thumbnail,
+    ))
 }
 
 impl Link {
@@ -412,7 +465,10 @@ impl Link {
 
     fn verified(&self) -> JsResult<&VerifiedHistory> {
         self.history.as_ref().ok_or_else(|| {
-            crate::named_error("HistoryNotVerified", "verify the album history first (verifyHistory)")
+            crate::named_error(
+                "HistoryNotVerified",
+                "verify the album history first (verifyHistory)",
+            )
         })
     }
 }
@@ -426,12 +482,16 @@ fn unframe(mut framed: &[u8]) -> JsResult<Vec<&[u8]>> {
         if entries.len() == MAX_HISTORY_ENTRIES {
             return Err(bad("more entries than a history holds"));
         }
-        let (len, rest) = framed.split_at_checked(4).ok_or_else(|| bad("entry length cut short"))?;
+        let (len, rest) = framed
+            .split_at_checked(4)
+            .ok_or_else(|| bad("entry length cut short"))?;
         let len = u32::from_be_bytes([len[0], len[1], len[2], len[3]]) as usize;
         if len == 0 || len > HISTORY_ENTRY_MAX_LEN {
             return Err(bad("entry length out of range"));
         }
-        let (entry, rest) = rest.split_at_checked(len).ok_or_else(|| bad("entry cut short"))?;
+        let (entry, rest) = rest
+            .split_at_checked(len)
+            .ok_or_else(|| bad("entry cut short"))?;
         entries.push(entry);
         framed = rest;
     }

@@ -102,7 +102,9 @@ pub fn open_range(
         self::media_id(media_id)?,
         media_kind(kind)?,
     );
-    Ok(to_js(open_sparse(&key, &id, kind, header, sealed_len, offset, len, fetched)?))
+    Ok(to_js(open_sparse(
+        &key, &id, kind, header, sealed_len, offset, len, fetched,
+    )?))
 }
 
 /// Opens plaintext `[offset, offset + len)` from the header and the bytes fetched at the
@@ -127,7 +129,14 @@ pub(crate) fn open_sparse(
         len: sealed_len,
         pos: 0,
     };
-    Ok(Zeroizing::new(js(stream::open_range(key, id, kind, &mut source, offset, len))?))
+    Ok(Zeroizing::new(js(stream::open_range(
+        key,
+        id,
+        kind,
+        &mut source,
+        offset,
+        len,
+    ))?))
 }
 
 /// The sealed object as far as the browser has it: the header at 0, the fetched bytes at

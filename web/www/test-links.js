@@ -180,10 +180,72 @@ async function fixtureTests({ test, assert, errorOf, equal, ks }) {
     out.collect = { link_id: site.collect.id, drops: sent, name: "Grandma Rose", len: photo.length };
     link.free();
   });
+  await viewerTests(root, site, { test, assert });
+
   await test("secrets: a link's and an address's toString show no secret", () => {
     const address = ks.parseLinkFragment(site.album.id, site.album.fragment);
     for (const o of [address, album]) assert(!String(o).includes(site.album.fragment.slice(2, 12)), String(o));
     assert(!JSON.stringify(Object.keys(album)).includes("key"), "no key property");
   });
   return out;
+}
+
+// The viewer page itself, in a same-origin iframe: what a person sees.
+async function frame(url) {
+  const f = document.createElement("iframe");
+  f.style = "width:900px;height:300px";
+  const loaded = new Promise((resolve) => { f.onload = resolve; });
+  f.src = url;
+  document.body.append(f);
+  await loaded;
+  return f;
+}
+
+async function until(cond, what, ms = 20000) {
+  const end = performance.now() + ms;
+  while (!cond()) {
+    if (performance.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+async function viewerTests(root, site, { test, assert }) {
+  await test("viewer: a wrong password shows 'wrong password' and nothing else; the right one shows the photos", async () => {
+    const f = await frame(`${root}/viewer.html?l=${site.password.id}#${site.password.fragment}`);
+    const doc = f.contentDocument;
+    const $ = (id) => doc.getElementById(id);
+    await until(() => !$("password").hidden, "the password prompt");
+    assert(f.contentWindow.location.hash === "", "the secret is dropped from the address bar");
+    $("pw").value = "correct hors";
+    $("password").requestSubmit();
+    await until(() => $("status").textContent === "wrong password", "the refusal");
+    assert(doc.querySelectorAll("img, .card").length === 0, "no item shown");
+    $("pw").value = site.password_text;
+    $("password").requestSubmit();
+    await until(() => doc.body.dataset.ready === "2", "two items");
+    assert(doc.querySelectorAll('.card[data-state="ok"] img[src^="blob:"]').length === 2, "two thumbnails");
+    assert($("password").hidden && $("pw").value === "", "prompt gone, field cleared");
+    f.remove();
+  });
+  await test("viewer: album link lists 6 items, 3 with their error; a photo opens; the video seeks by range", async () => {
+    const f = await frame(`${root}/viewer.html?l=${site.album.id}#${site.album.fragment}`);
+    const doc = f.contentDocument;
+    await until(() => doc.body.dataset.ready === "6", "six items");
+    const states = Array.from(doc.querySelectorAll(".card"), (c) => c.dataset.state).sort();
+    assert(JSON.stringify(states) === JSON.stringify(["ProvenanceMismatch", "ProvenanceNotMember", "ProvenanceUnsigned", "ok", "ok", "ok"]), states);
+    const card = (id) => doc.querySelector(`.card[data-id="${id}"]`);
+    assert(card(site.ids.tampered).textContent.includes("content does not match"), "tampered text");
+    assert(card(site.ids.sunrise).textContent.includes("verified uploader"), "uploader shown");
+    card(site.ids.sunrise).click();
+    await until(() => doc.querySelector("#view img"), "the photo");
+    await new Promise((resolve) => { const img = doc.querySelector("#view img"); if (img.complete) resolve(); else img.onload = resolve; });
+    assert(doc.querySelector("#view img").naturalWidth === 640, "the photo decoded, 640 px wide");
+    card(site.ids.video).click();
+    await until(() => doc.querySelector("#view canvas") && doc.querySelector("#view div")?.textContent.includes("Range"), "the player");
+    const bar = doc.querySelector("#view input");
+    bar.value = "2000000";
+    bar.dispatchEvent(new Event("change"));
+    await until(() => doc.querySelector("#view div").textContent.startsWith("at 2000000 "), "the seek");
+    f.remove();
+  });
 }

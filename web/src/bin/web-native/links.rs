@@ -93,20 +93,33 @@ impl Album {
         self.history.head().1
     }
 
-    fn item(&self, name: &'static str, n: u8, original: &[u8], thumb: &[u8], log2: u8) -> Res<Published> {
+    fn item(
+        &self,
+        name: &'static str,
+        n: u8,
+        original: &[u8],
+        thumb: &[u8],
+        log2: u8,
+    ) -> Res<Published> {
         let id = MediaId::from_bytes([n; 16]);
         let key = MediaKey::from_bytes([n.wrapping_add(100); 32]);
         let options = SealOptions::new().with_chunk_size_log2(log2)?;
-        let (original, orig) = stream::seal_part(&key, &id, MediaKind::Original, original, &options)?;
+        let (original, orig) =
+            stream::seal_part(&key, &id, MediaKind::Original, original, &options)?;
         let (thumbnail, th) = stream::seal_part(&key, &id, MediaKind::Thumbnail, thumb, &options)?;
         let entries: [PartEntry; 2] = [orig.entry(), th.entry()];
-        let kind = if name == "video" { "video" } else { "image/bmp" };
+        let kind = if name == "video" {
+            "video"
+        } else {
+            "image/bmp"
+        };
         let metadata = format!("{{\"title\":\"{name}\",\"type\":\"{kind}\"}}");
         let signer = match name {
             "stranger" => keyring(40),
             _ => keyring(10),
         };
-        let mut record = signer.sign_item(&id, ALBUM, 0, &self.head(), &entries, metadata.as_bytes())?;
+        let mut record =
+            signer.sign_item(&id, ALBUM, 0, &self.head(), &entries, metadata.as_bytes())?;
         if name == "unsigned" {
             record = ItemRecord::encode(None, metadata.as_bytes())?;
         }
@@ -115,10 +128,24 @@ impl Album {
             // Re-sealed other content under the same key: each chunk authenticates, the
             // signed roots do not match.
             let other = |pt: &[u8]| pt.iter().map(|b| b ^ 0x55).collect::<Vec<u8>>();
-            original = stream::seal_part(&key, &id, MediaKind::Original, &other(&stream::open(&key, &id, MediaKind::Original, &original)?), &options)?.0;
-            thumbnail = stream::seal_part(&key, &id, MediaKind::Thumbnail, &other(thumb), &options)?.0;
+            original = stream::seal_part(
+                &key,
+                &id,
+                MediaKind::Original,
+                &other(&stream::open(&key, &id, MediaKind::Original, &original)?),
+                &options,
+            )?
+            .0;
+            thumbnail =
+                stream::seal_part(&key, &id, MediaKind::Thumbnail, &other(thumb), &options)?.0;
         }
-        Ok(Published { id, key, original, thumbnail, record })
+        Ok(Published {
+            id,
+            key,
+            original,
+            thumbnail,
+            record,
+        })
     }
 }
 
@@ -131,7 +158,14 @@ fn hex(bytes: &[u8]) -> String {
 
 /// Writes one link folder: record, index, history, and per item the files `with_keys`
 /// (album links) or only the parts (selection links).
-fn publish(site: &Path, link: &NewLink, a: &Album, items: &[&Published], album_link: bool, thumbnail_only: Option<MediaId>) -> Res<String> {
+fn publish(
+    site: &Path,
+    link: &NewLink,
+    a: &Album,
+    items: &[&Published],
+    album_link: bool,
+    thumbnail_only: Option<MediaId>,
+) -> Res<String> {
     let dir = site.join("l").join(link.link_id.to_string());
     fs::create_dir_all(dir.join("drops"))?;
     fs::write(dir.join("record"), &link.record)?;
@@ -149,37 +183,94 @@ fn publish(site: &Path, link: &NewLink, a: &Album, items: &[&Published], album_l
         }
         if album_link {
             fs::write(at.join("key"), a.album.wrap_media_key(&item.id, &item.key)?)?;
-            fs::write(at.join("metadata"), item.key.seal_blob(&item.id, MediaBlob::Metadata, &item.record)?)?;
+            fs::write(
+                at.join("metadata"),
+                item.key
+                    .seal_blob(&item.id, MediaBlob::Metadata, &item.record)?,
+            )?;
         }
         let parts = match (album_link, original) {
             (true, _) => r#"["original","thumbnail","metadata"]"#,
             (false, true) => r#"["original","thumbnail"]"#,
             (false, false) => r#"["thumbnail"]"#,
         };
-        index.push(format!(r#"{{"id":"{}","parts":{parts}}}"#, hex(item.id.as_bytes())));
+        index.push(format!(
+            r#"{{"id":"{}","parts":{parts}}}"#,
+            hex(item.id.as_bytes())
+        ));
     }
-    fs::write(dir.join("index.json"), format!(r#"{{"version":1,"items":[{}]}}"#, index.join(",")))?;
-    Ok(format!(r#"{{"id":"{}","fragment":"{}"}}"#, link.link_id, &*link.fragment()))
+    fs::write(
+        dir.join("index.json"),
+        format!(r#"{{"version":1,"items":[{}]}}"#, index.join(",")),
+    )?;
+    Ok(format!(
+        r#"{{"id":"{}","fragment":"{}"}}"#,
+        link.link_id,
+        &*link.fragment()
+    ))
 }
 
 fn album() -> Res<Album> {
     let owner = keyring(10);
     let genesis = owner.create_album_history(ALBUM)?;
     let history = verify_history(&[&genesis], ALBUM, &owner.identity_public_key(), None)?;
-    Ok(Album { album: owner.album_key(ALBUM, 0)?, owner, history, genesis })
+    Ok(Album {
+        album: owner.album_key(ALBUM, 0)?,
+        owner,
+        history,
+        genesis,
+    })
 }
 
 /// `web-native links SITE`.
 pub fn links(site: &Path) -> Res<()> {
     let a = album()?;
     let _ = fs::remove_dir_all(site.join("l"));
-    let sunrise = a.item("sunrise", 1, &bmp(640, 420, [249, 177, 110], [213, 87, 122], [255, 233, 168]), &bmp(160, 105, [249, 177, 110], [213, 87, 122], [255, 233, 168]), 14)?;
-    let lake = a.item("lake", 2, &bmp(640, 420, [120, 190, 230], [30, 70, 140], [250, 250, 250]), &bmp(160, 105, [120, 190, 230], [30, 70, 140], [250, 250, 250]), 14)?;
-    let tampered = a.item("tampered", 3, &bmp(640, 420, [140, 200, 120], [40, 90, 50], [250, 220, 90]), &bmp(160, 105, [140, 200, 120], [40, 90, 50], [250, 220, 90]), 14)?;
-    let unsigned = a.item("unsigned", 4, b"unsigned original", &bmp(160, 105, [90, 90, 90], [20, 20, 20], [200, 0, 0]), 12)?;
-    let stranger = a.item("stranger", 5, b"stranger original", &bmp(160, 105, [90, 90, 90], [20, 20, 20], [0, 0, 200]), 12)?;
-    let video_plain: Vec<u8> = (0..4u32 << 20).map(|i| (i.wrapping_mul(31) % 251) as u8).collect();
-    let video = a.item("video", 6, &video_plain, &bmp(160, 105, [40, 40, 60], [90, 40, 120], [240, 240, 240]), 14)?;
+    let sunrise = a.item(
+        "sunrise",
+        1,
+        &bmp(640, 420, [249, 177, 110], [213, 87, 122], [255, 233, 168]),
+        &bmp(160, 105, [249, 177, 110], [213, 87, 122], [255, 233, 168]),
+        14,
+    )?;
+    let lake = a.item(
+        "lake",
+        2,
+        &bmp(640, 420, [120, 190, 230], [30, 70, 140], [250, 250, 250]),
+        &bmp(160, 105, [120, 190, 230], [30, 70, 140], [250, 250, 250]),
+        14,
+    )?;
+    let tampered = a.item(
+        "tampered",
+        3,
+        &bmp(640, 420, [140, 200, 120], [40, 90, 50], [250, 220, 90]),
+        &bmp(160, 105, [140, 200, 120], [40, 90, 50], [250, 220, 90]),
+        14,
+    )?;
+    let unsigned = a.item(
+        "unsigned",
+        4,
+        b"unsigned original",
+        &bmp(160, 105, [90, 90, 90], [20, 20, 20], [200, 0, 0]),
+        12,
+    )?;
+    let stranger = a.item(
+        "stranger",
+        5,
+        b"stranger original",
+        &bmp(160, 105, [90, 90, 90], [20, 20, 20], [0, 0, 200]),
+        12,
+    )?;
+    let video_plain: Vec<u8> = (0..4u32 << 20)
+        .map(|i| (i.wrapping_mul(31) % 251) as u8)
+        .collect();
+    let video = a.item(
+        "video",
+        6,
+        &video_plain,
+        &bmp(160, 105, [40, 40, 60], [90, 40, 120], [240, 240, 240]),
+        14,
+    )?;
     let owner = a.owner.identity_public_key();
     let head = a.head();
 
@@ -187,22 +278,51 @@ pub fn links(site: &Path) -> Res<()> {
     let all = [&sunrise, &lake, &tampered, &unsigned, &stranger, &video];
     let album_json = publish(site, &album_link, &a, &all, true, None)?;
 
-    let password = LinkPassword { password: PASSWORD, params: KdfParams::FLOOR };
+    let password = LinkPassword {
+        password: PASSWORD,
+        params: KdfParams::FLOOR,
+    };
     let pw_link = link::create_album_link(&a.album, &head, &owner, Some(&password))?;
     let pw_json = publish(site, &pw_link, &a, &[&sunrise, &lake], true, None)?;
 
-    let manifest = |p: &Published| ItemRecord::parse(&p.record).ok().and_then(|r| r.manifest().map(<[u8]>::to_vec));
+    let manifest = |p: &Published| {
+        ItemRecord::parse(&p.record)
+            .ok()
+            .and_then(|r| r.manifest().map(<[u8]>::to_vec))
+    };
     let (m1, m2) = (manifest(&sunrise), manifest(&lake));
-    let parts1 = [SelectedPart::Stream(&sunrise.thumbnail), SelectedPart::Stream(&sunrise.original)];
+    let parts1 = [
+        SelectedPart::Stream(&sunrise.thumbnail),
+        SelectedPart::Stream(&sunrise.original),
+    ];
     let parts2 = [SelectedPart::Stream(&lake.thumbnail)];
     let mut chosen = [
-        SelectedItem { media_id: sunrise.id, epoch: 0, media_key: &sunrise.key, parts: &parts1, manifest: m1.as_deref() },
-        SelectedItem { media_id: lake.id, epoch: 0, media_key: &lake.key, parts: &parts2, manifest: m2.as_deref() },
+        SelectedItem {
+            media_id: sunrise.id,
+            epoch: 0,
+            media_key: &sunrise.key,
+            parts: &parts1,
+            manifest: m1.as_deref(),
+        },
+        SelectedItem {
+            media_id: lake.id,
+            epoch: 0,
+            media_key: &lake.key,
+            parts: &parts2,
+            manifest: m2.as_deref(),
+        },
     ];
     chosen.sort_by_key(|i| i.media_id);
     let sel_link = link::create_selection_link(ALBUM, &head, 1_900_000_000, &owner, &chosen, None)?;
     // The selection grants only lake's thumbnail: its original is not published.
-    let sel_json = publish(site, &sel_link, &a, &[&sunrise, &lake], false, Some(lake.id))?;
+    let sel_json = publish(
+        site,
+        &sel_link,
+        &a,
+        &[&sunrise, &lake],
+        false,
+        Some(lake.id),
+    )?;
 
     let collect_link = link::create_collect_link(&a.album, &head, &owner, None)?;
     let collect_json = publish(site, &collect_link, &a, &[], true, None)?;
@@ -211,8 +331,12 @@ pub fn links(site: &Path) -> Res<()> {
         site.join("links.json"),
         format!(
             r#"{{"album":{album_json},"password":{pw_json},"password_text":"{PASSWORD}","selection":{sel_json},"collect":{collect_json},"ids":{{"sunrise":"{}","lake":"{}","tampered":"{}","unsigned":"{}","stranger":"{}","video":"{}"}},"video_len":{}}}"#,
-            hex(sunrise.id.as_bytes()), hex(lake.id.as_bytes()), hex(tampered.id.as_bytes()),
-            hex(unsigned.id.as_bytes()), hex(stranger.id.as_bytes()), hex(video.id.as_bytes()),
+            hex(sunrise.id.as_bytes()),
+            hex(lake.id.as_bytes()),
+            hex(tampered.id.as_bytes()),
+            hex(unsigned.id.as_bytes()),
+            hex(stranger.id.as_bytes()),
+            hex(video.id.as_bytes()),
             video_plain.len()
         ),
     )?;
@@ -231,7 +355,10 @@ pub fn review(site: &Path, link_id: &str) -> Res<()> {
     names.sort();
     for name in names {
         let opened = link::open_drop(&a.album, &fs::read(drops.join(&name))?)?;
-        let original = opened.open_part(MediaKind::Original, &fs::read(drops.join(format!("{name}.original")))?)?;
+        let original = opened.open_part(
+            MediaKind::Original,
+            &fs::read(drops.join(format!("{name}.original")))?,
+        )?;
         let thumbnail = match fs::read(drops.join(format!("{name}.thumbnail"))) {
             Ok(sealed) => opened.open_part(MediaKind::Thumbnail, &sealed)?.len(),
             Err(_) => 0,
