@@ -59,12 +59,18 @@ log "building web/ for wasm32-unknown-unknown (release) in the chroot"
 "${RUN[@]}" "${CARGO_ENV[@]}" cargo build --quiet --locked --release --bin web-native \
   --manifest-path web/Cargo.toml
 RAW=$OUT/cargo/wasm32-unknown-unknown/release/keepsake_web.wasm
-rm -rf "$OUT/pkg"
-"${RUN[@]}" wasm-bindgen --target web --out-dir "$OUT/pkg" "$RAW"
 WASM=$OUT/pkg/keepsake_web_bg.wasm
-bindgen_size=$(stat -c %s "$WASM")
-"${RUN[@]}" wasm-opt -O3 --strip-debug --strip-producers -o "$OUT/pkg/opt.wasm" "$WASM"
-mv "$OUT/pkg/opt.wasm" "$WASM"
+# wasm-bindgen and wasm-opt (about 10 s) only when cargo's .wasm changed.
+raw_sum=$(sha256sum "$RAW" | cut -d' ' -f1)
+if [ "$(cat "$OUT/pkg/.raw.sha256" 2>/dev/null)" != "$raw_sum" ] || [ ! -s "$WASM" ]; then
+  rm -rf "$OUT/pkg"
+  "${RUN[@]}" wasm-bindgen --target web --out-dir "$OUT/pkg" "$RAW"
+  stat -c %s "$WASM" > "$OUT/pkg/.bindgen-size"
+  "${RUN[@]}" wasm-opt -O3 --strip-debug --strip-producers -o "$OUT/pkg/opt.wasm" "$WASM"
+  mv "$OUT/pkg/opt.wasm" "$WASM"
+  echo "$raw_sum" > "$OUT/pkg/.raw.sha256"
+fi
+bindgen_size=$(cat "$OUT/pkg/.bindgen-size")
 opt_size=$(stat -c %s "$WASM")
 gz_size=$(gzip -9c "$WASM" | wc -c)
 log "wasm size: $(stat -c %s "$RAW") bytes from cargo, $bindgen_size after wasm-bindgen, $opt_size after wasm-opt -O3 --strip-debug ($gz_size gzipped)"
@@ -74,6 +80,7 @@ mkdir -p "$SITE"
 "${RUN[@]}" "$OUT/cargo/release/web-native" links "$SITE"
 rm -rf "$SITE/pkg"
 cp -r "$OUT/pkg" "$SITE/pkg"
+rm -f "$SITE/pkg/.raw.sha256" "$SITE/pkg/.bindgen-size"
 cp web/www/viewer.html web/www/viewer.js web/www/links.js "$SITE/"
 link_url() { python3 -c "import json,sys; l=json.load(open(sys.argv[1]))[sys.argv[2]]; print('viewer.html?l=' + l['id'] + '#' + l['fragment'])" "$SITE/links.json" "$1"; }
 
