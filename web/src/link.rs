@@ -357,6 +357,35 @@ impl Link {
         Ok(to_js(Zeroizing::new(plain)))
     }
 
+    /// Selection links: opens plaintext `[offset, offset + len)` of the granted part
+    /// `kind` of item `mediaId` from its header and the bytes fetched at the plan's
+    /// `sealedOffset` ([`crate::plan_range`]), with its part key (video seeking).
+    ///
+    /// # Errors
+    /// `NotInSelection`; as [`crate::open_range`].
+    #[wasm_bindgen(js_name = openSelectionRange)]
+    #[allow(clippy::too_many_arguments)]
+    pub fn open_selection_range(
+        &self,
+        media_id: &[u8],
+        kind: &str,
+        header: &[u8],
+        sealed_len: u64,
+        offset: u64,
+        len: u64,
+        fetched: &[u8],
+    ) -> JsResult<Uint8Array> {
+        let OpenedLink::Selection(s) = &self.opened else {
+            return Err(wrong_kind("selection"));
+        };
+        let (id, kind) = (self::media_id(media_id)?, media_kind(kind)?);
+        let mut source = crate::range::sparse(header, sealed_len, offset, len, fetched)?;
+        let plain = js(s
+            .selection()
+            .open_range(&id, kind, &mut source, offset, len))?;
+        Ok(to_js(Zeroizing::new(plain)))
+    }
+
     /// Collect links (the guest's side): seals a file for the album under a fresh media key
     /// and media id (parts `original` and, if given, `thumbnail`, chunks of `2^chunkLog2`
     /// bytes), signs it with a fresh throwaway key under `displayName`, and seals the drop

@@ -120,15 +120,7 @@ pub(crate) fn open_sparse(
     len: u64,
     fetched: &[u8],
 ) -> JsResult<Zeroizing<Vec<u8>>> {
-    let parsed = js(Header::parse(header))?;
-    let plan = js(stream::RangePlan::new(&parsed, sealed_len, offset, len))?;
-    let mut source = Sparse {
-        header: &header[..HEADER_LEN],
-        body: fetched,
-        body_at: plan.sealed_offset,
-        len: sealed_len,
-        pos: 0,
-    };
+    let mut source = sparse(header, sealed_len, offset, len, fetched)?;
     Ok(Zeroizing::new(js(stream::open_range(
         key,
         id,
@@ -139,11 +131,31 @@ pub(crate) fn open_sparse(
     ))?))
 }
 
+/// The sealed object as the browser has it for a range read of `[offset, offset + len)`:
+/// the header, and the bytes fetched at the plan's offset.
+pub(crate) fn sparse<'a>(
+    header: &'a [u8],
+    sealed_len: u64,
+    offset: u64,
+    len: u64,
+    fetched: &'a [u8],
+) -> JsResult<Sparse<'a>> {
+    let parsed = js(Header::parse(header))?;
+    let plan = js(stream::RangePlan::new(&parsed, sealed_len, offset, len))?;
+    Ok(Sparse {
+        header: &header[..HEADER_LEN],
+        body: fetched,
+        body_at: plan.sealed_offset,
+        len: sealed_len,
+        pos: 0,
+    })
+}
+
 /// The sealed object as far as the browser has it: the header at 0, the fetched bytes at
 /// `body_at`, and its total length. Reading anywhere else is an error (the plan never
 /// does); reading past the fetched bytes ends early, which the core reports as
 /// `TruncatedStream`.
-struct Sparse<'a> {
+pub(crate) struct Sparse<'a> {
     header: &'a [u8],
     body: &'a [u8],
     body_at: u64,

@@ -151,7 +151,7 @@ async function fixtureTests({ test, assert, errorOf, equal, ks }) {
     link.free();
   });
 
-  await test("selection link: granted parts open with the verified uploader; others are NotInSelection", async () => {
+  await test("selection link: granted parts open (whole and by range) with the verified uploader; others are NotInSelection", async () => {
     const pending = await links.startLink(root, site.selection.id, site.selection.fragment);
     const link = await pending.open();
     assert(link.kind === "selection" && link.selectionItems().length === 2, "two items");
@@ -159,6 +159,10 @@ async function fixtureTests({ test, assert, errorOf, equal, ks }) {
     assert(link.selectionUploader(sunrise) === link.ownerFingerprint, "uploader");
     const sealed = await links.fetchBytes(`${pending.base}/items/${ids.sunrise}/original`, 8 << 20);
     assert(link.openSelectionPart(sunrise, "original", sealed).length === 54 + 640 * 3 * 420, "original");
+    const ranged = { openRange: (...args) => link.openSelectionRange(sunrise, ...args) };
+    const reader = await links.rangeReader(ranged, `${pending.base}/items/${ids.sunrise}/original`, "original");
+    const { bytes } = await reader.read(100000n, 5000n);
+    assert(equal(bytes, link.openSelectionPart(sunrise, "original", sealed).subarray(100000, 105000)), "range read with the part key");
     const other = await links.fetchBytes(`${base}/items/${ids.lake}/original`, 8 << 20);
     assert(errorOf(() => link.openSelectionPart(lake, "original", other)).name === "NotInSelection", "lake's original");
     link.free();
