@@ -82,7 +82,11 @@ rm -rf "$SITE/pkg"
 cp -r "$OUT/pkg" "$SITE/pkg"
 rm -f "$SITE/pkg/.raw.sha256" "$SITE/pkg/.bindgen-size"
 cp web/www/viewer.html web/www/viewer.js web/www/links.js "$SITE/"
-link_url() { python3 -c "import json,sys; l=json.load(open(sys.argv[1]))[sys.argv[2]]; print('viewer.html?l=' + l['id'] + '#' + l['fragment'])" "$SITE/links.json" "$1"; }
+# SPEC.md 8.12's URL on a static server: the viewer as each link folder's index.html.
+for dir in "$SITE"/l/*/; do
+  sed 's|<head>|<head><base href="../../">|' web/www/viewer.html > "$dir/index.html"
+done
+link_url() { python3 -c "import json,sys; l=json.load(open(sys.argv[1]))[sys.argv[2]]; print('l/' + l['id'] + '#' + l['fragment'])" "$SITE/links.json" "$1"; }
 
 # The static server (127.0.0.1, an ephemeral port) and the browser, both ended on exit.
 REPORT=$OUT/report.json

@@ -50,10 +50,17 @@ export function unhex(hex) {
   return bytes;
 }
 
-/** What the page URL names: `<root>/viewer.html?l=<link id>#<fragment>`. */
+/**
+ * What the page URL names, and the served root holding `l/`: SPEC.md 8.12's link URL
+ * `<root>/l/<link id>/#<fragment>` (a copy of the viewer as the folder's index.html, with
+ * `<base href="../../">`), or `<root>/viewer.html?l=<link id>#<fragment>`.
+ */
 export function pageLink(location) {
+  const fragment = location.hash.replace(/^#/, "");
+  const path = location.pathname.match(/^(.*)\/l\/([0-9a-f]{32})\/?(index\.html)?$/);
+  if (path) return { root: path[1], id: path[2], fragment };
   const id = new URLSearchParams(location.search).get("l");
-  return id === null ? null : { id, fragment: location.hash.replace(/^#/, "") };
+  return id === null ? null : { root: location.pathname.replace(/\/[^/]*$/, ""), id, fragment };
 }
 
 /**

@@ -232,9 +232,11 @@ async function viewerTests(root, site, { test, assert }) {
     f.remove();
   });
   await test("viewer: album link lists 6 items, 3 with their error; a photo opens; the video seeks by range", async () => {
-    const f = await frame(`${root}/viewer.html?l=${site.album.id}#${site.album.fragment}`);
+    // SPEC.md 8.12's URL: /l/<link id> (redirected to /l/<link id>/, the fragment kept).
+    const f = await frame(`${root}/l/${site.album.id}#${site.album.fragment}`);
     const doc = f.contentDocument;
     await until(() => doc.body.dataset.ready === "6", "six items");
+    assert(f.contentWindow.location.pathname.endsWith(`/l/${site.album.id}/`) && f.contentWindow.location.hash === "", "the path form, secret dropped");
     const states = Array.from(doc.querySelectorAll(".card"), (c) => c.dataset.state).sort();
     assert(JSON.stringify(states) === JSON.stringify(["ProvenanceMismatch", "ProvenanceNotMember", "ProvenanceUnsigned", "ok", "ok", "ok"]), states);
     const card = (id) => doc.querySelector(`.card[data-id="${id}"]`);

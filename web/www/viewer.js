@@ -1,4 +1,5 @@
-// The link viewer: <root>/viewer.html?l=<link id>#<fragment> (SPEC.md 8.12). Asks for the
+// The link viewer: <root>/l/<link id>/#<fragment> (SPEC.md 8.12; this page copied as the
+// folder's index.html with <base href="../../">) or <root>/viewer.html?l=<link id>#<fragment>. Asks for the
 // password if the link has one, lists an album's or selection's items with their
 // thumbnails and verified uploader, opens a photo, plays a video-like item by range reads
 // as it seeks, shows each failing item's error; a collect link offers an upload form.
@@ -15,11 +16,10 @@ async function main() {
   await init();
   links.useCore(ks);
   const named = links.pageLink(location);
-  if (!named) { status("no link in this address (expected ?l=<link id>#<secret>)", true); return; }
+  if (!named) { status("no link in this address (expected /l/<link id>#<secret>)", true); return; }
   // The fragment holds the link secret: drop it from the address bar and history.
   history.replaceState(null, "", location.pathname + location.search);
-  const root = location.pathname.replace(/\/[^/]*$/, "");
-  const pending = await links.startLink(root, named.id, named.fragment);
+  const pending = await links.startLink(named.root, named.id, named.fragment);
   let link;
   if (pending.needsPassword) {
     status("");
