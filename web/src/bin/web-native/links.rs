@@ -199,10 +199,13 @@ fn publish(
             hex(item.id.as_bytes())
         ));
     }
-    fs::write(
-        dir.join("index.json"),
-        format!(r#"{{"version":1,"items":[{}]}}"#, index.join(",")),
-    )?;
+    // A collect link has no index.json (SPEC.md 8.12).
+    if !items.is_empty() {
+        fs::write(
+            dir.join("index.json"),
+            format!(r#"{{"version":1,"items":[{}]}}"#, index.join(",")),
+        )?;
+    }
     Ok(format!(
         r#"{{"id":"{}","fragment":"{}"}}"#,
         link.link_id,
