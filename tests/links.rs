@@ -11,9 +11,9 @@ use keepsake::envelope::MediaBlob;
 use keepsake::history::{VerifiedHistory, verify_history};
 use keepsake::kdf::KdfParams;
 use keepsake::link::{
-    self, CollectLink, FLAG_PASSWORD, LinkAddress, LinkDraws, LinkId, LinkPassword,
-    MAX_DROP_LEN, MAX_LINK_RECORD_LEN, NewLink, OpenedLink, RECORD_HEADER_LEN, inspect_record,
-    open_drop, open_link, parse_fragment, parse_url,
+    self, CollectLink, FLAG_PASSWORD, LinkAddress, LinkDraws, LinkId, LinkPassword, MAX_DROP_LEN,
+    MAX_LINK_RECORD_LEN, NewLink, OpenedLink, RECORD_HEADER_LEN, inspect_record, open_drop,
+    open_link, parse_fragment, parse_url,
 };
 use keepsake::provenance::{PartEntry, verify_item};
 use keepsake::selection::{SelectedItem, SelectedPart};
@@ -60,7 +60,8 @@ fn head(w: &World) -> [u8; 32] {
 }
 
 fn album_link(w: &World, seed: u8, password: Option<&LinkPassword<'_>>) -> NewLink {
-    hazmat::album_link_with(
+    hazmat::epoch_link_with(
+        link::KIND_ALBUM,
         &w.album,
         &head(w),
         &w.owner.identity_public_key(),
@@ -144,7 +145,8 @@ fn password_link_needs_the_password_and_refuses_a_wrong_one_opaquely() {
     );
     assert!(open_link(&address, &link.record, Some(PASSWORD)).is_ok());
     // NFC: the same password typed with a combining accent opens the same link.
-    let accented = hazmat::album_link_with(
+    let accented = hazmat::epoch_link_with(
+        link::KIND_ALBUM,
         &w.album,
         &head(&w),
         &w.owner.identity_public_key(),
@@ -164,7 +166,10 @@ fn password_link_needs_the_password_and_refuses_a_wrong_one_opaquely() {
         open_link(&address, &link.record, Some("Correct horse battery staple")),
         "DecryptionFailed",
     );
-    assert_err(open_link(&address, &link.record, Some("")), "DecryptionFailed");
+    assert_err(
+        open_link(&address, &link.record, Some("")),
+        "DecryptionFailed",
+    );
     // A URL whose fragment says "no password" for a record that needs one (or the
     // reverse) is refused before any work: the two disagree.
     let no_flag = parse_fragment(link.link_id, &album_link(&w, 2, None).fragment()).unwrap();
@@ -185,12 +190,12 @@ fn password_parameters_outside_the_slot_rules_are_refused_before_any_work() {
     let address = link.address();
     let at = RECORD_HEADER_LEN;
     let cases: [(usize, u32, &str); 6] = [
-        (at, 1024, "KdfParamsTooWeak"),          // m below 19 MiB
-        (at + 4, 1, "KdfParamsTooWeak"),         // t = 1
-        (at + 8, 0, "KdfParamsTooWeak"),         // p = 0
-        (at, u32::MAX, "KdfParamsTooCostly"),    // m above 1 GiB: never allocated
-        (at + 4, 65, "KdfParamsTooCostly"),      // t above 64
-        (at + 8, 9, "KdfParamsTooCostly"),       // p above 8
+        (at, 1024, "KdfParamsTooWeak"),       // m below 19 MiB
+        (at + 4, 1, "KdfParamsTooWeak"),      // t = 1
+        (at + 8, 0, "KdfParamsTooWeak"),      // p = 0
+        (at, u32::MAX, "KdfParamsTooCostly"), // m above 1 GiB: never allocated
+        (at + 4, 65, "KdfParamsTooCostly"),   // t above 64
+        (at + 8, 9, "KdfParamsTooCostly"),    // p above 8
     ];
     for (offset, value, want) in cases {
         let mut record = link.record.clone();
@@ -234,7 +239,11 @@ fn a_record_swapped_between_links_is_refused() {
     kind[1] = link::KIND_COLLECT;
     assert_err(open_link(&a.address(), &kind, None), "DecryptionFailed");
     // Any single flipped byte after the header.
-    for at in [RECORD_HEADER_LEN, RECORD_HEADER_LEN + 30, a.record.len() - 1] {
+    for at in [
+        RECORD_HEADER_LEN,
+        RECORD_HEADER_LEN + 30,
+        a.record.len() - 1,
+    ] {
         let mut flipped = a.record.clone();
         flipped[at] ^= 1;
         assert_err(open_link(&a.address(), &flipped, None), "DecryptionFailed");
@@ -258,7 +267,12 @@ fn an_epoch_move_stops_a_copied_album_link_for_new_items() {
         .wrap_media_key(&new_id, &MediaKey::from_bytes([4; 32]))
         .unwrap();
     let guest = opened_album(open_link(&link.address(), &copied, None).unwrap());
-    assert!(guest.album().unwrap_media_key(&old_id, &old_wrapped).is_ok());
+    assert!(
+        guest
+            .album()
+            .unwrap_media_key(&old_id, &old_wrapped)
+            .is_ok()
+    );
     assert_err(
         guest.album().unwrap_media_key(&new_id, &new_wrapped),
         "DecryptionFailed",
@@ -278,7 +292,14 @@ fn selection_link_opens_exactly_the_chosen_parts() {
         stream::seal_part(&key, &id, MediaKind::Thumbnail, b"thumb", &options).unwrap();
     let record = w
         .owner
-        .sign_item(&id, ALBUM, 0, &head(&w), &[orig.entry(), thumb.entry()], b"{}")
+        .sign_item(
+            &id,
+            ALBUM,
+            0,
+            &head(&w),
+            &[orig.entry(), thumb.entry()],
+            b"{}",
+        )
         .unwrap();
     let manifest = keepsake::provenance::ItemRecord::parse(&record)
         .unwrap()
@@ -312,7 +333,9 @@ fn selection_link_opens_exactly_the_chosen_parts() {
     assert_eq!(selection.info().expires_at, 1_900_000_000);
     assert_eq!(opened.owner(), &w.owner.identity_public_key());
     assert_eq!(
-        selection.open_part(&id, MediaKind::Thumbnail, &thumbnail).unwrap(),
+        selection
+            .open_part(&id, MediaKind::Thumbnail, &thumbnail)
+            .unwrap(),
         b"thumb"
     );
     assert_err(
@@ -350,7 +373,8 @@ fn guest_item(n: u8) -> GuestItem {
 }
 
 fn collect(w: &World, seed: u8) -> (NewLink, CollectLink) {
-    let link = hazmat::collect_link_with(
+    let link = hazmat::epoch_link_with(
+        link::KIND_COLLECT,
         &w.album,
         &head(w),
         &w.owner.identity_public_key(),
@@ -410,7 +434,11 @@ fn collect_link_round_trip_guest_to_owner_acceptance() {
             .unwrap(),
         b"small"
     );
-    assert!(opened.verify_part(MediaKind::Original, &item.original).is_ok());
+    assert!(
+        opened
+            .verify_part(MediaKind::Original, &item.original)
+            .is_ok()
+    );
     // A part the guest did not sign (another item's) is refused against the manifest.
     assert_err(
         opened.verify_part(MediaKind::Original, &guest_item(2).original),
@@ -429,7 +457,11 @@ fn collect_link_round_trip_guest_to_owner_acceptance() {
     let verified = verify_item(&record, &item.id, 0, &w.history).unwrap();
     assert_eq!(verified.uploader(), &w.owner.identity_public_key());
     assert_eq!(verified.metadata(), b"{}");
-    assert!(verified.verify_part(MediaKind::Original, &item.original).is_ok());
+    assert!(
+        verified
+            .verify_part(MediaKind::Original, &item.original)
+            .is_ok()
+    );
     // The guest's own manifest would not verify as the album's: not a member.
     let guest_record = keepsake::provenance::ItemRecord::encode(
         Some(&opened.manifest().to_bytes()),
@@ -449,7 +481,11 @@ fn a_drop_replayed_into_another_album_or_epoch_is_refused() {
     let drop = drop_of(&guest, &guest_item(3), "Sam", 30);
     // Another album the owner holds, and the same album at a later epoch.
     let other = w.owner.album_key(OTHER_ALBUM, 0).unwrap();
-    let later = w.owner.remove_member(&w.album, &[], &head(&w)).unwrap().album;
+    let later = w
+        .owner
+        .remove_member(&w.album, &[], &head(&w))
+        .unwrap()
+        .album;
     assert_err(open_drop(&other, &drop), "DropWrongAlbum");
     assert_err(open_drop(&later, &drop), "DropWrongAlbum");
     // The header rewritten to name them: bound into HPKE's info, and sealed to another
@@ -479,7 +515,10 @@ fn a_drop_with_an_altered_signature_or_display_name_is_refused() {
     let item = guest_item(4);
     let honest = drop_of(&guest, &item, "Alice", 40);
     let renamed = drop_of(&guest, &item, "Mallory", 40);
-    assert_eq!(open_drop(&w.album, &renamed).unwrap().display_name(), "Mallory");
+    assert_eq!(
+        open_drop(&w.album, &renamed).unwrap().display_name(),
+        "Mallory"
+    );
     // The signature byte flipped.
     let mut bad_sig = honest.clone();
     let last = bad_sig.len() - 1;
@@ -507,7 +546,17 @@ fn a_drop_with_an_altered_signature_or_display_name_is_refused() {
             "MalformedDrop",
         );
     }
-    assert!(link::seal_drop(&guest, &item.id, &item.key, &"é".repeat(32), &item.entries, b"").is_ok());
+    assert!(
+        link::seal_drop(
+            &guest,
+            &item.id,
+            &item.key,
+            &"é".repeat(32),
+            &item.entries,
+            b""
+        )
+        .is_ok()
+    );
 }
 
 #[test]
@@ -527,7 +576,11 @@ fn truncated_and_oversized_records_and_drops_never_panic() {
     let with_password = album_link(&w, 14, Some(&floor_password()));
     for len in 0..RECORD_HEADER_LEN + link::PASSWORD_PARAMS_LEN + 24 + 16 {
         assert_err(
-            open_link(&with_password.address(), &with_password.record[..len], Some(PASSWORD)),
+            open_link(
+                &with_password.address(),
+                &with_password.record[..len],
+                Some(PASSWORD),
+            ),
             "MalformedLink",
         );
     }
@@ -558,7 +611,10 @@ fn truncated_and_oversized_records_and_drops_never_panic() {
             "{len}: {name}"
         );
     }
-    assert_err(open_drop(&w.album, &vec![1u8; MAX_DROP_LEN + 1]), "TooLarge");
+    assert_err(
+        open_drop(&w.album, &vec![1u8; MAX_DROP_LEN + 1]),
+        "TooLarge",
+    );
     let mut suite = drop.clone();
     suite[1] = 1;
     assert_err(open_drop(&w.album, &suite), "UnsupportedSuite");

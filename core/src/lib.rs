@@ -344,18 +344,21 @@ pub mod hazmat {
         *crate::link::drop_seed(album)
     }
 
-    /// [`crate::link::create_album_link`] with chosen randomness.
+    /// [`crate::link::create_album_link`] (`kind` [`crate::link::KIND_ALBUM`]) or
+    /// [`crate::link::create_collect_link`] ([`crate::link::KIND_COLLECT`]) with chosen
+    /// randomness.
     ///
     /// # Errors
-    /// As `create_album_link`.
-    pub fn album_link_with(
+    /// As those; [`crate::Error::MalformedLink`] for another kind.
+    pub fn epoch_link_with(
+        kind: u8,
         album: &AlbumKey,
         history: &[u8; 32],
         owner: &crate::identity::IdentityPublicKey,
         password: Option<&crate::link::LinkPassword<'_>>,
         draws: &crate::link::LinkDraws,
     ) -> Result<crate::link::NewLink> {
-        crate::link::album_link_with(album, history, owner, password, draws)
+        crate::link::epoch_link_with(kind, album, history, owner, password, draws)
     }
 
     /// [`crate::link::create_selection_link`] with chosen randomness.
@@ -371,21 +374,9 @@ pub mod hazmat {
         password: Option<&crate::link::LinkPassword<'_>>,
         draws: &crate::link::LinkDraws,
     ) -> Result<crate::link::NewLink> {
-        crate::link::selection_link_with(album_id, history, expires_at, owner, items, password, draws)
-    }
-
-    /// [`crate::link::create_collect_link`] with chosen randomness.
-    ///
-    /// # Errors
-    /// As `create_collect_link`.
-    pub fn collect_link_with(
-        album: &AlbumKey,
-        history: &[u8; 32],
-        owner: &crate::identity::IdentityPublicKey,
-        password: Option<&crate::link::LinkPassword<'_>>,
-        draws: &crate::link::LinkDraws,
-    ) -> Result<crate::link::NewLink> {
-        crate::link::collect_link_with(album, history, owner, password, draws)
+        crate::link::selection_link_with(
+            album_id, history, expires_at, owner, items, password, draws,
+        )
     }
 
     /// [`crate::link::seal_drop`] with a chosen throwaway identity seed and X-Wing

@@ -17,18 +17,8 @@ use std::sync::OnceLock;
 
 use keepsake::link::{self, CollectLink, LinkDraws, OpenedLink};
 use keepsake::{AlbumId, AlbumKey, Error, MediaId, hazmat};
+use keepsake_fuzz::pattern;
 use libfuzzer_sys::fuzz_target;
-
-/// `keepsake_tests::pattern`: the vector generator's fixed bytes.
-fn pattern<const N: usize>(seed: u8) -> [u8; N] {
-    let mut out = [0u8; N];
-    for (i, b) in out.iter_mut().enumerate() {
-        let i = i as u32;
-        *b = (i.wrapping_mul(131) ^ (i >> 8).wrapping_mul(29) ^ u32::from(seed).wrapping_mul(97))
-            as u8;
-    }
-    out
-}
 
 const ALBUM: AlbumId = AlbumId::from_bytes([0xA1; 16]);
 
@@ -48,7 +38,8 @@ fn fixture() -> &'static Fixture {
             salt: pattern(52),
             nonce: pattern(53),
         };
-        let link = hazmat::collect_link_with(
+        let link = hazmat::epoch_link_with(
+            link::KIND_COLLECT,
             &album,
             &[0x48; 32],
             &owner.identity_public_key(),

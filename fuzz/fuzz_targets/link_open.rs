@@ -19,18 +19,8 @@ use std::sync::OnceLock;
 
 use keepsake::link::{self, LinkDraws, OpenedLink};
 use keepsake::{AlbumId, Error, hazmat};
+use keepsake_fuzz::pattern;
 use libfuzzer_sys::fuzz_target;
-
-/// `keepsake_tests::pattern`: the vector generator's fixed bytes.
-fn pattern<const N: usize>(seed: u8) -> [u8; N] {
-    let mut out = [0u8; N];
-    for (i, b) in out.iter_mut().enumerate() {
-        let i = i as u32;
-        *b = (i.wrapping_mul(131) ^ (i >> 8).wrapping_mul(29) ^ u32::from(seed).wrapping_mul(97))
-            as u8;
-    }
-    out
-}
 
 fn draws() -> LinkDraws {
     LinkDraws {
@@ -49,7 +39,9 @@ fn fixture() -> &'static Fixture {
     static FIXTURE: OnceLock<Fixture> = OnceLock::new();
     FIXTURE.get_or_init(|| {
         let owner = hazmat::keyring_from_secrets(&[pattern(1)], pattern(2));
-        let genesis = owner.create_album_history(AlbumId::from_bytes([0xA1; 16])).unwrap();
+        let genesis = owner
+            .create_album_history(AlbumId::from_bytes([0xA1; 16]))
+            .unwrap();
         let history = keepsake::history::verify_history(
             &[genesis],
             AlbumId::from_bytes([0xA1; 16]),
@@ -60,9 +52,15 @@ fn fixture() -> &'static Fixture {
         .head()
         .1;
         let album = owner.album_key(AlbumId::from_bytes([0xA1; 16]), 0).unwrap();
-        let link =
-            hazmat::album_link_with(&album, &history, &owner.identity_public_key(), None, &draws())
-                .unwrap();
+        let link = hazmat::epoch_link_with(
+            link::KIND_ALBUM,
+            &album,
+            &history,
+            &owner.identity_public_key(),
+            None,
+            &draws(),
+        )
+        .unwrap();
         Fixture {
             genuine: link.record,
         }

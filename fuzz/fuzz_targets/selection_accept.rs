@@ -18,18 +18,8 @@ use std::sync::OnceLock;
 use keepsake::account::Keyring;
 use keepsake::selection::{SELECTION_VERSION, SelectionExpect, inspect_selection};
 use keepsake::{AlbumId, Error, hazmat};
+use keepsake_fuzz::pattern;
 use libfuzzer_sys::fuzz_target;
-
-/// `keepsake_tests::pattern`: the vector generator's fixed bytes.
-fn pattern<const N: usize>(seed: u8) -> [u8; N] {
-    let mut out = [0u8; N];
-    for (i, b) in out.iter_mut().enumerate() {
-        let i = i as u32;
-        *b = (i.wrapping_mul(131) ^ (i >> 8).wrapping_mul(29) ^ u32::from(seed).wrapping_mul(97))
-            as u8;
-    }
-    out
-}
 
 struct Fixture {
     sender: Keyring,

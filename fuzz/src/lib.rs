@@ -8,6 +8,19 @@
 
 pub mod fixture;
 
+/// `keepsake_tests::pattern`: the vector generator's fixed bytes, so that targets whose
+/// fixtures are vector files' identities (`selection_accept`, `link_open`, `drop_open`)
+/// rebuild them.
+pub fn pattern<const N: usize>(seed: u8) -> [u8; N] {
+    let mut out = [0u8; N];
+    for (i, b) in out.iter_mut().enumerate() {
+        let i = i as u32;
+        *b = (i.wrapping_mul(131) ^ (i >> 8).wrapping_mul(29) ^ u32::from(seed).wrapping_mul(97))
+            as u8;
+    }
+    out
+}
+
 use std::io::{Cursor, Read};
 
 use keepsake::stream::{self, OpenOptions, Opener, PushOpener};

@@ -162,7 +162,13 @@ pub(crate) fn drop_with(
     plaintext.push(name.len() as u8);
     plaintext.extend_from_slice(name);
     plaintext.extend_from_slice(&record);
-    seal_plaintext(link, item.media_id, &plaintext, guest.identity_secret(), eseed)
+    seal_plaintext(
+        link,
+        item.media_id,
+        &plaintext,
+        guest.identity_secret(),
+        eseed,
+    )
 }
 
 /// Seals and signs a drop's plaintext (also for fuzzing the plaintext parser behind a
@@ -176,8 +182,7 @@ pub(crate) fn seal_plaintext(
 ) -> Result<Vec<u8>> {
     let header = header(link, media_id);
     let info = [LABEL_DROP, &header[..]].concat();
-    let (enc, ct) =
-        xwing::seal_base_with_randomness(&link.drop_key, eseed, &info, b"", plaintext)?;
+    let (enc, ct) = xwing::seal_base_with_randomness(&link.drop_key, eseed, &info, b"", plaintext)?;
     let mut out = Vec::with_capacity(DROP_FIXED_LEN + plaintext.len());
     out.extend_from_slice(&header);
     out.extend_from_slice(&enc[..]);
@@ -326,9 +331,7 @@ pub fn open_drop(album: &AlbumKey, drop: &[u8]) -> Result<OpenedDrop> {
     if listed.is_none_or(|p| {
         p.plaintext_len != metadata.len() as u64 || p.root != metadata_hash(metadata)
     }) {
-        return Err(Error::ProvenanceMismatch {
-            what: "metadata",
-        });
+        return Err(Error::ProvenanceMismatch { what: "metadata" });
     }
     Ok(OpenedDrop {
         info,

@@ -176,7 +176,10 @@ pub fn parse_url(url: &str) -> Result<LinkAddress> {
     if !path.ends_with(LINK_PATH) {
         return Err(malformed("path is not /l/<link id>"));
     }
-    if !id_hex.bytes().all(|c| matches!(c, b'0'..=b'9' | b'a'..=b'f')) {
+    if !id_hex
+        .bytes()
+        .all(|c| matches!(c, b'0'..=b'9' | b'a'..=b'f'))
+    {
         return Err(malformed("link id is not lowercase hex"));
     }
     let mut id = [0u8; crate::ID_LEN];
@@ -207,7 +210,10 @@ mod tests {
         }
         let alphabet = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
         for c in 0..=255u8 {
-            let want = alphabet.iter().position(|&a| a == c).map_or(-1, |p| p as i16);
+            let want = alphabet
+                .iter()
+                .position(|&a| a == c)
+                .map_or(-1, |p| p as i16);
             assert_eq!(decode_6(c), want, "{c}");
         }
     }

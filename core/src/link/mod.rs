@@ -28,19 +28,21 @@ mod record;
 use std::fmt;
 
 pub use collect::{
-    AcceptedDrop, DROP_FIXED_LEN, DROP_HEADER_LEN, DROP_VERSION, LABEL_DROP,
-    LABEL_DROP_KEY, LABEL_DROP_SIGNATURE, MAX_DISPLAY_NAME_LEN, MAX_DROP_LEN,
-    MAX_DROP_METADATA_LEN, OpenedDrop, drop_key, open_drop, seal_drop,
+    AcceptedDrop, DROP_FIXED_LEN, DROP_HEADER_LEN, DROP_VERSION, LABEL_DROP, LABEL_DROP_KEY,
+    LABEL_DROP_SIGNATURE, MAX_DISPLAY_NAME_LEN, MAX_DROP_LEN, MAX_DROP_METADATA_LEN, OpenedDrop,
+    drop_key, open_drop, seal_drop,
 };
 pub(crate) use collect::{DropItem, drop_seed, drop_with, seal_plaintext};
 pub(crate) use fragment::base64url_encode;
-pub use fragment::{FRAGMENT_BYTES, FRAGMENT_LEN, LINK_PATH, LinkAddress, parse_fragment, parse_url};
+pub use fragment::{
+    FRAGMENT_BYTES, FRAGMENT_LEN, LINK_PATH, LinkAddress, parse_fragment, parse_url,
+};
 pub use payload::{
     ALBUM_PAYLOAD_LEN, AlbumLink, COLLECT_PAYLOAD_LEN, CollectLink, OpenedLink,
     SELECTION_PAYLOAD_FIXED_LEN, SelectionLink, create_album_link, create_collect_link,
     create_selection_link,
 };
-pub(crate) use payload::{album_link_with, collect_link_with, selection_link_with};
+pub(crate) use payload::{epoch_link_with, selection_link_with};
 pub use record::{
     MAX_LINK_RECORD_LEN, PASSWORD_PARAMS_LEN, RECORD_HEADER_LEN, RecordInfo, inspect_record,
     open_link,

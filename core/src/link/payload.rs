@@ -255,23 +255,34 @@ pub fn create_album_link(
     owner: &IdentityPublicKey,
     password: Option<&LinkPassword<'_>>,
 ) -> Result<NewLink> {
-    album_link_with(album, history, owner, password, &LinkDraws::random()?)
+    let draws = LinkDraws::random()?;
+    epoch_link_with(KIND_ALBUM, album, history, owner, password, &draws)
 }
 
-pub(crate) fn album_link_with(
+/// An album or collect link of `album`'s epoch: `album id || be64(epoch)`, then the album
+/// key for an album link, then `history || owner`, then the drop key for a collect link.
+pub(crate) fn epoch_link_with(
+    kind: u8,
     album: &AlbumKey,
     history: &[u8; HASH_LEN],
     owner: &IdentityPublicKey,
     password: Option<&LinkPassword<'_>>,
     draws: &LinkDraws,
 ) -> Result<NewLink> {
-    let mut payload = Zeroizing::new(Vec::with_capacity(ALBUM_PAYLOAD_LEN));
+    let mut payload = Zeroizing::new(Vec::with_capacity(COLLECT_PAYLOAD_LEN));
     payload.extend_from_slice(album.album_id().as_bytes());
     payload.extend_from_slice(&album.epoch().to_be_bytes());
-    payload.extend_from_slice(album.secret());
+    match kind {
+        KIND_ALBUM => payload.extend_from_slice(album.secret()),
+        KIND_COLLECT => {}
+        _ => return Err(malformed("not an album or collect link")),
+    }
     payload.extend_from_slice(history);
     payload.extend_from_slice(&owner.to_bytes());
-    seal_record(KIND_ALBUM, &payload, password, draws)
+    if kind == KIND_COLLECT {
+        payload.extend_from_slice(super::drop_key(album).public_key().as_bytes());
+    }
+    seal_record(kind, &payload, password, draws)
 }
 
 /// Creates a public link to exactly the chosen parts of the chosen items (SPEC.md 5.13,
@@ -290,7 +301,9 @@ pub fn create_selection_link(
     password: Option<&LinkPassword<'_>>,
 ) -> Result<NewLink> {
     let draws = LinkDraws::random()?;
-    selection_link_with(album_id, history, expires_at, owner, items, password, &draws)
+    selection_link_with(
+        album_id, history, expires_at, owner, items, password, &draws,
+    )
 }
 
 pub(crate) fn selection_link_with(
@@ -326,21 +339,6 @@ pub fn create_collect_link(
     owner: &IdentityPublicKey,
     password: Option<&LinkPassword<'_>>,
 ) -> Result<NewLink> {
-    collect_link_with(album, history, owner, password, &LinkDraws::random()?)
-}
-
-pub(crate) fn collect_link_with(
-    album: &AlbumKey,
-    history: &[u8; HASH_LEN],
-    owner: &IdentityPublicKey,
-    password: Option<&LinkPassword<'_>>,
-    draws: &LinkDraws,
-) -> Result<NewLink> {
-    let mut payload = Vec::with_capacity(COLLECT_PAYLOAD_LEN);
-    payload.extend_from_slice(album.album_id().as_bytes());
-    payload.extend_from_slice(&album.epoch().to_be_bytes());
-    payload.extend_from_slice(history);
-    payload.extend_from_slice(&owner.to_bytes());
-    payload.extend_from_slice(super::drop_key(album).public_key().as_bytes());
-    seal_record(KIND_COLLECT, &payload, password, draws)
+    let draws = LinkDraws::random()?;
+    epoch_link_with(KIND_COLLECT, album, history, owner, password, &draws)
 }

@@ -27,11 +27,8 @@ pub const RECORD_HEADER_LEN: usize = 3 + ID_LEN;
 pub const PASSWORD_PARAMS_LEN: usize = 12 + kdf::SALT_LEN;
 /// Longest record: a password header, the nonce, the longest payload (a selection) and the
 /// tag.
-pub const MAX_LINK_RECORD_LEN: usize = RECORD_HEADER_LEN
-    + PASSWORD_PARAMS_LEN
-    + XNONCE_LEN
-    + payload::MAX_PAYLOAD_LEN
-    + TAG_LEN;
+pub const MAX_LINK_RECORD_LEN: usize =
+    RECORD_HEADER_LEN + PASSWORD_PARAMS_LEN + XNONCE_LEN + payload::MAX_PAYLOAD_LEN + TAG_LEN;
 
 /// A record's public header, read with no key: what kind of link, for which id, and the
 /// Argon2id parameters if it needs a password (so an app can say how long opening will
@@ -109,7 +106,9 @@ fn parse(record: &[u8]) -> Result<Parsed<'_>> {
         },
         salt: header.get(RECORD_HEADER_LEN + 12..).unwrap_or_default(),
         header,
-        nonce: nonce.try_into().map_err(|_| malformed("record cut short"))?,
+        nonce: nonce
+            .try_into()
+            .map_err(|_| malformed("record cut short"))?,
         sealed,
     })
 }
@@ -210,7 +209,8 @@ pub(crate) fn seal_record(
         password.map(|p| (p.password, &draws.salt[..], &p.params)),
     )?;
     let prefix = [&header[..], &draws.nonce[..]].concat();
-    let record = EnvelopeAead::new(key.expose()).seal_after(&prefix, &draws.nonce, &header, payload);
+    let record =
+        EnvelopeAead::new(key.expose()).seal_after(&prefix, &draws.nonce, &header, payload);
     Ok(NewLink {
         link_id,
         record,

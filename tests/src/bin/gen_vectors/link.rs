@@ -42,7 +42,12 @@ fn draws(seed: u8) -> LinkDraws {
 }
 
 fn header_len(password: bool) -> usize {
-    RECORD_HEADER_LEN + if password { link::PASSWORD_PARAMS_LEN } else { 0 }
+    RECORD_HEADER_LEN
+        + if password {
+            link::PASSWORD_PARAMS_LEN
+        } else {
+            0
+        }
 }
 
 /// The vector's fields common to every kind.
@@ -56,16 +61,17 @@ fn base(
     history: &[u8; 32],
 ) -> LinkVector {
     let d = draws(seed);
-    let (password_key, link_key) = hazmat::link_key_schedule(
-        &d.secret,
-        &link.record,
-        password.map(|p| p.password),
-    )
-    .unwrap();
+    let (password_key, link_key) =
+        hazmat::link_key_schedule(&d.secret, &link.record, password.map(|p| p.password)).unwrap();
     let header = &link.record[..header_len(password.is_some())];
     let start = header.len() + 24;
     // Decrypt with the recorded key to record the payload (the test recomputes both).
-    let payload = payload_of(&link_key, &link.record[header.len()..start], header, &link.record[start..]);
+    let payload = payload_of(
+        &link_key,
+        &link.record[header.len()..start],
+        header,
+        &link.record[start..],
+    );
     LinkVector {
         comment: comment.to_string(),
         kind: kind.to_string(),
@@ -144,32 +150,107 @@ fn record_refusal(
 fn album_vectors(owner: &Keyring, history: &[u8; 32]) -> Vec<LinkVector> {
     let album = owner.album_key(ALBUM, 0).unwrap();
     let identity = owner.identity_public_key();
-    let other = hazmat::album_link_with(&album, history, &identity, None, &draws(90)).unwrap();
+    let other = hazmat::epoch_link_with(
+        link::KIND_ALBUM,
+        &album,
+        history,
+        &identity,
+        None,
+        &draws(90),
+    )
+    .unwrap();
 
-    let plain = hazmat::album_link_with(&album, history, &identity, None, &draws(10)).unwrap();
-    let mut v = base("an album link, no password", "album", 10, &plain, None, &album, history);
+    let plain = hazmat::epoch_link_with(
+        link::KIND_ALBUM,
+        &album,
+        history,
+        &identity,
+        None,
+        &draws(10),
+    )
+    .unwrap();
+    let mut v = base(
+        "an album link, no password",
+        "album",
+        10,
+        &plain,
+        None,
+        &album,
+        history,
+    );
     let mut swapped = other.record.clone();
-    v.refusals.push(record_refusal(&v, &plain, "the record of another link", swapped.clone(), None, None));
+    v.refusals.push(record_refusal(
+        &v,
+        &plain,
+        "the record of another link",
+        swapped.clone(),
+        None,
+        None,
+    ));
     swapped[3..19].copy_from_slice(plain.link_id.as_bytes());
-    v.refusals.push(record_refusal(&v, &plain, "another link's record, its link id rewritten", swapped, None, None));
-    v.refusals.push(record_refusal(&v, &plain, "the fragment of another link", plain.record.clone(), Some(other.fragment().to_string()), None));
+    v.refusals.push(record_refusal(
+        &v,
+        &plain,
+        "another link's record, its link id rewritten",
+        swapped,
+        None,
+        None,
+    ));
+    v.refusals.push(record_refusal(
+        &v,
+        &plain,
+        "the fragment of another link",
+        plain.record.clone(),
+        Some(other.fragment().to_string()),
+        None,
+    ));
     let mut kind = plain.record.clone();
     kind[1] = link::KIND_COLLECT;
-    v.refusals.push(record_refusal(&v, &plain, "kind changed to collect", kind, None, None));
+    v.refusals.push(record_refusal(
+        &v,
+        &plain,
+        "kind changed to collect",
+        kind,
+        None,
+        None,
+    ));
     let mut flipped = plain.record.clone();
     let last = flipped.len() - 1;
     flipped[last] ^= 1;
-    v.refusals.push(record_refusal(&v, &plain, "tag altered", flipped, None, None));
-    v.refusals.push(record_refusal(&v, &plain, "cut inside the nonce", plain.record[..30].to_vec(), None, None));
+    v.refusals.push(record_refusal(
+        &v,
+        &plain,
+        "tag altered",
+        flipped,
+        None,
+        None,
+    ));
+    v.refusals.push(record_refusal(
+        &v,
+        &plain,
+        "cut inside the nonce",
+        plain.record[..30].to_vec(),
+        None,
+        None,
+    ));
     let mut version = plain.record.clone();
     version[0] = 2;
-    v.refusals.push(record_refusal(&v, &plain, "version 2", version, None, None));
+    v.refusals
+        .push(record_refusal(&v, &plain, "version 2", version, None, None));
 
     let password = LinkPassword {
         password: "caf\u{e9} au lait",
         params: KdfParams::FLOOR,
     };
-    let locked = hazmat::album_link_with(&album, history, &identity, Some(&password), &draws(20)).unwrap();
+    let locked = hazmat::epoch_link_with(
+        link::KIND_ALBUM,
+        &album,
+        history,
+        &identity,
+        Some(&password),
+        &draws(20),
+    )
+    .unwrap();
     let mut w = base(
         "an album link with a password (Argon2id at the floor; the password in NFC)",
         "album",
@@ -179,8 +260,22 @@ fn album_vectors(owner: &Keyring, history: &[u8; 32]) -> Vec<LinkVector> {
         &album,
         history,
     );
-    w.refusals.push(record_refusal(&w, &locked, "no password", locked.record.clone(), None, None));
-    w.refusals.push(record_refusal(&w, &locked, "a wrong password", locked.record.clone(), None, Some("cafe au lait")));
+    w.refusals.push(record_refusal(
+        &w,
+        &locked,
+        "no password",
+        locked.record.clone(),
+        None,
+        None,
+    ));
+    w.refusals.push(record_refusal(
+        &w,
+        &locked,
+        "a wrong password",
+        locked.record.clone(),
+        None,
+        Some("cafe au lait"),
+    ));
     let at = RECORD_HEADER_LEN;
     for (offset, value, comment) in [
         (at, 1024u32, "memory below the floor"),
@@ -190,9 +285,24 @@ fn album_vectors(owner: &Keyring, history: &[u8; 32]) -> Vec<LinkVector> {
     ] {
         let mut record = locked.record.clone();
         record[offset..offset + 4].copy_from_slice(&value.to_be_bytes());
-        w.refusals.push(record_refusal(&w, &locked, comment, record, None, Some(password.password)));
+        w.refusals.push(record_refusal(
+            &w,
+            &locked,
+            comment,
+            record,
+            None,
+            Some(password.password),
+        ));
     }
-    let unlocked_fragment = hazmat::album_link_with(&album, history, &identity, None, &draws(20)).unwrap();
+    let unlocked_fragment = hazmat::epoch_link_with(
+        link::KIND_ALBUM,
+        &album,
+        history,
+        &identity,
+        None,
+        &draws(20),
+    )
+    .unwrap();
     w.refusals.push(record_refusal(
         &w,
         &locked,
@@ -220,7 +330,11 @@ fn selection_vector(owner: &Keyring, history: &[u8; 32]) -> LinkVector {
     let record = owner
         .sign_item(&id, ALBUM, 0, history, &[thumb.entry()], b"{}")
         .unwrap();
-    let manifest = ItemRecord::parse(&record).unwrap().manifest().unwrap().to_vec();
+    let manifest = ItemRecord::parse(&record)
+        .unwrap()
+        .manifest()
+        .unwrap()
+        .to_vec();
     let parts = [SelectedPart::Stream(&thumbnail)];
     let items = [SelectedItem {
         media_id: id,
@@ -234,16 +348,28 @@ fn selection_vector(owner: &Keyring, history: &[u8; 32]) -> LinkVector {
     let link =
         hazmat::selection_link_with(ALBUM, history, expires, &identity, &items, None, &draws(30))
             .unwrap();
-    let mut v = base("a selection link: one thumbnail of one signed item", "selection", 30, &link, None, &album, history);
+    let mut v = base(
+        "a selection link: one thumbnail of one signed item",
+        "selection",
+        30,
+        &link,
+        None,
+        &album,
+        history,
+    );
     let payload = hex::decode(&v.payload).unwrap();
     v.expires_at = Some(expires);
     v.item_count = Some(1);
     v.body = Some(hex::encode(&payload[link::SELECTION_PAYLOAD_FIXED_LEN..]));
-    let OpenedLink::Selection(opened) = open_link(&link.address(), &link.record, None).unwrap() else {
+    let OpenedLink::Selection(opened) = open_link(&link.address(), &link.record, None).unwrap()
+    else {
         unreachable!()
     };
     assert_eq!(
-        opened.selection().open_part(&id, MediaKind::Thumbnail, &thumbnail).unwrap(),
+        opened
+            .selection()
+            .open_part(&id, MediaKind::Thumbnail, &thumbnail)
+            .unwrap(),
         pattern(42, 300)
     );
     v
@@ -252,8 +378,24 @@ fn selection_vector(owner: &Keyring, history: &[u8; 32]) -> LinkVector {
 fn collect_vector(owner: &Keyring, history: &[u8; 32]) -> LinkVector {
     let album = owner.album_key(ALBUM, 0).unwrap();
     let identity = owner.identity_public_key();
-    let link = hazmat::collect_link_with(&album, history, &identity, None, &draws(50)).unwrap();
-    let mut v = base("a collect link and two drops", "collect", 50, &link, None, &album, history);
+    let link = hazmat::epoch_link_with(
+        link::KIND_COLLECT,
+        &album,
+        history,
+        &identity,
+        None,
+        &draws(50),
+    )
+    .unwrap();
+    let mut v = base(
+        "a collect link and two drops",
+        "collect",
+        50,
+        &link,
+        None,
+        &album,
+        history,
+    );
     let OpenedLink::Collect(guest) = open_link(&link.address(), &link.record, None).unwrap() else {
         unreachable!()
     };
@@ -322,7 +464,11 @@ fn collect_vector(owner: &Keyring, history: &[u8; 32]) -> LinkVector {
     };
     let other = owner.album_key(AlbumId::from_bytes([0xB2; 16]), 0).unwrap();
     drop_refusal("opened with another album's key", first.clone(), &other);
-    drop_refusal("opened with the album's key of a later epoch", first.clone(), &moved);
+    drop_refusal(
+        "opened with the album's key of a later epoch",
+        first.clone(),
+        &moved,
+    );
     let mut renamed = first.clone();
     renamed[18..34].copy_from_slice(&[0xB2; 16]);
     drop_refusal("header rewritten to another album", renamed, &other);
@@ -332,7 +478,11 @@ fn collect_vector(owner: &Keyring, history: &[u8; 32]) -> LinkVector {
     drop_refusal("signature altered", bad_sig, &album);
     let mut spliced = second[..second.len() - 64].to_vec();
     spliced.extend_from_slice(&first[first.len() - 64..]);
-    drop_refusal("the second drop with the first one's signature", spliced, &album);
+    drop_refusal(
+        "the second drop with the first one's signature",
+        spliced,
+        &album,
+    );
     let mut flipped = first.clone();
     flipped[link::DROP_HEADER_LEN + 1200] ^= 1;
     drop_refusal("ciphertext altered", flipped, &album);
