@@ -6,12 +6,20 @@
 #   2. in the chroot, `cargo build --target wasm32-unknown-unknown --release` of web/, then
 #      wasm-bindgen --target web into target/web/pkg/, then wasm-opt -O3 (sizes printed); and
 #      the native `web-native` binary (the bench's native side, and the range fixture)
-#   3. serves the repository on 127.0.0.1 (web/serve.py, ranges and POST /report) and opens
-#      web/www/test.html?bench=1 in headless Chromium: the page runs the stream vectors of
-#      tests/vectors/, push opening, an HTTP range read, tampering and the errors' shape,
-#      then the 64 MiB open bench, and posts its report, printed here
-#   4. screenshots web/www/viewer.html into target/web/viewer.png (a CI artifact)
-#   5. runs `web-native bench` and prints the browser/native throughput ratio (target >= 0.25)
+#   3. `web-native links target/web/site`: published link folders (SPEC.md 8.12) for the
+#      tests, and the viewer (web/www/viewer.*, links.js, the pkg) copied beside them
+#   4. serves the repository on 127.0.0.1 (web/serve.py: ranges, PUT under a link's drops/
+#      only, POST /report) and opens web/www/test.html?bench=1 in headless Chromium: the
+#      page runs the stream vectors of tests/vectors/, push opening, an HTTP range read,
+#      tampering and the errors' shape, the link-v1.json vectors, the link fixtures (with
+#      and without password, wrong password, tampered / unsigned / non-member items, a
+#      selection, a video seek counted in Range requests, a collect-link upload), then the
+#      64 MiB open bench, and posts its report, printed here
+#   5. `web-native review`: the owner's side opens the uploaded drop with the album key
+#      and must see the display name the page used
+#   6. screenshots the viewer on the album link (target/web/viewer.png, a CI artifact) and
+#      its password prompt (target/web/viewer-password.png)
+#   7. runs `web-native bench` and prints the browser/native throughput ratio (target >= 0.25)
 # Exit status: 0 if every browser test passed (the ratio is reported, not enforced: a
 # loaded machine makes it noisy). WEB_BENCH=0 skips the bench. Needs root (chroot).
 set -euo pipefail
@@ -51,16 +59,34 @@ log "building web/ for wasm32-unknown-unknown (release) in the chroot"
 "${RUN[@]}" "${CARGO_ENV[@]}" cargo build --quiet --locked --release --bin web-native \
   --manifest-path web/Cargo.toml
 RAW=$OUT/cargo/wasm32-unknown-unknown/release/keepsake_web.wasm
-rm -rf "$OUT/pkg"
-"${RUN[@]}" wasm-bindgen --target web --out-dir "$OUT/pkg" "$RAW"
 WASM=$OUT/pkg/keepsake_web_bg.wasm
-bindgen_size=$(stat -c %s "$WASM")
-"${RUN[@]}" wasm-opt -O3 --strip-debug --strip-producers -o "$OUT/pkg/opt.wasm" "$WASM"
-mv "$OUT/pkg/opt.wasm" "$WASM"
+# wasm-bindgen and wasm-opt (about 10 s) only when cargo's .wasm changed.
+raw_sum=$(sha256sum "$RAW" | cut -d' ' -f1)
+if [ "$(cat "$OUT/pkg/.raw.sha256" 2>/dev/null)" != "$raw_sum" ] || [ ! -s "$WASM" ]; then
+  rm -rf "$OUT/pkg"
+  "${RUN[@]}" wasm-bindgen --target web --out-dir "$OUT/pkg" "$RAW"
+  stat -c %s "$WASM" > "$OUT/pkg/.bindgen-size"
+  "${RUN[@]}" wasm-opt -O3 --strip-debug --strip-producers -o "$OUT/pkg/opt.wasm" "$WASM"
+  mv "$OUT/pkg/opt.wasm" "$WASM"
+  echo "$raw_sum" > "$OUT/pkg/.raw.sha256"
+fi
+bindgen_size=$(cat "$OUT/pkg/.bindgen-size")
 opt_size=$(stat -c %s "$WASM")
 gz_size=$(gzip -9c "$WASM" | wc -c)
 log "wasm size: $(stat -c %s "$RAW") bytes from cargo, $bindgen_size after wasm-bindgen, $opt_size after wasm-opt -O3 --strip-debug ($gz_size gzipped)"
 "${RUN[@]}" "$OUT/cargo/release/web-native" fixture "$OUT/fixture.sealed"
+SITE=$OUT/site
+mkdir -p "$SITE"
+"${RUN[@]}" "$OUT/cargo/release/web-native" links "$SITE"
+rm -rf "$SITE/pkg"
+cp -r "$OUT/pkg" "$SITE/pkg"
+rm -f "$SITE/pkg/.raw.sha256" "$SITE/pkg/.bindgen-size"
+cp web/www/viewer.html web/www/viewer.js web/www/links.js "$SITE/"
+# SPEC.md 8.12's URL on a static server: the viewer as each link folder's index.html.
+for dir in "$SITE"/l/*/; do
+  sed 's|<head>|<head><base href="../../">|' web/www/viewer.html > "$dir/index.html"
+done
+link_url() { python3 -c "import json,sys; l=json.load(open(sys.argv[1]))[sys.argv[2]]; print('l/' + l['id'] + '#' + l['fragment'])" "$SITE/links.json" "$1"; }
 
 # The static server (127.0.0.1, an ephemeral port) and the browser, both ended on exit.
 REPORT=$OUT/report.json
@@ -97,21 +123,41 @@ wait "$browser" 2>/dev/null || true
 browser=
 [ -s "$REPORT" ] || { tail -20 "$OUT/chromium.log"; log "no report from the page within 300 s"; exit 1; }
 
-log "screenshot of the viewer: target/web/viewer.png"
-"${RUN[@]}" "${CHROME[@]}" --window-size=1000,440 --virtual-time-budget=30000 \
-  --screenshot="$OUT/viewer.png" "$BASE/web/www/viewer.html" >> "$OUT/chromium.log" 2>&1 || true
-[ -s "$OUT/viewer.png" ] || log "no screenshot (see target/web/chromium.log)"
+collect_id=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["collect"]["id"])' "$SITE/links.json")
+log "owner's review of the collect link's drops (open_drop with the album key)"
+review=$("${RUN[@]}" "$OUT/cargo/release/web-native" review "$SITE" "$collect_id") || review="review failed"
+echo "$review" >&2
+review_ok=0
+grep -q '^drop [0-9a-f]\{32\} from "Grandma Rose" (.*): original 300000 bytes' <<<"$review" && review_ok=1
+
+log "screenshots of the viewer: target/web/viewer.png, target/web/viewer-password.png"
+rm -f "$OUT/viewer-password.png"
+"${RUN[@]}" "${CHROME[@]}" --window-size=1000,620 --virtual-time-budget=30000 \
+  --screenshot="$OUT/viewer.png" "$BASE/target/web/site/$(link_url album)" >> "$OUT/chromium.log" 2>&1 || true
+"${RUN[@]}" "${CHROME[@]}" --window-size=1000,240 --virtual-time-budget=10000 \
+  --screenshot="$OUT/viewer-password.png" "$BASE/target/web/site/$(link_url password)" >> "$OUT/chromium.log" 2>&1 || true
+for png in viewer.png viewer-password.png; do [ -s "$OUT/$png" ] || log "no $png (see target/web/chromium.log)"; done
 
 native=
 if [ $bench = 1 ]; then
   log "native bench (the same PushOpener code, one thread)"
   native=$("${RUN[@]}" "$OUT/cargo/release/web-native" bench)
 fi
-python3 - "$REPORT" "$native" <<'PY'
+python3 - "$REPORT" "$native" "$review_ok" <<'PY'
 import json, sys
 report = json.load(open(sys.argv[1]))
 for line in report["lines"]:
     print(line)
+links = report.get("links") or {}
+if "argon2_ms" in links:
+    print(f"links: Argon2id at the floor (19 MiB, t=2, p=1) in the browser: {links['argon2_ms']} ms "
+          f"(wrong password), {links['argon2_ms_right']} ms (right one)")
+if "video" in links:
+    v = links["video"]
+    print(f"links: video seek: {v['requests']} Range requests, {v['bytes']} of {v['size']} bytes fetched")
+review_ok = sys.argv[3] == "1"
+print(("ok" if review_ok else "FAILED") + " native review: the uploaded drop opens with the album key, "
+      "from \"Grandma Rose\"")
 bench = report.get("bench")
 if bench and sys.argv[2]:
     _, mbps, cps = sys.argv[2].split()
@@ -120,5 +166,5 @@ if bench and sys.argv[2]:
           f"{float(mbps):.1f} MB/s = {float(cps):.0f} chunks/s; ratio "
           f"{bench['mb_per_s'] / float(mbps):.2f}x native single-thread (target >= 0.25x)")
 print(report["summary"])
-sys.exit(0 if report["failed"] == 0 and report["passed"] > 0 else 1)
+sys.exit(0 if report["failed"] == 0 and report["passed"] > 0 and review_ok else 1)
 PY

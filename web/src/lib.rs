@@ -13,6 +13,8 @@
 
 #![forbid(unsafe_code)]
 
+mod item;
+mod link;
 mod opener;
 mod range;
 
@@ -22,6 +24,11 @@ use keepsake::{MediaId, MediaKey, MediaKind};
 use wasm_bindgen::prelude::*;
 use zeroize::Zeroizing;
 
+pub use item::{Item, SealedDrop};
+pub use link::{
+    Link, RecordInfo, WebLinkAddress, inspect_link_record, open_link, parse_link_fragment,
+    parse_link_url,
+};
 pub use opener::{StreamOpener, StreamSealer};
 pub use range::{RangePlan, open_range, plan_range};
 
@@ -38,16 +45,7 @@ pub fn error_name(err: &keepsake::Error) -> String {
 /// A JS `Error` for a Keepsake error: `message` is its text, `name` and `category` its
 /// variant name.
 pub fn js_error(err: &keepsake::Error) -> JsValue {
-    let js = js_sys::Error::new(&err.to_string());
-    let name = error_name(err);
-    js.set_name(&name);
-    // Setting a property on a fresh Error object cannot fail.
-    let _ = Reflect::set(
-        &js,
-        &JsValue::from_str("category"),
-        &JsValue::from_str(&name),
-    );
-    js.into()
+    named_error(&error_name(err), &err.to_string())
 }
 
 /// `Result` with a JS `Error` (see [`js_error`]).
@@ -73,12 +71,16 @@ pub(crate) fn media_kind(name: &str) -> JsResult<MediaKind> {
     MediaKind::ALL
         .into_iter()
         .find(|k| k.name() == name)
-        .ok_or_else(|| {
-            let err = js_sys::Error::new(&format!("unknown media kind name {name:?}"));
-            err.set_name("UnknownKind");
-            let _ = Reflect::set(&err, &"category".into(), &"UnknownKind".into());
-            err.into()
-        })
+        .ok_or_else(|| named_error("UnknownKind", &format!("unknown media kind name {name:?}")))
+}
+
+/// A JS `Error` of the web layer's own (not a Keepsake error): `name` and `category` are
+/// `name`. Messages never hold a secret.
+pub(crate) fn named_error(name: &str, message: &str) -> JsValue {
+    let err = js_sys::Error::new(message);
+    err.set_name(name);
+    let _ = Reflect::set(&err, &"category".into(), &name.into());
+    err.into()
 }
 
 /// Copies plaintext out to JS and wipes the Rust copy.

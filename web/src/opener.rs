@@ -4,6 +4,7 @@
 
 use js_sys::Uint8Array;
 use keepsake::stream::{PushOpener, PushSealer};
+use keepsake::{MediaId, MediaKey, MediaKind};
 use wasm_bindgen::prelude::*;
 use zeroize::Zeroizing;
 
@@ -36,10 +37,7 @@ impl StreamOpener {
             self::media_id(media_id)?,
             media_kind(kind)?,
         );
-        Ok(Self {
-            inner: PushOpener::with_options(&key, &id, kind, &open_options()),
-            out: Zeroizing::new(Vec::new()),
-        })
+        Ok(Self::with_key(&key, &id, kind))
     }
 
     /// Takes the next piece of the sealed stream; returns newly authenticated plaintext.
@@ -64,6 +62,16 @@ impl StreamOpener {
         let out = room(&mut self.out, need);
         let written = js(self.inner.finish_to(out))?;
         Ok(Uint8Array::from(&out[..written]))
+    }
+}
+
+impl StreamOpener {
+    /// An opener under a key already held on the Rust side (an item's media key).
+    pub(crate) fn with_key(key: &MediaKey, id: &MediaId, kind: MediaKind) -> Self {
+        Self {
+            inner: PushOpener::with_options(key, id, kind, &open_options()),
+            out: Zeroizing::new(Vec::new()),
+        }
     }
 }
 

@@ -7,6 +7,7 @@ use std::io::{self, Read, Seek, SeekFrom};
 
 use js_sys::Uint8Array;
 use keepsake::stream::{self, HEADER_LEN, Header};
+use keepsake::{MediaId, MediaKey, MediaKind};
 use wasm_bindgen::prelude::*;
 use zeroize::Zeroizing;
 
@@ -101,31 +102,60 @@ pub fn open_range(
         self::media_id(media_id)?,
         media_kind(kind)?,
     );
+    Ok(to_js(open_sparse(
+        &key, &id, kind, header, sealed_len, offset, len, fetched,
+    )?))
+}
+
+/// Opens plaintext `[offset, offset + len)` from the header and the bytes fetched at the
+/// plan's offset (the body of [`open_range`], shared with `Item::open_range`).
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn open_sparse(
+    key: &MediaKey,
+    id: &MediaId,
+    kind: MediaKind,
+    header: &[u8],
+    sealed_len: u64,
+    offset: u64,
+    len: u64,
+    fetched: &[u8],
+) -> JsResult<Zeroizing<Vec<u8>>> {
+    let mut source = sparse(header, sealed_len, offset, len, fetched)?;
+    Ok(Zeroizing::new(js(stream::open_range(
+        key,
+        id,
+        kind,
+        &mut source,
+        offset,
+        len,
+    ))?))
+}
+
+/// The sealed object as the browser has it for a range read of `[offset, offset + len)`:
+/// the header, and the bytes fetched at the plan's offset.
+pub(crate) fn sparse<'a>(
+    header: &'a [u8],
+    sealed_len: u64,
+    offset: u64,
+    len: u64,
+    fetched: &'a [u8],
+) -> JsResult<Sparse<'a>> {
     let parsed = js(Header::parse(header))?;
     let plan = js(stream::RangePlan::new(&parsed, sealed_len, offset, len))?;
-    let mut source = Sparse {
+    Ok(Sparse {
         header: &header[..HEADER_LEN],
         body: fetched,
         body_at: plan.sealed_offset,
         len: sealed_len,
         pos: 0,
-    };
-    let plain = js(stream::open_range(
-        &key,
-        &id,
-        kind,
-        &mut source,
-        offset,
-        len,
-    ))?;
-    Ok(to_js(Zeroizing::new(plain)))
+    })
 }
 
 /// The sealed object as far as the browser has it: the header at 0, the fetched bytes at
 /// `body_at`, and its total length. Reading anywhere else is an error (the plan never
 /// does); reading past the fetched bytes ends early, which the core reports as
 /// `TruncatedStream`.
-struct Sparse<'a> {
+pub(crate) struct Sparse<'a> {
     header: &'a [u8],
     body: &'a [u8],
     body_at: u64,

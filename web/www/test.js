@@ -4,6 +4,7 @@
 // ?bench=1) the 64 MiB open bench. Writes `ok NAME` / `FAILED NAME: REASON` lines and
 // `N passed, N failed` into the page and POSTs the report to /report.
 import init, * as ks from "/target/web/pkg/keepsake_web.js";
+import { linkTests } from "./test-links.js";
 
 const lines = [];
 let passed = 0;
@@ -307,6 +308,7 @@ async function main() {
     await rangeVectors();
     await behaviour();
     await httpRange();
+    result.links = await linkTests(ks, { test, assert, errorOf, equal, unhex });
     if (new URLSearchParams(location.search).has("bench")) result.bench = await bench();
   } catch (e) {
     report("suite", `${e.name}: ${e.message}`);

@@ -1,67 +1,139 @@
-// The viewer web/run.sh screenshots (target/web/viewer.png): a photo drawn on a canvas,
-// sealed in the browser with StreamSealer, opened again with StreamOpener piece by piece
-// (as a download would arrive) and shown; then a range of the sealed fixture fetched
-// with one HTTP Range request and opened, as a video player seeks.
-import init, * as ks from "/target/web/pkg/keepsake_web.js";
+// The link viewer: <root>/l/<link id>/#<fragment> (SPEC.md 8.12; this page copied as the
+// folder's index.html with <base href="../../">) or <root>/viewer.html?l=<link id>#<fragment>. Asks for the
+// password if the link has one, lists an album's or selection's items with their
+// thumbnails and verified uploader, opens a photo, plays a video-like item by range reads
+// as it seeks, shows each failing item's error; a collect link offers an upload form.
+// Everything is decrypted here: the server only ever sees ciphertext and the link id.
+import init, * as ks from "./pkg/keepsake_web.js";
+import * as links from "./links.js";
 
-const facts = document.getElementById("facts");
-function fact(name, value) {
-  const dt = document.createElement("dt"); dt.textContent = name;
-  const dd = document.createElement("dd"); dd.textContent = value;
-  facts.append(dt, dd);
-}
-
-function drawPhoto() {
-  const canvas = document.createElement("canvas");
-  canvas.width = 480; canvas.height = 320;
-  const g = canvas.getContext("2d");
-  const sky = g.createLinearGradient(0, 0, 0, 320);
-  sky.addColorStop(0, "#f9b16e"); sky.addColorStop(1, "#d5577a");
-  g.fillStyle = sky; g.fillRect(0, 0, 480, 320);
-  g.fillStyle = "#ffe9a8"; g.beginPath(); g.arc(240, 210, 60, 0, 2 * Math.PI); g.fill();
-  g.fillStyle = "#36315a"; g.beginPath(); g.moveTo(0, 320); g.lineTo(0, 230); g.lineTo(120, 160);
-  g.lineTo(220, 240); g.lineTo(330, 150); g.lineTo(480, 250); g.lineTo(480, 320); g.fill();
-  g.fillStyle = "#fff"; g.font = "bold 26px sans-serif"; g.fillText("Summer 2026", 20, 40);
-  return new Promise((resolve) => canvas.toBlob(resolve, "image/png"));
-}
+const $ = (id) => document.getElementById(id);
+function status(text, error = false) { $("status").textContent = text; $("status").className = error ? "error" : ""; }
+const urls = [];
+function show(bytes, type) { const u = URL.createObjectURL(new Blob([bytes], { type })); urls.push(u); return u; }
 
 async function main() {
   await init();
-  const key = crypto.getRandomValues(new Uint8Array(32));
-  const id = crypto.getRandomValues(new Uint8Array(16));
-  const photo = new Uint8Array(await (await drawPhoto()).arrayBuffer());
-  const sealer = new ks.StreamSealer(key, id, "preview", 12);
-  const parts = [sealer.push(photo), sealer.finish()];
-  sealer.free();
-  const sealed = new Uint8Array(parts[0].length + parts[1].length);
-  sealed.set(parts[0]); sealed.set(parts[1], parts[0].length);
-
-  const opener = new ks.StreamOpener(key, id, "preview");
-  const opened = [];
-  let pushes = 0;
-  for (let at = 0; at < sealed.length; at += 16384, pushes++) opened.push(opener.push(sealed.subarray(at, at + 16384)));
-  opened.push(opener.finish());
-  opener.free();
-  const url = URL.createObjectURL(new Blob(opened, { type: "image/png" }));
-  const img = document.getElementById("photo");
-  await new Promise((resolve) => { img.onload = resolve; img.src = url; });
-
-  fact("photo", `${photo.length} bytes PNG, sealed ${sealed.length} bytes (4 KiB chunks)`);
-  fact("opened", `StreamOpener, ${pushes} pieces of 16 KiB`);
-
-  const tampered = sealed.slice(); tampered[200] ^= 1;
-  try { ks.openStream(key, id, "preview", tampered); fact("tampered copy", "OPENED (wrong!)"); }
-  catch (e) { fact("tampered copy", `refused: ${e.name}`); }
-
-  const fixture = "/target/web/fixture.sealed";
-  const size = BigInt((await fetch(fixture, { method: "HEAD" })).headers.get("Content-Length"));
-  const header = new Uint8Array(await (await fetch(fixture, { headers: { Range: `bytes=0-${ks.headerLen() - 1}` } })).arrayBuffer());
-  const plan = ks.planRange(header, size, 524288n, 65536n);
-  const body = new Uint8Array(await (await fetch(fixture, {
-    headers: { Range: `bytes=${plan.sealedOffset}-${plan.sealedOffset + plan.sealedLen - 1n}` } })).arrayBuffer());
-  const part = ks.openRange(new Uint8Array(32).fill(7), new Uint8Array(16).fill(9), "preview", header, size, 524288n, 65536n, body);
-  fact("seek (video)", `64 KiB at 512 KiB of a ${size}-byte object: fetched ${body.length} bytes, ${plan.chunkCount} chunks, opened ${part.length}`);
-  document.getElementById("status").textContent = "decrypted in the browser (wasm32)";
+  links.useCore(ks);
+  const named = links.pageLink(location);
+  if (!named) { status("no link in this address (expected /l/<link id>#<secret>)", true); return; }
+  // The fragment holds the link secret: drop it from the address bar and history.
+  history.replaceState(null, "", location.pathname + location.search);
+  const pending = await links.startLink(named.root, named.id, named.fragment);
+  let link;
+  if (pending.needsPassword) {
+    status("");
+    const kdf = pending.info.kdf;
+    $("password").hidden = false;
+    $("pw").focus();
+    link = await new Promise((resolve) => {
+      $("password").onsubmit = async (event) => {
+        event.preventDefault();
+        status(`checking the password (Argon2id, ${kdf[0] >> 10} MiB)...`);
+        await new Promise((r) => setTimeout(r, 20));
+        try { resolve(await pending.open($("pw").value)); $("password").hidden = true; }
+        catch (e) { status(e.name === "DecryptionFailed" ? "wrong password" : `cannot open: ${e.name}`, true); }
+        $("pw").value = "";
+      };
+    });
+  } else {
+    link = await pending.open();
+  }
+  $("what").textContent = `${link.kind} link - owner ${link.ownerFingerprint}`;
+  if (link.kind === "collect") return collect(link, pending.base);
+  const items = await links.loadIndex(pending.base);
+  status(`${items.length} items`);
+  document.body.dataset.items = String(items.length);
+  let done = 0;
+  await Promise.all(items.map(async (entry) => {
+    const card = document.createElement("div");
+    card.className = "card";
+    card.dataset.id = entry.id;
+    $("grid").append(card);
+    try {
+      await (link.kind === "album" ? albumCard(link, pending.base, entry, card) : selectionCard(link, pending.base, entry, card));
+      card.dataset.state = "ok";
+    } catch (e) {
+      card.className = "card failed";
+      card.dataset.state = e.name;
+      card.replaceChildren(...el("div", "ph", "!"), ...el("div", "title", e.title ?? entry.id.slice(0, 8)), ...el("div", "err", links.explain(e)));
+    }
+    done++;
+  }));
+  document.body.dataset.ready = String(done);
 }
 
-main().catch((e) => { document.getElementById("status").textContent = `error: ${e.name}: ${e.message}`; });
+function el(tag, cls, text) { const e = document.createElement(tag); e.className = cls; e.textContent = text; return [e]; }
+
+async function albumCard(link, base, entry, card) {
+  const { item, meta } = await links.openAlbumItem(link, base, entry.id);
+  const img = document.createElement("img");
+  card.replaceChildren(img, ...el("div", "title", meta.title ?? "untitled"), ...el("div", "who", `verified uploader ${item.uploaderFingerprint}`));
+  if (entry.parts.includes("thumbnail")) {
+    let thumb;
+    try { thumb = await links.openAlbumPart(item, base, entry.id, "thumbnail"); }
+    catch (e) { e.title = meta.title; throw e; }
+    img.src = show(thumb, "image/bmp");
+    img.alt = meta.title ?? "";
+  }
+  card.onclick = () => (meta.type === "video" ? playVideo(item, base, entry.id) : openPhoto(item, base, entry.id, meta.type));
+}
+
+async function selectionCard(link, base, entry, card) {
+  const id = links.unhex(entry.id);
+  let who = "uploader not verified (no history)";
+  try { who = `verified uploader ${link.selectionUploader(id)}`; } catch (e) { who = links.explain(e); }
+  const img = document.createElement("img");
+  card.replaceChildren(img, ...el("div", "title", entry.id.slice(0, 8)), ...el("div", "who", who));
+  const thumb = link.openSelectionPart(id, "thumbnail", await links.fetchBytes(`${base}/items/${entry.id}/thumbnail`, 16 << 20));
+  img.src = show(thumb, "image/bmp");
+  if (entry.parts.includes("original")) {
+    card.onclick = async () => {
+      const bytes = link.openSelectionPart(id, "original", await links.fetchBytes(`${base}/items/${entry.id}/original`, links.MAX_WHOLE_PART));
+      $("view").replaceChildren(Object.assign(document.createElement("img"), { src: show(bytes, "image/bmp") }));
+    };
+  }
+}
+
+async function openPhoto(item, base, id, type) {
+  $("view").textContent = "opening...";
+  try {
+    const bytes = await links.openAlbumPart(item, base, id, "original");
+    $("view").replaceChildren(Object.assign(document.createElement("img"), { src: show(bytes, type ?? "image/bmp") }));
+  } catch (e) { $("view").textContent = `this photo cannot be shown: ${links.explain(e)}`; }
+}
+
+// A video-like item (no codec here): a seek bar; each seek range-reads only the chunks
+// under the position (HTTP Range), opens them, and draws the bytes as a frame.
+async function playVideo(item, base, id) {
+  const reader = await links.rangeReader(item, `${base}/items/${id}/original`, "original");
+  const total = item.partLen("original");
+  const bar = Object.assign(document.createElement("input"), { type: "range", min: 0, max: Number(total) - 1, value: 0, style: "width:640px" });
+  const frame = Object.assign(document.createElement("canvas"), { width: 256, height: 64 });
+  const info = document.createElement("div");
+  $("view").replaceChildren(bar, frame, info);
+  const seek = async () => {
+    const at = BigInt(bar.value);
+    const { bytes, chunks } = await reader.read(at, 16384n);
+    const g = frame.getContext("2d"); const px = g.createImageData(256, 64);
+    for (let i = 0; i < 256 * 64; i++) { const v = bytes[i % bytes.length]; px.data.set([v, v >> 1, 255 - v, 255], 4 * i); }
+    g.putImageData(px, 0, 0);
+    info.textContent = `at ${at} of ${total}: ${bytes.length} bytes from ${chunks} chunk(s), one Range request`;
+  };
+  bar.onchange = seek;
+  await seek();
+}
+
+function collect(link, base) {
+  status(`add photos to this album (you will not see its contents; the owner reviews what you send)`);
+  $("collect").hidden = false;
+  $("collect").onsubmit = async (event) => {
+    event.preventDefault();
+    try {
+      const sent = await links.uploadDrops(link, base, $("files").files, $("name").value.trim());
+      status(`sent ${sent.length} file(s), sealed in your browser`);
+    } catch (e) { status(`upload failed: ${e.name}: ${e.message}`, true); }
+  };
+}
+
+main().catch((e) => status(`cannot open this link: ${e.name}: ${e.message}`, true));

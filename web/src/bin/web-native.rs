@@ -5,6 +5,11 @@
 //! - `web-native bench`: opens a 64 MiB item sealed in 64 KiB chunks with the same code the
 //!   browser runs (`PushOpener::push_to` into one reused buffer, sequential, 1 MiB pieces,
 //!   one thread) and prints the best of 5 runs as `native-open MB_PER_S CHUNKS_PER_S`.
+//! - `web-native links SITE` / `web-native review SITE LINK_ID`: the published link
+//!   fixtures and the owner's review of collect-link drops (see `links.rs`).
+
+#[path = "web-native/links.rs"]
+mod links;
 
 use std::time::Instant;
 
@@ -31,7 +36,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             std::fs::write(path, sealed)?;
         }
         ["bench"] => bench(&key, &id)?,
-        _ => return Err("usage: web-native fixture PATH | web-native bench".into()),
+        ["links", site] => links::links(std::path::Path::new(site))?,
+        ["review", site, link_id] => links::review(std::path::Path::new(site), link_id)?,
+        _ => {
+            return Err(
+                "usage: web-native fixture PATH | bench | links SITE | review SITE LINK_ID".into(),
+            );
+        }
     }
     Ok(())
 }
