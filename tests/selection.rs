@@ -766,3 +766,72 @@ fn open_body(grant: &[u8], seed: u8) -> Vec<u8> {
     let info = [keepsake::selection::LABEL_SELECTION, header].concat();
     xwing::open_base(&secret, enc, &info, b"", ct).unwrap()
 }
+
+/// A print order of items 2, 5 and 7 from `from`, naming the history entry `history`.
+fn order_naming(w: &World, from: &Keyring, history: [u8; 32]) -> Vec<u8> {
+    let parts: Vec<Vec<SelectedPart<'_>>> = [7, 2, 5]
+        .iter()
+        .map(|&i| vec![SelectedPart::Stream(&w.items[i].original[..HEADER_LEN])])
+        .collect();
+    let selected: Vec<SelectedItem<'_>> = [7usize, 2, 5]
+        .iter()
+        .zip(&parts)
+        .map(|(&i, p)| SelectedItem {
+            media_id: w.items[i].id,
+            epoch: EPOCH,
+            media_key: &w.items[i].key,
+            parts: p,
+            manifest: Some(&w.items[i].manifest),
+        })
+        .collect();
+    from.grant_selection(
+        &w.printer.identity_public_key(),
+        ALBUM,
+        history,
+        EXPIRES,
+        &selected,
+    )
+    .unwrap()
+}
+
+#[test]
+fn a_selection_is_checked_against_the_album_history_it_names() {
+    let w = world();
+    let head = w.history.head().1;
+    let accept = |grant: &[u8], from: &Keyring| {
+        w.printer
+            .accept_selection(
+                grant,
+                &from.identity_public_key(),
+                &SelectionExpect::default(),
+            )
+            .unwrap()
+    };
+    // Alice, the owner and a member at the head: the grant checks.
+    let selection = accept(&order_naming(&w, &w.alice, head), &w.alice);
+    selection.check_history(&w.history).unwrap();
+    // An entry the chain does not hold (a forked or newer chain): HistoryUnknownEntry.
+    let selection = accept(&order_naming(&w, &w.alice, HISTORY), &w.alice);
+    assert_eq!(
+        name(selection.check_history(&w.history)),
+        "HistoryUnknownEntry"
+    );
+    // Bob signs a valid grant naming the head, but was never a member.
+    let selection = accept(&order_naming(&w, &w.bob, head), &w.bob);
+    assert_eq!(
+        name(selection.check_history(&w.history)),
+        "SelectionWrongSender"
+    );
+    // The history of another album.
+    let other_album = AlbumId::from_bytes([0x77; 16]);
+    let genesis = w.alice.create_album_history(other_album).unwrap();
+    let other = verify_history(
+        &[genesis],
+        other_album,
+        &w.alice.identity_public_key(),
+        None,
+    )
+    .unwrap();
+    let selection = accept(&order_naming(&w, &w.alice, head), &w.alice);
+    assert_eq!(name(selection.check_history(&other)), "SelectionWrongAlbum");
+}

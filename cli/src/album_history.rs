@@ -148,6 +148,11 @@ impl AlbumHistory {
         Self::load(&path, album_id, &owner, unlocked.pin_file.as_deref())
     }
 
+    /// The entries, oldest first, as the file holds them.
+    pub fn entries(&self) -> &[Vec<u8>] {
+        &self.entries
+    }
+
     /// The head: the newest entry's hash, which grants name.
     pub fn head(&self) -> [u8; HASH_LEN] {
         self.verified.head().1

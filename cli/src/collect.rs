@@ -14,12 +14,15 @@ use keepsake::link::{
     MAX_DROP_LEN, MAX_LINK_RECORD_LEN, OpenedDrop, OpenedLink, create_collect_link, open_drop,
     open_link, parse_url, seal_drop,
 };
+use keepsake::provenance::part_hashes;
 use keepsake::stream::{SealOptions, seal_part};
-use keepsake::{AlbumKey, MediaBlob, MediaId, MediaKey, MediaKind};
+use keepsake::{AlbumKey, MediaId, MediaKey, MediaKind};
 use zeroize::Zeroizing;
 
 use crate::args::UnlockArgs;
-use crate::container::{Metadata, encode_preamble, metadata::mode_of};
+use crate::container::{
+    ContainerError, MAX_THUMBNAIL_LEN, Metadata, encode_preamble, encode_trailer, metadata::mode_of,
+};
 use crate::error::{CliError, CliResult, EXIT_CODES_HELP, batch_result, code_of, exit};
 use crate::link::{MAX_PART_LEN, Staged, encode_history, link_dir, link_history, parse_link_arg};
 use crate::link_open::parse_media_id;
@@ -131,7 +134,7 @@ pub fn create(args: &CollectCreateArgs) -> CliResult<()> {
     let unlocked = unlock::unlock(&args.unlock)?;
     let keyring = &unlocked.keyring;
     let album = account::album_key(keyring, album_id, args.epoch)?;
-    let (history, hash) = link_history(keyring, &album)?;
+    let (history, hash, _) = link_history(&unlocked, &album)?;
     let link = create_collect_link(&album, &hash, &keyring.identity_public_key(), None)
         .map_err(|e| CliError::core("creating the collect link", &e))?;
     let staged = Staged::new(&args.out)?;
@@ -289,35 +292,40 @@ fn accept_one(
     let sealed = fsutil::read_capped(&part, MAX_PART_LEN, "a sealed original")?;
     drop.open_part(MediaKind::Original, &sealed)
         .map_err(|e| refused(part.display(), &e))?;
-    let metadata = Metadata::parse(drop.metadata())
+    // The guest's metadata must name a safe relative path, as any container's does.
+    Metadata::parse(drop.metadata())
         .and_then(|m| m.path().map(|_| m))
         .map_err(|e| CliError::new(e.exit_code(), format!("{}: {e}", found.path.display())))?;
+    let thumbnail_path = fsutil::with_suffix(&found.path, ".thumbnail");
+    let thumbnail = if thumbnail_path.is_file() {
+        let sealed = fsutil::read_capped(&thumbnail_path, MAX_THUMBNAIL_LEN, "a sealed thumbnail")?;
+        drop.open_part(MediaKind::Thumbnail, &sealed)
+            .map_err(|e| refused(thumbnail_path.display(), &e))?;
+        Some(sealed)
+    } else {
+        None
+    };
     let accepted = keyring
         .accept_drop(album, &drop, history)
         .map_err(|e| refused(found.path.display(), &e))?;
-    // The tool's containers hold the metadata JSON itself (SPEC.md 8.3): the same media
-    // key, unwrapped from the accepted wrap, seals it.
-    let media_key = album
-        .unwrap_media_key(&accepted.media_id, &accepted.wrapped_media_key)
-        .map_err(|e| refused(found.path.display(), &e))?;
-    let json = Zeroizing::new(
-        metadata
-            .to_json()
-            .map_err(|e| CliError::new(e.exit_code(), e.to_string()))?,
-    );
-    let envelope = media_key
-        .seal_blob(&accepted.media_id, MediaBlob::Metadata, &json)
-        .map_err(|e| refused(found.path.display(), &e))?;
+    // The container (SPEC.md 8.2): the guest's sealed parts as they are, the original's
+    // chunk hash list, and the metadata envelope holding the item record the owner signed.
+    let hashes = part_hashes(&sealed).map_err(|e| refused(part.display(), &e))?;
+    let container_error = |e: ContainerError| CliError::new(e.exit_code(), e.to_string());
     let mut container = encode_preamble(
         &album.album_id(),
         album.epoch(),
         &accepted.media_id,
         &accepted.wrapped_media_key,
-        &envelope,
-        None,
+        thumbnail.as_deref(),
+        sealed.len() as u64,
     )
-    .map_err(|e| CliError::new(e.exit_code(), e.to_string()))?;
+    .map_err(container_error)?;
     container.extend_from_slice(&sealed);
+    container.extend_from_slice(
+        &encode_trailer(&hashes.list_bytes(), &accepted.metadata_envelope)
+            .map_err(container_error)?,
+    );
     std::fs::create_dir_all(into).map_err(|e| CliError::io(into, &e))?;
     let dst = into.join(format!("{}.ks", accepted.media_id));
     fsutil::write_atomic(&dst, &container, false)?;
@@ -371,7 +379,7 @@ pub fn review(args: &CollectReviewArgs) -> CliResult<()> {
     let unlocked = unlock::unlock(&args.unlock)?;
     let keyring = &unlocked.keyring;
     let album = account::album_key(keyring, album_id, args.epoch)?;
-    let (_, history) = link_history(keyring, &album)?;
+    let (_, history, _) = link_history(&unlocked, &album)?;
     let mut failures = Vec::new();
     if let Some(into) = &args.into {
         for f in &accepting {

@@ -228,3 +228,71 @@ pub fn remove_member(args: &RemoveMemberArgs) -> CliResult<()> {
     );
     Ok(())
 }
+
+/// Moves an album the unlocked account owns to its next epoch with no membership change
+/// (SPEC.md 5.12's epoch move; `link revoke --move-epoch`, 5.13): appends the entry to the
+/// owner's history, then grants the new epoch's key to every current member but the owner,
+/// one `<member identity digest>.grant` in `out` each, naming that entry. Returns the new
+/// epoch.
+///
+/// # Errors
+/// `--epoch` not the history's current epoch (exit code 64); a grant file that exists
+/// (exit code 4); the history's refusals; writing.
+pub fn move_epoch(
+    unlocked: &Unlocked,
+    album_id: keepsake::AlbumId,
+    epoch: u64,
+    history: Option<&std::path::Path>,
+    out: &std::path::Path,
+) -> CliResult<u64> {
+    let keyring = &unlocked.keyring;
+    // Only the owner's own key of that epoch moves the album (a received key does not).
+    album_key(keyring, album_id, Some(epoch))?;
+    let mut history = AlbumHistory::owned(unlocked, album_id, history)?;
+    if history.verified.current_epoch() != epoch {
+        return Err(CliError::usage(format!(
+            "--epoch {epoch}: the album's history is at epoch {} (its current epoch)",
+            history.verified.current_epoch()
+        )));
+    }
+    let owner = keyring.identity_public_key().digest();
+    let members: Vec<IdentityPublicKey> = history
+        .verified
+        .current_members()
+        .into_iter()
+        .filter(|m| m.digest() != owner)
+        .collect();
+    let paths: Vec<PathBuf> = members
+        .iter()
+        .map(|m| out.join(format!("{}.grant", hex::encode(m.digest()))))
+        .collect();
+    fsutil::check_output_dir(out)?;
+    for path in &paths {
+        fsutil::check_output_file(path, false)?;
+    }
+    let entry = history.append(keyring, HistoryAction::EpochMove)?;
+    let next = history.verified.current_epoch();
+    let album = album_key(keyring, album_id, Some(next))?;
+    if !members.is_empty() {
+        std::fs::create_dir_all(out).map_err(|e| CliError::io(out, &e))?;
+    }
+    for (member, path) in members.iter().zip(&paths) {
+        let grant = keyring
+            .grant_album(&album, member, &entry)
+            .map_err(|e| CliError::core("granting the new epoch", &e))?;
+        fsutil::write_atomic(path, &grant, false)?;
+        outln!(
+            "wrote {}: granted epoch {next} to identity {} (fingerprint {})",
+            path.display(),
+            hex::encode(member.digest()),
+            fingerprint(member)
+        );
+    }
+    outln!(
+        "album {album_id} moved from epoch {epoch} to epoch {next}: seal new items with --epoch \
+         {next}; album history now at {}: give the members {}",
+        history.head_display(),
+        history.path.display()
+    );
+    Ok(next)
+}

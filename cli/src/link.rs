@@ -12,21 +12,21 @@ use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
 use clap::{Args, Subcommand};
-use keepsake::account::Keyring;
-use keepsake::history::history_entry_hash;
 use keepsake::link::{
     LINK_ID_LEN, LinkId, LinkPassword, NewLink, create_album_link, create_selection_link, parse_url,
 };
-use keepsake::provenance::{ItemRecord, PartEntry, PartKind, part_hashes_from_reader};
+use keepsake::provenance::ItemRecord;
 use keepsake::selection::{SelectedItem, SelectedPart};
-use keepsake::stream::{HEADER_LEN, plaintext_len};
-use keepsake::{AlbumId, AlbumKey, MediaBlob, MediaId, MediaKind};
+use keepsake::stream::HEADER_LEN;
+use keepsake::{AlbumId, AlbumKey, MediaId, MediaKind};
 use serde_json::json;
 use zeroize::Zeroizing;
 
-use crate::args::{KdfProfile, RemoveMemberArgs, UnlockArgs};
+use crate::album_history::AlbumHistory;
+use crate::args::{KdfProfile, UnlockArgs};
 use crate::container::{self, Section};
 use crate::error::{CliError, CliResult, EXIT_CODES_HELP, exit};
+use crate::unlock::Unlocked;
 use crate::{account, fsutil, lifecycle, outln, unlock};
 
 /// `index.json`'s `version`.
@@ -166,10 +166,11 @@ pub struct LinkRevokeArgs {
     /// The epoch the link gave (with --move-epoch).
     #[arg(long, value_name = "N")]
     pub epoch: Option<u64>,
-    /// A member who keeps the album (identity public key or @FILE); repeat for each.
-    #[arg(long = "member", value_name = "IDENTITY")]
-    pub members: Vec<String>,
-    /// Where to write the remaining members' grants.
+    /// The album's history file (default: the owner's own copy, SPEC.md 8.11).
+    #[arg(long, value_name = "FILE")]
+    pub history: Option<PathBuf>,
+    /// Where to write the members' grants of the new epoch (every current member of the
+    /// album's history but the owner).
     #[arg(long, value_name = "DIR", default_value = ".")]
     pub grants: PathBuf,
 }
@@ -238,18 +239,21 @@ pub fn encode_history(entries: &[Vec<u8>]) -> Vec<u8> {
     out
 }
 
-/// The album history a link publishes, and the hash of the entry it relies on: the
-/// genesis entry of the album at the account's current epoch, signed by the owner (the
-/// tool keeps no album history file yet), or none for another epoch.
-pub fn link_history(keyring: &Keyring, album: &AlbumKey) -> CliResult<(Vec<Vec<u8>>, [u8; 32])> {
-    if album.epoch() != keyring.current_epoch() {
-        return Ok((Vec::new(), [0; 32]));
-    }
-    let genesis = keyring
-        .create_album_history(album.album_id())
-        .map_err(|e| CliError::core("album history", &e))?;
-    let hash = history_entry_hash(&genesis);
-    Ok((vec![genesis], hash))
+/// The album history a link publishes (the owner's copy, SPEC.md 8.11: every entry, so a
+/// guest verifies the whole chain) and the hash of the entry it relies on: the newest entry
+/// at the album key's epoch (recorded first, as an epoch move, when that epoch is the
+/// account's current one and the history has not reached it).
+///
+/// # Errors
+/// As [`AlbumHistory::owned`] and [`AlbumHistory::owned_entry_at_epoch`] (exit code 5 when
+/// the album never was at that epoch).
+pub fn link_history(
+    unlocked: &Unlocked,
+    album: &AlbumKey,
+) -> CliResult<(Vec<Vec<u8>>, [u8; 32], AlbumHistory)> {
+    let mut history = AlbumHistory::owned(unlocked, album.album_id(), None)?;
+    let hash = history.owned_entry_at_epoch(&unlocked.keyring, album.epoch())?;
+    Ok((history.entries().to_vec(), hash, history))
 }
 
 /// A link folder being written: a temporary folder in `ROOT/l/`, renamed into place by
@@ -317,8 +321,8 @@ impl Staged {
     }
 }
 
-/// One container prepared for a link: its parts as published, its item record re-signed
-/// by the owner.
+/// One container prepared for a link: its parts as published, with the item record its
+/// uploader signed (SPEC.md 5.10), verified against the album history first.
 struct Published {
     media_id: MediaId,
     epoch: u64,
@@ -348,67 +352,38 @@ fn read_section(file: &mut File, path: &Path, section: Section) -> CliResult<Vec
     Ok(out)
 }
 
-fn entry_of(kind: MediaKind, sealed: &[u8], path: &Path) -> CliResult<PartEntry> {
-    let hashes = part_hashes_from_reader(sealed).map_err(|e| refused(path, &e))?;
-    let header = keepsake::stream::Header::parse(&sealed[..HEADER_LEN.min(sealed.len())])
-        .map_err(|e| refused(path, &e))?;
-    Ok(PartEntry {
-        kind: PartKind::Media(kind),
-        chunk_log2: header.chunk_size_log2(),
-        plaintext_len: plaintext_len(&header, sealed.len() as u64)
-            .map_err(|e| refused(path, &e))?,
-        chunk_count: hashes.list().len() as u64,
-        root: *hashes.root(),
-    })
-}
-
-/// Reads a container of `album`, and signs its item as the owner (SPEC.md 5.10): the
-/// metadata envelope becomes the item record (manifest, then the container's metadata
-/// JSON) under the same media key.
-fn publish_item(
-    keyring: &Keyring,
-    album: &AlbumKey,
-    history: &[u8; 32],
-    path: &Path,
-) -> CliResult<Published> {
+/// Reads a container of `album` and verifies its signed item record against the album's
+/// history (SPEC.md 5.10): a link publishes items as their uploaders signed them, and
+/// refuses one that does not verify (unsigned, by a non-member, re-sealed, ...).
+fn publish_item(album: &AlbumKey, history: &AlbumHistory, path: &Path) -> CliResult<Published> {
     let mut file = File::open(path).map_err(|e| CliError::io(path, &e))?;
     let layout = container::read_layout(&mut file).map_err(|e| refused(path, &e))?;
-    let item = container::open_item(&layout, album).map_err(|e| refused(path, &e))?;
-    let json = Zeroizing::new(item.metadata.to_json().map_err(|e| refused(path, &e))?);
+    let mut item = container::open_item(&layout, album).map_err(|e| refused(path, &e))?;
+    let verified = item
+        .verify(&layout, &history.verified)
+        .map_err(|e| refused(path, &e))?;
     let thumbnail = match layout.thumbnail {
         Some((section, _)) => Some(read_section(&mut file, path, section)?),
         None => None,
     };
     let original = read_section(&mut file, path, layout.original.0)?;
-    let mut parts = vec![entry_of(MediaKind::Original, &original, path)?];
+    verified
+        .verify_part(MediaKind::Original, &original)
+        .map_err(|e| refused(path, &e))?;
     if let Some(thumb) = &thumbnail {
-        parts.push(entry_of(MediaKind::Thumbnail, thumb, path)?);
+        verified
+            .verify_part(MediaKind::Thumbnail, thumb)
+            .map_err(|e| refused(path, &e))?;
     }
-    let record = Zeroizing::new(
-        keyring
-            .sign_item(
-                &layout.media_id,
-                layout.album_id,
-                layout.epoch,
-                history,
-                &parts,
-                &json,
-            )
-            .map_err(|e| CliError::core(path.display(), &e))?,
-    );
-    let manifest = ItemRecord::parse(&record)
+    let manifest = ItemRecord::parse(&item.record)
         .ok()
         .and_then(|r| r.manifest().map(<[u8]>::to_vec))
         .ok_or_else(|| CliError::failure("the signed item record has no manifest"))?;
-    let metadata_envelope = item
-        .media_key
-        .seal_blob(&layout.media_id, MediaBlob::Metadata, &record)
-        .map_err(|e| CliError::core(path.display(), &e))?;
     Ok(Published {
         media_id: layout.media_id,
         epoch: layout.epoch,
-        wrapped_key: layout.wrapped_key,
-        metadata_envelope,
+        wrapped_key: layout.wrapped_key.clone(),
+        metadata_envelope: layout.metadata.clone(),
         manifest,
         media_key: item.media_key,
         thumbnail,
@@ -485,10 +460,10 @@ pub fn create(args: &LinkCreateArgs) -> CliResult<()> {
     let unlocked = unlock::unlock(&args.unlock)?;
     let keyring = &unlocked.keyring;
     let album = account::album_key(keyring, album_id, args.epoch)?;
-    let (history, history_hash) = link_history(keyring, &album)?;
+    let (history, history_hash, album_history) = link_history(&unlocked, &album)?;
     let items = paths
         .iter()
-        .map(|p| publish_item(keyring, &album, &history_hash, p))
+        .map(|p| publish_item(&album, &album_history, p))
         .collect::<CliResult<Vec<_>>>()?;
     let owner = &keyring.identity_public_key();
     let password = password.as_ref().map(|p| LinkPassword {
@@ -604,15 +579,15 @@ pub fn revoke(args: &LinkRevokeArgs) -> CliResult<()> {
             device_key: None,
             device_pin: None,
         };
-        lifecycle::remove_member(&RemoveMemberArgs {
-            unlock,
-            album: album.clone(),
+        let album_id = fsutil::parse_album_id(album)?;
+        let unlocked = unlock::unlock(&unlock)?;
+        lifecycle::move_epoch(
+            &unlocked,
+            album_id,
             epoch,
-            members: args.members.clone(),
-            out: args.grants.clone(),
-            force: false,
-            json: false,
-        })?;
+            args.history.as_deref(),
+            &args.grants,
+        )?;
     }
     Ok(())
 }

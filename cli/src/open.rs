@@ -418,6 +418,7 @@ fn held_from_grant(
                 args.owner.as_deref(),
                 from,
             )?;
+            crate::selection::check_history(&selection, grant, &history.verified)?;
             Histories::Fixed(Arc::new(history.verified))
         }
         None => Histories::Unverified,

@@ -430,6 +430,28 @@ pub fn accept_selection(
         })
 }
 
+/// Checks an accepted selection grant against the album's verified history (SPEC.md 5.11,
+/// 5.12): the entry it names is in the chain and its sender was a member there.
+///
+/// # Errors
+/// Exit code 5: `HistoryUnknownEntry` (the grant names an entry this history does not
+/// hold), `SelectionWrongSender` (the sender was not a member there), `SelectionWrongAlbum`.
+pub fn check_history(
+    selection: &Selection,
+    path: &Path,
+    history: &keepsake::history::VerifiedHistory,
+) -> CliResult<()> {
+    selection.check_history(history).map_err(|e| {
+        CliError::new(
+            exit::SECURITY,
+            format!(
+                "{}: selection grant refused against the album history: {e}",
+                path.display()
+            ),
+        )
+    })
+}
+
 /// The print-order record of an accepted selection, as JSON.
 pub fn record_json(selection: &Selection, now: u64) -> Value {
     let info = selection.info();
@@ -475,6 +497,7 @@ pub fn accept(args: &AcceptArgs, sender: &IdentityPublicKey, bytes: &[u8]) -> Cl
                 args.owner.as_deref(),
                 &args.from,
             )?;
+            check_history(&selection, &args.grant, &history.verified)?;
             let uploaders = selection
                 .items()
                 .iter()

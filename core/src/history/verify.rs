@@ -193,11 +193,7 @@ impl VerifiedHistory {
                 }
                 (Change::Remove(*digest), removal_epoch_ok(epoch, next))
             }
-            HistoryAction::EpochMove => (
-                Change::Epoch,
-                next == generation_epoch(epoch_generation(next))
-                    && epoch_generation(next) > epoch_generation(epoch),
-            ),
+            HistoryAction::EpochMove => (Change::Epoch, epoch_move_ok(epoch, next)),
         };
         if !epoch_ok {
             return Err(Error::HistoryBadEpoch { seq });
@@ -355,6 +351,18 @@ impl VerifiedHistory {
 
 /// SPEC.md 5.6 as a check: a removal moves `epoch` to `max(epoch, g << 32) + 1` for a
 /// generation `g` at least `epoch`'s, never past the `g`'s counter.
+/// An epoch move (SPEC.md 5.12): to a later generation's first epoch (the owner's account
+/// rotated), or to the next counter value of the same generation (the owner re-keys the
+/// album with no membership change, e.g. to revoke a link, 5.13).
+fn epoch_move_ok(epoch: u64, next: u64) -> bool {
+    let rotated = next == generation_epoch(epoch_generation(next))
+        && epoch_generation(next) > epoch_generation(epoch);
+    let counter = epoch_generation(next) == epoch_generation(epoch)
+        && epoch.checked_add(1) == Some(next)
+        && next & ((1 << EPOCH_COUNTER_BITS) - 1) != 0;
+    rotated || counter
+}
+
 fn removal_epoch_ok(epoch: u64, next: u64) -> bool {
     let generation = epoch_generation(next);
     generation >= epoch_generation(epoch)
@@ -398,16 +406,17 @@ impl Keyring {
 
     /// Signs the next entry of `history` (an album this account owns): a member added, a
     /// member removed (the epoch moves to `max(epoch, current epoch) + 1`, as
-    /// [`Keyring::remove_member`] does), or an epoch move to this keyring's current epoch
-    /// after a rotation. The entry is checked by the same rules a verifier applies before it
+    /// [`Keyring::remove_member`] does), or an epoch move: to this keyring's current epoch
+    /// after a rotation, otherwise to the next epoch of the same generation (a re-key with
+    /// no membership change, as a revoked link needs; grant the new epoch's key to the
+    /// members with [`Keyring::grant_album`]). The entry is checked by the same rules a verifier applies before it
     /// is returned; append it with [`VerifiedHistory::extend`].
     ///
     /// # Errors
     /// [`Error::HistoryNotAllowed`] if this account is not the owner, for a genesis, for
     /// adding a member or removing a non-member or the owner;
-    /// [`Error::HistoryBadEpoch`] for an epoch move with no rotation since the last one;
     /// [`Error::UnknownGeneration`] if the history's epoch is of a newer generation than
-    /// this keyring's; [`Error::TooLarge`] after 2^32 - 1 removals in one generation or past
+    /// this keyring's; [`Error::TooLarge`] after 2^32 - 1 removals and moves in one generation or past
     /// [`MAX_HISTORY_ENTRIES`].
     pub fn append_history(
         &self,
@@ -437,7 +446,18 @@ impl Keyring {
                 }
                 next
             }
-            HistoryAction::EpochMove => self.current_epoch(),
+            HistoryAction::EpochMove if self.current_epoch() > epoch => self.current_epoch(),
+            HistoryAction::EpochMove => {
+                let next = epoch + 1;
+                if epoch_generation(next) != self.generation() {
+                    return Err(Error::TooLarge {
+                        what: "epoch moves in one generation",
+                        len: 1 << EPOCH_COUNTER_BITS,
+                        max: (1 << EPOCH_COUNTER_BITS) - 1,
+                    });
+                }
+                next
+            }
         };
         let bytes = HistoryEntry::signed(
             self.identity_secret(),

@@ -32,7 +32,9 @@ pub use collect::{
     LABEL_DROP_SIGNATURE, MAX_DISPLAY_NAME_LEN, MAX_DROP_LEN, MAX_DROP_METADATA_LEN, OpenedDrop,
     drop_key, open_drop, seal_drop,
 };
+#[cfg_attr(not(feature = "hazmat"), allow(unused_imports))] // used by lib.rs `hazmat`
 pub(crate) use collect::{DropItem, drop_seed, drop_with, seal_plaintext};
+#[cfg_attr(not(feature = "hazmat"), allow(unused_imports))] // used by lib.rs `hazmat`
 pub(crate) use fragment::base64url_encode;
 pub use fragment::{
     FRAGMENT_BYTES, FRAGMENT_LEN, LINK_PATH, LinkAddress, parse_fragment, parse_url,
@@ -42,11 +44,13 @@ pub use payload::{
     SELECTION_PAYLOAD_FIXED_LEN, SelectionLink, create_album_link, create_collect_link,
     create_selection_link,
 };
+#[cfg_attr(not(feature = "hazmat"), allow(unused_imports))] // used by lib.rs `hazmat`
 pub(crate) use payload::{epoch_link_with, selection_link_with};
 pub use record::{
     MAX_LINK_RECORD_LEN, PASSWORD_PARAMS_LEN, RECORD_HEADER_LEN, RecordInfo, inspect_record,
     open_link,
 };
+#[cfg_attr(not(feature = "hazmat"), allow(unused_imports))] // used by lib.rs `hazmat`
 pub(crate) use record::{record_key_schedule, seal_record};
 
 use crate::hpke::xwing;

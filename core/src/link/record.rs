@@ -160,6 +160,7 @@ fn link_key(
 }
 
 /// The key schedule of a record for known-answer vectors: `(password key, link key)`.
+#[cfg_attr(not(feature = "hazmat"), allow(dead_code))]
 pub(crate) fn record_key_schedule(
     secret: &[u8; super::LINK_SECRET_LEN],
     record: &[u8],

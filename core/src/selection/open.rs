@@ -154,6 +154,28 @@ impl Selection {
         &self.sender
     }
 
+    /// Checks the grant against the album's verified history (SPEC.md 5.11, 5.12): the
+    /// history is of the grant's album, holds the entry the grant names, and the sender was
+    /// a member at that entry. A recipient who has the chain (from the sender or the
+    /// server, verified against the owner's identity) calls this after accepting; without
+    /// it the entry is only a signed claim. Each item's uploader is checked separately
+    /// ([`SelectionItem::uploader`]).
+    ///
+    /// # Errors
+    /// [`Error::SelectionWrongAlbum`] for a history of another album;
+    /// [`Error::HistoryUnknownEntry`] if `history` does not hold the named entry (fetch the
+    /// newest chain; still unknown, the chains forked); [`Error::SelectionWrongSender`] if
+    /// the sender was not a member there.
+    pub fn check_history(&self, history: &VerifiedHistory) -> Result<()> {
+        if history.album_id() != self.info.album_id {
+            return Err(Error::SelectionWrongAlbum);
+        }
+        if !history.is_member_at(&self.info.history, &self.sender.digest())? {
+            return Err(Error::SelectionWrongSender);
+        }
+        Ok(())
+    }
+
     /// The items, in increasing media id order.
     pub fn items(&self) -> &[SelectionItem] {
         &self.items
