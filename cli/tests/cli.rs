@@ -615,6 +615,21 @@ fn demo_runs_with_a_small_video() {
         ))
         .stdout(predicate::str::contains("tampered.ks: refused"))
         .stdout(predicate::str::contains("truncated.ks: refused, truncated"))
+        // Issue 16's print order: three of ten photos to a print service, which opens them
+        // (uploader verified) and is refused a fourth.
+        .stdout(predicate::str::contains(
+            "7. A print order: three of ten photos to a print service",
+        ))
+        .stdout(predicate::str::contains(
+            "it opened the 3 originals: identical bytes",
+        ))
+        .stdout(predicate::str::contains(
+            "each one's uploader, verified against Alice's album history",
+        ))
+        .stdout(predicate::str::is_match(
+            r"a fourth photo, IMG_0003\.jpg: refused \(.*NotInSelection|a fourth photo, IMG_0003\.jpg: refused \(.*not in the selection",
+        )
+        .unwrap())
         .stdout(predicate::str::contains("GB/s"));
 }
 
