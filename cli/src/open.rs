@@ -381,12 +381,7 @@ enum Held {
 
 /// Accepts `--grant` from `--from`: an album grant gives the album key, a selection grant
 /// (told apart by its length) its part keys.
-fn held_from_grant(
-    args: &OpenArgs,
-    grant: &Path,
-    from: &str,
-    part: Part,
-) -> CliResult<(Held, Histories)> {
+fn held_from_grant(args: &OpenArgs, grant: &Path, from: &str) -> CliResult<(Held, Histories)> {
     let sender = crate::account::parse_sender(from)?;
     let bytes = crate::selection::read_grant(grant)?;
     if !crate::selection::is_selection_len(bytes.len()) {
@@ -400,11 +395,6 @@ fn held_from_grant(
         return Ok((
             Held::Album(album),
             Histories::Fixed(Arc::new(history.verified)),
-        ));
-    }
-    if matches!(part, Part::Range(..)) {
-        return Err(CliError::usage(
-            "--range does not go with a selection grant: open the whole part",
         ));
     }
     let unlocked = unlock::unlock(&args.unlock)?;
@@ -463,7 +453,7 @@ pub fn run(args: &OpenArgs) -> CliResult<()> {
         fsutil::check_input(file)?;
     }
     let (held, histories) = match (&args.grant, &args.from) {
-        (Some(grant), Some(from)) => held_from_grant(args, grant, from, part)?,
+        (Some(grant), Some(from)) => held_from_grant(args, grant, from)?,
         _ => {
             if args.owner.is_some() {
                 return Err(CliError::usage(

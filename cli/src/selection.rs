@@ -34,7 +34,8 @@ use zeroize::Zeroizing;
 use crate::album_history::AlbumHistory;
 use crate::args::{AcceptArgs, PartArg, ShareArgs};
 use crate::container::read::{
-    ChunkHasher, check_root, expected_entry, provenance_error, pump, record_metadata,
+    ChunkHasher, RANGE_PIECE, Window, check_root, expected_entry, provenance_error, pump,
+    read_hash_list, record_metadata,
 };
 use crate::container::{self, ContainerError, Item, Metadata};
 use crate::error::{CliError, CliResult, exit};
@@ -630,21 +631,13 @@ pub fn open_one(
     let media_id = layout.media_id;
     let item = selection.item(&media_id).map_err(not_in)?;
     let (kind, stored) = match part {
-        Part::Thumbnail => (MediaKind::Thumbnail, layout.thumbnail),
-        _ => (MediaKind::Original, Some(layout.original)),
+        Part::Thumbnail => (MediaKind::Thumbnail, layout.thumbnail.clone()),
+        _ => (MediaKind::Original, Some(layout.original.clone())),
     };
     if !item.parts().contains(&PartKind::Media(kind)) {
         return Err(not_in(keepsake::Error::NotInSelection {
             what: "this part of the item",
         }));
-    }
-    if matches!(part, Part::Range(..)) {
-        return Err(ContainerError::Core {
-            what: "--range",
-            err: keepsake::Error::NotInSelection {
-                what: "a range read (open the whole part)",
-            },
-        });
     }
     let (section, header) = stored.ok_or(ContainerError::NoThumbnail)?;
     // With the album's history: the uploader is a member at the entry the manifest names,
@@ -690,7 +683,11 @@ pub fn open_one(
         (Dest::Dir(dir), Part::Thumbnail) => {
             Some(fsutil::with_suffix(&dir.join(&base), ".thumbnail"))
         }
-        (Dest::Dir(dir), _) => Some(dir.join(&base)),
+        (Dest::Dir(dir), Part::Range(offset, len)) => Some(fsutil::with_suffix(
+            &dir.join(&base),
+            &format!(".range-{offset}-{len}"),
+        )),
+        (Dest::Dir(dir), Part::Original) => Some(dir.join(&base)),
     };
     let size = metadata.as_ref().map(|m| m.size);
     let what = if kind == MediaKind::Original {
@@ -699,8 +696,30 @@ pub fn open_one(
         "thumbnail stream"
     };
     let mut write = |sink: &mut dyn Write| -> Result<u64, ContainerError> {
-        file.seek(SeekFrom::Start(section.offset))?;
         let core = |err| ContainerError::Core { what, err };
+        if let Part::Range(offset, len) = part {
+            // With the manifest (a history was given): each chunk read is checked against
+            // the container's chunk hash list under the signed root (SPEC.md 5.10).
+            let list = match manifest {
+                Some(_) => Some(read_hash_list(&mut file, &layout)?),
+                None => None,
+            };
+            return range_pieces(offset, len, sink, &mut |at, want| {
+                let mut window = Window::new(&mut file, section);
+                match &list {
+                    Some(list) => {
+                        selection.open_range_verified(&media_id, kind, &mut window, at, want, list)
+                    }
+                    None => selection.open_range(&media_id, kind, &mut window, at, want),
+                }
+                .map_err(|err| match err {
+                    keepsake::Error::ProvenanceMismatch { .. }
+                    | keepsake::Error::ProvenanceChunkMismatch { .. } => provenance_error(err),
+                    other => core(other),
+                })
+            });
+        }
+        file.seek(SeekFrom::Start(section.offset))?;
         let mut hasher = ChunkHasher::new((&mut file).take(section.len), header.chunk_size() + 16);
         let mut opener = selection
             .opener(&media_id, kind, &mut hasher, &OpenOptions::default())
@@ -734,6 +753,29 @@ pub fn open_one(
     let mut opened = crate::open::deliver(target, force, &mut write, &finish)?;
     opened.uploader = uploader;
     Ok(opened)
+}
+
+/// Writes plaintext `[offset, offset + len)` to `sink`, opened by `open(at, want)` at most
+/// [`RANGE_PIECE`] bytes at a time, so a long range never sits in memory whole.
+///
+/// # Errors
+/// `open`'s; writing.
+fn range_pieces(
+    offset: u64,
+    len: u64,
+    sink: &mut dyn Write,
+    open: &mut dyn FnMut(u64, u64) -> Result<Vec<u8>, ContainerError>,
+) -> Result<u64, ContainerError> {
+    let end = offset.saturating_add(len);
+    let mut at = offset;
+    loop {
+        let piece = Zeroizing::new(open(at, (end - at).min(RANGE_PIECE))?);
+        sink.write_all(&piece)?;
+        at += piece.len() as u64;
+        if at >= end || piece.is_empty() {
+            return Ok(at - offset);
+        }
+    }
 }
 
 #[cfg(test)]

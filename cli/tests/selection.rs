@@ -183,9 +183,52 @@ fn print_order_opens_the_granted_originals_and_refuses_the_rest() {
         .code(3)
         .stderr(predicate::str::contains(s.sealed[3].display().to_string()));
     assert_eq!(common::names(&s.t.path("batch")).len(), 3);
-    // A range read is not offered with a selection grant.
-    s.open("order.grant", &s.sealed[..1], &["--range", "0:10"])
-        .code(64);
+    // A range read of a granted original: exactly those bytes, in a file named for them.
+    s.open("order.grant", &s.sealed[1..2], &["--range", "1000:5000"])
+        .success();
+    let media_id = s.sealed[1]
+        .file_stem()
+        .unwrap()
+        .to_string_lossy()
+        .into_owned();
+    assert_eq!(
+        std::fs::read(
+            s.t.path("print")
+                .join(format!("{media_id}.range-1000-5000"))
+        )
+        .unwrap(),
+        &photo(1)[1000..6000]
+    );
+    // With the album history, each chunk read is checked against the container's chunk
+    // hash list under the signed root: a byte flipped in the range's ciphertext is named
+    // (`ProvenanceChunkMismatch`, exit code 5) before anything is decrypted.
+    let history = common::history_of(&s.alice, &s.album);
+    let history = history.to_str().unwrap();
+    s.open(
+        "order.grant",
+        &s.sealed[1..2],
+        &["--range", "0:100", "--history", history],
+    )
+    .success();
+    assert_eq!(
+        std::fs::read(s.t.path("print").join(format!("{media_id}.range-0-100"))).unwrap(),
+        &photo(1)[..100]
+    );
+    let mut bytes = std::fs::read(&s.sealed[1]).unwrap();
+    let middle = bytes.len() / 2;
+    bytes[middle] ^= 1;
+    let tampered = s.t.write("tampered/photo1.ks", &bytes);
+    let tampered = [tampered];
+    let offset = (middle as u64).saturating_sub(4096).to_string();
+    s.open(
+        "order.grant",
+        &tampered,
+        &["--range", &format!("{offset}:8192"), "--history", history],
+    )
+    .code(5)
+    .stderr(predicate::str::contains(
+        "chunk 0 does not match the signed manifest",
+    ));
 }
 
 #[test]

@@ -24,8 +24,8 @@ pub use manifest::{
     Manifest, PART_ENTRY_LEN, PROVENANCE_SUITE_SHA256_ED25519, PartEntry, PartKind, RECORD_VERSION,
     metadata_hash, parse_manifest,
 };
-pub(crate) use verify::verify_sealed_part;
 pub use verify::{VerifiedItem, verify_item};
+pub(crate) use verify::{open_range_against, verify_sealed_part};
 
 use rayon::prelude::*;
 use sha2::{Digest, Sha256};

@@ -6,12 +6,12 @@ use std::io::{self, Read, Seek, SeekFrom};
 
 use sha2::{Digest, Sha256};
 
-use super::manifest::{ItemRecord, Manifest, PartEntry, PartKind, metadata_hash, parse_manifest};
+use super::manifest::{ItemRecord, Manifest, PartKind, metadata_hash, parse_manifest};
 use super::{HASH_LEN, LABEL_PART_ROOT, PartHashes, chunk_hash, part_hashes};
 use crate::history::VerifiedHistory;
 use crate::identity::IdentityPublicKey;
 use crate::primitives::TAG_LEN;
-use crate::stream::{self, HEADER_LEN, Header, OpenOptions, RangePlan};
+use crate::stream::{self, HEADER_LEN, Header, OpenOptions, RangePlan, StreamKey};
 use crate::{Error, MediaId, MediaKey, MediaKind, Result};
 
 fn mismatch(what: &'static str) -> Error {
@@ -122,12 +122,6 @@ impl VerifiedItem {
         &self.metadata
     }
 
-    fn entry(&self, kind: MediaKind) -> Result<&PartEntry> {
-        self.manifest
-            .part(PartKind::Media(kind))
-            .ok_or(mismatch("the manifest lists no such part"))
-    }
-
     /// Checks a whole sealed part against the manifest, with no key: its chunk size, its
     /// length and its recomputed root. Returns its hashes (the list a server may keep).
     ///
@@ -172,70 +166,89 @@ impl VerifiedItem {
         len: u64,
         hash_list: &[u8],
     ) -> Result<Vec<u8>> {
-        let entry = self.entry(kind)?;
-        source.seek(SeekFrom::Start(0))?;
-        let mut header = [0u8; HEADER_LEN];
-        read_exact(source, &mut header)?;
-        let parsed = Header::parse(&header)?;
-        if parsed.chunk_size_log2() != entry.chunk_log2 {
-            return Err(mismatch("chunk size"));
-        }
-        let sealed_len = source.seek(SeekFrom::End(0))?;
-        if sealed_len != stream::sealed_len(entry.plaintext_len, entry.chunk_log2)? {
-            return Err(mismatch("sealed length"));
-        }
-        if hash_list.len() as u64 != entry.chunk_count.saturating_mul(HASH_LEN as u64) {
-            return Err(mismatch("hash list length"));
-        }
-        let root: [u8; HASH_LEN] = Sha256::new()
-            .chain_update(LABEL_PART_ROOT)
-            .chain_update(header)
-            .chain_update(entry.chunk_count.to_be_bytes())
-            .chain_update(hash_list)
-            .finalize()
-            .into();
-        if root != entry.root {
-            return Err(mismatch("hash list"));
-        }
-        let plan = RangePlan::new(&parsed, sealed_len, offset, len)?;
-        // The planned ciphertext, read once: hashed here, then decrypted from memory.
-        let mut sealed = Vec::new();
-        source.seek(SeekFrom::Start(plan.sealed_offset))?;
-        source
-            .take(plan.sealed_len)
-            .read_to_end(&mut sealed)
-            .map_err(Error::from_io)?;
-        if sealed.len() as u64 != plan.sealed_len {
-            return Err(Error::TruncatedStream);
-        }
-        let stride = parsed.chunk_size() + TAG_LEN;
-        for (k, piece) in sealed.chunks(stride).enumerate() {
-            let index = plan.first_chunk + k as u64;
-            let at = usize::try_from(index)
-                .ok()
-                .and_then(|i| i.checked_mul(HASH_LEN))
-                .and_then(|at| hash_list.get(at..at + HASH_LEN))
-                .ok_or(Error::ProvenanceChunkMismatch { index })?;
-            if chunk_hash(index, piece)[..] != at[..] {
-                return Err(Error::ProvenanceChunkMismatch { index });
-            }
-        }
-        let mut window = Window {
-            header: &header,
-            start: plan.sealed_offset,
-            bytes: &sealed,
-            len: sealed_len,
-            pos: 0,
-        };
-        stream::open_range(
-            key,
-            &self.manifest.media_id(),
+        open_range_against(
+            &self.manifest,
+            StreamKey::Media(key),
             kind,
-            &mut window,
+            source,
             offset,
             len,
+            hash_list,
         )
     }
+}
+
+/// [`VerifiedItem::open_range`] against `manifest` (whose signature the caller has
+/// verified) with a media or part key: the chunk hash list must give the signed root, the
+/// object the signed length, and each chunk the range opens its hash, before it is
+/// decrypted.
+pub(crate) fn open_range_against<R: Read + Seek>(
+    manifest: &Manifest,
+    key: StreamKey<'_>,
+    kind: MediaKind,
+    source: &mut R,
+    offset: u64,
+    len: u64,
+    hash_list: &[u8],
+) -> Result<Vec<u8>> {
+    let entry = manifest
+        .part(PartKind::Media(kind))
+        .ok_or(mismatch("the manifest lists no such part"))?;
+    source.seek(SeekFrom::Start(0))?;
+    let mut header = [0u8; HEADER_LEN];
+    read_exact(source, &mut header)?;
+    let parsed = Header::parse(&header)?;
+    if parsed.chunk_size_log2() != entry.chunk_log2 {
+        return Err(mismatch("chunk size"));
+    }
+    let sealed_len = source.seek(SeekFrom::End(0))?;
+    if sealed_len != stream::sealed_len(entry.plaintext_len, entry.chunk_log2)? {
+        return Err(mismatch("sealed length"));
+    }
+    if hash_list.len() as u64 != entry.chunk_count.saturating_mul(HASH_LEN as u64) {
+        return Err(mismatch("hash list length"));
+    }
+    let root: [u8; HASH_LEN] = Sha256::new()
+        .chain_update(LABEL_PART_ROOT)
+        .chain_update(header)
+        .chain_update(entry.chunk_count.to_be_bytes())
+        .chain_update(hash_list)
+        .finalize()
+        .into();
+    if root != entry.root {
+        return Err(mismatch("hash list"));
+    }
+    let plan = RangePlan::new(&parsed, sealed_len, offset, len)?;
+    // The planned ciphertext, read once: hashed here, then decrypted from memory.
+    let mut sealed = Vec::new();
+    source.seek(SeekFrom::Start(plan.sealed_offset))?;
+    source
+        .take(plan.sealed_len)
+        .read_to_end(&mut sealed)
+        .map_err(Error::from_io)?;
+    if sealed.len() as u64 != plan.sealed_len {
+        return Err(Error::TruncatedStream);
+    }
+    let stride = parsed.chunk_size() + TAG_LEN;
+    for (k, piece) in sealed.chunks(stride).enumerate() {
+        let index = plan.first_chunk + k as u64;
+        let at = usize::try_from(index)
+            .ok()
+            .and_then(|i| i.checked_mul(HASH_LEN))
+            .and_then(|at| hash_list.get(at..at + HASH_LEN))
+            .ok_or(Error::ProvenanceChunkMismatch { index })?;
+        if chunk_hash(index, piece)[..] != at[..] {
+            return Err(Error::ProvenanceChunkMismatch { index });
+        }
+    }
+    let mut window = Window {
+        header: &header,
+        start: plan.sealed_offset,
+        bytes: &sealed,
+        len: sealed_len,
+        pos: 0,
+    };
+    stream::open_range_with_key(key, &manifest.media_id(), kind, &mut window, offset, len)
 }
 
 impl fmt::Debug for VerifiedItem {

@@ -273,6 +273,43 @@ impl Selection {
         stream::open_range_with_key(StreamKey::Part(key), media_id, kind, source, offset, len)
     }
 
+    /// [`Selection::open_range`] checked against the item's signed manifest (SPEC.md 5.10,
+    /// 5.11), as [`crate::provenance::VerifiedItem::open_range`] checks it: `hash_list`
+    /// (the part's chunk hash list, from any source) must give the signed root, the object
+    /// the signed length, and each chunk the range opens its hash, before it is decrypted.
+    /// Check the uploader first ([`SelectionItem::uploader`]).
+    ///
+    /// # Errors
+    /// [`Error::NotInSelection`]; [`Error::ProvenanceUnsigned`] for an unsigned item;
+    /// [`Error::ProvenanceMismatch`]; [`Error::ProvenanceChunkMismatch`] with the first
+    /// chunk that differs; as [`stream::open_range`].
+    #[allow(clippy::too_many_arguments)]
+    pub fn open_range_verified<R: Read + Seek>(
+        &self,
+        media_id: &MediaId,
+        kind: MediaKind,
+        source: &mut R,
+        offset: u64,
+        len: u64,
+        hash_list: &[u8],
+    ) -> Result<Vec<u8>> {
+        let key = self.part_key(media_id, kind)?;
+        let manifest = self
+            .item(media_id)?
+            .manifest
+            .as_ref()
+            .ok_or(Error::ProvenanceUnsigned)?;
+        crate::provenance::open_range_against(
+            manifest,
+            StreamKey::Part(key),
+            kind,
+            source,
+            offset,
+            len,
+            hash_list,
+        )
+    }
+
     /// Opens item `media_id`'s metadata envelope, if the metadata was granted: the item
     /// record (SPEC.md 5.10), with its manifest and the app's metadata.
     ///
