@@ -243,8 +243,10 @@ pub(super) fn parse(kind: u8, link_id: &LinkId, payload: &[u8]) -> Result<Opened
 /// entry the link relies on; `owner` is the album owner's identity (the guest verifies the
 /// history against it). Store [`NewLink::record`] on the server under the link id; give
 /// the guest [`NewLink::url`]. Revoke by deleting the record, and move the album to a new
-/// epoch ([`crate::account::Keyring::remove_member`]) so that a copied record opens nothing
-/// added later.
+/// epoch (an epoch move in its history, [`crate::account::Keyring::append_history`] with
+/// [`crate::history::HistoryAction::EpochMove`], then the new epoch's key granted to the
+/// members with [`crate::account::Keyring::grant_album`]) so that a copied record opens
+/// nothing added later.
 ///
 /// # Errors
 /// [`Error::KdfParamsTooWeak`] / [`Error::KdfParamsTooCostly`]; [`Error::OutOfMemory`]
