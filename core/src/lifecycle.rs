@@ -126,7 +126,7 @@ impl Keyring {
     ///
     /// # Errors
     /// As [`Keyring::change_passphrase`]; [`Error::TooLarge`] past
-    /// [`MAX_GENERATIONS`](crate::bundle::MAX_GENERATIONS).
+    /// [`MAX_GENERATIONS`].
     pub fn rotate(&self, bundle: &AccountBundle) -> Result<(AccountBundle, Keyring)> {
         self.rotate_with(bundle, None, &mut OsRandom)
     }

@@ -54,7 +54,7 @@ pub enum PartKind {
 }
 
 impl PartKind {
-    /// The byte: the stream kind's, or [`PART_METADATA`].
+    /// The byte: the stream kind's, or `PART_METADATA` (4).
     pub fn to_byte(self) -> u8 {
         match self {
             Self::Media(kind) => kind.to_byte(),

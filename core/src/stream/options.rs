@@ -30,7 +30,7 @@ impl SealOptions {
     }
 
     /// Computes each chunk's provenance hash (SPEC.md 5.10) while sealing, in the same
-    /// pass and on the same cores, so that [`Sealer::finish_part`] can return the part's
+    /// pass and on the same cores, so that [`Sealer::finish_part`](super::Sealer::finish_part) can return the part's
     /// hash list and root. Off by default. The sealed bytes are the same either way.
     pub const fn with_provenance(mut self, provenance: bool) -> Self {
         self.provenance = provenance;
@@ -45,7 +45,7 @@ impl SealOptions {
     /// Sets the chunk size to `2^log2` bytes.
     ///
     /// # Errors
-    /// [`Error::ChunkSizeOutOfRange`] outside `MIN_CHUNK_LOG2..=MAX_CHUNK_LOG2`.
+    /// [`Error::ChunkSizeOutOfRange`](crate::Error::ChunkSizeOutOfRange) outside `MIN_CHUNK_LOG2..=MAX_CHUNK_LOG2`.
     pub fn with_chunk_size_log2(mut self, log2: u8) -> Result<Self> {
         self.chunk_log2 = check_chunk_log2(log2)?;
         Ok(self)
@@ -67,10 +67,10 @@ impl SealOptions {
         self.parallel
     }
 
-    /// Caps the streaming [`Sealer`]'s buffers at `bytes` (SPEC.md 3.8): it works smaller
+    /// Caps the streaming [`Sealer`](super::Sealer)'s buffers at `bytes` (SPEC.md 3.8): it works smaller
     /// batches, or one chunk at a time on one thread, when the budget demands it; a chunk
     /// size that cannot fit at all is refused before anything is written
-    /// ([`Error::TooLarge`]). The output bytes are the same either way. The one-shot calls
+    /// ([`Error::TooLarge`](crate::Error::TooLarge)). The output bytes are the same either way. The one-shot calls
     /// hold the whole object and ignore it.
     pub const fn with_memory_budget(mut self, bytes: usize) -> Self {
         self.memory_budget = Some(bytes);
@@ -106,10 +106,10 @@ impl OpenOptions {
         self
     }
 
-    /// Caps the streaming [`Opener`]'s buffers at `bytes` (SPEC.md 3.8; an iOS share
+    /// Caps the streaming [`Opener`](super::Opener)'s buffers at `bytes` (SPEC.md 3.8; an iOS share
     /// extension sets it): it reads smaller batches, or one chunk at a time on one thread,
     /// when the budget demands it, and refuses a stream whose chunk size cannot fit at all
-    /// right after its header, before reading any chunk ([`Error::TooLarge`]). The output
+    /// right after its header, before reading any chunk ([`Error::TooLarge`](crate::Error::TooLarge)). The output
     /// is the same either way.
     pub const fn with_memory_budget(mut self, bytes: usize) -> Self {
         self.memory_budget = Some(bytes);
