@@ -95,6 +95,7 @@ done
 CLI=$ROOT/target/release/keepsake
 log "building the CLI on the host (cargo build --release -p keepsake-cli)"
 cargo build --quiet --release --locked -p keepsake-cli
+log "the CLI's account, album (two files sealed), album link and collect link in the site"
 CLI_DIR=$OUT/cli
 rm -rf "$CLI_DIR"
 mkdir -p "$CLI_DIR/in"
@@ -184,7 +185,9 @@ import os, sys
 want = bytes((i * 131 + 7) & 255 for i in range(200003))  # cliDropBytes in test-links.js
 got = open(sys.argv[1], "rb").read()
 if got != want:
-    sys.exit(f"{sys.argv[1]}: {len(got)} bytes differ from the {len(want)} the browser dropped")
+    at = next((i for i, (a, b) in enumerate(zip(got, want)) if a != b), min(len(got), len(want)))
+    sys.exit(f"{sys.argv[1]}: {len(got)} bytes, not the {len(want)} the browser dropped "
+             f"(first difference at byte {at})")
 mtime = os.stat(sys.argv[1]).st_mtime_ns
 if mtime != 1700000000123 * 1000000:
     sys.exit(f"{sys.argv[1]}: mtime {mtime} ns, the browser's File said 1700000000123 ms")
