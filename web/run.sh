@@ -8,20 +8,26 @@
 #      the native `web-native` binary (the bench's native side, and the range fixture)
 #   3. `web-native links target/web/site`: published link folders (SPEC.md 8.12) for the
 #      tests, and the viewer (web/www/viewer.*, links.js, the pkg) copied beside them
+#   3b. the CLI round trip's owner side: `cargo build --release -p keepsake-cli` on the host,
+#      `keepsake init` (floor profile), `seal` of garden.bmp and note.txt, `link create
+#      --viewer` and `collect create` into the same site (cli.json names them)
 #   4. serves the repository on 127.0.0.1 (web/serve.py: ranges, PUT under a link's drops/
 #      only, POST /report) and opens web/www/test.html?bench=1 in headless Chromium: the
 #      page runs the stream vectors of tests/vectors/, push opening, an HTTP range read,
 #      tampering and the errors' shape, the link-v1.json vectors, the link fixtures (with
 #      and without password, wrong password, tampered / unsigned / non-member items, a
-#      selection, a video seek counted in Range requests, a collect-link upload), then the
-#      64 MiB open bench, and posts its report, printed here
+#      selection, a video seek counted in Range requests, a collect-link upload), the CLI's
+#      album link opened from its URL (links.js and the viewer) and a drop into its collect
+#      link, then the 64 MiB open bench, and posts its report, printed here
 #   5. `web-native review`: the owner's side opens the uploaded drop with the album key
-#      and must see the display name the page used
+#      and must see the display name the page used; then `keepsake collect review` lists
+#      the drop the page put into the CLI's collect link, `--accept` makes it a container
+#      and `keepsake open` must restore the browser's bytes and mtime exactly
 #   6. screenshots the viewer on the album link (target/web/viewer.png, a CI artifact) and
 #      its password prompt (target/web/viewer-password.png)
 #   7. runs `web-native bench` and prints the browser/native throughput ratio (target >= 0.25)
-# Exit status: 0 if every browser test passed (the ratio is reported, not enforced: a
-# loaded machine makes it noisy). WEB_BENCH=0 skips the bench. Needs root (chroot).
+# Exit status: 0 if every browser test and both reviews passed (the ratio is reported, not
+# enforced: a loaded machine makes it noisy). WEB_BENCH=0 skips the bench. Needs root (chroot).
 set -euo pipefail
 start=$(date +%s%N)
 elapsed() {
