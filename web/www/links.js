@@ -136,12 +136,31 @@ export function explain(e) {
   return `${words[e.name] ?? e.message} (${e.name})`;
 }
 
+/**
+ * A drop's metadata: the CLI container's JSON (SPEC.md 8.3: version 1, the file's name,
+ * size and modification time), so that `keepsake collect review --accept` takes the drop
+ * and `keepsake open` restores it under its name. The name is made a plain file name (no
+ * separator, control character or drive designator; at most 255 bytes; never `.` or `..`).
+ */
+export function dropMetadata(file, size) {
+  let name = Array.from(file.name, (c) => (/[\p{Cc}\/\\:]/u.test(c) ? "_" : c)).join("");
+  while (new TextEncoder().encode(name).length > 255) name = Array.from(name).slice(0, -1).join("");
+  if (name === "" || name === "." || name === "..") name = "upload";
+  const meta = { version: 1, name, size };
+  const ms = file.lastModified;
+  if (Number.isSafeInteger(ms)) {
+    meta.mtime = Math.floor(ms / 1000);
+    meta.mtime_nanos = (ms - meta.mtime * 1000) * 1000000;
+  }
+  return new TextEncoder().encode(JSON.stringify(meta));
+}
+
 /** Collect links: seals each file in the browser and PUTs the drop and its parts. */
 export async function uploadDrops(link, base, files, displayName) {
   const done = [];
   for (const file of files) {
     const bytes = new Uint8Array(await file.arrayBuffer());
-    const metadata = new TextEncoder().encode(JSON.stringify({ filename: file.name.slice(0, 200), type: file.type }));
+    const metadata = dropMetadata(file, bytes.length);
     const sealed = link.sealDrop(displayName, bytes, undefined, metadata, 16);
     const at = `${base}/drops/${sealed.mediaId}`;
     for (const [path, body] of [[`${at}.original`, sealed.original], [at, sealed.drop]]) {

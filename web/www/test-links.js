@@ -3,7 +3,10 @@
 // `web-native links` wrote under /target/web/site/: links with and without a password, a
 // wrong password, tampered / unsigned / non-member items, a selection, a video seek by
 // HTTP Range (the server counts the requests), and a collect-link upload that web/run.sh
-// then opens natively with the album key.
+// then opens natively with the album key. Then the CLI's own links (cli.json, written by
+// web/run.sh with `keepsake link create` and `keepsake collect create`): the album opened
+// from its URL alone, and a drop sealed here that run.sh accepts with `keepsake collect
+// review` and opens with `keepsake open`.
 import * as links from "./links.js";
 
 export async function linkTests(ks, { test, assert, errorOf, equal, unhex }) {
@@ -185,6 +188,7 @@ async function fixtureTests({ test, assert, errorOf, equal, ks }) {
     link.free();
   });
   await viewerTests(root, site, { test, assert });
+  await cliTests(root, { test, assert, equal }, out);
 
   await test("secrets: a link's and an address's toString show no secret", () => {
     const address = ks.parseLinkFragment(site.album.id, site.album.fragment);
@@ -253,5 +257,61 @@ async function viewerTests(root, site, { test, assert }) {
     bar.dispatchEvent(new Event("change"));
     await until(() => doc.querySelector("#view div").textContent.startsWith("at 2000000 "), "the seek");
     f.remove();
+  });
+}
+
+/** The bytes the page drops into the CLI's collect link; web/run.sh recomputes them. */
+export function cliDropBytes(len) {
+  return new Uint8Array(len).map((_, i) => (Math.imul(i, 131) + 7) & 255);
+}
+
+// Links the CLI published (web/run.sh: `keepsake seal`, `link create`, `collect create`).
+async function cliTests(root, { test, assert, equal }, out) {
+  const cli = await (await fetch(`${root}/cli.json`)).json();
+  await test("CLI album link (keepsake link create): opens from its URL alone; both items, originals byte for byte, uploader the owner", async () => {
+    const pending = await links.startLink(root, cli.album.id, cli.album.fragment);
+    assert(!pending.needsPassword && pending.info.kind === "album", "an album link without password");
+    const album = await pending.open();
+    assert(album.ownerFingerprint === cli.owner_fingerprint, `owner ${album.ownerFingerprint}, whoami ${cli.owner_fingerprint}`);
+    const items = await links.loadIndex(pending.base);
+    assert(items.length === 2, `${items.length} items`);
+    const names = [];
+    for (const entry of items) {
+      const { item, meta } = await links.openAlbumItem(album, pending.base, entry.id);
+      assert(item.uploaderFingerprint === cli.owner_fingerprint, "verified uploader is the owner");
+      assert(cli.files.includes(meta.name) && meta.version === 1, `metadata ${JSON.stringify(meta)}`);
+      const original = await links.openAlbumPart(item, pending.base, entry.id, "original");
+      const source = new Uint8Array(await (await fetch(`${cli.sources}/${meta.name}`)).arrayBuffer());
+      assert(original.length === meta.size && equal(original, source), `${meta.name}: ${original.length} bytes`);
+      names.push(meta.name);
+    }
+    assert(JSON.stringify(names.sort()) === JSON.stringify([...cli.files].sort()), `names ${names}`);
+    album.free();
+  });
+  await test("viewer on the CLI album link's URL: two items with the verified uploader, a photo opens", async () => {
+    const f = await frame(`${root}/l/${cli.album.id}#${cli.album.fragment}`);
+    const doc = f.contentDocument;
+    await until(() => doc.body.dataset.ready === "2", "two items");
+    const cards = Array.from(doc.querySelectorAll(".card"));
+    assert(cards.every((c) => c.dataset.state === "ok" && c.textContent.includes(`verified uploader ${cli.owner_fingerprint}`)), "both verified");
+    const titles = cards.map((c) => c.querySelector(".title").textContent).sort();
+    assert(JSON.stringify(titles) === JSON.stringify([...cli.files].sort()), `titles ${titles}`);
+    const photo = cards.find((c) => c.textContent.includes(".bmp"));
+    photo.click();
+    await until(() => doc.querySelector("#view img"), "the photo");
+    await new Promise((resolve) => { const img = doc.querySelector("#view img"); if (img.complete) resolve(); else img.onload = resolve; });
+    assert(doc.querySelector("#view img").naturalWidth === cli.bmp_width, "the photo decoded");
+    f.remove();
+  });
+  await test("CLI collect link (keepsake collect create): the browser seals a drop with the CLI's metadata", async () => {
+    const pending = await links.startLink(root, cli.collect.id, cli.collect.fragment);
+    const link = await pending.open();
+    assert(link.kind === "collect", "kind");
+    const bytes = cliDropBytes(cli.drop_len);
+    const file = new File([bytes], cli.drop_name, { type: "application/octet-stream", lastModified: cli.drop_mtime_ms });
+    const sent = await links.uploadDrops(link, pending.base, [file], cli.drop_from);
+    assert(sent.length === 1, "one drop");
+    out.cli_collect = { link_id: cli.collect.id, drop: sent[0] };
+    link.free();
   });
 }

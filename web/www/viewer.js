@@ -67,6 +67,8 @@ function el(tag, cls, text) { const e = document.createElement(tag); e.className
 
 async function albumCard(link, base, entry, card) {
   const { item, meta } = await links.openAlbumItem(link, base, entry.id);
+  // The fixtures' metadata names a title; the CLI's (SPEC.md 8.3) the file's name.
+  meta.title ??= typeof meta.name === "string" ? meta.name : undefined;
   const img = document.createElement("img");
   card.replaceChildren(img, ...el("div", "title", meta.title ?? "untitled"), ...el("div", "who", `verified uploader ${item.uploaderFingerprint}`));
   if (entry.parts.includes("thumbnail")) {
