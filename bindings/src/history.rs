@@ -23,7 +23,9 @@ pub enum HistoryChange {
         /// The removed member's identity digest.
         identity_digest: Vec<u8>,
     },
-    /// The owner's account rotated: the album moves to the new generation's first epoch.
+    /// The album moves to a new epoch with no membership change: the new generation's first
+    /// epoch if the owner's account rotated since, else the next epoch of the same
+    /// generation (a re-key, e.g. after revoking an album link).
     EpochMove,
 }
 

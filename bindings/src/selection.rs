@@ -231,6 +231,17 @@ impl Selection {
         self.inner.sender().to_bytes()
     }
 
+    /// Checks the grant against the album's verified history: of the grant's album, holding
+    /// the entry the grant names, with the sender a member there. Without it the entry is
+    /// only a signed claim; each item's uploader is checked by `uploader`.
+    ///
+    /// # Errors
+    /// `SelectionWrongAlbum`; `HistoryUnknownEntry` if `history` lacks the entry (fetch the
+    /// newest chain once and retry); `SelectionWrongSender`.
+    pub fn check_history(&self, history: Arc<VerifiedHistory>) -> Result<()> {
+        Ok(self.inner.check_history(&history.inner)?)
+    }
+
     /// The items, in increasing media id order.
     pub fn items(&self) -> Result<Vec<SelectionItemInfo>> {
         self.inner

@@ -66,14 +66,15 @@ private class PrintOrder {
         )
         PrintItem(mediaId, key, photo, original, thumbnail, record, key.sealBlob(mediaId, MediaBlob.METADATA, record))
     }
+    /** The originals of items 0, 1 and 2, as a grant selects them. */
+    fun firstOriginals(): List<SelectedItem> = items.take(3).map {
+        SelectedItem(
+            it.mediaId, epoch, it.key, listOf(SelectedPart.Stream(it.original.sealed.copyOf(88))),
+            parseItemRecord(it.record).manifest,
+        )
+    }
     val order: ByteArray = alice.grantSelection(
-        shop.identityPublicKey(), albumId, history.headHash(), 1_900_000_000uL,
-        items.take(3).map {
-            SelectedItem(
-                it.mediaId, epoch, it.key, listOf(SelectedPart.Stream(it.original.sealed.copyOf(88))),
-                parseItemRecord(it.record).manifest,
-            )
-        },
+        shop.identityPublicKey(), albumId, history.headHash(), 1_900_000_000uL, firstOriginals(),
     )
 }
 
@@ -268,6 +269,36 @@ fun provenanceTests(suite: Suite) {
         }
         assertRaises<KeepsakeException.SelectionWrongSender>("another sender") {
             p.shop.acceptSelection(p.order, p.shop.identityPublicKey(), null, null)
+        }
+    }
+    suite.test("print order: checked against the album history (after an epoch move), a stranger's refused") {
+        val owner = p.alice.identityPublicKey()
+        val history = verifyHistory(p.entries, p.albumId, owner, null)
+        // The order names the head of the chain the shop verified, where Alice is a member.
+        p.shop.acceptSelection(p.order, owner, null, null).checkHistory(history)
+        // Alice re-keys the album (an epoch move with no rotation: the next epoch of the same
+        // generation) and orders again naming the new head.
+        val moved = p.alice.appendHistory(history, HistoryChange.EpochMove)
+        val newer = verifyHistory(p.entries + listOf(moved), p.albumId, owner, history.pin())
+        assertEquals(history.currentEpoch() + 1uL, newer.currentEpoch(), "the epoch moved to e + 1")
+        assertBytes(history.extended(moved).headHash(), newer.headHash(), "extended")
+        val again = p.alice.grantSelection(p.shop.identityPublicKey(), p.albumId, newer.headHash(), 1_900_000_000uL, p.firstOriginals())
+        val selection = p.shop.acceptSelection(again, owner, null, null)
+        val e = assertRaises<KeepsakeException.HistoryUnknownEntry>("the new head against the older chain") {
+            selection.checkHistory(history)
+        }
+        assertEquals(KeepsakeErrorCategory.AUTHENTICATION, e.category, "category")
+        selection.checkHistory(newer)
+        // A stranger holding the media keys signs a valid order naming the head: not a member.
+        val stranger = createAccount("a stranger's passphrase", floor16).keyring
+        val forged = stranger.grantSelection(p.shop.identityPublicKey(), p.albumId, history.headHash(), 1_900_000_000uL, p.firstOriginals())
+        assertRaises<KeepsakeException.SelectionWrongSender>("a stranger's order") {
+            p.shop.acceptSelection(forged, stranger.identityPublicKey(), null, null).checkHistory(history)
+        }
+        val otherId = newAlbumId()
+        val other = verifyHistory(listOf(p.alice.createAlbumHistory(otherId)), otherId, owner, null)
+        assertRaises<KeepsakeException.SelectionWrongAlbum>("another album's history") {
+            p.shop.acceptSelection(p.order, owner, null, null).checkHistory(other)
         }
     }
 

@@ -226,10 +226,9 @@ def shop() -> keepsake.Keyring:
     return keepsake.create_account("the print shop's passphrase", FLOOR).keyring
 
 
-@pytest.fixture(scope="module")
-def order(album: Album, shop: keepsake.Keyring) -> bytes:
-    """Alice grants the originals of items 0, 1 and 2 to the print shop."""
-    selected = [
+def first_originals(album: Album) -> list[SelectedItem]:
+    """The originals of items 0, 1 and 2, as a grant selects them."""
+    return [
         SelectedItem(
             media_id=it["media_id"],
             epoch=album.epoch,
@@ -239,8 +238,13 @@ def order(album: Album, shop: keepsake.Keyring) -> bytes:
         )
         for it in album.items[:3]
     ]
+
+
+@pytest.fixture(scope="module")
+def order(album: Album, shop: keepsake.Keyring) -> bytes:
+    """Alice grants the originals of items 0, 1 and 2 to the print shop."""
     return album.alice.grant_selection(
-        shop.identity_public_key(), album.album_id, album.history.head_hash(), 1_900_000_000, selected
+        shop.identity_public_key(), album.album_id, album.history.head_hash(), 1_900_000_000, first_originals(album)
     )
 
 
@@ -339,6 +343,41 @@ def test_the_order_is_refused_when_not_as_expected(album: Album, shop: keepsake.
     with raises("MalformedSelection") as bad:
         keepsake.inspect_selection(order[:50])
     assert isinstance(bad.value, keepsake.MalformedInputError)
+
+
+def test_the_order_is_checked_against_the_album_history(album: Album, shop: keepsake.Keyring, order: bytes) -> None:
+    owner = album.alice.identity_public_key()
+    history = keepsake.verify_history(album.entries, album.album_id, owner)
+    # The order names the head of the chain the shop verified, where Alice is a member.
+    shop.accept_selection(order, owner).check_history(history)
+    # Alice re-keys the album (an epoch move with no rotation: the next epoch of the same
+    # generation) and orders again naming the new head.
+    moved = album.alice.append_history(history, HistoryChange.EPOCH_MOVE())
+    newer = keepsake.verify_history([*album.entries, moved], album.album_id, owner, history.pin())
+    assert newer.current_epoch() == history.current_epoch() + 1 == newer.epoch_at(newer.head_hash())
+    assert newer.head_hash() == history.extended(moved).head_hash()
+    again = album.alice.grant_selection(
+        shop.identity_public_key(), album.album_id, newer.head_hash(), 1_900_000_000, first_originals(album)
+    )
+    selection = shop.accept_selection(again, owner)
+    # Against the chain it had, the entry is unknown; against the newest chain it checks.
+    with raises("HistoryUnknownEntry") as unknown:
+        selection.check_history(history)
+    assert isinstance(unknown.value, keepsake.AuthenticationError)
+    selection.check_history(newer)
+    # A stranger holding the media keys signs a valid order naming the head: not a member.
+    stranger = keepsake.create_account("a stranger's passphrase", FLOOR).keyring
+    forged = stranger.grant_selection(
+        shop.identity_public_key(), album.album_id, history.head_hash(), 1_900_000_000, first_originals(album)
+    )
+    with raises("SelectionWrongSender") as wrong:
+        shop.accept_selection(forged, stranger.identity_public_key()).check_history(history)
+    assert isinstance(wrong.value, keepsake.AuthenticationError)
+    # The history of another album.
+    other_id = keepsake.new_album_id()
+    other = keepsake.verify_history([album.alice.create_album_history(other_id)], other_id, owner)
+    with raises("SelectionWrongAlbum"):
+        shop.accept_selection(order, owner).check_history(other)
 
 
 # ---------------------------------------------------------------------------------------

@@ -49,6 +49,8 @@ private final class PrintOrder {
     let history: VerifiedHistory
     let epoch: UInt64
     let items: [PrintItem]
+    /// The originals of items 0, 1 and 2, as a grant selects them.
+    let firstOriginals: [SelectedItem]
     let order: Data
 
     init() throws {
@@ -81,6 +83,7 @@ private final class PrintOrder {
         }
         order = try alice.grantSelection(recipient: shop.identityPublicKey(), albumId: albumId,
                                          historyEntry: history.headHash(), expiresAt: 1_900_000_000, items: selected)
+        firstOriginals = selected
         self.alice = alice
         self.shop = shop
         self.albumId = albumId
@@ -313,6 +316,42 @@ func provenanceTests() -> [TestCase] {
             }
             try expectError(KeepsakeError.SelectionWrongSender, "another sender") {
                 try o.shop.acceptSelection(grant: o.order, sender: o.shop.identityPublicKey())
+            }
+        },
+        TestCase(name: "print order: checked against the album history (after an epoch move), a stranger's refused") {
+            let o = try p()
+            let owner = o.alice.identityPublicKey()
+            let history = try verifyHistory(entries: o.entries, albumId: o.albumId, owner: owner)
+            // The order names the head of the chain the shop verified, where Alice is a member.
+            try o.shop.acceptSelection(grant: o.order, sender: owner).checkHistory(history: history)
+            // Alice re-keys the album (an epoch move with no rotation: the next epoch of the same
+            // generation) and orders again naming the new head.
+            let moved = try o.alice.appendHistory(history: history, change: .epochMove)
+            let newer = try verifyHistory(entries: o.entries + [moved], albumId: o.albumId, owner: owner, pin: history.pin())
+            try checkEqual(newer.currentEpoch(), history.currentEpoch() + 1, "the epoch moved to e + 1")
+            try checkEqual(try history.extended(entry: moved).headHash(), newer.headHash(), "extended")
+            let again = try o.alice.grantSelection(recipient: o.shop.identityPublicKey(), albumId: o.albumId,
+                                                   historyEntry: newer.headHash(), expiresAt: 1_900_000_000, items: o.firstOriginals)
+            let selection = try o.shop.acceptSelection(grant: again, sender: owner)
+            do {
+                try selection.checkHistory(history: history)
+                throw TestFailure("the new head checked against the older chain")
+            } catch let error as KeepsakeError {
+                try checkEqual(caseName(error), "HistoryUnknownEntry", "the new head against the older chain")
+                try checkEqual(error.category, .authentication, "category")
+            }
+            try selection.checkHistory(history: newer)
+            // A stranger holding the media keys signs a valid order naming the head: not a member.
+            let stranger = try createAccount(passphrase: "a stranger's passphrase", params: kdfProfile(profile: .floor)).keyring
+            let forged = try stranger.grantSelection(recipient: o.shop.identityPublicKey(), albumId: o.albumId,
+                                                     historyEntry: history.headHash(), expiresAt: 1_900_000_000, items: o.firstOriginals)
+            try expectError(KeepsakeError.SelectionWrongSender, "a stranger's order") {
+                try o.shop.acceptSelection(grant: forged, sender: stranger.identityPublicKey()).checkHistory(history: history)
+            }
+            let otherId = try newAlbumId()
+            let other = try verifyHistory(entries: [try o.alice.createAlbumHistory(albumId: otherId)], albumId: otherId, owner: owner)
+            try expectError(KeepsakeError.SelectionWrongAlbum, "another album's history") {
+                try o.shop.acceptSelection(grant: o.order, sender: owner).checkHistory(history: other)
             }
         },
         TestCase(name: "history: Bob added then removed; his later manifest is refused") {
