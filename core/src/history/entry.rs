@@ -50,7 +50,9 @@ pub enum HistoryAction {
     AddMember(IdentityPublicKey),
     /// A member removed, named by its identity digest. Moves the album to a new epoch.
     RemoveMember([u8; DIGEST_LEN]),
-    /// The owner's account rotated: the album moves to the new generation's first epoch.
+    /// The album moves to a new epoch with no membership change: the new generation's
+    /// first epoch after the owner's account rotated, otherwise the next epoch of the same
+    /// generation (a re-key, e.g. a revoked link).
     EpochMove,
 }
 
