@@ -214,9 +214,12 @@ for v in failures:
 
 # cli_files, mode byte then bytes: 0 an album history file (entries back to back, SPEC.md
 # 8.11), 1 a link folder's history (be32(len) || entry, 8.12), 2 a link folder's
-# index.json, 3 a seal index (8.9) or its plaintext.
+# index.json, 3 a seal index (8.9) or its plaintext, 4 a container's metadata JSON (8.3).
 histories = [[h(e["entry"]) for e in v.get("entries", [])] for v in optional("history-v1.json")]
 histories += [[h(v["history"])] for v in optional("container-v1.json") if v.get("history")]
+for v in optional("container-v1.json"):
+    if isinstance(v.get("metadata"), str):
+        seed("cli_files", b"\x04" + v["metadata"].encode())
 for entries in histories:
     if not entries:
         continue

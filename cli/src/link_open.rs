@@ -372,3 +372,74 @@ pub fn open(args: &LinkOpenArgs) -> CliResult<()> {
     }
     batch_result(&failures, index.len())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn history_files_split_and_refuse_in_order() {
+        let entry = |n: usize| vec![7u8; n];
+        let mut file = Vec::new();
+        for n in [1, HISTORY_ENTRY_MAX_LEN] {
+            file.extend_from_slice(&(n as u32).to_be_bytes());
+            file.extend_from_slice(&entry(n));
+        }
+        assert_eq!(
+            parse_history_file(&file),
+            Ok(vec![entry(1), entry(HISTORY_ENTRY_MAX_LEN)])
+        );
+        assert_eq!(parse_history_file(&[]), Ok(vec![]));
+        assert_eq!(parse_history_file(&file[..3]), Err("a cut length"));
+        assert_eq!(parse_history_file(&file[..4]), Err("a cut entry"));
+        assert_eq!(parse_history_file(&file[..5]), Ok(vec![entry(1)]));
+        assert_eq!(parse_history_file(&file[..7]), Err("a cut length"));
+        assert_eq!(parse_history_file(&file[..10]), Err("a cut entry"));
+        assert_eq!(
+            parse_history_file(&[0, 0, 0, 0]),
+            Err("an entry length out of range")
+        );
+        let over = (HISTORY_ENTRY_MAX_LEN as u32 + 1).to_be_bytes();
+        assert_eq!(
+            parse_history_file(&over),
+            Err("an entry length out of range")
+        );
+    }
+
+    #[test]
+    fn index_json_parses_and_names_the_first_rule_broken() {
+        let id = "000102030405060708090a0b0c0d0e0f";
+        let ok =
+            format!(r#"{{"version":1,"items":[{{"id":"{id}","parts":["original","metadata"]}}]}}"#);
+        let items = parse_index(ok.as_bytes()).unwrap();
+        assert_eq!(items.len(), 1);
+        assert_eq!(items[0].id.to_string(), id);
+        assert_eq!(items[0].parts, vec!["original", "metadata"]);
+        let items = |body: String| format!(r#"{{"version":1,"items":[{body}]}}"#);
+        let one = |parts: &str| format!(r#"{{"id":"{id}","parts":[{parts}]}}"#);
+        for (text, why) in [
+            ("{".to_string(), "not JSON"),
+            (r#"{"version":2,"items":[]}"#.to_string(), "another version"),
+            (r#"{"version":1}"#.to_string(), "no items array"),
+            (
+                items(r#"{"id":"00","parts":[]}"#.to_string()),
+                "an item id that is not 32 lowercase hex digits",
+            ),
+            (
+                items(format!("{},{}", one(""), one(""))),
+                "an item listed twice",
+            ),
+            (
+                items(format!(r#"{{"id":"{id}"}}"#)),
+                "an item without parts",
+            ),
+            (items(one(r#""key""#)), "an unknown part"),
+            (
+                items(one(r#""original","original""#)),
+                "a part listed twice",
+            ),
+        ] {
+            assert_eq!(parse_index(text.as_bytes()), Err(why), "{text}");
+        }
+    }
+}

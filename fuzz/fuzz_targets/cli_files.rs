@@ -1,5 +1,5 @@
 //! The command-line tool's file parsers other than the container: `mode (1) ‖ bytes`,
-//! mode mod 4 picks
+//! mode mod 5 picks
 //! - 0: an album history file (`album_history::split_entries`, SPEC.md 8.11), then each
 //!   entry through the core's `parse_history_entry` and the file through `inspect_json`;
 //! - 1: a published link folder's `history` (`link_open::parse_history_file`,
@@ -7,7 +7,8 @@
 //! - 2: a published link folder's `index.json` (`link_open::parse_index`, SPEC.md 8.12);
 //! - 3: a seal index (SPEC.md 8.9): `index::header`, `index::inspect_json` and
 //!   `Index::open` with the album key of `tests/vectors/index-v1.json`'s first vector, and
-//!   the bytes as an index plaintext (`Index::from_json`).
+//!   the bytes as an index plaintext (`Index::from_json`);
+//! - 4: a container's metadata JSON (SPEC.md 8.3, `container::Metadata::parse`).
 #![no_main]
 
 use std::io::Cursor;
@@ -19,6 +20,8 @@ use keepsake::history::{
 };
 use keepsake::{AlbumId, AlbumKey, Error, MediaId};
 use keepsake_cli::album_history::{inspect_json, split_entries};
+use keepsake_cli::container::metadata::{METADATA_VERSION, MODE_MASK};
+use keepsake_cli::container::{ContainerError, Metadata};
 use keepsake_cli::index::{self, Index, IndexError};
 use keepsake_cli::link::{INDEX_VERSION, MAX_INDEX_ITEMS};
 use keepsake_cli::link_open::{parse_history_file, parse_index};
@@ -182,14 +185,38 @@ fn seal_index(bytes: &[u8]) {
     }
 }
 
+fn metadata(bytes: &[u8]) {
+    match Metadata::parse(bytes) {
+        Ok(m) => {
+            assert_eq!(m.version, METADATA_VERSION);
+            assert!(m.mtime_nanos.is_none_or(|n| n < 1_000_000_000));
+            assert!(m.mode.is_none_or(|mode| mode & !MODE_MASK == 0));
+            assert!(m.path().is_ok());
+            let _ = m.modified();
+            // Its JSON parses back to itself (when it fits the cap).
+            if let Ok(json) = m.to_json() {
+                assert_eq!(Metadata::parse(&json).expect("reparses"), m);
+            }
+        }
+        Err(e) => assert!(
+            matches!(
+                e,
+                ContainerError::MalformedMetadata(_) | ContainerError::UnsafeName(_)
+            ),
+            "{e:?}"
+        ),
+    }
+}
+
 fuzz_target!(|data: &[u8]| {
     let Some((&mode, bytes)) = data.split_first() else {
         return;
     };
-    match mode % 4 {
+    match mode % 5 {
         0 => album_history(bytes),
         1 => link_history(bytes),
         2 => link_index(bytes),
-        _ => seal_index(bytes),
+        3 => seal_index(bytes),
+        _ => metadata(bytes),
     }
 });
