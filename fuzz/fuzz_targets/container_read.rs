@@ -143,10 +143,9 @@ fn read_all(data: &[u8], layout: &Layout, item: &container::Item) -> Reads {
     };
     let mut progress = 0u64;
     let original = copy_original(&mut src, layout, item, &mut sink, &mut |n| progress += n)
-        .map(|n| {
+        .inspect(|&n| {
             assert_eq!(n, sink.len);
             assert_eq!(n, item.metadata.size);
-            n
         })
         .map_err(|e| {
             allowed(&e);
