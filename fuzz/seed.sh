@@ -193,6 +193,58 @@ for v in raw("derivation-v1.json"):
     except (KeyError, TypeError, ValueError):
         pass
 
+# The command-line tool's files. Containers (SPEC.md 8.2): every vector and every refused
+# one of container-v1.json (container_read opens the vectors with their own album keys).
+for v in optional("container-v1.json"):
+    try:
+        seed("container_read", h(v["container"]))
+    except (KeyError, TypeError, ValueError):
+        pass
+try:
+    with open(os.path.join(VECTORS, "container-v1.json")) as f:
+        failures = json.load(f).get("failures", [])
+except (OSError, ValueError) as e:
+    print(f"skipping container-v1.json failures: {e!r}")
+    failures = []
+for v in failures:
+    try:
+        seed("container_read", h(v["container"]))
+    except (KeyError, TypeError, ValueError):
+        pass
+
+# cli_files, mode byte then bytes: 0 an album history file (entries back to back, SPEC.md
+# 8.11), 1 a link folder's history (be32(len) || entry, 8.12), 2 a link folder's
+# index.json, 3 a seal index (8.9) or its plaintext, 4 a container's metadata JSON (8.3).
+histories = [[h(e["entry"]) for e in v.get("entries", [])] for v in optional("history-v1.json")]
+histories += [[h(v["history"])] for v in optional("container-v1.json") if v.get("history")]
+for v in optional("container-v1.json"):
+    if isinstance(v.get("metadata"), str):
+        seed("cli_files", b"\x04" + v["metadata"].encode())
+for entries in histories:
+    if not entries:
+        continue
+    seed("cli_files", b"\x00" + b"".join(entries))
+    seed("cli_files", b"\x01" + b"".join(struct.pack(">I", len(e)) + e for e in entries))
+ids = [hashlib.sha256(bytes([i])).hexdigest()[:32] for i in range(3)]
+for items in ([], [(ids[0], ["original", "metadata"])],
+              [(ids[0], ["original", "thumbnail", "metadata"]), (ids[1], ["original"]), (ids[2], ["metadata"])]):
+    body = json.dumps({"version": 1, "items": [{"id": i, "parts": p} for i, p in items]},
+                      separators=(",", ":")).encode() + b"\n"
+    seed("cli_files", b"\x02" + body)
+try:
+    with open(os.path.join(VECTORS, "index-v1.json")) as f:
+        index_file = json.load(f)
+except (OSError, ValueError) as e:
+    print(f"skipping index-v1.json: {e!r}")
+    index_file = {}
+for v in index_file.get("vectors", []) + index_file.get("failures", []):
+    try:
+        seed("cli_files", b"\x03" + h(v["index"]))
+        if isinstance(v.get("plaintext"), str):
+            seed("cli_files", b"\x03" + v["plaintext"].encode())
+    except (KeyError, TypeError, ValueError):
+        pass
+
 # Recovery phrases as typed.
 for v in load("recovery-v1.json"):
     words = v["words"]

@@ -50,24 +50,32 @@ pub fn parse_media_id(text: &str) -> Option<MediaId> {
     Some(MediaId::from_bytes(bytes))
 }
 
-/// Reads and checks `index.json` (SPEC.md 8.12): at most 1 MiB, `version` 1, at most
-/// 10 000 items, each a 32-hex media id given once and parts among `original`,
-/// `thumbnail`, `metadata`, each at most once.
+/// Reads and checks `index.json` (SPEC.md 8.12): at most 1 MiB, then [`parse_index`].
 ///
 /// # Errors
 /// Exit code 3 for an index that breaks a rule; I/O errors.
 pub fn read_index(path: &Path) -> CliResult<Vec<IndexItem>> {
     let bytes = fsutil::read_capped(path, MAX_INDEX_LEN, "a link index")?;
-    let value: Value = serde_json::from_slice(&bytes).map_err(|_| bad_index(path, "not JSON"))?;
+    parse_index(&bytes).map_err(|why| bad_index(path, why))
+}
+
+/// Checks the bytes of `index.json` (SPEC.md 8.12): `version` 1, at most 10 000 items,
+/// each a 32-hex media id given once and parts among `original`, `thumbnail`,
+/// `metadata`, each at most once. Reads no file (the caller caps the size).
+///
+/// # Errors
+/// The first rule broken, in words (`"not JSON"`, `"another version"`, ...).
+pub fn parse_index(bytes: &[u8]) -> Result<Vec<IndexItem>, &'static str> {
+    let value: Value = serde_json::from_slice(bytes).map_err(|_| "not JSON")?;
     if value.get("version").and_then(Value::as_u64) != Some(INDEX_VERSION) {
-        return Err(bad_index(path, "another version"));
+        return Err("another version");
     }
     let items = value
         .get("items")
         .and_then(Value::as_array)
-        .ok_or_else(|| bad_index(path, "no items array"))?;
+        .ok_or("no items array")?;
     if items.len() > MAX_INDEX_ITEMS {
-        return Err(bad_index(path, "too many items"));
+        return Err("too many items");
     }
     let mut out: Vec<IndexItem> = Vec::with_capacity(items.len());
     for item in items {
@@ -75,22 +83,22 @@ pub fn read_index(path: &Path) -> CliResult<Vec<IndexItem>> {
             .get("id")
             .and_then(Value::as_str)
             .and_then(parse_media_id)
-            .ok_or_else(|| bad_index(path, "an item id that is not 32 lowercase hex digits"))?;
+            .ok_or("an item id that is not 32 lowercase hex digits")?;
         if out.iter().any(|o| o.id == id) {
-            return Err(bad_index(path, "an item listed twice"));
+            return Err("an item listed twice");
         }
         let parts = item
             .get("parts")
             .and_then(Value::as_array)
-            .ok_or_else(|| bad_index(path, "an item without parts"))?;
+            .ok_or("an item without parts")?;
         let mut names = Vec::new();
         for part in parts {
             let name = part
                 .as_str()
                 .filter(|n| matches!(*n, "original" | "thumbnail" | "metadata"))
-                .ok_or_else(|| bad_index(path, "an unknown part"))?;
+                .ok_or("an unknown part")?;
             if names.iter().any(|n| n == name) {
-                return Err(bad_index(path, "a part listed twice"));
+                return Err("a part listed twice");
             }
             names.push(name.to_string());
         }
@@ -99,25 +107,36 @@ pub fn read_index(path: &Path) -> CliResult<Vec<IndexItem>> {
     Ok(out)
 }
 
-/// Reads the `history` file: `be32(length) || entry`, repeated.
+/// Reads the `history` file (at most [`MAX_HISTORY_FILE_LEN`] bytes), then
+/// [`parse_history_file`].
 ///
 /// # Errors
 /// Exit code 3 for a cut entry; I/O errors.
 pub fn read_history_file(path: &Path) -> CliResult<Vec<Vec<u8>>> {
     let bytes = fsutil::read_capped(path, MAX_HISTORY_FILE_LEN, "an album history")?;
-    let mut rest = &bytes[..];
+    parse_history_file(&bytes).map_err(|why| bad_index(path, why))
+}
+
+/// Splits the bytes of a published `history` file: `be32(length) || entry`, repeated,
+/// each length 1 to [`HISTORY_ENTRY_MAX_LEN`]. The entries are not parsed here.
+///
+/// # Errors
+/// The first rule broken, in words (`"a cut length"`, `"an entry length out of range"`,
+/// `"a cut entry"`).
+pub fn parse_history_file(bytes: &[u8]) -> Result<Vec<Vec<u8>>, &'static str> {
+    let mut rest = bytes;
     let mut out = Vec::new();
     while !rest.is_empty() {
         if rest.len() < 4 {
-            return Err(bad_index(path, "a cut length"));
+            return Err("a cut length");
         }
         let len = u32::from_be_bytes([rest[0], rest[1], rest[2], rest[3]]) as usize;
         rest = &rest[4..];
         if len == 0 || len > HISTORY_ENTRY_MAX_LEN {
-            return Err(bad_index(path, "an entry length out of range"));
+            return Err("an entry length out of range");
         }
         if len > rest.len() {
-            return Err(bad_index(path, "a cut entry"));
+            return Err("a cut entry");
         }
         out.push(rest[..len].to_vec());
         rest = &rest[len..];
@@ -352,4 +371,75 @@ pub fn open(args: &LinkOpenArgs) -> CliResult<()> {
         }
     }
     batch_result(&failures, index.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn history_files_split_and_refuse_in_order() {
+        let entry = |n: usize| vec![7u8; n];
+        let mut file = Vec::new();
+        for n in [1, HISTORY_ENTRY_MAX_LEN] {
+            file.extend_from_slice(&(n as u32).to_be_bytes());
+            file.extend_from_slice(&entry(n));
+        }
+        assert_eq!(
+            parse_history_file(&file),
+            Ok(vec![entry(1), entry(HISTORY_ENTRY_MAX_LEN)])
+        );
+        assert_eq!(parse_history_file(&[]), Ok(vec![]));
+        assert_eq!(parse_history_file(&file[..3]), Err("a cut length"));
+        assert_eq!(parse_history_file(&file[..4]), Err("a cut entry"));
+        assert_eq!(parse_history_file(&file[..5]), Ok(vec![entry(1)]));
+        assert_eq!(parse_history_file(&file[..7]), Err("a cut length"));
+        assert_eq!(parse_history_file(&file[..10]), Err("a cut entry"));
+        assert_eq!(
+            parse_history_file(&[0, 0, 0, 0]),
+            Err("an entry length out of range")
+        );
+        let over = (HISTORY_ENTRY_MAX_LEN as u32 + 1).to_be_bytes();
+        assert_eq!(
+            parse_history_file(&over),
+            Err("an entry length out of range")
+        );
+    }
+
+    #[test]
+    fn index_json_parses_and_names_the_first_rule_broken() {
+        let id = "000102030405060708090a0b0c0d0e0f";
+        let ok =
+            format!(r#"{{"version":1,"items":[{{"id":"{id}","parts":["original","metadata"]}}]}}"#);
+        let items = parse_index(ok.as_bytes()).unwrap();
+        assert_eq!(items.len(), 1);
+        assert_eq!(items[0].id.to_string(), id);
+        assert_eq!(items[0].parts, vec!["original", "metadata"]);
+        let items = |body: String| format!(r#"{{"version":1,"items":[{body}]}}"#);
+        let one = |parts: &str| format!(r#"{{"id":"{id}","parts":[{parts}]}}"#);
+        for (text, why) in [
+            ("{".to_string(), "not JSON"),
+            (r#"{"version":2,"items":[]}"#.to_string(), "another version"),
+            (r#"{"version":1}"#.to_string(), "no items array"),
+            (
+                items(r#"{"id":"00","parts":[]}"#.to_string()),
+                "an item id that is not 32 lowercase hex digits",
+            ),
+            (
+                items(format!("{},{}", one(""), one(""))),
+                "an item listed twice",
+            ),
+            (
+                items(format!(r#"{{"id":"{id}"}}"#)),
+                "an item without parts",
+            ),
+            (items(one(r#""key""#)), "an unknown part"),
+            (
+                items(one(r#""original","original""#)),
+                "a part listed twice",
+            ),
+        ] {
+            assert_eq!(parse_index(text.as_bytes()), Err(why), "{text}");
+        }
+    }
 }
