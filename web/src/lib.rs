@@ -26,8 +26,8 @@ use zeroize::Zeroizing;
 
 pub use item::{Item, SealedDrop};
 pub use link::{
-    Link, RecordInfo, WebLinkAddress, inspect_link_record, open_link, parse_link_fragment,
-    parse_link_url,
+    Link, RecordInfo, WebAlbumKey, WebLinkAddress, inspect_link_record, open_link,
+    parse_link_fragment, parse_link_url,
 };
 pub use opener::{StreamOpener, StreamSealer};
 pub use range::{RangePlan, open_range, plan_range};

@@ -527,6 +527,66 @@ fn unframe(mut framed: &[u8]) -> JsResult<Vec<&[u8]>> {
     Ok(entries)
 }
 
+/// An album key from raw bytes (SPEC.md 5.8's key injection), as the native bindings'
+/// `AlbumKey.fromSecretBytes`: for the known-answer vectors, and for an app that already
+/// holds an album key and opens a collect link's drops with it. Wiped when freed; its bytes
+/// never leave Rust (no getter, no export).
+#[wasm_bindgen(js_name = AlbumKey)]
+pub struct WebAlbumKey {
+    key: keepsake::AlbumKey,
+}
+
+#[wasm_bindgen(js_class = AlbumKey)]
+impl WebAlbumKey {
+    /// The key of album `album_id` (16 bytes) at `epoch` from its 32 secret bytes.
+    ///
+    /// # Errors
+    /// `InvalidLength` for an album id that is not 16 bytes or a secret that is not 32.
+    #[wasm_bindgen(js_name = fromSecretBytes)]
+    pub fn from_secret_bytes(album_id: &[u8], epoch: u64, secret: &[u8]) -> JsResult<WebAlbumKey> {
+        let id = js(AlbumId::from_slice(album_id))?;
+        let bytes: Zeroizing<[u8; 32]> = Zeroizing::new(secret.try_into().map_err(|_| {
+            crate::js_error(&keepsake::Error::InvalidLength {
+                what: "album key",
+                expected: 32,
+                got: secret.len(),
+            })
+        })?);
+        Ok(Self {
+            key: keepsake::AlbumKey::from_bytes(id, epoch, *bytes),
+        })
+    }
+
+    /// Opens a collect-link drop of this album epoch (SPEC.md 5.13), as [`Link::open_drop`]:
+    /// `[display name, media id hex, uploader fingerprint]`.
+    ///
+    /// # Errors
+    /// As `keepsake::link::open_drop` (`DropWrongAlbum` for a drop of another album or
+    /// epoch, checked first).
+    #[wasm_bindgen(js_name = openDrop)]
+    pub fn open_drop(&self, drop: &[u8]) -> JsResult<Array> {
+        let opened = js(link::open_drop(&self.key, drop))?;
+        Ok([
+            opened.display_name().to_owned(),
+            hex(opened.media_id().as_bytes()),
+            opened.uploader_fingerprint(),
+        ]
+        .iter()
+        .map(|s| JsValue::from_str(s))
+        .collect())
+    }
+
+    /// A string form without the key: the album id and epoch only.
+    #[wasm_bindgen(js_name = toString)]
+    pub fn to_string_js(&self) -> String {
+        format!(
+            "AlbumKey(album {}, epoch {}, secret redacted)",
+            self.key.album_id(),
+            self.key.epoch()
+        )
+    }
+}
+
 pub(crate) fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

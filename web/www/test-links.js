@@ -62,6 +62,24 @@ async function vectorTests({ test, assert, errorOf, unhex, ks }) {
       assert(errorOf(() => albumLink.openDrop(unhex(r.bytes))).name === r.error, "error");
     });
   }
+  // The refusals with another album's or epoch's key: any key of that album and epoch gives
+  // them (the album and epoch are checked first; a drop sealed to another album's drop key
+  // does not decapsulate), so a key from raw bytes stands in for the owner's.
+  for (const r of collect.refusals.filter((r) => r.target === "drop" && (r.album_id !== collect.album_id || r.epoch !== collect.epoch))) {
+    await test(`link-v1 drop refusal: ${r.comment} -> ${r.error}`, () => {
+      const key = ks.AlbumKey.fromSecretBytes(unhex(r.album_id), BigInt(r.epoch), new Uint8Array(32).fill(7));
+      try {
+        assert(!String(key).includes("0707"), "string form");
+        assert(errorOf(() => key.openDrop(unhex(r.bytes))).name === r.error, "error");
+      } finally {
+        key.free();
+      }
+    });
+  }
+  await test("AlbumKey.fromSecretBytes refuses a secret that is not 32 bytes", () => {
+    const e = errorOf(() => ks.AlbumKey.fromSecretBytes(unhex(collect.album_id), 0n, new Uint8Array(31)));
+    assert(e.name === "InvalidLength", `got ${e.name}`);
+  });
 }
 
 async function fixtureTests({ test, assert, errorOf, equal, ks }) {
