@@ -1,8 +1,9 @@
 // The link viewer: <root>/l/<link id>/#<fragment> (SPEC.md 8.12; this page copied as the
 // folder's index.html with <base href="../../">) or <root>/viewer.html?l=<link id>#<fragment>. Asks for the
 // password if the link has one, lists an album's or selection's items with their
-// thumbnails and verified uploader, opens a photo, plays a video-like item by range reads
-// as it seeks, shows each failing item's error; a collect link offers an upload form.
+// thumbnails and verified uploader, opens a photo, plays a WebM item in a <video> through
+// Media Source Extensions as its chunks are range-read and opened, seeks a video-like item
+// by range reads, shows each failing item's error; a collect link offers an upload form.
 // Everything is decrypted here: the server only ever sees ciphertext and the link id.
 import init, * as ks from "./pkg/keepsake_web.js";
 import * as links from "./links.js";
@@ -78,7 +79,8 @@ async function albumCard(link, base, entry, card) {
     img.src = show(thumb, "image/bmp");
     img.alt = meta.title ?? "";
   }
-  card.onclick = () => (meta.type === "video" ? playVideo(item, base, entry.id) : openPhoto(item, base, entry.id, meta.type));
+  card.onclick = () => (meta.type === "video/webm" ? playMovie(item, base, entry.id)
+    : meta.type === "video" ? playVideo(item, base, entry.id) : openPhoto(item, base, entry.id, meta.type));
 }
 
 async function selectionCard(link, base, entry, card) {
@@ -124,6 +126,45 @@ async function playVideo(item, base, id) {
   };
   bar.onchange = seek;
   await seek();
+}
+
+// A WebM item: a <video> fed through Media Source Extensions, the part range-read and
+// opened 8 KiB at a time in order (only what the SourceBuffer holds is in memory). A piece
+// that does not open ends the stream there: what was verified plays, then it stops, and the
+// item's error is shown.
+const MOVIE_MIME = 'video/webm; codecs="vp8"';
+async function playMovie(item, base, id) {
+  const info = document.createElement("div");
+  if (!window.MediaSource?.isTypeSupported(MOVIE_MIME)) { $("view").replaceChildren(...el("div", "err", "this browser cannot play WebM (VP8) videos")); return; }
+  const video = Object.assign(document.createElement("video"), { controls: true, muted: true, width: 320 });
+  $("view").replaceChildren(video, info);
+  const source = new MediaSource();
+  video.src = URL.createObjectURL(source);
+  await new Promise((resolve) => source.addEventListener("sourceopen", resolve, { once: true }));
+  const buffer = source.addSourceBuffer(MOVIE_MIME);
+  const total = item.partLen("original");
+  const step = 8192n; // two 4 KiB chunks of the fixture per Range request
+  let pieces = 0;
+  try {
+    const reader = await links.rangeReader(item, `${base}/items/${id}/original`, "original");
+    for (let at = 0n; at < total; at += step) {
+      const { bytes } = await reader.read(at, total - at < step ? total - at : step);
+      await new Promise((resolve, reject) => {
+        buffer.onupdateend = resolve;
+        buffer.onerror = () => reject(links.named("MediaError", "the video data does not decode"));
+        buffer.appendBuffer(bytes);
+      });
+      pieces++;
+      info.textContent = `${at + BigInt(bytes.length)} of ${total} bytes opened in ${pieces} range read(s)`;
+    }
+    source.endOfStream();
+    video.dataset.state = "ok";
+  } catch (e) {
+    if (source.readyState === "open") source.endOfStream();
+    info.className = "err";
+    info.textContent = `stopped after ${pieces} piece(s): ${links.explain(e)}`;
+    video.dataset.state = e.name;
+  }
 }
 
 function collect(link, base) {

@@ -9,6 +9,9 @@
 //!   re-sealed other content under the same key: "content does not match"); `unsigned`
 //!   (an item record without a manifest); `stranger` (signed by a non-member); `video`
 //!   (4 MiB original in 16 KiB chunks, for seeking by HTTP range).
+//! - `movie`: `movie`, a real WebM (web/www/movie.webm) in 4 KiB chunks, played through
+//!   Media Source Extensions; `movie_cut`, the same with one ciphertext byte three quarters
+//!   in flipped (playback stops at that chunk with the item's error).
 //! - `password`: the two photos, password `correct horse`, Argon2id at the floor.
 //! - `selection`: `sunrise`'s thumbnail and original, `lake`'s thumbnail.
 //! - `collect`: an empty drop box.
@@ -108,10 +111,10 @@ impl Album {
             stream::seal_part(&key, &id, MediaKind::Original, original, &options)?;
         let (thumbnail, th) = stream::seal_part(&key, &id, MediaKind::Thumbnail, thumb, &options)?;
         let entries: [PartEntry; 2] = [orig.entry(), th.entry()];
-        let kind = if name == "video" {
-            "video"
-        } else {
-            "image/bmp"
+        let kind = match name {
+            "video" => "video",
+            "movie" | "movie_cut" => "video/webm",
+            _ => "image/bmp",
         };
         let metadata = format!("{{\"title\":\"{name}\",\"type\":\"{kind}\"}}");
         let signer = match name {
@@ -274,6 +277,26 @@ pub fn links(site: &Path) -> Res<()> {
         &bmp(160, 105, [40, 40, 60], [90, 40, 120], [240, 240, 240]),
         14,
     )?;
+    // A real WebM (web/www/movie.webm, VP8, 2 s) in 4 KiB chunks, and the same with one
+    // ciphertext byte three quarters in flipped: the viewer plays it through MSE chunk by
+    // chunk, and must stop at that chunk.
+    let movie_plain = include_bytes!("../../../www/movie.webm");
+    let movie = a.item(
+        "movie",
+        7,
+        movie_plain,
+        &bmp(160, 105, [20, 60, 20], [40, 120, 40], [240, 240, 0]),
+        12,
+    )?;
+    let mut movie_cut = a.item(
+        "movie_cut",
+        8,
+        movie_plain,
+        &bmp(160, 105, [60, 20, 20], [120, 40, 40], [240, 240, 0]),
+        12,
+    )?;
+    let late = movie_cut.original.len() * 3 / 4;
+    movie_cut.original[late] ^= 1;
     let owner = a.owner.identity_public_key();
     let head = a.head();
 
@@ -329,18 +352,23 @@ pub fn links(site: &Path) -> Res<()> {
 
     let collect_link = link::create_collect_link(&a.album, &head, &owner, None)?;
     let collect_json = publish(site, &collect_link, &a, &[], true, None)?;
+    let movie_link = link::create_album_link(&a.album, &head, &owner, None)?;
+    let movie_json = publish(site, &movie_link, &a, &[&movie, &movie_cut], true, None)?;
 
     fs::write(
         site.join("links.json"),
         format!(
-            r#"{{"album":{album_json},"password":{pw_json},"password_text":"{PASSWORD}","selection":{sel_json},"collect":{collect_json},"ids":{{"sunrise":"{}","lake":"{}","tampered":"{}","unsigned":"{}","stranger":"{}","video":"{}"}},"video_len":{}}}"#,
+            r#"{{"album":{album_json},"password":{pw_json},"password_text":"{PASSWORD}","selection":{sel_json},"collect":{collect_json},"movie":{movie_json},"ids":{{"sunrise":"{}","lake":"{}","tampered":"{}","unsigned":"{}","stranger":"{}","video":"{}","movie":"{}","movie_cut":"{}"}},"video_len":{},"movie_len":{}}}"#,
             hex(sunrise.id.as_bytes()),
             hex(lake.id.as_bytes()),
             hex(tampered.id.as_bytes()),
             hex(unsigned.id.as_bytes()),
             hex(stranger.id.as_bytes()),
             hex(video.id.as_bytes()),
-            video_plain.len()
+            hex(movie.id.as_bytes()),
+            hex(movie_cut.id.as_bytes()),
+            video_plain.len(),
+            movie_plain.len()
         ),
     )?;
     Ok(())
