@@ -16,8 +16,9 @@
 #      page runs the stream vectors of tests/vectors/, push opening, an HTTP range read,
 #      tampering and the errors' shape, the link-v1.json vectors, the link fixtures (with
 #      and without password, wrong password, tampered / unsigned / non-member items, a
-#      selection, a video seek counted in Range requests, a collect-link upload), the CLI's
-#      album link opened from its URL (links.js and the viewer) and a drop into its collect
+#      selection, a video seek counted in Range requests, a WebM played in the viewer through
+#      MSE from 8 KiB range reads and its tampered copy stopping, a collect-link upload), the
+#      CLI's album link opened from its URL (links.js and the viewer) and a drop into its collect
 #      link, then the 64 MiB open bench, and posts its report, printed here
 #   5. `web-native review`: the owner's side opens the uploaded drop with the album key
 #      and must see the display name the page used; then `keepsake collect review` lists
@@ -227,6 +228,11 @@ if "argon2_ms" in links:
 if "video" in links:
     v = links["video"]
     print(f"links: video seek: {v['requests']} Range requests, {v['bytes']} of {v['size']} bytes fetched")
+if "movie" in links:
+    m = links["movie"]
+    print(f"links: WebM through MSE: {m['requests']} Range requests ({m['bytes']} bytes for {m['size']}), "
+          f"{m['width']}x{m['height']}, {m['end']:.2f} s buffered; tampered copy stopped at {m['cut_end']:.2f} s "
+          f"({m['cut_error']})")
 review_ok = sys.argv[3] == "1"
 print(("ok" if review_ok else "FAILED") + " native review: the uploaded drop opens with the album key, "
       "from \"Grandma Rose\"")

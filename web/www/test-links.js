@@ -2,7 +2,8 @@
 // test.js: the link-v1.json vectors (the file the Rust suite checks), then the fixtures
 // `web-native links` wrote under /target/web/site/: links with and without a password, a
 // wrong password, tampered / unsigned / non-member items, a selection, a video seek by
-// HTTP Range (the server counts the requests), and a collect-link upload that web/run.sh
+// HTTP Range (the server counts the requests), a real WebM played by the viewer through
+// MSE (and its tampered copy stopping), and a collect-link upload that web/run.sh
 // then opens natively with the album key. Then the CLI's own links (cli.json, written by
 // web/run.sh with `keepsake link create` and `keepsake collect create`): the album opened
 // from its URL alone, and a drop sealed here that run.sh accepts with `keepsake collect
@@ -205,7 +206,7 @@ async function fixtureTests({ test, assert, errorOf, equal, ks }) {
     out.collect = { link_id: site.collect.id, drops: sent, name: "Grandma Rose", len: photo.length };
     link.free();
   });
-  await viewerTests(root, site, { test, assert });
+  await viewerTests(root, site, { test, assert }, out);
   await cliTests(root, { test, assert, equal }, out);
 
   await test("secrets: a link's and an address's toString show no secret", () => {
@@ -235,7 +236,7 @@ async function until(cond, what, ms = 20000) {
   }
 }
 
-async function viewerTests(root, site, { test, assert }) {
+async function viewerTests(root, site, { test, assert }, out) {
   await test("viewer: a wrong password shows 'wrong password' and nothing else; the right one shows the photos", async () => {
     const f = await frame(`${root}/viewer.html?l=${site.password.id}#${site.password.fragment}`);
     const doc = f.contentDocument;
@@ -314,6 +315,7 @@ async function viewerTests(root, site, { test, assert }) {
     assert(cut.dataset.state !== "ok" && said().startsWith("stopped after 2 piece(s)") && said().includes(`(${cut.dataset.state})`), `state ${cut.dataset.state}: ${said()}`);
     const cutEnd = cut.buffered.length ? cut.buffered.end(cut.buffered.length - 1) : 0;
     assert(cutEnd < end - 0.5 && (cut.duration === cutEnd || Number.isNaN(cut.duration)), `the cut movie ends at ${cutEnd} s (duration ${cut.duration}), the whole one at ${end} s`);
+    out.movie = { requests: served.length, bytes: served.reduce((n, [a, b]) => n + b - a + 1, 0), size: site.movie_len, end, width: video.videoWidth, height: video.videoHeight, cut_end: cutEnd, cut_error: cut.dataset.state };
     f.remove();
   });
 }
