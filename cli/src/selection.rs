@@ -34,7 +34,7 @@ use zeroize::Zeroizing;
 use crate::album_history::AlbumHistory;
 use crate::args::{AcceptArgs, PartArg, ShareArgs};
 use crate::container::read::{
-    ChunkHasher, RANGE_PIECE, Window, check_root, expected_entry, provenance_error, pump,
+    ChunkHasher, Window, check_root, expected_entry, provenance_error, pump, range_pieces,
     read_hash_list, record_metadata,
 };
 use crate::container::{self, ContainerError, Item, Metadata};
@@ -753,29 +753,6 @@ pub fn open_one(
     let mut opened = crate::open::deliver(target, force, &mut write, &finish)?;
     opened.uploader = uploader;
     Ok(opened)
-}
-
-/// Writes plaintext `[offset, offset + len)` to `sink`, opened by `open(at, want)` at most
-/// [`RANGE_PIECE`] bytes at a time, so a long range never sits in memory whole.
-///
-/// # Errors
-/// `open`'s; writing.
-fn range_pieces(
-    offset: u64,
-    len: u64,
-    sink: &mut dyn Write,
-    open: &mut dyn FnMut(u64, u64) -> Result<Vec<u8>, ContainerError>,
-) -> Result<u64, ContainerError> {
-    let end = offset.saturating_add(len);
-    let mut at = offset;
-    loop {
-        let piece = Zeroizing::new(open(at, (end - at).min(RANGE_PIECE))?);
-        sink.write_all(&piece)?;
-        at += piece.len() as u64;
-        if at >= end || piece.is_empty() {
-            return Ok(at - offset);
-        }
-    }
 }
 
 #[cfg(test)]

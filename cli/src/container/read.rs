@@ -273,11 +273,12 @@ pub fn copy_range<R: Read + Seek, W: Write>(
         Some(_) => Some(read_hash_list(src, layout)?),
         None => None,
     };
-    let mut at = offset;
     let mut window = Window::new(src, *section);
-    loop {
-        let want = (end - at).min(RANGE_PIECE);
-        let opened = match (&item.provenance, &list) {
+    range_pieces(
+        offset,
+        end - offset,
+        sink,
+        &mut |at, want| match (&item.provenance, &list) {
             (Some(verified), Some(list)) => verified
                 .open_range(
                     &item.media_key,
@@ -297,15 +298,31 @@ pub fn copy_range<R: Read + Seek, W: Write>(
                 want,
             )
             .map_err(original_error),
-        };
-        let piece = Zeroizing::new(opened?);
+        },
+    )
+}
+
+/// Writes plaintext `[offset, offset + len)` to `sink`, opened by `open(at, want)` at most
+/// [`RANGE_PIECE`] bytes at a time, so a long range never sits in memory whole.
+///
+/// # Errors
+/// `open`'s; writing.
+pub fn range_pieces(
+    offset: u64,
+    len: u64,
+    sink: &mut dyn Write,
+    open: &mut dyn FnMut(u64, u64) -> Result<Vec<u8>, ContainerError>,
+) -> Result<u64, ContainerError> {
+    let end = offset.saturating_add(len);
+    let mut at = offset;
+    loop {
+        let piece = Zeroizing::new(open(at, (end - at).min(RANGE_PIECE))?);
         sink.write_all(&piece)?;
         at += piece.len() as u64;
         if at >= end || piece.is_empty() {
-            break;
+            return Ok(at - offset);
         }
     }
-    Ok(at - offset)
 }
 
 /// The manifest's entry for a stored stream of kind `kind`, checked against its header's
