@@ -192,6 +192,15 @@ impl Selection {
             .map_err(|_| Error::NotInSelection { what: "this item" })
     }
 
+    /// Item `media_id`'s manifest: `NotInSelection` if not granted, `ProvenanceUnsigned`
+    /// if unsigned.
+    fn signed_manifest(&self, media_id: &MediaId) -> Result<&Manifest> {
+        self.item(media_id)?
+            .manifest
+            .as_ref()
+            .ok_or(Error::ProvenanceUnsigned)
+    }
+
     fn part_key(&self, media_id: &MediaId, kind: MediaKind) -> Result<&StreamPartKey> {
         self.item(media_id)?.stream(kind)
     }
@@ -294,11 +303,7 @@ impl Selection {
         hash_list: &[u8],
     ) -> Result<Vec<u8>> {
         let key = self.part_key(media_id, kind)?;
-        let manifest = self
-            .item(media_id)?
-            .manifest
-            .as_ref()
-            .ok_or(Error::ProvenanceUnsigned)?;
+        let manifest = self.signed_manifest(media_id)?;
         crate::provenance::open_range_against(
             manifest,
             StreamKey::Part(key),
@@ -340,11 +345,7 @@ impl Selection {
         kind: MediaKind,
         sealed: &[u8],
     ) -> Result<PartHashes> {
-        let manifest = self
-            .item(media_id)?
-            .manifest
-            .as_ref()
-            .ok_or(Error::ProvenanceUnsigned)?;
+        let manifest = self.signed_manifest(media_id)?;
         crate::provenance::verify_sealed_part(manifest, kind, sealed)
     }
 }
