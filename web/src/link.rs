@@ -294,14 +294,7 @@ impl Link {
             return Err(wrong_kind("album"));
         };
         let opened = js(link::open_drop(album.album(), drop))?;
-        Ok([
-            opened.display_name().to_owned(),
-            hex(opened.media_id().as_bytes()),
-            opened.uploader_fingerprint(),
-        ]
-        .iter()
-        .map(|s| JsValue::from_str(s))
-        .collect())
+        Ok(drop_summary(&opened))
     }
 
     /// Selection links: the media ids granted (32 hex each), in the grant's order.
@@ -566,14 +559,7 @@ impl WebAlbumKey {
     #[wasm_bindgen(js_name = openDrop)]
     pub fn open_drop(&self, drop: &[u8]) -> JsResult<Array> {
         let opened = js(link::open_drop(&self.key, drop))?;
-        Ok([
-            opened.display_name().to_owned(),
-            hex(opened.media_id().as_bytes()),
-            opened.uploader_fingerprint(),
-        ]
-        .iter()
-        .map(|s| JsValue::from_str(s))
-        .collect())
+        Ok(drop_summary(&opened))
     }
 
     /// A string form without the key: the album id and epoch only.
@@ -585,6 +571,18 @@ impl WebAlbumKey {
             self.key.epoch()
         )
     }
+}
+
+/// What `openDrop` returns: `[display name, media id hex, uploader fingerprint]`.
+fn drop_summary(opened: &link::OpenedDrop) -> Array {
+    [
+        opened.display_name().to_owned(),
+        hex(opened.media_id().as_bytes()),
+        opened.uploader_fingerprint(),
+    ]
+    .iter()
+    .map(|s| JsValue::from_str(s))
+    .collect()
 }
 
 pub(crate) fn hex(bytes: &[u8]) -> String {
