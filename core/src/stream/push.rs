@@ -15,10 +15,12 @@ use super::push_seal::check_room;
 /// Opens a sealed stream pushed to it in pieces. [`PushOpener::push`] returns the
 /// plaintext of every chunk that is complete and known not to be the last (one byte of the
 /// next chunk has arrived); [`PushOpener::finish`] opens the rest as the final chunk.
-/// Memory holds at most one batch of ciphertext beyond what the caller pushes at once.
-/// Whole chunks of a pushed piece are opened straight from the caller's slice whenever no
-/// earlier bytes are pending (only a piece's last partial chunk is copied, to wait for the
-/// rest), and each call's plaintext is allocated once, at its final size.
+/// Memory: the opener's own buffer holds at most one chunk and its tag (`c + 16` bytes) of
+/// ciphertext (its capacity, grown only as data arrives). Whole chunks of a pushed piece
+/// are opened straight from the caller's slice; only the bytes that complete a chunk left
+/// waiting by an earlier piece, and a piece's last chunk (it may be the final one), are
+/// copied to wait. `push` allocates each call's plaintext once, at its final size;
+/// `push_to` writes it into the caller's slice.
 ///
 /// The same guarantees as [`super::Opener`]: only authenticated plaintext, in order; the
 /// first error is final and every later call returns it again; nothing after `finish`.
@@ -202,6 +204,15 @@ impl PushOpener {
         }
     }
 
+    /// The capacity of the buffer where a chunk waits (tests check it stays one chunk).
+    #[cfg(test)]
+    fn pending_capacity(&self) -> usize {
+        match &self.state {
+            State::Body { pending, .. } => pending.capacity(),
+            _ => 0,
+        }
+    }
+
     fn record(&mut self, result: Result<()>) -> Result<()> {
         if let Err(err) = &result {
             self.state = State::Failed(err.replay());
@@ -247,49 +258,55 @@ impl PushOpener {
                     // Nothing pending: whole chunks of the caller's slice, a batch at a time,
                     // are opened straight from it (no copy of the ciphertext), keeping back
                     // at least one byte after them (`finish` pushes nothing).
-                    let direct = if pending.is_empty() {
-                        (rest.len().saturating_sub(1) / stride).min(batch) * stride
-                    } else {
-                        0
-                    };
-                    if direct > 0 {
-                        let (sealed, parallel) = (&rest[..direct], self.parallel);
-                        open_appending(aead, counter, *chunk, parallel, sealed, false, out)?;
-                        rest = &rest[direct..];
-                        continue;
+                    if pending.is_empty() {
+                        let direct = (rest.len().saturating_sub(1) / stride).min(batch) * stride;
+                        if direct > 0 {
+                            let (sealed, parallel) = (&rest[..direct], self.parallel);
+                            open_appending(aead, counter, *chunk, parallel, sealed, false, out)?;
+                            rest = &rest[direct..];
+                            continue;
+                        }
                     }
-                    // Add input up to one batch past what is pending, then open every full
-                    // chunk that has at least one byte after it.
-                    let room = (batch * stride + 1).saturating_sub(pending.len());
-                    let take = room.min(rest.len());
+                    // At most one chunk waits here: a partial one, or a whole one until a
+                    // byte after it shows it is not the last. Only the bytes that complete
+                    // it are copied; the rest of the piece goes the direct way above.
+                    let take = (stride - pending.len()).min(rest.len());
+                    grow_within(pending, take, stride);
                     pending.extend_from_slice(&rest[..take]);
                     rest = &rest[take..];
-                    let ready = if end && rest.is_empty() {
-                        if pending.is_empty() {
-                            return if counter.position() == 0 {
-                                Err(Error::TruncatedStream)
-                            } else {
-                                Ok(())
-                            };
-                        }
-                        pending.len()
-                    } else {
-                        (pending.len().saturating_sub(1) / stride) * stride
-                    };
-                    if ready > 0 {
-                        let ends = end && rest.is_empty();
-                        let (sealed, parallel) = (&pending[..ready], self.parallel);
-                        let opened =
-                            open_appending(aead, counter, *chunk, parallel, sealed, ends, out);
-                        pending.drain(..ready);
-                        opened?;
+                    let ends = end && rest.is_empty();
+                    if ends && pending.is_empty() {
+                        return if counter.position() == 0 {
+                            Err(Error::TruncatedStream)
+                        } else {
+                            Ok(())
+                        };
                     }
-                    if rest.is_empty() {
+                    if !ends && rest.is_empty() {
+                        return Ok(());
+                    }
+                    // The final chunk, or a whole chunk with more of the stream after it.
+                    let (sealed, parallel) = (&pending[..], self.parallel);
+                    let opened = open_appending(aead, counter, *chunk, parallel, sealed, ends, out);
+                    pending.clear();
+                    opened?;
+                    if ends {
                         return Ok(());
                     }
                 }
             }
         }
+    }
+}
+
+/// Makes room in `pending` for `more` bytes, never past `most` (one chunk and its tag):
+/// its capacity doubles as data arrives (a header claiming 4 MiB chunks followed by a few
+/// bytes costs a few bytes), capped at `most`.
+fn grow_within(pending: &mut Vec<u8>, more: usize, most: usize) {
+    let need = pending.len() + more;
+    if pending.capacity() < need {
+        let target = need.max(pending.capacity().saturating_mul(2).min(most));
+        pending.reserve_exact(target - pending.len());
     }
 }
 
@@ -434,6 +451,36 @@ mod tests {
         assert!(matches!(opener.push(&bad), Err(Error::DecryptionFailed)));
         assert!(matches!(opener.push(b"x"), Err(Error::DecryptionFailed)));
         assert!(matches!(opener.finish(), Err(Error::DecryptionFailed)));
+    }
+
+    /// Only the bytes that complete a waiting chunk are copied into the opener: the rest of
+    /// a large piece pushed after a partial chunk is opened straight from the caller's
+    /// slice, so the opener's own buffer never holds more than one chunk and its tag,
+    /// whatever the pieces' sizes.
+    #[test]
+    fn a_piece_after_a_partial_chunk_is_opened_from_the_callers_slice() {
+        let opts = SealOptions::new().with_chunk_size_log2(8).unwrap();
+        let pt: Vec<u8> = (0..300_000u32).map(|i| (i % 239) as u8).collect();
+        let sealed = seal_with(&key(), &ID, MediaKind::Original, &pt, &opts).unwrap();
+        for parallel in [false, true] {
+            let options = OpenOptions::default().with_parallel(parallel);
+            for step in [100, 271, 272, 273, 5000, 65_537, 100_001] {
+                let mut opener =
+                    PushOpener::with_options(&key(), &ID, MediaKind::Original, &options);
+                let mut out = Vec::new();
+                for piece in sealed.chunks(step) {
+                    let mut buf = vec![0; opener.push_len(piece.len())];
+                    let n = opener.push_to(piece, &mut buf).unwrap();
+                    out.extend_from_slice(&buf[..n]);
+                    let held = opener.pending_capacity();
+                    assert!(held <= 272, "step {step}, parallel {parallel}: {held}");
+                }
+                let mut buf = vec![0; opener.push_len(0)];
+                let n = opener.finish_to(&mut buf).unwrap();
+                out.extend_from_slice(&buf[..n]);
+                assert!(out == pt, "step {step}, parallel {parallel}");
+            }
+        }
     }
 
     /// Without parallelism a batch of 512 KiB chunks is a single chunk (one chunk is more
