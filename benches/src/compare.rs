@@ -517,9 +517,17 @@ pub mod row {
     pub const PUSH: usize = 12;
     /// Keepsake PushSealer/PushOpener into the caller's buffer, all cores.
     pub const PUSH_PAR: usize = 13;
+    /// Keepsake PushSealer/PushOpener in 1 MiB pieces, 1 core.
+    pub const PUSH_PIECES: usize = 14;
+    /// Keepsake PushSealer/PushOpener in 1 MiB pieces, all cores.
+    pub const PUSH_PIECES_PAR: usize = 15;
     /// libsodium secretstream, 1 core (absent without libsodium).
-    pub const SODIUM: usize = 14;
+    pub const SODIUM: usize = 16;
 }
+
+/// The piece size of the push rows that push in pieces: 1 MiB, which no chunk stride
+/// divides, so every piece after the first starts inside a chunk.
+pub const PUSH_PIECE: usize = 1 << 20;
 
 /// Every contender, in [`row`] order.
 ///
@@ -579,11 +587,25 @@ pub fn contenders() -> Result<Vec<Box<dyn Contender>>, String> {
             key: media_key(),
             id: MEDIA_ID,
             parallel: false,
+            piece: None,
         }),
         Box::new(KeepsakePush {
             key: media_key(),
             id: MEDIA_ID,
             parallel: true,
+            piece: None,
+        }),
+        Box::new(KeepsakePush {
+            key: media_key(),
+            id: MEDIA_ID,
+            parallel: false,
+            piece: Some(PUSH_PIECE),
+        }),
+        Box::new(KeepsakePush {
+            key: media_key(),
+            id: MEDIA_ID,
+            parallel: true,
+            piece: Some(PUSH_PIECE),
         }),
     ];
     #[cfg(keepsake_libsodium)]
@@ -874,6 +896,16 @@ pub fn report(samples: &Samples, repeats: usize) -> String {
             "keepsake push stream 2 cores / raw + 1 copy, 2 cores",
             row::PUSH_PAR,
             row::RAW_COPIES_PAR,
+        ),
+        (
+            "keepsake push stream in 1 MiB pieces / in one call, 1 core",
+            row::PUSH_PIECES,
+            row::PUSH,
+        ),
+        (
+            "keepsake push stream in 1 MiB pieces / in one call, 2 cores",
+            row::PUSH_PIECES_PAR,
+            row::PUSH_PAR,
         ),
         ("ring / raw (primitive speed)", row::RING, row::RAW),
     ] {
