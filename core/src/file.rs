@@ -6,7 +6,7 @@
 //! An opened file is renamed into place only after its final chunk has authenticated.
 
 use std::fs::File;
-use std::io::{self, Read, Write};
+use std::io::{self, Read, Seek, Write};
 use std::ops::ControlFlow;
 use std::path::Path;
 
@@ -14,11 +14,14 @@ use tempfile::NamedTempFile;
 use zeroize::Zeroizing;
 
 use crate::keys::{MediaId, MediaKey, MediaKind};
-use crate::stream::{OpenOptions, Opener, SealOptions, Sealer};
+use crate::primitives::{TAG_LEN, resize_wiping};
+use crate::stream::{
+    HEADER_LEN, Header, OpenOptions, Opener, PushOpener, PushSealer, SealOptions, Sealer,
+};
 use crate::{Error, Result};
 
 mod pipeline;
-use pipeline::{read_ahead, read_piece, write_behind};
+use pipeline::{read_ahead, read_piece, through, write_behind};
 
 /// How much is read between two progress reports.
 pub const PROGRESS_STEP: usize = 1 << 20;
@@ -88,10 +91,14 @@ impl std::fmt::Debug for FileOptions<'_> {
 /// Seals the file `src` into `dst` as media item `media_id`'s rendition `kind`; returns
 /// the sealed size. Progress counts plaintext bytes read.
 ///
-/// With parallel seal options and no memory budget, `src` is read on a helper thread one
-/// [`PROGRESS_STEP`] piece ahead, so reading overlaps with sealing (the sealer already
-/// writes one batch while sealing the next). Memory: the [`Sealer`]'s (SPEC.md 3.8) and two
-/// pieces (one without the helper thread).
+/// Without a memory budget, and for chunks up to a quarter of a [`PROGRESS_STEP`] piece
+/// (the default 64 KiB chunks), `src` is read on one helper thread and the sealed file
+/// written on another while this thread seals, each piece straight from the read buffer
+/// into the write buffer ([`PushSealer`]), on all cores when the options say so: reading,
+/// sealing and writing overlap whatever the thread count. Memory: two pieces each way and
+/// one chunk. Larger chunks go through a [`Sealer`] (SPEC.md 3.8) with `src` read a piece
+/// ahead on a helper thread when parallel (two pieces); under a budget everything runs
+/// on this thread (one piece).
 ///
 /// # Errors
 /// [`Error::DestinationExists`] unless overwriting; [`Error::Cancelled`]; [`Error::Io`].
@@ -143,6 +150,10 @@ fn seal_to_temp(
     let mut input = File::open(src)?;
     let total = input.metadata()?.len();
     let temp = temp_beside(dst, options.overwrite)?;
+    let chunk = 1usize << options.seal.chunk_size_log2();
+    if through_fits(chunk, options.seal.memory_budget()) {
+        return seal_through(key, media_id, kind, (input, total, temp), chunk, options);
+    }
     let mut sealer = Sealer::with_options(key, media_id, kind, temp, &options.seal)?;
     let mut done = 0u64;
     options.report(0, total)?;
@@ -171,14 +182,68 @@ fn seal_to_temp(
     }
 }
 
+/// Whether a file call goes [`through`] the push objects with its file I/O on two helper
+/// threads: without a memory budget (a budget bounds the streaming objects and one
+/// piece), and for chunks of at most a quarter of a [`PROGRESS_STEP`] piece, so that each
+/// piece holds several chunks to seal or open on all cores (larger chunks go through the
+/// `Read` / `Write` objects, which gather a batch of them).
+fn through_fits(chunk: usize, budget: Option<usize>) -> bool {
+    budget.is_none() && 4 * chunk <= PROGRESS_STEP
+}
+
+/// [`seal_to_temp`] through a [`PushSealer`]: `src` is read on one helper thread and the
+/// sealed pieces are written to the temporary file on another while this thread seals,
+/// each piece straight from the read buffer into the write buffer. Memory: two pieces of
+/// plaintext, two of sealed bytes (all wiped on drop) and the sealer's one chunk.
+fn seal_through(
+    key: &MediaKey,
+    media_id: &MediaId,
+    kind: MediaKind,
+    (mut input, total, mut temp): (File, u64, NamedTempFile),
+    chunk: usize,
+    options: &mut FileOptions<'_>,
+) -> Result<(NamedTempFile, Option<crate::provenance::SealedPart>)> {
+    let mut sealer = PushSealer::with_options(key, media_id, kind, &options.seal)?;
+    let provenance = options.seal.provenance();
+    let mut part = None;
+    // The most one piece seals to: the header, its chunks and the chunk kept before it.
+    let room = HEADER_LEN + PROGRESS_STEP + chunk + (PROGRESS_STEP / chunk + 2) * TAG_LEN;
+    options.report(0, total)?;
+    through(
+        &mut input,
+        &mut temp,
+        room,
+        |piece, buf| {
+            let need = piece.map_or(sealer.finish_len(), |p| sealer.push_len(p.len()));
+            if buf.len() < need {
+                resize_wiping(buf, need);
+            }
+            match piece {
+                Some(piece) => sealer.push_to(piece, buf),
+                None if provenance => {
+                    let (len, sealed) = sealer.finish_part_to(buf)?;
+                    part = Some(sealed);
+                    Ok(len)
+                }
+                None => sealer.finish_to(buf),
+            }
+        },
+        |done| options.report(done, total),
+    )?;
+    Ok((temp, part))
+}
+
 /// Opens the sealed file `src` into `dst`, checking that it is media item `media_id`'s
 /// rendition `kind`; returns the plaintext size. `dst` appears only once the whole stream
 /// has authenticated. Progress counts sealed bytes read.
 ///
-/// With parallel open options and no memory budget, plaintext is written to the temporary
-/// file on a helper thread while the next piece is read and opened, so writing overlaps
-/// with opening. Memory: the [`Opener`]'s (SPEC.md 3.8) and two [`PROGRESS_STEP`] pieces of
-/// plaintext, wiped (one without the helper thread).
+/// Without a memory budget, and for chunks up to a quarter of a [`PROGRESS_STEP`] piece,
+/// `src` is read on one helper thread and the plaintext written on another while this
+/// thread opens, straight from the read buffer into the write buffer ([`PushOpener`]), so
+/// reading, opening and writing overlap whatever the thread count. Memory: two pieces each
+/// way (the plaintext ones wiped) and one chunk. Larger chunks go through an [`Opener`]
+/// (SPEC.md 3.8), with the plaintext written on a helper thread when parallel (two wiped
+/// pieces); under a budget everything runs on this thread (one piece).
 ///
 /// # Errors
 /// As [`crate::stream::open`]; [`Error::DestinationExists`] unless overwriting;
@@ -191,9 +256,35 @@ pub fn open_file(
     dst: &Path,
     mut options: FileOptions<'_>,
 ) -> Result<u64> {
-    let input = File::open(src)?;
+    let mut input = File::open(src)?;
     let total = input.metadata()?.len();
     let mut temp = temp_beside(dst, options.overwrite)?;
+    if let Some(chunk) = header_chunk(&mut input)?
+        && through_fits(chunk, options.open.memory_budget())
+    {
+        // Read on one helper thread, opened here straight from the read buffer into the
+        // write buffer, written on another.
+        let mut opener = PushOpener::with_options(key, media_id, kind, &options.open);
+        // As the other way: the first report counts the header (read by `header_chunk`).
+        options.report(HEADER_LEN as u64, total)?;
+        through(
+            &mut input,
+            &mut temp,
+            PROGRESS_STEP + chunk,
+            |piece, buf| {
+                let need = opener.push_len(piece.map_or(0, <[u8]>::len));
+                if buf.len() < need {
+                    resize_wiping(buf, need);
+                }
+                match piece {
+                    Some(piece) => opener.push_to(piece, buf),
+                    None => opener.finish_to(buf),
+                }
+            },
+            |done| options.report(done, total),
+        )?;
+        return persist(temp, dst, options.overwrite);
+    }
     let counted = Counting {
         inner: input,
         count: 0,
@@ -303,6 +394,21 @@ fn persist(temp: NamedTempFile, dst: &Path, overwrite: bool) -> Result<u64> {
         }
     }
     Ok(size)
+}
+
+/// The chunk size named by the header at the start of `input`, which is then rewound;
+/// `None` when no header parses there (the opener then says why).
+fn header_chunk(input: &mut File) -> Result<Option<usize>> {
+    let mut head = [0u8; HEADER_LEN];
+    let mut got = 0;
+    while got < HEADER_LEN {
+        match read_piece(input, &mut head[got..])? {
+            0 => break,
+            n => got += n,
+        }
+    }
+    input.rewind()?;
+    Ok(Header::parse(&head[..got]).ok().map(|h| h.chunk_size()))
 }
 
 /// Counts the bytes read through it.
@@ -634,8 +740,9 @@ mod tests {
         );
     }
 
-    /// Files of several pieces round-trip with the I/O overlapped (parallel, no budget)
-    /// and without (sequential, or under a budget), the same bytes either way.
+    /// Files of several pieces round-trip on every path (the push objects with both kinds
+    /// of I/O overlapped, the `Read` / `Write` objects with one overlapped or none), the
+    /// same bytes either way.
     #[test]
     fn overlapped_and_plain_file_io_give_the_same_files() {
         let dir = tempfile::tempdir().unwrap();
@@ -645,11 +752,23 @@ mod tests {
             .collect();
         std::fs::write(&src, &plain).unwrap();
         let mut sealed_files = Vec::new();
-        for (i, (parallel, budget)) in [(true, None), (false, None), (true, Some(1 << 20))]
-            .into_iter()
-            .enumerate()
+        // 64 KiB chunks go through the push objects with the I/O on two helper threads
+        // (parallel or not); 512 KiB chunks through the Sealer / Opener with one helper
+        // thread (parallel) or none (sequential, or under a budget).
+        for (i, (log2, parallel, budget)) in [
+            (16, true, None),
+            (16, false, None),
+            (16, true, Some(1 << 20)),
+            (19, true, None),
+            (19, false, None),
+        ]
+        .into_iter()
+        .enumerate()
         {
-            let mut seal = SealOptions::new().with_parallel(parallel);
+            let mut seal = SealOptions::new()
+                .with_chunk_size_log2(log2)
+                .unwrap()
+                .with_parallel(parallel);
             let mut open = OpenOptions::default().with_parallel(parallel);
             if let Some(b) = budget {
                 seal = seal.with_memory_budget(b);

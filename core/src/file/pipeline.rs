@@ -32,9 +32,16 @@ pub(super) fn read_piece(input: &mut impl Read, buf: &mut [u8]) -> Result<usize>
 /// Each buffer travels with a `T` (the write-behind side's progress); both start as
 /// `T::default()`.
 fn two_buffers<T: Default>() -> (mpsc::SyncSender<Tagged<T>>, mpsc::Receiver<Tagged<T>>) {
+    two_buffers_of(PROGRESS_STEP)
+}
+
+/// [`two_buffers`] of `len` bytes each.
+fn two_buffers_of<T: Default>(
+    len: usize,
+) -> (mpsc::SyncSender<Tagged<T>>, mpsc::Receiver<Tagged<T>>) {
     let (free, take) = mpsc::sync_channel(2);
     for _ in 0..2 {
-        free.send((Zeroizing::new(vec![0u8; PROGRESS_STEP]), T::default()))
+        free.send((Zeroizing::new(vec![0u8; len]), T::default()))
             .expect("the channel has room for both");
     }
     (free, take)
@@ -131,6 +138,89 @@ pub(super) fn write_behind(
             Some(done) => written(done),
             None => Ok(()),
         }
+    })
+}
+
+/// Turns `input` into `out` piece by piece with both kinds of file I/O off this thread: a
+/// helper thread reads [`PROGRESS_STEP`] pieces a buffer ahead, `step` turns each into an
+/// output piece here (`step(None, ..)` once the input has ended), and a second helper
+/// thread writes each output piece behind, so reading, the crypto and writing all overlap.
+/// `step` writes into the front of the buffer it is given (`room` bytes; it may grow it
+/// with `resize_wiping`) and returns how many bytes to write. `written` is told the input
+/// bytes consumed once their output is in `out` (so a report never runs ahead of what was
+/// written). Every buffer is wiped when dropped. Stops at the first error of any side
+/// (this thread's first); what was written before it stays in `out`, which the caller
+/// discards.
+pub(super) fn through(
+    input: &mut (impl Read + Send),
+    out: &mut (impl Write + Send),
+    room: usize,
+    mut step: impl FnMut(Option<&[u8]>, &mut Buffer) -> Result<usize>,
+    mut written: impl FnMut(u64) -> Result<()>,
+) -> Result<()> {
+    let (in_free, in_take) = two_buffers::<()>();
+    let (in_full, in_next) = mpsc::sync_channel::<(Buffer, usize)>(1);
+    // Free output buffers, with the progress of the piece last written from each.
+    let (out_free, out_take) = two_buffers_of::<Option<u64>>(room);
+    let (out_full, out_next) = mpsc::sync_channel::<(Buffer, usize, u64)>(1);
+    std::thread::scope(|scope| {
+        let reader = scope.spawn(move || -> Result<()> {
+            for (mut buf, ()) in in_take {
+                let n = read_piece(input, &mut buf)?;
+                if in_full.send((buf, n)).is_err() || n == 0 {
+                    break;
+                }
+            }
+            Ok(())
+        });
+        let writer = scope.spawn(move || -> Result<()> {
+            for (buf, n, done) in out_next {
+                out.write_all(&buf[..n])?;
+                if out_free.send((buf, Some(done))).is_err() {
+                    break;
+                }
+            }
+            Ok(())
+        });
+        let worked = (|| {
+            let mut done = 0u64;
+            // Ends at the end of the input, or when either helper has stopped (its error).
+            for (piece, n) in &in_next {
+                let Ok((mut buf, last_done)) = out_take.recv() else {
+                    break;
+                };
+                if let Some(last_done) = last_done {
+                    written(last_done)?;
+                }
+                let len = step((n > 0).then(|| &piece[..n]), &mut buf)?;
+                done += n as u64;
+                if out_full.send((buf, len, done)).is_err() || n == 0 {
+                    break;
+                }
+                // The reader may have ended already (its end of input is queued).
+                in_free.send((piece, ())).ok();
+            }
+            Ok(())
+        })();
+        // Dropping the channels stops both helpers at their next buffer.
+        drop((in_free, in_next, out_full));
+        let read = joined(reader.join(), "reader");
+        let wrote = joined(writer.join(), "writer");
+        worked.and(read).and(wrote)?;
+        // The pieces written since the last report.
+        match out_take.try_iter().filter_map(|(_, done)| done).max() {
+            Some(done) => written(done),
+            None => Ok(()),
+        }
+    })
+}
+
+/// A helper thread's result; a panic becomes an I/O error naming the helper.
+fn joined(result: std::thread::Result<Result<()>>, which: &str) -> Result<()> {
+    result.unwrap_or_else(|_| {
+        Err(Error::Io(io::Error::other(format!(
+            "the file {which} thread panicked"
+        ))))
     })
 }
 
@@ -285,5 +375,111 @@ mod tests {
             "{err:?}"
         );
         assert_eq!(total, 20);
+    }
+
+    /// `through` hands every piece read to the step in order and then `None` once, writes
+    /// each output in order (growing a buffer when the step needs more room), reports only
+    /// what is written, and stops at the first error of the reader, the step or the writer.
+    #[test]
+    fn through_moves_every_piece_in_order_and_stops_at_the_first_error() {
+        let data: Vec<u8> = (0..3 * PROGRESS_STEP + 7)
+            .map(|i| (i % 251) as u8)
+            .collect();
+        let shared = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let mut sink = Shared(shared.clone());
+        let (mut ends, mut reports) = (0, Vec::new());
+        through(
+            &mut &data[..],
+            &mut sink,
+            16,
+            |piece, buf| match piece {
+                Some(piece) => {
+                    crate::primitives::resize_wiping(buf, piece.len());
+                    for (o, i) in buf.iter_mut().zip(piece) {
+                        *o = i ^ 0x5a;
+                    }
+                    Ok(piece.len())
+                }
+                None => {
+                    ends += 1;
+                    buf[..3].copy_from_slice(b"end");
+                    Ok(3)
+                }
+            },
+            |done| {
+                let on_disk = shared.lock().unwrap().len() as u64;
+                assert!(on_disk >= done, "reported {done} with {on_disk} written");
+                reports.push(done);
+                Ok(())
+            },
+        )
+        .unwrap();
+        let mut expected: Vec<u8> = data.iter().map(|b| b ^ 0x5a).collect();
+        expected.extend_from_slice(b"end");
+        assert!(*shared.lock().unwrap() == expected);
+        assert_eq!(ends, 1);
+        assert_eq!(reports.last(), Some(&(data.len() as u64)));
+        assert!(reports.windows(2).all(|w| w[0] <= w[1]), "{reports:?}");
+
+        let copy = |piece: Option<&[u8]>, buf: &mut Buffer| {
+            let piece = piece.unwrap_or(b"end");
+            buf[..piece.len()].copy_from_slice(piece);
+            Ok(piece.len())
+        };
+        // The reader fails: its error, after the pieces read before it; no end piece.
+        struct FailingReader(usize);
+        impl Read for FailingReader {
+            fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+                if self.0 == 0 {
+                    return Err(io::Error::other("bad sector"));
+                }
+                self.0 -= 1;
+                buf[..5].fill(1);
+                Ok(5)
+            }
+        }
+        let mut out = FailingWriter {
+            left: usize::MAX,
+            written: Vec::new(),
+        };
+        let err = through(&mut FailingReader(4), &mut out, 8, copy, |_| Ok(())).unwrap_err();
+        assert!(
+            matches!(&err, Error::Io(e) if e.to_string() == "bad sector"),
+            "{err:?}"
+        );
+        assert_eq!(out.written, [1u8; 20]);
+        // The step fails on the second piece: its error; only the first piece is written.
+        let mut out = FailingWriter {
+            left: usize::MAX,
+            written: Vec::new(),
+        };
+        let mut n = 0;
+        let err = through(
+            &mut &data[..],
+            &mut out,
+            PROGRESS_STEP,
+            |piece, buf| {
+                n += 1;
+                if n == 2 {
+                    return Err(Error::Cancelled);
+                }
+                copy(piece, buf)
+            },
+            |_| Ok(()),
+        )
+        .unwrap_err();
+        assert!(matches!(err, Error::Cancelled), "{err:?}");
+        assert!(out.written == data[..PROGRESS_STEP]);
+        // The writer fails: its error.
+        let mut out = FailingWriter {
+            left: 10,
+            written: Vec::new(),
+        };
+        let err = through(&mut &data[..], &mut out, PROGRESS_STEP, copy, |_| Ok(())).unwrap_err();
+        assert!(
+            matches!(&err, Error::Io(e) if e.to_string() == "disk full"),
+            "{err:?}"
+        );
+        assert!(out.written == data[..10]);
     }
 }
