@@ -285,6 +285,20 @@ impl PushOpener {
                     if !ends && rest.is_empty() {
                         return Ok(());
                     }
+                    // A whole chunk with whole chunks of the piece after it: both at once.
+                    let after = if ends || !self.parallel {
+                        0
+                    } else {
+                        ((rest.len() - 1) / stride).min(batch) * stride
+                    };
+                    if after > 0 {
+                        let opened =
+                            open_beside(aead, counter, *chunk, pending, &rest[..after], out);
+                        pending.clear();
+                        opened?;
+                        rest = &rest[after..];
+                        continue;
+                    }
                     // The final chunk, or a whole chunk with more of the stream after it.
                     let (sealed, parallel) = (&pending[..], self.parallel);
                     let opened = open_appending(aead, counter, *chunk, parallel, sealed, ends, out);
@@ -328,6 +342,29 @@ fn open_appending(
     let parallel = parallel && count > 1;
     let out = out.next(opened_len(sealed.len(), chunk));
     open_run(aead, &run, chunk, sealed, out, parallel).map_err(|(_, err)| err)
+}
+
+/// Opens the whole chunk `first` (completed from an earlier piece) and the whole chunks
+/// `then` that follow it in the caller's piece, neither of them the final chunk, side by
+/// side on the thread pool (one chunk alone would otherwise hold up the pool), appending
+/// their plaintext to `out` in order.
+fn open_beside(
+    aead: &ChunkAead,
+    counter: &mut ChunkCounter,
+    chunk: usize,
+    first: &[u8],
+    then: &[u8],
+    out: &mut impl Sink,
+) -> Result<()> {
+    let first_run = counter.reserve(1, false)?;
+    let then_run = counter.reserve(then.len().div_ceil(chunk + TAG_LEN) as u64, false)?;
+    let out = out.next(opened_len(first.len() + then.len(), chunk));
+    let (first_out, then_out) = out.split_at_mut(opened_len(first.len(), chunk));
+    let (a, b) = rayon::join(
+        || open_run(aead, &first_run, chunk, first, first_out, false),
+        || open_run(aead, &then_run, chunk, then, then_out, true),
+    );
+    a.and(b).map_err(|(_, err)| err)
 }
 
 /// Where a push call's plaintext goes: the next `len` bytes of it.
@@ -479,6 +516,25 @@ mod tests {
                 let n = opener.finish_to(&mut buf).unwrap();
                 out.extend_from_slice(&buf[..n]);
                 assert!(out == pt, "step {step}, parallel {parallel}");
+            }
+            // A chunk completed across two pieces (chunk 18 holds byte 5,000) and one
+            // opened beside it from the second piece (chunk 25) are both authenticated:
+            // the second push fails, and every call after it, with nothing released.
+            for bad_chunk in [18, 25] {
+                let mut bad = sealed.clone();
+                bad[HEADER_LEN + bad_chunk * 272 + 3] ^= 1;
+                let mut opener =
+                    PushOpener::with_options(&key(), &ID, MediaKind::Original, &options);
+                let first = opener.push(&bad[..5000]).unwrap();
+                assert!(first[..] == pt[..first.len()]);
+                let mut buf = vec![0; opener.push_len(5000)];
+                let second = opener.push_to(&bad[5000..10_000], &mut buf);
+                assert!(
+                    matches!(second, Err(Error::DecryptionFailed)),
+                    "chunk {bad_chunk}"
+                );
+                assert!(buf.iter().all(|&b| b == 0), "chunk {bad_chunk}: released");
+                assert!(matches!(opener.finish(), Err(Error::DecryptionFailed)));
             }
         }
     }
