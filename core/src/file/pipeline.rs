@@ -47,6 +47,51 @@ fn two_buffers_of<T: Default>(
     (free, take)
 }
 
+/// The reading helper's loop: fills each free buffer from `input` and sends it on, until
+/// the end of the input (sent as a piece of 0 bytes), a read error, or the other side
+/// stops taking pieces.
+fn read_pieces(
+    input: &mut impl Read,
+    take: mpsc::Receiver<Tagged<()>>,
+    full: mpsc::SyncSender<(Buffer, usize)>,
+) -> Result<()> {
+    for (mut buf, ()) in take {
+        let n = read_piece(input, &mut buf)?;
+        if full.send((buf, n)).is_err() || n == 0 {
+            break;
+        }
+    }
+    Ok(())
+}
+
+/// The writing helper's loop: writes each piece to `out` and hands its buffer back with
+/// the progress it reached, until no piece comes, a write error, or the other side stops.
+fn write_pieces(
+    out: &mut impl Write,
+    next: mpsc::Receiver<(Buffer, usize, u64)>,
+    free: mpsc::SyncSender<Tagged<Option<u64>>>,
+) -> Result<()> {
+    for (buf, n, done) in next {
+        out.write_all(&buf[..n])?;
+        if free.send((buf, Some(done))).is_err() {
+            break;
+        }
+    }
+    Ok(())
+}
+
+/// Reports the progress of the pieces written since the last report, from the free
+/// buffers the writer handed back.
+fn report_rest(
+    take: &mpsc::Receiver<Tagged<Option<u64>>>,
+    written: &mut impl FnMut(u64) -> Result<()>,
+) -> Result<()> {
+    match take.try_iter().filter_map(|(_, done)| done).max() {
+        Some(done) => written(done),
+        None => Ok(()),
+    }
+}
+
 /// Reads `input` on a helper thread, a buffer ahead, and hands each piece to `use_piece`
 /// here, in order. Stops at the first error of either side (`use_piece`'s first).
 pub(super) fn read_ahead(
@@ -56,15 +101,7 @@ pub(super) fn read_ahead(
     let (free, take) = two_buffers::<()>();
     let (full, next) = mpsc::sync_channel::<(Buffer, usize)>(1);
     std::thread::scope(|scope| {
-        let reader = scope.spawn(move || -> Result<()> {
-            for (mut buf, ()) in take {
-                let n = read_piece(input, &mut buf)?;
-                if full.send((buf, n)).is_err() || n == 0 {
-                    break;
-                }
-            }
-            Ok(())
-        });
+        let reader = scope.spawn(move || read_pieces(input, take, full));
         let used = (|| {
             // Ends when the reader has stopped (end of input, or its error).
             for (buf, n) in &next {
@@ -80,10 +117,7 @@ pub(super) fn read_ahead(
         })();
         // Dropping the channels stops the reader at its next buffer.
         drop((free, next));
-        let read = reader.join().unwrap_or(Err(Error::Io(io::Error::other(
-            "the file reader thread panicked",
-        ))));
-        used.and(read)
+        used.and(joined(reader.join(), "reader"))
     })
 }
 
@@ -102,15 +136,7 @@ pub(super) fn write_behind(
     let (free, take) = two_buffers::<Option<u64>>();
     let (full, next) = mpsc::sync_channel::<(Buffer, usize, u64)>(1);
     std::thread::scope(|scope| {
-        let writer = scope.spawn(move || -> Result<()> {
-            for (buf, n, done) in next {
-                out.write_all(&buf[..n])?;
-                if free.send((buf, Some(done))).is_err() {
-                    break;
-                }
-            }
-            Ok(())
-        });
+        let writer = scope.spawn(move || write_pieces(out, next, free));
         let filled = (|| {
             // Ends at the end of the input, or when the writer has stopped (its error).
             for (mut buf, done) in &take {
@@ -129,15 +155,8 @@ pub(super) fn write_behind(
             Ok(())
         })();
         drop(full);
-        let wrote = writer.join().unwrap_or(Err(Error::Io(io::Error::other(
-            "the file writer thread panicked",
-        ))));
-        filled.and(wrote)?;
-        // The pieces written since the last report.
-        match take.try_iter().filter_map(|(_, done)| done).max() {
-            Some(done) => written(done),
-            None => Ok(()),
-        }
+        filled.and(joined(writer.join(), "writer"))?;
+        report_rest(&take, &mut written)
     })
 }
 
@@ -164,24 +183,8 @@ pub(super) fn through(
     let (out_free, out_take) = two_buffers_of::<Option<u64>>(room);
     let (out_full, out_next) = mpsc::sync_channel::<(Buffer, usize, u64)>(1);
     std::thread::scope(|scope| {
-        let reader = scope.spawn(move || -> Result<()> {
-            for (mut buf, ()) in in_take {
-                let n = read_piece(input, &mut buf)?;
-                if in_full.send((buf, n)).is_err() || n == 0 {
-                    break;
-                }
-            }
-            Ok(())
-        });
-        let writer = scope.spawn(move || -> Result<()> {
-            for (buf, n, done) in out_next {
-                out.write_all(&buf[..n])?;
-                if out_free.send((buf, Some(done))).is_err() {
-                    break;
-                }
-            }
-            Ok(())
-        });
+        let reader = scope.spawn(move || read_pieces(input, in_take, in_full));
+        let writer = scope.spawn(move || write_pieces(out, out_next, out_free));
         let worked = (|| {
             let mut done = 0u64;
             // Ends at the end of the input, or when either helper has stopped (its error).
@@ -207,11 +210,7 @@ pub(super) fn through(
         let read = joined(reader.join(), "reader");
         let wrote = joined(writer.join(), "writer");
         worked.and(read).and(wrote)?;
-        // The pieces written since the last report.
-        match out_take.try_iter().filter_map(|(_, done)| done).max() {
-            Some(done) => written(done),
-            None => Ok(()),
-        }
+        report_rest(&out_take, &mut written)
     })
 }
 
@@ -247,6 +246,20 @@ mod tests {
 
         fn flush(&mut self) -> io::Result<()> {
             Ok(())
+        }
+    }
+
+    /// A reader of `.0` pieces of 5 bytes of 1, then an error.
+    struct FailingReader(usize);
+
+    impl Read for FailingReader {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            if self.0 == 0 {
+                return Err(io::Error::other("bad sector"));
+            }
+            self.0 -= 1;
+            buf[..5].fill(1);
+            Ok(5)
         }
     }
 
@@ -353,17 +366,6 @@ mod tests {
         assert!(matches!(err, Error::Cancelled), "{err:?}");
         assert!(seen[..] == data[..seen.len()]);
         // ... a reader's error is returned after the pieces read before it.
-        struct FailingReader(usize);
-        impl Read for FailingReader {
-            fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-                if self.0 == 0 {
-                    return Err(io::Error::other("bad sector"));
-                }
-                self.0 -= 1;
-                buf[..5].fill(1);
-                Ok(5)
-            }
-        }
         let mut total = 0;
         let err = read_ahead(&mut FailingReader(4), |piece| {
             total += piece.len();
@@ -427,17 +429,6 @@ mod tests {
             Ok(piece.len())
         };
         // The reader fails: its error, after the pieces read before it; no end piece.
-        struct FailingReader(usize);
-        impl Read for FailingReader {
-            fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-                if self.0 == 0 {
-                    return Err(io::Error::other("bad sector"));
-                }
-                self.0 -= 1;
-                buf[..5].fill(1);
-                Ok(5)
-            }
-        }
         let mut out = FailingWriter {
             left: usize::MAX,
             written: Vec::new(),
