@@ -536,3 +536,63 @@ fn push_sealer_holds_one_chunk() {
         );
     }
 }
+
+/// The file calls' stated memory (`seal_file` / `open_file` docs, 64 KiB chunks, no budget):
+/// two pieces read and two written, on one thread or all cores, and the push object's one
+/// chunk. The files themselves are the kernel's; the helper threads allocate nothing.
+#[test]
+fn file_calls_hold_two_pieces_each_way_and_one_chunk() {
+    use keepsake::file::PROGRESS_STEP;
+    let _alone = alone();
+    let pool = pool(2);
+    let dir = std::env::temp_dir().join(format!("keepsake-memory-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (src, sealed, back) = (dir.join("in"), dir.join("sealed"), dir.join("back"));
+    let plain: Vec<u8> = (0..4 * PROGRESS_STEP + 12_345)
+        .map(|i| (i % 251) as u8)
+        .collect();
+    std::fs::write(&src, &plain).unwrap();
+    let (chunk, piece, key) = (1usize << 16, PROGRESS_STEP, MediaKey::from_bytes(KEY));
+    // A piece's sealed room: the header, its chunks and the chunk kept from before it.
+    let seal_room = stream::HEADER_LEN + piece + chunk + (piece / chunk + 2) * TAG;
+    let seal_formula = 2 * piece + 2 * seal_room + chunk;
+    // A piece's plaintext room, and the opener's one chunk of ciphertext.
+    let open_formula = 2 * piece + 2 * (piece + chunk) + chunk + TAG;
+    for parallel in [true, false] {
+        for path in [&sealed, &back] {
+            std::fs::remove_file(path).ok();
+        }
+        let options = move || {
+            keepsake::FileOptions::new()
+                .seal_options(SealOptions::new().with_parallel(parallel))
+                .open_options(OpenOptions::default().with_parallel(parallel))
+        };
+        let (done, peak) = peak_of(|| {
+            pool.install(|| {
+                keepsake::seal_file(&key, &ID, MediaKind::Original, &src, &sealed, options())
+            })
+        });
+        done.unwrap();
+        assert_near(
+            &format!("seal_file, parallel {parallel}"),
+            peak,
+            seal_formula,
+        );
+        let (done, peak) = peak_of(|| {
+            pool.install(|| {
+                keepsake::open_file(&key, &ID, MediaKind::Original, &sealed, &back, options())
+            })
+        });
+        done.unwrap();
+        assert_near(
+            &format!("open_file, parallel {parallel}"),
+            peak,
+            open_formula,
+        );
+        assert!(
+            std::fs::read(&back).unwrap() == plain,
+            "parallel {parallel}"
+        );
+    }
+    std::fs::remove_dir_all(&dir).ok();
+}
