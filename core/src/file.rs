@@ -14,14 +14,14 @@ use tempfile::NamedTempFile;
 use zeroize::Zeroizing;
 
 use crate::keys::{MediaId, MediaKey, MediaKind};
-use crate::primitives::{TAG_LEN, resize_wiping};
+use crate::primitives::TAG_LEN;
 use crate::stream::{
     HEADER_LEN, Header, OpenOptions, Opener, PushOpener, PushSealer, SealOptions, Sealer,
 };
 use crate::{Error, Result};
 
 mod pipeline;
-use pipeline::{read_ahead, read_piece, through, write_behind};
+use pipeline::{read_ahead, read_piece, room_for, through, write_behind};
 
 /// How much is read between two progress reports.
 pub const PROGRESS_STEP: usize = 1 << 20;
@@ -215,17 +215,15 @@ fn seal_through(
         room,
         |piece, buf| {
             let need = piece.map_or(sealer.finish_len(), |p| sealer.push_len(p.len()));
-            if buf.len() < need {
-                resize_wiping(buf, need);
-            }
+            let out = room_for(buf, need);
             match piece {
-                Some(piece) => sealer.push_to(piece, buf),
+                Some(piece) => sealer.push_to(piece, out),
                 None if provenance => {
-                    let (len, sealed) = sealer.finish_part_to(buf)?;
+                    let (len, sealed) = sealer.finish_part_to(out)?;
                     part = Some(sealed);
                     Ok(len)
                 }
-                None => sealer.finish_to(buf),
+                None => sealer.finish_to(out),
             }
         },
         |done| options.report(done, total),
@@ -272,13 +270,10 @@ pub fn open_file(
             &mut temp,
             PROGRESS_STEP + chunk,
             |piece, buf| {
-                let need = opener.push_len(piece.map_or(0, <[u8]>::len));
-                if buf.len() < need {
-                    resize_wiping(buf, need);
-                }
+                let out = room_for(buf, opener.push_len(piece.map_or(0, <[u8]>::len)));
                 match piece {
-                    Some(piece) => opener.push_to(piece, buf),
-                    None => opener.finish_to(buf),
+                    Some(piece) => opener.push_to(piece, out),
+                    None => opener.finish_to(out),
                 }
             },
             |done| options.report(done, total),

@@ -165,7 +165,7 @@ pub(super) fn write_behind(
 /// output piece here (`step(None, ..)` once the input has ended), and a second helper
 /// thread writes each output piece behind, so reading, the crypto and writing all overlap.
 /// `step` writes into the front of the buffer it is given (`room` bytes; it may grow it
-/// with `resize_wiping`) and returns how many bytes to write. `written` is told the input
+/// with [`room_for`]) and returns how many bytes to write. `written` is told the input
 /// bytes consumed once their output is in `out` (so a report never runs ahead of what was
 /// written). Every buffer is wiped when dropped. Stops at the first error of any side
 /// (this thread's first); what was written before it stays in `out`, which the caller
@@ -212,6 +212,15 @@ pub(super) fn through(
         worked.and(read).and(wrote)?;
         report_rest(&out_take, &mut written)
     })
+}
+
+/// The first `need` bytes of `buf`, grown first (wiping the block it leaves) if it is
+/// shorter: where a [`through`] step writes a piece whose size its object states.
+pub(super) fn room_for(buf: &mut Buffer, need: usize) -> &mut [u8] {
+    if buf.len() < need {
+        crate::primitives::resize_wiping(buf, need);
+    }
+    &mut buf[..need]
 }
 
 /// A helper thread's result; a panic becomes an I/O error naming the helper.
@@ -396,8 +405,7 @@ mod tests {
             16,
             |piece, buf| match piece {
                 Some(piece) => {
-                    crate::primitives::resize_wiping(buf, piece.len());
-                    for (o, i) in buf.iter_mut().zip(piece) {
+                    for (o, i) in room_for(buf, piece.len()).iter_mut().zip(piece) {
                         *o = i ^ 0x5a;
                     }
                     Ok(piece.len())

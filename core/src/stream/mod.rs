@@ -373,7 +373,9 @@ pub(crate) fn opened_len(ct_len: usize, chunk: usize) -> usize {
     count.saturating_sub(1) * chunk + last.saturating_sub(TAG_LEN)
 }
 
-/// Opens the ciphertext chunks `input` of `run` into `output` (`opened_len` bytes).
+/// Opens the ciphertext chunks of `run`, `head` (whole chunks, e.g. one completed in a
+/// buffer) then `input` (e.g. the caller's slice), into `output` (`opened_len` bytes of
+/// both), as one run: on all cores when `parallel`, as [`seal_run`] takes its two parts.
 ///
 /// On failure returns the number of chunks before the first failing one (their plaintext in
 /// `output` is authentic) and that chunk's error, classified as SPEC.md, section 3.6 says.
@@ -381,11 +383,12 @@ pub(crate) fn open_run(
     aead: &ChunkAead,
     run: &ChunkRun,
     chunk: usize,
-    input: &[u8],
+    (head, input): (&[u8], &[u8]),
     output: &mut [u8],
     parallel: bool,
 ) -> Result<(), (usize, Error)> {
     let stride = chunk + TAG_LEN;
+    debug_assert_eq!(head.len() % stride, 0);
     let job = |k: usize, ct: &[u8], pt: &mut [u8]| -> Result<()> {
         let last = run.is_last(k);
         if ct.len() < TAG_LEN {
@@ -418,29 +421,32 @@ pub(crate) fn open_run(
         Err(Error::DecryptionFailed)
     };
     let failure = if parallel && run.count > 1 {
-        input
-            .par_chunks(stride)
+        head.par_chunks(stride)
+            .chain(input.par_chunks(stride))
             .zip(output.par_chunks_mut(chunk))
             .enumerate()
             .find_map_first(|(k, (ct, pt))| job(k, ct, pt).err().map(|e| (k, e)))
-    } else if input.len() <= TAG_LEN {
+    } else if head.is_empty() && input.len() <= TAG_LEN {
         // A lone chunk with no plaintext: `output` is empty, so chunks_mut would yield nothing.
         job(0, input, output).err().map(|e| (0, e))
     } else {
-        input
-            .chunks(stride)
+        head.chunks(stride)
+            .chain(input.chunks(stride))
             .zip(output.chunks_mut(chunk))
             .enumerate()
             .find_map(|(k, (ct, pt))| job(k, ct, pt).err().map(|e| (k, e)))
     };
     // A final piece shorter than a tag has no plaintext slot, so the zips above never
-    // visit it; check it here, after every chunk before it.
+    // visit it; check it here, after every chunk before it (it is in `input`: `head` holds
+    // whole chunks).
     match failure {
         Some(failure) => Err(failure),
         None => {
-            let visited = opened_len(input.len(), chunk).div_ceil(chunk).max(1);
+            let visited = opened_len(head.len() + input.len(), chunk)
+                .div_ceil(chunk)
+                .max(1);
             if visited < run.count as usize {
-                let tail = &input[visited * stride..];
+                let tail = &input[visited * stride - head.len()..];
                 job(visited, tail, &mut []).map_err(|e| (visited, e))
             } else {
                 Ok(())

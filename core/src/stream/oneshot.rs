@@ -326,5 +326,5 @@ fn open_into_unchecked(
     out.truncate(len);
     resize_wiping(out, len);
     let parallel = options.parallel && body.len() >= PARALLEL_MIN_BYTES;
-    open_run(&aead, &run, chunk, body, out, parallel).map_err(|(_, e)| e)
+    open_run(&aead, &run, chunk, (&[], body), out, parallel).map_err(|(_, e)| e)
 }

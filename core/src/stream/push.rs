@@ -261,7 +261,7 @@ impl PushOpener {
                     if pending.is_empty() {
                         let direct = (rest.len().saturating_sub(1) / stride).min(batch) * stride;
                         if direct > 0 {
-                            let (sealed, parallel) = (&rest[..direct], self.parallel);
+                            let (sealed, parallel) = ((&[][..], &rest[..direct]), self.parallel);
                             open_appending(aead, counter, *chunk, parallel, sealed, false, out)?;
                             rest = &rest[direct..];
                             continue;
@@ -285,25 +285,20 @@ impl PushOpener {
                     if !ends && rest.is_empty() {
                         return Ok(());
                     }
-                    // A whole chunk with whole chunks of the piece after it: both at once.
-                    let after = if ends || !self.parallel {
-                        0
+                    // The waiting chunk (the final one, or a whole one with more of the
+                    // stream after it) and, if it is not the last, the whole chunks of the
+                    // piece after it, in one run straight from both (SPEC.md 3.8).
+                    let (after, sealed) = if ends {
+                        (0, (&[][..], &pending[..]))
                     } else {
-                        ((rest.len() - 1) / stride).min(batch) * stride
+                        let after = ((rest.len() - 1) / stride).min(batch) * stride;
+                        (after, (&pending[..], &rest[..after]))
                     };
-                    if after > 0 {
-                        let opened =
-                            open_beside(aead, counter, *chunk, pending, &rest[..after], out);
-                        pending.clear();
-                        opened?;
-                        rest = &rest[after..];
-                        continue;
-                    }
-                    // The final chunk, or a whole chunk with more of the stream after it.
-                    let (sealed, parallel) = (&pending[..], self.parallel);
-                    let opened = open_appending(aead, counter, *chunk, parallel, sealed, ends, out);
+                    let opened =
+                        open_appending(aead, counter, *chunk, self.parallel, sealed, ends, out);
                     pending.clear();
                     opened?;
+                    rest = &rest[after..];
                     if ends {
                         return Ok(());
                     }
@@ -324,47 +319,25 @@ fn grow_within(pending: &mut Vec<u8>, more: usize, most: usize) {
     }
 }
 
-/// Opens the whole chunks `sealed` (the stream's final ones when `ends`) as the next chunks
-/// of the stream, appending their plaintext to `out`. On failure the error alone: the
-/// streaming `Opener` releases the authentic prefix before an error, a push call does not
-/// (the sink is wiped by its owner).
+/// Opens the whole chunks `head` then `sealed` (the stream's final ones when `ends`) as the
+/// next chunks of the stream, in one run, appending their plaintext to `out`. On failure the
+/// error alone: the streaming `Opener` releases the authentic prefix before an error, a push
+/// call does not (the sink is wiped by its owner).
 fn open_appending(
     aead: &ChunkAead,
     counter: &mut ChunkCounter,
     chunk: usize,
     parallel: bool,
-    sealed: &[u8],
+    (head, sealed): (&[u8], &[u8]),
     ends: bool,
     out: &mut impl Sink,
 ) -> Result<()> {
-    let count = sealed.len().div_ceil(chunk + TAG_LEN);
+    let len = head.len() + sealed.len();
+    let count = len.div_ceil(chunk + TAG_LEN);
     let run = counter.reserve(count as u64, ends)?;
     let parallel = parallel && count > 1;
-    let out = out.next(opened_len(sealed.len(), chunk));
-    open_run(aead, &run, chunk, sealed, out, parallel).map_err(|(_, err)| err)
-}
-
-/// Opens the whole chunk `first` (completed from an earlier piece) and the whole chunks
-/// `then` that follow it in the caller's piece, neither of them the final chunk, side by
-/// side on the thread pool (one chunk alone would otherwise hold up the pool), appending
-/// their plaintext to `out` in order.
-fn open_beside(
-    aead: &ChunkAead,
-    counter: &mut ChunkCounter,
-    chunk: usize,
-    first: &[u8],
-    then: &[u8],
-    out: &mut impl Sink,
-) -> Result<()> {
-    let first_run = counter.reserve(1, false)?;
-    let then_run = counter.reserve(then.len().div_ceil(chunk + TAG_LEN) as u64, false)?;
-    let out = out.next(opened_len(first.len() + then.len(), chunk));
-    let (first_out, then_out) = out.split_at_mut(opened_len(first.len(), chunk));
-    let (a, b) = rayon::join(
-        || open_run(aead, &first_run, chunk, first, first_out, false),
-        || open_run(aead, &then_run, chunk, then, then_out, true),
-    );
-    a.and(b).map_err(|(_, err)| err)
+    let out = out.next(opened_len(len, chunk));
+    open_run(aead, &run, chunk, (head, sealed), out, parallel).map_err(|(_, err)| err)
 }
 
 /// Where a push call's plaintext goes: the next `len` bytes of it.
@@ -518,7 +491,7 @@ mod tests {
                 assert!(out == pt, "step {step}, parallel {parallel}");
             }
             // A chunk completed across two pieces (chunk 18 holds byte 5,000) and one
-            // opened beside it from the second piece (chunk 25) are both authenticated:
+            // opened in the same run from the second piece (chunk 25) are both authenticated:
             // the second push fails, and every call after it, with nothing released.
             for bad_chunk in [18, 25] {
                 let mut bad = sealed.clone();

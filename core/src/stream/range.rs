@@ -200,12 +200,20 @@ pub(crate) fn open_range_with_key<R: Read + Seek>(
             // The whole batch is inside [offset, end): opened straight into `out`.
             let start = out.len();
             resize_wiping(&mut out, start + opened);
-            open_run(&aead, &run, chunk, &sealed, &mut out[start..], parallel)
-                .map_err(|(_, e)| e)?;
+            open_run(
+                &aead,
+                &run,
+                chunk,
+                (&[], &sealed),
+                &mut out[start..],
+                parallel,
+            )
+            .map_err(|(_, e)| e)?;
         } else {
             // A batch the range starts or ends inside: opened aside, its part kept.
             resize_wiping(&mut plain, opened);
-            open_run(&aead, &run, chunk, &sealed, &mut plain, parallel).map_err(|(_, e)| e)?;
+            open_run(&aead, &run, chunk, (&[], &sealed), &mut plain, parallel)
+                .map_err(|(_, e)| e)?;
             let from = offset.max(batch_start) - batch_start;
             let to = plan.end.min(batch_start + plain.len() as u64);
             if to > batch_start + from {

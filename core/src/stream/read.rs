@@ -176,7 +176,7 @@ impl<R: Read> Opener<R> {
                 &self.aead,
                 run,
                 self.chunk,
-                &self.sealed[..body],
+                (&[], &self.sealed[..body]),
                 out,
                 parallel,
             );
@@ -229,7 +229,7 @@ impl<R: Read> Opener<R> {
         let (inner, ahead) = (&mut self.inner, &mut self.ahead);
         let mut opened = Ok(());
         let read_ahead = rayon::in_place_scope(|scope| {
-            scope.spawn(|_| opened = open_run(aead, run, chunk, sealed, out, true));
+            scope.spawn(|_| opened = open_run(aead, run, chunk, (&[], sealed), out, true));
             read_growing(inner, ahead, &mut ahead_filled, want)
         });
         std::mem::swap(&mut self.sealed, &mut self.ahead);
